@@ -1,0 +1,73 @@
+//! # multicloud-core
+//!
+//! The vocabulary and machinery every multicloud provider shares:
+//!
+//! - [`CloudProvider`] and the capability traits [`IpBlocker`], [`AuditLogSource`],
+//!   [`Onboarder`]; [`Credential`] sources; [`Feature`]s; the [`SyncPolicy`] trait;
+//! - the asset model ([`Region`], [`Host`], [`CloudResource`], …), the same for every cloud;
+//! - one [`Error`] with a [`kind()`](Error::kind) to match on;
+//! - secrets ([`AccessKey`], [`SecretString`]) that never print;
+//! - the HTTP [`transport`] (retries, backoff, rate and concurrency limits);
+//! - [`pagination`]: paged APIs as lazy streams, with loop detection;
+//! - [`signing`]: the primitives the five request signers are composed of.
+//!
+//! Core knows no provider; provider crates depend on it, never the reverse.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use multicloud_core::{Credential, EnvCredential, ErrorKind, ProviderKind, StaticEnv};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let env = StaticEnv::new([
+//!     ("TENCENTCLOUD_SECRET_ID", "AKIDexample"),
+//!     ("TENCENTCLOUD_SECRET_KEY", "example-secret"),
+//! ]);
+//! let key = EnvCredential::with_env(ProviderKind::Tencent, Arc::new(env))
+//!     .access_key()
+//!     .await?;
+//! assert_eq!(key.id(), "AKIDexample");
+//! // The secret never shows up in Debug output.
+//! assert!(!format!("{key:?}").contains("example-secret"));
+//!
+//! let missing = EnvCredential::with_env(ProviderKind::Aws, Arc::new(StaticEnv::default()))
+//!     .access_key()
+//!     .await
+//!     .unwrap_err();
+//! assert_eq!(missing.kind(), ErrorKind::CredentialNotConfigured);
+//! # Ok::<(), multicloud_core::Error>(())
+//! # }).unwrap();
+//! ```
+
+pub mod clock;
+pub mod credential;
+pub mod error;
+pub mod feature;
+pub mod model;
+pub mod pagination;
+pub mod policy;
+pub mod provider;
+pub mod secret;
+pub mod signing;
+pub mod transport;
+pub mod verify;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use credential::{
+    Credential, CredentialChain, Env, EnvCredential, EnvVarNames, OsEnv, StaticCredential,
+    StaticEnv,
+};
+pub use error::{BoxError, Error, ErrorKind, Result};
+pub use feature::{Feature, StandardFeature};
+pub use model::{
+    AccountName, CloudResource, Domain, Host, HostState, ProviderKind, Region, RegionStatus, Tags,
+};
+pub use pagination::{paginate, Page};
+pub use policy::{RegionSelection, SyncPolicy};
+pub use provider::{
+    AuditEvent, AuditLogSource, BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker,
+    OnboardOutcome, OnboardRequest, Onboarder,
+};
+pub use secret::{AccessKey, SecretBytes, SecretString};
+pub use verify::{
+    CredentialStatus, FeatureCheck, FeatureStatus, Identity, PrincipalType, VerifyReport,
+};

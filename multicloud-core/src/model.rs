@@ -1,0 +1,289 @@
+//! The shared asset model: the same normalized names for all five clouds.
+//!
+//! Every normalized record keeps the provider's raw JSON beside it ([`Host::raw`],
+//! [`CloudResource::raw`]) so fields we do not normalize are never lost.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+
+/// The five supported clouds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ProviderKind {
+    /// Amazon Web Services.
+    Aws,
+    /// Huawei Cloud.
+    Huawei,
+    /// Tencent Cloud.
+    Tencent,
+    /// Baidu AI Cloud (BCE).
+    Baidu,
+    /// China Telecom e-Surfing Cloud.
+    Ctyun,
+}
+
+impl ProviderKind {
+    /// All providers, in a stable order.
+    pub const ALL: [ProviderKind; 5] = [
+        ProviderKind::Aws,
+        ProviderKind::Huawei,
+        ProviderKind::Tencent,
+        ProviderKind::Baidu,
+        ProviderKind::Ctyun,
+    ];
+
+    /// The lower-case name used in config files and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Aws => "aws",
+            ProviderKind::Huawei => "huawei",
+            ProviderKind::Tencent => "tencent",
+            ProviderKind::Baidu => "baidu",
+            ProviderKind::Ctyun => "ctyun",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        ProviderKind::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "unknown provider {s:?}; expected one of aws, huawei, tencent, baidu, ctyun"
+                ))
+            })
+    }
+}
+
+/// The user's name for an onboarded account; tells several accounts of one provider apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountName(String);
+
+impl AccountName {
+    /// A new account name; it must be non-empty after trimming.
+    pub fn new(name: impl Into<String>) -> Result<Self> {
+        let name = name.into();
+        if name.trim().is_empty() {
+            return Err(Error::config("account name must not be empty"));
+        }
+        Ok(AccountName(name))
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which edition of a cloud an account lives in.
+///
+/// AWS: International is the `aws` partition, China the `aws-cn` partition. Tencent:
+/// `tencentcloudapi.com` vs `intl.tencentcloudapi.com`. CTyun: Chinese vs International
+/// edition. Providers with a single edition use [`Domain::China`] for their home site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Domain {
+    /// Mainland China edition / partition.
+    China,
+    /// International edition / global partition.
+    #[default]
+    International,
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Domain::China => "china",
+            Domain::International => "international",
+        })
+    }
+}
+
+impl FromStr for Domain {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "china" | "cn" => Ok(Domain::China),
+            "international" | "intl" | "global" => Ok(Domain::International),
+            other => Err(Error::config(format!(
+                "unknown domain {other:?}; expected china or international"
+            ))),
+        }
+    }
+}
+
+/// Whether the account may use a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionStatus {
+    /// Enabled by default or opted in: scanned.
+    Enabled,
+    /// Needs an opt-in the account has not made: reported, never scanned.
+    NotOptedIn,
+    /// Listed but not usable through the API (e.g. CTyun without `openapiAvailable`).
+    Unavailable,
+}
+
+/// A region of one provider as the account sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Region {
+    /// The provider's region id (`us-east-1`, `ap-guangzhou`, `cn-north-4`, …).
+    pub id: String,
+    /// A human name when the provider gives one.
+    pub name: Option<String>,
+    /// Whether this account may use the region.
+    pub status: RegionStatus,
+}
+
+impl Region {
+    /// An enabled region with no display name.
+    pub fn enabled(id: impl Into<String>) -> Self {
+        Region {
+            id: id.into(),
+            name: None,
+            status: RegionStatus::Enabled,
+        }
+    }
+
+    /// Whether the region should be scanned.
+    pub fn is_scannable(&self) -> bool {
+        self.status == RegionStatus::Enabled
+    }
+}
+
+/// Key/value tags as the provider reports them, sorted by key.
+pub type Tags = BTreeMap<String, String>;
+
+/// The normalized power state of a host.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostState {
+    /// Being created or started.
+    Pending,
+    /// Running.
+    Running,
+    /// Being stopped.
+    Stopping,
+    /// Stopped.
+    Stopped,
+    /// Being deleted or terminated.
+    Terminating,
+    /// Deleted or terminated (may still be listed for a while).
+    Terminated,
+    /// A state this SDK does not normalize; the provider's value is kept.
+    Other(String),
+}
+
+/// A virtual machine (EC2, ECS, CVM, BCC, CTyun ECS), normalized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    /// The provider's instance id.
+    pub id: String,
+    /// The instance name, when set.
+    pub name: Option<String>,
+    /// Normalized power state.
+    pub state: HostState,
+    /// Instance type / flavor (`t3.micro`, `S5.MEDIUM2`, …).
+    pub instance_type: Option<String>,
+    /// Region id.
+    pub region: String,
+    /// Availability zone.
+    pub zone: Option<String>,
+    /// Private IPv4/IPv6 addresses.
+    pub private_ips: Vec<IpAddr>,
+    /// Public (elastic / floating) addresses.
+    pub public_ips: Vec<IpAddr>,
+    /// Operating system or platform description.
+    pub os: Option<String>,
+    /// VPC / network id.
+    pub vpc_id: Option<String>,
+    /// Creation / launch time.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    /// Tags.
+    pub tags: Tags,
+    /// The provider's item exactly as received (JSON; XML items are converted).
+    pub raw: serde_json::Value,
+}
+
+/// A cloud product resource for CSPM (bucket, database, load balancer, disk, user, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudResource {
+    /// The provider's service name (`s3`, `rds`, `cbs`, `obs`, …).
+    pub service: String,
+    /// The resource type inside the service (`bucket`, `db_instance`, `volume`, …).
+    pub resource_type: String,
+    /// The provider's resource id.
+    pub id: String,
+    /// The resource's name, when it has one.
+    pub name: Option<String>,
+    /// Region id, or `global` for global resources (IAM users, …).
+    pub region: String,
+    /// Tags.
+    pub tags: Tags,
+    /// The provider's item exactly as received.
+    pub raw: serde_json::Value,
+}
+
+impl CloudResource {
+    /// A key unique within one account: service, type and id.
+    pub fn key(&self) -> (&str, &str, &str) {
+        (&self.service, &self.resource_type, &self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_kind_parses_case_insensitively_and_rejects_unknown() {
+        assert_eq!("AWS".parse::<ProviderKind>().unwrap(), ProviderKind::Aws);
+        assert_eq!(
+            " ctyun ".parse::<ProviderKind>().unwrap(),
+            ProviderKind::Ctyun
+        );
+        let err = "gcp".parse::<ProviderKind>().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+    }
+
+    #[test]
+    fn empty_account_name_is_a_config_error() {
+        assert!(AccountName::new("  ").is_err());
+        assert_eq!(AccountName::new("prod").unwrap().as_str(), "prod");
+    }
+
+    #[test]
+    fn not_opted_in_regions_are_not_scannable() {
+        let mut r = Region::enabled("af-south-1");
+        assert!(r.is_scannable());
+        r.status = RegionStatus::NotOptedIn;
+        assert!(!r.is_scannable());
+    }
+}

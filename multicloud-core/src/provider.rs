@@ -1,0 +1,194 @@
+//! The provider trait every cloud implements, and the optional capability traits.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::Result;
+use crate::feature::StandardFeature;
+use crate::model::{AccountName, CloudResource, Domain, Host, ProviderKind, Region};
+use crate::secret::AccessKey;
+use crate::verify::VerifyReport;
+
+/// One onboarded account of one cloud.
+///
+/// Object-safe: keep providers as `Arc<dyn CloudProvider>`. Listings are lazily paging
+/// streams: nothing is fetched until the stream is polled, and each page is requested only
+/// when the previous one is consumed.
+///
+/// Contract for implementers:
+/// - `verify` never retries an authentication failure (some clouds lock a key after repeated
+///   failures) and classifies every failure into an [`ErrorKind`](crate::ErrorKind).
+/// - Streams yield `Err` for a failed page and then end; items already yielded stay valid.
+/// - Only regions with [`RegionStatus::Enabled`](crate::RegionStatus::Enabled) are scanned.
+#[async_trait]
+pub trait CloudProvider: Send + Sync + fmt::Debug {
+    /// Which cloud this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// The user's name for this account.
+    fn account(&self) -> &AccountName;
+
+    /// The edition / partition the account lives in.
+    fn domain(&self) -> Domain;
+
+    /// The standard features this provider implements.
+    fn features(&self) -> &[StandardFeature];
+
+    /// Checks the key and the permissions each of `features` needs.
+    ///
+    /// Returns `Ok` with a report even when the key is bad: the report says what is wrong.
+    /// `Err` means the check itself could not run (e.g. a configuration error).
+    async fn verify(&self, features: &[StandardFeature]) -> Result<VerifyReport>;
+
+    /// The regions the account can see, with their opt-in state.
+    async fn regions(&self) -> Result<Vec<Region>>;
+
+    /// The hosts in `region`, page by page.
+    fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>>;
+
+    /// The cloud-product resources in `region`, page by page.
+    fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>>;
+
+    /// Resources that belong to no region (IAM users, global buckets lists, …).
+    fn global_resources(&self) -> BoxStream<'static, Result<CloudResource>> {
+        Box::pin(futures::stream::empty())
+    }
+
+    /// The IP-blocking capability, when the provider has one.
+    fn ip_blocker(&self) -> Option<&dyn IpBlocker> {
+        None
+    }
+
+    /// The audit-log capability, when the provider has one.
+    fn audit_log_source(&self) -> Option<&dyn AuditLogSource> {
+        None
+    }
+
+    /// The quick-configuration capability, when the provider has one.
+    fn onboarder(&self) -> Option<&dyn Onboarder> {
+        None
+    }
+}
+
+/// Where an IP block lives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockTarget {
+    /// The cloud firewall's inbound block list.
+    CloudFirewall,
+    /// A WAF instance or protected domain, named as the provider names it.
+    Waf {
+        /// The WAF instance id or protected domain.
+        scope: String,
+    },
+}
+
+/// A request to block one IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRequest {
+    /// The address to block.
+    pub ip: IpAddr,
+    /// Where to block it.
+    pub target: BlockTarget,
+    /// The region the firewall or WAF lives in.
+    pub region: String,
+    /// A note stored with the rule (shown in the console).
+    pub comment: Option<String>,
+    /// When the provider supports it, the time the block lapses on its own.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// A block rule as it exists in the cloud.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockRule {
+    /// The provider's rule id (what unblock removes).
+    pub rule_id: String,
+    /// The blocked address or range, as stored.
+    pub ip: String,
+    /// Where the rule lives.
+    pub target: BlockTarget,
+    /// The region.
+    pub region: String,
+    /// The provider's rule exactly as received.
+    pub raw: serde_json::Value,
+}
+
+/// Response actions: block and unblock IPs in a cloud firewall or WAF.
+///
+/// Blocking is idempotent (blocking twice leaves one rule) and unblocking removes exactly the
+/// rule that was made, never using a delete-all.
+#[async_trait]
+pub trait IpBlocker: Send + Sync + fmt::Debug {
+    /// Blocks `request.ip`, or returns the existing rule if it is already blocked.
+    async fn block_ip(&self, request: &BlockRequest) -> Result<BlockRule>;
+
+    /// Removes exactly `rule`.
+    async fn unblock_ip(&self, rule: &BlockRule) -> Result<()>;
+
+    /// The current block rules at `target` in `region`.
+    fn list_blocks(&self, target: &BlockTarget, region: &str)
+        -> BoxStream<'static, Result<BlockRule>>;
+}
+
+/// One audit-log event (CloudTrail record, CLS log line), normalized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// The provider's event id.
+    pub id: String,
+    /// When the call happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time: OffsetDateTime,
+    /// The API called (`ConsoleLogin`, `RunInstances`, …).
+    pub event_name: String,
+    /// Who made the call.
+    pub principal: Option<String>,
+    /// Where the call came from.
+    pub source_ip: Option<String>,
+    /// The region of the call.
+    pub region: Option<String>,
+    /// The provider's record exactly as received.
+    pub raw: serde_json::Value,
+}
+
+/// Audit-log intake.
+#[async_trait]
+pub trait AuditLogSource: Send + Sync + fmt::Debug {
+    /// Receives the next batch of events; an empty batch means none are waiting.
+    async fn receive(&self) -> Result<Vec<AuditEvent>>;
+
+    /// Acknowledges events so they are not delivered again.
+    async fn acknowledge(&self, events: &[AuditEvent]) -> Result<()>;
+}
+
+/// A request to turn a root key into a least-privilege sub-account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnboardRequest {
+    /// The sub-account user to create (or reuse).
+    pub user_name: String,
+    /// The features the new key must serve; decides the policies attached.
+    pub features: Vec<StandardFeature>,
+}
+
+/// What quick configuration created.
+#[derive(Debug, Clone)]
+pub struct OnboardOutcome {
+    /// The sub-account user.
+    pub user_name: String,
+    /// The new key; store it, then delete the root key.
+    pub access_key: AccessKey,
+    /// The policies attached to the user.
+    pub policies: Vec<String>,
+}
+
+/// Quick configuration: a root key creates a least-privilege sub-account and its key.
+#[async_trait]
+pub trait Onboarder: Send + Sync + fmt::Debug {
+    /// Creates (or reuses) the user, attaches the policies and issues a new key.
+    async fn onboard(&self, request: &OnboardRequest) -> Result<OnboardOutcome>;
+}
