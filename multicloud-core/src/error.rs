@@ -108,6 +108,7 @@ struct Inner {
     action: Option<String>,
     retry_after: Option<Duration>,
     attempts: Option<u32>,
+    elapsed: Option<Duration>,
     source: Option<BoxError>,
 }
 
@@ -125,6 +126,7 @@ impl Error {
                 action: None,
                 retry_after: None,
                 attempts: None,
+                elapsed: None,
                 source: None,
             }),
         }
@@ -182,6 +184,18 @@ impl Error {
         self
     }
 
+    /// Records how long the call took, retries included (set by the retry layer).
+    pub fn with_elapsed(mut self, elapsed: Duration) -> Self {
+        self.inner.elapsed = Some(elapsed);
+        self
+    }
+
+    /// Replaces the one-line message, e.g. to add why the retry layer stopped.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.message = message.into();
+        self
+    }
+
     /// Sets the underlying cause.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.inner.source = Some(source.into());
@@ -233,6 +247,11 @@ impl Error {
         self.inner.attempts
     }
 
+    /// How long the call took, retries included (set by the retry layer).
+    pub fn elapsed(&self) -> Option<Duration> {
+        self.inner.elapsed
+    }
+
     /// Whether sending the same request again may succeed.
     pub fn is_retryable(&self) -> bool {
         self.inner.kind.is_retryable()
@@ -277,7 +296,12 @@ impl fmt::Display for Error {
             write!(f, " [http {status}]")?;
         }
         if let Some(attempts) = i.attempts {
-            write!(f, " [after {attempts} attempts]")?;
+            let plural = if attempts == 1 { "" } else { "s" };
+            write!(f, " [after {attempts} attempt{plural}")?;
+            if let Some(elapsed) = i.elapsed {
+                write!(f, " in {elapsed:.3?}")?;
+            }
+            f.write_str("]")?;
         }
         if let Some(id) = &i.request_id {
             write!(f, " [request id {id}]")?;
@@ -299,6 +323,7 @@ impl fmt::Debug for Error {
             .field("action", &i.action)
             .field("retry_after", &i.retry_after)
             .field("attempts", &i.attempts)
+            .field("elapsed", &i.elapsed)
             .field("source", &i.source)
             .finish()
     }

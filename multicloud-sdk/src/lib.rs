@@ -20,6 +20,9 @@
 
 pub use multicloud_core::*;
 
+/// The sync engine: policies, scheduled syncs, diffs, events and snapshot stores.
+pub use multicloud_sync as sync;
+
 /// Amazon Web Services.
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]

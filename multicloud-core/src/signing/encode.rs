@@ -1,0 +1,174 @@
+//! Percent-encoding sets the five clouds use, and a decoder.
+//!
+//! Every SDK escapes with upper-case hex. The sets differ only in what they keep:
+//!
+//! | set | keeps | used by |
+//! |---|---|---|
+//! | [`UNRESERVED`] | `A-Z a-z 0-9 - _ . ~` | AWS query (`quote(x, safe='-_.~')`), Huawei (`quote(x, safe='~')`), Baidu `normalize`, CTyun values |
+//! | [`UNRESERVED_SLASH`] | the above and `/` | AWS path (`quote(path, safe='/~')`), Huawei URI, Baidu BOS paths |
+//! | [`FORM`] | like [`UNRESERVED`], space written `+` | Tencent GET (`quote_plus`) |
+
+use std::borrow::Cow;
+
+/// A set of bytes written as themselves; every other byte becomes `%XX`.
+#[derive(Clone, Copy)]
+pub struct EncodeSet {
+    keep: [bool; 256],
+    space_as_plus: bool,
+}
+
+impl std::fmt::Debug for EncodeSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept: String = (0u8..=255)
+            .filter(|b| self.keep[*b as usize] && !b.is_ascii_alphanumeric())
+            .map(char::from)
+            .collect();
+        f.debug_struct("EncodeSet")
+            .field("alphanumerics_and", &kept)
+            .field("space_as_plus", &self.space_as_plus)
+            .finish()
+    }
+}
+
+const fn unreserved_plus(extra: u8, space_as_plus: bool) -> EncodeSet {
+    let mut keep = [false; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        keep[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~');
+        b += 1;
+    }
+    if extra != 0 {
+        keep[extra as usize] = true;
+    }
+    EncodeSet {
+        keep,
+        space_as_plus,
+    }
+}
+
+/// RFC 3986 unreserved characters only: `A-Z a-z 0-9 - _ . ~`.
+pub const UNRESERVED: EncodeSet = unreserved_plus(0, false);
+
+/// Unreserved characters and `/`, for paths.
+pub const UNRESERVED_SLASH: EncodeSet = unreserved_plus(b'/', false);
+
+/// `application/x-www-form-urlencoded` as Python's `quote_plus`: unreserved kept, space → `+`.
+pub const FORM: EncodeSet = unreserved_plus(0, true);
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+#[inline]
+fn escape(b: u8) -> [u8; 3] {
+    [b'%', HEX_UPPER[(b >> 4) as usize], HEX_UPPER[(b & 15) as usize]]
+}
+
+impl EncodeSet {
+    /// Whether `byte` is written as itself.
+    #[inline]
+    pub fn keeps(&self, byte: u8) -> bool {
+        self.keep[byte as usize]
+    }
+
+    /// Appends `input`, percent-encoded, to `out`.
+    #[inline]
+    pub fn encode_into(&self, input: &[u8], out: &mut Vec<u8>) {
+        out.reserve(input.len());
+        for &b in input {
+            if self.keep[b as usize] {
+                out.push(b);
+            } else if b == b' ' && self.space_as_plus {
+                out.push(b'+');
+            } else {
+                out.extend_from_slice(&escape(b));
+            }
+        }
+    }
+
+    /// `input`, percent-encoded, as a new string.
+    pub fn encode(&self, input: &[u8]) -> String {
+        let mut out = String::with_capacity(input.len());
+        for &b in input {
+            if self.keep[b as usize] {
+                out.push(char::from(b));
+            } else if b == b' ' && self.space_as_plus {
+                out.push('+');
+            } else {
+                escape(b).iter().for_each(|&e| out.push(char::from(e)));
+            }
+        }
+        out
+    }
+
+    /// Whether encoding `input` would leave it unchanged.
+    pub fn is_encoded_form_of(&self, input: &[u8]) -> bool {
+        input.iter().all(|&b| self.keep[b as usize])
+    }
+}
+
+/// Decodes `%XX` escapes (either hex case) into bytes, as Python's `unquote_to_bytes`: a `%`
+/// not followed by two hex digits stays literal, and `+` stays `+`.
+pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
+    percent_encoding::percent_decode(input).into()
+}
+
+/// Decodes `%XX` escapes and reads the bytes as UTF-8, replacing invalid sequences with
+/// U+FFFD — exactly what Python's `urllib.parse.unquote` returns.
+pub fn percent_decode_lossy(input: &str) -> Cow<'_, str> {
+    match percent_decode(input.as_bytes()) {
+        Cow::Borrowed(_) => Cow::Borrowed(input),
+        Cow::Owned(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => Cow::Owned(s),
+            Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreserved_escapes_everything_else_in_upper_case() {
+        assert_eq!(
+            UNRESERVED.encode("a b/~*+=%ሴ-_.".as_bytes()),
+            "a%20b%2F~%2A%2B%3D%25%E1%88%B4-_."
+        );
+    }
+
+    #[test]
+    fn slash_set_keeps_slash_like_python_quote_safe_slash_tilde() {
+        // quote('a b/~*+=%ሴ', safe='/~') == 'a%20b/~%2A%2B%3D%25%E1%88%B4'
+        assert_eq!(
+            UNRESERVED_SLASH.encode("a b/~*+=%ሴ".as_bytes()),
+            "a%20b/~%2A%2B%3D%25%E1%88%B4"
+        );
+    }
+
+    #[test]
+    fn form_writes_space_as_plus_like_quote_plus() {
+        // quote_plus('a b/~*') == 'a+b%2F~%2A'
+        assert_eq!(FORM.encode(b"a b/~*"), "a+b%2F~%2A");
+    }
+
+    #[test]
+    fn decode_keeps_broken_escapes_and_plus() {
+        assert_eq!(&*percent_decode(b"%41%4a%zz%4+"), b"AJ%zz%4+");
+        assert!(matches!(percent_decode(b"plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn lossy_decode_matches_python_unquote_replacement() {
+        // unquote('%E1%88%B4%FF%E1a%2F') == 'ሴ\ufffd\ufffda/'
+        assert_eq!(
+            percent_decode_lossy("%E1%88%B4%FF%E1a%2F"),
+            "ሴ\u{FFFD}\u{FFFD}a/"
+        );
+    }
+
+    #[test]
+    fn encoded_form_check() {
+        assert!(UNRESERVED.is_encoded_form_of(b"abc-_.~"));
+        assert!(!UNRESERVED.is_encoded_form_of(b"a/b"));
+    }
+}

@@ -1,0 +1,160 @@
+//! SHA-256, HMAC-SHA256, HMAC chains and lower-case hex, written without needless allocation.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// HMAC-SHA256, keyed once and fed in pieces.
+pub type HmacSha256 = Hmac<Sha256>;
+
+/// `hex(SHA256(""))`, the payload hash of an empty body in every V4-style algorithm.
+pub const EMPTY_SHA256_HEX: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// A 32-byte digest or MAC written as 64 lower-case hex characters, on the stack.
+///
+/// `Debug` prints nothing of the value: the same type carries signatures, which are never
+/// logged.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Hex64([u8; 64]);
+
+impl Hex64 {
+    /// Hex-encodes `bytes`.
+    pub fn new(bytes: &[u8; 32]) -> Self {
+        let mut out = [0u8; 64];
+        for (i, b) in bytes.iter().enumerate() {
+            out[2 * i] = HEX_LOWER[(b >> 4) as usize];
+            out[2 * i + 1] = HEX_LOWER[(b & 15) as usize];
+        }
+        Hex64(out)
+    }
+
+    /// The hex text.
+    pub fn as_str(&self) -> &str {
+        // Only hex digits are ever written, so this never falls back.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The hex text as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Hex64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hex64(64 chars)")
+    }
+}
+
+/// Appends the lower-case hex of `bytes` to `out`.
+pub fn push_hex(bytes: &[u8], out: &mut Vec<u8>) {
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX_LOWER[(b >> 4) as usize]);
+        out.push(HEX_LOWER[(b & 15) as usize]);
+    }
+}
+
+/// `SHA256(data)`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// `hex(SHA256(data))`.
+pub fn sha256_hex(data: &[u8]) -> Hex64 {
+    Hex64::new(&sha256(data))
+}
+
+/// An HMAC-SHA256 instance keyed with `key`.
+pub fn hmac_keyed(key: &[u8]) -> HmacSha256 {
+    match <HmacSha256 as Mac>::new_from_slice(key) {
+        Ok(mac) => mac,
+        // HMAC hashes long keys and pads short ones: every length is valid.
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    }
+}
+
+/// `HMAC(key, data)`.
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = hmac_keyed(key);
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// `hex(HMAC(key, data))`.
+pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> Hex64 {
+    Hex64::new(&hmac_sha256(key, data))
+}
+
+/// The HMAC chain `k1 = HMAC(key, first)`, `k2 = HMAC(k1, rest[0])`, … ; returns the last
+/// key. Every intermediate key is zeroized when dropped.
+pub fn hmac_chain(key: &[u8], first: &[u8], rest: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    let mut current = Zeroizing::new(hmac_sha256(key, first));
+    for step in rest {
+        let next = Zeroizing::new(hmac_sha256(&current[..], step));
+        *current = *next;
+    }
+    current
+}
+
+/// The date-scoped key of AWS SigV4 and Tencent TC3: the [`hmac_chain`] keyed with `prefix + secret`.
+pub fn derive_scoped_key(
+    prefix: &str,
+    secret: &str,
+    first: &[u8],
+    rest: &[&[u8]],
+) -> Zeroizing<[u8; 32]> {
+    let mut k0 = Zeroizing::new(Vec::with_capacity(prefix.len() + secret.len()));
+    k0.extend_from_slice(prefix.as_bytes());
+    k0.extend_from_slice(secret.as_bytes());
+    hmac_chain(&k0, first, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_nothing_is_the_empty_hash() {
+        assert_eq!(sha256_hex(b"").as_str(), EMPTY_SHA256_HEX);
+    }
+
+    #[test]
+    fn hmac_matches_rfc4231_case_2() {
+        assert_eq!(
+            hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?").as_str(),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn aws_key_derivation_matches_the_published_example() {
+        // From the AWS SigV4 documentation ("Examples of how to derive a signing key").
+        let key = derive_scoped_key(
+            "AWS4",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            b"20120215",
+            &[b"us-east-1", b"iam", b"aws4_request"],
+        );
+        assert_eq!(
+            Hex64::new(&key).as_str(),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+    }
+
+    #[test]
+    fn push_hex_appends_lower_case() {
+        let mut out = b"x".to_vec();
+        push_hex(&[0xAB, 0x01], &mut out);
+        assert_eq!(out, b"xab01");
+    }
+
+    #[test]
+    fn hex64_debug_hides_the_value() {
+        let h = sha256_hex(b"abc");
+        assert!(!format!("{h:?}").contains(&h.as_str()[..8]));
+    }
+}

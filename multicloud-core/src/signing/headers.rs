@@ -1,0 +1,212 @@
+//! Canonical header blocks: which value rule, how repeated names combine, how lines sort.
+
+use super::encode::UNRESERVED;
+use super::trim::{collapse_whitespace_into, strip_ascii, strip_unicode};
+
+/// One header as a signer sees it: the lower-case name and the raw value bytes.
+pub type HeaderEntry<'a> = (&'a str, &'a [u8]);
+
+/// How a header value is written into a canonical line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRule {
+    /// `' '.join(value.split())`: trim and collapse every whitespace run, Unicode spaces
+    /// included (AWS SigV4, botocore).
+    CollapseWhitespace,
+    /// `value.strip()` on text: Unicode whitespace at both ends (Huawei).
+    StripUnicode,
+    /// Trimmed and lower-cased, as Tencent's API documentation describes.
+    StripLowercase,
+    /// Exactly as sent (Tencent's SDK signs `content-type` and `host` untouched).
+    AsSent,
+}
+
+/// How several values of one header name are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// One line per name, the values (each canonicalised) joined with `,` in arrival order;
+    /// the name is listed once (AWS).
+    JoinWithComma,
+    /// One line per occurrence and the name listed once per occurrence, every line carrying
+    /// the name's last value — what Huawei's SDK produces for keys that differ only in case,
+    /// because it canonicalises through a dict keyed by the lower-case name.
+    LinePerOccurrenceLastValue,
+}
+
+/// The header part of a V4-style canonical request.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct CanonicalHeaders {
+    /// `name:value\n` lines, sorted by name.
+    pub block: Vec<u8>,
+    /// The signed-header list: names joined with `;`.
+    pub signed: String,
+}
+
+impl std::fmt::Debug for CanonicalHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Header values may carry tokens: show the names only.
+        f.debug_struct("CanonicalHeaders")
+            .field("signed", &self.signed)
+            .field("block_len", &self.block.len())
+            .finish()
+    }
+}
+
+fn write_value(rule: ValueRule, value: &[u8], out: &mut Vec<u8>) {
+    match rule {
+        ValueRule::CollapseWhitespace => collapse_whitespace_into(value, out),
+        ValueRule::StripUnicode => out.extend_from_slice(strip_unicode(value)),
+        ValueRule::StripLowercase => {
+            let trimmed = strip_unicode(value);
+            match std::str::from_utf8(trimmed) {
+                Ok(text) if !text.is_ascii() => {
+                    out.extend_from_slice(text.to_lowercase().as_bytes())
+                }
+                _ => out.extend(trimmed.iter().map(u8::to_ascii_lowercase)),
+            }
+        }
+        ValueRule::AsSent => out.extend_from_slice(value),
+    }
+}
+
+/// Builds the canonical header block and signed-header list from `entries`, which are sorted
+/// in place by name (stable, so values of one name keep their arrival order).
+pub fn canonical_headers(
+    entries: &mut [HeaderEntry<'_>],
+    rule: ValueRule,
+    repeats: Repeats,
+) -> CanonicalHeaders {
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = CanonicalHeaders {
+        block: Vec::with_capacity(entries.iter().map(|e| e.0.len() + e.1.len() + 2).sum()),
+        signed: String::with_capacity(entries.iter().map(|e| e.0.len() + 1).sum()),
+    };
+    let mut i = 0;
+    while i < entries.len() {
+        let name = entries[i].0;
+        let end = i + entries[i..].iter().take_while(|e| e.0 == name).count();
+        let group = &entries[i..end];
+        match repeats {
+            Repeats::JoinWithComma => {
+                push_name(&mut out, name);
+                for (n, (_, value)) in group.iter().enumerate() {
+                    if n > 0 {
+                        out.block.push(b',');
+                    }
+                    write_value(rule, value, &mut out.block);
+                }
+                out.block.push(b'\n');
+            }
+            Repeats::LinePerOccurrenceLastValue => {
+                let last = group[group.len() - 1].1;
+                for _ in group {
+                    push_name(&mut out, name);
+                    write_value(rule, last, &mut out.block);
+                    out.block.push(b'\n');
+                }
+            }
+        }
+        i = end;
+    }
+    out
+}
+
+fn push_name(out: &mut CanonicalHeaders, name: &str) {
+    if !out.signed.is_empty() {
+        out.signed.push(';');
+    }
+    out.signed.push_str(name);
+    out.block.extend_from_slice(name.as_bytes());
+    out.block.push(b':');
+}
+
+/// Baidu's canonical headers: for every entry `include` accepts, the line
+/// `normalize(name):normalize(value.strip())` (unreserved kept, all else `%XX`); entries whose
+/// stripped value is empty are dropped; lines sorted bytewise and joined with `\n` (no final
+/// newline).
+pub fn encoded_sorted_lines(
+    entries: &[HeaderEntry<'_>],
+    include: impl Fn(&str) -> bool,
+    out: &mut Vec<u8>,
+) {
+    let mut scratch = Vec::with_capacity(entries.iter().map(|e| e.0.len() + e.1.len() + 8).sum());
+    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(entries.len());
+    for (name, value) in entries {
+        let value = strip_ascii(value);
+        if value.is_empty() || !include(name) {
+            continue;
+        }
+        let start = scratch.len();
+        UNRESERVED.encode_into(name.as_bytes(), &mut scratch);
+        scratch.push(b':');
+        UNRESERVED.encode_into(value, &mut scratch);
+        spans.push((start, scratch.len()));
+    }
+    spans.sort_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
+    for (n, (start, end)) in spans.iter().enumerate() {
+        if n > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(&scratch[*start..*end]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_style_joins_repeats_in_arrival_order_and_sorts_names() {
+        let mut e: Vec<HeaderEntry<'_>> = vec![
+            ("my-header1", b"value4"),
+            ("host", b"example.amazonaws.com"),
+            ("my-header1", b" value1 "),
+            ("my-header1", b"value3"),
+        ];
+        let c = canonical_headers(&mut e, ValueRule::CollapseWhitespace, Repeats::JoinWithComma);
+        assert_eq!(c.signed, "host;my-header1");
+        assert_eq!(
+            c.block,
+            b"host:example.amazonaws.com\nmy-header1:value4,value1,value3\n"
+        );
+    }
+
+    #[test]
+    fn huawei_style_repeats_the_name_with_the_last_value() {
+        let mut e: Vec<HeaderEntry<'_>> = vec![("x-a", b" 1 "), ("host", b"h"), ("x-a", b"2 ")];
+        let c = canonical_headers(
+            &mut e,
+            ValueRule::StripUnicode,
+            Repeats::LinePerOccurrenceLastValue,
+        );
+        assert_eq!(c.signed, "host;x-a;x-a");
+        assert_eq!(c.block, b"host:h\nx-a:2\nx-a:2\n");
+    }
+
+    #[test]
+    fn lowercase_rule_trims_and_lowers() {
+        let mut e: Vec<HeaderEntry<'_>> = vec![("x-tc-action", b" DescribeInstances ")];
+        let c = canonical_headers(&mut e, ValueRule::StripLowercase, Repeats::JoinWithComma);
+        assert_eq!(c.block, b"x-tc-action:describeinstances\n");
+    }
+
+    #[test]
+    fn baidu_lines_are_encoded_stripped_filtered_and_sorted_bytewise() {
+        let e: Vec<HeaderEntry<'_>> = vec![
+            ("x-bce-date", b"2015-04-27T08:23:49Z"),
+            ("content-type", b" text/plain "),
+            ("x-bce-empty", b"   "),
+            ("user-agent", b"ua"),
+            ("host", b"bj.bcebos.com"),
+        ];
+        let mut out = Vec::new();
+        encoded_sorted_lines(
+            &e,
+            |n| n.starts_with("x-bce-") || n == "host" || n == "content-type",
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "content-type:text%2Fplain\nhost:bj.bcebos.com\nx-bce-date:2015-04-27T08%3A23%3A49Z"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Canonical URI forms: botocore's dot-segment removal with re-encoding, and Huawei's
+//! decode-split-encode with a forced trailing slash.
+
+use super::encode::{percent_decode_lossy, UNRESERVED_SLASH};
+
+/// botocore's `remove_dot_segments`: splits on `/`, drops empty and `.` segments, `..` pops,
+/// keeps a leading `/`, and a trailing `/` only if a segment is left (so `//` collapses).
+pub fn remove_dot_segments(path: &str) -> String {
+    if path.is_empty() {
+        return String::new();
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                kept.pop();
+            }
+            s => kept.push(s),
+        }
+    }
+    let mut out = String::with_capacity(path.len());
+    if path.starts_with('/') {
+        out.push('/');
+    }
+    for (n, s) in kept.iter().enumerate() {
+        if n > 0 {
+            out.push('/');
+        }
+        out.push_str(s);
+    }
+    if path.ends_with('/') && !kept.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// AWS `SigV4Auth`: `quote(remove_dot_segments(path) or '/', safe='/~')`. The path is the one on
+/// the wire, so an existing `%XX` is encoded again (`/a%20b` → `/a%2520b`).
+pub fn normalized_then_encoded(path: &str, out: &mut Vec<u8>) {
+    if path.is_empty() {
+        out.push(b'/');
+        return;
+    }
+    // The common case (no dot or doubled slash) needs no rewritten copy.
+    let plain = !path.contains("//")
+        && path
+            .split('/')
+            .all(|s| s != "." && s != "..");
+    if plain {
+        UNRESERVED_SLASH.encode_into(path.as_bytes(), out);
+    } else {
+        UNRESERVED_SLASH.encode_into(remove_dot_segments(path).as_bytes(), out);
+    }
+}
+
+/// Huawei: `unquote(path)` (invalid UTF-8 becomes U+FFFD), split on `/` — so an encoded `%2F`
+/// becomes a separator — each segment `quote(seg, safe='~')`, joined with `/`, and a `/`
+/// appended unless the result ends with one. Returns `false` for an empty path, which the
+/// SDK cannot sign (it raises `IndexError`).
+pub fn decoded_then_encoded_with_trailing_slash(path: &str, out: &mut Vec<u8>) -> bool {
+    if path.is_empty() {
+        return false;
+    }
+    let decoded = percent_decode_lossy(path);
+    // Encoding each '/'-separated segment and re-joining equals encoding with '/' kept.
+    UNRESERVED_SLASH.encode_into(decoded.as_bytes(), out);
+    if out.last() != Some(&b'/') {
+        out.push(b'/');
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(p: &str) -> String {
+        let mut out = Vec::new();
+        normalized_then_encoded(p, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn huawei(p: &str) -> Option<String> {
+        let mut out = Vec::new();
+        decoded_then_encoded_with_trailing_slash(p, &mut out).then(|| String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn dot_segments_follow_botocore() {
+        for (input, want) in [
+            ("/", "/"),
+            ("//", "/"),
+            ("/./", "/"),
+            ("/example/..", "/"),
+            ("/example1/example2/../..", "/"),
+            ("//example//", "/example/"),
+            ("/./example", "/example"),
+            ("/a/b/../c/./d/", "/a/c/d/"),
+            ("/../..", "/"),
+            ("a/b", "a/b"),
+        ] {
+            assert_eq!(remove_dot_segments(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn aws_normalized_path_encodes_percent_again() {
+        assert_eq!(aws("/a%20b"), "/a%2520b");
+        assert_eq!(aws("/test/@connections/JBDvjfGEIAMCERw%3D"), "/test/%40connections/JBDvjfGEIAMCERw%253D");
+        assert_eq!(aws("/ሴ"), "/%E1%88%B4");
+        assert_eq!(aws("/a*b+c=d"), "/a%2Ab%2Bc%3Dd");
+        assert_eq!(aws(""), "/");
+        assert_eq!(aws("//x/./y/../"), "/x/");
+    }
+
+    #[test]
+    fn huawei_appends_slash_and_decodes_encoded_slash() {
+        assert_eq!(huawei("/v3/projects").as_deref(), Some("/v3/projects/"));
+        assert_eq!(huawei("/").as_deref(), Some("/"));
+        assert_eq!(huawei("/a%2Fb").as_deref(), Some("/a/b/"));
+        assert_eq!(huawei("/a b*/%7e").as_deref(), Some("/a%20b%2A/~/"));
+        assert_eq!(huawei("/x/../y").as_deref(), Some("/x/../y/"));
+        assert_eq!(huawei("/%FF").as_deref(), Some("/%EF%BF%BD/"));
+        assert_eq!(huawei(""), None);
+    }
+}

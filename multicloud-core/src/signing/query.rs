@@ -1,0 +1,172 @@
+//! Canonical query strings, one builder per sort rule.
+//!
+//! | builder | rule | cloud |
+//! |---|---|---|
+//! | [`sorted_as_sent`] | pairs as on the URL, sorted by (key, value) | AWS |
+//! | [`sorted_decoded_then_encoded`] | decoded pairs sorted by (key, value), then `%XX`-encoded | Huawei |
+//! | [`encoded_then_sorted_as_strings`] | whole `k=v` strings encoded, then sorted bytewise | Baidu |
+//! | [`sorted_by_key_raw_key_encoded_value`] | stable sort by decoded key; key raw, value encoded | CTyun |
+//!
+//! Tencent signs its GET query exactly as sent and needs no builder.
+
+use std::borrow::Cow;
+
+use super::encode::{percent_decode, UNRESERVED};
+
+/// A decoded query parameter: key and value bytes.
+pub type QueryPair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
+/// Splits a raw query on `&` and each piece at its first `=` (no `=` → empty value), keeping
+/// empty pieces, exactly as botocore does with the query on the URL.
+pub fn split_raw(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(move |_| !query.is_empty())
+        .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
+}
+
+/// AWS: the pairs as sent, sorted by (key, value) — byte order, which is code-point order for
+/// the encoded ASCII botocore puts on the URL — and joined as `k=v&…` without re-encoding.
+pub fn sorted_as_sent(query: &str, out: &mut Vec<u8>) {
+    let mut pairs: Vec<(&str, &str)> = split_raw(query).collect();
+    pairs.sort_unstable();
+    for (n, (k, v)) in pairs.iter().enumerate() {
+        if n > 0 {
+            out.push(b'&');
+        }
+        out.extend_from_slice(k.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(v.as_bytes());
+    }
+}
+
+/// The parameters of a raw query, `%XX`-decoded (a `+` stays `+`). Empty pieces (`a&&b`) are
+/// skipped: the SDKs that use this build their queries from parameter maps.
+pub fn decoded_pairs(query: &str) -> Vec<QueryPair<'_>> {
+    split_raw(query)
+        .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
+        .map(|(k, v)| (percent_decode(k.as_bytes()), percent_decode(v.as_bytes())))
+        .collect()
+}
+
+fn join_with<'p>(
+    pairs: impl Iterator<Item = &'p QueryPair<'p>>,
+    out: &mut Vec<u8>,
+    mut write: impl FnMut(&QueryPair<'p>, &mut Vec<u8>),
+) {
+    for (n, pair) in pairs.enumerate() {
+        if n > 0 {
+            out.push(b'&');
+        }
+        write(pair, out);
+    }
+}
+
+/// Huawei: sorts the decoded pairs by (key, value) — Python tuple order on the raw strings —
+/// then writes `quote(k, safe='~')=quote(v, safe='~')` joined with `&`.
+pub fn sorted_decoded_then_encoded<'p>(pairs: &'p mut [QueryPair<'p>], out: &mut Vec<u8>) {
+    pairs.sort_unstable();
+    join_with(pairs.iter(), out, |(k, v), out| {
+        UNRESERVED.encode_into(k, out);
+        out.push(b'=');
+        UNRESERVED.encode_into(v, out);
+    });
+}
+
+/// Baidu: writes each pair as `normalize(k)=normalize(v)` and sorts those whole strings
+/// bytewise (so `a-b=` < `a.b=` < `a1=` < `a=` < `a_b=`), joined with `&`.
+pub fn encoded_then_sorted_as_strings(pairs: &[QueryPair<'_>], out: &mut Vec<u8>) {
+    let mut scratch = Vec::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 4).sum());
+    let mut spans = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        let start = scratch.len();
+        UNRESERVED.encode_into(k, &mut scratch);
+        scratch.push(b'=');
+        UNRESERVED.encode_into(v, &mut scratch);
+        spans.push((start, scratch.len()));
+    }
+    spans.sort_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
+    for (n, (start, end)) in spans.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b'&');
+        }
+        out.extend_from_slice(&scratch[start..end]);
+    }
+}
+
+/// CTyun: a stable sort by decoded key, then `key=quote(value, safe='')` with the key written
+/// raw (not encoded), joined with `&`.
+pub fn sorted_by_key_raw_key_encoded_value<'p>(pairs: &'p mut [QueryPair<'p>], out: &mut Vec<u8>) {
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    join_with(pairs.iter(), out, |(k, v), out| {
+        out.extend_from_slice(k);
+        out.push(b'=');
+        UNRESERVED.encode_into(v, out);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn pairs<'a>(list: &[(&'a str, &'a str)]) -> Vec<QueryPair<'a>> {
+        list.iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_bytes()), Cow::Borrowed(v.as_bytes())))
+            .collect()
+    }
+
+    #[test]
+    fn split_keeps_empty_pieces_and_missing_values() {
+        let got: Vec<_> = split_raw("a=1&&b&c=x=y").collect();
+        assert_eq!(got, [("a", "1"), ("", ""), ("b", ""), ("c", "x=y")]);
+        assert_eq!(split_raw("").count(), 0);
+    }
+
+    #[test]
+    fn aws_sorts_pairs_not_strings_and_keeps_encoding() {
+        // ("a", …) < ("a-b", …) as tuples although "a-b=" < "a=" as strings.
+        assert_eq!(
+            run(|o| sorted_as_sent("a-b=2&a=1&%E1%88%B4=x&A=~&a=0", o)),
+            "%E1%88%B4=x&A=~&a=0&a=1&a-b=2"
+        );
+    }
+
+    #[test]
+    fn huawei_sorts_decoded_strings_then_encodes() {
+        // Decoded, "~tilde" (0x7E) sorts before "ümlaut" (0xC3…); encoded, "%C3" < "~".
+        let mut p = decoded_pairs("%C3%BCmlaut=1&~tilde=2&b=a%2Fb&b=a%20b");
+        assert_eq!(
+            run(|o| sorted_decoded_then_encoded(&mut p, o)),
+            "b=a%20b&b=a%2Fb&~tilde=2&%C3%BCmlaut=1"
+        );
+    }
+
+    #[test]
+    fn baidu_sorts_whole_encoded_strings() {
+        let p = pairs(&[("a", "1"), ("a_b", "1"), ("a1", "1"), ("a.b", "1"), ("a-b", "1")]);
+        assert_eq!(
+            run(|o| encoded_then_sorted_as_strings(&p, o)),
+            "a-b=1&a.b=1&a1=1&a=1&a_b=1"
+        );
+        let p = pairs(&[("text", ""), ("text1", "测试"), ("text10", "test")]);
+        assert_eq!(
+            run(|o| encoded_then_sorted_as_strings(&p, o)),
+            "text10=test&text1=%E6%B5%8B%E8%AF%95&text="
+        );
+    }
+
+    #[test]
+    fn ctyun_keeps_keys_raw_and_encodes_values() {
+        let mut p = pairs(&[("b k", "x=y&z"), ("a", "1/2"), ("b k", "0")]);
+        assert_eq!(
+            run(|o| sorted_by_key_raw_key_encoded_value(&mut p, o)),
+            "a=1%2F2&b k=x%3Dy%26z&b k=0"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Header-value whitespace rules, as each SDK's Python applies them.
+//!
+//! Values arrive as bytes. Valid UTF-8 is read as text, so Python's Unicode whitespace
+//! (U+00A0, U+3000, …) counts; anything else is handled byte by byte with the ASCII part of
+//! the same set, so invalid UTF-8 never panics and is signed faithfully.
+
+/// Whether `c` is whitespace to Python's `str.split()` / `str.strip()` (`str.isspace`): Rust's
+/// White_Space property plus the separators U+001C–U+001F.
+#[inline]
+pub fn is_python_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+#[inline]
+fn is_python_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
+}
+
+/// Python `bytes.isspace` bytes: `' \t\n\r\x0b\x0c'`.
+#[inline]
+fn is_bytes_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// Appends `' '.join(value.split())` to `out`: trims and collapses every whitespace run
+/// (AWS SigV4, botocore).
+pub fn collapse_whitespace_into(value: &[u8], out: &mut Vec<u8>) {
+    let text = if value.is_ascii() {
+        None
+    } else {
+        std::str::from_utf8(value).ok()
+    };
+    let mut first = true;
+    let mut emit = |word: &[u8], out: &mut Vec<u8>| {
+        if !first {
+            out.push(b' ');
+        }
+        out.extend_from_slice(word);
+        first = false;
+    };
+    match text {
+        Some(text) => text
+            .split(is_python_space)
+            .filter(|w| !w.is_empty())
+            .for_each(|w| emit(w.as_bytes(), out)),
+        None => value
+            .split(|b| is_python_ascii_space(*b))
+            .filter(|w| !w.is_empty())
+            .for_each(|w| emit(w, out)),
+    }
+}
+
+/// `value.strip()` on text: Unicode whitespace at both ends (Huawei).
+pub fn strip_unicode(value: &[u8]) -> &[u8] {
+    match std::str::from_utf8(value) {
+        Ok(text) if !value.is_ascii() => text.trim_matches(is_python_space).as_bytes(),
+        _ => trim_bytes(value, is_python_ascii_space),
+    }
+}
+
+/// `value.strip()` on bytes: ASCII whitespace at both ends (Baidu).
+pub fn strip_ascii(value: &[u8]) -> &[u8] {
+    trim_bytes(value, is_bytes_space)
+}
+
+fn trim_bytes(value: &[u8], space: impl Fn(u8) -> bool) -> &[u8] {
+    let start = value.iter().position(|b| !space(*b)).unwrap_or(value.len());
+    let end = value.iter().rposition(|b| !space(*b)).map_or(start, |i| i + 1);
+    &value[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collapse(v: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        collapse_whitespace_into(v, &mut out);
+        out
+    }
+
+    #[test]
+    fn collapse_matches_python_split_join() {
+        assert_eq!(collapse(b"  a   b \t c  "), b"a b c");
+        assert_eq!(collapse(b"value1\n  value2\n     value3"), b"value1 value2 value3");
+        assert_eq!(collapse(b" \"a   b   c\""), b"\"a b c\"");
+        assert_eq!(collapse(b"   "), b"");
+        // U+00A0 and U+3000 are whitespace to Python; U+200B is not.
+        assert_eq!(collapse("a\u{a0}\u{a0}b\u{3000}c".as_bytes()), b"a b c");
+        assert_eq!(collapse("a\u{200b}b".as_bytes()), "a\u{200b}b".as_bytes());
+        assert_eq!(collapse(b"a\x1fb"), b"a b");
+    }
+
+    #[test]
+    fn collapse_keeps_invalid_utf8_bytes() {
+        assert_eq!(collapse(b" \xff\xa0 x "), b"\xff\xa0 x");
+    }
+
+    #[test]
+    fn strips() {
+        assert_eq!(strip_unicode("\u{a0} a b \u{3000}".as_bytes()), b"a b");
+        assert_eq!(strip_unicode(b"\t x \x0b"), b"x");
+        assert_eq!(strip_unicode(b"   "), b"");
+        assert_eq!(strip_ascii(b" \x1cx\xa0 "), b"\x1cx\xa0");
+        assert_eq!(strip_ascii(b""), b"");
+    }
+}

@@ -1,0 +1,120 @@
+//! [`SyncEngineBuilder`]: store, concurrency, clock and event capacity, all optional.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use multicloud_core::{Clock, CloudProvider, Error, Result, SyncPolicy, SystemClock};
+use tokio::sync::broadcast;
+
+use crate::engine::{zero_interval, Inner, SyncEngine, INVENTORY_FEATURES};
+use crate::item::AccountRef;
+use crate::memory::MemoryStore;
+use crate::snapshot::SnapshotStore;
+
+/// How many (region, feature) jobs run at once unless [`SyncEngineBuilder::with_concurrency`]
+/// says otherwise. Providers also limit their own request rates; this bounds open listings.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// How many events a slow subscriber may fall behind before it skips some.
+pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
+
+/// Configures a [`SyncEngine`]; made by [`SyncEngine::builder`].
+pub struct SyncEngineBuilder {
+    provider: Arc<dyn CloudProvider>,
+    policy: Arc<dyn SyncPolicy>,
+    store: Option<Arc<dyn SnapshotStore>>,
+    concurrency: usize,
+    clock: Arc<dyn Clock>,
+    event_capacity: usize,
+}
+
+impl SyncEngineBuilder {
+    pub(crate) fn new(provider: Arc<dyn CloudProvider>, policy: Arc<dyn SyncPolicy>) -> Self {
+        SyncEngineBuilder {
+            provider,
+            policy,
+            store: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            clock: Arc::new(SystemClock),
+            event_capacity: DEFAULT_EVENT_CAPACITY,
+        }
+    }
+
+    /// Where snapshots live; a fresh [`MemoryStore`] when not set. Several engines (one per
+    /// account) may share one store.
+    pub fn with_store(mut self, store: Arc<dyn SnapshotStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// How many (region, feature) jobs may run at once (at least 1).
+    pub fn with_concurrency(mut self, jobs: usize) -> Self {
+        self.concurrency = jobs;
+        self
+    }
+
+    /// The clock that timestamps snapshots and reports ([`SystemClock`] by default).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The event channel's capacity (at least 1).
+    pub fn with_event_capacity(mut self, capacity: usize) -> Self {
+        self.event_capacity = capacity;
+        self
+    }
+
+    /// Checks the settings and the policy's intervals and builds the engine.
+    ///
+    /// Fails with [`ErrorKind::Config`](multicloud_core::ErrorKind::Config) when the
+    /// concurrency or event capacity is 0, or the policy returns a zero interval.
+    pub fn build(self) -> Result<SyncEngine> {
+        if self.concurrency == 0 {
+            return Err(Error::config("sync engine: concurrency must be at least 1"));
+        }
+        if self.event_capacity == 0 {
+            return Err(Error::config(
+                "sync engine: event capacity must be at least 1",
+            ));
+        }
+        for feature in INVENTORY_FEATURES {
+            if self.policy.interval(feature).is_some_and(|d| d.is_zero()) {
+                return Err(zero_interval(feature.as_str()));
+            }
+        }
+        if self
+            .policy
+            .credential_check_interval()
+            .is_some_and(|d| d.is_zero())
+        {
+            return Err(zero_interval("credential check"));
+        }
+        let (events, _) = broadcast::channel(self.event_capacity);
+        Ok(SyncEngine {
+            inner: Arc::new(Inner {
+                account: AccountRef::of(self.provider.as_ref()),
+                provider: self.provider,
+                policy: self.policy,
+                store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                concurrency: self.concurrency,
+                clock: self.clock,
+                events,
+                round: tokio::sync::Mutex::new(()),
+                credential: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for SyncEngineBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncEngineBuilder")
+            .field("provider", &self.provider)
+            .field("policy", &self.policy)
+            .field("store", &self.store)
+            .field("concurrency", &self.concurrency)
+            .field("event_capacity", &self.event_capacity)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,107 @@
+//! # multicloud-sync
+//!
+//! The sync engine of the multicloud SDK: keeps each onboarded account's inventory up to
+//! date on a policy, and says what changed.
+//!
+//! - [`DefaultSyncPolicy`]: the serde-loadable (TOML/JSON) [`SyncPolicy`]: regions, region
+//!   management, and an [`Interval`] (console preset, free duration, or off) for hosts,
+//!   cloud products and the AccessKey check; invalid values are rejected with a
+//!   [`PolicyError`] naming the key.
+//! - [`SyncEngine`], one per account: [`sync_now`](SyncEngine::sync_now) fans out over
+//!   regions × features with bounded concurrency and returns a [`SyncReport`];
+//!   [`run`](SyncEngine::run) follows the policy's schedule until shut down;
+//!   [`events`](SyncEngine::events) streams [`SyncEvent`]s (synced with [`Diff`], failed,
+//!   region discovered, credential status changed, and progress).
+//! - A failed region or feature keeps its previous snapshot: only a complete listing can
+//!   report a removal.
+//! - [`SnapshotStore`]: [`MemoryStore`] by default, [`SqliteStore`] to survive restarts.
+//!   Data is keyed by provider and account name, so rotating a key keeps the inventory.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use multicloud_core::{CloudProvider, StandardFeature};
+//! use multicloud_sync::{DefaultSyncPolicy, MemoryStore, SyncEngine};
+//! # use async_trait::async_trait;
+//! # use futures::stream::{self, BoxStream, StreamExt};
+//! # use multicloud_core::*;
+//! # #[derive(Debug)]
+//! # struct OneHost(AccountName);
+//! # #[async_trait]
+//! # impl CloudProvider for OneHost {
+//! #     fn kind(&self) -> ProviderKind { ProviderKind::Aws }
+//! #     fn account(&self) -> &AccountName { &self.0 }
+//! #     fn domain(&self) -> Domain { Domain::International }
+//! #     fn features(&self) -> &[StandardFeature] { &[StandardFeature::Host] }
+//! #     async fn verify(&self, _: &[StandardFeature]) -> Result<VerifyReport> {
+//! #         Err(Error::config("not used here"))
+//! #     }
+//! #     async fn regions(&self) -> Result<Vec<Region>> { Ok(vec![Region::enabled("us-east-1")]) }
+//! #     fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
+//! #         let host = Host {
+//! #             id: "i-1".into(), name: Some("web".into()), state: HostState::Running,
+//! #             instance_type: None, region: region.id.clone(), zone: None,
+//! #             private_ips: vec![], public_ips: vec![], os: None, vpc_id: None,
+//! #             created_at: None, tags: Tags::new(), raw: serde_json::Value::Null,
+//! #         };
+//! #         stream::iter(vec![Ok(host)]).boxed()
+//! #     }
+//! #     fn cloud_resources(&self, _: &Region) -> BoxStream<'static, Result<CloudResource>> {
+//! #         stream::empty().boxed()
+//! #     }
+//! # }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let policy = DefaultSyncPolicy::from_toml_str(r#"
+//!     regions = "all"
+//!     host_interval = "1h"
+//!     cspm_interval = "off"
+//! "#)?;
+//! let provider: Arc<dyn CloudProvider> = Arc::new(OneHost(AccountName::new("prod")?));
+//! let engine = SyncEngine::builder(provider, Arc::new(policy))
+//!     .with_store(Arc::new(MemoryStore::new()))
+//!     .with_concurrency(4)
+//!     .build()?;
+//!
+//! let report = engine.sync_now(&[StandardFeature::Host]).await;
+//! assert!(report.is_complete());
+//! let diff = report.diff("us-east-1", StandardFeature::Host).expect("job ran");
+//! assert_eq!(diff.added.len(), 1); // the first sync adds everything
+//!
+//! let again = engine.sync_now(&[StandardFeature::Host]).await;
+//! assert!(again.diff("us-east-1", StandardFeature::Host).expect("job ran").is_empty());
+//! assert_eq!(engine.inventory().await?.hosts().count(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod builder;
+mod diff;
+mod engine;
+mod events;
+mod interval;
+mod inventory;
+mod item;
+mod memory;
+mod policy;
+mod regions;
+mod report;
+mod schedule;
+mod snapshot;
+mod sqlite;
+
+#[cfg(test)]
+mod tests;
+
+pub use builder::{SyncEngineBuilder, DEFAULT_CONCURRENCY, DEFAULT_EVENT_CAPACITY};
+pub use diff::{changed_fields, Change, Diff};
+pub use engine::{SyncEngine, INVENTORY_FEATURES};
+pub use events::{EventStream, SyncEvent};
+pub use interval::{CustomInterval, Interval, IntervalError, MAX_INTERVAL, MIN_INTERVAL};
+pub use inventory::{Inventory, Snapshot, GLOBAL_REGION};
+pub use item::{AccountRef, Item, ItemKey};
+pub use memory::{MemoryStore, DEFAULT_HISTORY_LIMIT};
+pub use multicloud_core::{RegionSelection, SyncPolicy};
+pub use policy::{DefaultSyncPolicy, PolicyError};
+pub use report::{JobOutcome, JobSuccess, SyncReport, SyncStats};
+pub use snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
+pub use sqlite::SqliteStore;

@@ -1,0 +1,150 @@
+//! The default, in-process [`SnapshotStore`].
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use multicloud_core::{Result, StandardFeature};
+
+use crate::diff::Diff;
+use crate::inventory::{Inventory, Snapshot};
+use crate::item::AccountRef;
+use crate::snapshot::{DiffRecord, KnownRegion, SnapshotStore};
+
+/// How many diff records [`MemoryStore::new`] keeps per account.
+pub const DEFAULT_HISTORY_LIMIT: usize = 1000;
+
+/// Keeps everything in memory; lost when the process exits.
+///
+/// Diff history is capped per account (oldest records dropped first) so a long-running
+/// process does not grow without bound.
+#[derive(Debug)]
+pub struct MemoryStore {
+    accounts: Mutex<BTreeMap<AccountRef, AccountData>>,
+    history_limit: usize,
+}
+
+#[derive(Debug, Default)]
+struct AccountData {
+    snapshots: BTreeMap<(String, StandardFeature), Snapshot>,
+    diffs: VecDeque<DiffRecord>,
+    regions: BTreeMap<String, KnownRegion>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store keeping [`DEFAULT_HISTORY_LIMIT`] diff records per account.
+    pub fn new() -> Self {
+        MemoryStore::with_history_limit(DEFAULT_HISTORY_LIMIT)
+    }
+
+    /// An empty store keeping at most `limit` diff records per account.
+    pub fn with_history_limit(limit: usize) -> Self {
+        MemoryStore {
+            accounts: Mutex::new(BTreeMap::new()),
+            history_limit: limit,
+        }
+    }
+
+    // Nothing here can be left half-updated by a panic, so a poisoned lock is still usable.
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<AccountRef, AccountData>> {
+        self.accounts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl SnapshotStore for MemoryStore {
+    async fn snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        feature: StandardFeature,
+    ) -> Result<Option<Snapshot>> {
+        Ok(self
+            .lock()
+            .get(account)
+            .and_then(|a| a.snapshots.get(&(region.to_owned(), feature)))
+            .cloned())
+    }
+
+    async fn save_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        feature: StandardFeature,
+        snapshot: &Snapshot,
+        diff: &Diff,
+    ) -> Result<()> {
+        let mut accounts = self.lock();
+        let data = accounts.entry(account.clone()).or_default();
+        data.snapshots
+            .insert((region.to_owned(), feature), snapshot.clone());
+        if !diff.is_empty() && self.history_limit > 0 {
+            data.diffs.push_back(DiffRecord {
+                account: account.clone(),
+                region: region.to_owned(),
+                feature,
+                synced_at: snapshot.synced_at,
+                diff: diff.clone(),
+            });
+            while data.diffs.len() > self.history_limit {
+                data.diffs.pop_front();
+            }
+        }
+        Ok(())
+    }
+
+    async fn inventory(&self, account: &AccountRef) -> Result<Inventory> {
+        let mut inventory = Inventory::new(account.clone());
+        if let Some(data) = self.lock().get(account) {
+            for ((region, feature), snapshot) in &data.snapshots {
+                inventory.insert(region.clone(), *feature, snapshot.clone());
+            }
+        }
+        Ok(inventory)
+    }
+
+    async fn diffs(&self, account: &AccountRef, limit: usize) -> Result<Vec<DiffRecord>> {
+        Ok(self
+            .lock()
+            .get(account)
+            .map(|a| a.diffs.iter().rev().take(limit).cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn known_regions(&self, account: &AccountRef) -> Result<Vec<KnownRegion>> {
+        Ok(self
+            .lock()
+            .get(account)
+            .map(|a| a.regions.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn add_known_regions(&self, account: &AccountRef, regions: &[KnownRegion]) -> Result<()> {
+        if regions.is_empty() {
+            return Ok(());
+        }
+        let mut accounts = self.lock();
+        let data = accounts.entry(account.clone()).or_default();
+        for region in regions {
+            data.regions
+                .entry(region.id.clone())
+                .or_insert_with(|| region.clone());
+        }
+        Ok(())
+    }
+
+    async fn accounts(&self) -> Result<Vec<AccountRef>> {
+        Ok(self.lock().keys().cloned().collect())
+    }
+
+    async fn delete_account(&self, account: &AccountRef) -> Result<()> {
+        self.lock().remove(account);
+        Ok(())
+    }
+}

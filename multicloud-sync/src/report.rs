@@ -1,0 +1,127 @@
+//! The outcome of one sync round: per (region, feature) diffs, counts and errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use multicloud_core::{Error, Region, StandardFeature};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::diff::Diff;
+use crate::item::AccountRef;
+
+/// Counts for one successful job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncStats {
+    /// Items in the new snapshot.
+    pub items: usize,
+    /// Items added since the previous snapshot.
+    pub added: usize,
+    /// Items removed since the previous snapshot.
+    pub removed: usize,
+    /// Items whose compared fields changed.
+    pub changed: usize,
+    /// How long the listing and store took.
+    pub elapsed: Duration,
+}
+
+impl SyncStats {
+    pub(crate) fn of(items: usize, diff: &Diff, elapsed: Duration) -> Self {
+        SyncStats {
+            items,
+            added: diff.added.len(),
+            removed: diff.removed.len(),
+            changed: diff.changed.len(),
+            elapsed,
+        }
+    }
+}
+
+/// A job that completed: its diff and counts.
+#[derive(Debug, Clone)]
+pub struct JobSuccess {
+    /// What changed.
+    pub diff: Arc<Diff>,
+    /// Counts.
+    pub stats: SyncStats,
+}
+
+/// The outcome of one (region, feature) job.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    /// The region (or [`GLOBAL_REGION`](crate::GLOBAL_REGION)).
+    pub region: String,
+    /// The feature.
+    pub feature: StandardFeature,
+    /// The diff, or why the previous snapshot was kept.
+    pub result: Result<JobSuccess, Arc<Error>>,
+}
+
+/// Everything one call of [`SyncEngine::sync_now`](crate::SyncEngine::sync_now) did.
+#[derive(Debug, Clone)]
+pub struct SyncReport {
+    /// The account.
+    pub account: AccountRef,
+    /// When the round started.
+    pub started_at: OffsetDateTime,
+    /// When it finished.
+    pub finished_at: OffsetDateTime,
+    /// How long it took (tokio's clock, so paused time in tests gives exact values).
+    pub elapsed: Duration,
+    /// The features synced.
+    pub features: Vec<StandardFeature>,
+    /// Requested features that were not synced: they have no inventory, or the provider
+    /// does not offer them.
+    pub skipped: Vec<StandardFeature>,
+    /// Why the region listing failed; regional jobs did not run then.
+    pub regions_error: Option<Arc<Error>>,
+    /// Regions seen for the first time in this round.
+    pub discovered: Vec<Region>,
+    /// One outcome per job, sorted by region then feature.
+    pub jobs: Vec<JobOutcome>,
+}
+
+impl SyncReport {
+    /// Whether every job, and the region listing, succeeded.
+    pub fn is_complete(&self) -> bool {
+        self.regions_error.is_none() && self.jobs.iter().all(|j| j.result.is_ok())
+    }
+
+    /// The failed jobs as (region, feature, error).
+    pub fn failures(&self) -> impl Iterator<Item = (&str, StandardFeature, &Error)> {
+        self.jobs.iter().filter_map(|j| match &j.result {
+            Err(e) => Some((j.region.as_str(), j.feature, e.as_ref())),
+            Ok(_) => None,
+        })
+    }
+
+    /// The outcome of (`region`, `feature`), if that job ran.
+    pub fn job(&self, region: &str, feature: StandardFeature) -> Option<&JobOutcome> {
+        self.jobs
+            .iter()
+            .find(|j| j.region == region && j.feature == feature)
+    }
+
+    /// The diff of (`region`, `feature`), if that job ran and succeeded.
+    pub fn diff(&self, region: &str, feature: StandardFeature) -> Option<&Diff> {
+        match &self.job(region, feature)?.result {
+            Ok(success) => Some(&success.diff),
+            Err(_) => None,
+        }
+    }
+
+    /// The counts of all successful jobs added up (`elapsed` is the round's wall time).
+    pub fn totals(&self) -> SyncStats {
+        let mut total = SyncStats::default();
+        for job in &self.jobs {
+            if let Ok(s) = &job.result {
+                total.items += s.stats.items;
+                total.added += s.stats.added;
+                total.removed += s.stats.removed;
+                total.changed += s.stats.changed;
+            }
+        }
+        total.elapsed = self.elapsed;
+        total
+    }
+}

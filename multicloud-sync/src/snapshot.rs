@@ -1,0 +1,100 @@
+//! Where snapshots, diff history and known regions live: the [`SnapshotStore`] trait.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use multicloud_core::{Result, StandardFeature};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::diff::Diff;
+use crate::inventory::{Inventory, Snapshot};
+use crate::item::AccountRef;
+
+/// One stored diff: what one successful sync of (region, feature) changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffRecord {
+    /// The account.
+    pub account: AccountRef,
+    /// The region (or [`GLOBAL_REGION`](crate::GLOBAL_REGION)).
+    pub region: String,
+    /// The feature.
+    pub feature: StandardFeature,
+    /// When the sync completed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub synced_at: OffsetDateTime,
+    /// What changed.
+    pub diff: Diff,
+}
+
+/// How a region became known to the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionOrigin {
+    /// Listed by the account's first region listing (the baseline).
+    Initial,
+    /// Appeared in a later listing ("region management").
+    Discovered,
+}
+
+/// A region the engine has seen for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownRegion {
+    /// The region id.
+    pub id: String,
+    /// Baseline or discovered later.
+    pub origin: RegionOrigin,
+    /// When it was first seen.
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: OffsetDateTime,
+}
+
+/// Persistence for the sync engine.
+///
+/// Keys are (provider, account name, region, feature): the AccessKey never takes part, so
+/// rotating an account's key keeps its inventory. Implementations must make
+/// [`save_snapshot`](Self::save_snapshot) atomic (the snapshot and its diff record together,
+/// or neither) so that a cancelled or crashed sync leaves the previous snapshot whole.
+///
+/// [`MemoryStore`](crate::MemoryStore) is the default; [`SqliteStore`](crate::SqliteStore)
+/// persists across restarts.
+#[async_trait]
+pub trait SnapshotStore: Send + Sync + fmt::Debug {
+    /// The last complete snapshot of (`account`, `region`, `feature`), if any.
+    async fn snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        feature: StandardFeature,
+    ) -> Result<Option<Snapshot>>;
+
+    /// Replaces that snapshot with `snapshot` and, when `diff` is not empty, appends it to
+    /// the account's diff history; registers the account if it is new.
+    async fn save_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        feature: StandardFeature,
+        snapshot: &Snapshot,
+        diff: &Diff,
+    ) -> Result<()>;
+
+    /// Everything stored for `account` (empty when unknown).
+    async fn inventory(&self, account: &AccountRef) -> Result<Inventory>;
+
+    /// The account's most recent diff records, newest first, at most `limit`.
+    async fn diffs(&self, account: &AccountRef, limit: usize) -> Result<Vec<DiffRecord>>;
+
+    /// The regions seen so far for `account`, sorted by id.
+    async fn known_regions(&self, account: &AccountRef) -> Result<Vec<KnownRegion>>;
+
+    /// Records regions as seen; ids already known keep their first record.
+    async fn add_known_regions(&self, account: &AccountRef, regions: &[KnownRegion]) -> Result<()>;
+
+    /// Every account with stored data, sorted.
+    async fn accounts(&self) -> Result<Vec<AccountRef>>;
+
+    /// Removes every snapshot, diff and region of `account`. Removing an unknown account
+    /// is not an error.
+    async fn delete_account(&self, account: &AccountRef) -> Result<()>;
+}

@@ -1,0 +1,447 @@
+//! A persistent [`SnapshotStore`] in one embedded SQLite file.
+//!
+//! rusqlite is synchronous, so every call runs on tokio's blocking pool
+//! (`spawn_blocking`) and never stalls the async workers. One connection behind a mutex is
+//! enough: the engine writes one snapshot per finished job, and SQLite serializes writers
+//! anyway.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use multicloud_core::{AccountName, Error, ErrorKind, ProviderKind, Result, StandardFeature};
+use rusqlite::{params, Connection, OptionalExtension};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::diff::Diff;
+use crate::inventory::{Inventory, Snapshot};
+use crate::item::{AccountRef, Item};
+use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
+
+// Tables, keyed by (provider, account name[, region, feature]) — never by AccessKey id.
+// `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
+// holds its items as JSON; `diffs` is the timestamped history of non-empty diffs.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS accounts (
+    provider TEXT NOT NULL, account TEXT NOT NULL,
+    PRIMARY KEY (provider, account));
+CREATE TABLE IF NOT EXISTS regions (
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    origin TEXT NOT NULL, first_seen TEXT NOT NULL,
+    PRIMARY KEY (provider, account, region));
+CREATE TABLE IF NOT EXISTS snapshots (
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, feature TEXT NOT NULL,
+    synced_at TEXT NOT NULL,
+    PRIMARY KEY (provider, account, region, feature));
+CREATE TABLE IF NOT EXISTS snapshot_items (
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, feature TEXT NOT NULL,
+    item_key TEXT NOT NULL, item TEXT NOT NULL,
+    PRIMARY KEY (provider, account, region, feature, item_key));
+CREATE TABLE IF NOT EXISTS diffs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, feature TEXT NOT NULL,
+    synced_at TEXT NOT NULL, diff TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS diffs_by_account ON diffs (provider, account, id);
+PRAGMA user_version = 1;
+";
+
+/// Snapshots, diff history and known regions in an SQLite database file.
+///
+/// ```
+/// use multicloud_core::{AccountName, ProviderKind};
+/// use multicloud_sync::{AccountRef, SnapshotStore, SqliteStore};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = SqliteStore::open_in_memory().await?;
+/// let account = AccountRef::new(ProviderKind::Aws, AccountName::new("prod")?);
+/// assert!(store.inventory(&account).await?.is_empty());
+/// # Ok::<(), multicloud_core::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path` and creates the tables if needed.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_owned();
+        let conn = blocking(move || {
+            let conn = Connection::open(&path)?;
+            // WAL lets readers work while a sync writes; NORMAL sync is durable enough with WAL.
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            Ok(conn)
+        })
+        .await?;
+        Self::init(conn).await
+    }
+
+    /// A private in-memory database (for tests and examples).
+    pub async fn open_in_memory() -> Result<Self> {
+        let conn = blocking(|| Ok(Connection::open_in_memory()?)).await?;
+        Self::init(conn).await
+    }
+
+    async fn init(conn: Connection) -> Result<Self> {
+        let conn = blocking(move || {
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.execute_batch(SCHEMA)?;
+            Ok(conn)
+        })
+        .await?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> std::result::Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        blocking(move || {
+            // A panic mid-transaction rolls the transaction back, so the data stays whole.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl SnapshotStore for SqliteStore {
+    async fn snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        feature: StandardFeature,
+    ) -> Result<Option<Snapshot>> {
+        let (p, a) = keys(account);
+        let region = region.to_owned();
+        self.with_conn(move |c| load_snapshot(c, &p, &a, &region, feature.as_str()))
+            .await
+    }
+
+    async fn save_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        feature: StandardFeature,
+        snapshot: &Snapshot,
+        diff: &Diff,
+    ) -> Result<()> {
+        let (p, a) = keys(account);
+        let region = region.to_owned();
+        let synced_at = format_time(snapshot.synced_at)?;
+        let mut rows = Vec::with_capacity(snapshot.items.len());
+        for (key, item) in &snapshot.items {
+            rows.push((to_json(key)?, to_json(item)?));
+        }
+        let diff_json = if diff.is_empty() {
+            None
+        } else {
+            Some(to_json(diff)?)
+        };
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let f = feature.as_str();
+            tx.execute("INSERT OR IGNORE INTO accounts VALUES (?1, ?2)", params![p, a])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p, a, region, f, synced_at],
+            )?;
+            tx.execute(
+                "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND feature = ?4",
+                params![p, a, region, f],
+            )?;
+            {
+                let mut insert =
+                    tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+                for (key, item) in &rows {
+                    insert.execute(params![p, a, region, f, key, item])?;
+                }
+            }
+            if let Some(diff) = diff_json {
+                tx.execute(
+                    "INSERT INTO diffs (provider, account, region, feature, synced_at, diff) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![p, a, region, f, synced_at, diff],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn inventory(&self, account: &AccountRef) -> Result<Inventory> {
+        let (p, a) = keys(account);
+        let account = account.clone();
+        self.with_conn(move |c| {
+            let mut inventory = Inventory::new(account);
+            let scopes: Vec<(String, String)> = c
+                .prepare(
+                    "SELECT region, feature FROM snapshots WHERE provider = ?1 AND account = ?2",
+                )?
+                .query_map(params![p, a], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (region, feature) in scopes {
+                if let Some(s) = load_snapshot(c, &p, &a, &region, &feature)? {
+                    inventory.insert(region, parse_feature(&feature)?, s);
+                }
+            }
+            Ok(inventory)
+        })
+        .await
+    }
+
+    async fn diffs(&self, account: &AccountRef, limit: usize) -> Result<Vec<DiffRecord>> {
+        let (p, a) = keys(account);
+        let account = account.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            let rows: Vec<(String, String, String, String)> = c
+                .prepare(
+                    "SELECT region, feature, synced_at, diff FROM diffs \
+                     WHERE provider = ?1 AND account = ?2 ORDER BY id DESC LIMIT ?3",
+                )?
+                .query_map(params![p, a, limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            rows.into_iter()
+                .map(|(region, feature, synced_at, diff)| {
+                    Ok(DiffRecord {
+                        account: account.clone(),
+                        region,
+                        feature: parse_feature(&feature)?,
+                        synced_at: parse_time(&synced_at)?,
+                        diff: from_json(&diff)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn known_regions(&self, account: &AccountRef) -> Result<Vec<KnownRegion>> {
+        let (p, a) = keys(account);
+        self.with_conn(move |c| {
+            let rows: Vec<(String, String, String)> = c
+                .prepare(
+                    "SELECT region, origin, first_seen FROM regions \
+                     WHERE provider = ?1 AND account = ?2 ORDER BY region",
+                )?
+                .query_map(params![p, a], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            rows.into_iter()
+                .map(|(id, origin, first_seen)| {
+                    Ok(KnownRegion {
+                        id,
+                        origin: match origin.as_str() {
+                            "initial" => RegionOrigin::Initial,
+                            "discovered" => RegionOrigin::Discovered,
+                            other => {
+                                return Err(StoreError::Corrupt(format!("region origin {other:?}")))
+                            }
+                        },
+                        first_seen: parse_time(&first_seen)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn add_known_regions(&self, account: &AccountRef, regions: &[KnownRegion]) -> Result<()> {
+        if regions.is_empty() {
+            return Ok(());
+        }
+        let (p, a) = keys(account);
+        let mut rows = Vec::with_capacity(regions.len());
+        for r in regions {
+            let origin = match r.origin {
+                RegionOrigin::Initial => "initial",
+                RegionOrigin::Discovered => "discovered",
+            };
+            rows.push((r.id.clone(), origin, format_time(r.first_seen)?));
+        }
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
+                params![p, a],
+            )?;
+            {
+                let mut insert =
+                    tx.prepare("INSERT OR IGNORE INTO regions VALUES (?1, ?2, ?3, ?4, ?5)")?;
+                for (id, origin, first_seen) in &rows {
+                    insert.execute(params![p, a, id, origin, first_seen])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn accounts(&self) -> Result<Vec<AccountRef>> {
+        self.with_conn(|c| {
+            let rows: Vec<(String, String)> = c
+                .prepare("SELECT provider, account FROM accounts ORDER BY provider, account")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut out = rows
+                .into_iter()
+                .map(|(p, a)| {
+                    let provider: ProviderKind = p
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt(format!("provider {p:?}")))?;
+                    let account = AccountName::new(a)
+                        .map_err(|_| StoreError::Corrupt("empty account name".into()))?;
+                    Ok(AccountRef::new(provider, account))
+                })
+                .collect::<std::result::Result<Vec<_>, StoreError>>()?;
+            out.sort();
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_account(&self, account: &AccountRef) -> Result<()> {
+        let (p, a) = keys(account);
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            for table in [
+                "snapshot_items",
+                "snapshots",
+                "diffs",
+                "regions",
+                "accounts",
+            ] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE provider = ?1 AND account = ?2"),
+                    params![p, a],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn load_snapshot(
+    c: &Connection,
+    p: &str,
+    a: &str,
+    region: &str,
+    feature: &str,
+) -> std::result::Result<Option<Snapshot>, StoreError> {
+    let synced_at: Option<String> = c
+        .query_row(
+            "SELECT synced_at FROM snapshots WHERE provider = ?1 AND account = ?2 AND region = ?3 AND feature = ?4",
+            params![p, a, region, feature],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(synced_at) = synced_at else {
+        return Ok(None);
+    };
+    let items: Vec<String> = c
+        .prepare(
+            "SELECT item FROM snapshot_items \
+             WHERE provider = ?1 AND account = ?2 AND region = ?3 AND feature = ?4",
+        )?
+        .query_map(params![p, a, region, feature], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let items = items
+        .iter()
+        .map(|json| from_json::<Item>(json))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Some(Snapshot::new(parse_time(&synced_at)?, items)))
+}
+
+fn keys(account: &AccountRef) -> (String, String) {
+    (
+        account.provider.as_str().to_owned(),
+        account.account.as_str().to_owned(),
+    )
+}
+
+fn parse_feature(s: &str) -> std::result::Result<StandardFeature, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("feature {s:?}")))
+}
+
+fn format_time(t: OffsetDateTime) -> std::result::Result<String, StoreError> {
+    t.format(&Rfc3339)
+        .map_err(|e| StoreError::Corrupt(format!("unformattable time: {e}")))
+}
+
+fn parse_time(s: &str) -> std::result::Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|_| StoreError::Corrupt(format!("time {s:?}")))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> std::result::Result<String, StoreError> {
+    serde_json::to_string(v).map_err(StoreError::Json)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> std::result::Result<T, StoreError> {
+    serde_json::from_str(s).map_err(StoreError::Json)
+}
+
+/// Failures inside the store, mapped to the SDK's [`Error`] at the boundary.
+#[derive(Debug, thiserror::Error)]
+enum StoreError {
+    #[error("sqlite")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored JSON does not decode")]
+    Json(#[source] serde_json::Error),
+    #[error("stored value is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        // Core has no storage kind; pick the one whose documented action fits best:
+        // a busy or locked database may succeed later (Transient), a file that cannot be
+        // opened or is not a database needs fixing (Config), bad stored data is Decode.
+        let kind = match &e {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
+                rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+                | rusqlite::ErrorCode::SystemIoFailure
+                | rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::OutOfMemory => ErrorKind::Transient,
+                rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::NotADatabase
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::PermissionDenied
+                | rusqlite::ErrorCode::DatabaseCorrupt => ErrorKind::Config,
+                _ => ErrorKind::Transient,
+            },
+            StoreError::Sqlite(_) => ErrorKind::Transient,
+            StoreError::Json(_) | StoreError::Corrupt(_) => ErrorKind::Decode,
+        };
+        Error::new(kind, "snapshot store failed").with_source(e)
+    }
+}
+
+async fn blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> std::result::Result<T, StoreError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(Error::from),
+        Err(join) => Err(Error::new(
+            ErrorKind::Transient,
+            "snapshot store: the database task did not finish",
+        )
+        .with_source(join)),
+    }
+}

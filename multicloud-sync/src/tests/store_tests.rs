@@ -1,0 +1,285 @@
+//! Both stores pass one conformance suite; SQLite also survives restarts.
+
+use std::sync::Arc;
+
+use multicloud_core::{AccountName, ProviderKind, StandardFeature};
+use time::Duration as TimeDuration;
+
+use super::engine_tests::{drain, engine_with};
+use super::fake::{host, resource, FakeCloud, T0};
+use crate::{
+    AccountRef, DefaultSyncPolicy, Diff, Item, KnownRegion, MemoryStore, RegionOrigin, Snapshot,
+    SnapshotStore, SqliteStore, SyncEvent,
+};
+
+const HOST: StandardFeature = StandardFeature::Host;
+const CSPM: StandardFeature = StandardFeature::Cspm;
+
+fn account(provider: ProviderKind, name: &str) -> AccountRef {
+    AccountRef::new(provider, AccountName::new(name).unwrap())
+}
+
+fn snapshot(at_minutes: i64, items: Vec<Item>) -> Snapshot {
+    Snapshot::new(T0 + TimeDuration::minutes(at_minutes), items)
+}
+
+async fn conformance(store: &dyn SnapshotStore) {
+    let prod = account(ProviderKind::Aws, "prod");
+    let other = account(ProviderKind::Tencent, "prod"); // same name, other provider
+    assert_eq!(store.snapshot(&prod, "r1", HOST).await.unwrap(), None);
+    assert!(store.inventory(&prod).await.unwrap().is_empty());
+
+    // A complete but empty listing is a snapshot, unlike no listing at all.
+    let empty = snapshot(0, vec![]);
+    store
+        .save_snapshot(&prod, "r2", HOST, &empty, &Diff::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.snapshot(&prod, "r2", HOST).await.unwrap(),
+        Some(empty)
+    );
+    assert!(
+        store.diffs(&prod, 10).await.unwrap().is_empty(),
+        "empty diffs are not history"
+    );
+
+    let first = snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]);
+    let d1 = Diff::between(&Default::default(), &first.items);
+    store
+        .save_snapshot(&prod, "r1", HOST, &first, &d1)
+        .await
+        .unwrap();
+    let second = snapshot(2, vec![host("r1", "b").into(), host("r1", "c").into()]);
+    let d2 = Diff::between(&first.items, &second.items);
+    store
+        .save_snapshot(&prod, "r1", HOST, &second, &d2)
+        .await
+        .unwrap();
+    let global = snapshot(3, vec![resource("global", "iam", "user", "alice").into()]);
+    let d3 = Diff::between(&Default::default(), &global.items);
+    store
+        .save_snapshot(&prod, "global", CSPM, &global, &d3)
+        .await
+        .unwrap();
+    store
+        .save_snapshot(&other, "r1", HOST, &first, &d1)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.snapshot(&prod, "r1", HOST).await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(store.snapshot(&prod, "r1", CSPM).await.unwrap(), None);
+    let inv = store.inventory(&prod).await.unwrap();
+    assert_eq!(inv.snapshot("r1", HOST), Some(&second));
+    assert_eq!(inv.snapshot("global", CSPM), Some(&global));
+    assert_eq!(inv.regions(), ["global", "r1", "r2"]);
+    assert_eq!(
+        inv.hosts().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["b", "c"]
+    );
+    assert_eq!(inv.resources().count(), 1);
+
+    let history = store.diffs(&prod, 10).await.unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(
+        (history[0].region.as_str(), history[0].feature),
+        ("global", CSPM)
+    );
+    assert_eq!(history[1].diff, d2);
+    assert_eq!(history[1].synced_at, second.synced_at);
+    assert_eq!(history[2].diff, d1);
+    assert_eq!(store.diffs(&prod, 1).await.unwrap().len(), 1);
+
+    let r = |id: &str, origin, minutes| KnownRegion {
+        id: id.into(),
+        origin,
+        first_seen: T0 + TimeDuration::minutes(minutes),
+    };
+    store
+        .add_known_regions(
+            &prod,
+            &[
+                r("r2", RegionOrigin::Initial, 0),
+                r("r1", RegionOrigin::Initial, 0),
+            ],
+        )
+        .await
+        .unwrap();
+    // A known id keeps its first record.
+    store
+        .add_known_regions(
+            &prod,
+            &[
+                r("r1", RegionOrigin::Discovered, 9),
+                r("r3", RegionOrigin::Discovered, 9),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.known_regions(&prod).await.unwrap(),
+        [
+            r("r1", RegionOrigin::Initial, 0),
+            r("r2", RegionOrigin::Initial, 0),
+            r("r3", RegionOrigin::Discovered, 9)
+        ]
+    );
+
+    assert_eq!(
+        store.accounts().await.unwrap(),
+        [prod.clone(), other.clone()]
+    );
+    store.delete_account(&prod).await.unwrap();
+    assert!(store.inventory(&prod).await.unwrap().is_empty());
+    assert!(store.diffs(&prod, 10).await.unwrap().is_empty());
+    assert!(store.known_regions(&prod).await.unwrap().is_empty());
+    assert_eq!(
+        store.accounts().await.unwrap(),
+        std::slice::from_ref(&other)
+    );
+    assert_eq!(
+        store.inventory(&other).await.unwrap().len(),
+        2,
+        "other account untouched"
+    );
+    store.delete_account(&prod).await.unwrap(); // idempotent
+}
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    conformance(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_conforms() {
+    conformance(&SqliteStore::open_in_memory().await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn memory_history_is_capped() {
+    let store = MemoryStore::with_history_limit(2);
+    let a = account(ProviderKind::Aws, "a");
+    let mut previous = Snapshot::new(T0, []);
+    for i in 0..5 {
+        let next = snapshot(i, vec![host("r", &format!("h{i}")).into()]);
+        let diff = Diff::between(&previous.items, &next.items);
+        store
+            .save_snapshot(&a, "r", HOST, &next, &diff)
+            .await
+            .unwrap();
+        previous = next;
+    }
+    let history = store.diffs(&a, 10).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].synced_at, T0 + TimeDuration::minutes(4));
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_closing_and_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.db");
+    let a = account(ProviderKind::Huawei, "prod");
+    let snap = snapshot(
+        0,
+        vec![
+            host("cn-north-4", "i-1").into(),
+            resource("cn-north-4", "obs", "bucket", "b").into(),
+        ],
+    );
+    let diff = Diff::between(&Default::default(), &snap.items);
+    let regions = [KnownRegion {
+        id: "cn-north-4".into(),
+        origin: RegionOrigin::Initial,
+        first_seen: T0,
+    }];
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store
+            .save_snapshot(&a, "cn-north-4", HOST, &snap, &diff)
+            .await
+            .unwrap();
+        store.add_known_regions(&a, &regions).await.unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let inv = store.inventory(&a).await.unwrap();
+    assert_eq!(inv.snapshot("cn-north-4", HOST), Some(&snap));
+    assert_eq!(store.diffs(&a, 5).await.unwrap()[0].diff, diff);
+    assert_eq!(store.known_regions(&a).await.unwrap(), regions);
+    assert_eq!(store.accounts().await.unwrap(), [a]);
+}
+
+#[tokio::test]
+async fn an_engine_restarted_on_sqlite_with_a_rotated_key_keeps_its_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.db");
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["r1", "r2"], 2);
+    {
+        let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+        let engine = engine_with(&cloud, DefaultSyncPolicy::default(), store);
+        let report = engine.sync_now(&[HOST]).await;
+        assert!(report.is_complete());
+        assert_eq!(report.totals().added, 4);
+    }
+
+    // Restart: a new store on the same file, and the account's key was rotated meanwhile.
+    let rotated = cloud.clone().with_key("AKIAFAKE0002");
+    assert_ne!(rotated.key_id, cloud.key_id);
+    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let engine = engine_with(&rotated, DefaultSyncPolicy::default(), store);
+    assert_eq!(
+        engine.inventory().await.unwrap().hosts().count(),
+        4,
+        "inventory before any sync"
+    );
+    let mut rx = engine.subscribe();
+    let report = engine.sync_now(&[HOST]).await;
+    assert!(report.is_complete());
+    assert_eq!(
+        report.totals().added,
+        0,
+        "nothing re-added after the restart"
+    );
+    assert!(report
+        .jobs
+        .iter()
+        .all(|j| j.result.as_ref().unwrap().diff.is_empty()));
+    assert!(
+        !drain(&mut rx)
+            .iter()
+            .any(|e| matches!(e, SyncEvent::RegionDiscovered { .. })),
+        "known regions survived"
+    );
+
+    // Deleting the account removes all of its rows.
+    engine
+        .store()
+        .delete_account(engine.account())
+        .await
+        .unwrap();
+    drop(engine);
+    let reopened = SqliteStore::open(&path).await.unwrap();
+    assert!(reopened.accounts().await.unwrap().is_empty());
+    assert!(reopened
+        .inventory(&AccountRef::of(&rotated))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn an_unopenable_path_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory is not a database file.
+    let err = SqliteStore::open(dir.path()).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        multicloud_core::ErrorKind::Config,
+        "{}",
+        err.report()
+    );
+    assert_eq!(err.to_string(), "config: snapshot store failed");
+}

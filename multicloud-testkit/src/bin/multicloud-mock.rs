@@ -1,0 +1,3 @@
+//! `multicloud-mock`: serves the simulated clouds on loopback ports.
+
+fn main() {}

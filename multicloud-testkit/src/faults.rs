@@ -1,0 +1,334 @@
+//! Fault injection, configured per endpoint name (or `"*"` for every endpoint).
+//!
+//! ```
+//! use std::time::Duration;
+//! use multicloud_testkit::{FaultState, Trigger};
+//!
+//! let faults = FaultState::new(7);
+//! faults.on("ec2:DescribeInstances").throttle_every(3).latency(Duration::from_millis(5));
+//! faults.on("*").server_error(Trigger::first(1));
+//! assert!(!faults.pagination_loop("ec2:DescribeInstances"));
+//! ```
+//!
+//! Every rule keeps its own call counter, started when the rule is set, so
+//! `throttle_every(3)` fails the 3rd, 6th, 9th … call made after it was configured.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+/// The endpoint name that matches every endpoint.
+pub const ALL_ENDPOINTS: &str = "*";
+
+/// When a fault fires.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Trigger {
+    /// On every call.
+    Always,
+    /// On every `k`-th call (the `k`th, `2k`th, …).
+    EveryNth(u64),
+    /// On the first `n` calls, then never.
+    FirstN(u64),
+    /// With probability `p` (0..=1), drawn from the simulator's seeded RNG.
+    Probability(f64),
+}
+
+impl Trigger {
+    /// On every `k`-th call.
+    pub fn every(k: u64) -> Self {
+        Trigger::EveryNth(k.max(1))
+    }
+
+    /// On the first `n` calls.
+    pub fn first(n: u64) -> Self {
+        Trigger::FirstN(n)
+    }
+
+    /// With probability `p`.
+    pub fn probability(p: f64) -> Self {
+        Trigger::Probability(p.clamp(0.0, 1.0))
+    }
+}
+
+/// A fault that replaces or breaks the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// The connection is closed without a response.
+    DropConnection,
+    /// The provider's throttling error.
+    Throttle,
+    /// The provider's 5xx error.
+    ServerError,
+    /// The provider's clock-skew error.
+    ClockSkew,
+    /// The real response, cut off half-way through the body.
+    TruncateBody,
+}
+
+impl FaultKind {
+    /// Every kind, in the order they are checked.
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::DropConnection,
+        FaultKind::Throttle,
+        FaultKind::ServerError,
+        FaultKind::ClockSkew,
+        FaultKind::TruncateBody,
+    ];
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    trigger: Trigger,
+    seen: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct EndpointRules {
+    rules: BTreeMap<FaultKind, Rule>,
+    latency: Option<Duration>,
+    pagination_loop: bool,
+}
+
+/// What the fault rules decided for one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultDecision {
+    /// Added latency before the response.
+    pub latency: Option<Duration>,
+    /// The fault that fires, if any (the first in [`FaultKind::ALL`] order).
+    pub fault: Option<FaultKind>,
+}
+
+/// The fault rules of one simulator.
+pub struct FaultState {
+    endpoints: Mutex<BTreeMap<String, EndpointRules>>,
+    rng: Mutex<SmallRng>,
+}
+
+impl fmt::Debug for FaultState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let eps: Vec<String> = self.lock().keys().cloned().collect();
+        f.debug_struct("FaultState").field("endpoints", &eps).finish()
+    }
+}
+
+impl Default for FaultState {
+    fn default() -> Self {
+        FaultState::new(0)
+    }
+}
+
+impl FaultState {
+    /// No faults; probabilities draw from an RNG seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        FaultState {
+            endpoints: Mutex::new(BTreeMap::new()),
+            rng: Mutex::new(SmallRng::seed_from_u64(seed)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, EndpointRules>> {
+        self.endpoints.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The rules of one endpoint (`"*"` = every endpoint), to configure.
+    pub fn on(&self, endpoint: impl Into<String>) -> EndpointFaults<'_> {
+        EndpointFaults {
+            state: self,
+            endpoint: endpoint.into(),
+        }
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// Whether the pagination-loop fault is on for `endpoint`.
+    pub fn pagination_loop(&self, endpoint: &str) -> bool {
+        let map = self.lock();
+        [endpoint, ALL_ENDPOINTS]
+            .iter()
+            .any(|e| map.get(*e).is_some_and(|r| r.pagination_loop))
+    }
+
+    /// Decides the faults for one call to `endpoint` (advancing the rules' counters).
+    pub fn decide(&self, endpoint: &str) -> FaultDecision {
+        let mut map = self.lock();
+        let mut decision = FaultDecision::default();
+        let mut fired = Vec::new();
+        for key in [endpoint, ALL_ENDPOINTS] {
+            if key == ALL_ENDPOINTS && endpoint == ALL_ENDPOINTS {
+                continue;
+            }
+            let Some(rules) = map.get_mut(key) else {
+                continue;
+            };
+            if decision.latency.is_none() {
+                decision.latency = rules.latency;
+            }
+            for (kind, rule) in rules.rules.iter_mut() {
+                rule.seen += 1;
+                let fire = match rule.trigger {
+                    Trigger::Always => true,
+                    Trigger::EveryNth(k) => rule.seen % k.max(1) == 0,
+                    Trigger::FirstN(n) => rule.seen <= n,
+                    Trigger::Probability(p) => {
+                        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+                        rng.gen_bool(p.clamp(0.0, 1.0))
+                    }
+                };
+                if fire {
+                    fired.push(*kind);
+                }
+            }
+        }
+        decision.fault = fired.into_iter().min();
+        decision
+    }
+
+    fn edit(&self, endpoint: &str, change: impl FnOnce(&mut EndpointRules)) {
+        let mut map = self.lock();
+        change(map.entry(endpoint.to_string()).or_default());
+    }
+}
+
+/// A builder over one endpoint's rules; every method applies at once and returns itself
+/// for chaining.
+#[derive(Debug)]
+pub struct EndpointFaults<'a> {
+    state: &'a FaultState,
+    endpoint: String,
+}
+
+impl EndpointFaults<'_> {
+    fn set(self, kind: FaultKind, trigger: Trigger) -> Self {
+        self.state.edit(&self.endpoint, |r| {
+            r.rules.insert(kind, Rule { trigger, seen: 0 });
+        });
+        self
+    }
+
+    /// Throttles with the provider's real code when `trigger` fires.
+    pub fn throttle(self, trigger: Trigger) -> Self {
+        self.set(FaultKind::Throttle, trigger)
+    }
+
+    /// Throttles every `k`-th call.
+    pub fn throttle_every(self, k: u64) -> Self {
+        self.throttle(Trigger::every(k))
+    }
+
+    /// Throttles with probability `p` (seeded).
+    pub fn throttle_with_probability(self, p: f64) -> Self {
+        self.throttle(Trigger::probability(p))
+    }
+
+    /// Answers with the provider's 5xx error when `trigger` fires.
+    pub fn server_error(self, trigger: Trigger) -> Self {
+        self.set(FaultKind::ServerError, trigger)
+    }
+
+    /// Closes the connection without answering when `trigger` fires.
+    pub fn drop_connection(self, trigger: Trigger) -> Self {
+        self.set(FaultKind::DropConnection, trigger)
+    }
+
+    /// Sends the real response cut off half-way through the body when `trigger` fires.
+    pub fn truncate_body(self, trigger: Trigger) -> Self {
+        self.set(FaultKind::TruncateBody, trigger)
+    }
+
+    /// Rejects the request as too far from the server clock when `trigger` fires.
+    pub fn clock_skew(self, trigger: Trigger) -> Self {
+        self.set(FaultKind::ClockSkew, trigger)
+    }
+
+    /// Delays every response by `delay`.
+    pub fn latency(self, delay: Duration) -> Self {
+        self.state
+            .edit(&self.endpoint, |r| r.latency = Some(delay));
+        self
+    }
+
+    /// Makes the endpoint return the same next-page token forever.
+    pub fn pagination_loop(self) -> Self {
+        self.state
+            .edit(&self.endpoint, |r| r.pagination_loop = true);
+        self
+    }
+
+    /// Removes one kind of fault from this endpoint.
+    pub fn remove(self, kind: FaultKind) -> Self {
+        self.state.edit(&self.endpoint, |r| {
+            r.rules.remove(&kind);
+        });
+        self
+    }
+
+    /// Removes every rule of this endpoint (latency and pagination loop included).
+    pub fn clear(self) -> Self {
+        self.state.lock().remove(&self.endpoint);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_nth_counts_from_when_the_rule_was_set() {
+        let f = FaultState::new(1);
+        assert_eq!(f.decide("a").fault, None);
+        f.on("a").throttle_every(3);
+        let fired: Vec<bool> = (0..6).map(|_| f.decide("a").fault.is_some()).collect();
+        assert_eq!(fired, [false, false, true, false, false, true]);
+        assert_eq!(f.decide("b").fault, None);
+    }
+
+    #[test]
+    fn wildcard_applies_everywhere_and_drop_wins_over_throttle() {
+        let f = FaultState::new(1);
+        f.on("*").throttle(Trigger::Always);
+        f.on("a").drop_connection(Trigger::first(1)).latency(Duration::from_secs(2));
+        let d = f.decide("a");
+        assert_eq!(d.fault, Some(FaultKind::DropConnection));
+        assert_eq!(d.latency, Some(Duration::from_secs(2)));
+        assert_eq!(f.decide("a").fault, Some(FaultKind::Throttle));
+        assert_eq!(f.decide("z").fault, Some(FaultKind::Throttle));
+        f.on("*").clear();
+        assert_eq!(f.decide("z").fault, None);
+    }
+
+    #[test]
+    fn probability_is_seeded_and_roughly_right() {
+        let run = |seed| {
+            let f = FaultState::new(seed);
+            f.on("a").throttle_with_probability(0.25);
+            (0..400)
+                .map(|_| f.decide("a").fault.is_some())
+                .collect::<Vec<_>>()
+        };
+        let a = run(9);
+        assert_eq!(a, run(9));
+        let hits = a.iter().filter(|x| **x).count();
+        assert!((60..140).contains(&hits), "hits = {hits}");
+    }
+
+    #[test]
+    fn pagination_loop_and_clear() {
+        let f = FaultState::new(0);
+        f.on("a").pagination_loop().clock_skew(Trigger::Always);
+        assert!(f.pagination_loop("a"));
+        assert!(!f.pagination_loop("b"));
+        assert_eq!(f.decide("a").fault, Some(FaultKind::ClockSkew));
+        f.on("a").remove(FaultKind::ClockSkew);
+        assert_eq!(f.decide("a").fault, None);
+        f.clear();
+        assert!(!f.pagination_loop("a"));
+    }
+}

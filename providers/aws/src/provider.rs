@@ -1,0 +1,296 @@
+//! [`AwsProvider`] and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+use multicloud_core::transport::{Limit, LimitConfig, Rate, Transport};
+use multicloud_core::{
+    AccessKey, AccountName, CloudProvider, CloudResource, Clock, Credential, Domain,
+    EnvCredential, Error, Host, ProviderKind, Region, Result, StandardFeature,
+    StaticCredential, SystemClock, VerifyReport,
+};
+
+use crate::client::AwsClient;
+use crate::endpoints::{Partition, Resolver};
+use crate::{hosts, regions, resources, verify};
+
+/// The EC2 APIs this crate calls.
+const EC2_APIS: &[&str] = &[
+    "ec2:DescribeInstances",
+    "ec2:DescribeRegions",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVolumes",
+    "ec2:DescribeSnapshots",
+];
+
+/// Adds AWS's EC2 request limits to `limits`.
+///
+/// EC2 throttles each API separately, per account and region, with a token bucket; for
+/// non-mutating (`Describe*`) actions the bucket holds 100 tokens and refills 20 per second
+/// (EC2 developer guide, "Request throttling for the Amazon EC2 API"). The transport's
+/// limiter is keyed by API, not region, so this is conservative when scanning many regions.
+///
+/// [`AwsProviderBuilder::build`] applies it to the transport it creates; apply it yourself
+/// when passing your own [`Transport`].
+pub fn with_aws_limits(limits: LimitConfig) -> LimitConfig {
+    let describe = Limit::default().with_rate(Rate::per_second(20).with_burst(100));
+    EC2_APIS
+        .iter()
+        .fold(limits, |l, api| l.with_api(ProviderKind::Aws, *api, describe))
+}
+
+/// Builds an [`AwsProvider`]:
+/// `AwsProviderBuilder::new("prod").from_env().with_domain(..).build()`.
+pub struct AwsProviderBuilder {
+    account: String,
+    credential: Option<Arc<dyn Credential>>,
+    domain: Domain,
+    endpoint_url: Option<String>,
+    transport: Option<Transport>,
+    clock: Option<Arc<dyn Clock>>,
+    page_size: Option<u32>,
+}
+
+impl fmt::Debug for AwsProviderBuilder {
+    // The credential's Debug redacts its secret; nothing else here is sensitive.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsProviderBuilder")
+            .field("account", &self.account)
+            .field("credential", &self.credential)
+            .field("domain", &self.domain)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsProviderBuilder {
+    /// A builder for the account the user calls `account_name`; International domain, no
+    /// credential yet.
+    pub fn new(account_name: impl Into<String>) -> Self {
+        AwsProviderBuilder {
+            account: account_name.into(),
+            credential: None,
+            domain: Domain::International,
+            endpoint_url: None,
+            transport: None,
+            clock: None,
+            page_size: None,
+        }
+    }
+
+    /// Reads the key from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+    /// `AWS_SESSION_TOKEN` before every call (so a rotated session token is picked up).
+    pub fn from_env(self) -> Self {
+        self.with_credential(EnvCredential::from_env(ProviderKind::Aws))
+    }
+
+    /// Sets where the key comes from.
+    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
+        self.credential = Some(Arc::new(credential));
+        self
+    }
+
+    /// Uses a fixed key.
+    pub fn with_access_key(self, key: AccessKey) -> Self {
+        self.with_credential(StaticCredential::new(key))
+    }
+
+    /// Sets the partition: [`Domain::International`] (`aws`, the default) or
+    /// [`Domain::China`] (`aws-cn`).
+    pub fn with_domain(mut self, domain: Domain) -> Self {
+        self.domain = domain;
+        self
+    }
+
+    /// Sends every call, whatever its service or region, to `url` (`http[s]://host[:port]`),
+    /// as `AWS_ENDPOINT_URL` does for the official SDKs: for LocalStack-style emulators,
+    /// proxies and the testkit's simulator. Signatures cover the URL's `host:port`; region
+    /// and service come from the signing scope. S3 is addressed path-style.
+    pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Uses `transport` (timeouts, retries, limits) instead of a default one. See
+    /// [`with_aws_limits`] for the EC2 limits to configure on it.
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Sets the clock requests are signed with (default: the system clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Sets the page size of every listing, clamped to each API's allowed range (default:
+    /// each API's maximum).
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Validates the settings and builds the provider.
+    ///
+    /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name,
+    /// a missing credential, an invalid endpoint URL or a zero page size.
+    pub fn build(self) -> Result<AwsProvider> {
+        let account = AccountName::new(self.account)?;
+        let credential = self.credential.ok_or_else(|| {
+            Error::config("no AWS credential: call from_env, with_credential or with_access_key")
+        })?;
+        if self.page_size == Some(0) {
+            return Err(Error::config("page size must be at least 1"));
+        }
+        let resolver = Resolver::new(Partition::of(self.domain), self.endpoint_url.as_deref())?;
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Transport::builder()
+                .with_limits(with_aws_limits(LimitConfig::default()))
+                .with_clock(clock.clone())
+                .build()?,
+        };
+        let client = AwsClient::new(credential, transport, clock, resolver, self.page_size);
+        Ok(AwsProvider {
+            account,
+            domain: self.domain,
+            client,
+        })
+    }
+}
+
+/// One AWS account: verify its key, list its regions, hosts and cloud products.
+///
+/// Implements [`CloudProvider`]; see the [crate docs](crate) for an example.
+pub struct AwsProvider {
+    account: AccountName,
+    domain: Domain,
+    client: AwsClient,
+}
+
+impl fmt::Debug for AwsProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsProvider")
+            .field("account", &self.account)
+            .field("domain", &self.domain)
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+const FEATURES_INTERNATIONAL: &[StandardFeature] = &[
+    StandardFeature::Host,
+    StandardFeature::Cspm,
+    StandardFeature::Agentless,
+];
+const FEATURES_CHINA: &[StandardFeature] = &[StandardFeature::Host, StandardFeature::Cspm];
+
+impl AwsProvider {
+    /// A builder; same as [`AwsProviderBuilder::new`].
+    pub fn builder(account_name: impl Into<String>) -> AwsProviderBuilder {
+        AwsProviderBuilder::new(account_name)
+    }
+
+    /// The agentless-scan inventory of `region`: EBS volumes and the account's own snapshots
+    /// (also part of [`cloud_resources`](CloudProvider::cloud_resources)).
+    pub fn agentless_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
+        resources::agentless(self.client.clone(), region.id.clone())
+    }
+}
+
+#[async_trait]
+impl CloudProvider for AwsProvider {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Aws
+    }
+
+    fn account(&self) -> &AccountName {
+        &self.account
+    }
+
+    fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    fn features(&self) -> &[StandardFeature] {
+        match self.domain {
+            Domain::International => FEATURES_INTERNATIONAL,
+            Domain::China => FEATURES_CHINA,
+        }
+    }
+
+    async fn verify(&self, features: &[StandardFeature]) -> Result<VerifyReport> {
+        verify::verify(&self.client, &self.account, self.domain, features).await
+    }
+
+    async fn regions(&self) -> Result<Vec<Region>> {
+        regions::list(&self.client).await
+    }
+
+    fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
+        hosts::list(self.client.clone(), region.id.clone())
+    }
+
+    /// VPCs, security groups, EBS volumes and snapshots, RDS DB instances and ELBv2 load
+    /// balancers of `region`. Each product is listed in turn; a failed product yields its
+    /// error and the next product is still listed.
+    fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
+        resources::regional(self.client.clone(), region.id.clone())
+    }
+
+    /// S3 buckets (with the region each lives in) and IAM users (region `global`).
+    fn global_resources(&self) -> BoxStream<'static, Result<CloudResource>> {
+        resources::global(self.client.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use multicloud_core::ErrorKind;
+
+    #[test]
+    fn build_rejects_missing_credential_empty_account_and_bad_settings() {
+        let key = || AccessKey::new("AKIDEXAMPLE", "s");
+        let err = AwsProviderBuilder::new("prod").build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.message().contains("credential"));
+        for builder in [
+            AwsProviderBuilder::new(" ").with_access_key(key()),
+            AwsProviderBuilder::new("a").with_access_key(key()).with_endpoint_url("nope"),
+            AwsProviderBuilder::new("a").with_access_key(key()).with_page_size(0),
+        ] {
+            assert_eq!(builder.build().unwrap_err().kind(), ErrorKind::Config);
+        }
+    }
+
+    #[test]
+    fn features_depend_on_the_domain() {
+        let build = |domain| {
+            AwsProviderBuilder::new("a")
+                .with_access_key(AccessKey::new("AKIDEXAMPLE", "s"))
+                .with_domain(domain)
+                .build()
+                .unwrap()
+        };
+        assert!(build(Domain::International).features().contains(&StandardFeature::Agentless));
+        assert!(!build(Domain::China).features().contains(&StandardFeature::Agentless));
+        assert_eq!(build(Domain::China).domain(), Domain::China);
+    }
+
+    #[test]
+    fn ec2_describe_calls_get_the_documented_rate() {
+        let limits = with_aws_limits(LimitConfig::default());
+        let l = limits.limit_for(ProviderKind::Aws, "ec2:DescribeInstances");
+        let rate = l.rate.unwrap();
+        assert_eq!((rate.count(), rate.burst()), (20, 100));
+        assert!(limits.limit_for(ProviderKind::Aws, "iam:ListUsers").rate.is_none());
+    }
+}

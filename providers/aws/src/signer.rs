@@ -1,0 +1,357 @@
+//! AWS Signature Version 4 (`AWS4-HMAC-SHA256`), as botocore's `SigV4Auth` and
+//! `S3SigV4Auth` apply it.
+//!
+//! A short composition of `multicloud_core::signing`: the canonical URI is the wire path with
+//! dot segments removed and encoded again (`SigV4Auth`) or the path as sent (S3); the query
+//! is sorted as sent; every header but botocore's blacklist is signed, values trimmed and
+//! whitespace runs collapsed, repeated names joined with `,`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{HeaderName, AUTHORIZATION, DATE, HOST};
+use http::Request;
+use multicloud_core::signing::canonical::{self, upper_method};
+use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex, Hex64};
+use multicloud_core::signing::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
+use multicloud_core::signing::parts::{
+    malformed_authorization, required, split_signed_headers, v4_params,
+};
+use multicloud_core::signing::request::{
+    header_value, host_from_uri, missing_host, sensitive_header_value, HeaderEdits,
+};
+use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
+use multicloud_core::{AccessKey, Error, ProviderKind, Result};
+use time::OffsetDateTime;
+
+pub use multicloud_core::signing::{ParsedAuthorization, SigningParts};
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+
+/// Headers botocore never signs (`SIGNED_HEADERS_BLACKLIST`): proxies and tracers rewrite them.
+const UNSIGNED_HEADERS: [&str; 14] = [
+    "baggage",
+    "connection",
+    "expect",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "traceparent",
+    "tracestate",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "user-agent",
+    "x-amzn-trace-id",
+];
+
+/// Signs requests with AWS Signature Version 4 for one region and service.
+///
+/// Derived signing keys are cached per (key id, secret, date, region, service) in a bounded
+/// cache shared by all signers of the process (see [`SigV4Signer::with_key_cache`]).
+#[derive(Debug, Clone)]
+pub struct SigV4Signer {
+    region: String,
+    service: String,
+    normalize_path: bool,
+    content_sha256_header: bool,
+    cache: Arc<DerivedKeyCache>,
+}
+
+/// What one signature computed, before it is written anywhere.
+struct Computed {
+    canonical_request: Vec<u8>,
+    string_to_sign: Vec<u8>,
+    signature: Hex64,
+    signed_headers: String,
+    authorization: String,
+}
+
+impl Computed {
+    fn into_parts(self) -> SigningParts {
+        SigningParts::from_bytes(
+            &self.canonical_request,
+            &self.string_to_sign,
+            self.signature.as_str().to_owned(),
+            self.signed_headers,
+            self.authorization,
+        )
+    }
+}
+
+impl SigV4Signer {
+    /// A signer for `region` (e.g. `us-east-1`) and `service` (the signing name, e.g. `ec2`),
+    /// normalising paths as `SigV4Auth` does.
+    pub fn new(region: impl Into<String>, service: impl Into<String>) -> Self {
+        SigV4Signer {
+            region: region.into(),
+            service: service.into(),
+            normalize_path: true,
+            content_sha256_header: false,
+            cache: DerivedKeyCache::shared(),
+        }
+    }
+
+    /// `true` (default): remove dot segments and encode the path again (`SigV4Auth`);
+    /// `false`: sign the path exactly as sent (S3).
+    pub fn with_normalized_path(mut self, normalize: bool) -> Self {
+        self.normalize_path = normalize;
+        self
+    }
+
+    /// `true`: add and sign `X-Amz-Content-SHA256` with the payload hash (S3 does).
+    pub fn with_content_sha256_header(mut self, add: bool) -> Self {
+        self.content_sha256_header = add;
+        self
+    }
+
+    /// Uses `cache` for derived keys instead of the process-wide one (a cache of capacity 0
+    /// derives the key for every request).
+    pub fn with_key_cache(mut self, cache: Arc<DerivedKeyCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The derived-key cache this signer uses.
+    pub fn key_cache(&self) -> &DerivedKeyCache {
+        &self.cache
+    }
+
+    /// Signs `request` at `time`: removes any `Authorization`, sets `X-Amz-Date` (or, when
+    /// the request has a `Date` header, rewrites that one as botocore does),
+    /// `X-Amz-Security-Token` for a session key, `X-Amz-Content-SHA256` when enabled, `Host`
+    /// when absent, and `Authorization`.
+    pub fn sign(
+        &self,
+        request: &mut Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<()> {
+        let (mut edits, when) = self.edits(request, key, time)?;
+        let computed = self.compute_edited(request, key, &when, &edits)?;
+        edits.set(
+            AUTHORIZATION,
+            sensitive_header_value(computed.authorization.as_bytes(), "the access key id")?,
+        );
+        edits.apply(request.headers_mut());
+        Ok(())
+    }
+
+    /// The stages [`sign`](Self::sign) would compute, without touching `request`.
+    pub fn signing_parts(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<SigningParts> {
+        let (edits, when) = self.edits(request, key, time)?;
+        Ok(self.compute_edited(request, key, &when, &edits)?.into_parts())
+    }
+
+    /// Recomputes a received request's signature over exactly `signed_headers` (lower-case
+    /// names, as its `SignedHeaders=` lists them) as present on the request; nothing is
+    /// added. `host` falls back to the URI when the request has no `Host` header.
+    pub fn signing_parts_for_headers(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+        signed_headers: &[&str],
+    ) -> Result<SigningParts> {
+        let when = SigningTime::utc(time).map_err(aws)?;
+        let mut names: Vec<String> = signed_headers
+            .iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        names.dedup();
+        let uri_host = host_from_uri(request.uri());
+        let mut entries: Vec<HeaderEntry<'_>> = Vec::with_capacity(names.len());
+        for name in &names {
+            let before = entries.len();
+            for value in request.headers().get_all(name.as_str()) {
+                entries.push((name.as_str(), value.as_bytes()));
+            }
+            if entries.len() == before {
+                match (&uri_host, name.as_str()) {
+                    (Some(host), "host") => entries.push(("host", host.as_bytes())),
+                    _ => {
+                        return Err(aws(Error::config(format!(
+                            "signed header {name} is not on the request"
+                        ))))
+                    }
+                }
+            }
+        }
+        let body_hash;
+        let payload = match request.headers().get(&X_AMZ_CONTENT_SHA256) {
+            Some(v) => v.as_bytes(),
+            None => {
+                body_hash = sha256_hex(request.body());
+                body_hash.as_bytes()
+            }
+        };
+        Ok(self
+            .compute(request, key, &when, &mut entries, payload)?
+            .into_parts())
+    }
+
+    /// The headers `sign` adds, replaces or removes, per botocore's
+    /// `_modify_request_before_signing`.
+    fn edits(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<(HeaderEdits, SigningTime)> {
+        let when = SigningTime::utc(time).map_err(aws)?;
+        let headers = request.headers();
+        let mut edits = HeaderEdits::new();
+        edits.remove(AUTHORIZATION);
+        if headers.contains_key(DATE) {
+            // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
+            edits.set(DATE, header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?);
+            edits.remove(X_AMZ_DATE);
+        } else {
+            edits.set(X_AMZ_DATE, header_value(when.compact().as_bytes(), "X-Amz-Date")?);
+        }
+        if let Some(token) = key.session_token() {
+            let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
+            edits.set(X_AMZ_SECURITY_TOKEN, value.map_err(aws)?);
+        }
+        if self.content_sha256_header {
+            let hash = sha256_hex(request.body());
+            edits.set(X_AMZ_CONTENT_SHA256, header_value(hash.as_bytes(), "hash")?);
+        }
+        if !headers.contains_key(HOST) {
+            let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
+            edits.set(HOST, header_value(host.as_bytes(), "the host").map_err(aws)?);
+        }
+        Ok((edits, when))
+    }
+
+    fn compute_edited(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        when: &SigningTime,
+        edits: &HeaderEdits,
+    ) -> Result<Computed> {
+        let mut entries = edits.entries(request.headers());
+        entries.retain(|(name, _)| !UNSIGNED_HEADERS.contains(name));
+        let body_hash;
+        let payload = match edits.get(request.headers(), &X_AMZ_CONTENT_SHA256) {
+            // An existing X-Amz-Content-SHA256 is the payload hash, verbatim.
+            Some(v) => v,
+            None => {
+                body_hash = sha256_hex(request.body());
+                body_hash.as_bytes()
+            }
+        };
+        self.compute(request, key, when, &mut entries, payload)
+    }
+
+    fn compute(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        when: &SigningTime,
+        entries: &mut [HeaderEntry<'_>],
+        payload_hash: &[u8],
+    ) -> Result<Computed> {
+        let headers = canonical_headers(entries, ValueRule::CollapseWhitespace, Repeats::JoinWithComma);
+        let uri = request.uri();
+        let mut cr = canonical::start(&upper_method(request.method()), 256 + headers.block.len());
+        if self.normalize_path {
+            path::normalized_then_encoded(uri.path(), &mut cr);
+        } else {
+            cr.extend_from_slice(uri.path().as_bytes());
+        }
+        cr.push(b'\n');
+        query::sorted_as_sent(uri.query().unwrap_or(""), &mut cr);
+        canonical::finish(&mut cr, &headers, payload_hash);
+
+        let date = when.compact_date();
+        let scope = format!(
+            "{}/{}/{}/aws4_request",
+            date.as_str(),
+            self.region,
+            self.service
+        );
+        let sts = canonical::string_to_sign(
+            ALGORITHM,
+            when.compact().as_bytes(),
+            Some(scope.as_bytes()),
+            &cr,
+        );
+        let signing_key = self.cache.get_or_derive(
+            key,
+            &[b"AWS4", date.as_bytes(), self.region.as_bytes(), self.service.as_bytes()],
+            || {
+                derive_scoped_key(
+                    "AWS4",
+                    key.secret().expose(),
+                    date.as_bytes(),
+                    &[self.region.as_bytes(), self.service.as_bytes(), b"aws4_request"],
+                )
+            },
+        );
+        let signature = hmac_sha256_hex(&signing_key[..], &sts);
+        let authorization = format!(
+            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={}",
+            key.id(),
+            headers.signed,
+            signature.as_str()
+        );
+        Ok(Computed {
+            canonical_request: cr,
+            string_to_sign: sts,
+            signature,
+            signed_headers: headers.signed,
+            authorization,
+        })
+    }
+}
+
+fn aws(e: Error) -> Error {
+    e.with_provider(ProviderKind::Aws)
+}
+
+/// Parses `AWS4-HMAC-SHA256 Credential=AK/date/region/service/aws4_request,
+/// SignedHeaders=a;b, Signature=hex`.
+pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
+    parse(value).map_err(aws)
+}
+
+fn parse(value: &str) -> Result<ParsedAuthorization> {
+    let params = v4_params(value, ALGORITHM)?;
+    let credential = required(&params, "Credential", ALGORITHM)?;
+    let mut scope_parts = credential.rsplitn(5, '/');
+    let (terminator, service, region, date, id) = (
+        scope_parts.next(),
+        scope_parts.next(),
+        scope_parts.next(),
+        scope_parts.next(),
+        scope_parts.next(),
+    );
+    let (Some("aws4_request"), Some(service), Some(region), Some(date), Some(id)) =
+        (terminator, service, region, date, id)
+    else {
+        return Err(malformed_authorization(ALGORITHM, "bad Credential scope"));
+    };
+    Ok(ParsedAuthorization {
+        algorithm: ALGORITHM.to_owned(),
+        access_key_id: id.to_owned(),
+        signed_headers: split_signed_headers(required(&params, "SignedHeaders", ALGORITHM)?),
+        signature: required(&params, "Signature", ALGORITHM)?.to_owned(),
+        scope: Some(credential[id.len() + 1..].to_owned()),
+        date: Some(date.to_owned()),
+        region: Some(region.to_owned()),
+        service: Some(service.to_owned()),
+        expiration_seconds: None,
+    })
+}

@@ -1,0 +1,190 @@
+//! Offset/Limit listings as lazy streams, on top of core's [`paginate`].
+//!
+//! Most API 3.0 `Describe*` actions page with `Offset`/`Limit` and report `TotalCount`. The
+//! offset is the page token. Because an offset always grows, core's repeated-token check can
+//! never fire, so two server faults are caught here instead: a page that repeats only items
+//! already listed (a loop), and an empty page before `TotalCount` is reached (an inconsistent
+//! total). Both end the stream with a typed error rather than spinning or silently truncating.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use futures::stream::BoxStream;
+use multicloud_core::pagination::{paginate, Page};
+use multicloud_core::{Error, ErrorKind, ProviderKind, Result};
+use serde_json::Value;
+
+use crate::wire::OffsetPage;
+
+/// How to walk one offset-paged action.
+#[derive(Debug, Clone)]
+pub(crate) struct OffsetListing {
+    /// `service:Action`, for error messages.
+    pub(crate) api: String,
+    /// The `Limit` sent with each request.
+    pub(crate) page_size: u64,
+    /// The item field holding the unique id (`InstanceId`, `DiskId`, …).
+    pub(crate) id_field: &'static str,
+}
+
+/// Streams every item of an offset-paged listing.
+///
+/// `fetch(offset)` fetches one page; `map` turns each raw item into the output type.
+pub(crate) fn offset_stream<T, F, Fut, M>(
+    listing: OffsetListing,
+    mut fetch: F,
+    map: M,
+) -> BoxStream<'static, Result<T>>
+where
+    T: Send + 'static,
+    F: FnMut(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<OffsetPage>> + Send + 'static,
+    M: Fn(Value) -> Result<T> + Send + Sync + 'static,
+{
+    let seen: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let map = Arc::new(map);
+    paginate(move |token: Option<String>| {
+        let offset: u64 = token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        let page = fetch(offset);
+        let seen = Arc::clone(&seen);
+        let map = Arc::clone(&map);
+        let listing = listing.clone();
+        async move {
+            let page = page.await?;
+            let next = next_offset(&listing, offset, &page, &seen)?;
+            let items = page
+                .items
+                .into_iter()
+                .map(|item| map(item))
+                .collect::<Result<Vec<T>>>()?;
+            Ok(Page::new(items, next.map(|o| o.to_string())))
+        }
+    })
+}
+
+fn next_offset(
+    listing: &OffsetListing,
+    offset: u64,
+    page: &OffsetPage,
+    seen: &Mutex<HashSet<String>>,
+) -> Result<Option<u64>> {
+    let count = page.items.len() as u64;
+    if count == 0 {
+        return match page.total {
+            Some(total) if total > offset => Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "{} reported TotalCount {total} but returned no items at offset {offset}",
+                    listing.api
+                ),
+            )
+            .with_provider(ProviderKind::Tencent)
+            .with_action(listing.api.clone())),
+            _ => Ok(None),
+        };
+    }
+    let ids: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|item| crate::wire::text(item, listing.id_field))
+        .collect();
+    let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+    if !ids.is_empty() && ids.iter().all(|id| seen.contains(id)) {
+        return Err(Error::new(
+            ErrorKind::PaginationLoop,
+            format!(
+                "{} returned the same items again at offset {offset}; stopped",
+                listing.api
+            ),
+        )
+        .with_provider(ProviderKind::Tencent)
+        .with_action(listing.api.clone()));
+    }
+    seen.extend(ids);
+    let next = offset + count;
+    Ok(match page.total {
+        Some(total) => (next < total).then_some(next),
+        None => (count >= listing.page_size).then_some(next),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+    use serde_json::json;
+
+    use super::*;
+
+    fn listing() -> OffsetListing {
+        OffsetListing {
+            api: "cvm:DescribeInstances".into(),
+            page_size: 2,
+            id_field: "InstanceId",
+        }
+    }
+
+    fn items(range: std::ops::Range<u64>) -> Vec<Value> {
+        range.map(|i| json!({"InstanceId": format!("ins-{i}")})).collect()
+    }
+
+    async fn run(pages: impl Fn(u64) -> OffsetPage + Send + Sync + 'static) -> Vec<Result<String>> {
+        let pages = Arc::new(pages);
+        offset_stream(
+            listing(),
+            move |offset| {
+                let pages = Arc::clone(&pages);
+                async move { Ok(pages(offset)) }
+            },
+            |v| Ok(v["InstanceId"].as_str().unwrap_or_default().to_owned()),
+        )
+        .collect()
+        .await
+    }
+
+    #[tokio::test]
+    async fn pages_follow_the_offset_until_total_count() {
+        let out = run(|o| OffsetPage {
+            items: items(o..(o + 2).min(5)),
+            total: Some(5),
+        })
+        .await;
+        let ids: Vec<String> = out.into_iter().map(|r| r.unwrap()).collect();
+        assert_eq!(ids, ["ins-0", "ins-1", "ins-2", "ins-3", "ins-4"]);
+    }
+
+    #[tokio::test]
+    async fn a_server_repeating_the_first_page_ends_with_a_loop_error() {
+        let out = run(|_| OffsetPage {
+            items: items(0..2),
+            total: Some(10),
+        })
+        .await;
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[2].as_ref().unwrap_err().kind(), ErrorKind::PaginationLoop);
+    }
+
+    #[tokio::test]
+    async fn an_empty_page_before_total_count_is_a_typed_error() {
+        let out = run(|o| OffsetPage {
+            items: if o < 2 { items(0..2) } else { vec![] },
+            total: Some(7),
+        })
+        .await;
+        assert_eq!(out.len(), 3);
+        let err = out[2].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(err.message().contains("TotalCount 7"), "{}", err.message());
+    }
+
+    #[tokio::test]
+    async fn without_total_count_a_short_page_ends_the_listing() {
+        let out = run(|o| OffsetPage {
+            items: items(o..(o + 2).min(3)),
+            total: None,
+        })
+        .await;
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|r| r.is_ok()));
+    }
+}

@@ -1,0 +1,334 @@
+//! Cloud products for CSPM.
+//!
+//! Regional products are listed with each product's own `Describe*` action, because the tag
+//! service (`tag:GetResources`) only knows resources that carry tags. Global listings are CAM
+//! sub-users (`cam:ListUsers`) and, through `tag:GetResources`, tagged resources of services
+//! this crate has no dedicated listing for (so nothing is reported twice).
+
+use futures::stream::{self, BoxStream, StreamExt};
+use multicloud_core::pagination::{paginate, Page};
+use multicloud_core::{CloudResource, Error, ProviderKind, Result};
+use serde_json::{json, Value};
+
+use crate::api::{self, Api};
+use crate::client::Client;
+use crate::paging::{offset_stream, OffsetListing};
+use crate::wire::{self, TagResources};
+
+/// One regional product listed by an offset-paged `Describe*` action.
+#[derive(Debug)]
+pub(crate) struct Product {
+    /// The normalized service name (`cbs`, `clb`, …).
+    pub(crate) service: &'static str,
+    /// The normalized resource type.
+    pub(crate) resource_type: &'static str,
+    pub(crate) api: Api,
+    pub(crate) list_field: &'static str,
+    pub(crate) id_field: &'static str,
+    pub(crate) name_field: &'static str,
+    pub(crate) tags_field: &'static str,
+    /// VPC actions take `Offset`/`Limit` as strings.
+    pub(crate) string_paging: bool,
+}
+
+/// Every regional product, in listing order. `Limit` 100 is within each action's maximum
+/// (CBS, CLB, VPC: 100; CDB: 2000; Redis: 1000).
+pub(crate) const PRODUCTS: &[Product] = &[
+    Product {
+        service: "cbs",
+        resource_type: "disk",
+        api: api::CBS_DESCRIBE_DISKS,
+        list_field: "DiskSet",
+        id_field: "DiskId",
+        name_field: "DiskName",
+        tags_field: "Tags",
+        string_paging: false,
+    },
+    Product {
+        service: "clb",
+        resource_type: "load_balancer",
+        api: api::CLB_DESCRIBE_LOAD_BALANCERS,
+        list_field: "LoadBalancerSet",
+        id_field: "LoadBalancerId",
+        name_field: "LoadBalancerName",
+        tags_field: "Tags",
+        string_paging: false,
+    },
+    Product {
+        service: "vpc",
+        resource_type: "vpc",
+        api: api::VPC_DESCRIBE_VPCS,
+        list_field: "VpcSet",
+        id_field: "VpcId",
+        name_field: "VpcName",
+        tags_field: "TagSet",
+        string_paging: true,
+    },
+    Product {
+        service: "vpc",
+        resource_type: "security_group",
+        api: api::VPC_DESCRIBE_SECURITY_GROUPS,
+        list_field: "SecurityGroupSet",
+        id_field: "SecurityGroupId",
+        name_field: "SecurityGroupName",
+        tags_field: "TagSet",
+        string_paging: true,
+    },
+    Product {
+        service: "cdb",
+        resource_type: "mysql_instance",
+        api: api::CDB_DESCRIBE_DB_INSTANCES,
+        list_field: "Items",
+        id_field: "InstanceId",
+        name_field: "InstanceName",
+        tags_field: "TagList",
+        string_paging: false,
+    },
+    Product {
+        service: "redis",
+        resource_type: "instance",
+        api: api::REDIS_DESCRIBE_INSTANCES,
+        list_field: "InstanceSet",
+        id_field: "InstanceId",
+        name_field: "InstanceName",
+        tags_field: "InstanceTags",
+        string_paging: false,
+    },
+];
+
+const PAGE_SIZE: u64 = 100;
+
+/// Services with a dedicated listing; the tag service is not asked about them.
+const COVERED: &[&str] = &["cvm", "cbs", "clb", "vpc", "cdb", "redis", "cam", "cos"];
+
+/// Every regional product in `region`, product after product. The stream ends after the
+/// first failed page, as the [`CloudProvider`](multicloud_core::CloudProvider) contract says.
+pub(crate) fn list_regional(client: Client, region: String) -> BoxStream<'static, Result<CloudResource>> {
+    let streams = PRODUCTS
+        .iter()
+        .map(move |p| list_product(client.clone(), region.clone(), p));
+    stop_after_error(stream::iter(streams).flatten())
+}
+
+/// Ends a stream right after its first error.
+pub(crate) fn stop_after_error<T: Send + 'static>(
+    s: impl futures::Stream<Item = Result<T>> + Send + 'static,
+) -> BoxStream<'static, Result<T>> {
+    s.scan(false, |failed, item| {
+        if *failed {
+            return futures::future::ready(None);
+        }
+        *failed = item.is_err();
+        futures::future::ready(Some(item))
+    })
+    .boxed()
+}
+
+fn list_product(client: Client, region: String, p: &'static Product) -> BoxStream<'static, Result<CloudResource>> {
+    let listing = OffsetListing {
+        api: p.api.name(),
+        page_size: PAGE_SIZE,
+        id_field: p.id_field,
+    };
+    let map_region = region.clone();
+    offset_stream(
+        listing,
+        move |offset| {
+            let client = client.clone();
+            let region = region.clone();
+            async move {
+                let params = if p.string_paging {
+                    json!({"Offset": offset.to_string(), "Limit": PAGE_SIZE.to_string()})
+                } else {
+                    json!({"Offset": offset, "Limit": PAGE_SIZE})
+                };
+                let resp = client.call(p.api, Some(&region), &params).await?;
+                wire::offset_page(&resp, p.api.action, p.list_field, Some("TotalCount"))
+            }
+        },
+        move |item| to_resource(p, item, &map_region),
+    )
+}
+
+/// Maps one listed item; the item itself is kept as [`CloudResource::raw`].
+pub(crate) fn to_resource(p: &Product, item: Value, region: &str) -> Result<CloudResource> {
+    let id = wire::text(&item, p.id_field).ok_or_else(|| {
+        Error::decode(format!("a {} item without {}", p.api.name(), p.id_field))
+            .with_provider(ProviderKind::Tencent)
+    })?;
+    Ok(CloudResource {
+        service: p.service.to_owned(),
+        resource_type: p.resource_type.to_owned(),
+        id,
+        name: wire::text(&item, p.name_field),
+        region: region.to_owned(),
+        tags: wire::tags(&item, p.tags_field),
+        raw: item,
+    })
+}
+
+/// CAM sub-users, then tagged resources of services without a dedicated listing.
+pub(crate) fn list_global(client: Client) -> BoxStream<'static, Result<CloudResource>> {
+    let users = {
+        let client = client.clone();
+        stream::once(async move { cam_users(&client).await })
+            .map(|r| match r {
+                Ok(users) => stream::iter(users.into_iter().map(Ok)).boxed(),
+                Err(e) => stream::iter(vec![Err(e)]).boxed(),
+            })
+            .flatten()
+    };
+    stop_after_error(users.chain(tagged_elsewhere(client)))
+}
+
+async fn cam_users(client: &Client) -> Result<Vec<CloudResource>> {
+    // ListUsers has no paging: it returns every sub-user at once.
+    let resp = client.call(api::CAM_LIST_USERS, None, &json!({})).await?;
+    let page = wire::offset_page(&resp, api::CAM_LIST_USERS.action, "Data", None)?;
+    page.items.into_iter().map(cam_user).collect()
+}
+
+fn cam_user(item: Value) -> Result<CloudResource> {
+    let id = wire::text(&item, "Uin").ok_or_else(|| {
+        Error::decode("a cam:ListUsers item without Uin").with_provider(ProviderKind::Tencent)
+    })?;
+    Ok(CloudResource {
+        service: "cam".to_owned(),
+        resource_type: "user".to_owned(),
+        id,
+        name: wire::text(&item, "Name"),
+        region: "global".to_owned(),
+        tags: Default::default(),
+        raw: item,
+    })
+}
+
+/// Tagged resources of services not in [`COVERED`], from `tag:GetResources`
+/// (`PaginationToken`/`MaxResults` ≤ 200).
+fn tagged_elsewhere(client: Client) -> BoxStream<'static, Result<CloudResource>> {
+    let pages = paginate(move |token: Option<String>| {
+        let client = client.clone();
+        async move {
+            let mut params = json!({"MaxResults": 200});
+            if let Some(token) = token {
+                params["PaginationToken"] = Value::String(token);
+            }
+            let resp = client.call(api::TAG_GET_RESOURCES, None, &params).await?;
+            let page: TagResources = resp.parse(api::TAG_GET_RESOURCES.action)?;
+            let items: Vec<CloudResource> = page
+                .resource_tag_mapping_list
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(tagged_resource)
+                .collect();
+            Ok(Page::new(items, page.pagination_token))
+        }
+    });
+    pages.boxed()
+}
+
+/// A `ResourceTagMappingList` entry, when its service has no dedicated listing.
+/// The name is six segments: `qcs::{service}:{region}:uin/{uin}:{prefix}/{id}`.
+fn tagged_resource(item: Value) -> Option<CloudResource> {
+    let name = wire::text(&item, "Resource")?;
+    let parts: Vec<&str> = name.splitn(6, ':').collect();
+    let [_, _, service, region, _, tail] = parts.as_slice() else {
+        return None;
+    };
+    if service.is_empty() || COVERED.contains(service) {
+        return None;
+    }
+    let (resource_type, id) = tail.split_once('/').unwrap_or(("resource", tail));
+    Some(CloudResource {
+        service: (*service).to_owned(),
+        resource_type: resource_type.to_owned(),
+        id: id.to_owned(),
+        name: None,
+        region: if region.is_empty() { "global".to_owned() } else { (*region).to_owned() },
+        tags: wire::tags(&item, "Tags"),
+        raw: item,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(service: &str, ty: &str) -> &'static Product {
+        PRODUCTS
+            .iter()
+            .find(|p| p.service == service && p.resource_type == ty)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_cbs_disk_from_the_documented_sample_is_mapped() {
+        let item = json!({"DiskId":"disk-b94t5dzt","DiskName":"test","DiskState":"ATTACHED",
+            "Placement":{"ProjectId":0,"Zone":"ap-guangzhou-2"},"Tags":[{"Key":"env","Value":"dev"}],
+            "DiskType":"CLOUD_BASIC","DiskSize":10});
+        let r = to_resource(product("cbs", "disk"), item, "ap-guangzhou").unwrap();
+        assert_eq!(r.key(), ("cbs", "disk", "disk-b94t5dzt"));
+        assert_eq!(r.name.as_deref(), Some("test"));
+        assert_eq!(r.tags.get("env").map(String::as_str), Some("dev"));
+        assert_eq!(r.raw["DiskSize"], 10);
+    }
+
+    #[test]
+    fn clb_cdb_redis_and_vpc_items_use_their_own_fields() {
+        let clb = to_resource(
+            product("clb", "load_balancer"),
+            json!({"LoadBalancerId":"lb-1","LoadBalancerName":"web","Tags":[{"TagKey":"a","TagValue":"b"}]}),
+            "r",
+        )
+        .unwrap();
+        assert_eq!((clb.id.as_str(), clb.tags.get("a").map(String::as_str)), ("lb-1", Some("b")));
+        let cdb = to_resource(
+            product("cdb", "mysql_instance"),
+            json!({"InstanceId":"cdb-1","InstanceName":"db","TagList":[{"TagKey":"k","TagValue":"v"}]}),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(cdb.tags.len(), 1);
+        let redis = to_resource(
+            product("redis", "instance"),
+            json!({"InstanceId":"crs-1","InstanceName":"cache","InstanceTags":[{"TagKey":"k","TagValue":"v"}]}),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(redis.name.as_deref(), Some("cache"));
+        let sg = to_resource(
+            product("vpc", "security_group"),
+            json!({"SecurityGroupId":"sg-1","SecurityGroupName":"default","TagSet":[]}),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(sg.key(), ("vpc", "security_group", "sg-1"));
+    }
+
+    #[test]
+    fn cam_users_use_the_numeric_uin_as_id() {
+        let u = cam_user(json!({"Uin":100000546533u64,"Name":"test124","Uid":1001774})).unwrap();
+        assert_eq!(u.id, "100000546533");
+        assert_eq!(u.name.as_deref(), Some("test124"));
+        assert_eq!(u.region, "global");
+    }
+
+    #[test]
+    fn tagged_resources_of_uncovered_services_are_parsed_and_covered_ones_skipped() {
+        let kafka = tagged_resource(json!({
+            "Resource":"qcs::ckafka:ap-shanghai:uin/123:ckafkaId/ckafka-xx",
+            "Tags":[{"TagKey":"env","TagValue":"prod"}]})).unwrap();
+        assert_eq!(kafka.key(), ("ckafka", "ckafkaId", "ckafka-xx"));
+        assert_eq!(kafka.region, "ap-shanghai");
+        assert_eq!(kafka.tags.get("env").map(String::as_str), Some("prod"));
+        assert!(tagged_resource(json!({"Resource":"qcs::cvm:ap-beijing:uin/1:instance/ins-1"})).is_none());
+        assert!(tagged_resource(json!({"Resource":"garbage"})).is_none());
+    }
+
+    #[tokio::test]
+    async fn stop_after_error_ends_the_stream() {
+        let s = stream::iter(vec![Ok(1), Err(Error::decode("x")), Ok(3)]);
+        let out: Vec<Result<i32>> = stop_after_error(s).collect().await;
+        assert_eq!(out.len(), 2);
+    }
+}
