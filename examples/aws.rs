@@ -99,7 +99,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 match &report.credential {
                     CredentialStatus::Valid => println!("key: valid"),
-                    CredentialStatus::Invalid { kind, diagnosis, .. } => {
+                    CredentialStatus::Invalid {
+                        kind, diagnosis, ..
+                    } => {
                         println!("key: INVALID ({kind}): {diagnosis}")
                     }
                     CredentialStatus::Unknown { kind, diagnosis } => {
@@ -107,18 +109,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 if let Some(id) = &report.identity {
-                    println!("identity: {} ({:?}) in account {}", id.principal, id.principal_type, id.account_id);
+                    println!(
+                        "identity: {} ({:?}) in account {}",
+                        id.principal, id.principal_type, id.account_id
+                    );
                 }
                 for check in &report.features {
                     let verdict = match &check.status {
                         FeatureStatus::Ok => "ok".to_owned(),
-                        FeatureStatus::Missing { denied_actions, grant } => format!(
+                        FeatureStatus::Missing {
+                            denied_actions,
+                            grant,
+                            ..
+                        } => format!(
                             "missing: denied {}; grant {}",
                             denied_actions.join(", "),
                             grant.join(" + ")
                         ),
                         FeatureStatus::Unsupported => "not offered".to_owned(),
-                        FeatureStatus::Error { kind, message } => format!("error ({kind}): {message}"),
+                        FeatureStatus::Error { kind, message } => {
+                            format!("error ({kind}): {message}")
+                        }
                     };
                     println!("{:<10} {verdict}", check.feature.as_str());
                 }
@@ -126,7 +137,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("warning: the key is valid but may list nothing (valid but empty)");
                 }
             }
-            Ok(if report.is_ready() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            Ok(if report.is_ready() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Command::Regions => {
             let regions = provider.regions().await?;
@@ -134,7 +149,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", to_json(&regions));
             } else {
                 for r in &regions {
-                    let scan = if r.is_scannable() { "scanned" } else { "not scanned" };
+                    let scan = if r.is_scannable() {
+                        "scanned"
+                    } else {
+                        "not scanned"
+                    };
                     println!("{:<16} {:<14?} {scan}", r.id, r.status);
                 }
             }
@@ -150,7 +169,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", to_json(&rows));
             } else {
                 for h in &rows {
-                    let ips: Vec<String> = h.private_ips.iter().chain(&h.public_ips).map(ToString::to_string).collect();
+                    let ips: Vec<String> = h
+                        .private_ips
+                        .iter()
+                        .chain(&h.public_ips)
+                        .map(ToString::to_string)
+                        .collect();
                     println!(
                         "{:<16} {:<20} {:<24} {:<12?} {:<12} {}",
                         h.region,
@@ -163,7 +187,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 println!("{} hosts", rows.len());
             }
-            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Products => {
             let mut streams = vec![("global".to_owned(), provider.global_resources())];
@@ -186,7 +214,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 println!("{} resources", rows.len());
             }
-            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

@@ -89,16 +89,26 @@ async fn run(cli: Cli) -> multicloud_sdk::Result<ExitCode> {
             match cli.output {
                 Output::Json => println!("{}", to_json(&report)),
                 Output::Table => {
-                    println!("account {} ({}): {:?}", report.account, report.domain, report.credential);
+                    println!(
+                        "account {} ({}): {:?}",
+                        report.account, report.domain, report.credential
+                    );
                     if let Some(id) = &report.identity {
-                        println!("identity: {} ({:?}) in account {}", id.principal, id.principal_type, id.account_id);
+                        println!(
+                            "identity: {} ({:?}) in account {}",
+                            id.principal, id.principal_type, id.account_id
+                        );
                     }
                     for check in &report.features {
                         println!("{:<10} {:?}", check.feature.as_str(), check.status);
                     }
                 }
             }
-            Ok(if report.is_ready() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            Ok(if report.is_ready() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Command::Hosts => {
             let mut failed = false;
@@ -119,7 +129,8 @@ async fn run(cli: Cli) -> multicloud_sdk::Result<ExitCode> {
                 Output::Json => println!("{}", to_json(&rows)),
                 Output::Table => {
                     for h in &rows {
-                        let ips: Vec<String> = h.private_ips.iter().map(ToString::to_string).collect();
+                        let ips: Vec<String> =
+                            h.private_ips.iter().map(ToString::to_string).collect();
                         println!(
                             "{:<14} {:<16} {:<24} {:<12?} {}",
                             h.region,
@@ -132,7 +143,11 @@ async fn run(cli: Cli) -> multicloud_sdk::Result<ExitCode> {
                     println!("{} hosts", rows.len());
                 }
             }
-            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Products => {
             let mut failed = false;
@@ -168,13 +183,20 @@ async fn run(cli: Cli) -> multicloud_sdk::Result<ExitCode> {
                     println!("{} resources", rows.len());
                 }
             }
-            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }
 
 /// The regions to scan: those named on the command line, else every usable one.
-async fn regions(provider: &impl CloudProvider, wanted: &[String]) -> multicloud_sdk::Result<Vec<Region>> {
+async fn regions(
+    provider: &impl CloudProvider,
+    wanted: &[String],
+) -> multicloud_sdk::Result<Vec<Region>> {
     if !wanted.is_empty() {
         return Ok(wanted.iter().map(Region::enabled).collect());
     }

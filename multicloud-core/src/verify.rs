@@ -81,6 +81,9 @@ pub enum FeatureStatus {
     Ok,
     /// Some calls were denied.
     Missing {
+        /// The probed actions that were allowed: when the feature's listing is among them it
+        /// still works, only partly (e.g. hosts list but their IAM context does not).
+        allowed_actions: Vec<String>,
         /// The actions that were refused (`ec2:DescribeInstances`, …).
         denied_actions: Vec<String>,
         /// The managed policies to grant.
@@ -133,18 +136,25 @@ impl VerifyReport {
                 .all(|f| matches!(f.status, FeatureStatus::Ok | FeatureStatus::Unsupported))
     }
 
-    /// "Valid but empty": the key passes identity but every list probe was denied, so a sync
-    /// would report an empty inventory instead of a real one.
+    /// "Valid but empty": the key passes identity but every permission probe was denied, so
+    /// a sync would report an empty inventory instead of a real one.
     pub fn is_valid_but_empty(&self) -> bool {
-        self.credential == CredentialStatus::Valid
-            && self
-                .features
-                .iter()
-                .any(|f| matches!(f.status, FeatureStatus::Missing { .. }))
-            && !self
-                .features
-                .iter()
-                .any(|f| f.status == FeatureStatus::Ok)
+        let mut denied_any = false;
+        for check in &self.features {
+            match &check.status {
+                FeatureStatus::Ok => return false,
+                FeatureStatus::Missing {
+                    allowed_actions, ..
+                } => {
+                    if !allowed_actions.is_empty() {
+                        return false;
+                    }
+                    denied_any = true;
+                }
+                FeatureStatus::Unsupported | FeatureStatus::Error { .. } => {}
+            }
+        }
+        self.credential == CredentialStatus::Valid && denied_any
     }
 }
 
@@ -172,10 +182,17 @@ mod tests {
     #[test]
     fn valid_but_empty_needs_denials_and_no_success() {
         let missing = FeatureStatus::Missing {
+            allowed_actions: vec![],
             denied_actions: vec!["ec2:DescribeInstances".into()],
             grant: vec!["AmazonEC2ReadOnlyAccess".into()],
         };
+        let partly = FeatureStatus::Missing {
+            allowed_actions: vec!["ec2:DescribeInstances".into()],
+            denied_actions: vec!["iam:ListUsers".into()],
+            grant: vec!["IAMReadOnlyAccess".into()],
+        };
         assert!(report(vec![missing.clone()]).is_valid_but_empty());
+        assert!(!report(vec![missing.clone(), partly]).is_valid_but_empty());
         assert!(!report(vec![missing.clone(), FeatureStatus::Ok]).is_valid_but_empty());
         assert!(!report(vec![FeatureStatus::Ok]).is_valid_but_empty());
         assert!(report(vec![FeatureStatus::Ok]).is_ready());

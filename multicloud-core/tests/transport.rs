@@ -121,3 +121,55 @@ async fn override_urls_with_a_path_or_query_are_rejected_at_build() {
         assert!(!err.to_string().contains("X-Amz-Signature"), "{err}");
     }
 }
+
+/// Each `#[tokio::test]` runs its own runtime. A connection pooled by one runtime is driven
+/// by a task of that runtime, so it must never be handed to another: if the first runtime is
+/// idle (here) the request would hang, and if it has ended the request fails with "dispatch
+/// task is gone".
+#[test]
+fn one_transport_works_across_several_runtimes() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let server_rt = runtime();
+    let server = server_rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(3)
+            .mount(&server)
+            .await;
+        server
+    });
+    let url = format!("{}/regions", server.uri());
+    // No retries, and a short timeout: a borrowed connection would surface as an error.
+    let transport = Transport::builder()
+        .with_retry(multicloud_core::transport::RetryConfig::disabled())
+        .with_request_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let call = CallInfo::read_only(ProviderKind::Ctyun, "ecs:ListRegions");
+    // Keep every runtime alive but idle once its call is done.
+    let mut runtimes = Vec::new();
+    for round in 0..3 {
+        let rt = runtime();
+        let status = rt
+            .block_on(transport.execute(
+                &call,
+                |_| {
+                    http::Request::get(url.as_str())
+                        .body(Bytes::new())
+                        .map_err(|e| Error::config(e.to_string()))
+                },
+                &StatusClassifier,
+            ))
+            .unwrap_or_else(|e| panic!("round {round}: {}", e.report()))
+            .status;
+        assert_eq!(status, 200);
+        runtimes.push(rt);
+    }
+    server_rt.block_on(server.verify());
+}

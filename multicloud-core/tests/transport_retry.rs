@@ -428,7 +428,6 @@ async fn gives_up_when_the_next_attempt_would_pass_the_total_timeout() {
         .await
         .unwrap_err();
 
-    eprintln!("DBG {} port {}", err.report(), server.address().port());
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(10)));
     assert!(err.message().contains("total timeout"), "{err}");

@@ -111,7 +111,9 @@ pub struct FaultState {
 impl fmt::Debug for FaultState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let eps: Vec<String> = self.lock().keys().cloned().collect();
-        f.debug_struct("FaultState").field("endpoints", &eps).finish()
+        f.debug_struct("FaultState")
+            .field("endpoints", &eps)
+            .finish()
     }
 }
 
@@ -249,8 +251,7 @@ impl EndpointFaults<'_> {
 
     /// Delays every response by `delay`.
     pub fn latency(self, delay: Duration) -> Self {
-        self.state
-            .edit(&self.endpoint, |r| r.latency = Some(delay));
+        self.state.edit(&self.endpoint, |r| r.latency = Some(delay));
         self
     }
 
@@ -294,7 +295,9 @@ mod tests {
     fn wildcard_applies_everywhere_and_drop_wins_over_throttle() {
         let f = FaultState::new(1);
         f.on("*").throttle(Trigger::Always);
-        f.on("a").drop_connection(Trigger::first(1)).latency(Duration::from_secs(2));
+        f.on("a")
+            .drop_connection(Trigger::first(1))
+            .latency(Duration::from_secs(2));
         let d = f.decide("a");
         assert_eq!(d.fault, Some(FaultKind::DropConnection));
         assert_eq!(d.latency, Some(Duration::from_secs(2)));

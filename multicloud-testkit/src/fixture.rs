@@ -138,7 +138,13 @@ impl ProviderProfile {
 }
 
 /// A region of a catalog, for building profiles.
-pub fn region(id: &str, name: &str, opted_in: bool, default_enabled: bool, domain: multicloud_core::Domain) -> SimRegion {
+pub fn region(
+    id: &str,
+    name: &str,
+    opted_in: bool,
+    default_enabled: bool,
+    domain: multicloud_core::Domain,
+) -> SimRegion {
     SimRegion {
         id: id.into(),
         name: name.into(),
@@ -174,13 +180,16 @@ pub fn random_uuid(rng: &mut SmallRng) -> String {
     )
 }
 
+/// A VPC id with its subnet ids.
+type Network = (String, Vec<String>);
+
 /// Makes hosts one after the other from a profile; used by the builder and for live
 /// additions to a running simulator.
 pub struct HostGen {
     profile: ProviderProfile,
     rng: SmallRng,
     counter: u64,
-    networks: Vec<(String, Vec<(String, Vec<String>)>)>,
+    networks: Vec<(String, Vec<Network>)>,
     images: Vec<String>,
 }
 
@@ -193,7 +202,9 @@ impl fmt::Debug for HostGen {
     }
 }
 
-const ROLES: &[&str] = &["web", "api", "db", "cache", "worker", "batch", "bastion", "etl"];
+const ROLES: &[&str] = &[
+    "web", "api", "db", "cache", "worker", "batch", "bastion", "etl",
+];
 const ENVS: &[&str] = &["prod", "staging", "dev"];
 const TEAMS: &[&str] = &["payments", "search", "platform", "data", "secops"];
 
@@ -221,7 +232,7 @@ impl HostGen {
     }
 
     /// The VPCs (with their subnets) of a region, created on first use: two per region.
-    fn network(&mut self, region: &str) -> &[(String, Vec<String>)] {
+    fn network(&mut self, region: &str) -> &[Network] {
         if let Some(i) = self.networks.iter().position(|(r, _)| r == region) {
             return &self.networks[i].1;
         }
@@ -234,7 +245,7 @@ impl HostGen {
             vpcs.push((vpc, subnets));
         }
         self.networks.push((region.to_string(), vpcs));
-        &self.networks.last().map(|n| n.1.as_slice()).unwrap_or(&[])
+        self.networks.last().map(|n| n.1.as_slice()).unwrap_or(&[])
     }
 
     /// Every VPC made so far, as `(region, vpc id, subnet ids)`.
@@ -307,7 +318,10 @@ impl HostGen {
         let mut tags = vec![("Name".to_string(), name.clone())];
         if self.rng.gen_range(0..10u32) < 8 {
             tags.push(("env".into(), ENVS[self.rng.gen_range(0..ENVS.len())].into()));
-            tags.push(("team".into(), TEAMS[self.rng.gen_range(0..TEAMS.len())].into()));
+            tags.push((
+                "team".into(),
+                TEAMS[self.rng.gen_range(0..TEAMS.len())].into(),
+            ));
         }
         SimHost {
             id,
@@ -406,11 +420,11 @@ impl FixtureBuilder {
         let mut inv = Inventory::new(self.profile.regions.clone());
         let regions = self.profile.host_regions(self.regions);
         let mut gen = HostGen::new(self.profile.clone(), self.seed);
-        for i in 0..self.hosts {
-            let region = &regions[i % regions.len().max(1)];
-            inv.add_host(gen.next_host(region));
-        }
-        let mut rng = SmallRng::seed_from_u64(self.seed ^ 0x5eed_0f_f1c7);
+        let hosts: Vec<SimHost> = (0..self.hosts)
+            .map(|i| gen.next_host(&regions[i % regions.len().max(1)]))
+            .collect();
+        inv.extend_hosts(hosts);
+        let mut rng = SmallRng::seed_from_u64(self.seed ^ 0x005e_ed0f_f1c7);
         for spec in &self.profile.resources {
             for i in 0..self.resources_per_service {
                 let region = if spec.global {
@@ -515,14 +529,18 @@ mod tests {
 
     #[test]
     fn resources_cover_every_spec_and_vpcs_match_hosts() {
-        let inv = FixtureBuilder::new(profile()).resources_per_service(4).build();
+        let inv = FixtureBuilder::new(profile())
+            .resources_per_service(4)
+            .build();
         assert_eq!(inv.resources_of("db", "instance").len(), 4);
         let users = inv.resources_of("iam", "user");
         assert_eq!(users.len(), 4);
         assert!(users.iter().all(|u| u.region == GLOBAL));
         let vpcs = inv.resources_of("ec2", "vpc");
         for h in inv.hosts() {
-            assert!(vpcs.iter().any(|v| v.id == h.vpc_id && v.region == h.region));
+            assert!(vpcs
+                .iter()
+                .any(|v| v.id == h.vpc_id && v.region == h.region));
         }
     }
 

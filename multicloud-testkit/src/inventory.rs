@@ -193,6 +193,13 @@ impl Inventory {
         self.hosts.insert(pos, host);
     }
 
+    /// Adds many hosts at once (one sort instead of one insertion each: fixtures of tens of
+    /// thousands of hosts build in linear-logarithmic time). Ids are assumed unique.
+    pub fn extend_hosts(&mut self, hosts: impl IntoIterator<Item = SimHost>) {
+        self.hosts.extend(hosts);
+        self.hosts.sort_by(|a, b| host_key(a).cmp(&host_key(b)));
+    }
+
     /// Removes a host by id, returning it.
     pub fn remove_host(&mut self, id: &str) -> Option<SimHost> {
         let pos = self.hosts.iter().position(|h| h.id == id)?;
@@ -451,7 +458,10 @@ mod tests {
         }
         assert_eq!(inv.resources_of("rds", "db").len(), 2);
         assert_eq!(inv.resources_in("rds", "db", "us-east-1")[0].id, "db-2");
-        assert_eq!(inv.resource("s3", "b-1").map(|r| r.attr_str("engine")), Some("mysql"));
+        assert_eq!(
+            inv.resource("s3", "b-1").map(|r| r.attr_str("engine")),
+            Some("mysql")
+        );
         assert!(inv.remove_resource("rds", "db-1").is_some());
         assert_eq!(inv.resources_of("rds", "db").len(), 1);
     }

@@ -90,7 +90,11 @@ pub struct SimKey {
 
 impl SimKey {
     /// An active key with every permission, in the International domain.
-    pub fn new(id: impl Into<String>, secret: impl Into<String>, account_id: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        secret: impl Into<String>,
+        account_id: impl Into<String>,
+    ) -> Self {
         let id = id.into();
         SimKey {
             user_name: "admin".into(),
@@ -264,6 +268,11 @@ mod tests {
         assert!(!store.set_status("nope", KeyStatus::Active));
         let dbg = format!("{:?} {:?}", store, store.get("AKIDTEST"));
         assert!(!dbg.contains("super-secret-value"));
-        assert_eq!(store.get("AKIDTEST").map(|k| k.access_key().id().to_string()), Some("AKIDTEST".into()));
+        assert_eq!(
+            store
+                .get("AKIDTEST")
+                .map(|k| k.access_key().id().to_string()),
+            Some("AKIDTEST".into())
+        );
     }
 }

@@ -33,21 +33,24 @@
 //! provider. The `multicloud-mock` binary serves all five for non-Rust tools.
 
 pub mod aws;
+pub mod baidu;
+pub mod ctyun;
 pub mod faults;
 pub mod fixture;
 mod front;
+pub mod huawei;
 pub mod inventory;
 pub mod keys;
 pub mod recorder;
 pub mod render;
 pub mod server;
 pub mod sim;
+pub mod tencent;
 
 pub use faults::{EndpointFaults, FaultDecision, FaultKind, FaultState, Trigger};
 pub use fixture::{FixtureBuilder, HostGen, InstanceTypeSpec, ProviderProfile, ResourceSpec};
 pub use inventory::{
-    BlockAction, BlockRules, Inventory, SimBlockRule, SimHost, SimHostState, SimRegion,
-    SimResource,
+    BlockAction, BlockRules, Inventory, SimBlockRule, SimHost, SimHostState, SimRegion, SimResource,
 };
 pub use keys::{KeyStatus, KeyStore, Permissions, SimKey};
 pub use recorder::{Outcome, RecordedRequest, Recorder};

@@ -176,7 +176,10 @@ mod tests {
     #[test]
     fn xml_escapes_and_nests() {
         let mut x = Xml::new();
-        x.open_ns("R", "urn:x").leaf("a", "1 < 2 & 'q'").empty("b").close("R");
+        x.open_ns("R", "urn:x")
+            .leaf("a", "1 < 2 & 'q'")
+            .empty("b")
+            .close("R");
         let s = x.finish();
         assert!(s.ends_with("<R xmlns=\"urn:x\"><a>1 &lt; 2 &amp; &apos;q&apos;</a><b/></R>"));
     }

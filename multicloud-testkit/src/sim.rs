@@ -83,7 +83,10 @@ impl SimRequest {
     pub fn host_name(&self) -> String {
         let h = self.host.trim();
         let name = if h.starts_with('[') {
-            h.split(']').next().map(|s| format!("{s}]")).unwrap_or_default()
+            h.split(']')
+                .next()
+                .map(|s| format!("{s}]"))
+                .unwrap_or_default()
         } else {
             h.split(':').next().unwrap_or_default().to_string()
         };
@@ -112,7 +115,10 @@ impl fmt::Debug for SimRequest {
             .field("method", &self.method)
             .field("host", &self.host)
             .field("path", &self.path)
-            .field("query_keys", &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "query_keys",
+                &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .field("header_names", &names)
             .field("body_len", &self.body.len())
             .finish()
@@ -214,8 +220,11 @@ pub trait CloudSim: Send + Sync + 'static {
 
     /// Authenticates (signature, key status, domain, clock skew) and authorizes (the key's
     /// permissions for `ctx.endpoint`), returning the provider's real error on failure.
-    fn authenticate(&self, req: &SimRequest, ctx: &SimContext<'_>)
-        -> Result<AuthedKey, SimResponse>;
+    fn authenticate(
+        &self,
+        req: &SimRequest,
+        ctx: &SimContext<'_>,
+    ) -> Result<AuthedKey, SimResponse>;
 
     /// Handles an authenticated request.
     fn handle(&self, req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>) -> SimResponse;
@@ -294,7 +303,10 @@ mod tests {
     #[test]
     fn debug_hides_header_values() {
         let mut headers = http::HeaderMap::new();
-        headers.insert("authorization", "AWS4-HMAC-SHA256 Signature=abcdef".parse().unwrap());
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Signature=abcdef".parse().unwrap(),
+        );
         let req = SimRequest {
             method: http::Method::POST,
             host: "ec2.us-east-1.amazonaws.com".into(),

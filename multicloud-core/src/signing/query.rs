@@ -41,11 +41,16 @@ pub fn sorted_as_sent(query: &str, out: &mut Vec<u8>) {
 }
 
 /// The parameters of a raw query, `%XX`-decoded (a `+` stays `+`). Empty pieces (`a&&b`) are
-/// skipped: the SDKs that use this build their queries from parameter maps.
+/// skipped: the SDKs that use this build their queries from parameter maps, which never
+/// produce one (a lone `=` is a parameter with an empty name and value, and is kept).
 pub fn decoded_pairs(query: &str) -> Vec<QueryPair<'_>> {
-    split_raw(query)
-        .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
-        .map(|(k, v)| (percent_decode(k.as_bytes()), percent_decode(v.as_bytes())))
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+            (percent_decode(k.as_bytes()), percent_decode(v.as_bytes()))
+        })
         .collect()
 }
 
@@ -145,6 +150,13 @@ mod tests {
             run(|o| sorted_decoded_then_encoded(&mut p, o)),
             "b=a%20b&b=a%2Fb&~tilde=2&%C3%BCmlaut=1"
         );
+    }
+
+    #[test]
+    fn decoded_pairs_skip_empty_pieces_but_keep_a_lone_equals() {
+        let p = decoded_pairs("&=&a&b=%20+&");
+        let got: Vec<(&[u8], &[u8])> = p.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+        assert_eq!(got, [(&b""[..], &b""[..]), (b"a", b""), (b"b", b" +")]);
     }
 
     #[test]

@@ -89,6 +89,12 @@ pub fn sensitive_header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
     Ok(value)
 }
 
+/// Checks that the AccessKey id can be written into an authorization header, so that
+/// `signing_parts` fails exactly when `sign` would.
+pub fn check_access_key_id(id: &str) -> Result<()> {
+    header_value(id.as_bytes(), "the access key id").map(|_| ())
+}
+
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when
 /// the port is not the scheme's default.
 pub fn host_from_uri(uri: &Uri) -> Option<String> {

@@ -1,6 +1,7 @@
 //! [`Transport`] and its builder: the shared HTTP client plus retry, limit and override
 //! settings.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -90,7 +91,7 @@ pub struct Transport {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    pub(crate) client: reqwest::Client,
+    pub(crate) client: ClientSource,
     pub(crate) timeouts: Timeouts,
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: Limiter,
@@ -101,6 +102,24 @@ pub(crate) struct Inner {
     /// Seeds a per-call jitter RNG, so parallel calls draw different delays while a seeded
     /// transport stays reproducible.
     pub(crate) seeds: Mutex<SmallRng>,
+}
+
+/// Where a transport gets its reqwest client from.
+#[derive(Debug)]
+pub(crate) enum ClientSource {
+    /// The client shared by every transport on the current tokio runtime.
+    Shared,
+    /// A client of this transport's own.
+    Dedicated(reqwest::Client),
+}
+
+impl ClientSource {
+    pub(crate) fn client(&self) -> Result<reqwest::Client> {
+        match self {
+            ClientSource::Shared => shared_client(),
+            ClientSource::Dedicated(client) => Ok(client.clone()),
+        }
+    }
 }
 
 impl Inner {
@@ -134,9 +153,13 @@ impl Transport {
 
 /// Builds a [`Transport`]: `TransportBuilder::new().with_*(..).build()`.
 ///
-/// By default every transport in the process shares one `reqwest` client (rustls, one
-/// connection pool). A transport gets a client of its own when its connect timeout differs
-/// from the default or [`with_dedicated_client`](Self::with_dedicated_client) asks for one.
+/// By default every transport shares one `reqwest` client (rustls, one connection pool) per
+/// tokio runtime, and a process normally runs one runtime. Sharing stops at the runtime
+/// because a pooled connection is driven by a task of the runtime that opened it: handed to
+/// another runtime after the first one is gone (as happens between `#[tokio::test]`s), it
+/// would fail with "dispatch task is gone". A transport gets a client of its own when its
+/// connect timeout differs from the default or
+/// [`with_dedicated_client`](Self::with_dedicated_client) asks for one.
 #[derive(Debug, Clone)]
 pub struct TransportBuilder {
     timeouts: Timeouts,
@@ -227,8 +250,8 @@ impl TransportBuilder {
     }
 
     /// Gives the transport its own `reqwest` client and connection pool instead of the
-    /// process-wide one. Use it when the process runs several tokio runtimes one after the
-    /// other: a pooled connection belongs to the runtime that opened it.
+    /// runtime-wide one. Its pooled connections belong to the runtime that opened them, so
+    /// use such a transport from one runtime only.
     pub fn with_dedicated_client(mut self, dedicated: bool) -> Self {
         self.dedicated_client = dedicated;
         self
@@ -263,9 +286,11 @@ impl TransportBuilder {
         }
         let client =
             if self.dedicated_client || self.timeouts.connect != Timeouts::default().connect {
-                new_client(self.timeouts.connect)?
+                ClientSource::Dedicated(new_client(self.timeouts.connect)?)
             } else {
-                shared_client()?
+                // Set the shared client up now, so a TLS setup failure surfaces at build time.
+                shared_client()?;
+                ClientSource::Shared
             };
         let seeds = match self.retry.seed {
             Some(seed) => SmallRng::seed_from_u64(seed),
@@ -287,16 +312,31 @@ impl TransportBuilder {
     }
 }
 
-/// The process-wide client, built on first use with the default connect timeout.
+/// The client shared on the current tokio runtime (or outside any runtime), built on first
+/// use with the default connect timeout.
 fn shared_client() -> Result<reqwest::Client> {
-    static SHARED: OnceLock<reqwest::Client> = OnceLock::new();
-    if let Some(client) = SHARED.get() {
+    type Clients = Mutex<HashMap<Option<tokio::runtime::Id>, reqwest::Client>>;
+    static SHARED: OnceLock<Clients> = OnceLock::new();
+    let runtime = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
+    let mut clients = SHARED
+        .get_or_init(Clients::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(client) = clients.get(&runtime) {
         return Ok(client.clone());
     }
-    // Two threads may race to build; one wins and both use its client.
+    // Runtimes that ended leave their client behind; past a few, start afresh. A live runtime
+    // that loses its entry just gets a new client on its next call.
+    if clients.len() >= MAX_SHARED_CLIENTS {
+        clients.clear();
+    }
     let client = new_client(Timeouts::default().connect)?;
-    Ok(SHARED.get_or_init(|| client).clone())
+    clients.insert(runtime, client.clone());
+    Ok(client)
 }
+
+/// Bound on remembered per-runtime clients (a process normally has one runtime).
+const MAX_SHARED_CLIENTS: usize = 8;
 
 fn new_client(connect_timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()

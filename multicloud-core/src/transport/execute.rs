@@ -146,7 +146,6 @@ impl Transport {
                         delay_ms = millis(delay),
                         "retrying"
                     );
-                    eprintln!("DBGRETRY {}", failure.error.report());
                     last_retry_cost = cost;
                     previous = Some(failure.error);
                     inner.sleeper.sleep(delay).await;
@@ -185,8 +184,9 @@ impl Transport {
             let error = Error::config("the request is not valid HTTP").with_source(e.without_url());
             Failure::fatal(with_call(error, call))
         })?;
+        let client = inner.client.client().map_err(Failure::fatal)?;
         let exchange = async {
-            let response = inner.client.execute(request).await?;
+            let response = client.execute(request).await?;
             let status = response.status();
             let headers = response.headers().clone();
             let body = response.bytes().await?;

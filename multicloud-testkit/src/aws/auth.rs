@@ -3,18 +3,7 @@
 //! 15 minutes of the server clock, and the signature recomputed over the request as
 //! received (the headers the client listed in `SignedHeaders`) must match.
 
-mod shim {
-    use multicloud_core::signing::{ParsedAuthorization, SigningParts};
-    pub(super) fn parse_authorization(_: &str) -> multicloud_core::Result<ParsedAuthorization> { Err(multicloud_core::Error::decode("x")) }
-    pub(super) struct SigV4Signer;
-    impl SigV4Signer {
-        pub(super) fn new(_: String, _: String) -> Self { SigV4Signer }
-        pub(super) fn with_normalized_path(self, _: bool) -> Self { self }
-        pub(super) fn with_content_sha256_header(self, _: bool) -> Self { self }
-        pub(super) fn signing_parts_for_headers(&self, _: &http::Request<bytes::Bytes>, _: &multicloud_core::AccessKey, _: time::OffsetDateTime, _: &[&str]) -> multicloud_core::Result<SigningParts> { Err(multicloud_core::Error::decode("x")) }
-    }
-}
-use shim::{parse_authorization, SigV4Signer};
+use multicloud_aws::{parse_authorization, SigV4Signer};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::keys::SimKey;
@@ -43,25 +32,47 @@ pub(crate) fn amz_date(t: OffsetDateTime) -> String {
 /// Parses `YYYYMMDDTHHMMSSZ`.
 pub(crate) fn parse_amz_date(text: &str) -> Option<OffsetDateTime> {
     let fmt = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    PrimitiveDateTime::parse(text, &fmt).ok().map(|p| p.assume_utc())
+    PrimitiveDateTime::parse(text, &fmt)
+        .ok()
+        .map(|p| p.assume_utc())
 }
 
-/// The signed time of a request (`X-Amz-Date`), if present and valid.
+/// The signed time of a request (`X-Amz-Date`, else an RFC 1123 `Date`), if valid.
 pub(crate) fn signed_time(req: &SimRequest) -> Option<OffsetDateTime> {
-    req.header("x-amz-date").and_then(parse_amz_date)
+    match req.header("x-amz-date") {
+        Some(v) => parse_amz_date(v),
+        None => req.header("date").and_then(|d| {
+            // botocore writes `-0000` where RFC 2822 parsers want `+0000`.
+            let d = d.replace("-0000", "+0000").replace(" GMT", " +0000");
+            OffsetDateTime::parse(&d, &time::format_description::well_known::Rfc2822).ok()
+        }),
+    }
 }
 
 /// The clock-skew error for a request signed at `signed`, judged at `now`.
-pub(crate) fn skew_error(service: Service, signed: OffsetDateTime, now: OffsetDateTime) -> AwsError {
+pub(crate) fn skew_error(
+    service: Service,
+    signed: OffsetDateTime,
+    now: OffsetDateTime,
+) -> AwsError {
     let late = signed < now;
     let edge = if late { now - MAX_SKEW } else { now + MAX_SKEW };
-    errors::clock_skew(service, &amz_date(signed), &amz_date(edge), &amz_date(now), late)
+    errors::clock_skew(
+        service,
+        &amz_date(signed),
+        &amz_date(edge),
+        &amz_date(now),
+        late,
+    )
 }
 
 fn same(a: &str, b: &str) -> bool {
     // Constant-time over equal lengths: a verifier should not leak how much matched.
     a.len() == b.len()
-        && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Authenticates and authorizes a request for `endpoint` routed to `route`.
@@ -95,7 +106,10 @@ pub(crate) fn authenticate(
         return Err(AwsError::new(
             403,
             "SignatureDoesNotMatch",
-            format!("Credential should be scoped to correct service: '{}'. ", service.signing_name()),
+            format!(
+                "Credential should be scoped to correct service: '{}'. ",
+                service.signing_name()
+            ),
         ));
     }
     if scope_region != route.region {
@@ -106,7 +120,10 @@ pub(crate) fn authenticate(
         ));
     }
     let signed = signed_time(req).ok_or_else(|| {
-        errors::malformed_auth(service, "existence of either a 'X-Amz-Date' or a 'Date' header")
+        errors::malformed_auth(
+            service,
+            "existence of either a 'X-Amz-Date' or a 'Date' header",
+        )
     })?;
     if (ctx.now - signed).abs() > MAX_SKEW {
         return Err(skew_error(service, signed, ctx.now));

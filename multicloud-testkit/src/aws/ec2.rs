@@ -1,5 +1,6 @@
-//! EC2 (`ec2` protocol, API 2016-11-15): DescribeRegions, DescribeInstances, DescribeVpcs,
-//! DescribeSecurityGroups, DescribeVolumes, DescribeSnapshots.
+//! EC2 (`ec2` protocol, API 2016-11-15): DescribeRegions, DescribeVpcs,
+//! DescribeSecurityGroups, DescribeVolumes, DescribeSnapshots (DescribeInstances lives in
+//! [`super::instances`]), and the parameter and paging helpers they share.
 //!
 //! Inputs are form parameters (`MaxResults`, `NextToken`, `InstanceId.N`,
 //! `Filter.N.Name`/`Filter.N.Value.M`, `Owner.N`, `AllRegions`); outputs are the
@@ -7,7 +8,7 @@
 //! instancesSet/item`, `vpcSet/item`, `securityGroupInfo/item`, `volumeSet/item`,
 //! `snapshotSet/item`, `regionInfo/item`).
 
-use crate::inventory::{SimHost, SimHostState, SimResource};
+use crate::inventory::SimResource;
 use crate::render::{iso8601_millis, page_token, parse_page_token, Xml};
 
 use super::errors::{invalid_value, AwsError};
@@ -17,7 +18,7 @@ use super::Call;
 const NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
 /// `Filter.N.Name` → its `Filter.N.Value.M` values.
-fn filters(call: &Call<'_>) -> Vec<(String, Vec<String>)> {
+pub(super) fn filters(call: &Call<'_>) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for n in 1.. {
         let Some(name) = param(&call.params, &format!("Filter.{n}.Name")) else {
@@ -31,7 +32,11 @@ fn filters(call: &Call<'_>) -> Vec<(String, Vec<String>)> {
     out
 }
 
-fn tag_matches(tags: &[(String, String)], name: &str, values: &[String]) -> Option<bool> {
+pub(super) fn tag_matches(
+    tags: &[(String, String)],
+    name: &str,
+    values: &[String],
+) -> Option<bool> {
     if let Some(key) = name.strip_prefix("tag:") {
         return Some(
             tags.iter()
@@ -44,17 +49,24 @@ fn tag_matches(tags: &[(String, String)], name: &str, values: &[String]) -> Opti
     None
 }
 
-fn bad_filter(name: &str) -> AwsError {
+pub(super) fn bad_filter(name: &str) -> AwsError {
     invalid_value(Service::Ec2, format!("The filter '{name}' is invalid"))
 }
 
 /// Parses `MaxResults` within `min..=max`; values above `clamp` are served as `clamp`.
-fn max_results(call: &Call<'_>, min: usize, max: usize) -> Result<Option<usize>, AwsError> {
+pub(super) fn max_results(
+    call: &Call<'_>,
+    min: usize,
+    max: usize,
+) -> Result<Option<usize>, AwsError> {
     let Some(raw) = param(&call.params, "MaxResults") else {
         return Ok(None);
     };
     let n: usize = raw.parse().map_err(|_| {
-        invalid_value(Service::Ec2, format!("Invalid value '{raw}' for maxResults"))
+        invalid_value(
+            Service::Ec2,
+            format!("Invalid value '{raw}' for maxResults"),
+        )
     })?;
     if n < min || n > max {
         return Err(invalid_value(
@@ -69,13 +81,17 @@ fn start_offset(call: &Call<'_>) -> Result<usize, AwsError> {
     match param(&call.params, "NextToken") {
         None | Some("") => Ok(0),
         Some(t) => parse_page_token(t).ok_or_else(|| {
-            AwsError::new(400, "InvalidPaginationToken", format!("The pagination token {t} is invalid."))
+            AwsError::new(
+                400,
+                "InvalidPaginationToken",
+                format!("The pagination token {t} is invalid."),
+            )
         }),
     }
 }
 
 /// Pages a filtered sequence; returns the page and the next token.
-fn paginate<'a, T: 'a>(
+pub(super) fn paginate<'a, T: 'a>(
     call: &Call<'_>,
     items: impl Iterator<Item = &'a T>,
     limit: Option<usize>,
@@ -89,14 +105,18 @@ fn paginate<'a, T: 'a>(
     page.truncate(limit);
     let next = if call.ctx.pagination_loop() {
         // The fault: hand back the same token forever.
-        Some(param(&call.params, "NextToken").map(str::to_string).unwrap_or_else(|| page_token(limit)))
+        Some(
+            param(&call.params, "NextToken")
+                .map(str::to_string)
+                .unwrap_or_else(|| page_token(limit)),
+        )
     } else {
         more.then(|| page_token(offset + limit))
     };
     Ok((page, next))
 }
 
-fn tag_set(x: &mut Xml, tags: &[(String, String)]) {
+pub(super) fn tag_set(x: &mut Xml, tags: &[(String, String)]) {
     if tags.is_empty() {
         x.empty("tagSet");
         return;
@@ -108,7 +128,7 @@ fn tag_set(x: &mut Xml, tags: &[(String, String)]) {
     x.close("tagSet");
 }
 
-fn doc(call: &Call<'_>, root: &str, body: impl FnOnce(&mut Xml)) -> String {
+pub(super) fn doc(call: &Call<'_>, root: &str, body: impl FnOnce(&mut Xml)) -> String {
     let mut x = Xml::new();
     x.open_ns(root, NS).leaf("requestId", call.ctx.request_id);
     body(&mut x);
@@ -164,143 +184,11 @@ pub(crate) fn describe_regions(call: &Call<'_>) -> Result<String, AwsError> {
     }))
 }
 
-fn state_code(s: SimHostState) -> (u32, &'static str) {
-    match s {
-        SimHostState::Pending => (0, "pending"),
-        SimHostState::Running => (16, "running"),
-        SimHostState::Stopping => (64, "stopping"),
-        SimHostState::Stopped => (80, "stopped"),
-        SimHostState::Terminated => (48, "terminated"),
-    }
-}
-
-fn host_matches(h: &SimHost, filters: &[(String, Vec<String>)]) -> Result<bool, AwsError> {
-    for (name, values) in filters {
-        let hit = |v: &str| values.iter().any(|x| x == v);
-        let ok = match name.as_str() {
-            "instance-id" => hit(&h.id),
-            "instance-state-name" => hit(state_code(h.state).1),
-            "instance-type" => hit(&h.instance_type),
-            "vpc-id" => hit(&h.vpc_id),
-            "subnet-id" => hit(&h.subnet_id),
-            "availability-zone" => hit(&h.zone),
-            "private-ip-address" => hit(&h.private_ip),
-            "ip-address" => h.public_ip.as_deref().is_some_and(hit),
-            other => match tag_matches(&h.tags, other, values) {
-                Some(b) => b,
-                None => return Err(bad_filter(other)),
-            },
-        };
-        if !ok {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// `DescribeInstances`: one reservation per instance, `MaxResults` 5..1000.
-pub(crate) fn describe_instances(call: &Call<'_>) -> Result<String, AwsError> {
-    let ids = list_param(&call.params, "InstanceId");
-    let limit = max_results(call, 5, 1000)?;
-    if !ids.is_empty() && limit.is_some() {
-        return Err(AwsError::new(
-            400,
-            "InvalidParameterCombination",
-            "The parameter instancesSet cannot be used with the parameter maxResults",
-        ));
-    }
-    let hosts = call.ctx.inventory.hosts_in(&call.route.region);
-    for id in &ids {
-        if !hosts.iter().any(|h| &h.id == id) {
-            return Err(AwsError::new(
-                400,
-                "InvalidInstanceID.NotFound",
-                format!("The instance ID '{id}' does not exist"),
-            ));
-        }
-    }
-    let filters = filters(call);
-    // Validate filter names once, so a bad name fails even on an empty region.
-    if let Some(h) = hosts.first() {
-        host_matches(h, &filters)?;
-    }
-    let selected = hosts.iter().filter(|h| {
-        (ids.is_empty() || ids.contains(&h.id)) && host_matches(h, &filters).unwrap_or(false)
-    });
-    let (page, next) = paginate(call, selected, limit)?;
-    Ok(doc(call, "DescribeInstancesResponse", |x| {
-        x.open("reservationSet");
-        for h in page {
-            render_reservation(x, call, h);
-        }
-        x.close("reservationSet");
-        x.leaf_opt("nextToken", next.as_deref());
-    }))
-}
-
-fn render_reservation(x: &mut Xml, call: &Call<'_>, h: &SimHost) {
-    let region = &call.route.region;
-    let (code, name) = state_code(h.state);
-    let live = h.state != SimHostState::Terminated;
-    let dns_ip = h.private_ip.replace('.', "-");
-    let private_dns = if region == "us-east-1" {
-        format!("ip-{dns_ip}.ec2.internal")
-    } else {
-        format!("ip-{dns_ip}.{region}.compute.internal")
-    };
-    let launch = iso8601_millis(h.created_at);
-    let suffix = &h.id[2..];
-    x.open("item").leaf("reservationId", format!("r-{suffix}"));
-    x.leaf("ownerId", &call.key.account_id).empty("groupSet");
-    x.open("instancesSet").open("item");
-    x.leaf("instanceId", &h.id).leaf("imageId", &h.image_id);
-    x.open("instanceState").leaf("code", code.to_string()).leaf("name", name).close("instanceState");
-    x.leaf("privateDnsName", if live { private_dns.as_str() } else { "" });
-    let public_dns = h
-        .public_ip
-        .as_ref()
-        .filter(|_| live)
-        .map(|ip| format!("ec2-{}.{region}.compute.{}", ip.replace('.', "-"), dns_suffix(call.route.domain)));
-    x.leaf("dnsName", public_dns.as_deref().unwrap_or(""));
-    x.leaf("amiLaunchIndex", "0").empty("productCodes");
-    x.leaf("instanceType", &h.instance_type).leaf("launchTime", &launch);
-    x.open("placement").leaf("availabilityZone", &h.zone).leaf("tenancy", "default").close("placement");
-    if h.is_windows() {
-        x.leaf("platform", "windows");
-    }
-    x.open("monitoring").leaf("state", "disabled").close("monitoring");
-    if live {
-        x.leaf("subnetId", &h.subnet_id).leaf("vpcId", &h.vpc_id);
-        x.leaf("privateIpAddress", &h.private_ip);
-        x.leaf_opt("ipAddress", h.public_ip.as_deref());
-    }
-    x.leaf("sourceDestCheck", "true").leaf("architecture", "x86_64");
-    x.leaf("rootDeviceType", "ebs").leaf("rootDeviceName", "/dev/xvda");
-    x.leaf("virtualizationType", "hvm").leaf("hypervisor", "xen");
-    tag_set(x, &h.tags);
-    if live {
-        x.open("networkInterfaceSet").open("item");
-        x.leaf("networkInterfaceId", format!("eni-{suffix}"));
-        x.leaf("subnetId", &h.subnet_id).leaf("vpcId", &h.vpc_id);
-        x.leaf("ownerId", &call.key.account_id).leaf("status", "in-use");
-        x.leaf("privateIpAddress", &h.private_ip).leaf("privateDnsName", &private_dns);
-        x.open("attachment").leaf("attachmentId", format!("eni-attach-{suffix}"));
-        x.leaf("deviceIndex", "0").leaf("status", "attached");
-        x.leaf("attachTime", &launch).leaf("deleteOnTermination", "true").close("attachment");
-        if let Some(ip) = &h.public_ip {
-            x.open("association").leaf("publicIp", ip).leaf("ipOwnerId", "amazon").close("association");
-        }
-        x.close("item").close("networkInterfaceSet");
-    }
-    x.leaf("ebsOptimized", "false").leaf("enaSupport", "true");
-    let platform = if h.is_windows() { "Windows" } else { "Linux/UNIX" };
-    x.leaf("platformDetails", platform).leaf("usageOperation", "RunInstances");
-    x.open("cpuOptions").leaf("coreCount", (h.cpu / 2).max(1).to_string());
-    x.leaf("threadsPerCore", if h.cpu > 1 { "2" } else { "1" }).close("cpuOptions");
-    x.close("item").close("instancesSet").close("item");
-}
-
-fn resource_matches(r: &SimResource, id_filter: &str, filters: &[(String, Vec<String>)]) -> Result<bool, AwsError> {
+fn resource_matches(
+    r: &SimResource,
+    id_filter: &str,
+    filters: &[(String, Vec<String>)],
+) -> Result<bool, AwsError> {
     for (name, values) in filters {
         let ok = if name == id_filter {
             values.contains(&r.id)
@@ -336,7 +224,8 @@ fn list_resources<'a>(
         resource_matches(r, id_filter, &filters)?;
     }
     let selected = all.iter().filter(|r| {
-        (ids.is_empty() || ids.contains(&r.id)) && resource_matches(r, id_filter, &filters).unwrap_or(false)
+        (ids.is_empty() || ids.contains(&r.id))
+            && resource_matches(r, id_filter, &filters).unwrap_or(false)
     });
     paginate(call, selected, limit)
 }
@@ -347,11 +236,18 @@ pub(crate) fn describe_vpcs(call: &Call<'_>) -> Result<String, AwsError> {
     Ok(doc(call, "DescribeVpcsResponse", |x| {
         x.open("vpcSet");
         for v in page {
-            x.open("item").leaf("vpcId", &v.id).leaf("ownerId", &call.key.account_id);
-            x.leaf("state", "available").leaf("cidrBlock", v.attr_str("cidr"));
+            x.open("item")
+                .leaf("vpcId", &v.id)
+                .leaf("ownerId", &call.key.account_id);
+            x.leaf("state", "available")
+                .leaf("cidrBlock", v.attr_str("cidr"));
             x.leaf("dhcpOptionsId", format!("dopt-{}", &v.id[4..]));
             x.leaf("instanceTenancy", "default");
-            let default = v.attrs.get("is_default").and_then(|b| b.as_bool()).unwrap_or(false);
+            let default = v
+                .attrs
+                .get("is_default")
+                .and_then(|b| b.as_bool())
+                .unwrap_or(false);
             x.leaf("isDefault", default.to_string());
             tag_set(x, &v.tags);
             x.close("item");
@@ -363,8 +259,17 @@ pub(crate) fn describe_vpcs(call: &Call<'_>) -> Result<String, AwsError> {
 
 /// `DescribeSecurityGroups` (`MaxResults` 5..1000).
 pub(crate) fn describe_security_groups(call: &Call<'_>) -> Result<String, AwsError> {
-    let (page, next) = list_resources(call, "security-group", "GroupId", "group-id", (5, 1000, 1000))?;
-    let vpcs = call.ctx.inventory.resources_in("ec2", "vpc", &call.route.region);
+    let (page, next) = list_resources(
+        call,
+        "security-group",
+        "GroupId",
+        "group-id",
+        (5, 1000, 1000),
+    )?;
+    let vpcs = call
+        .ctx
+        .inventory
+        .resources_in("ec2", "vpc", &call.route.region);
     Ok(doc(call, "DescribeSecurityGroupsResponse", |x| {
         x.open("securityGroupInfo");
         for (i, g) in page.into_iter().enumerate() {
@@ -374,12 +279,27 @@ pub(crate) fn describe_security_groups(call: &Call<'_>) -> Result<String, AwsErr
             if !vpcs.is_empty() {
                 x.leaf("vpcId", &vpcs[i % vpcs.len()].id);
             }
-            x.open("ipPermissions").open("item").leaf("ipProtocol", "tcp");
-            x.leaf("fromPort", "443").leaf("toPort", "443").empty("groups");
-            x.open("ipRanges").open("item").leaf("cidrIp", "0.0.0.0/0").close("item").close("ipRanges");
+            x.open("ipPermissions")
+                .open("item")
+                .leaf("ipProtocol", "tcp");
+            x.leaf("fromPort", "443")
+                .leaf("toPort", "443")
+                .empty("groups");
+            x.open("ipRanges")
+                .open("item")
+                .leaf("cidrIp", "0.0.0.0/0")
+                .close("item")
+                .close("ipRanges");
             x.close("item").close("ipPermissions");
-            x.open("ipPermissionsEgress").open("item").leaf("ipProtocol", "-1").empty("groups");
-            x.open("ipRanges").open("item").leaf("cidrIp", "0.0.0.0/0").close("item").close("ipRanges");
+            x.open("ipPermissionsEgress")
+                .open("item")
+                .leaf("ipProtocol", "-1")
+                .empty("groups");
+            x.open("ipRanges")
+                .open("item")
+                .leaf("cidrIp", "0.0.0.0/0")
+                .close("item")
+                .close("ipRanges");
             x.close("item").close("ipPermissionsEgress");
             tag_set(x, &g.tags);
             x.close("item");
@@ -391,7 +311,13 @@ pub(crate) fn describe_security_groups(call: &Call<'_>) -> Result<String, AwsErr
 
 /// `DescribeVolumes` (`MaxResults` 5..500, as documented).
 pub(crate) fn describe_volumes(call: &Call<'_>) -> Result<String, AwsError> {
-    let (page, next) = list_resources(call, "volume", "VolumeId", "volume-id", (5, usize::MAX, 500))?;
+    let (page, next) = list_resources(
+        call,
+        "volume",
+        "VolumeId",
+        "volume-id",
+        (5, usize::MAX, 500),
+    )?;
     let zone = format!("{}a", call.route.region);
     Ok(doc(call, "DescribeVolumesResponse", |x| {
         x.open("volumeSet");
@@ -399,11 +325,13 @@ pub(crate) fn describe_volumes(call: &Call<'_>) -> Result<String, AwsError> {
             x.open("item").leaf("volumeId", &v.id);
             x.leaf("size", v.attrs["size"].as_u64().unwrap_or(8).to_string());
             x.leaf("snapshotId", "").leaf("availabilityZone", &zone);
-            x.leaf("status", "available").leaf("createTime", iso8601_millis(v.created_at));
+            x.leaf("status", "available")
+                .leaf("createTime", iso8601_millis(v.created_at));
             x.empty("attachmentSet");
             x.leaf("volumeType", v.attr_str("type"));
             let enc = v.attrs["encrypted"].as_bool().unwrap_or(false);
-            x.leaf("encrypted", enc.to_string()).leaf("multiAttachEnabled", "false");
+            x.leaf("encrypted", enc.to_string())
+                .leaf("multiAttachEnabled", "false");
             tag_set(x, &v.tags);
             x.close("item");
         }
@@ -420,18 +348,35 @@ pub(crate) fn describe_snapshots(call: &Call<'_>) -> Result<String, AwsError> {
         || owners
             .iter()
             .any(|o| o == "self" || *o == call.key.account_id);
-    let (page, next) = list_resources(call, "snapshot", "SnapshotId", "snapshot-id", (5, usize::MAX, 1000))?;
+    let (page, next) = list_resources(
+        call,
+        "snapshot",
+        "SnapshotId",
+        "snapshot-id",
+        (5, usize::MAX, 1000),
+    )?;
     let page = if mine { page } else { Vec::new() };
     Ok(doc(call, "DescribeSnapshotsResponse", |x| {
         x.open("snapshotSet");
         for s in page {
-            x.open("item").leaf("snapshotId", &s.id).leaf("volumeId", s.attr_str("volume_id"));
-            x.leaf("status", "completed").leaf("startTime", iso8601_millis(s.created_at));
-            x.leaf("progress", "100%").leaf("ownerId", &call.key.account_id);
-            x.leaf("volumeSize", s.attrs["size"].as_u64().unwrap_or(8).to_string());
-            x.leaf("description", format!("backup of {}", s.attr_str("volume_id")));
+            x.open("item")
+                .leaf("snapshotId", &s.id)
+                .leaf("volumeId", s.attr_str("volume_id"));
+            x.leaf("status", "completed")
+                .leaf("startTime", iso8601_millis(s.created_at));
+            x.leaf("progress", "100%")
+                .leaf("ownerId", &call.key.account_id);
+            x.leaf(
+                "volumeSize",
+                s.attrs["size"].as_u64().unwrap_or(8).to_string(),
+            );
+            x.leaf(
+                "description",
+                format!("backup of {}", s.attr_str("volume_id")),
+            );
             let enc = s.attrs["encrypted"].as_bool().unwrap_or(false);
-            x.leaf("encrypted", enc.to_string()).leaf("storageTier", "standard");
+            x.leaf("encrypted", enc.to_string())
+                .leaf("storageTier", "standard");
             tag_set(x, &s.tags);
             x.close("item");
         }

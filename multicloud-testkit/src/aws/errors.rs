@@ -42,7 +42,8 @@ impl AwsError {
             Service::S3 => {
                 let mut x = Xml::new();
                 x.open("Error").leaf("Code", &self.code);
-                x.leaf("Message", &self.message).leaf("RequestId", request_id);
+                x.leaf("Message", &self.message)
+                    .leaf("RequestId", request_id);
                 x.leaf("HostId", format!("mc/{request_id}")).close("Error");
                 SimResponse::xml(self.status, x.finish())
                     .with_header("x-amz-request-id", request_id)
@@ -58,13 +59,18 @@ impl AwsError {
                 r
             }
             Service::Sts | Service::Iam | Service::Rds | Service::Elb => {
-                let kind = if self.status >= 500 { "Receiver" } else { "Sender" };
+                let kind = if self.status >= 500 {
+                    "Receiver"
+                } else {
+                    "Sender"
+                };
                 let mut x = Xml::new();
                 x.open_ns("ErrorResponse", service.xmlns()).open("Error");
                 x.leaf("Type", kind).leaf("Code", &self.code);
                 x.leaf("Message", &self.message).close("Error");
                 x.leaf("RequestId", request_id).close("ErrorResponse");
-                SimResponse::xml(self.status, x.finish()).with_header("x-amzn-RequestId", request_id)
+                SimResponse::xml(self.status, x.finish())
+                    .with_header("x-amzn-RequestId", request_id)
             }
         }
     }
@@ -74,10 +80,26 @@ impl AwsError {
 /// the account has not opted in to — AWS answers all of these alike).
 pub(crate) fn unknown_key(service: Service) -> AwsError {
     match service {
-        Service::Ec2 => AwsError::new(401, "AuthFailure", "AWS was not able to validate the provided access credentials"),
-        Service::S3 => AwsError::new(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-        Service::Tagging => AwsError::new(400, "UnrecognizedClientException", "The security token included in the request is invalid."),
-        _ => AwsError::new(403, "InvalidClientTokenId", "The security token included in the request is invalid."),
+        Service::Ec2 => AwsError::new(
+            401,
+            "AuthFailure",
+            "AWS was not able to validate the provided access credentials",
+        ),
+        Service::S3 => AwsError::new(
+            403,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+        ),
+        Service::Tagging => AwsError::new(
+            400,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ),
+        _ => AwsError::new(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ),
     }
 }
 
@@ -95,22 +117,44 @@ pub(crate) fn bad_signature(service: Service) -> AwsError {
 pub(crate) fn missing_auth(service: Service) -> AwsError {
     match service {
         Service::S3 => AwsError::new(403, "AccessDenied", "Access Denied"),
-        Service::Tagging => AwsError::new(400, "MissingAuthenticationTokenException", "Missing Authentication Token"),
-        _ => AwsError::new(403, "MissingAuthenticationToken", "Request is missing Authentication Token"),
+        Service::Tagging => AwsError::new(
+            400,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ),
+        _ => AwsError::new(
+            403,
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+        ),
     }
 }
 
 /// The Authorization header is malformed.
 pub(crate) fn malformed_auth(service: Service, detail: &str) -> AwsError {
     match service {
-        Service::S3 => AwsError::new(400, "AuthorizationHeaderMalformed", format!("The authorization header is malformed; {detail}")),
-        _ => AwsError::new(400, "IncompleteSignature", format!("Authorization header requires {detail}")),
+        Service::S3 => AwsError::new(
+            400,
+            "AuthorizationHeaderMalformed",
+            format!("The authorization header is malformed; {detail}"),
+        ),
+        _ => AwsError::new(
+            400,
+            "IncompleteSignature",
+            format!("Authorization header requires {detail}"),
+        ),
     }
 }
 
 /// The signed time is more than 15 minutes from the server clock.
 /// `signed`, `now` are `YYYYMMDDTHHMMSSZ`; `edge` is `now ∓ 15 min` in the same form.
-pub(crate) fn clock_skew(service: Service, signed: &str, edge: &str, now: &str, late: bool) -> AwsError {
+pub(crate) fn clock_skew(
+    service: Service,
+    signed: &str,
+    edge: &str,
+    now: &str,
+    late: bool,
+) -> AwsError {
     let expired = if late {
         format!("Signature expired: {signed} is now earlier than {edge} ({now} - 15 min.)")
     } else {
@@ -118,7 +162,11 @@ pub(crate) fn clock_skew(service: Service, signed: &str, edge: &str, now: &str, 
     };
     match service {
         Service::Ec2 => AwsError::new(400, "RequestExpired", "Request has expired."),
-        Service::S3 => AwsError::new(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."),
+        Service::S3 => AwsError::new(
+            403,
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+        ),
         Service::Tagging => AwsError::new(400, "InvalidSignatureException", expired),
         _ => AwsError::new(403, "SignatureDoesNotMatch", expired),
     }
@@ -130,7 +178,11 @@ pub(crate) fn denied(service: Service, arn: &str, action: &str) -> AwsError {
         "User: {arn} is not authorized to perform: {action} because no identity-based policy allows the {action} action"
     );
     match service {
-        Service::Ec2 => AwsError::new(403, "UnauthorizedOperation", format!("You are not authorized to perform this operation. {msg}")),
+        Service::Ec2 => AwsError::new(
+            403,
+            "UnauthorizedOperation",
+            format!("You are not authorized to perform this operation. {msg}"),
+        ),
         Service::S3 => AwsError::new(403, "AccessDenied", "Access Denied"),
         Service::Tagging => AwsError::new(400, "AccessDeniedException", msg),
         _ => AwsError::new(403, "AccessDenied", msg),
@@ -151,20 +203,52 @@ pub(crate) fn throttled(service: Service) -> AwsError {
 pub(crate) fn internal(service: Service) -> AwsError {
     match service {
         Service::Ec2 => AwsError::new(500, "InternalError", "An internal error has occurred"),
-        Service::S3 => AwsError::new(500, "InternalError", "We encountered an internal error. Please try again."),
-        Service::Iam => AwsError::new(500, "ServiceFailure", "The request processing has failed because of an unknown error, exception or failure."),
-        Service::Tagging => AwsError::new(500, "InternalServiceException", "The request processing has failed because of an unknown error, exception or failure."),
-        _ => AwsError::new(500, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure."),
+        Service::S3 => AwsError::new(
+            500,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        ),
+        Service::Iam => AwsError::new(
+            500,
+            "ServiceFailure",
+            "The request processing has failed because of an unknown error, exception or failure.",
+        ),
+        Service::Tagging => AwsError::new(
+            500,
+            "InternalServiceException",
+            "The request processing has failed because of an unknown error, exception or failure.",
+        ),
+        _ => AwsError::new(
+            500,
+            "InternalFailure",
+            "The request processing has failed because of an unknown error, exception or failure.",
+        ),
     }
 }
 
 /// An action the service does not have (or this simulator does not implement).
 pub(crate) fn unknown_action(service: Service, action: &str) -> AwsError {
     match service {
-        Service::S3 => AwsError::new(501, "NotImplemented", "A header you provided implies functionality that is not implemented"),
-        Service::Tagging => AwsError::new(400, "UnknownOperationException", format!("Unknown operation {action}")),
-        Service::Ec2 => AwsError::new(400, "InvalidAction", format!("The action {action} is not valid for this web service.")),
-        _ => AwsError::new(400, "InvalidAction", format!("Could not find operation {action} for version NO_VERSION_SPECIFIED")),
+        Service::S3 => AwsError::new(
+            501,
+            "NotImplemented",
+            "A header you provided implies functionality that is not implemented",
+        ),
+        Service::Tagging => AwsError::new(
+            400,
+            "UnknownOperationException",
+            format!("Unknown operation {action}"),
+        ),
+        Service::Ec2 => AwsError::new(
+            400,
+            "InvalidAction",
+            format!("The action {action} is not valid for this web service."),
+        ),
+        _ => AwsError::new(
+            400,
+            "InvalidAction",
+            format!("Could not find operation {action} for version NO_VERSION_SPECIFIED"),
+        ),
     }
 }
 

@@ -11,7 +11,7 @@
 //! | `ec2:DescribeVpcs`, `ec2:DescribeSecurityGroups`, `ec2:DescribeVolumes`, `ec2:DescribeSnapshots` | products |
 //! | `s3:ListBuckets`, `s3:GetBucketLocation` | buckets (path-style) |
 //! | `rds:DescribeDBInstances` | databases |
-//! | `elasticloadbalancing:DescribeLoadBalancers` | load balancers |
+//! | `elasticloadbalancing:DescribeLoadBalancers`, `elasticloadbalancing:DescribeTags` | load balancers and their tags |
 //! | `iam:ListUsers` | users (global endpoint, us-east-1 scope) |
 //! | `tag:GetResources` | tagged resources (awsJson1.1) |
 //!
@@ -21,6 +21,7 @@
 mod auth;
 mod ec2;
 mod errors;
+mod instances;
 mod profile;
 mod query;
 mod route;
@@ -53,12 +54,17 @@ impl AwsSim {
 
 /// The ARN of the user owning `key`, in the partition of `domain`.
 pub(crate) fn user_arn(key: &SimKey, domain: Domain) -> String {
-    format!(
-        "arn:{}:iam::{}:user/{}",
-        route::partition_name(domain),
-        key.account_id,
-        key.user_name
-    )
+    principal_arn(domain, &key.account_id, &key.user_name)
+}
+
+/// `arn:{partition}:iam::{account}:user/{name}`, or `…:root` for the account's root user
+/// (a key whose user is named `root`), as STS reports it.
+pub(crate) fn principal_arn(domain: Domain, account_id: &str, user_name: &str) -> String {
+    let partition = route::partition_name(domain);
+    if user_name == "root" {
+        return format!("arn:{partition}:iam::{account_id}:root");
+    }
+    format!("arn:{partition}:iam::{account_id}:user/{user_name}")
 }
 
 /// One request being handled.
@@ -73,12 +79,7 @@ pub(crate) struct Call<'a> {
 impl Call<'_> {
     /// The caller's ARN.
     pub(crate) fn caller_arn(&self) -> String {
-        format!(
-            "arn:{}:iam::{}:user/{}",
-            route::partition_name(self.route.domain),
-            self.key.account_id,
-            self.key.user_name
-        )
+        principal_arn(self.route.domain, &self.key.account_id, &self.key.user_name)
     }
 }
 
@@ -97,7 +98,7 @@ const ACTIONS: &[(Service, &[&str])] = &[
     ),
     (Service::S3, &["ListBuckets", "GetBucketLocation"]),
     (Service::Rds, &["DescribeDBInstances"]),
-    (Service::Elb, &["DescribeLoadBalancers"]),
+    (Service::Elb, &["DescribeLoadBalancers", "DescribeTags"]),
     (Service::Iam, &["ListUsers"]),
     (Service::Tagging, &["GetResources"]),
 ];
@@ -135,9 +136,14 @@ impl CloudSim for AwsSim {
         known(r.service, &action).then(|| format!("{}:{action}", r.service.action_prefix()))
     }
 
-    fn authenticate(&self, req: &SimRequest, ctx: &SimContext<'_>) -> Result<AuthedKey, SimResponse> {
+    fn authenticate(
+        &self,
+        req: &SimRequest,
+        ctx: &SimContext<'_>,
+    ) -> Result<AuthedKey, SimResponse> {
         let service = service_of(req);
-        let route = route::route(req).ok_or_else(|| errors::missing_auth(service).render(service, ctx.request_id))?;
+        let route = route::route(req)
+            .ok_or_else(|| errors::missing_auth(service).render(service, ctx.request_id))?;
         auth::authenticate(req, ctx, &route, ctx.endpoint)
             .map(|k| AuthedKey {
                 key_id: k.id,
@@ -166,24 +172,27 @@ impl CloudSim for AwsSim {
             && route::param(&call.params, "DryRun").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         {
             // Permission was already checked: a dry run that got here would have succeeded.
-            let e = AwsError::new(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
+            let e = AwsError::new(
+                412,
+                "DryRunOperation",
+                "Request would have succeeded, but DryRun flag is set.",
+            );
             return e.render(service, ctx.request_id);
         }
         let result = match (service, action) {
             (Service::Sts, _) => xml(query::get_caller_identity(&call)),
             (Service::Iam, _) => xml(query::list_users(&call)),
             (Service::Rds, _) => xml(query::describe_db_instances(&call)),
+            (Service::Elb, "DescribeTags") => xml(query::describe_tags(&call)),
             (Service::Elb, _) => xml(query::describe_load_balancers(&call)),
             (Service::Ec2, "DescribeRegions") => xml(ec2::describe_regions(&call)),
-            (Service::Ec2, "DescribeInstances") => xml(ec2::describe_instances(&call)),
+            (Service::Ec2, "DescribeInstances") => xml(instances::describe_instances(&call)),
             (Service::Ec2, "DescribeVpcs") => xml(ec2::describe_vpcs(&call)),
             (Service::Ec2, "DescribeSecurityGroups") => xml(ec2::describe_security_groups(&call)),
             (Service::Ec2, "DescribeVolumes") => xml(ec2::describe_volumes(&call)),
             (Service::Ec2, _) => xml(ec2::describe_snapshots(&call)),
-            (Service::S3, "ListBuckets") => s3::list_buckets(&call).map(|b| {
-                SimResponse::xml(200, b)
-                    .with_header("x-amz-request-id", ctx.request_id)
-            }),
+            (Service::S3, "ListBuckets") => s3::list_buckets(&call)
+                .map(|b| SimResponse::xml(200, b).with_header("x-amz-request-id", ctx.request_id)),
             (Service::S3, _) => s3::get_bucket_location(&call).map(|b| SimResponse::xml(200, b)),
             (Service::Tagging, _) => tagging::get_resources(&call).map(|v| {
                 let mut r = SimResponse::json(200, &v);

@@ -15,10 +15,26 @@ pub const CHINA_ACCOUNT_ID: &str = "210987654321";
 
 /// The demo keys: `(label, id, secret)`. Secrets are fake and only valid here.
 pub const DEMO_KEYS: &[(&str, &str, &str)] = &[
-    ("admin", "AKIAMCDEMOADMIN00001", "mcDemoAwsAdminSecretKey00000000000000001"),
-    ("ec2-only", "AKIAMCDEMOEC2ONLY001", "mcDemoAwsEc2OnlySecretKey000000000000001"),
-    ("disabled", "AKIAMCDEMODISABLED01", "mcDemoAwsDisabledSecretKey00000000000001"),
-    ("china", "AKIAMCDEMOCHINA00001", "mcDemoAwsChinaSecretKey00000000000000001"),
+    (
+        "admin",
+        "AKIAMCDEMOADMIN00001",
+        "mcDemoAwsAdminSecretKey00000000000000001",
+    ),
+    (
+        "ec2-only",
+        "AKIAMCDEMOEC2ONLY001",
+        "mcDemoAwsEc2OnlySecretKey000000000000001",
+    ),
+    (
+        "disabled",
+        "AKIAMCDEMODISABLED01",
+        "mcDemoAwsDisabledSecretKey00000000000001",
+    ),
+    (
+        "china",
+        "AKIAMCDEMOCHINA00001",
+        "mcDemoAwsChinaSecretKey00000000000000001",
+    ),
 ];
 
 fn upper_alnum(rng: &mut SmallRng, n: usize) -> String {

@@ -19,7 +19,9 @@ fn doc(call: &Call<'_>, action: &str, body: impl FnOnce(&mut Xml)) -> String {
     x.open_ns(&root, call.route.service.xmlns()).open(&result);
     body(&mut x);
     x.close(&result).open("ResponseMetadata");
-    x.leaf("RequestId", call.ctx.request_id).close("ResponseMetadata").close(&root);
+    x.leaf("RequestId", call.ctx.request_id)
+        .close("ResponseMetadata")
+        .close(&root);
     x.finish()
 }
 
@@ -101,10 +103,18 @@ pub(crate) fn list_users(call: &Call<'_>) -> Result<String, AwsError> {
         for u in page {
             x.open("member").leaf("Path", "/").leaf("UserName", &u.name);
             x.leaf("UserId", &u.id);
-            x.leaf("Arn", format!("arn:{partition}:iam::{}:user/{}", call.key.account_id, u.name));
-            x.leaf("CreateDate", iso8601_millis(u.created_at)).close("member");
+            x.leaf(
+                "Arn",
+                format!(
+                    "arn:{partition}:iam::{}:user/{}",
+                    call.key.account_id, u.name
+                ),
+            );
+            x.leaf("CreateDate", iso8601_millis(u.created_at))
+                .close("member");
         }
-        x.close("Users").leaf("IsTruncated", marker.is_some().to_string());
+        x.close("Users")
+            .leaf("IsTruncated", marker.is_some().to_string());
         x.leaf_opt("Marker", marker.as_deref());
     }))
 }
@@ -123,7 +133,11 @@ pub(crate) fn describe_db_instances(call: &Call<'_>) -> Result<String, AwsError>
         .collect();
     if let Some(w) = wanted {
         if selected.is_empty() {
-            return Err(AwsError::new(404, "DBInstanceNotFound", format!("DBInstance {w} not found.")));
+            return Err(AwsError::new(
+                404,
+                "DBInstanceNotFound",
+                format!("DBInstance {w} not found."),
+            ));
         }
     }
     let page = window(&selected, offset, size);
@@ -136,26 +150,39 @@ pub(crate) fn describe_db_instances(call: &Call<'_>) -> Result<String, AwsError>
         for (i, db) in page.iter().enumerate() {
             let port = db.attrs["port"].as_u64().unwrap_or(3306).to_string();
             x.open("DBInstance").leaf("DBInstanceIdentifier", &db.id);
-            x.leaf("DBInstanceClass", db.attr_str("class")).leaf("Engine", db.attr_str("engine"));
-            x.leaf("DBInstanceStatus", "available").leaf("MasterUsername", "admin");
+            x.leaf("DBInstanceClass", db.attr_str("class"))
+                .leaf("Engine", db.attr_str("engine"));
+            x.leaf("DBInstanceStatus", "available")
+                .leaf("MasterUsername", "admin");
             x.open("Endpoint");
-            x.leaf("Address", format!("{}.c0abcdef.{region}.rds.amazonaws.com", db.id));
-            x.leaf("Port", &port).leaf("HostedZoneId", "Z2R2ITUGPM61AM").close("Endpoint");
-            x.leaf("AllocatedStorage", "100").leaf("InstanceCreateTime", iso8601_millis(db.created_at));
+            x.leaf(
+                "Address",
+                format!("{}.c0abcdef.{region}.rds.amazonaws.com", db.id),
+            );
+            x.leaf("Port", &port)
+                .leaf("HostedZoneId", "Z2R2ITUGPM61AM")
+                .close("Endpoint");
+            x.leaf("AllocatedStorage", "100")
+                .leaf("InstanceCreateTime", iso8601_millis(db.created_at));
             x.leaf("AvailabilityZone", format!("{region}a"));
             x.open("DBSubnetGroup").leaf("DBSubnetGroupName", "default");
             x.leaf("DBSubnetGroupDescription", "default");
             if !vpcs.is_empty() {
                 x.leaf("VpcId", &vpcs[i % vpcs.len()].id);
             }
-            x.leaf("SubnetGroupStatus", "Complete").close("DBSubnetGroup");
-            x.leaf("MultiAZ", "false").leaf("EngineVersion", db.attr_str("engine_version"));
+            x.leaf("SubnetGroupStatus", "Complete")
+                .close("DBSubnetGroup");
+            x.leaf("MultiAZ", "false")
+                .leaf("EngineVersion", db.attr_str("engine_version"));
             let public = db.attrs["public"].as_bool().unwrap_or(false);
             x.leaf("PubliclyAccessible", public.to_string());
             x.leaf("StorageType", "gp3").leaf("DbInstancePort", "0");
             let enc = db.attrs["encrypted"].as_bool().unwrap_or(false);
             x.leaf("StorageEncrypted", enc.to_string());
-            x.leaf("DbiResourceId", format!("db-{}", db.id.to_ascii_uppercase()));
+            x.leaf(
+                "DbiResourceId",
+                format!("db-{}", db.id.to_ascii_uppercase()),
+            );
             x.leaf("DBInstanceArn", format!("{arn}:db:{}", db.id));
             x.open("TagList");
             for (k, v) in &db.tags {
@@ -184,12 +211,22 @@ pub(crate) fn describe_load_balancers(call: &Call<'_>) -> Result<String, AwsErro
         x.open("LoadBalancers");
         for (i, lb) in page.iter().enumerate() {
             let ty = lb.attr_str("type");
-            let short = if ty == "network" { "net" } else { "app" };
             x.open("member");
-            x.leaf("LoadBalancerArn", format!("{arn}:loadbalancer/{short}/{}/{}", lb.name, lb.id));
+            x.leaf("LoadBalancerArn", lb_arn(&arn, lb));
             let scheme = lb.attr_str("scheme");
-            let internal = if scheme == "internal" { "internal-" } else { "" };
-            x.leaf("DNSName", format!("{internal}{}-{}.{region}.elb.amazonaws.com", lb.name, &lb.id[..8]));
+            let internal = if scheme == "internal" {
+                "internal-"
+            } else {
+                ""
+            };
+            x.leaf(
+                "DNSName",
+                format!(
+                    "{internal}{}-{}.{region}.elb.amazonaws.com",
+                    lb.name,
+                    &lb.id[..8]
+                ),
+            );
             x.leaf("CanonicalHostedZoneId", "Z35SXDOTRQ7X7K");
             x.leaf("CreatedTime", iso8601_millis(lb.created_at));
             x.leaf("LoadBalancerName", &lb.name).leaf("Scheme", scheme);
@@ -199,11 +236,70 @@ pub(crate) fn describe_load_balancers(call: &Call<'_>) -> Result<String, AwsErro
             x.open("State").leaf("Code", "active").close("State");
             x.leaf("Type", ty);
             x.open("AvailabilityZones").open("member");
-            x.leaf("ZoneName", format!("{region}a")).close("member").close("AvailabilityZones");
+            x.leaf("ZoneName", format!("{region}a"))
+                .close("member")
+                .close("AvailabilityZones");
             x.leaf("IpAddressType", "ipv4").close("member");
         }
         x.close("LoadBalancers");
         x.leaf_opt("NextMarker", marker.as_deref());
+    }))
+}
+
+fn lb_arn(prefix: &str, lb: &SimResource) -> String {
+    let short = if lb.attr_str("type") == "network" {
+        "net"
+    } else {
+        "app"
+    };
+    format!("{prefix}:loadbalancer/{short}/{}/{}", lb.name, lb.id)
+}
+
+/// ELBv2 `DescribeTags` (`ResourceArns.member.N`, at most 20): the tags of the load
+/// balancers named; an unknown ARN is `LoadBalancerNotFound`.
+pub(crate) fn describe_tags(call: &Call<'_>) -> Result<String, AwsError> {
+    let arns = super::route::list_param(&call.params, "ResourceArns.member");
+    if arns.is_empty() || arns.len() > 20 {
+        return Err(invalid_value(
+            call.route.service,
+            "ResourceArns must hold between 1 and 20 ARNs",
+        ));
+    }
+    let region = &call.route.region;
+    let prefix = arn_prefix(call, "elasticloadbalancing", region);
+    let all = call
+        .ctx
+        .inventory
+        .resources_in("elasticloadbalancing", "loadbalancer", region);
+    let mut found = Vec::with_capacity(arns.len());
+    for arn in &arns {
+        let lb = all
+            .iter()
+            .find(|lb| &lb_arn(&prefix, lb) == arn)
+            .ok_or_else(|| {
+                AwsError::new(
+                    400,
+                    "LoadBalancerNotFound",
+                    format!("Load balancers '[{arn}]' not found"),
+                )
+            })?;
+        found.push((arn, lb));
+    }
+    Ok(doc(call, "DescribeTags", |x| {
+        x.open("TagDescriptions");
+        for (arn, lb) in found {
+            x.open("member")
+                .leaf("ResourceArn", arn.as_str())
+                .open("Tags");
+            for (k, v) in &lb.tags {
+                x.open("member")
+                    .leaf("Key", k)
+                    .leaf("Value", v)
+                    .close("member");
+            }
+            x.close("Tags").close("member");
+        }
+        x.close("TagDescriptions");
     }))
 }
 

@@ -263,7 +263,10 @@ mod tests {
     #[test]
     fn routes_by_real_host_names() {
         let r = route(&req("ec2.eu-west-1.amazonaws.com", None, "")).unwrap();
-        assert_eq!((r.service, r.region.as_str(), r.domain), (Service::Ec2, "eu-west-1", Domain::International));
+        assert_eq!(
+            (r.service, r.region.as_str(), r.domain),
+            (Service::Ec2, "eu-west-1", Domain::International)
+        );
         let r = route(&req("sts.amazonaws.com", None, "")).unwrap();
         assert_eq!((r.service, r.region.as_str()), (Service::Sts, "us-east-1"));
         let r = route(&req("iam.cn-north-1.amazonaws.com.cn:443", None, "")).unwrap();
@@ -275,14 +278,24 @@ mod tests {
     fn routes_loopback_by_credential_scope() {
         let auth = "AWS4-HMAC-SHA256 Credential=AKIA/20240101/cn-northwest-1/rds/aws4_request, SignedHeaders=host, Signature=00";
         let r = route(&req("127.0.0.1:5555", Some(auth), "")).unwrap();
-        assert_eq!((r.service, r.region.as_str(), r.domain), (Service::Rds, "cn-northwest-1", Domain::China));
+        assert_eq!(
+            (r.service, r.region.as_str(), r.domain),
+            (Service::Rds, "cn-northwest-1", Domain::China)
+        );
         assert!(route(&req("127.0.0.1:5555", None, "")).is_none());
     }
 
     #[test]
     fn reads_actions_and_lists() {
-        let r = req("ec2.us-east-1.amazonaws.com", None, "Action=DescribeInstances&InstanceId.2=i-b&InstanceId.1=i-a");
-        assert_eq!(action(&r, Service::Ec2).as_deref(), Some("DescribeInstances"));
+        let r = req(
+            "ec2.us-east-1.amazonaws.com",
+            None,
+            "Action=DescribeInstances&InstanceId.2=i-b&InstanceId.1=i-a",
+        );
+        assert_eq!(
+            action(&r, Service::Ec2).as_deref(),
+            Some("DescribeInstances")
+        );
         assert_eq!(list_param(&params(&r), "InstanceId"), vec!["i-a", "i-b"]);
     }
 }

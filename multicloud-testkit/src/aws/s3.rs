@@ -31,27 +31,40 @@ pub(crate) fn list_buckets(call: &Call<'_>) -> Result<String, AwsError> {
                 .parse()
                 .ok()
                 .filter(|n| (1..=10_000).contains(n))
-                .ok_or_else(|| invalid_value(Service::S3, "Argument max-buckets must be an integer between 1 and 10000."))?;
+                .ok_or_else(|| {
+                    invalid_value(
+                        Service::S3,
+                        "Argument max-buckets must be an integer between 1 and 10000.",
+                    )
+                })?;
             Some(n)
         }
     };
     let offset = match q("continuation-token") {
         None | Some("") => 0,
-        Some(t) => parse_page_token(t)
-            .ok_or_else(|| invalid_value(Service::S3, "The continuation token provided is incorrect"))?,
+        Some(t) => parse_page_token(t).ok_or_else(|| {
+            invalid_value(Service::S3, "The continuation token provided is incorrect")
+        })?,
     };
     let prefix = q("prefix").unwrap_or("");
     let region = q("bucket-region");
-    let selected: Vec<&SimResource> = buckets(call)
+    let mut selected: Vec<&SimResource> = buckets(call)
         .filter(|b| b.id.starts_with(prefix) && region.is_none_or(|r| r == b.region))
         .collect();
+    // S3 lists buckets by name.
+    selected.sort_by(|a, b| a.id.cmp(&b.id));
     let (page, next) = match limit {
         None => (&selected[offset.min(selected.len())..], None),
         Some(n) => {
             let start = offset.min(selected.len());
             let end = (start + n).min(selected.len());
             let next = if call.ctx.pagination_loop() {
-                Some(q("continuation-token").filter(|t| !t.is_empty()).map(str::to_string).unwrap_or_else(|| page_token(n)))
+                Some(
+                    q("continuation-token")
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| page_token(n)),
+                )
             } else {
                 (end < selected.len()).then(|| page_token(end))
             };
@@ -61,13 +74,17 @@ pub(crate) fn list_buckets(call: &Call<'_>) -> Result<String, AwsError> {
     let partition = partition_name(call.route.domain);
     let mut x = Xml::new();
     x.open_ns("ListAllMyBucketsResult", NS);
-    x.open("Owner").leaf("ID", format!("{:0>64}", call.key.account_id));
+    x.open("Owner")
+        .leaf("ID", format!("{:0>64}", call.key.account_id));
     x.leaf("DisplayName", &call.key.user_name).close("Owner");
     x.open("Buckets");
     for b in page {
-        x.open("Bucket").leaf("Name", &b.id).leaf("CreationDate", iso8601_millis(b.created_at));
+        x.open("Bucket")
+            .leaf("Name", &b.id)
+            .leaf("CreationDate", iso8601_millis(b.created_at));
         x.leaf("BucketRegion", &b.region);
-        x.leaf("BucketArn", format!("arn:{partition}:s3:::{}", b.id)).close("Bucket");
+        x.leaf("BucketArn", format!("arn:{partition}:s3:::{}", b.id))
+            .close("Bucket");
     }
     x.close("Buckets");
     x.leaf_opt("ContinuationToken", next.as_deref());
@@ -81,9 +98,9 @@ pub(crate) fn list_buckets(call: &Call<'_>) -> Result<String, AwsError> {
 /// `GetBucketLocation`: empty for us-east-1, else the region id.
 pub(crate) fn get_bucket_location(call: &Call<'_>) -> Result<String, AwsError> {
     let name = s3_bucket(call.req);
-    let bucket = buckets(call).find(|b| b.id == name).ok_or_else(|| {
-        AwsError::new(404, "NoSuchBucket", "The specified bucket does not exist")
-    })?;
+    let bucket = buckets(call)
+        .find(|b| b.id == name)
+        .ok_or_else(|| AwsError::new(404, "NoSuchBucket", "The specified bucket does not exist"))?;
     let mut x = Xml::new();
     x.open_ns("LocationConstraint", NS);
     if bucket.region != "us-east-1" {

@@ -31,18 +31,31 @@ fn mappings<'a>(call: &'a Call<'_>) -> Vec<Mapping<'a>> {
     }
     let kinds: [(&str, &str, &'static str, &str); 6] = [
         ("ec2", "vpc", "ec2:vpc", "vpc"),
-        ("ec2", "security-group", "ec2:security-group", "security-group"),
+        (
+            "ec2",
+            "security-group",
+            "ec2:security-group",
+            "security-group",
+        ),
         ("ec2", "volume", "ec2:volume", "volume"),
         ("ec2", "snapshot", "ec2:snapshot", "snapshot"),
         ("rds", "db-instance", "rds:db", "db"),
-        ("elasticloadbalancing", "loadbalancer", "elasticloadbalancing:loadbalancer", "loadbalancer"),
+        (
+            "elasticloadbalancing",
+            "loadbalancer",
+            "elasticloadbalancing:loadbalancer",
+            "loadbalancer",
+        ),
     ];
     for (svc, ty, rtype, arn_ty) in kinds {
         for r in inv.resources_in(svc, ty, region) {
             let arn = match svc {
                 "rds" => format!("arn:{p}:rds:{region}:{acct}:db:{}", r.id),
                 "elasticloadbalancing" => {
-                    format!("arn:{p}:elasticloadbalancing:{region}:{acct}:loadbalancer/app/{}/{}", r.name, r.id)
+                    format!(
+                        "arn:{p}:elasticloadbalancing:{region}:{acct}:loadbalancer/app/{}/{}",
+                        r.name, r.id
+                    )
                 }
                 _ => format!("arn:{p}:{svc}:{region}:{acct}:{arn_ty}/{}", r.id),
             };
@@ -84,12 +97,19 @@ pub(crate) fn get_resources(call: &Call<'_>) -> Result<Value, AwsError> {
             n
         }
     };
-    let token = body.get("PaginationToken").and_then(Value::as_str).unwrap_or("");
+    let token = body
+        .get("PaginationToken")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let offset = if token.is_empty() {
         0
     } else {
         parse_page_token(token).ok_or_else(|| {
-            AwsError::new(400, "PaginationTokenExpiredException", "The pagination token is invalid or expired")
+            AwsError::new(
+                400,
+                "PaginationTokenExpiredException",
+                "The pagination token is invalid or expired",
+            )
         })?
     };
     let type_filters: Vec<&str> = body
@@ -106,7 +126,11 @@ pub(crate) fn get_resources(call: &Call<'_>) -> Result<Value, AwsError> {
                     let key = f["Key"].as_str().unwrap_or("").to_string();
                     let values = f["Values"]
                         .as_array()
-                        .map(|v| v.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(|s| s.as_str().map(String::from))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     (key, values)
                 })

@@ -6,8 +6,9 @@
 //! list. A request is expired once `timestamp + expirationSeconds` has passed; a timestamp
 //! more than 15 minutes ahead of the server is refused the same way.
 
-use multicloud_baidu::signer::{parse_authorization, BceSigner};
+use multicloud_baidu::{parse_authorization, BceSigner};
 use multicloud_core::AccessKey;
+use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::errors;
@@ -35,7 +36,10 @@ fn signature_matches(
 }
 
 /// Authenticates a BCE request and checks the key's permissions for `ctx.endpoint`.
-pub(crate) fn authenticate(req: &SimRequest, ctx: &SimContext<'_>) -> Result<AuthedKey, SimResponse> {
+pub(crate) fn authenticate(
+    req: &SimRequest,
+    ctx: &SimContext<'_>,
+) -> Result<AuthedKey, SimResponse> {
     let rid = ctx.request_id;
     let header = req
         .header("authorization")
@@ -45,18 +49,23 @@ pub(crate) fn authenticate(req: &SimRequest, ctx: &SimContext<'_>) -> Result<Aut
         .keys
         .get(&parsed.access_key_id)
         .ok_or_else(|| errors::invalid_access_key(rid))?;
-    let at = parsed.timestamp;
+    let at = parsed
+        .date
+        .as_deref()
+        .and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok())
+        .ok_or_else(|| errors::invalid_auth_header(rid))?;
+    let expiration = parsed.expiration_seconds.unwrap_or(1800);
     if !signature_matches(
         req,
         &key,
         at,
-        parsed.expiration_seconds,
+        expiration,
         &parsed.signed_headers,
         &parsed.signature,
     ) {
         return Err(errors::signature_mismatch(rid));
     }
-    let expired = ctx.now > at + Duration::seconds(i64::from(parsed.expiration_seconds));
+    let expired = ctx.now > at + Duration::seconds(i64::from(expiration));
     if expired || at - ctx.now > MAX_FUTURE_SKEW {
         return Err(errors::request_expired(&super::wire::utc(at), rid));
     }

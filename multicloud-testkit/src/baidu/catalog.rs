@@ -79,15 +79,26 @@ pub(crate) fn demo_keys() -> Vec<SimKey> {
             .with_label(label)
     };
     vec![
-        key(ADMIN_AK, "0a1b2c3d4e5f40718293a4b5c6d7e8f9", "secops-admin", "admin"),
-        key(READONLY_AK, "1b2c3d4e5f60718293a4b5c6d7e8f90a", "secops-readonly", "readonly")
-            .with_permissions(Permissions::only([
-                "bcc:*",
-                "vpc:*",
-                "bos:*",
-            ])),
-        key(DISABLED_AK, "2c3d4e5f60718293a4b5c6d7e8f90a1b", "former-employee", "disabled")
-            .with_status(KeyStatus::Disabled),
+        key(
+            ADMIN_AK,
+            "0a1b2c3d4e5f40718293a4b5c6d7e8f9",
+            "secops-admin",
+            "admin",
+        ),
+        key(
+            READONLY_AK,
+            "1b2c3d4e5f60718293a4b5c6d7e8f90a",
+            "secops-readonly",
+            "readonly",
+        )
+        .with_permissions(Permissions::only(["bcc:*", "vpc:*", "bos:*"])),
+        key(
+            DISABLED_AK,
+            "2c3d4e5f60718293a4b5c6d7e8f90a1b",
+            "former-employee",
+            "disabled",
+        )
+        .with_status(KeyStatus::Disabled),
     ]
 }
 

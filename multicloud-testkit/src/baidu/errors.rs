@@ -10,7 +10,10 @@ use crate::sim::SimResponse;
 pub(crate) fn bce_json(status: u16, body: &serde_json::Value, request_id: &str) -> SimResponse {
     let mut r = SimResponse::json(status, body);
     r.headers = vec![
-        ("Content-Type".into(), "application/json;charset=UTF-8".into()),
+        (
+            "Content-Type".into(),
+            "application/json;charset=UTF-8".into(),
+        ),
         ("x-bce-request-id".into(), request_id.to_string()),
     ];
     r
@@ -93,7 +96,12 @@ pub(crate) fn internal_error(request_id: &str) -> SimResponse {
 
 /// 400 `InvalidURI` for a path the service does not have.
 pub(crate) fn invalid_uri(request_id: &str) -> SimResponse {
-    error(400, "InvalidURI", "Could not parse the specified URI.", request_id)
+    error(
+        400,
+        "InvalidURI",
+        "Could not parse the specified URI.",
+        request_id,
+    )
 }
 
 /// 400 for a bad query parameter (code unconfirmed).
@@ -103,7 +111,12 @@ pub(crate) fn invalid_parameter(message: &str, request_id: &str) -> SimResponse 
 
 /// 400 `MalformedJSON`.
 pub(crate) fn malformed_json(request_id: &str) -> SimResponse {
-    error(400, "MalformedJSON", "The JSON you provided was not well-formed.", request_id)
+    error(
+        400,
+        "MalformedJSON",
+        "The JSON you provided was not well-formed.",
+        request_id,
+    )
 }
 
 #[cfg(test)]
@@ -118,7 +131,10 @@ mod tests {
         assert_eq!(b["code"], "SignatureDoesNotMatch");
         assert_eq!(b["requestId"], "rid");
         assert!(b["message"].as_str().is_some());
-        assert!(r.headers.iter().any(|(k, v)| k == "x-bce-request-id" && v == "rid"));
+        assert!(r
+            .headers
+            .iter()
+            .any(|(k, v)| k == "x-bce-request-id" && v == "rid"));
         assert_eq!(invalid_access_key("r").status, 403);
         assert_eq!(request_expired("2024-01-01T00:00:00Z", "r").status, 400);
     }

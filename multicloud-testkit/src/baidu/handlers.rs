@@ -46,7 +46,12 @@ pub(crate) fn marker_page(
             }
         }
     };
-    let page: Vec<Value> = items.iter().skip(start).take(max_keys).map(|(_, v)| v.clone()).collect();
+    let page: Vec<Value> = items
+        .iter()
+        .skip(start)
+        .take(max_keys)
+        .map(|(_, v)| v.clone())
+        .collect();
     let mut next = items.get(start + max_keys).map(|(id, _)| id.clone());
     if ctx.pagination_loop() {
         // The fault: the next marker is the one just used (or this page's first id), forever.
@@ -76,7 +81,10 @@ fn bcc_instances(route: &Route, req: &SimRequest, ctx: &SimContext<'_>) -> SimRe
         .iter()
         .filter(|h| wire::bcc_status(h.state).is_some())
         .filter(|h| req.query_param("zoneName").is_none_or(|z| h.zone == z))
-        .filter(|h| req.query_param("internalIp").is_none_or(|ip| h.private_ip == ip))
+        .filter(|h| {
+            req.query_param("internalIp")
+                .is_none_or(|ip| h.private_ip == ip)
+        })
         .filter(|h| req.query_param("vpcId").is_none_or(|v| h.vpc_id == v))
         .filter(|h| csv_contains(req.query_param("instanceIds"), &h.id))
         .filter(|h| csv_contains(req.query_param("instanceNames"), &h.name))
@@ -115,14 +123,22 @@ fn resource_kind(api: Api) -> (&'static str, &'static str) {
 }
 
 /// Dispatches an authenticated request.
-pub(crate) fn handle(route: &Route, req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>) -> SimResponse {
+pub(crate) fn handle(
+    route: &Route,
+    req: &SimRequest,
+    key: &AuthedKey,
+    ctx: &SimContext<'_>,
+) -> SimResponse {
     match route.api {
         Api::BccDescribeRegions => {
             let body = match req.json_body() {
                 Ok(b) => b,
                 Err(_) => return errors::malformed_json(ctx.request_id),
             };
-            let want = body.get("region").and_then(Value::as_str).unwrap_or_default();
+            let want = body
+                .get("region")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let regions: Vec<Value> = ctx
                 .inventory
                 .regions

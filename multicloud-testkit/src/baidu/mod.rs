@@ -7,7 +7,8 @@
 //! including its timestamp and validity period.
 //!
 //! The region comes from the host (`bcc.gz.baidubce.com`); requests sent with the loopback
-//! Host are served as region `bj` (see [`routes`](self) in the source for shared paths).
+//! Host are served as region `bj`; there `GET /v1/instance` is RDS (MongoDB with
+//! `manner=marker`) and `GET /v2/instance` is BCC, since those paths are shared by products.
 //!
 //! ```
 //! use multicloud_testkit::baidu::{self, BaiduSim};
@@ -83,16 +84,28 @@ pub fn profile() -> ProviderProfile {
         ],
         public_ip_prefix: "106".into(),
         resources: vec![
-            ResourceSpec::regional("scs", "instance", "redis", |rng, _| format!("scs-{}", random_alnum(rng, 12)))
+            ResourceSpec::regional("scs", "instance", "redis", |rng, _| {
+                format!("scs-{}", random_alnum(rng, 12))
+            })
+            .with_attrs(vpc_attrs),
+            ResourceSpec::regional("kafka", "cluster", "kafka", |rng, _| random_hex(rng, 16))
                 .with_attrs(vpc_attrs),
-            ResourceSpec::regional("kafka", "cluster", "kafka", |rng, _| random_hex(rng, 16)).with_attrs(vpc_attrs),
-            ResourceSpec::regional("mongodb", "instance", "mongo", |rng, _| format!("m-{}", random_alnum(rng, 6)))
-                .with_attrs(vpc_attrs),
-            ResourceSpec::regional("rds", "instance", "rds", |rng, _| format!("rds-{}", random_alnum(rng, 8)))
-                .with_attrs(vpc_attrs),
-            ResourceSpec::regional("blb", "blb", "blb", |rng, _| format!("lb-{}", random_alnum(rng, 8))).with_attrs(vpc_attrs),
-            ResourceSpec::regional("blb", "appblb", "appblb", |rng, _| format!("lb-{}", random_alnum(rng, 8)))
-                .with_attrs(vpc_attrs),
+            ResourceSpec::regional("mongodb", "instance", "mongo", |rng, _| {
+                format!("m-{}", random_alnum(rng, 6))
+            })
+            .with_attrs(vpc_attrs),
+            ResourceSpec::regional("rds", "instance", "rds", |rng, _| {
+                format!("rds-{}", random_alnum(rng, 8))
+            })
+            .with_attrs(vpc_attrs),
+            ResourceSpec::regional("blb", "blb", "blb", |rng, _| {
+                format!("lb-{}", random_alnum(rng, 8))
+            })
+            .with_attrs(vpc_attrs),
+            ResourceSpec::regional("blb", "appblb", "appblb", |rng, _| {
+                format!("lb-{}", random_alnum(rng, 8))
+            })
+            .with_attrs(vpc_attrs),
             ResourceSpec::regional("bos", "bucket", "bos-bucket", |_, name| name.to_string()),
             ResourceSpec::regional("iam", "user", "user", |rng, _| random_hex(rng, 16)).global(),
         ],
@@ -118,7 +131,11 @@ impl CloudSim for BaiduSim {
         checked_route(req).map(|r| r.api.endpoint().to_string())
     }
 
-    fn authenticate(&self, req: &SimRequest, ctx: &SimContext<'_>) -> Result<AuthedKey, SimResponse> {
+    fn authenticate(
+        &self,
+        req: &SimRequest,
+        ctx: &SimContext<'_>,
+    ) -> Result<AuthedKey, SimResponse> {
         auth::authenticate(req, ctx)
     }
 
@@ -141,7 +158,10 @@ impl CloudSim for BaiduSim {
     }
 
     fn clock_skew_response(&self, _req: &SimRequest, ctx: &SimContext<'_>) -> SimResponse {
-        errors::request_expired(&wire::utc(ctx.now - time::Duration::hours(1)), ctx.request_id)
+        errors::request_expired(
+            &wire::utc(ctx.now - time::Duration::hours(1)),
+            ctx.request_id,
+        )
     }
 
     fn unknown_route_response(&self, _req: &SimRequest, ctx: &SimContext<'_>) -> SimResponse {

@@ -121,7 +121,10 @@ mod tests {
             method,
             host: host.into(),
             path: path.into(),
-            query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             raw_query: None,
             headers: http::HeaderMap::new(),
             body: Bytes::new(),
@@ -130,23 +133,56 @@ mod tests {
 
     #[test]
     fn hosts_disambiguate_shared_paths() {
-        let r = |host, path, q: &[(&str, &str)]| route(&req(Method::GET, host, path, q)).map(|r| (r.api, r.region));
-        assert_eq!(r("rds.gz.baidubce.com", "/v1/instance", &[]), Some((Api::RdsListInstances, "gz".into())));
-        assert_eq!(r("redis.su.baidubce.com", "/v1/instance", &[]), Some((Api::ScsListInstances, "su".into())));
-        assert_eq!(r("mongodb.bj.baidubce.com", "/v1/instance", &[]).map(|x| x.0), Some(Api::MongoListInstances));
-        assert_eq!(r("127.0.0.1:1", "/v1/instance", &[("manner", "marker")]).map(|x| x.0), Some(Api::MongoListInstances));
-        assert_eq!(r("127.0.0.1:1", "/v1/instance", &[]), Some((Api::RdsListInstances, "bj".into())));
-        assert_eq!(r("bcc.gz.baidubce.com", "/v2/instance", &[]).map(|x| x.0), Some(Api::BccListInstances));
-        assert_eq!(r("gz.bcebos.com", "/", &[]), Some((Api::BosListBuckets, "gz".into())));
+        let r = |host, path, q: &[(&str, &str)]| {
+            route(&req(Method::GET, host, path, q)).map(|r| (r.api, r.region))
+        };
+        assert_eq!(
+            r("rds.gz.baidubce.com", "/v1/instance", &[]),
+            Some((Api::RdsListInstances, "gz".into()))
+        );
+        assert_eq!(
+            r("redis.su.baidubce.com", "/v1/instance", &[]),
+            Some((Api::ScsListInstances, "su".into()))
+        );
+        assert_eq!(
+            r("mongodb.bj.baidubce.com", "/v1/instance", &[]).map(|x| x.0),
+            Some(Api::MongoListInstances)
+        );
+        assert_eq!(
+            r("127.0.0.1:1", "/v1/instance", &[("manner", "marker")]).map(|x| x.0),
+            Some(Api::MongoListInstances)
+        );
+        assert_eq!(
+            r("127.0.0.1:1", "/v1/instance", &[]),
+            Some((Api::RdsListInstances, "bj".into()))
+        );
+        assert_eq!(
+            r("bcc.gz.baidubce.com", "/v2/instance", &[]).map(|x| x.0),
+            Some(Api::BccListInstances)
+        );
+        assert_eq!(
+            r("gz.bcebos.com", "/", &[]),
+            Some((Api::BosListBuckets, "gz".into()))
+        );
         assert_eq!(r("rds.gz.baidubce.com", "/v1/blb", &[]), None);
         assert_eq!(r("127.0.0.1:1", "/v9/none", &[]), None);
     }
 
     #[test]
     fn describe_regions_is_a_post_on_bcc() {
-        let p = req(Method::POST, "bcc.baidubce.com", "/v2/region/describeRegions", &[]);
+        let p = req(
+            Method::POST,
+            "bcc.baidubce.com",
+            "/v2/region/describeRegions",
+            &[],
+        );
         assert_eq!(route(&p).map(|r| r.api), Some(Api::BccDescribeRegions));
-        let g = req(Method::GET, "bcc.baidubce.com", "/v2/region/describeRegions", &[]);
+        let g = req(
+            Method::GET,
+            "bcc.baidubce.com",
+            "/v2/region/describeRegions",
+            &[],
+        );
         assert!(route(&g).is_none());
     }
 }

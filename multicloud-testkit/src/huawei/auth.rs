@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use multicloud_core::AccessKey;
-use multicloud_huawei::signer::{parse_authorization, HuaweiSigner};
+use multicloud_huawei::{parse_authorization, HuaweiSigner};
 use time::macros::format_description;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
@@ -79,7 +79,13 @@ pub(crate) fn parse_sdk_date(value: &str) -> Option<OffsetDateTime> {
 }
 
 /// Recomputes the signature of what was received; true if it matches.
-fn signature_matches(req: &SimRequest, key: &SimKey, at: OffsetDateTime, signed: &[String], sent: &str) -> bool {
+fn signature_matches(
+    req: &SimRequest,
+    key: &SimKey,
+    at: OffsetDateTime,
+    signed: &[String],
+    sent: &str,
+) -> bool {
     let names: Vec<&str> = signed.iter().map(String::as_str).collect();
     let access = AccessKey::new(key.id.clone(), key.secret.expose().to_string());
     HuaweiSigner::new()
@@ -101,8 +107,8 @@ pub(crate) fn authenticate(
             rid,
         ));
     };
-    let parsed = parse_authorization(header)
-        .map_err(|_| errors::auth_failed(errors::MSG_SIGNATURE, rid))?;
+    let parsed =
+        parse_authorization(header).map_err(|_| errors::auth_failed(errors::MSG_SIGNATURE, rid))?;
     let ak = parsed.access_key_id.clone();
     if lockout.is_locked(&ak, ctx.now) {
         return Err(errors::auth_failed(errors::MSG_LOCKED, rid));

@@ -1,8 +1,8 @@
-//! Cloud Firewall (CFW) black/white lists and WAF white/black IP rules, per project.
+//! Cloud Firewall (CFW) black/white lists, per project, and the helpers the WAF rules share.
 //!
 //! Every project (region) of the account has one firewall with two protected objects
-//! (type 0 = internet border, type 1 = VPC border) and two WAF policies. Rules live in the
-//! framework's [`BlockRules`](crate::inventory::BlockRules) with product `cfw` / `waf`.
+//! (type 0 = internet border, type 1 = VPC border). Rules live in the framework's
+//! [`BlockRules`](crate::inventory::BlockRules) with product `cfw`.
 
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -14,17 +14,22 @@ use crate::sim::{AuthedKey, SimContext, SimRequest, SimResponse};
 
 /// CFW list page-size limit (`limit` 1..=1024).
 pub(crate) const CFW_MAX_LIMIT: u64 = 1024;
-/// WAF `ListPolicy` page-size limit (`pagesize` 1..=100).
-pub(crate) const WAF_MAX_PAGESIZE: u64 = 100;
 
-fn hex_id(input: &str) -> String {
+pub(crate) fn hex_id(input: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(&Sha256::digest(input.as_bytes())[..16])
 }
 
 fn uuid_of(input: &str) -> String {
     let h = hex_id(input);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// The firewall instance id of a project.
@@ -37,22 +42,22 @@ pub fn protect_object_id(project_id: &str, kind: u8) -> String {
     uuid_of(&format!("cfw-object:{project_id}:{kind}"))
 }
 
-/// The WAF policy ids of a project (two policies).
-pub fn waf_policy_ids(project_id: &str) -> [String; 2] {
-    [0, 1].map(|i| hex_id(&format!("waf-policy:{project_id}:{i}")))
-}
-
-fn millis(t: OffsetDateTime) -> i64 {
+pub(crate) fn millis(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn body_json(req: &SimRequest, svc: &str, ctx: &SimContext<'_>) -> Result<Value, SimResponse> {
-    req.json_body()
-        .map_err(|e| errors::bad_parameter(svc, &format!("Invalid request body: {e}"), ctx.request_id))
+pub(crate) fn body_json(
+    req: &SimRequest,
+    svc: &str,
+    ctx: &SimContext<'_>,
+) -> Result<Value, SimResponse> {
+    req.json_body().map_err(|e| {
+        errors::bad_parameter(svc, &format!("Invalid request body: {e}"), ctx.request_id)
+    })
 }
 
 /// Whether `s` is an IPv4/IPv6 address or CIDR.
-fn is_ip_or_cidr(s: &str) -> bool {
+pub(crate) fn is_ip_or_cidr(s: &str) -> bool {
     let (ip, prefix) = match s.split_once('/') {
         Some((ip, p)) => (ip, Some(p)),
         None => (s, None),
@@ -65,7 +70,12 @@ fn is_ip_or_cidr(s: &str) -> bool {
 }
 
 /// CFW `ListFirewallDetail`.
-pub(crate) fn cfw_firewalls(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, project: &str) -> SimResponse {
+pub(crate) fn cfw_firewalls(
+    req: &SimRequest,
+    key: &AuthedKey,
+    ctx: &SimContext<'_>,
+    project: &str,
+) -> SimResponse {
     let region = match resolve_project(req, key, ctx, project) {
         Ok(r) => r,
         Err(e) => return e,
@@ -104,7 +114,12 @@ pub(crate) fn cfw_firewalls(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<
 }
 
 /// CFW `AddBlackWhiteList`.
-pub(crate) fn cfw_add(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, project: &str) -> SimResponse {
+pub(crate) fn cfw_add(
+    req: &SimRequest,
+    key: &AuthedKey,
+    ctx: &SimContext<'_>,
+    project: &str,
+) -> SimResponse {
     if let Err(e) = resolve_project(req, key, ctx, project) {
         return e;
     }
@@ -114,7 +129,10 @@ pub(crate) fn cfw_add(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, p
     };
     let bad = |m: &str| errors::bad_parameter("cfw", m, ctx.request_id);
     let object_id = b["object_id"].as_str().unwrap_or_default();
-    if ![0, 1].iter().any(|k| protect_object_id(project, *k) == object_id) {
+    if ![0, 1]
+        .iter()
+        .any(|k| protect_object_id(project, *k) == object_id)
+    {
         return bad("object_id is invalid");
     }
     let list_type = b["list_type"].as_i64().unwrap_or(-1);
@@ -149,7 +167,11 @@ pub(crate) fn cfw_add(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, p
         product: "cfw".into(),
         scope: object_id.to_string(),
         ip: address.to_string(),
-        action: if list_type == 4 { BlockAction::Block } else { BlockAction::Allow },
+        action: if list_type == 4 {
+            BlockAction::Block
+        } else {
+            BlockAction::Allow
+        },
         direction: direction.to_string(),
         comment: b["description"].as_str().unwrap_or_default().to_string(),
         created_at: ctx.now,
@@ -181,7 +203,12 @@ fn cfw_record(r: &SimBlockRule) -> Value {
 
 /// CFW `ListBlackWhiteLists`: `object_id` and `list_type` select the list; `limit`
 /// 1..=1024 and `offset` (records to skip) page it.
-pub(crate) fn cfw_list(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, project: &str) -> SimResponse {
+pub(crate) fn cfw_list(
+    req: &SimRequest,
+    key: &AuthedKey,
+    ctx: &SimContext<'_>,
+    project: &str,
+) -> SimResponse {
     if let Err(e) = resolve_project(req, key, ctx, project) {
         return e;
     }
@@ -194,7 +221,10 @@ pub(crate) fn cfw_list(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, 
         return bad("limit must be between 1 and 1024");
     }
     let object_id = req.query_param("object_id").unwrap_or_default().to_string();
-    let list_type: i64 = req.query_param("list_type").and_then(|v| v.parse().ok()).unwrap_or(4);
+    let list_type: i64 = req
+        .query_param("list_type")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
     let rules = ctx.block_rules.list(|r| {
         r.product == "cfw"
             && r.scope == object_id
@@ -202,14 +232,19 @@ pub(crate) fn cfw_list(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, 
             && req.query_param("address").is_none_or(|a| r.ip.contains(a))
             && req
                 .query_param("address_type")
-                .is_none_or(|t| r.attrs["address_type"].to_string() == t)
+                .is_none_or(|t| t.parse::<i64>().ok() == r.attrs["address_type"].as_i64())
     });
     let (start, total) = if ctx.pagination_loop() {
         (0, i32::MAX as usize)
     } else {
         ((offset as usize).min(rules.len()), rules.len())
     };
-    let records: Vec<Value> = rules.iter().skip(start).take(limit as usize).map(cfw_record).collect();
+    let records: Vec<Value> = rules
+        .iter()
+        .skip(start)
+        .take(limit as usize)
+        .map(cfw_record)
+        .collect();
     ok(
         &json!({"data": {"offset": offset, "limit": limit, "total": total, "records": records}}),
         ctx,
@@ -227,199 +262,23 @@ pub(crate) fn cfw_delete(
     if let Err(e) = resolve_project(req, key, ctx, project) {
         return e;
     }
-    let mine = |r: &SimBlockRule| r.product == "cfw" && r.id == list_id && r.attrs["project_id"] == project;
+    let mine = |r: &SimBlockRule| {
+        r.product == "cfw" && r.id == list_id && r.attrs["project_id"] == project
+    };
     if ctx.block_rules.list(mine).is_empty() {
-        return errors::not_found("cfw", &format!("The list_id {list_id} does not exist"), ctx.request_id);
+        return errors::not_found(
+            "cfw",
+            &format!("The list_id {list_id} does not exist"),
+            ctx.request_id,
+        );
     }
     match ctx.block_rules.remove(list_id) {
         Some(r) => ok(&json!({"data": {"id": r.id, "name": r.ip}}), ctx),
-        None => errors::not_found("cfw", &format!("The list_id {list_id} does not exist"), ctx.request_id),
-    }
-}
-
-fn policy(project: &str, index: usize, region: &str) -> Value {
-    let id = &waf_policy_ids(project)[index];
-    let (name, host) = if index == 0 {
-        ("policy_web", format!("www.{region}.example.com"))
-    } else {
-        ("policy_api", format!("api.{region}.example.com"))
-    };
-    json!({
-        "id": id,
-        "name": name,
-        "level": 2,
-        "full_detection": false,
-        "action": {"category": "log"},
-        "options": {"webattack": true, "common": true, "whiteblackip": true, "geoip": true},
-        "hosts": [hex_id(&host)],
-        "bind_host": [{"id": hex_id(&host), "hostname": host, "waf_type": "cloud", "mode": "cloud"}],
-        "extend": {},
-        "timestamp": 1_704_067_200_000_i64,
-    })
-}
-
-/// WAF `ListPolicy`: `page` (1-based) and `pagesize` 1..=100 (default 10).
-pub(crate) fn waf_policies(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>, project: &str) -> SimResponse {
-    let region = match resolve_project(req, key, ctx, project) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let (page, size) = match (uint_param(req, "page"), uint_param(req, "pagesize")) {
-        (Ok(p), Ok(s)) => (p.unwrap_or(1).max(1), s.unwrap_or(10)),
-        (Err(m), _) | (_, Err(m)) => return errors::bad_parameter("waf", &m, ctx.request_id),
-    };
-    if size == 0 || size > WAF_MAX_PAGESIZE {
-        return errors::bad_parameter("waf", "pagesize must be between 1 and 100", ctx.request_id);
-    }
-    let all: Vec<Value> = (0..2).map(|i| policy(project, i, &region)).collect();
-    let items: Vec<Value> = all
-        .iter()
-        .filter(|p| req.query_param("name").is_none_or(|n| p["name"].as_str().is_some_and(|x| x.contains(n))))
-        .skip(((page - 1) * size) as usize)
-        .take(size as usize)
-        .cloned()
-        .collect();
-    ok(&json!({"total": all.len(), "items": items}), ctx)
-}
-
-fn waf_rule(r: &SimBlockRule) -> Value {
-    json!({
-        "id": r.id,
-        "policyid": r.scope,
-        "name": r.attrs["name"],
-        "addr": r.ip,
-        "white": r.attrs["white"],
-        "description": r.comment,
-        "status": 1,
-        "time_mode": r.attrs["time_mode"],
-        "start": r.attrs["start"],
-        "terminal": r.attrs["terminal"],
-        "timestamp": millis(r.created_at),
-    })
-}
-
-fn check_policy(project: &str, policy_id: &str, ctx: &SimContext<'_>) -> Result<(), SimResponse> {
-    if waf_policy_ids(project).iter().any(|p| p == policy_id) {
-        Ok(())
-    } else {
-        Err(errors::not_found("waf", &format!("policy {policy_id} not found"), ctx.request_id))
-    }
-}
-
-/// WAF `CreateWhiteblackipRule`: `white` 0 = block, 1 = allow, 2 = log only.
-pub(crate) fn waf_create(
-    req: &SimRequest,
-    key: &AuthedKey,
-    ctx: &SimContext<'_>,
-    project: &str,
-    policy_id: &str,
-) -> SimResponse {
-    if let Err(e) = resolve_project(req, key, ctx, project).and_then(|_| check_policy(project, policy_id, ctx)) {
-        return e;
-    }
-    let b = match body_json(req, "waf", ctx) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    let bad = |m: &str| errors::bad_parameter("waf", m, ctx.request_id);
-    let name = b["name"].as_str().unwrap_or_default();
-    let addr = b["addr"].as_str().unwrap_or_default();
-    let white = b["white"].as_i64().unwrap_or(0);
-    let name_ok = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if !name_ok {
-        return bad("name is invalid: 1-64 letters, digits, '-', '_' or '.'");
-    }
-    if !is_ip_or_cidr(addr) {
-        return bad("addr is invalid");
-    }
-    if !(0..=2).contains(&white) {
-        return bad("white must be 0, 1 or 2");
-    }
-    let duplicate = !ctx
-        .block_rules
-        .list(|r| r.product == "waf" && r.scope == policy_id && r.ip == addr)
-        .is_empty();
-    if duplicate {
-        return bad("The IP address already exists in the policy");
-    }
-    let id = hex_id(&format!("waf-rule:{}", ctx.block_rules.next_seq()));
-    let rule = SimBlockRule {
-        id,
-        product: "waf".into(),
-        scope: policy_id.to_string(),
-        ip: addr.to_string(),
-        action: match white {
-            0 => BlockAction::Block,
-            1 => BlockAction::Allow,
-            _ => BlockAction::Log,
-        },
-        direction: String::new(),
-        comment: b["description"].as_str().unwrap_or_default().to_string(),
-        created_at: ctx.now,
-        expires_at: None,
-        attrs: json!({
-            "project_id": project,
-            "name": name,
-            "white": white,
-            "time_mode": b["time_mode"].as_str().unwrap_or("permanent"),
-            "start": b["start"].as_i64().unwrap_or(0),
-            "terminal": b["terminal"].as_i64().unwrap_or(0),
-        }),
-    };
-    let body = waf_rule(&rule);
-    ctx.block_rules.insert(rule);
-    ok(&body, ctx)
-}
-
-/// WAF `ListWhiteblackipRule`: `page`/`pagesize` (defaults 1/10), `name` filter.
-pub(crate) fn waf_list(
-    req: &SimRequest,
-    key: &AuthedKey,
-    ctx: &SimContext<'_>,
-    project: &str,
-    policy_id: &str,
-) -> SimResponse {
-    if let Err(e) = resolve_project(req, key, ctx, project).and_then(|_| check_policy(project, policy_id, ctx)) {
-        return e;
-    }
-    let (page, size) = match (uint_param(req, "page"), uint_param(req, "pagesize")) {
-        (Ok(p), Ok(s)) => (p.unwrap_or(1).max(1), s.unwrap_or(10)),
-        (Err(m), _) | (_, Err(m)) => return errors::bad_parameter("waf", &m, ctx.request_id),
-    };
-    let rules = ctx.block_rules.list(|r| {
-        r.product == "waf"
-            && r.scope == policy_id
-            && req.query_param("name").is_none_or(|n| r.attrs["name"].as_str().is_some_and(|x| x.contains(n)))
-    });
-    let (start, total) = if ctx.pagination_loop() {
-        (0, i32::MAX as usize)
-    } else {
-        (((page - 1) * size) as usize, rules.len())
-    };
-    let items: Vec<Value> = rules.iter().skip(start).take(size as usize).map(waf_rule).collect();
-    ok(&json!({"total": total, "items": items, "size": items.len()}), ctx)
-}
-
-/// WAF `DeleteWhiteBlackIpRule`: answers with the deleted rule.
-pub(crate) fn waf_delete(
-    req: &SimRequest,
-    key: &AuthedKey,
-    ctx: &SimContext<'_>,
-    project: &str,
-    policy_id: &str,
-    rule_id: &str,
-) -> SimResponse {
-    if let Err(e) = resolve_project(req, key, ctx, project).and_then(|_| check_policy(project, policy_id, ctx)) {
-        return e;
-    }
-    let found = ctx
-        .block_rules
-        .list(|r| r.product == "waf" && r.scope == policy_id && r.id == rule_id);
-    match found.first().and_then(|r| ctx.block_rules.remove(&r.id)) {
-        Some(r) => ok(&waf_rule(&r), ctx),
-        None => errors::not_found("waf", &format!("rule {rule_id} not found"), ctx.request_id),
+        None => errors::not_found(
+            "cfw",
+            &format!("The list_id {list_id} does not exist"),
+            ctx.request_id,
+        ),
     }
 }
 
@@ -440,6 +299,5 @@ mod tests {
     fn ids_are_stable_per_project() {
         assert_eq!(firewall_id("p1"), firewall_id("p1"));
         assert_ne!(protect_object_id("p1", 0), protect_object_id("p1", 1));
-        assert_eq!(waf_policy_ids("p1")[0].len(), 32);
     }
 }

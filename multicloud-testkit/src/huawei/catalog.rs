@@ -19,7 +19,12 @@ pub(crate) const REGIONS: &[(&str, &str, &str, bool)] = &[
     ("cn-south-1", "CN South-Guangzhou", "华南-广州", true),
     ("ap-southeast-1", "CN-Hong Kong", "中国-香港", true),
     ("ap-southeast-3", "AP-Singapore", "亚太-新加坡", true),
-    ("cn-southwest-2", "CN Southwest-Guiyang1", "西南-贵阳一", true),
+    (
+        "cn-southwest-2",
+        "CN Southwest-Guiyang1",
+        "西南-贵阳一",
+        true,
+    ),
     ("cn-north-1", "CN North-Beijing1", "华北-北京一", true),
     ("cn-east-2", "CN East-Shanghai2", "华东-上海二", true),
     ("ap-southeast-2", "AP-Bangkok", "亚太-曼谷", true),
@@ -146,7 +151,9 @@ mod tests {
     fn demo_keys_cover_admin_readonly_disabled() {
         let keys = demo_keys();
         assert_eq!(keys.len(), 3);
-        assert!(keys.iter().all(|k| k.id.len() == 20 && k.account_id == DEMO_DOMAIN_ID));
+        assert!(keys
+            .iter()
+            .all(|k| k.id.len() == 20 && k.account_id == DEMO_DOMAIN_ID));
         assert!(!keys[2].is_active());
         assert!(!keys[1].permissions.allows("cfw:AddBlackWhiteList"));
         assert!(keys[1].permissions.allows("cfw:ListBlackWhiteLists"));

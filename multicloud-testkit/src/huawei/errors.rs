@@ -90,7 +90,10 @@ pub(crate) fn keystone(status: u16, title: &str, message: &str, request_id: &str
 /// ECS-style error: `{"error": {"code": "Ecs.xxxx", "message"}}`.
 pub(crate) fn ecs(status: u16, code: &str, message: &str, request_id: &str) -> SimResponse {
     with_request_id(
-        SimResponse::json(status, &json!({"error": {"code": code, "message": message}})),
+        SimResponse::json(
+            status,
+            &json!({"error": {"code": code, "message": message}}),
+        ),
         request_id,
     )
 }
@@ -146,16 +149,26 @@ mod tests {
         assert_eq!(r.status, 401);
         let b = body(&r);
         assert_eq!(b["error_code"], "APIGW.0301");
-        assert!(b["error_msg"].as_str().unwrap().contains("ak:HWAKUNKNOWN,err:ak not exist"));
+        assert!(b["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("ak:HWAKUNKNOWN,err:ak not exist"));
         assert_eq!(b["request_id"], "rid-1");
-        assert!(r.headers.iter().any(|(k, v)| k == "X-Request-Id" && v == "rid-1"));
+        assert!(r
+            .headers
+            .iter()
+            .any(|(k, v)| k == "X-Request-Id" && v == "rid-1"));
         assert_eq!(throttled("r").status, 429);
         assert_eq!(body(&throttled("r"))["error_code"], "APIGW.0308");
     }
 
     #[test]
     fn permission_errors_use_each_service_shape() {
-        let iam = body(&permission_denied("iam", "iam:credentials:getCredential", "r"));
+        let iam = body(&permission_denied(
+            "iam",
+            "iam:credentials:getCredential",
+            "r",
+        ));
         assert_eq!(iam["error"]["code"], 403);
         assert_eq!(iam["error"]["title"], "Forbidden");
         assert_eq!(
@@ -166,6 +179,9 @@ mod tests {
         assert_eq!(ecs["error"]["code"], "Ecs.0319");
         let waf = permission_denied("waf", "waf:policy:list", "r");
         assert_eq!(waf.status, 403);
-        assert!(body(&waf)["error_code"].as_str().unwrap().starts_with("WAF."));
+        assert!(body(&waf)["error_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("WAF."));
     }
 }

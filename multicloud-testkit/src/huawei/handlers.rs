@@ -55,14 +55,22 @@ pub(crate) fn resolve_project(
         .ok_or_else(|| errors::auth_failed(errors::MSG_UNAUTHORIZED, ctx.request_id))?;
     if let Some(host_region) = host_info(&req.host_name()).region {
         if host_region != region {
-            return Err(errors::auth_failed(errors::MSG_UNAUTHORIZED, ctx.request_id));
+            return Err(errors::auth_failed(
+                errors::MSG_UNAUTHORIZED,
+                ctx.request_id,
+            ));
         }
     }
     Ok(region)
 }
 
 /// IAM calls.
-pub(crate) fn iam(route: &Route, req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>) -> SimResponse {
+pub(crate) fn iam(
+    route: &Route,
+    req: &SimRequest,
+    key: &AuthedKey,
+    ctx: &SimContext<'_>,
+) -> SimResponse {
     let account = key.account_id.as_str();
     match route {
         Route::AuthProjects => {
@@ -84,7 +92,8 @@ pub(crate) fn iam(route: &Route, req: &SimRequest, key: &AuthedKey, ctx: &SimCon
             Some(k) if k.account_id == account => {
                 let created = OffsetDateTime::from_unix_timestamp(1_704_067_200)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                let body = wire::credential_body(&k.user_id, &k.id, k.is_active(), created, ctx.now);
+                let body =
+                    wire::credential_body(&k.user_id, &k.id, k.is_active(), created, ctx.now);
                 ok(&body, ctx)
             }
             _ => errors::not_found(
@@ -114,7 +123,8 @@ pub(crate) fn servers(
         (Err(m), _) | (_, Err(m)) => return errors::bad_parameter("ecs", &m, ctx.request_id),
     };
     if limit == 0 || limit > ECS_MAX_LIMIT {
-        let msg = format!("Invalid parameter limit: {limit}, it must be between 1 and {ECS_MAX_LIMIT}");
+        let msg =
+            format!("Invalid parameter limit: {limit}, it must be between 1 and {ECS_MAX_LIMIT}");
         return errors::bad_parameter("ecs", &msg, ctx.request_id);
     }
     let status = req.query_param("status").map(str::to_ascii_uppercase);
@@ -131,8 +141,14 @@ pub(crate) fn servers(
         })
         .filter(|h| req.query_param("name").is_none_or(|n| h.name.contains(n)))
         .filter(|h| req.query_param("server_id").is_none_or(|id| h.id == id))
-        .filter(|h| req.query_param("flavor").is_none_or(|f| h.instance_type == f))
-        .filter(|h| req.query_param("ip").is_none_or(|ip| h.private_ip.contains(ip)))
+        .filter(|h| {
+            req.query_param("flavor")
+                .is_none_or(|f| h.instance_type == f)
+        })
+        .filter(|h| {
+            req.query_param("ip")
+                .is_none_or(|ip| h.private_ip.contains(ip))
+        })
         .filter(|h| {
             req.query_param("ip_eq")
                 .is_none_or(|ip| h.private_ip == ip || h.public_ip.as_deref() == Some(ip))
@@ -150,7 +166,10 @@ pub(crate) fn servers(
         // The fault: page one forever, with a count no client ever reaches.
         (0, i32::MAX as usize)
     } else if let Some(marker) = req.query_param("marker").filter(|m| !m.is_empty()) {
-        let after = hosts.iter().position(|h| h.id == marker).map_or(hosts.len(), |p| p + 1);
+        let after = hosts
+            .iter()
+            .position(|h| h.id == marker)
+            .map_or(hosts.len(), |p| p + 1);
         (after, hosts.len())
     } else {
         let start = (offset as usize - 1).saturating_mul(limit);
@@ -191,11 +210,21 @@ pub(crate) fn all_resources(
         .iter()
         .map(|h| {
             let ty = "ecs.cloudservers".to_string();
-            (ty, h.region.clone(), h.id.clone(), wire::rms_server(h, domain_id))
+            (
+                ty,
+                h.region.clone(),
+                h.id.clone(),
+                wire::rms_server(h, domain_id),
+            )
         })
         .chain(ctx.inventory.resources().iter().map(|r| {
             let ty = format!("{}.{}", r.service, r.resource_type);
-            (ty, r.region.clone(), r.id.clone(), wire::rms_resource(r, domain_id))
+            (
+                ty,
+                r.region.clone(),
+                r.id.clone(),
+                wire::rms_resource(r, domain_id),
+            )
         }))
         .filter(|(ty, region, id, v)| {
             req.query_param("type").is_none_or(|t| t == ty)

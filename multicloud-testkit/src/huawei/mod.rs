@@ -5,11 +5,13 @@
 //! `ListAllResources`, OBS `ListBuckets`, and the CFW black/white-list and WAF white/black-IP
 //! calls, with Huawei's paths, paging, bodies and error codes. Every APIG-fronted call is
 //! verified as `SDK-HMAC-SHA256` (and AKs lock after more than five consecutive failures);
-//! OBS calls are verified with the OBS/V2 signature (see [`obs`](self) docs in the source).
+//! OBS calls are verified with the OBS/V2 signature the official OBS clients send
+//! (`OBS AK:sig` or `AWS AK:sig`, HMAC-SHA1 over the V2 string to sign).
 //!
-//! Requests may be sent to the loopback address with the real `Host` (`ecs.cn-north-4.
-//! myhuaweicloud.com`): the host's service must match the path and its region must match the
-//! project; with `Host: 127.0.0.1:port` the region comes from the project id in the path.
+//! Requests may be sent to the loopback address with the real `Host`, e.g.
+//! `ecs.cn-north-4.myhuaweicloud.com`: the host's service must match the path and its region
+//! must match the project; with `Host: 127.0.0.1:port` the region comes from the project id
+//! in the path.
 //!
 //! ```
 //! use multicloud_testkit::huawei::{self, HuaweiSim};
@@ -33,6 +35,7 @@ mod errors;
 mod handlers;
 mod obs;
 mod routes;
+mod waf;
 mod wire;
 
 use multicloud_core::ProviderKind;
@@ -43,8 +46,11 @@ use crate::fixture::{random_hex, random_uuid, InstanceTypeSpec, ProviderProfile,
 use crate::sim::{AuthedKey, CloudSim, SimContext, SimRequest, SimResponse};
 use routes::{host_info, route, Route};
 
-pub use blocklist::{firewall_id, protect_object_id, waf_policy_ids};
-pub use catalog::{project_id, ADMIN_AK, DEMO_DOMAIN_ID, DEMO_DOMAIN_NAME, DISABLED_AK, READONLY_AK};
+pub use blocklist::{firewall_id, protect_object_id};
+pub use catalog::{
+    project_id, ADMIN_AK, DEMO_DOMAIN_ID, DEMO_DOMAIN_NAME, DISABLED_AK, READONLY_AK,
+};
+pub use waf::waf_policy_ids;
 
 /// ECS `ListServersDetails` page-size limit.
 pub const ECS_MAX_LIMIT: u64 = handlers::ECS_MAX_LIMIT;
@@ -131,7 +137,10 @@ fn checked_route(req: &SimRequest) -> Option<Route> {
 }
 
 /// Calls any valid key may make (they only describe the caller).
-const ALWAYS_ALLOWED: &[&str] = &["iam:KeystoneListAuthProjects", "iam:KeystoneListAuthDomains"];
+const ALWAYS_ALLOWED: &[&str] = &[
+    "iam:KeystoneListAuthProjects",
+    "iam:KeystoneListAuthDomains",
+];
 
 impl CloudSim for HuaweiSim {
     fn provider(&self) -> ProviderKind {
@@ -146,7 +155,11 @@ impl CloudSim for HuaweiSim {
         checked_route(req).map(|r| r.endpoint().to_string())
     }
 
-    fn authenticate(&self, req: &SimRequest, ctx: &SimContext<'_>) -> Result<AuthedKey, SimResponse> {
+    fn authenticate(
+        &self,
+        req: &SimRequest,
+        ctx: &SimContext<'_>,
+    ) -> Result<AuthedKey, SimResponse> {
         let Some(r) = checked_route(req) else {
             return Err(errors::no_such_api(ctx.request_id));
         };
@@ -155,7 +168,11 @@ impl CloudSim for HuaweiSim {
         }
         let (key, authed) = auth::authenticate(req, ctx, &self.lockout)?;
         if !ALWAYS_ALLOWED.contains(&ctx.endpoint) && !key.permissions.allows(ctx.endpoint) {
-            return Err(errors::permission_denied(r.service(), r.iam_action(), ctx.request_id));
+            return Err(errors::permission_denied(
+                r.service(),
+                r.iam_action(),
+                ctx.request_id,
+            ));
         }
         Ok(authed)
     }
@@ -174,24 +191,29 @@ impl CloudSim for HuaweiSim {
             Route::AllResources { domain_id } => handlers::all_resources(req, key, ctx, domain_id),
             Route::ObsListBuckets => obs::list_buckets(req, key, ctx),
             Route::ObsApiVersion => obs::api_version(ctx),
-            Route::CfwFirewalls { project_id } => blocklist::cfw_firewalls(req, key, ctx, project_id),
+            Route::CfwFirewalls { project_id } => {
+                blocklist::cfw_firewalls(req, key, ctx, project_id)
+            }
             Route::CfwAdd { project_id } => blocklist::cfw_add(req, key, ctx, project_id),
             Route::CfwList { project_id } => blocklist::cfw_list(req, key, ctx, project_id),
-            Route::CfwDelete { project_id, list_id } => {
-                blocklist::cfw_delete(req, key, ctx, project_id, list_id)
-            }
-            Route::WafPolicies { project_id } => blocklist::waf_policies(req, key, ctx, project_id),
-            Route::WafCreate { project_id, policy_id } => {
-                blocklist::waf_create(req, key, ctx, project_id, policy_id)
-            }
-            Route::WafList { project_id, policy_id } => {
-                blocklist::waf_list(req, key, ctx, project_id, policy_id)
-            }
+            Route::CfwDelete {
+                project_id,
+                list_id,
+            } => blocklist::cfw_delete(req, key, ctx, project_id, list_id),
+            Route::WafPolicies { project_id } => waf::waf_policies(req, key, ctx, project_id),
+            Route::WafCreate {
+                project_id,
+                policy_id,
+            } => waf::waf_create(req, key, ctx, project_id, policy_id),
+            Route::WafList {
+                project_id,
+                policy_id,
+            } => waf::waf_list(req, key, ctx, project_id, policy_id),
             Route::WafDelete {
                 project_id,
                 policy_id,
                 rule_id,
-            } => blocklist::waf_delete(req, key, ctx, project_id, policy_id, rule_id),
+            } => waf::waf_delete(req, key, ctx, project_id, policy_id, rule_id),
         }
     }
 

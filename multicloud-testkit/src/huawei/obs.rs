@@ -7,7 +7,10 @@
 //! report API 3.0). `sig = base64(HMAC-SHA1(SK, StringToSign))` with
 //! `StringToSign = METHOD\nContent-MD5\nContent-Type\nDate\n{x-obs-*:v\n…}{resource}`, where
 //! `Date` is empty when an `x-obs-date`/`x-amz-date` header is sent. The request time must be
-//! within 15 minutes of the server's. OBS V4 (`AWS4-HMAC-SHA256`) and query-string
+//! within 15 minutes of the server's (`Date` in RFC 1123 form, or the
+//! `Tue Nov 21 2023 05:20:00 GMT` form `huaweicloudsdkobs` writes). That client also signs
+//! the first label of the Host as the bucket (`/127/` for `127.0.0.1`) unless it is `obs`;
+//! that resource is accepted too. OBS V4 (`AWS4-HMAC-SHA256`) and query-string
 //! signatures are not accepted.
 
 use std::collections::BTreeMap;
@@ -24,9 +27,13 @@ use crate::inventory::SimResource;
 use crate::keys::KeyStore;
 use crate::sim::{AuthedKey, SimContext, SimRequest, SimResponse};
 
-/// `Tue, 21 Nov 2023 05:20:00 GMT` (RFC 1123, what the clients put in `Date`).
+/// `Tue, 21 Nov 2023 05:20:00 GMT` (RFC 1123, what `esdk-obs-python` puts in `Date`).
 const HTTP_DATE: &[FormatItem<'static>] = format_description!(
     "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+);
+/// `Tue Nov 21 2023 05:20:00 GMT` (what `huaweicloudsdkobs` puts in `Date`).
+const SDK_V3_DATE: &[FormatItem<'static>] = format_description!(
+    "[weekday repr:short] [month repr:short] [day] [year] [hour]:[minute]:[second] GMT"
 );
 
 /// How far the request time may be from the server's.
@@ -34,13 +41,35 @@ const MAX_SKEW: Duration = Duration::minutes(15);
 
 /// Sub-resources that are part of the signed resource (as the clients list them).
 const SUB_RESOURCES: &[&str] = &[
-    "acl", "cors", "delete", "encryption", "lifecycle", "location", "logging", "metadata",
-    "notification", "policy", "quota", "replication", "storageclass", "storageinfo",
-    "storagepolicy", "tagging", "uploads", "versioning", "versions", "website",
+    "acl",
+    "cors",
+    "delete",
+    "encryption",
+    "lifecycle",
+    "location",
+    "logging",
+    "metadata",
+    "notification",
+    "policy",
+    "quota",
+    "replication",
+    "storageclass",
+    "storageinfo",
+    "storagepolicy",
+    "tagging",
+    "uploads",
+    "versioning",
+    "versions",
+    "website",
 ];
 
 /// An OBS XML error body with the request-id headers OBS sends.
-pub(crate) fn xml_error(status: u16, code: &str, message: &str, ctx: &SimContext<'_>) -> SimResponse {
+pub(crate) fn xml_error(
+    status: u16,
+    code: &str,
+    message: &str,
+    ctx: &SimContext<'_>,
+) -> SimResponse {
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
 <RequestId>{rid}</RequestId><HostId>{host}</HostId></Error>",
@@ -69,12 +98,22 @@ fn xml(status: u16, body: String, ctx: &SimContext<'_>) -> SimResponse {
 
 /// 503 `ServiceUnavailable` "Please reduce your request rate." (OBS flow control).
 pub(crate) fn throttled(ctx: &SimContext<'_>) -> SimResponse {
-    xml_error(503, "ServiceUnavailable", "Please reduce your request rate.", ctx)
+    xml_error(
+        503,
+        "ServiceUnavailable",
+        "Please reduce your request rate.",
+        ctx,
+    )
 }
 
 /// 500 `InternalError`.
 pub(crate) fn internal_error(ctx: &SimContext<'_>) -> SimResponse {
-    xml_error(500, "InternalError", "We encountered an internal error. Please try again.", ctx)
+    xml_error(
+        500,
+        "InternalError",
+        "We encountered an internal error. Please try again.",
+        ctx,
+    )
 }
 
 /// 403 `RequestTimeTooSkewed`.
@@ -109,11 +148,23 @@ fn header_str(req: &SimRequest, name: &str) -> String {
 }
 
 /// The V2/OBS string to sign for what was received; `prefix` is `x-obs-` or `x-amz-`.
+#[cfg(test)]
 pub(crate) fn string_to_sign(req: &SimRequest, prefix: &str) -> String {
+    string_to_sign_for(
+        req,
+        prefix,
+        if req.path.is_empty() { "/" } else { &req.path },
+    )
+}
+
+/// The string to sign with the canonical resource given (path-style resource, or
+/// `/{bucket}/` for a virtual-hosted request).
+fn string_to_sign_for(req: &SimRequest, prefix: &str, resource: &str) -> String {
     let mut interesting: BTreeMap<String, String> = BTreeMap::new();
     for name in req.headers.keys() {
         let lk = name.as_str().to_ascii_lowercase();
-        if ["content-type", "content-md5", "date"].contains(&lk.as_str()) || lk.starts_with(prefix) {
+        if ["content-type", "content-md5", "date"].contains(&lk.as_str()) || lk.starts_with(prefix)
+        {
             interesting.insert(lk.clone(), header_str(req, &lk));
         }
     }
@@ -134,18 +185,26 @@ pub(crate) fn string_to_sign(req: &SimRequest, prefix: &str) -> String {
         }
         s.push('\n');
     }
-    s.push_str(if req.path.is_empty() { "/" } else { &req.path });
+    s.push_str(resource);
     let mut subs: Vec<(String, String)> = req
         .query
         .iter()
-        .filter(|(k, _)| SUB_RESOURCES.contains(&k.to_ascii_lowercase().as_str()) || k.starts_with(prefix))
+        .filter(|(k, _)| {
+            SUB_RESOURCES.contains(&k.to_ascii_lowercase().as_str()) || k.starts_with(prefix)
+        })
         .cloned()
         .collect();
     subs.sort();
     if !subs.is_empty() {
         let parts: Vec<String> = subs
             .iter()
-            .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
             .collect();
         s.push('?');
         s.push_str(&parts.join("&"));
@@ -169,6 +228,7 @@ fn request_time(req: &SimRequest, prefix: &str) -> Option<OffsetDateTime> {
         .header(&format!("{prefix}date"))
         .or_else(|| req.header("date"))?;
     PrimitiveDateTime::parse(raw.trim(), HTTP_DATE)
+        .or_else(|_| PrimitiveDateTime::parse(raw.trim(), SDK_V3_DATE))
         .ok()
         .map(PrimitiveDateTime::assume_utc)
 }
@@ -203,7 +263,12 @@ pub(crate) fn authenticate(
         }
     };
     let Some((ak, sig)) = rest.trim().rsplit_once(':') else {
-        return Err(xml_error(400, "InvalidArgument", "Authorization header is invalid", ctx));
+        return Err(xml_error(
+            400,
+            "InvalidArgument",
+            "Authorization header is invalid",
+            ctx,
+        ));
     };
     let invalid_ak = || {
         xml_error(
@@ -217,8 +282,22 @@ pub(crate) fn authenticate(
     if !key.is_active() {
         return Err(invalid_ak());
     }
-    let sts = string_to_sign(req, prefix);
-    if signature(key.secret.expose(), &sts) != sig {
+    // `huaweicloudsdkobs` takes the first host label as the bucket unless it is `obs`, as a
+    // virtual-hosted request names its bucket; accept that resource too.
+    let host = req.host_name();
+    let label = host.split('.').next().unwrap_or_default();
+    let mut resources = vec![if req.path.is_empty() {
+        "/".to_string()
+    } else {
+        req.path.clone()
+    }];
+    if label != "obs" && !label.is_empty() {
+        resources.push(format!("/{label}/"));
+    }
+    let matches = resources
+        .iter()
+        .any(|r| signature(key.secret.expose(), &string_to_sign_for(req, prefix, r)) == sig);
+    if !matches {
         return Err(xml_error(
             403,
             "SignatureDoesNotMatch",
@@ -230,7 +309,14 @@ Check your key and signing method.",
     match request_time(req, prefix) {
         Some(t) if (t - ctx.now).abs() <= MAX_SKEW => {}
         Some(_) => return Err(skewed(ctx)),
-        None => return Err(xml_error(403, "AccessDenied", "Request date is missing or invalid", ctx)),
+        None => {
+            return Err(xml_error(
+                403,
+                "AccessDenied",
+                "Request date is missing or invalid",
+                ctx,
+            ))
+        }
     }
     if !key.permissions.allows(ctx.endpoint) {
         return Err(access_denied(ctx));
@@ -258,7 +344,9 @@ fn creation_date(r: &SimResource) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `GET /`: every bucket of the account (from any region endpoint), `marker`/`max-keys`
@@ -268,7 +356,14 @@ pub(crate) fn list_buckets(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'
         None => None,
         Some(v) => match v.parse::<usize>() {
             Ok(n) if (1..=1000).contains(&n) => Some(n),
-            _ => return xml_error(400, "InvalidArgument", "max-keys must be between 1 and 1000", ctx),
+            _ => {
+                return xml_error(
+                    400,
+                    "InvalidArgument",
+                    "max-keys must be between 1 and 1000",
+                    ctx,
+                )
+            }
         },
     };
     let wanted_type = req.header("x-obs-bucket-type").map(str::to_ascii_uppercase);
@@ -283,12 +378,19 @@ pub(crate) fn list_buckets(req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'
     let start = if marker.is_empty() {
         0
     } else {
-        buckets.iter().position(|b| b.name.as_str() > marker).unwrap_or(buckets.len())
+        buckets
+            .iter()
+            .position(|b| b.name.as_str() > marker)
+            .unwrap_or(buckets.len())
     };
     let take = max_keys.unwrap_or(usize::MAX);
     let page: Vec<&&SimResource> = buckets.iter().skip(start).take(take).collect();
     let truncated = start + page.len() < buckets.len();
-    let mut next = if truncated { page.last().map(|b| b.name.clone()) } else { None };
+    let mut next = if truncated {
+        page.last().map(|b| b.name.clone())
+    } else {
+        None
+    };
     if ctx.pagination_loop() && max_keys.is_some() {
         next = Some(marker.to_string()).filter(|m| !m.is_empty()).or(next);
     }
@@ -341,7 +443,10 @@ mod tests {
             method: http::Method::GET,
             host: "obs.cn-north-4.myhuaweicloud.com".into(),
             path: "/".into(),
-            query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             raw_query: None,
             headers: map,
             body: Bytes::new(),
@@ -351,7 +456,11 @@ mod tests {
     #[test]
     fn string_to_sign_follows_the_v2_layout() {
         let r = req(
-            &[("Date", "Tue, 21 Nov 2023 05:20:00 GMT"), ("x-obs-location", "true"), ("User-Agent", "x")],
+            &[
+                ("Date", "Tue, 21 Nov 2023 05:20:00 GMT"),
+                ("x-obs-location", "true"),
+                ("User-Agent", "x"),
+            ],
             &[("marker", "a"), ("location", "")],
         );
         assert_eq!(
@@ -369,7 +478,9 @@ mod tests {
     fn signature_is_base64_hmac_sha1() {
         // RFC 2202 test case 2: HMAC-SHA1("Jefe", "what do ya want for nothing?").
         let sig = signature("Jefe", "what do ya want for nothing?");
-        let raw = base64::engine::general_purpose::STANDARD.decode(sig).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap();
         assert_eq!(hex::encode(raw), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
     }
 

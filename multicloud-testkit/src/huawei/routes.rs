@@ -41,9 +41,15 @@ pub(crate) enum Route {
     /// WAF `ListPolicy`: `GET /v1/{project_id}/waf/policy`.
     WafPolicies { project_id: String },
     /// WAF `CreateWhiteblackipRule`: `POST /v1/{project_id}/waf/policy/{policy_id}/whiteblackip`.
-    WafCreate { project_id: String, policy_id: String },
+    WafCreate {
+        project_id: String,
+        policy_id: String,
+    },
     /// WAF `ListWhiteblackipRule`: `GET /v1/{project_id}/waf/policy/{policy_id}/whiteblackip`.
-    WafList { project_id: String, policy_id: String },
+    WafList {
+        project_id: String,
+        policy_id: String,
+    },
     /// WAF `DeleteWhiteBlackIpRule`:
     /// `DELETE /v1/{project_id}/waf/policy/{policy_id}/whiteblackip/{rule_id}`.
     WafDelete {
@@ -101,22 +107,6 @@ impl Route {
             Route::WafCreate { .. } => "waf:whiteBlackIpRule:create",
             Route::WafList { .. } => "waf:whiteBlackIpRule:list",
             Route::WafDelete { .. } => "waf:whiteBlackIpRule:delete",
-        }
-    }
-
-    /// The project id in the path, for project-scoped APIs.
-    pub(crate) fn project_id(&self) -> Option<&str> {
-        match self {
-            Route::Servers { project_id }
-            | Route::CfwFirewalls { project_id }
-            | Route::CfwAdd { project_id }
-            | Route::CfwList { project_id }
-            | Route::CfwDelete { project_id, .. }
-            | Route::WafPolicies { project_id }
-            | Route::WafCreate { project_id, .. }
-            | Route::WafList { project_id, .. }
-            | Route::WafDelete { project_id, .. } => Some(project_id),
-            _ => None,
         }
     }
 
@@ -188,12 +178,12 @@ pub(crate) fn route(req: &SimRequest) -> Option<Route> {
         ["v3", "auth", "domains"] if get => Route::AuthDomains,
         ["v3", "projects"] if get => Route::Projects,
         ["v3", "regions"] if get => Route::Regions,
-        ["v3.0", "OS-CREDENTIAL", "credentials", _] if get => Route::Credential {
-            access_key: s(3),
-        },
-        ["v1", "resource-manager", "domains", _, "all-resources"] if get => Route::AllResources {
-            domain_id: s(3),
-        },
+        ["v3.0", "OS-CREDENTIAL", "credentials", _] if get => {
+            Route::Credential { access_key: s(3) }
+        }
+        ["v1", "resource-manager", "domains", _, "all-resources"] if get => {
+            Route::AllResources { domain_id: s(3) }
+        }
         ["v1", _, "cloudservers", "detail"] if get => Route::Servers { project_id: s(1) },
         ["v1", _, "firewall", "exist"] if get => Route::CfwFirewalls { project_id: s(1) },
         ["v1", _, "black-white-list"] if *m == Method::POST => Route::CfwAdd { project_id: s(1) },
@@ -254,7 +244,10 @@ mod tests {
     fn paths_map_to_sdk_operations() {
         let host = "127.0.0.1:9";
         let r = |m, p| route(&req(m, host, p, &[])).map(|r| r.endpoint());
-        assert_eq!(r(Method::GET, "/v3/auth/projects"), Some("iam:KeystoneListAuthProjects"));
+        assert_eq!(
+            r(Method::GET, "/v3/auth/projects"),
+            Some("iam:KeystoneListAuthProjects")
+        );
         assert_eq!(
             r(Method::GET, "/v1/0b5c/cloudservers/detail"),
             Some("ecs:ListServersDetails")
@@ -263,7 +256,10 @@ mod tests {
             r(Method::DELETE, "/v1/p/waf/policy/pol/whiteblackip/r1"),
             Some("waf:DeleteWhiteBlackIpRule")
         );
-        assert_eq!(r(Method::DELETE, "/v1/p/black-white-list/l1"), Some("cfw:DeleteBlackWhiteList"));
+        assert_eq!(
+            r(Method::DELETE, "/v1/p/black-white-list/l1"),
+            Some("cfw:DeleteBlackWhiteList")
+        );
         assert_eq!(r(Method::GET, "/"), Some("obs:ListBuckets"));
         assert_eq!(r(Method::GET, "/v2/nothing"), None);
         let head = route(&req(Method::HEAD, host, "/", &[("apiversion", "")]));
@@ -272,9 +268,19 @@ mod tests {
 
     #[test]
     fn service_hosts_only_serve_their_own_paths() {
-        let ok = req(Method::GET, "ecs.cn-north-4.myhuaweicloud.com", "/v1/p/cloudservers/detail", &[]);
+        let ok = req(
+            Method::GET,
+            "ecs.cn-north-4.myhuaweicloud.com",
+            "/v1/p/cloudservers/detail",
+            &[],
+        );
         assert!(route(&ok).is_some());
-        let wrong = req(Method::GET, "waf.cn-north-4.myhuaweicloud.com", "/v1/p/cloudservers/detail", &[]);
+        let wrong = req(
+            Method::GET,
+            "waf.cn-north-4.myhuaweicloud.com",
+            "/v1/p/cloudservers/detail",
+            &[],
+        );
         assert!(route(&wrong).is_none());
         let info = host_info("cfw.eu-west-101.myhuaweicloud.eu");
         assert_eq!(info.service.as_deref(), Some("cfw"));

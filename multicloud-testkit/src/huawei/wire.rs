@@ -171,7 +171,11 @@ pub(crate) fn server(host: &SimHost, project_id: &str, user_id: &str) -> Value {
         .filter(|(k, _)| k != "Name")
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let os_type = if host.is_windows() { "Windows" } else { "Linux" };
+    let os_type = if host.is_windows() {
+        "Windows"
+    } else {
+        "Linux"
+    };
     let created = iso_seconds(host.created_at);
     json!({
         "id": host.id,
@@ -260,7 +264,12 @@ pub(crate) fn rms_resource(r: &SimResource, domain_id: &str) -> Value {
 /// One RMS `ResourceEntity` for an ECS server (`ecs.cloudservers`).
 pub(crate) fn rms_server(h: &SimHost, domain_id: &str) -> Value {
     let (status, ..) = ecs_status(h.state);
-    let tags: Vec<(String, String)> = h.tags.iter().filter(|(k, _)| k != "Name").cloned().collect();
+    let tags: Vec<(String, String)> = h
+        .tags
+        .iter()
+        .filter(|(k, _)| k != "Name")
+        .cloned()
+        .collect();
     json!({
         "id": h.id,
         "name": h.name,

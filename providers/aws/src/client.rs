@@ -8,9 +8,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HOST};
 use http::{Method, Request};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
+use multicloud_core::signing::encode::UNRESERVED;
 use multicloud_core::transport::{CallInfo, HttpResponse, Transport};
 use multicloud_core::{AccessKey, Clock, Credential, Error, ProviderKind, Result};
 
@@ -19,17 +19,10 @@ use crate::errors;
 use crate::signer::SigV4Signer;
 use crate::wire::xml::{self, XmlLists};
 
-/// RFC 3986 unreserved characters stay as they are; everything else is `%XX` — what botocore
-/// does for query-protocol bodies and query strings (`quote(x, safe='-_.~')`).
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encodes one query or form component.
+/// Percent-encodes one query or form component: RFC 3986 unreserved characters stay, the
+/// rest is `%XX` — what botocore does for query-protocol bodies (`quote(x, safe='-_.~')`).
 pub(crate) fn encode(value: &str) -> String {
-    utf8_percent_encode(value, UNRESERVED).to_string()
+    UNRESERVED.encode(value.as_bytes())
 }
 
 /// The parameters of a query-protocol call, in the order given.
@@ -251,8 +244,10 @@ fn classify(call: &CallInfo, response: &HttpResponse) -> Result<()> {
     if response.is_success() {
         return Ok(());
     }
-    Err(errors::classify(response.status.as_u16(), &response.headers, &response.body)
-        .with_action(call.api.clone()))
+    Err(
+        errors::classify(response.status.as_u16(), &response.headers, &response.body)
+            .with_action(call.api.clone()),
+    )
 }
 
 fn decode(response: &HttpResponse, api: &str, lists: XmlLists) -> Result<XmlDoc> {
@@ -295,6 +290,9 @@ mod tests {
         let r = b.body(()).unwrap();
         assert_eq!(r.headers()[HOST], "127.0.0.1:4566");
         let b = with_host(Request::builder(), "https://ec2.us-east-1.amazonaws.com/").unwrap();
-        assert_eq!(b.body(()).unwrap().headers()[HOST], "ec2.us-east-1.amazonaws.com");
+        assert_eq!(
+            b.body(()).unwrap().headers()[HOST],
+            "ec2.us-east-1.amazonaws.com"
+        );
     }
 }

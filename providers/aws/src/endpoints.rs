@@ -162,7 +162,12 @@ impl Resolver {
     /// The endpoint for a regional call to `service` in `region`.
     pub(crate) fn regional(&self, service: Service, region: &str) -> Result<Endpoint> {
         validate_region(region)?;
-        let host = format!("{}.{}.{}", service.name(), region, self.partition.dns_suffix());
+        let host = format!(
+            "{}.{}.{}",
+            service.name(),
+            region,
+            self.partition.dns_suffix()
+        );
         Ok(self.endpoint(service, host, region))
     }
 
@@ -174,7 +179,9 @@ impl Resolver {
                 format!("{}.amazonaws.com", service.name())
             }
             // aws-cn has no global STS or IAM host: both are served from cn-north-1.
-            (partition, service) => format!("{}.{}.{}", service.name(), home, partition.dns_suffix()),
+            (partition, service) => {
+                format!("{}.{}.{}", service.name(), home, partition.dns_suffix())
+            }
         };
         self.endpoint(service, host, home)
     }
@@ -188,7 +195,10 @@ impl Resolver {
         if endpoint.path_style || bucket.contains('.') || encoded != bucket {
             return (endpoint, format!("/{encoded}"));
         }
-        endpoint.base_url = endpoint.base_url.replacen("https://", &format!("https://{bucket}."), 1);
+        endpoint.base_url =
+            endpoint
+                .base_url
+                .replacen("https://", &format!("https://{bucket}."), 1);
         (endpoint, "/".to_owned())
     }
 
@@ -224,7 +234,9 @@ fn validate_override(url: &str) -> Result<String> {
     let trimmed = url.trim().trim_end_matches('/');
     // Checked first, and the URL is then never echoed: userinfo would be a credential.
     if trimmed.contains('@') {
-        return Err(Error::config("endpoint URL must not contain credentials (user@host)"));
+        return Err(Error::config(
+            "endpoint URL must not contain credentials (user@host)",
+        ));
     }
     let bad = |why: &str| Error::config(format!("invalid endpoint URL {trimmed:?}: {why}"));
     let uri: http::Uri = trimmed.parse().map_err(|_| bad("not a URL"))?;
@@ -251,7 +263,10 @@ mod tests {
         assert_eq!(e.base_url, "https://ec2.eu-west-1.amazonaws.com");
         assert_eq!(e.signing_region, "eu-west-1");
         let e = r.regional(Service::Elbv2, "us-west-2").unwrap();
-        assert_eq!(e.base_url, "https://elasticloadbalancing.us-west-2.amazonaws.com");
+        assert_eq!(
+            e.base_url,
+            "https://elasticloadbalancing.us-west-2.amazonaws.com"
+        );
         let sts = r.global(Service::Sts);
         assert_eq!(sts.base_url, "https://sts.amazonaws.com");
         assert_eq!(sts.signing_region, "us-east-1");
@@ -271,7 +286,10 @@ mod tests {
         let iam = r.global(Service::Iam);
         assert_eq!(iam.base_url, "https://iam.cn-north-1.amazonaws.com.cn");
         assert_eq!(iam.signing_region, "cn-north-1");
-        assert_eq!(r.global(Service::S3).base_url, "https://s3.cn-north-1.amazonaws.com.cn");
+        assert_eq!(
+            r.global(Service::S3).base_url,
+            "https://s3.cn-north-1.amazonaws.com.cn"
+        );
     }
 
     #[test]
@@ -290,7 +308,10 @@ mod tests {
     fn s3_buckets_are_virtual_hosted_unless_overridden_or_dotted() {
         let r = Resolver::new(Partition::Aws, None).unwrap();
         let (e, path) = r.s3_bucket("logs");
-        assert_eq!((e.base_url.as_str(), path.as_str()), ("https://logs.s3.amazonaws.com", "/"));
+        assert_eq!(
+            (e.base_url.as_str(), path.as_str()),
+            ("https://logs.s3.amazonaws.com", "/")
+        );
         let (e, path) = r.s3_bucket("my.dotted.bucket");
         assert_eq!(e.base_url, "https://s3.amazonaws.com");
         assert_eq!(path, "/my.dotted.bucket");
@@ -300,7 +321,10 @@ mod tests {
         assert_eq!(e.signing_region, "cn-north-1");
         let o = Resolver::new(Partition::Aws, Some("http://127.0.0.1:9000")).unwrap();
         let (e, path) = o.s3_bucket("logs");
-        assert_eq!((e.base_url.as_str(), path.as_str()), ("http://127.0.0.1:9000", "/logs"));
+        assert_eq!(
+            (e.base_url.as_str(), path.as_str()),
+            ("http://127.0.0.1:9000", "/logs")
+        );
     }
 
     #[test]
@@ -313,7 +337,13 @@ mod tests {
                 "{bad}"
             );
         }
-        for bad in ["localhost:4566", "ftp://x", "http://h?x=1", "not a url", "http://u:p@h"] {
+        for bad in [
+            "localhost:4566",
+            "ftp://x",
+            "http://h?x=1",
+            "not a url",
+            "http://u:p@h",
+        ] {
             assert!(Resolver::new(Partition::Aws, Some(bad)).is_err(), "{bad}");
         }
     }

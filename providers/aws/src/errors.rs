@@ -23,8 +23,12 @@ pub(crate) const DRY_RUN_OPERATION: &str = "DryRunOperation";
 
 /// Codes that mean "this key id is not known here": where a key from the other partition
 /// lands, so they trigger the partition diagnosis probe in `verify`.
-pub(crate) const UNKNOWN_KEY_CODES: &[&str] =
-    &["InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "AuthFailure"];
+pub(crate) const UNKNOWN_KEY_CODES: &[&str] = &[
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "AuthFailure",
+];
 
 /// One AWS error code and what it means to a caller.
 #[derive(Debug, Clone, Copy)]
@@ -216,11 +220,13 @@ fn parse_xml(body: &[u8]) -> ErrorBody {
 /// starts "Signature expired: … is now earlier than …" or "Signature not yet current"
 /// (EC2 says `RequestExpired`, S3 `RequestTimeTooSkewed`); that is not a bad secret.
 fn is_expired_signature(code: Option<&str>, message: Option<&str>) -> bool {
-    matches!(code, Some("SignatureDoesNotMatch" | "InvalidSignatureException"))
-        && message.is_some_and(|m| {
-            let m = m.trim_start();
-            m.starts_with("Signature expired") || m.starts_with("Signature not yet current")
-        })
+    matches!(
+        code,
+        Some("SignatureDoesNotMatch" | "InvalidSignatureException")
+    ) && message.is_some_and(|m| {
+        let m = m.trim_start();
+        m.starts_with("Signature expired") || m.starts_with("Signature not yet current")
+    })
 }
 
 /// The kind for a response with no code we know: by HTTP status.
@@ -242,7 +248,8 @@ pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
     let kind = if is_expired_signature(parsed.code.as_deref(), parsed.message.as_deref()) {
         ClockSkew
     } else {
-        rule.map(|r| r.kind).unwrap_or_else(|| kind_for_status(status))
+        rule.map(|r| r.kind)
+            .unwrap_or_else(|| kind_for_status(status))
     };
     let message = parsed
         .message
@@ -265,7 +272,13 @@ pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let secs: u64 = headers.get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
+    let secs: u64 = headers
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(secs))
 }
 
@@ -289,7 +302,10 @@ fn one_line(message: &str) -> String {
         .filter_map(|m| message.find(m))
         .min()
         .unwrap_or(message.len());
-    let mut out = message[..cut].split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = message[..cut]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if out.chars().count() > MAX_MESSAGE {
         out = out.chars().take(MAX_MESSAGE).collect::<String>() + "…";
     }
@@ -312,7 +328,10 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
         assert_eq!(e.code(), Some("UnauthorizedOperation"));
         assert_eq!(e.request_id(), Some("ec2-req"));
-        assert_eq!(e.message(), "You are not authorized to perform this operation.");
+        assert_eq!(
+            e.message(),
+            "You are not authorized to perform this operation."
+        );
         assert_eq!(e.provider(), Some(ProviderKind::Aws));
     }
 
@@ -346,7 +365,12 @@ mod tests {
         assert!(e.is_retryable());
 
         let mut h = HeaderMap::new();
-        h.insert("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender".parse().unwrap());
+        h.insert(
+            "x-amzn-query-error",
+            "AWS.SimpleQueueService.NonExistentQueue;Sender"
+                .parse()
+                .unwrap(),
+        );
         h.insert("x-amzn-requestid", "hdr-req".parse().unwrap());
         h.insert("retry-after", "3".parse().unwrap());
         let e = classify(400, &h, b"");
@@ -358,7 +382,10 @@ mod tests {
 
     #[test]
     fn client_prefix_and_unknown_codes_fall_back_sensibly() {
-        assert_eq!(lookup("Client.UnauthorizedOperation").unwrap().kind, PermissionDenied);
+        assert_eq!(
+            lookup("Client.UnauthorizedOperation").unwrap().kind,
+            PermissionDenied
+        );
         assert!(lookup("SomethingNew").is_none());
         // Unknown code: the HTTP status decides.
         let body = b"<Error><Code>SomethingNew</Code></Error>";
@@ -370,7 +397,10 @@ mod tests {
         assert_eq!(e.kind(), Transient);
         assert!(e.message().contains("502"));
         // Garbage body: still classified by status.
-        assert_eq!(classify(500, &no_headers(), b"<html>oops").kind(), Transient);
+        assert_eq!(
+            classify(500, &no_headers(), b"<html>oops").kind(),
+            Transient
+        );
     }
 
     #[test]
@@ -392,7 +422,10 @@ mod tests {
             assert_eq!(lookup(code).map(|r| r.kind), Some(kind), "{code}");
         }
         // Auth failures are never retryable.
-        for r in CODES.iter().filter(|r| matches!(r.kind, InvalidCredential | CredentialDisabled | ClockSkew)) {
+        for r in CODES
+            .iter()
+            .filter(|r| matches!(r.kind, InvalidCredential | CredentialDisabled | ClockSkew))
+        {
             assert!(!r.kind.is_retryable(), "{}", r.code);
         }
     }
@@ -429,7 +462,9 @@ The String-to-Sign should have been
         let shown = format!("{e} {e:?}");
         assert!(!shown.contains("x-amz-date"), "{shown}");
         assert!(!shown.contains("AWS4-HMAC-SHA256"), "{shown}");
-        assert!(e.message().ends_with("Consult the service documentation for details."));
+        assert!(e
+            .message()
+            .ends_with("Consult the service documentation for details."));
     }
 
     #[test]
@@ -437,7 +472,11 @@ The String-to-Sign should have been
         let mut seen = std::collections::HashSet::new();
         for r in CODES {
             assert!(seen.insert(r.code), "duplicate {}", r.code);
-            assert!(!r.reason.is_empty() && !r.reason.contains('\n'), "{}", r.code);
+            assert!(
+                !r.reason.is_empty() && !r.reason.contains('\n'),
+                "{}",
+                r.code
+            );
         }
     }
 }

@@ -25,7 +25,10 @@ pub(crate) fn list(client: AwsClient, region: String) -> BoxStream<'static, Resu
         async move {
             let endpoint = client.resolver().regional(Service::Ec2, &region)?;
             let params = Params::new()
-                .with("MaxResults", client.page_size(PAGE_MIN, PAGE_MAX).to_string())
+                .with(
+                    "MaxResults",
+                    client.page_size(PAGE_MIN, PAGE_MAX).to_string(),
+                )
                 .with_opt("NextToken", token);
             let out = client
                 .query(&endpoint, "DescribeInstances", &params, EC2_LISTS)
@@ -134,7 +137,10 @@ fn addresses(i: &Instance) -> (Vec<IpAddr>, Vec<IpAddr>) {
 }
 
 fn push_ip(out: &mut Vec<IpAddr>, value: &Option<String>) {
-    if let Some(ip) = value.as_deref().and_then(|v| v.trim().parse::<IpAddr>().ok()) {
+    if let Some(ip) = value
+        .as_deref()
+        .and_then(|v| v.trim().parse::<IpAddr>().ok())
+    {
         if !out.contains(&ip) {
             out.push(ip);
         }
@@ -186,8 +192,15 @@ mod tests {
         assert_eq!(h.instance_type.as_deref(), Some("t3.medium"));
         assert_eq!(h.region, "us-east-1");
         assert_eq!(h.zone.as_deref(), Some("us-east-1a"));
-        let ips = |v: &[&str]| v.iter().map(|s| s.parse::<IpAddr>().unwrap()).collect::<Vec<_>>();
-        assert_eq!(h.private_ips, ips(&["10.0.1.12", "10.0.1.13", "2600:1f18::1"]));
+        let ips = |v: &[&str]| {
+            v.iter()
+                .map(|s| s.parse::<IpAddr>().unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            h.private_ips,
+            ips(&["10.0.1.12", "10.0.1.13", "2600:1f18::1"])
+        );
         assert_eq!(h.public_ips, ips(&["54.1.2.3", "3.3.3.3"]));
         assert_eq!(h.os.as_deref(), Some("Linux/UNIX"));
         assert_eq!(h.vpc_id.as_deref(), Some("vpc-0abc"));

@@ -8,9 +8,9 @@ use futures::stream::BoxStream;
 
 use multicloud_core::transport::{Limit, LimitConfig, Rate, Transport};
 use multicloud_core::{
-    AccessKey, AccountName, CloudProvider, CloudResource, Clock, Credential, Domain,
-    EnvCredential, Error, Host, ProviderKind, Region, Result, StandardFeature,
-    StaticCredential, SystemClock, VerifyReport,
+    AccessKey, AccountName, Clock, CloudProvider, CloudResource, Credential, Domain, EnvCredential,
+    Error, Host, ProviderKind, Region, Result, StandardFeature, StaticCredential, SystemClock,
+    VerifyReport,
 };
 
 use crate::client::AwsClient;
@@ -38,9 +38,9 @@ const EC2_APIS: &[&str] = &[
 /// when passing your own [`Transport`].
 pub fn with_aws_limits(limits: LimitConfig) -> LimitConfig {
     let describe = Limit::default().with_rate(Rate::per_second(20).with_burst(100));
-    EC2_APIS
-        .iter()
-        .fold(limits, |l, api| l.with_api(ProviderKind::Aws, *api, describe))
+    EC2_APIS.iter().fold(limits, |l, api| {
+        l.with_api(ProviderKind::Aws, *api, describe)
+    })
 }
 
 /// Builds an [`AwsProvider`]:
@@ -200,7 +200,10 @@ impl AwsProvider {
 
     /// The agentless-scan inventory of `region`: EBS volumes and the account's own snapshots
     /// (also part of [`cloud_resources`](CloudProvider::cloud_resources)).
-    pub fn agentless_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
+    pub fn agentless_resources(
+        &self,
+        region: &Region,
+    ) -> BoxStream<'static, Result<CloudResource>> {
         resources::agentless(self.client.clone(), region.id.clone())
     }
 }
@@ -264,8 +267,12 @@ mod tests {
         assert!(err.message().contains("credential"));
         for builder in [
             AwsProviderBuilder::new(" ").with_access_key(key()),
-            AwsProviderBuilder::new("a").with_access_key(key()).with_endpoint_url("nope"),
-            AwsProviderBuilder::new("a").with_access_key(key()).with_page_size(0),
+            AwsProviderBuilder::new("a")
+                .with_access_key(key())
+                .with_endpoint_url("nope"),
+            AwsProviderBuilder::new("a")
+                .with_access_key(key())
+                .with_page_size(0),
         ] {
             assert_eq!(builder.build().unwrap_err().kind(), ErrorKind::Config);
         }
@@ -280,8 +287,12 @@ mod tests {
                 .build()
                 .unwrap()
         };
-        assert!(build(Domain::International).features().contains(&StandardFeature::Agentless));
-        assert!(!build(Domain::China).features().contains(&StandardFeature::Agentless));
+        assert!(build(Domain::International)
+            .features()
+            .contains(&StandardFeature::Agentless));
+        assert!(!build(Domain::China)
+            .features()
+            .contains(&StandardFeature::Agentless));
         assert_eq!(build(Domain::China).domain(), Domain::China);
     }
 
@@ -291,6 +302,9 @@ mod tests {
         let l = limits.limit_for(ProviderKind::Aws, "ec2:DescribeInstances");
         let rate = l.rate.unwrap();
         assert_eq!((rate.count(), rate.burst()), (20, 100));
-        assert!(limits.limit_for(ProviderKind::Aws, "iam:ListUsers").rate.is_none());
+        assert!(limits
+            .limit_for(ProviderKind::Aws, "iam:ListUsers")
+            .rate
+            .is_none());
     }
 }

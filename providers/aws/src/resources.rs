@@ -58,7 +58,10 @@ const SNAPSHOTS: Ec2Listing = Ec2Listing {
 };
 
 /// Every regional product of `region`.
-pub(crate) fn regional(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudResource>> {
+pub(crate) fn regional(
+    client: AwsClient,
+    region: String,
+) -> BoxStream<'static, Result<CloudResource>> {
     let listings = vec![
         ec2(client.clone(), region.clone(), VPCS),
         ec2(client.clone(), region.clone(), SECURITY_GROUPS),
@@ -71,7 +74,10 @@ pub(crate) fn regional(client: AwsClient, region: String) -> BoxStream<'static, 
 }
 
 /// The agentless-scan inventory of `region`: EBS volumes and the account's snapshots.
-pub(crate) fn agentless(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudResource>> {
+pub(crate) fn agentless(
+    client: AwsClient,
+    region: String,
+) -> BoxStream<'static, Result<CloudResource>> {
     let listings = vec![
         ec2(client.clone(), region.clone(), VOLUMES),
         ec2(client, region, SNAPSHOTS),
@@ -86,7 +92,11 @@ pub(crate) fn global(client: AwsClient) -> BoxStream<'static, Result<CloudResour
         .boxed()
 }
 
-fn ec2(client: AwsClient, region: String, listing: Ec2Listing) -> BoxStream<'static, Result<CloudResource>> {
+fn ec2(
+    client: AwsClient,
+    region: String,
+    listing: Ec2Listing,
+) -> BoxStream<'static, Result<CloudResource>> {
     paginate(move |token: Option<String>| {
         let client = client.clone();
         let region = region.clone();
@@ -126,7 +136,8 @@ fn ec2_resource(raw: Value, region: &str, resource_type: &str) -> Result<CloudRe
     })?;
     // Security groups have a real name; the rest are named by their `Name` tag, as in the
     // console.
-    let name = non_empty(&r.group_name).or_else(|| tags.get("Name").filter(|n| !n.is_empty()).cloned());
+    let name =
+        non_empty(&r.group_name).or_else(|| tags.get("Name").filter(|n| !n.is_empty()).cloned());
     Ok(resource("ec2", resource_type, id, name, region, tags, raw))
 }
 
@@ -149,7 +160,15 @@ fn rds(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudReso
                 let db: DbInstance = decode(&raw, "DBInstance")?;
                 let tags = query_tags(&db.tags);
                 let id = db.identifier;
-                resources.push(resource("rds", "db_instance", id.clone(), Some(id), &region, tags, raw));
+                resources.push(resource(
+                    "rds",
+                    "db_instance",
+                    id.clone(),
+                    Some(id),
+                    &region,
+                    tags,
+                    raw,
+                ));
             }
             Ok(Page::new(resources, page.marker))
         }
@@ -183,7 +202,10 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
             for chunk in listed.chunks(TAGS_PER_CALL) {
                 let mut params = Params::new();
                 for (n, (lb, _)) in chunk.iter().enumerate() {
-                    params = params.with(format!("ResourceArns.member.{}", n + 1), lb.load_balancer_arn.clone());
+                    params = params.with(
+                        format!("ResourceArns.member.{}", n + 1),
+                        lb.load_balancer_arn.clone(),
+                    );
                 }
                 let out = client
                     .query(&endpoint, "DescribeTags", &params, QUERY_LISTS)
@@ -199,7 +221,15 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                 .map(|(lb, raw)| {
                     let t = tags.remove(&lb.load_balancer_arn).unwrap_or_default();
                     let name = non_empty(&lb.load_balancer_name);
-                    resource("elasticloadbalancing", "load_balancer", lb.load_balancer_arn, name, &region, t, raw)
+                    resource(
+                        "elasticloadbalancing",
+                        "load_balancer",
+                        lb.load_balancer_arn,
+                        name,
+                        &region,
+                        t,
+                        raw,
+                    )
                 })
                 .collect();
             Ok(Page::new(resources, page.next_marker))
@@ -230,7 +260,15 @@ fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
                     None => bucket_location(&client, &bucket.name).await?,
                 };
                 let name = bucket.name;
-                resources.push(resource("s3", "bucket", name.clone(), Some(name), &region, Tags::new(), raw));
+                resources.push(resource(
+                    "s3",
+                    "bucket",
+                    name.clone(),
+                    Some(name),
+                    &region,
+                    Tags::new(),
+                    raw,
+                ));
             }
             Ok(Page::new(resources, page.continuation_token))
         }
@@ -241,7 +279,13 @@ fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
 async fn bucket_location(client: &AwsClient, bucket: &str) -> Result<String> {
     let (endpoint, path) = client.resolver().s3_bucket(bucket);
     let out = client
-        .rest_get(&endpoint, "s3:GetBucketLocation", &path, &[("location", None)], S3_LISTS)
+        .rest_get(
+            &endpoint,
+            "s3:GetBucketLocation",
+            &path,
+            &[("location", None)],
+            S3_LISTS,
+        )
         .await?;
     let constraint = out.doc.as_str().unwrap_or_default();
     Ok(s3_wire::location_to_region(constraint))
@@ -263,7 +307,15 @@ fn users(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
             for raw in page.users {
                 let user: User = decode(&raw, "User")?;
                 let tags = query_tags(&user.tags);
-                resources.push(resource("iam", "user", user.user_id, Some(user.user_name), GLOBAL, tags, raw));
+                resources.push(resource(
+                    "iam",
+                    "user",
+                    user.user_id,
+                    Some(user.user_name),
+                    GLOBAL,
+                    tags,
+                    raw,
+                ));
             }
             // IAM pages end with IsTruncated=false; a leftover Marker then means nothing.
             let next = match page.is_truncated.as_deref() {
@@ -313,7 +365,10 @@ mod tests {
             "vpcSet",
         );
         let r = ec2_resource(vpcs[0].clone(), "us-east-1", "vpc").unwrap();
-        assert_eq!((r.service.as_str(), r.resource_type.as_str(), r.id.as_str()), ("ec2", "vpc", "vpc-1"));
+        assert_eq!(
+            (r.service.as_str(), r.resource_type.as_str(), r.id.as_str()),
+            ("ec2", "vpc", "vpc-1")
+        );
         assert_eq!(r.name.as_deref(), Some("main"));
         assert_eq!(r.raw["cidrBlock"], "10.0.0.0/16");
 
@@ -324,7 +379,11 @@ mod tests {
         );
         let r = ec2_resource(sgs[0].clone(), "us-east-1", "security_group").unwrap();
         assert_eq!(r.id, "sg-1");
-        assert_eq!(r.name.as_deref(), Some("web"), "the group name wins over the Name tag");
+        assert_eq!(
+            r.name.as_deref(),
+            Some("web"),
+            "the group name wins over the Name tag"
+        );
         assert_eq!(r.tags.get("Name").map(String::as_str), Some("tagname"));
 
         let vols = ec2_items(

@@ -18,7 +18,8 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    header_value, host_from_uri, missing_host, sensitive_header_value, HeaderEdits,
+    check_access_key_id, header_value, host_from_uri, missing_host, sensitive_header_value,
+    HeaderEdits,
 };
 use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -263,6 +264,7 @@ impl SigV4Signer {
         entries: &mut [HeaderEntry<'_>],
         payload_hash: &[u8],
     ) -> Result<Computed> {
+        check_access_key_id(key.id()).map_err(aws)?;
         let headers = canonical_headers(entries, ValueRule::CollapseWhitespace, Repeats::JoinWithComma);
         let uri = request.uri();
         let mut cr = canonical::start(&upper_method(request.method()), 256 + headers.block.len());
@@ -354,4 +356,189 @@ fn parse(value: &str) -> Result<ParsedAuthorization> {
         service: Some(service.to_owned()),
         expiration_seconds: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+    use time::macros::datetime;
+
+    const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";
+    const PLANTED_TOKEN: &str = "PLANTED-TOKEN-9a8b7c";
+    const T: OffsetDateTime = datetime!(2015-08-30 12:36:00 UTC);
+
+    fn key() -> AccessKey {
+        AccessKey::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    }
+
+    fn get(uri: &str) -> Request<Bytes> {
+        Request::get(uri).body(Bytes::new()).unwrap()
+    }
+
+    fn signer() -> SigV4Signer {
+        SigV4Signer::new("us-east-1", "service").with_key_cache(Arc::new(DerivedKeyCache::new(8)))
+    }
+
+    fn uri_line(parts: &SigningParts) -> &str {
+        parts.canonical_request.split('\n').nth(1).unwrap()
+    }
+
+    #[test]
+    fn normalized_paths_encode_percent_again_but_s3_paths_do_not() {
+        let req = get("https://example.amazonaws.com/a%20b/./c//d");
+        let parts = signer().signing_parts(&req, &key(), T).unwrap();
+        assert_eq!(uri_line(&parts), "/a%2520b/c/d");
+        let s3 = signer().with_normalized_path(false);
+        assert_eq!(uri_line(&s3.signing_parts(&req, &key(), T).unwrap()), "/a%20b/./c//d");
+    }
+
+    #[test]
+    fn a_date_header_replaces_x_amz_date_as_botocore_does() {
+        let mut req = get("https://example.amazonaws.com/");
+        req.headers_mut().insert(DATE, "Mon, 01 Jan 2001 00:00:00 GMT".parse().unwrap());
+        req.headers_mut().insert(X_AMZ_DATE, "stale".parse().unwrap());
+        signer().sign(&mut req, &key(), T).unwrap();
+        assert_eq!(req.headers()[DATE], "Sun, 30 Aug 2015 12:36:00 -0000");
+        assert!(req.headers().get(X_AMZ_DATE).is_none());
+        let auth = req.headers()[AUTHORIZATION].to_str().unwrap();
+        assert!(auth.contains("SignedHeaders=date;host,"), "{auth}");
+        // The string to sign keeps the compact form.
+        let parts = signer().signing_parts(&req, &key(), T).unwrap();
+        assert!(parts.string_to_sign.starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n"));
+    }
+
+    #[test]
+    fn whitespace_runs_collapse_including_unicode_spaces_and_repeats_join_with_commas() {
+        let mut req = get("https://example.amazonaws.com/");
+        let h = req.headers_mut();
+        h.append("x-a", HeaderValue::from_bytes(" a\u{a0}\u{a0}b\tc ".as_bytes()).unwrap());
+        h.append("x-a", "  second ".parse().unwrap());
+        h.append("user-agent", "never signed".parse().unwrap());
+        let parts = signer().signing_parts(&req, &key(), T).unwrap();
+        assert!(parts.canonical_request.contains("\nx-a:a b c,second\n"));
+        assert_eq!(parts.signed_headers, "host;x-a;x-amz-date");
+    }
+
+    #[test]
+    fn session_token_is_signed_and_sensitive_and_s3_adds_the_payload_hash() {
+        let key = key().with_session_token("token-value");
+        let mut req = Request::put("https://bucket.s3.amazonaws.com/k")
+            .body(Bytes::from_static(b"Param1=value1"))
+            .unwrap();
+        let s3 = signer().with_normalized_path(false).with_content_sha256_header(true);
+        s3.sign(&mut req, &key, T).unwrap();
+        let h = req.headers();
+        assert_eq!(h[X_AMZ_SECURITY_TOKEN], "token-value");
+        assert!(h[X_AMZ_SECURITY_TOKEN].is_sensitive() && h[AUTHORIZATION].is_sensitive());
+        let hash = "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e";
+        assert_eq!(h[X_AMZ_CONTENT_SHA256], hash);
+        let parts = s3.signing_parts(&req, &key, T).unwrap();
+        assert_eq!(
+            parts.signed_headers,
+            "host;x-amz-content-sha256;x-amz-date;x-amz-security-token"
+        );
+        assert!(parts.canonical_request.ends_with(hash));
+    }
+
+    #[test]
+    fn an_existing_content_sha256_header_is_the_payload_hash() {
+        let mut req = get("https://example.amazonaws.com/");
+        req.headers_mut().insert(X_AMZ_CONTENT_SHA256, "UNSIGNED-PAYLOAD".parse().unwrap());
+        let parts = signer().signing_parts(&req, &key(), T).unwrap();
+        assert!(parts.canonical_request.ends_with("\nUNSIGNED-PAYLOAD"));
+    }
+
+    #[test]
+    fn host_comes_from_the_uri_lower_cased_without_default_port() {
+        let mut req = get("https://EXAMPLE.amazonaws.com:443/");
+        signer().sign(&mut req, &key(), T).unwrap();
+        assert_eq!(req.headers()[HOST], "example.amazonaws.com");
+        let mut req = get("/relative");
+        let e = signer().sign(&mut req, &key(), T).unwrap_err();
+        assert_eq!(e.kind(), multicloud_core::ErrorKind::Config);
+        assert_eq!(e.provider(), Some(ProviderKind::Aws));
+    }
+
+    #[test]
+    fn the_derived_key_is_cached_per_day() {
+        let s = signer();
+        let req = get("https://example.amazonaws.com/");
+        s.signing_parts(&req, &key(), T).unwrap();
+        s.signing_parts(&req, &key(), T + time::Duration::hours(1)).unwrap();
+        assert_eq!((s.key_cache().stats().hits, s.key_cache().stats().misses), (1, 1));
+        s.signing_parts(&req, &key(), T + time::Duration::days(1)).unwrap();
+        assert_eq!(s.key_cache().stats().misses, 2);
+        // A disabled cache gives the same signature.
+        let uncached = signer().with_key_cache(Arc::new(DerivedKeyCache::new(0)));
+        assert_eq!(
+            uncached.signing_parts(&req, &key(), T).unwrap(),
+            s.signing_parts(&req, &key(), T).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_verifier_recomputes_the_signature_over_the_listed_headers() {
+        let mut req = get("https://example.amazonaws.com/?b=2&a=1");
+        req.headers_mut().insert("x-custom", " v ".parse().unwrap());
+        signer().sign(&mut req, &key(), T).unwrap();
+        // The HTTP stack adds headers after signing; they are not in SignedHeaders.
+        req.headers_mut().insert("accept-encoding", "gzip".parse().unwrap());
+        let sent = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
+        let names: Vec<&str> = sent.signed_headers.iter().map(String::as_str).collect();
+        let again = signer()
+            .signing_parts_for_headers(&req, &key(), T, &names)
+            .unwrap();
+        assert_eq!(again.signature, sent.signature);
+        let missing = signer().signing_parts_for_headers(&req, &key(), T, &["x-nope"]);
+        assert_eq!(missing.unwrap_err().kind(), multicloud_core::ErrorKind::Config);
+    }
+
+    #[test]
+    fn parse_authorization_reads_every_field() {
+        let p = parse_authorization(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=abc",
+        )
+        .unwrap();
+        assert_eq!(p.access_key_id, "AKIDEXAMPLE");
+        assert_eq!(p.scope.as_deref(), Some("20150830/us-east-1/iam/aws4_request"));
+        assert_eq!(p.date.as_deref(), Some("20150830"));
+        assert_eq!(p.region.as_deref(), Some("us-east-1"));
+        assert_eq!(p.service.as_deref(), Some("iam"));
+        assert_eq!(p.signed_headers, ["host", "x-amz-date"]);
+        assert_eq!(p.signature, "abc");
+        for bad in [
+            "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/iam/other, SignedHeaders=a, Signature=b",
+            "AWS4-HMAC-SHA256 Credential=AK/20150830, SignedHeaders=a, Signature=b",
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=a, Signature=b",
+        ] {
+            let e = parse_authorization(bad).unwrap_err();
+            assert_eq!(e.kind(), multicloud_core::ErrorKind::Decode);
+            assert!(!e.to_string().contains("Signature=b"));
+        }
+    }
+
+    #[test]
+    fn a_planted_secret_never_shows_in_debug_parts_or_errors() {
+        let key = AccessKey::new("AKIDVISIBLE", PLANTED_SECRET).with_session_token(PLANTED_TOKEN);
+        let s = signer();
+        let mut req = get("https://example.amazonaws.com/");
+        s.sign(&mut req, &key, T).unwrap();
+        let parts = s.signing_parts(&req, &key, T).unwrap();
+        let bad_token = AccessKey::new("AK", PLANTED_SECRET).with_session_token("bad\nPLANTED-TOKEN-9a8b7c");
+        let err = s.sign(&mut get("https://example.amazonaws.com/"), &bad_token, T).unwrap_err();
+        let no_host = s.sign(&mut get("/x"), &key, T).unwrap_err();
+        for shown in [
+            format!("{s:?}"),
+            format!("{parts:?}"),
+            format!("{err:?} {err}"),
+            format!("{no_host:?} {no_host}"),
+            format!("{:?}", req.headers()),
+        ] {
+            assert!(!shown.contains(PLANTED_SECRET), "{shown}");
+            assert!(!shown.contains(PLANTED_TOKEN), "{shown}");
+            assert!(!shown.contains(&parts.signature), "{shown}");
+        }
+    }
 }

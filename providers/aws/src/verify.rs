@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use futures::future::join_all;
 
 use multicloud_core::{
-    AccountName, CredentialStatus, Domain, Error, ErrorKind, Feature, FeatureCheck,
-    FeatureStatus, Identity, PrincipalType, ProviderKind, Result, StandardFeature, VerifyReport,
+    AccountName, CredentialStatus, Domain, Error, ErrorKind, Feature, FeatureCheck, FeatureStatus,
+    Identity, PrincipalType, ProviderKind, Result, StandardFeature, VerifyReport,
 };
 
 use crate::client::{AwsClient, Params};
@@ -61,7 +61,10 @@ enum Outcome {
 fn probes_for(feature: StandardFeature) -> &'static [(Probe, &'static str)] {
     match feature {
         StandardFeature::Host => &[
-            (Probe::Ec2DryRun("DescribeInstances"), "AmazonEC2ReadOnlyAccess"),
+            (
+                Probe::Ec2DryRun("DescribeInstances"),
+                "AmazonEC2ReadOnlyAccess",
+            ),
             (Probe::IamListUsers, "IAMReadOnlyAccess"),
         ],
         StandardFeature::Cspm => &[
@@ -71,8 +74,14 @@ fn probes_for(feature: StandardFeature) -> &'static [(Probe, &'static str)] {
             (Probe::IamListUsers, "ReadOnlyAccess"),
         ],
         StandardFeature::Agentless => &[
-            (Probe::Ec2DryRun("DescribeVolumes"), "AmazonEC2ReadOnlyAccess"),
-            (Probe::Ec2DryRun("DescribeSnapshots"), "AmazonEC2ReadOnlyAccess"),
+            (
+                Probe::Ec2DryRun("DescribeVolumes"),
+                "AmazonEC2ReadOnlyAccess",
+            ),
+            (
+                Probe::Ec2DryRun("DescribeSnapshots"),
+                "AmazonEC2ReadOnlyAccess",
+            ),
         ],
         _ => &[],
     }
@@ -105,7 +114,12 @@ pub(crate) async fn verify(
     };
     match caller_identity(client, client.resolver()).await {
         Ok(identity) => report.identity = Some(identity),
-        Err(e) if matches!(e.kind(), ErrorKind::Config | ErrorKind::CredentialNotConfigured) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::Config | ErrorKind::CredentialNotConfigured
+            ) =>
+        {
             return Err(e)
         }
         Err(e) => {
@@ -165,7 +179,9 @@ async fn diagnose(client: &AwsClient, error: &Error) -> (CredentialStatus, Optio
     if UNKNOWN_KEY_CODES.contains(&code) {
         // The diagnosis probe (see the module docs): is it a key of the other partition?
         let other = partition.other();
-        if let Ok(identity) = caller_identity(client, &client.resolver().for_partition(other)).await {
+        tracing::debug!(%partition, %other, code, "identity refused; asking the other partition's STS");
+        if let Ok(identity) = caller_identity(client, &client.resolver().for_partition(other)).await
+        {
             let status = CredentialStatus::Invalid {
                 kind: ErrorKind::WrongDomainOrRegion,
                 code: Some(code.to_owned()),
@@ -201,7 +217,21 @@ async fn diagnose(client: &AwsClient, error: &Error) -> (CredentialStatus, Optio
             error.kind(),
             error.message()
         ),
-        _ => format!("the identity check failed: {}", error.message()),
+        ErrorKind::WrongDomainOrRegion | ErrorKind::PermissionDenied => {
+            format!("AWS refused the identity check ({code}): {}", error.message())
+        }
+        // A garbled answer or an unexpected service error says nothing about the key.
+        other => {
+            let diagnosis = format!(
+                "the identity check could not complete ({other}): {}; the key's state is unknown",
+                error.message()
+            );
+            let status = CredentialStatus::Unknown {
+                kind: other,
+                diagnosis,
+            };
+            return (status, None);
+        }
     };
     (CredentialStatus::from_error(error, diagnosis), None)
 }
@@ -238,9 +268,11 @@ async fn probe_features(
             }
         }
     }
-    let outcomes: HashMap<Probe, Outcome> = join_all(unique.iter().map(|&p| async move {
-        (p, run_probe(client, p).await)
-    }))
+    let outcomes: HashMap<Probe, Outcome> = join_all(
+        unique
+            .iter()
+            .map(|&p| async move { (p, run_probe(client, p).await) }),
+    )
     .await
     .into_iter()
     .collect();
@@ -258,12 +290,14 @@ async fn probe_features(
 }
 
 fn verdict(feature: StandardFeature, outcomes: &HashMap<Probe, Outcome>) -> FeatureStatus {
+    let mut allowed_actions = Vec::new();
     let mut denied_actions = Vec::new();
     let mut grant: Vec<String> = Vec::new();
     let mut failure: Option<&Error> = None;
     for (probe, policy) in probes_for(feature) {
         match outcomes.get(probe) {
-            Some(Outcome::Allowed) | None => {}
+            Some(Outcome::Allowed) => allowed_actions.push(probe.action()),
+            None => {}
             Some(Outcome::Denied) => {
                 denied_actions.push(probe.action());
                 if !grant.iter().any(|g| g == policy) {
@@ -278,6 +312,7 @@ fn verdict(feature: StandardFeature, outcomes: &HashMap<Probe, Outcome>) -> Feat
         let order = feature.policies(ProviderKind::Aws);
         grant.sort_by_key(|g| order.iter().position(|p| p == g).unwrap_or(usize::MAX));
         return FeatureStatus::Missing {
+            allowed_actions,
             denied_actions,
             grant,
         };
@@ -298,14 +333,22 @@ async fn run_probe(client: &AwsClient, probe: Probe) -> Outcome {
         Probe::Ec2DryRun(action) => match resolver.regional(Service::Ec2, home) {
             Ok(endpoint) => {
                 let params = Params::new().with("DryRun", "true").with("MaxResults", "5");
-                client.query(&endpoint, action, &params, EC2_LISTS).await.map(drop)
+                client
+                    .query(&endpoint, action, &params, EC2_LISTS)
+                    .await
+                    .map(drop)
             }
             Err(e) => Err(e),
         },
         Probe::IamListUsers => {
             let params = Params::new().with("MaxItems", "1");
             client
-                .query(&resolver.global(Service::Iam), "ListUsers", &params, QUERY_LISTS)
+                .query(
+                    &resolver.global(Service::Iam),
+                    "ListUsers",
+                    &params,
+                    QUERY_LISTS,
+                )
                 .await
                 .map(drop)
         }
@@ -345,8 +388,14 @@ mod tests {
 
     #[test]
     fn principal_types_come_from_the_arn() {
-        assert_eq!(principal_type("arn:aws:iam::123456789012:root"), PrincipalType::Root);
-        assert_eq!(principal_type("arn:aws-cn:iam::123456789012:user/ops/secops"), PrincipalType::User);
+        assert_eq!(
+            principal_type("arn:aws:iam::123456789012:root"),
+            PrincipalType::Root
+        );
+        assert_eq!(
+            principal_type("arn:aws-cn:iam::123456789012:user/ops/secops"),
+            PrincipalType::User
+        );
         assert_eq!(
             principal_type("arn:aws:sts::123456789012:assumed-role/Admin/session"),
             PrincipalType::Role
@@ -380,15 +429,23 @@ mod tests {
         );
         assert!(matches!(
             verdict(StandardFeature::Agentless, &outcomes),
-            FeatureStatus::Error { kind: ErrorKind::Throttled, .. }
+            FeatureStatus::Error {
+                kind: ErrorKind::Throttled,
+                ..
+            }
         ));
         outcomes.insert(Probe::Ec2DryRun("DescribeSnapshots"), Outcome::Allowed);
-        assert_eq!(verdict(StandardFeature::Agentless, &outcomes), FeatureStatus::Ok);
+        assert_eq!(
+            verdict(StandardFeature::Agentless, &outcomes),
+            FeatureStatus::Ok
+        );
     }
 
     #[test]
     fn cspm_grants_read_only_access_and_agentless_is_international_only() {
-        assert!(probes_for(StandardFeature::Cspm).iter().all(|(_, p)| *p == "ReadOnlyAccess"));
+        assert!(probes_for(StandardFeature::Cspm)
+            .iter()
+            .all(|(_, p)| *p == "ReadOnlyAccess"));
         assert!(supports(StandardFeature::Agentless, Domain::International));
         assert!(!supports(StandardFeature::Agentless, Domain::China));
         assert!(!supports(StandardFeature::Response, Domain::International));

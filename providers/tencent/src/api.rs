@@ -117,8 +117,9 @@ impl PreparedCall {
         target: Target,
         params: &serde_json::Value,
     ) -> Result<Self> {
-        let body = serde_json::to_vec(params)
-            .map_err(|e| Error::config(format!("cannot serialize {} parameters: {e}", api.name())))?;
+        let body = serde_json::to_vec(params).map_err(|e| {
+            Error::config(format!("cannot serialize {} parameters: {e}", api.name()))
+        })?;
         Ok(PreparedCall {
             api,
             region: region.filter(|r| !r.is_empty()).map(str::to_owned),
@@ -139,9 +140,9 @@ impl PreparedCall {
         if let Some(region) = &self.region {
             builder = builder.header("X-TC-Region", region);
         }
-        builder
-            .body(self.body.clone())
-            .map_err(|e| Error::config(format!("cannot build the {} request: {e}", self.api.name())))
+        builder.body(self.body.clone()).map_err(|e| {
+            Error::config(format!("cannot build the {} request: {e}", self.api.name()))
+        })
     }
 }
 
@@ -187,7 +188,11 @@ mod tests {
     #[test]
     fn every_action_has_a_rate_limit() {
         for api in ALL {
-            assert!(crate::limits::rate_limit(api.service, api.action).is_some(), "{}", api.name());
+            assert!(
+                crate::limits::rate_limit(api.service, api.action).is_some(),
+                "{}",
+                api.name()
+            );
         }
     }
 }

@@ -176,7 +176,12 @@ impl Client {
 
     /// Sends `api` with `params` (to `region`, or globally for `None`) and returns the
     /// `Response` object, or the classified error.
-    pub(crate) async fn call(&self, api: Api, region: Option<&str>, params: &Value) -> Result<ApiResponse> {
+    pub(crate) async fn call(
+        &self,
+        api: Api,
+        region: Option<&str>,
+        params: &Value,
+    ) -> Result<ApiResponse> {
         let inner = &self.inner;
         let prepared = PreparedCall::new(api, region, inner.endpoints.target(api.service), params)?;
         let key = inner.credential.access_key().await?;
@@ -226,10 +231,20 @@ mod tests {
         let err = TencentClassifier.classify(&call, &throttled).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Throttled);
         assert_eq!(err.request_id(), Some("r1"));
-        let ok = HttpResponse::new(StatusCode::OK, HeaderMap::new(), r#"{"Response":{"RequestId":"r2"}}"#);
+        let ok = HttpResponse::new(
+            StatusCode::OK,
+            HeaderMap::new(),
+            r#"{"Response":{"RequestId":"r2"}}"#,
+        );
         assert!(TencentClassifier.classify(&call, &ok).is_ok());
         let gateway = HttpResponse::new(StatusCode::SERVICE_UNAVAILABLE, HeaderMap::new(), "busy");
-        assert_eq!(TencentClassifier.classify(&call, &gateway).unwrap_err().kind(), ErrorKind::Transient);
+        assert_eq!(
+            TencentClassifier
+                .classify(&call, &gateway)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Transient
+        );
     }
 
     #[test]
@@ -243,7 +258,10 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
-        let err = TencentProviderBuilder::new(" ").with_credential(key).build().unwrap_err();
+        let err = TencentProviderBuilder::new(" ")
+            .with_credential(key)
+            .build()
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
     }
 
@@ -257,6 +275,9 @@ mod tests {
             .transport()
             .limits()
             .limit_for(ProviderKind::Tencent, "cvm:DescribeInstances");
-        assert_eq!(limit.rate, Some(multicloud_core::transport::Rate::per_second(40)));
+        assert_eq!(
+            limit.rate,
+            Some(multicloud_core::transport::Rate::per_second(40))
+        );
     }
 }

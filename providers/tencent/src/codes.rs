@@ -139,6 +139,8 @@ pub(crate) fn api_error(
     request_id: Option<&str>,
     http_status: u16,
 ) -> Error {
+    // Provider messages may span lines (CAM denials do); errors stay one line.
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = if message.is_empty() {
         reason_of(code).to_owned()
     } else {
@@ -189,22 +191,40 @@ mod tests {
 
     #[test]
     fn auth_codes_map_to_credential_kinds() {
-        assert_eq!(kind_of("AuthFailure.SecretIdNotFound"), K::InvalidCredential);
+        assert_eq!(
+            kind_of("AuthFailure.SecretIdNotFound"),
+            K::InvalidCredential
+        );
         assert_eq!(kind_of("AuthFailure.InvalidSecretId"), K::InvalidCredential);
-        assert_eq!(kind_of("AuthFailure.SignatureFailure"), K::InvalidCredential);
+        assert_eq!(
+            kind_of("AuthFailure.SignatureFailure"),
+            K::InvalidCredential
+        );
         assert_eq!(kind_of("AuthFailure.SignatureExpire"), K::ClockSkew);
         assert_eq!(kind_of("AuthFailure.TokenFailure"), K::CredentialDisabled);
-        assert_eq!(kind_of("AuthFailure.UnauthorizedOperation"), K::PermissionDenied);
+        assert_eq!(
+            kind_of("AuthFailure.UnauthorizedOperation"),
+            K::PermissionDenied
+        );
         assert_eq!(kind_of("AuthFailure.SomethingNew"), K::InvalidCredential);
     }
 
     #[test]
     fn families_match_on_dotted_heads_only() {
         assert_eq!(kind_of("RequestLimitExceeded"), K::Throttled);
-        assert_eq!(kind_of("RequestLimitExceeded.UinLimitExceeded"), K::Throttled);
-        assert_eq!(kind_of("RequestLimitExceeded.GlobalRegionUinLimitExceeded"), K::Throttled);
+        assert_eq!(
+            kind_of("RequestLimitExceeded.UinLimitExceeded"),
+            K::Throttled
+        );
+        assert_eq!(
+            kind_of("RequestLimitExceeded.GlobalRegionUinLimitExceeded"),
+            K::Throttled
+        );
         assert_eq!(kind_of("InternalError.SystemError"), K::Transient);
-        assert_eq!(kind_of("UnauthorizedOperation.CamNoAuth"), K::PermissionDenied);
+        assert_eq!(
+            kind_of("UnauthorizedOperation.CamNoAuth"),
+            K::PermissionDenied
+        );
         // A longer family wins over a shorter one that is its prefix.
         assert_eq!(kind_of("InvalidParameterValue.Range"), K::Service);
         // "InternalErrorX" is not in the InternalError family.

@@ -34,7 +34,12 @@ pub(crate) fn list(client: Client, region: String) -> BoxStream<'static, Result<
                 let resp = client
                     .call(CVM_DESCRIBE_INSTANCES, Some(&region), &params)
                     .await?;
-                wire::offset_page(&resp, CVM_DESCRIBE_INSTANCES.action, "InstanceSet", Some("TotalCount"))
+                wire::offset_page(
+                    &resp,
+                    CVM_DESCRIBE_INSTANCES.action,
+                    "InstanceSet",
+                    Some("TotalCount"),
+                )
             }
         },
         move |item| to_host(item, &map_region),
@@ -45,7 +50,9 @@ pub(crate) fn list(client: Client, region: String) -> BoxStream<'static, Result<
 pub(crate) fn to_host(item: Value, region: &str) -> Result<Host> {
     let cvm = CvmInstance::deserialize_from(&item)?;
     if cvm.instance_id.is_empty() {
-        return Err(Error::decode("a CVM instance without InstanceId").with_provider(ProviderKind::Tencent));
+        return Err(
+            Error::decode("a CVM instance without InstanceId").with_provider(ProviderKind::Tencent)
+        );
     }
     Ok(Host {
         id: cvm.instance_id.clone(),
@@ -133,7 +140,10 @@ mod tests {
         assert_eq!(h.public_ips, ["1.2.3.4".parse::<IpAddr>().unwrap()]);
         assert_eq!(h.os.as_deref(), Some("TencentOS Server 3.1"));
         assert_eq!(h.vpc_id.as_deref(), Some("vpc-abc"));
-        assert_eq!(h.created_at, Some(time::macros::datetime!(2025-03-01 08:00:00 UTC)));
+        assert_eq!(
+            h.created_at,
+            Some(time::macros::datetime!(2025-03-01 08:00:00 UTC))
+        );
         assert_eq!(h.tags.get("env").map(String::as_str), Some("prod"));
         assert_eq!(h.raw["Uuid"], "u-1");
     }

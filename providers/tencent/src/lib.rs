@@ -9,8 +9,10 @@
 //!   probes; the report names the policies to grant.
 //! - **Regions** from the Region service (`DescribeRegions`, `Product=cvm`).
 //! - **Hosts**: CVM `DescribeInstances`, 100 per page.
-//! - **Cloud products**: CBS disks, CLB, VPCs, security groups, CDB MySQL, Redis, CAM users, and
-//!   tagged resources of other services (`tag:GetResources`).
+//! - **Cloud products**: CBS disks, CLB, VPCs, security groups, CDB MySQL and Redis (each
+//!   product's own `Describe*`), CAM users, and tagged resources of other services through
+//!   `tag:GetResources` — COS buckets among them. Untagged buckets are not listed: COS's
+//!   `GetService` is an XML API with its own `q-sign-algorithm=sha1` signature, not built yet.
 //! - **Response actions**: [`TencentIpBlocker`] blocks and unblocks IPs in CFW and WAF.
 //! - **Rate limits**: the documented per-API limits ([`RATE_LIMITS`]) through core's limiter.
 //!
@@ -30,6 +32,29 @@
 //! assert!(!format!("{provider:?}").contains("example-secret"));
 //! # Ok::<(), multicloud_core::Error>(())
 //! ```
+//!
+//! [`Tc3Signer`] is a pure function of the request, the key and the time (it never reads a
+//! clock):
+//!
+//! ```
+//! use bytes::Bytes;
+//! use multicloud_core::AccessKey;
+//! use multicloud_tencent::Tc3Signer;
+//! use time::macros::datetime;
+//!
+//! let mut request = http::Request::post("https://cvm.tencentcloudapi.com/")
+//!     .header("content-type", "application/json")
+//!     .header("x-tc-action", "DescribeInstances")
+//!     .body(Bytes::from_static(br#"{"Limit": 100, "Offset": 0}"#))?;
+//! let key = AccessKey::new("AKIDEXAMPLE", "example-secret");
+//! Tc3Signer::new("cvm").sign(&mut request, &key, datetime!(2019-02-25 16:44:25 UTC))?;
+//! assert_eq!(request.headers()["x-tc-timestamp"], "1551113065");
+//! assert!(request.headers()["authorization"].to_str()?.starts_with(
+//!     "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2019-02-25/cvm/tc3_request, \
+//!      SignedHeaders=content-type;host, Signature="
+//! ));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod api;
 mod client;
@@ -42,7 +67,6 @@ mod provider;
 mod regions;
 mod resources;
 mod response;
-#[path = "/tmp/tcstub/signer.rs"]
 pub mod signer;
 mod verify;
 mod wire;
@@ -53,7 +77,7 @@ pub use client::{TencentClassifier, TencentProviderBuilder};
 pub use limits::{rate_limit, rate_limits, RateLimit, RATE_LIMITS};
 pub use provider::TencentProvider;
 pub use response::TencentIpBlocker;
-pub use signer::Tc3Signer;
+pub use signer::{parse_authorization, ParsedAuthorization, SigningParts, Tc3Signer};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Tencent;

@@ -20,7 +20,12 @@ pub struct RateLimit {
     pub documented: bool,
 }
 
-const fn limit(service: &'static str, action: &'static str, per_second: u32, documented: bool) -> RateLimit {
+const fn limit(
+    service: &'static str,
+    action: &'static str,
+    per_second: u32,
+    documented: bool,
+) -> RateLimit {
     RateLimit {
         service,
         action,
@@ -82,7 +87,10 @@ mod tests {
         assert_eq!(l.per_second, 40);
         assert!(l.documented);
         // The Redis action of the same name has its own, lower limit.
-        assert_eq!(rate_limit("redis", "DescribeInstances").unwrap().per_second, 20);
+        assert_eq!(
+            rate_limit("redis", "DescribeInstances").unwrap().per_second,
+            20
+        );
         assert!(rate_limit("cvm", "RunInstances").is_none());
     }
 
@@ -90,7 +98,12 @@ mod tests {
     fn each_action_appears_once() {
         for (i, a) in RATE_LIMITS.iter().enumerate() {
             for b in &RATE_LIMITS[i + 1..] {
-                assert!(!(a.service == b.service && a.action == b.action), "{}:{}", a.service, a.action);
+                assert!(
+                    !(a.service == b.service && a.action == b.action),
+                    "{}:{}",
+                    a.service,
+                    a.action
+                );
             }
         }
     }

@@ -125,7 +125,9 @@ mod tests {
     }
 
     fn items(range: std::ops::Range<u64>) -> Vec<Value> {
-        range.map(|i| json!({"InstanceId": format!("ins-{i}")})).collect()
+        range
+            .map(|i| json!({"InstanceId": format!("ins-{i}")}))
+            .collect()
     }
 
     async fn run(pages: impl Fn(u64) -> OffsetPage + Send + Sync + 'static) -> Vec<Result<String>> {
@@ -161,7 +163,10 @@ mod tests {
         })
         .await;
         assert_eq!(out.len(), 3);
-        assert_eq!(out[2].as_ref().unwrap_err().kind(), ErrorKind::PaginationLoop);
+        assert_eq!(
+            out[2].as_ref().unwrap_err().kind(),
+            ErrorKind::PaginationLoop
+        );
     }
 
     #[tokio::test]

@@ -26,7 +26,11 @@ pub struct TencentProvider {
 }
 
 impl TencentProvider {
-    pub(crate) fn new(account: AccountName, client: Client, features: Vec<StandardFeature>) -> Self {
+    pub(crate) fn new(
+        account: AccountName,
+        client: Client,
+        features: Vec<StandardFeature>,
+    ) -> Self {
         TencentProvider {
             account,
             blocker: TencentIpBlocker::new(client.clone()),

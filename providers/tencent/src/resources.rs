@@ -99,11 +99,16 @@ pub(crate) const PRODUCTS: &[Product] = &[
 const PAGE_SIZE: u64 = 100;
 
 /// Services with a dedicated listing; the tag service is not asked about them.
-const COVERED: &[&str] = &["cvm", "cbs", "clb", "vpc", "cdb", "redis", "cam", "cos"];
+/// COS is not among them: bucket listing (`GetService`) uses COS's own XML API and
+/// signature, so buckets are reported when the tag service knows them (tagged buckets).
+const COVERED: &[&str] = &["cvm", "cbs", "clb", "vpc", "cdb", "redis", "cam"];
 
 /// Every regional product in `region`, product after product. The stream ends after the
 /// first failed page, as the [`CloudProvider`](multicloud_core::CloudProvider) contract says.
-pub(crate) fn list_regional(client: Client, region: String) -> BoxStream<'static, Result<CloudResource>> {
+pub(crate) fn list_regional(
+    client: Client,
+    region: String,
+) -> BoxStream<'static, Result<CloudResource>> {
     let streams = PRODUCTS
         .iter()
         .map(move |p| list_product(client.clone(), region.clone(), p));
@@ -124,7 +129,11 @@ pub(crate) fn stop_after_error<T: Send + 'static>(
     .boxed()
 }
 
-fn list_product(client: Client, region: String, p: &'static Product) -> BoxStream<'static, Result<CloudResource>> {
+fn list_product(
+    client: Client,
+    region: String,
+    p: &'static Product,
+) -> BoxStream<'static, Result<CloudResource>> {
     let listing = OffsetListing {
         api: p.api.name(),
         page_size: PAGE_SIZE,
@@ -238,13 +247,23 @@ fn tagged_resource(item: Value) -> Option<CloudResource> {
     if service.is_empty() || COVERED.contains(service) {
         return None;
     }
-    let (resource_type, id) = tail.split_once('/').unwrap_or(("resource", tail));
+    // COS names a bucket without a prefix: `qcs::cos:{region}:uid/{appid}:{bucket}`.
+    let default_type = if *service == "cos" {
+        "bucket"
+    } else {
+        "resource"
+    };
+    let (resource_type, id) = tail.split_once('/').unwrap_or((default_type, tail));
     Some(CloudResource {
         service: (*service).to_owned(),
         resource_type: resource_type.to_owned(),
         id: id.to_owned(),
         name: None,
-        region: if region.is_empty() { "global".to_owned() } else { (*region).to_owned() },
+        region: if region.is_empty() {
+            "global".to_owned()
+        } else {
+            (*region).to_owned()
+        },
         tags: wire::tags(&item, "Tags"),
         raw: item,
     })
@@ -281,7 +300,10 @@ mod tests {
             "r",
         )
         .unwrap();
-        assert_eq!((clb.id.as_str(), clb.tags.get("a").map(String::as_str)), ("lb-1", Some("b")));
+        assert_eq!(
+            (clb.id.as_str(), clb.tags.get("a").map(String::as_str)),
+            ("lb-1", Some("b"))
+        );
         let cdb = to_resource(
             product("cdb", "mysql_instance"),
             json!({"InstanceId":"cdb-1","InstanceName":"db","TagList":[{"TagKey":"k","TagValue":"v"}]}),
@@ -317,12 +339,21 @@ mod tests {
     fn tagged_resources_of_uncovered_services_are_parsed_and_covered_ones_skipped() {
         let kafka = tagged_resource(json!({
             "Resource":"qcs::ckafka:ap-shanghai:uin/123:ckafkaId/ckafka-xx",
-            "Tags":[{"TagKey":"env","TagValue":"prod"}]})).unwrap();
+            "Tags":[{"TagKey":"env","TagValue":"prod"}]}))
+        .unwrap();
         assert_eq!(kafka.key(), ("ckafka", "ckafkaId", "ckafka-xx"));
         assert_eq!(kafka.region, "ap-shanghai");
         assert_eq!(kafka.tags.get("env").map(String::as_str), Some("prod"));
-        assert!(tagged_resource(json!({"Resource":"qcs::cvm:ap-beijing:uin/1:instance/ins-1"})).is_none());
+        assert!(
+            tagged_resource(json!({"Resource":"qcs::cvm:ap-beijing:uin/1:instance/ins-1"}))
+                .is_none()
+        );
         assert!(tagged_resource(json!({"Resource":"garbage"})).is_none());
+        let bucket = tagged_resource(json!({
+            "Resource":"qcs::cos:ap-guangzhou:uid/1250000001:logs-1250000001",
+            "Tags":[{"TagKey":"env","TagValue":"prod"}]}))
+        .unwrap();
+        assert_eq!(bucket.key(), ("cos", "bucket", "logs-1250000001"));
     }
 
     #[tokio::test]

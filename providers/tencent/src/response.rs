@@ -47,7 +47,11 @@ impl IpBlocker for TencentIpBlocker {
         }
     }
 
-    fn list_blocks(&self, target: &BlockTarget, region: &str) -> BoxStream<'static, Result<BlockRule>> {
+    fn list_blocks(
+        &self,
+        target: &BlockTarget,
+        region: &str,
+    ) -> BoxStream<'static, Result<BlockRule>> {
         match target {
             BlockTarget::CloudFirewall => cfw::list(self.client.clone(), region.to_owned()),
             BlockTarget::Waf { scope } => {

@@ -42,13 +42,29 @@ fn probes(feature: StandardFeature) -> Vec<Probe> {
     };
     match feature {
         StandardFeature::Host => vec![
-            p(api::REGION_DESCRIBE_REGIONS, false, json!({"Product": "cvm"})),
-            p(api::CVM_DESCRIBE_INSTANCES, true, json!({"Offset": 0, "Limit": 1})),
+            p(
+                api::REGION_DESCRIBE_REGIONS,
+                false,
+                json!({"Product": "cvm"}),
+            ),
+            p(
+                api::CVM_DESCRIBE_INSTANCES,
+                true,
+                json!({"Offset": 0, "Limit": 1}),
+            ),
         ],
         StandardFeature::Cspm => vec![
             p(api::CAM_LIST_USERS, false, json!({})),
-            p(api::CBS_DESCRIBE_DISKS, true, json!({"Offset": 0, "Limit": 1})),
-            p(api::VPC_DESCRIBE_VPCS, true, json!({"Offset": "0", "Limit": "1"})),
+            p(
+                api::CBS_DESCRIBE_DISKS,
+                true,
+                json!({"Offset": 0, "Limit": 1}),
+            ),
+            p(
+                api::VPC_DESCRIBE_VPCS,
+                true,
+                json!({"Offset": "0", "Limit": "1"}),
+            ),
         ],
         StandardFeature::Response => vec![
             p(
@@ -120,7 +136,9 @@ async fn identity(client: &Client) -> Result<Identity> {
         .call(api::STS_GET_CALLER_IDENTITY, None, &json!({}))
         .await
     {
-        Ok(resp) => Ok(from_caller(resp.parse(api::STS_GET_CALLER_IDENTITY.action)?)),
+        Ok(resp) => Ok(from_caller(
+            resp.parse(api::STS_GET_CALLER_IDENTITY.action)?,
+        )),
         // A key STS refuses but that may still be valid: ask CAM instead.
         Err(e) if matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::Service) => {
             let resp = client
@@ -136,7 +154,10 @@ fn from_caller(id: CallerIdentity) -> Identity {
     let principal_type = match id.kind.as_str() {
         "CAMRole" => PrincipalType::Role,
         // The root account's own key: its principal is the owner uin itself.
-        _ if !id.principal_id.is_empty() && id.principal_id == id.account_id && id.user_id == id.account_id => {
+        _ if !id.principal_id.is_empty()
+            && id.principal_id == id.account_id
+            && id.user_id == id.account_id =>
+        {
             PrincipalType::Root
         }
         "CAMUser" | "" => PrincipalType::User,
@@ -180,23 +201,25 @@ fn pick_region(regions: &[Region]) -> String {
 }
 
 async fn check_feature(client: &Client, feature: StandardFeature, region: &str) -> FeatureStatus {
+    let mut allowed = Vec::new();
     let mut denied = Vec::new();
     let mut failure: Option<Error> = None;
     for probe in probes(feature) {
         let region = probe.regional.then_some(region);
         match client.call(probe.api, region, &probe.params).await {
-            Ok(_) => {}
+            Ok(_) => allowed.push(probe.api.name()),
             Err(e) if e.kind() == ErrorKind::PermissionDenied => denied.push(probe.api.name()),
             // Throttled, network and auth failures say nothing about the grant.
             Err(e) if e.is_retryable() || e.is_auth_failure() || e.kind() == ErrorKind::Decode => {
                 failure.get_or_insert(e);
             }
             // Parameter, not-found and quota errors come after CAM let the call through.
-            Err(_) => {}
+            Err(_) => allowed.push(probe.api.name()),
         }
     }
     if !denied.is_empty() {
         return FeatureStatus::Missing {
+            allowed_actions: allowed,
             denied_actions: denied,
             grant: feature
                 .policies(ProviderKind::Tencent)
@@ -256,7 +279,10 @@ mod tests {
     fn probe_region_prefers_guangzhou_then_the_first_enabled_region() {
         assert_eq!(pick_region(&[]), "ap-guangzhou");
         assert_eq!(
-            pick_region(&[Region::enabled("ap-beijing"), Region::enabled("ap-guangzhou")]),
+            pick_region(&[
+                Region::enabled("ap-beijing"),
+                Region::enabled("ap-guangzhou")
+            ]),
             "ap-guangzhou"
         );
         assert_eq!(pick_region(&[Region::enabled("na-ashburn")]), "na-ashburn");

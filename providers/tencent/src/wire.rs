@@ -87,13 +87,15 @@ pub(crate) fn read_response(action: &str, status: u16, body: &[u8]) -> Result<Ap
         } else {
             format!("a body without a Response object ({} bytes)", body.len())
         };
-        return Err(Error::new(kind, format!("{action} returned HTTP {status} with {what}"))
-            .with_provider(ProviderKind::Tencent)
-            .with_action(action)
-            .with_http_status(status));
+        return Err(
+            Error::new(kind, format!("{action} returned HTTP {status} with {what}"))
+                .with_provider(ProviderKind::Tencent)
+                .with_action(action)
+                .with_http_status(status),
+        );
     };
-    let common = Common::deserialize(response)
-        .map_err(|e| decode_error(action, &safe_reason(&e), None))?;
+    let common =
+        Common::deserialize(response).map_err(|e| decode_error(action, &safe_reason(&e), None))?;
     if let Some(err) = common.error {
         return Err(codes::api_error(
             action,
@@ -104,7 +106,11 @@ pub(crate) fn read_response(action: &str, status: u16, body: &[u8]) -> Result<Ap
         ));
     }
     if !(200..300).contains(&status) {
-        let kind = if status >= 500 { ErrorKind::Transient } else { ErrorKind::Service };
+        let kind = if status >= 500 {
+            ErrorKind::Transient
+        } else {
+            ErrorKind::Service
+        };
         return Err(Error::new(kind, format!("{action} returned HTTP {status}"))
             .with_provider(ProviderKind::Tencent)
             .with_action(action)
@@ -206,11 +212,15 @@ pub(crate) struct UserAppId {
     pub(crate) owner_uin: String,
 }
 
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+fn string_or_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<String, D::Error> {
     match Value::deserialize(d)? {
         Value::String(s) => Ok(s),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!("expected a string or number, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a string or number, got {other}"
+        ))),
     }
 }
 
@@ -297,7 +307,8 @@ mod tests {
 
     #[test]
     fn a_gateway_5xx_without_envelope_is_transient_and_garbage_is_decode() {
-        let err = read_response("cvm:DescribeInstances", 502, b"<html>bad gateway</html>").unwrap_err();
+        let err =
+            read_response("cvm:DescribeInstances", 502, b"<html>bad gateway</html>").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Transient);
         let err = read_response("cvm:DescribeInstances", 200, b"{\"Respo").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Decode);
@@ -320,15 +331,24 @@ mod tests {
             br#"{"Response":{"TotalCount":0,"VpcSet":null,"RequestId":"r"}}"#,
         )
         .unwrap();
-        assert!(offset_page(&null_list, "x", "VpcSet", Some("TotalCount")).unwrap().items.is_empty());
+        assert!(offset_page(&null_list, "x", "VpcSet", Some("TotalCount"))
+            .unwrap()
+            .items
+            .is_empty());
     }
 
     #[test]
     fn tags_accept_both_shapes() {
         let a = serde_json::json!({"Tags":[{"Key":"env","Value":"prod"}]});
         let b = serde_json::json!({"TagList":[{"TagKey":"team","TagValue":"sec"}]});
-        assert_eq!(tags(&a, "Tags").get("env").map(String::as_str), Some("prod"));
-        assert_eq!(tags(&b, "TagList").get("team").map(String::as_str), Some("sec"));
+        assert_eq!(
+            tags(&a, "Tags").get("env").map(String::as_str),
+            Some("prod")
+        );
+        assert_eq!(
+            tags(&b, "TagList").get("team").map(String::as_str),
+            Some("sec")
+        );
         assert!(tags(&a, "Missing").is_empty());
     }
 

@@ -179,7 +179,8 @@ mod tests {
 
     #[test]
     fn generic_page_reads_items_and_drops_blank_tokens() {
-        let xml = b"<R><volumeSet><item><volumeId>vol-1</volumeId></item></volumeSet><nextToken/></R>";
+        let xml =
+            b"<R><volumeSet><item><volumeId>vol-1</volumeId></item></volumeSet><nextToken/></R>";
         let (_, doc) = parse(xml, EC2_LISTS).unwrap();
         let (items, next) = page(&doc, "volumeSet").unwrap();
         assert_eq!(items.len(), 1);

@@ -23,7 +23,10 @@ use multicloud_core::{Error, Result, Tags};
 /// keeps serde's description with every quoted value replaced by `"…"`.
 pub(crate) fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T> {
     T::deserialize(value).map_err(|e| {
-        Error::decode(format!("unexpected {what} shape: {}", unquote(&e.to_string())))
+        Error::decode(format!(
+            "unexpected {what} shape: {}",
+            unquote(&e.to_string())
+        ))
     })
 }
 
@@ -152,7 +155,10 @@ mod tests {
     #[test]
     fn list_accepts_arrays_single_members_and_empty_elements() {
         for (input, n) in [
-            (json!({"tags": [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]}), 2),
+            (
+                json!({"tags": [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]}),
+                2,
+            ),
             (json!({"tags": {"key": "a", "value": "1"}}), 1),
             (json!({"tags": ""}), 0),
             (json!({"tags": null}), 0),
@@ -161,7 +167,9 @@ mod tests {
             let h: Holder = decode(&input, "holder").unwrap();
             assert_eq!(h.tags.len(), n, "{input}");
         }
-        let err = decode::<Holder>(&json!({"tags": "junk-value"}), "holder").err().unwrap();
+        let err = decode::<Holder>(&json!({"tags": "junk-value"}), "holder")
+            .err()
+            .unwrap();
         assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
         assert!(!err.message().contains("junk-value"), "{err}");
     }

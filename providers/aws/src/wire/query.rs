@@ -99,7 +99,10 @@ pub(crate) struct TagDescription {
 }
 
 /// Decodes the `<{action}Result>` of `doc` as `T`.
-pub(crate) fn decode_result<T: serde::de::DeserializeOwned>(doc: &Value, action: &str) -> Result<T> {
+pub(crate) fn decode_result<T: serde::de::DeserializeOwned>(
+    doc: &Value,
+    action: &str,
+) -> Result<T> {
     decode(result(doc, action)?, action)
 }
 

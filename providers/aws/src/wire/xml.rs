@@ -123,7 +123,9 @@ fn parse_tree(body: &[u8]) -> Result<Node> {
         }
     }
     if !stack.is_empty() {
-        return Err(Error::decode("truncated XML: unclosed elements at end of body"));
+        return Err(Error::decode(
+            "truncated XML: unclosed elements at end of body",
+        ));
     }
     root.ok_or_else(|| Error::decode("empty XML body"))
 }
@@ -231,12 +233,7 @@ mod tests {
 
     #[test]
     fn truncated_and_garbage_bodies_are_decode_errors() {
-        for body in [
-            &b"<a><b>1</b>"[..],
-            b"",
-            b"<a></b>",
-            b"<a/><b/>",
-        ] {
+        for body in [&b"<a><b>1</b>"[..], b"", b"<a></b>", b"<a/><b/>"] {
             let err = parse(body, EC2_LISTS).unwrap_err();
             assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode, "{body:?}");
         }

@@ -9,7 +9,9 @@
 
 use futures::stream::BoxStream;
 use futures::TryStreamExt;
-use multicloud_core::{BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, ProviderKind, Result};
+use multicloud_core::{
+    BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, ProviderKind, Result,
+};
 use serde_json::{json, Value};
 use time::macros::{format_description, offset};
 use time::OffsetDateTime;
@@ -29,6 +31,15 @@ const BLOCK: u64 = 1;
 
 /// Every CFW block-list rule.
 pub(super) fn list(client: Client, region: String) -> BoxStream<'static, Result<BlockRule>> {
+    search(client, region, "{}".to_owned())
+}
+
+/// The block-list rules matching `search_value` (a JSON object as a string; `{}` for all).
+fn search(
+    client: Client,
+    region: String,
+    search_value: String,
+) -> BoxStream<'static, Result<BlockRule>> {
     let listing = OffsetListing {
         api: api::CFW_DESCRIBE_BLOCK_IGNORE_LIST.name(),
         page_size: PAGE_SIZE,
@@ -40,6 +51,7 @@ pub(super) fn list(client: Client, region: String) -> BoxStream<'static, Result<
         move |offset| {
             let client = client.clone();
             let region = region.clone();
+            let search_value = search_value.clone();
             async move {
                 let params = json!({
                     "Limit": PAGE_SIZE,
@@ -47,12 +59,17 @@ pub(super) fn list(client: Client, region: String) -> BoxStream<'static, Result<
                     "RuleType": BLOCK,
                     // Empty direction: rules of every direction, with their full DirectionList.
                     "Direction": "",
-                    "SearchValue": "{}",
+                    "SearchValue": search_value,
                 });
                 let resp = client
                     .call(api::CFW_DESCRIBE_BLOCK_IGNORE_LIST, Some(&region), &params)
                     .await?;
-                wire::offset_page(&resp, api::CFW_DESCRIBE_BLOCK_IGNORE_LIST.action, "Data", Some("Total"))
+                wire::offset_page(
+                    &resp,
+                    api::CFW_DESCRIBE_BLOCK_IGNORE_LIST.action,
+                    "Data",
+                    Some("Total"),
+                )
             }
         },
         move |item| to_rule(item, &rule_region),
@@ -72,8 +89,16 @@ fn to_rule(item: Value, region: &str) -> Result<BlockRule> {
     })
 }
 
-async fn find(client: &Client, region: &str, matches: impl Fn(&BlockRule) -> bool) -> Result<Option<BlockRule>> {
-    let mut rules = list(client.clone(), region.to_owned());
+/// The first rule for `ip` that `matches`: narrowed by CFW's fuzzy `common` search, then
+/// matched exactly here.
+async fn find(
+    client: &Client,
+    region: &str,
+    ip: &str,
+    matches: impl Fn(&BlockRule) -> bool,
+) -> Result<Option<BlockRule>> {
+    let search_value = json!({ "common": ip }).to_string();
+    let mut rules = search(client.clone(), region.to_owned(), search_value);
     while let Some(rule) = rules.try_next().await? {
         if matches(&rule) {
             return Ok(Some(rule));
@@ -84,7 +109,7 @@ async fn find(client: &Client, region: &str, matches: impl Fn(&BlockRule) -> boo
 
 pub(super) async fn block(client: &Client, request: &BlockRequest) -> Result<BlockRule> {
     let ip = request.ip.to_string();
-    if let Some(existing) = find(client, &request.region, |r| r.ip == ip).await? {
+    if let Some(existing) = find(client, &request.region, &ip, |r| r.ip == ip).await? {
         return Ok(existing);
     }
     let end_time = match request.expires_at {
@@ -98,22 +123,29 @@ pub(super) async fn block(client: &Client, request: &BlockRequest) -> Result<Blo
     }
     let params = json!({"RuleType": BLOCK, "Rules": [rule], "CoverDuplicate": 0});
     client
-        .call(api::CFW_CREATE_BLOCK_IGNORE_RULE_NEW, Some(&request.region), &params)
+        .call(
+            api::CFW_CREATE_BLOCK_IGNORE_RULE_NEW,
+            Some(&request.region),
+            &params,
+        )
         .await?;
     // The create answer carries no rule; read back what CFW stored (id, exact directions).
-    find(client, &request.region, |r| r.ip == ip)
+    find(client, &request.region, &ip, |r| r.ip == ip)
         .await?
         .ok_or_else(|| {
-            Error::new(ErrorKind::Service, format!("CFW accepted the block of {ip} but does not list it"))
-                .with_provider(ProviderKind::Tencent)
-                .with_action(api::CFW_CREATE_BLOCK_IGNORE_RULE_NEW.name())
+            Error::new(
+                ErrorKind::Service,
+                format!("CFW accepted the block of {ip} but does not list it"),
+            )
+            .with_provider(ProviderKind::Tencent)
+            .with_action(api::CFW_CREATE_BLOCK_IGNORE_RULE_NEW.name())
         })
 }
 
 pub(super) async fn unblock(client: &Client, rule: &BlockRule) -> Result<()> {
     // Re-read the rule: the delete must name its current, full DirectionList.
     let same = |r: &BlockRule| r.rule_id == rule.rule_id && r.ip == rule.ip;
-    let Some(current) = find(client, &rule.region, same).await? else {
+    let Some(current) = find(client, &rule.region, &rule.ip, same).await? else {
         return Ok(()); // already gone: unblocking is idempotent
     };
     let directions = wire::text(&current.raw, "DirectionList")
@@ -121,7 +153,11 @@ pub(super) async fn unblock(client: &Client, rule: &BlockRule) -> Result<()> {
         .unwrap_or_else(|| BOTH_DIRECTIONS.to_owned());
     let params = delete_params(&current.ip, &directions)?;
     client
-        .call(api::CFW_DELETE_BLOCK_IGNORE_RULE_LIST, Some(&rule.region), &params)
+        .call(
+            api::CFW_DELETE_BLOCK_IGNORE_RULE_LIST,
+            Some(&rule.region),
+            &params,
+        )
         .await?;
     Ok(())
 }
@@ -133,10 +169,14 @@ fn delete_params(ip: &str, directions: &str) -> Result<Value> {
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .map(|d| {
-            d.parse::<u64>().map(|d| json!({"IP": ip, "Direction": d})).map_err(|_| {
-                Error::decode(format!("CFW rule for {ip} has an unexpected direction {d:?}"))
+            d.parse::<u64>()
+                .map(|d| json!({"IP": ip, "Direction": d}))
+                .map_err(|_| {
+                    Error::decode(format!(
+                        "CFW rule for {ip} has an unexpected direction {d:?}"
+                    ))
                     .with_provider(ProviderKind::Tencent)
-            })
+                })
         })
         .collect::<Result<Vec<Value>>>()?;
     Ok(json!({"RuleType": BLOCK, "Rules": rules}))
@@ -145,7 +185,9 @@ fn delete_params(ip: &str, directions: &str) -> Result<Value> {
 /// CFW end times are Beijing time (UTC+8) without a zone.
 fn beijing_time(at: OffsetDateTime) -> Result<String> {
     at.to_offset(offset!(+8))
-        .format(format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"))
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
         .map_err(|e| Error::config(format!("cannot format the block end time: {e}")))
 }
 
@@ -167,7 +209,13 @@ mod tests {
             json!({"RuleType": 1, "Rules": [{"IP": "1.2.3.4", "Direction": 1}, {"IP": "1.2.3.4", "Direction": 0}]})
         );
         assert!(p.get("DeleteAll").is_none());
-        assert_eq!(delete_params("1.2.3.4", "1").unwrap()["Rules"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            delete_params("1.2.3.4", "1").unwrap()["Rules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(delete_params("1.2.3.4", "x").is_err());
     }
 

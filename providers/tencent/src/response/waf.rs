@@ -9,7 +9,9 @@
 
 use futures::stream::BoxStream;
 use futures::TryStreamExt;
-use multicloud_core::{BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, ProviderKind, Result};
+use multicloud_core::{
+    BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, ProviderKind, Result,
+};
 use serde_json::{json, Value};
 
 use crate::api;
@@ -54,7 +56,21 @@ fn scope(raw: &str) -> Result<Scope> {
 }
 
 /// Every blacklist rule of the scope.
-pub(super) fn list(client: Client, raw_scope: String, region: String) -> BoxStream<'static, Result<BlockRule>> {
+pub(super) fn list(
+    client: Client,
+    raw_scope: String,
+    region: String,
+) -> BoxStream<'static, Result<BlockRule>> {
+    query(client, raw_scope, region, json!({}))
+}
+
+/// The blacklist rules of the scope matching `filter` (extra request fields: `Ip`, `RuleId`).
+fn query(
+    client: Client,
+    raw_scope: String,
+    region: String,
+    filter: Value,
+) -> BoxStream<'static, Result<BlockRule>> {
     let parsed = match scope(&raw_scope) {
         Ok(s) => s,
         Err(e) => return Box::pin(futures::stream::iter(vec![Err(e)])),
@@ -71,8 +87,12 @@ pub(super) fn list(client: Client, raw_scope: String, region: String) -> BoxStre
             let client = client.clone();
             let region = region.clone();
             let domain = parsed.domain.clone();
+            let filter = filter.clone();
             async move {
-                let params = json!({"Domain": domain, "ActionType": BLACKLIST, "OffSet": offset, "Limit": PAGE_SIZE});
+                let mut params = json!({"Domain": domain, "ActionType": BLACKLIST, "OffSet": offset, "Limit": PAGE_SIZE});
+                if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), filter) {
+                    params.extend(extra);
+                }
                 let resp = client
                     .call(api::WAF_DESCRIBE_IP_ACCESS_CONTROL, Some(&region), &params)
                     .await?;
@@ -80,7 +100,12 @@ pub(super) fn list(client: Client, raw_scope: String, region: String) -> BoxStre
                     body: resp.body.get("Data").cloned().unwrap_or(Value::Null),
                     request_id: resp.request_id.clone(),
                 };
-                wire::offset_page(&data, api::WAF_DESCRIBE_IP_ACCESS_CONTROL.action, "Res", Some("TotalCount"))
+                wire::offset_page(
+                    &data,
+                    api::WAF_DESCRIBE_IP_ACCESS_CONTROL.action,
+                    "Res",
+                    Some("TotalCount"),
+                )
             }
         },
         move |item| to_rule(item, &raw_scope, &rule_region),
@@ -90,7 +115,9 @@ pub(super) fn list(client: Client, raw_scope: String, region: String) -> BoxStre
 fn to_rule(item: Value, raw_scope: &str, region: &str) -> Result<BlockRule> {
     let rule_id = wire::text(&item, "RuleId")
         .or_else(|| wire::text(&item, "Id"))
-        .ok_or_else(|| Error::decode("a WAF IP rule without RuleId").with_provider(ProviderKind::Tencent))?;
+        .ok_or_else(|| {
+            Error::decode("a WAF IP rule without RuleId").with_provider(ProviderKind::Tencent)
+        })?;
     let ip = wire::text(&item, "Ip")
         .or_else(|| {
             item.get("IpList")?
@@ -121,13 +148,20 @@ fn blocks_ip(rule: &BlockRule, ip: &str) -> bool {
             .is_some_and(|list| list.iter().any(|v| v.as_str() == Some(ip)))
 }
 
+/// The first rule the server returns for `filter` that also `matches` exactly.
 async fn find(
     client: &Client,
     raw_scope: &str,
     region: &str,
+    filter: Value,
     matches: impl Fn(&BlockRule) -> bool,
 ) -> Result<Option<BlockRule>> {
-    let mut rules = list(client.clone(), raw_scope.to_owned(), region.to_owned());
+    let mut rules = query(
+        client.clone(),
+        raw_scope.to_owned(),
+        region.to_owned(),
+        filter,
+    );
     while let Some(rule) = rules.try_next().await? {
         if matches(&rule) {
             return Ok(Some(rule));
@@ -136,10 +170,18 @@ async fn find(
     Ok(None)
 }
 
-pub(super) async fn block(client: &Client, raw_scope: &str, request: &BlockRequest) -> Result<BlockRule> {
+pub(super) async fn block(
+    client: &Client,
+    raw_scope: &str,
+    request: &BlockRequest,
+) -> Result<BlockRule> {
     let parsed = scope(raw_scope)?;
     let ip = request.ip.to_string();
-    if let Some(existing) = find(client, raw_scope, &request.region, |r| blocks_ip(r, &ip)).await? {
+    if let Some(existing) = find(client, raw_scope, &request.region, json!({"Ip": ip}), |r| {
+        blocks_ip(r, &ip)
+    })
+    .await?
+    {
         return Ok(existing);
     }
     // A timed job from 0 to 0 never lapses; otherwise it ends at the requested time.
@@ -157,39 +199,68 @@ pub(super) async fn block(client: &Client, raw_scope: &str, request: &BlockReque
         params["InstanceId"] = Value::String(instance.clone());
     }
     let resp = client
-        .call(api::WAF_CREATE_IP_ACCESS_CONTROL, Some(&request.region), &params)
+        .call(
+            api::WAF_CREATE_IP_ACCESS_CONTROL,
+            Some(&request.region),
+            &params,
+        )
         .await?;
     let rule_id = wire::text(&resp.body, "RuleId").ok_or_else(|| {
         Error::decode("CreateIpAccessControl returned no RuleId")
             .with_provider(ProviderKind::Tencent)
             .with_action(api::WAF_CREATE_IP_ACCESS_CONTROL.name())
     })?;
-    find(client, raw_scope, &request.region, |r| r.rule_id == rule_id)
-        .await?
-        .ok_or_else(|| {
-            Error::new(ErrorKind::Service, format!("WAF created rule {rule_id} but does not list it"))
-                .with_provider(ProviderKind::Tencent)
-                .with_action(api::WAF_CREATE_IP_ACCESS_CONTROL.name())
-        })
+    let by_id = json!({"RuleId": rule_id.parse::<u64>().unwrap_or_default()});
+    find(client, raw_scope, &request.region, by_id, |r| {
+        r.rule_id == rule_id
+    })
+    .await?
+    .ok_or_else(|| {
+        Error::new(
+            ErrorKind::Service,
+            format!("WAF created rule {rule_id} but does not list it"),
+        )
+        .with_provider(ProviderKind::Tencent)
+        .with_action(api::WAF_CREATE_IP_ACCESS_CONTROL.name())
+    })
 }
 
 pub(super) async fn unblock(client: &Client, raw_scope: &str, rule: &BlockRule) -> Result<()> {
     let parsed = scope(raw_scope)?;
-    let rule_id: u64 = rule.rule_id.parse().map_err(|_| {
-        Error::config(format!("WAF rule id {:?} is not numeric", rule.rule_id))
-    })?;
+    let rule_id: u64 = rule
+        .rule_id
+        .parse()
+        .map_err(|_| Error::config(format!("WAF rule id {:?} is not numeric", rule.rule_id)))?;
     let params = json!({"Domain": parsed.domain, "RuleIds": [rule_id], "ActionType": BLACKLIST});
     let resp = client
-        .call(api::WAF_DELETE_IP_ACCESS_CONTROL_V2, Some(&rule.region), &params)
+        .call(
+            api::WAF_DELETE_IP_ACCESS_CONTROL_V2,
+            Some(&rule.region),
+            &params,
+        )
         .await?;
-    match resp.body.get("FailedCount").and_then(wire::as_u64) {
-        Some(failed) if failed > 0 => Err(Error::new(
+    let failed = resp
+        .body
+        .get("FailedCount")
+        .and_then(wire::as_u64)
+        .unwrap_or(0);
+    if failed == 0 {
+        return Ok(());
+    }
+    // Not deleted: fine if it was already gone (unblocking is idempotent), an error if not.
+    let by_id = json!({ "RuleId": rule_id });
+    let still_there = find(client, raw_scope, &rule.region, by_id, |r| {
+        r.rule_id == rule.rule_id
+    })
+    .await?;
+    match still_there {
+        Some(_) => Err(Error::new(
             ErrorKind::Service,
             format!("WAF could not delete rule {rule_id}"),
         )
         .with_provider(ProviderKind::Tencent)
         .with_action(api::WAF_DELETE_IP_ACCESS_CONTROL_V2.name())),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -201,15 +272,24 @@ mod tests {
     fn scopes_name_a_domain_an_instance_or_both() {
         assert_eq!(
             scope("www.example.com").unwrap(),
-            Scope { instance_id: None, domain: "www.example.com".into() }
+            Scope {
+                instance_id: None,
+                domain: "www.example.com".into()
+            }
         );
         assert_eq!(
             scope("waf_2kxtlbky11bbcr4b").unwrap(),
-            Scope { instance_id: Some("waf_2kxtlbky11bbcr4b".into()), domain: "global".into() }
+            Scope {
+                instance_id: Some("waf_2kxtlbky11bbcr4b".into()),
+                domain: "global".into()
+            }
         );
         assert_eq!(
             scope("waf_1/a.example.com").unwrap(),
-            Scope { instance_id: Some("waf_1".into()), domain: "a.example.com".into() }
+            Scope {
+                instance_id: Some("waf_1".into()),
+                domain: "a.example.com".into()
+            }
         );
         assert!(scope("waf_1/").is_err());
     }

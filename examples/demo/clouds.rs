@@ -1,0 +1,126 @@
+//! The simulated clouds the demo runs against, and the providers pointed at them.
+
+use std::sync::Arc;
+
+use multicloud_sdk::aws::AwsProviderBuilder;
+use multicloud_sdk::tencent::TencentProviderBuilder;
+use multicloud_sdk::{CloudProvider, Domain, ProviderKind, StaticCredential};
+use multicloud_testkit::aws::AwsSim;
+use multicloud_testkit::tencent::TencentSim;
+use multicloud_testkit::{SimCloud, SimHostState};
+
+use crate::config::AccountConfig;
+
+/// One simulated cloud per provider that has a client in this build.
+pub(crate) struct SimulatedClouds {
+    pub(crate) aws: SimCloud,
+    pub(crate) tencent: SimCloud,
+}
+
+impl SimulatedClouds {
+    /// Starts the simulators with `hosts` hosts each, from a fixed seed (same world every run).
+    pub(crate) async fn start(hosts: usize) -> std::io::Result<Self> {
+        let aws = SimCloud::builder(AwsSim::new())
+            .seed(2026)
+            .hosts(hosts)
+            .start()
+            .await?;
+        let tencent = SimCloud::builder(TencentSim::new())
+            .seed(2026)
+            .hosts(hosts)
+            .start()
+            .await?;
+        Ok(SimulatedClouds { aws, tencent })
+    }
+
+    /// The simulators, for printing.
+    pub(crate) fn all(&self) -> [&SimCloud; 2] {
+        [&self.aws, &self.tencent]
+    }
+
+    /// A provider for `account`, pointed at its simulated cloud.
+    pub(crate) fn provider_for(
+        &self,
+        account: &AccountConfig,
+    ) -> Result<Arc<dyn CloudProvider>, Box<dyn std::error::Error>> {
+        let credential = StaticCredential::new(account.access_key());
+        Ok(match account.provider {
+            ProviderKind::Aws => Arc::new(
+                AwsProviderBuilder::new(account.name.clone())
+                    .with_credential(credential)
+                    .with_domain(account.domain)
+                    .with_endpoint_url(self.aws.base_url())
+                    .build()?,
+            ),
+            ProviderKind::Tencent => Arc::new(
+                TencentProviderBuilder::new(account.name.clone())
+                    .with_credential(credential)
+                    .with_domain(account.domain)
+                    .with_endpoint_url(self.tencent.base_url())
+                    .build()?,
+            ),
+            other => {
+                return Err(format!(
+                    "account {:?}: the {other} provider has no client yet (see the README's status table)",
+                    account.name
+                )
+                .into())
+            }
+        })
+    }
+
+    /// Changes each simulated world the way a day in a real account would: instances launched
+    /// and terminated, one stopped, one re-tagged, all in regions of the domain the demo's
+    /// accounts of that provider live in. Returns what was done, for printing.
+    pub(crate) fn change_the_world(&self, accounts: &[AccountConfig]) -> Vec<String> {
+        let mut done = Vec::new();
+        for cloud in self.all() {
+            let provider = cloud.provider();
+            let domains: Vec<Domain> = accounts
+                .iter()
+                .filter(|a| a.provider == provider)
+                .map(|a| a.domain)
+                .collect();
+            let (regions, existing): (Vec<String>, Vec<String>) = {
+                let inventory = cloud.inventory();
+                let visible = |region: &str| {
+                    inventory
+                        .region(region)
+                        .is_some_and(|r| r.opted_in && domains.contains(&r.domain))
+                };
+                let mut regions: Vec<String> = inventory
+                    .hosts()
+                    .iter()
+                    .filter(|h| visible(&h.region))
+                    .map(|h| h.region.clone())
+                    .collect();
+                regions.dedup();
+                let ids = inventory
+                    .hosts()
+                    .iter()
+                    .filter(|h| visible(&h.region))
+                    .map(|h| h.id.clone())
+                    .collect();
+                (regions, ids)
+            };
+            for region in regions.iter().take(3) {
+                let host = cloud.add_generated_host(region);
+                done.push(format!("{provider}: launched {} in {region}", host.id));
+            }
+            for id in existing.iter().take(2) {
+                if cloud.remove_host(id).is_some() {
+                    done.push(format!("{provider}: terminated {id}"));
+                }
+            }
+            if let Some(id) = existing.get(2) {
+                cloud.update_host(id, |h| h.state = SimHostState::Stopped);
+                done.push(format!("{provider}: stopped {id}"));
+            }
+            if let Some(id) = existing.get(3) {
+                cloud.update_host(id, |h| h.tags.push(("owner".into(), "secops".into())));
+                done.push(format!("{provider}: tagged {id} owner=secops"));
+            }
+        }
+        done
+    }
+}

@@ -1,0 +1,420 @@
+//! Huawei Cloud `SDK-HMAC-SHA256`, as `huaweicloudsdkcore`'s `Signer.sign` applies it.
+//!
+//! A short composition of `multicloud_core::signing`: the URI is decoded, re-encoded per
+//! segment and always ends in `/`; the query is sorted on the decoded strings, then encoded;
+//! every header whose name has no `_` is signed, values stripped at both ends; the signature
+//! is a plain `HMAC(SK, string to sign)` with no derived key.
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+use http::Request;
+use multicloud_core::signing::canonical::{self, upper_method};
+use multicloud_core::signing::hash::{hmac_sha256_hex, sha256_hex, Hex64, EMPTY_SHA256_HEX};
+use multicloud_core::signing::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
+use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
+use multicloud_core::signing::request::{
+    authority_from_uri, check_access_key_id, header_value, missing_host, sensitive_header_value,
+    HeaderEdits,
+};
+use multicloud_core::signing::trim::strip_unicode;
+use multicloud_core::signing::{path, query, SigningTime};
+use multicloud_core::{AccessKey, Error, ProviderKind, Result};
+use time::OffsetDateTime;
+
+pub use multicloud_core::signing::{ParsedAuthorization, SigningParts};
+
+const ALGORITHM: &str = "SDK-HMAC-SHA256";
+const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
+const X_SDK_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-sdk-content-sha256");
+const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// Signs requests with Huawei Cloud's `SDK-HMAC-SHA256` (AK/SK) algorithm.
+///
+/// The region is not part of this signature, so one signer serves every endpoint.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HuaweiSigner;
+
+struct Computed {
+    canonical_request: Vec<u8>,
+    string_to_sign: Vec<u8>,
+    signature: Hex64,
+    signed_headers: String,
+    authorization: String,
+}
+
+impl HuaweiSigner {
+    /// A signer.
+    pub fn new() -> Self {
+        HuaweiSigner
+    }
+
+    /// Signs `request`: sets `X-Sdk-Date` (unless the request has one, which is then the
+    /// signing time and `time` is unused), `X-Security-Token` for a session key,
+    /// `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for a non-JSON `Content-Type`, `Host` when
+    /// absent, and `Authorization`; signed values are written back stripped, as the SDK does.
+    ///
+    /// As in the SDK, a request that already carries `Authorization` is not signed again (only
+    /// the session token is attached).
+    pub fn sign(
+        &self,
+        request: &mut Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<()> {
+        if request.headers().contains_key(AUTHORIZATION) {
+            // The SDK still attaches the token, then leaves the request alone.
+            if let Some(token) = key.session_token() {
+                let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
+                request.headers_mut().insert(X_SECURITY_TOKEN, value.map_err(huawei)?);
+            }
+            return Ok(());
+        }
+        let (mut edits, when) = edits(request, key, time)?;
+        let mut entries = edits.entries(request.headers());
+        entries.retain(|(name, _)| !name.contains('_'));
+        let computed = compute(request, key, &when, &mut entries)?;
+        edits.set(
+            AUTHORIZATION,
+            sensitive_header_value(computed.authorization.as_bytes(), "the access key id")?,
+        );
+        edits.apply(request.headers_mut());
+        write_back_stripped(request);
+        Ok(())
+    }
+
+    /// The stages [`sign`](Self::sign) would compute, without touching `request` (an
+    /// existing `Authorization` header is ignored).
+    pub fn signing_parts(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<SigningParts> {
+        let (edits, when) = edits(request, key, time)?;
+        let mut entries = edits.entries(request.headers());
+        entries.retain(|(name, _)| !name.contains('_'));
+        Ok(compute(request, key, &when, &mut entries)?.into_parts())
+    }
+
+    /// Recomputes a received request's signature over exactly `signed_headers` (its
+    /// `SignedHeaders=` list, lower-case; a name listed twice is signed twice, as the SDK
+    /// does) as present on the request. The time is the request's `X-Sdk-Date` when it has
+    /// one, else `time`. `host` falls back to the URI authority.
+    pub fn signing_parts_for_headers(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+        signed_headers: &[&str],
+    ) -> Result<SigningParts> {
+        let when = signing_time(request.headers().get(X_SDK_DATE), time)?;
+        let mut names: Vec<String> = signed_headers
+            .iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        let authority = authority_from_uri(request.uri());
+        let mut entries: Vec<HeaderEntry<'_>> = Vec::with_capacity(names.len());
+        for name in &names {
+            match (request.headers().get_all(name.as_str()).iter().last(), name.as_str()) {
+                (Some(value), _) => entries.push((name, value.as_bytes())),
+                (None, "host") => match authority {
+                    Some(host) => entries.push(("host", host.as_bytes())),
+                    None => return Err(huawei(missing_host())),
+                },
+                (None, _) => {
+                    return Err(huawei(Error::config(format!(
+                        "signed header {name} is not on the request"
+                    ))))
+                }
+            }
+        }
+        Ok(compute(request, key, &when, &mut entries)?.into_parts())
+    }
+}
+
+impl Computed {
+    fn into_parts(self) -> SigningParts {
+        SigningParts::from_bytes(
+            &self.canonical_request,
+            &self.string_to_sign,
+            self.signature.as_str().to_owned(),
+            self.signed_headers,
+            self.authorization,
+        )
+    }
+}
+
+fn huawei(e: Error) -> Error {
+    e.with_provider(ProviderKind::Huawei)
+}
+
+/// The SDK reads a caller's `X-Sdk-Date` (any case) as the signing time.
+fn signing_time(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<SigningTime> {
+    let time = match header {
+        Some(value) => SigningTime::parse_compact(value.as_bytes()).ok_or_else(|| {
+            huawei(Error::config("X-Sdk-Date is not in the form yyyyMMdd'T'HHmmss'Z'"))
+        })?,
+        None => time,
+    };
+    SigningTime::utc(time).map_err(huawei)
+}
+
+/// The headers `sign` adds, in the SDK's order: content hash marker, date, host.
+fn edits(
+    request: &Request<Bytes>,
+    key: &AccessKey,
+    time: OffsetDateTime,
+) -> Result<(HeaderEdits, SigningTime)> {
+    let headers = request.headers();
+    let mut edits = HeaderEdits::new();
+    edits.remove(AUTHORIZATION);
+    if let Some(token) = key.session_token() {
+        let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
+        edits.set(X_SECURITY_TOKEN, value.map_err(huawei)?);
+    }
+    if let Some(ct) = headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes) {
+        // Bodies that are not JSON (or BSON) are sent unsigned.
+        let json = ct.starts_with(b"application/json") || ct.starts_with(b"application/bson");
+        if !ct.is_empty() && !json {
+            edits.set(X_SDK_CONTENT_SHA256, HeaderValue::from_static(UNSIGNED_PAYLOAD));
+        }
+    }
+    let when = signing_time(headers.get(X_SDK_DATE), time)?;
+    if !headers.contains_key(X_SDK_DATE) {
+        edits.set(X_SDK_DATE, header_value(when.compact().as_bytes(), "X-Sdk-Date")?);
+    }
+    if !headers.contains_key(HOST) {
+        let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
+        edits.set(HOST, header_value(host.as_bytes(), "the host").map_err(huawei)?);
+    }
+    Ok((edits, when))
+}
+
+fn compute(
+    request: &Request<Bytes>,
+    key: &AccessKey,
+    when: &SigningTime,
+    entries: &mut [HeaderEntry<'_>],
+) -> Result<Computed> {
+    check_access_key_id(key.id()).map_err(huawei)?;
+    let body = request.body();
+    let body_hash;
+    let payload: &[u8] = if body.is_empty() {
+        EMPTY_SHA256_HEX.as_bytes()
+    } else {
+        match entries.iter().find(|(n, _)| *n == X_SDK_CONTENT_SHA256.as_str()) {
+            // Read as the SDK does: after the value was stripped.
+            Some((_, value)) if !strip_unicode(value).is_empty() => strip_unicode(value),
+            _ => {
+                body_hash = sha256_hex(body);
+                body_hash.as_bytes()
+            }
+        }
+    };
+    let headers = canonical_headers(
+        entries,
+        ValueRule::StripUnicode,
+        Repeats::LinePerOccurrenceLastValue,
+    );
+    let uri = request.uri();
+    let mut cr = canonical::start(&upper_method(request.method()), 256 + headers.block.len());
+    if !path::decoded_then_encoded_with_trailing_slash(uri.path(), &mut cr) {
+        return Err(huawei(Error::config(
+            "Huawei requests need a path (at least \"/\") to be signed",
+        )));
+    }
+    cr.push(b'\n');
+    let mut params = query::decoded_pairs(uri.query().unwrap_or(""));
+    query::sorted_decoded_then_encoded(&mut params, &mut cr);
+    canonical::finish(&mut cr, &headers, payload);
+
+    let sts = canonical::string_to_sign(ALGORITHM, when.compact().as_bytes(), None, &cr);
+    let signature = hmac_sha256_hex(key.secret().expose().as_bytes(), &sts);
+    let authorization = format!(
+        "{ALGORITHM} Access={}, SignedHeaders={}, Signature={}",
+        key.id(),
+        headers.signed,
+        signature.as_str()
+    );
+    Ok(Computed {
+        canonical_request: cr,
+        string_to_sign: sts,
+        signature,
+        signed_headers: headers.signed,
+        authorization,
+    })
+}
+
+/// The SDK stores every header value stripped, so what is sent is what was signed.
+fn write_back_stripped(request: &mut Request<Bytes>) {
+    for value in request.headers_mut().values_mut() {
+        let stripped = strip_unicode(value.as_bytes());
+        if stripped.len() != value.as_bytes().len() {
+            if let Ok(mut new) = HeaderValue::from_bytes(stripped) {
+                new.set_sensitive(value.is_sensitive());
+                *value = new;
+            }
+        }
+    }
+}
+
+/// Parses `SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex`.
+pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
+    let parse = || -> Result<ParsedAuthorization> {
+        let params = v4_params(value, ALGORITHM)?;
+        Ok(ParsedAuthorization {
+            algorithm: ALGORITHM.to_owned(),
+            access_key_id: required(&params, "Access", ALGORITHM)?.to_owned(),
+            signed_headers: split_signed_headers(required(&params, "SignedHeaders", ALGORITHM)?),
+            signature: required(&params, "Signature", ALGORITHM)?.to_owned(),
+            ..ParsedAuthorization::default()
+        })
+    };
+    parse().map_err(huawei)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use multicloud_core::ErrorKind;
+    use time::macros::datetime;
+
+    const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";
+    const PLANTED_TOKEN: &str = "PLANTED-TOKEN-9a8b7c";
+    const T: OffsetDateTime = datetime!(2019-11-15 03:36:55 UTC);
+
+    fn key() -> AccessKey {
+        AccessKey::new("QTWAOYTTINDUT2QVKYUC", "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc")
+    }
+
+    fn parts_of(req: &Request<Bytes>) -> SigningParts {
+        HuaweiSigner::new().signing_parts(req, &key(), T).unwrap()
+    }
+
+    fn line(parts: &SigningParts, n: usize) -> &str {
+        parts.canonical_request.split('\n').nth(n).unwrap()
+    }
+
+    #[test]
+    fn the_uri_always_ends_with_a_slash_and_encoded_slashes_split() {
+        let req = Request::get("https://iam.myhuaweicloud.com/v3/projects").body(Bytes::new()).unwrap();
+        assert_eq!(line(&parts_of(&req), 1), "/v3/projects/");
+        let req = Request::get("https://h.example/a%2Fb%20c/").body(Bytes::new()).unwrap();
+        assert_eq!(line(&parts_of(&req), 1), "/a/b%20c/");
+    }
+
+    #[test]
+    fn the_query_sorts_on_decoded_strings() {
+        let req = Request::get("https://h.example/?%C3%BCmlaut=1&~tilde=2&limit=2")
+            .body(Bytes::new())
+            .unwrap();
+        assert_eq!(line(&parts_of(&req), 2), "limit=2&~tilde=2&%C3%BCmlaut=1");
+    }
+
+    #[test]
+    fn underscore_headers_are_not_signed_and_values_are_stripped() {
+        let mut req = Request::get("https://h.example/").body(Bytes::new()).unwrap();
+        req.headers_mut().insert("x_under", "no".parse().unwrap());
+        req.headers_mut().insert(
+            "x-pad",
+            HeaderValue::from_bytes("\u{3000} v \u{a0}".as_bytes()).unwrap(),
+        );
+        let parts = parts_of(&req);
+        assert_eq!(parts.signed_headers, "host;x-pad;x-sdk-date");
+        assert!(parts.canonical_request.contains("\nx-pad:v\n"));
+        HuaweiSigner::new().sign(&mut req, &key(), T).unwrap();
+        assert_eq!(req.headers()["x-pad"], "v", "the stripped value is what is sent");
+    }
+
+    #[test]
+    fn non_json_bodies_are_unsigned_but_empty_bodies_hash_empty() {
+        let mut req = Request::post("https://h.example/")
+            .header("content-type", "text/plain")
+            .body(Bytes::from_static(b"data"))
+            .unwrap();
+        let parts = parts_of(&req);
+        assert!(parts.canonical_request.ends_with("\nUNSIGNED-PAYLOAD"));
+        assert!(parts.signed_headers.contains("x-sdk-content-sha256"));
+        *req.body_mut() = Bytes::new();
+        assert!(parts_of(&req).canonical_request.ends_with(EMPTY_SHA256_HEX));
+        let json = Request::post("https://h.example/")
+            .header("content-type", "application/json;charset=UTF-8")
+            .body(Bytes::from_static(b"{}"))
+            .unwrap();
+        let parts = parts_of(&json);
+        assert!(parts.canonical_request.ends_with(sha256_hex(b"{}").as_str()));
+        assert!(!parts.signed_headers.contains("x-sdk-content-sha256"));
+    }
+
+    #[test]
+    fn a_caller_x_sdk_date_is_the_signing_time() {
+        let mut req = Request::get("https://h.example/").body(Bytes::new()).unwrap();
+        req.headers_mut().insert(X_SDK_DATE, "20200101T000000Z".parse().unwrap());
+        let parts = parts_of(&req);
+        assert!(parts.string_to_sign.starts_with("SDK-HMAC-SHA256\n20200101T000000Z\n"));
+        req.headers_mut().insert(X_SDK_DATE, "yesterday".parse().unwrap());
+        let e = HuaweiSigner::new().signing_parts(&req, &key(), T).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn a_request_with_authorization_is_left_alone() {
+        let mut req = Request::get("https://h.example/")
+            .header("authorization", "Bearer x")
+            .body(Bytes::new())
+            .unwrap();
+        HuaweiSigner::new().sign(&mut req, &key(), T).unwrap();
+        assert_eq!(req.headers()[AUTHORIZATION], "Bearer x");
+        assert!(req.headers().get(X_SDK_DATE).is_none());
+    }
+
+    #[test]
+    fn a_verifier_recomputes_the_signature_over_the_listed_headers() {
+        let mut req = Request::get("https://h.example/v1/x?limit=1")
+            .header("content-type", "application/json")
+            .body(Bytes::new())
+            .unwrap();
+        let key = key().with_session_token("tok");
+        HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
+        req.headers_mut().insert("user-agent", "added later".parse().unwrap());
+        let sent = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
+        assert_eq!(sent.access_key_id, "QTWAOYTTINDUT2QVKYUC");
+        let names: Vec<&str> = sent.signed_headers.iter().map(String::as_str).collect();
+        assert_eq!(names, ["content-type", "host", "x-sdk-date", "x-security-token"]);
+        let later = T + time::Duration::minutes(3);
+        let again = HuaweiSigner::new()
+            .signing_parts_for_headers(&req, &key, later, &names)
+            .unwrap();
+        assert_eq!(again.signature, sent.signature, "X-Sdk-Date on the request wins");
+    }
+
+    #[test]
+    fn an_empty_path_cannot_be_signed() {
+        let req = Request::get("h.example:443").body(Bytes::new()).unwrap();
+        let e = HuaweiSigner::new().signing_parts(&req, &key(), T).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn a_planted_secret_never_shows_in_debug_parts_or_errors() {
+        let key = AccessKey::new("AKVISIBLE", PLANTED_SECRET).with_session_token(PLANTED_TOKEN);
+        let mut req = Request::get("https://h.example/").body(Bytes::new()).unwrap();
+        HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
+        let parts = HuaweiSigner::new().signing_parts(&req, &key, T).unwrap();
+        let bad = AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
+        let err = HuaweiSigner::new()
+            .sign(&mut Request::get("https://h.example/").body(Bytes::new()).unwrap(), &bad, T)
+            .unwrap_err();
+        for shown in [
+            format!("{:?}", HuaweiSigner::new()),
+            format!("{parts:?}"),
+            format!("{err:?} {err}"),
+            format!("{:?}", req.headers()),
+        ] {
+            assert!(!shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN), "{shown}");
+            assert!(!shown.contains(&parts.signature), "{shown}");
+        }
+    }
+}

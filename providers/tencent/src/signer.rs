@@ -1,0 +1,416 @@
+//! Tencent Cloud API 3.0 `TC3-HMAC-SHA256`, as `tencentcloud-sdk-python-common` applies it.
+//!
+//! A short composition of `multicloud_core::signing`: the canonical URI is always `/`, the
+//! query is the GET query exactly as sent (empty for POST), only `content-type` and `host` are
+//! signed, values as sent, and the key is derived per (date, service) and cached.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+use http::{Method, Request};
+use multicloud_core::signing::canonical;
+use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex, Hex64};
+use multicloud_core::signing::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
+use multicloud_core::signing::parts::{
+    malformed_authorization, required, split_signed_headers, v4_params,
+};
+use multicloud_core::signing::request::{
+    authority_from_uri, check_access_key_id, header_value, missing_host, sensitive_header_value,
+    HeaderEdits,
+};
+use multicloud_core::signing::{DerivedKeyCache, SigningTime};
+use multicloud_core::{AccessKey, Error, ProviderKind, Result};
+use time::OffsetDateTime;
+
+pub use multicloud_core::signing::{ParsedAuthorization, SigningParts};
+
+const ALGORITHM: &str = "TC3-HMAC-SHA256";
+const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
+const X_TC_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-tc-content-sha256");
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// Signs Tencent Cloud API 3.0 requests with `TC3-HMAC-SHA256` for one service (`cvm`, …).
+///
+/// Derived keys are cached per (key id, secret, date, service) in a bounded cache shared by
+/// all signers of the process (see [`Tc3Signer::with_key_cache`]).
+#[derive(Debug, Clone)]
+pub struct Tc3Signer {
+    service: String,
+    unsigned_payload: bool,
+    cache: Arc<DerivedKeyCache>,
+}
+
+struct Computed {
+    canonical_request: Vec<u8>,
+    string_to_sign: Vec<u8>,
+    signature: Hex64,
+    signed_headers: String,
+    authorization: String,
+}
+
+impl Tc3Signer {
+    /// A signer for `service`, the product name the SDK client is created with (`cvm`), not
+    /// parsed from the host.
+    pub fn new(service: impl Into<String>) -> Self {
+        Tc3Signer {
+            service: service.into(),
+            unsigned_payload: false,
+            cache: DerivedKeyCache::shared(),
+        }
+    }
+
+    /// `true`: send `X-TC-Content-SHA256: UNSIGNED-PAYLOAD` and, as the SDK does, hash the
+    /// literal string `UNSIGNED-PAYLOAD` instead of the body.
+    pub fn with_unsigned_payload(mut self, unsigned: bool) -> Self {
+        self.unsigned_payload = unsigned;
+        self
+    }
+
+    /// Uses `cache` for derived keys instead of the process-wide one.
+    pub fn with_key_cache(mut self, cache: Arc<DerivedKeyCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The derived-key cache this signer uses.
+    pub fn key_cache(&self) -> &DerivedKeyCache {
+        &self.cache
+    }
+
+    /// Signs `request` at `time`: sets `X-TC-Timestamp`, `X-TC-Token` for a session key,
+    /// `X-TC-Content-SHA256` when unsigned, `Content-Type` (`application/json`, or the form
+    /// type for GET) and `Host` when absent, and `Authorization`.
+    pub fn sign(
+        &self,
+        request: &mut Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<()> {
+        let (mut edits, when) = self.edits(request, key, time)?;
+        let mut entries = edits.entries(request.headers());
+        entries.retain(|(name, _)| *name == "content-type" || *name == "host");
+        let computed = self.compute(request, key, &when, &mut entries, ValueRule::AsSent)?;
+        edits.set(
+            AUTHORIZATION,
+            sensitive_header_value(computed.authorization.as_bytes(), "the secret id")?,
+        );
+        edits.apply(request.headers_mut());
+        Ok(())
+    }
+
+    /// The stages [`sign`](Self::sign) would compute, without touching `request`.
+    pub fn signing_parts(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<SigningParts> {
+        let (edits, when) = self.edits(request, key, time)?;
+        let mut entries = edits.entries(request.headers());
+        entries.retain(|(name, _)| *name == "content-type" || *name == "host");
+        Ok(self
+            .compute(request, key, &when, &mut entries, ValueRule::AsSent)?
+            .into_parts())
+    }
+
+    /// Recomputes a signature over exactly `signed_headers` as present on the request, with
+    /// the rule of Tencent's API documentation (values trimmed and lower-cased), for requests
+    /// from clients that sign more than the SDK's `content-type;host`. Nothing is added.
+    pub fn signing_parts_for_headers(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+        signed_headers: &[&str],
+    ) -> Result<SigningParts> {
+        let when = SigningTime::utc(time).map_err(tencent)?;
+        let mut names: Vec<String> = signed_headers
+            .iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut entries: Vec<HeaderEntry<'_>> = Vec::with_capacity(names.len());
+        for name in &names {
+            let before = entries.len();
+            for value in request.headers().get_all(name.as_str()) {
+                entries.push((name, value.as_bytes()));
+            }
+            if entries.len() == before {
+                return Err(tencent(Error::config(format!(
+                    "signed header {name} is not on the request"
+                ))));
+            }
+        }
+        Ok(self
+            .compute(request, key, &when, &mut entries, ValueRule::StripLowercase)?
+            .into_parts())
+    }
+
+    fn edits(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<(HeaderEdits, SigningTime)> {
+        let when = SigningTime::utc(time).map_err(tencent)?;
+        let headers = request.headers();
+        let mut edits = HeaderEdits::new();
+        edits.remove(AUTHORIZATION);
+        let stamp = when.unix_seconds().to_string();
+        edits.set(X_TC_TIMESTAMP, header_value(stamp.as_bytes(), "X-TC-Timestamp")?);
+        if let Some(token) = key.session_token() {
+            let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
+            edits.set(X_TC_TOKEN, value.map_err(tencent)?);
+        }
+        if self.unsigned_payload {
+            edits.set(X_TC_CONTENT_SHA256, HeaderValue::from_static(UNSIGNED_PAYLOAD));
+        }
+        if !headers.contains_key(CONTENT_TYPE) {
+            // The SDK always sends one; these are its choices.
+            let ct = if request.method() == Method::GET {
+                "application/x-www-form-urlencoded"
+            } else {
+                "application/json"
+            };
+            edits.set(CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        if !headers.contains_key(HOST) {
+            let host = authority_from_uri(request.uri()).ok_or_else(|| tencent(missing_host()))?;
+            edits.set(HOST, header_value(host.as_bytes(), "the host").map_err(tencent)?);
+        }
+        Ok((edits, when))
+    }
+
+    fn compute(
+        &self,
+        request: &Request<Bytes>,
+        key: &AccessKey,
+        when: &SigningTime,
+        entries: &mut [HeaderEntry<'_>],
+        rule: ValueRule,
+    ) -> Result<Computed> {
+        check_access_key_id(key.id()).map_err(tencent)?;
+        let is_get = request.method() == Method::GET;
+        let unsigned = self.unsigned_payload
+            || request
+                .headers()
+                .get(X_TC_CONTENT_SHA256)
+                .is_some_and(|v| v.as_bytes() == UNSIGNED_PAYLOAD.as_bytes());
+        let payload: &[u8] = match (unsigned, is_get) {
+            (true, _) => UNSIGNED_PAYLOAD.as_bytes(),
+            (false, true) => b"",
+            (false, false) => request.body(),
+        };
+        let headers = canonical_headers(entries, rule, Repeats::JoinWithComma);
+        let mut cr = canonical::start(request.method().as_str(), 256 + headers.block.len());
+        cr.extend_from_slice(b"/\n");
+        if is_get {
+            cr.extend_from_slice(request.uri().query().unwrap_or("").as_bytes());
+        }
+        canonical::finish(&mut cr, &headers, sha256_hex(payload).as_bytes());
+
+        let date = when.dashed_date();
+        let scope = format!("{}/{}/tc3_request", date.as_str(), self.service);
+        let stamp = when.unix_seconds().to_string();
+        let sts =
+            canonical::string_to_sign(ALGORITHM, stamp.as_bytes(), Some(scope.as_bytes()), &cr);
+        let signing_key = self.cache.get_or_derive(
+            key,
+            &[b"TC3", date.as_bytes(), self.service.as_bytes()],
+            || {
+                derive_scoped_key(
+                    "TC3",
+                    key.secret().expose(),
+                    date.as_bytes(),
+                    &[self.service.as_bytes(), b"tc3_request"],
+                )
+            },
+        );
+        let signature = hmac_sha256_hex(&signing_key[..], &sts);
+        let authorization = format!(
+            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={}",
+            key.id(),
+            headers.signed,
+            signature.as_str()
+        );
+        Ok(Computed {
+            canonical_request: cr,
+            string_to_sign: sts,
+            signature,
+            signed_headers: headers.signed,
+            authorization,
+        })
+    }
+}
+
+impl Computed {
+    fn into_parts(self) -> SigningParts {
+        SigningParts::from_bytes(
+            &self.canonical_request,
+            &self.string_to_sign,
+            self.signature.as_str().to_owned(),
+            self.signed_headers,
+            self.authorization,
+        )
+    }
+}
+
+fn tencent(e: Error) -> Error {
+    e.with_provider(ProviderKind::Tencent)
+}
+
+/// Parses `TC3-HMAC-SHA256 Credential=SecretId/date/service/tc3_request,
+/// SignedHeaders=a;b, Signature=hex`.
+pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
+    let parse = || -> Result<ParsedAuthorization> {
+        let params = v4_params(value, ALGORITHM)?;
+        let credential = required(&params, "Credential", ALGORITHM)?;
+        let mut scope_parts = credential.rsplitn(4, '/');
+        let (Some("tc3_request"), Some(service), Some(date), Some(id)) = (
+            scope_parts.next(),
+            scope_parts.next(),
+            scope_parts.next(),
+            scope_parts.next(),
+        ) else {
+            return Err(malformed_authorization(ALGORITHM, "bad Credential scope"));
+        };
+        Ok(ParsedAuthorization {
+            algorithm: ALGORITHM.to_owned(),
+            access_key_id: id.to_owned(),
+            signed_headers: split_signed_headers(required(&params, "SignedHeaders", ALGORITHM)?),
+            signature: required(&params, "Signature", ALGORITHM)?.to_owned(),
+            scope: Some(credential[id.len() + 1..].to_owned()),
+            date: Some(date.to_owned()),
+            region: None,
+            service: Some(service.to_owned()),
+            expiration_seconds: None,
+        })
+    };
+    parse().map_err(tencent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use multicloud_core::signing::hash::sha256_hex;
+    use time::macros::datetime;
+
+    const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";
+    const PLANTED_TOKEN: &str = "PLANTED-TOKEN-9a8b7c";
+    const T: OffsetDateTime = datetime!(2019-02-25 16:44:25 UTC);
+
+    fn key() -> AccessKey {
+        AccessKey::new("AKIDEXAMPLE", "tencent-secret")
+    }
+
+    fn signer() -> Tc3Signer {
+        Tc3Signer::new("cvm").with_key_cache(Arc::new(DerivedKeyCache::new(8)))
+    }
+
+    fn post(body: &'static [u8]) -> Request<Bytes> {
+        Request::post("https://cvm.tencentcloudapi.com/")
+            .header("content-type", "application/json")
+            .body(Bytes::from_static(body))
+            .unwrap()
+    }
+
+    #[test]
+    fn unsigned_payload_hashes_the_literal_string() {
+        let literal_hash = "438d4109ef0d676b8c2c7ed13cdfcb418e494d53b843d4634ce3b1085f07bb96";
+        let mut req = post(br#"{"Limit": 1}"#);
+        let s = signer().with_unsigned_payload(true);
+        let parts = s.signing_parts(&req, &key(), T).unwrap();
+        assert!(parts.canonical_request.ends_with(&format!("\n{literal_hash}")));
+        s.sign(&mut req, &key(), T).unwrap();
+        assert_eq!(req.headers()[X_TC_CONTENT_SHA256], UNSIGNED_PAYLOAD);
+        // A verifier sees the header and hashes the literal too.
+        let verifier = signer().signing_parts(&req, &key(), T).unwrap();
+        assert_eq!(verifier.signature, parts.signature);
+    }
+
+    #[test]
+    fn get_signs_the_query_as_sent_and_an_empty_payload() {
+        let req = Request::get("https://cvm.tencentcloudapi.com/?Limit=1&Filters.0.Name=a+b")
+            .body(Bytes::from_static(b"ignored"))
+            .unwrap();
+        let parts = signer().signing_parts(&req, &key(), T).unwrap();
+        let lines: Vec<&str> = parts.canonical_request.split('\n').collect();
+        assert_eq!(lines[..3], ["GET", "/", "Limit=1&Filters.0.Name=a+b"]);
+        assert_eq!(lines[3], "content-type:application/x-www-form-urlencoded");
+        assert_eq!(lines[lines.len() - 1], sha256_hex(b"").as_str());
+    }
+
+    #[test]
+    fn only_content_type_and_host_are_signed_as_sent() {
+        let mut req = post(b"{}");
+        req.headers_mut().insert(HOST, "CVM.TencentCloudAPI.com".parse().unwrap());
+        req.headers_mut().insert("x-tc-action", "DescribeInstances".parse().unwrap());
+        let parts = signer().signing_parts(&req, &key(), T).unwrap();
+        assert_eq!(parts.signed_headers, "content-type;host");
+        assert!(parts
+            .canonical_request
+            .contains("\ncontent-type:application/json\nhost:CVM.TencentCloudAPI.com\n\n"));
+        assert!(parts
+            .string_to_sign
+            .starts_with("TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n"));
+    }
+
+    #[test]
+    fn the_derived_key_is_cached_per_day_and_service() {
+        let s = signer();
+        let req = post(b"{}");
+        s.signing_parts(&req, &key(), T).unwrap();
+        s.signing_parts(&req, &key(), T + time::Duration::seconds(5)).unwrap();
+        let stats = s.key_cache().stats();
+        assert_eq!((stats.hits, stats.misses), (1, 1));
+    }
+
+    #[test]
+    fn token_and_timestamp_headers_are_set() {
+        let mut req = post(b"{}");
+        signer()
+            .sign(&mut req, &key().with_session_token("tok"), T)
+            .unwrap();
+        assert_eq!(req.headers()[X_TC_TIMESTAMP], "1551113065");
+        assert_eq!(req.headers()[X_TC_TOKEN], "tok");
+        assert!(req.headers()[X_TC_TOKEN].is_sensitive());
+        assert_eq!(req.headers()[HOST], "cvm.tencentcloudapi.com");
+    }
+
+    #[test]
+    fn parse_authorization_round_trips() {
+        let mut req = post(b"{}");
+        signer().sign(&mut req, &key(), T).unwrap();
+        let p = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
+        assert_eq!(p.access_key_id, "AKIDEXAMPLE");
+        assert_eq!(p.scope.as_deref(), Some("2019-02-25/cvm/tc3_request"));
+        assert_eq!((p.date.as_deref(), p.service.as_deref()), (Some("2019-02-25"), Some("cvm")));
+        assert_eq!(p.signed_headers, ["content-type", "host"]);
+        let parts = signer().signing_parts(&req, &key(), T).unwrap();
+        assert_eq!(p.signature, parts.signature);
+        assert!(parse_authorization("TC3-HMAC-SHA256 Credential=AK/2019-02-25/cvm, SignedHeaders=a, Signature=b").is_err());
+    }
+
+    #[test]
+    fn a_planted_secret_never_shows_in_debug_parts_or_errors() {
+        let key = AccessKey::new("AKIDVISIBLE", PLANTED_SECRET).with_session_token(PLANTED_TOKEN);
+        let s = signer();
+        let mut req = post(b"{}");
+        s.sign(&mut req, &key, T).unwrap();
+        let parts = s.signing_parts(&req, &key, T).unwrap();
+        let bad = AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
+        let err = s.sign(&mut post(b"{}"), &bad, T).unwrap_err();
+        for shown in [
+            format!("{s:?}"),
+            format!("{parts:?}"),
+            format!("{err:?} {err}"),
+            format!("{:?}", req.headers()),
+        ] {
+            assert!(!shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN), "{shown}");
+            assert!(!shown.contains(&parts.signature), "{shown}");
+        }
+    }
+}
