@@ -17,7 +17,7 @@
 //! let mut official = requests::aws_describe_instances();
 //! aws_sigv4_sign(&mut official, &fixture_key(), TIME, "us-east-1", "ec2")?;
 //! assert_eq!(ours.headers()["authorization"], official.headers()["authorization"]);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 
 use std::time::{Duration, SystemTime};
@@ -250,9 +250,10 @@ mod tests {
     #[test]
     fn the_official_crate_and_ours_agree_on_paths_queries_and_header_values() {
         let mut base = requests::aws_describe_instances();
-        *base.uri_mut() = "https://ec2.us-east-1.amazonaws.com/a%20b/./c//d?b=2&a=1&a=0&%E1%88%B4=x"
-            .parse()
-            .unwrap();
+        *base.uri_mut() =
+            "https://ec2.us-east-1.amazonaws.com/a%20b/./c//d?b=2&a=1&a=0&%E1%88%B4=x"
+                .parse()
+                .unwrap();
         base.headers_mut()
             .insert("x-spaced", "  one   two  ".parse().unwrap());
         base.headers_mut().append("x-multi", "1".parse().unwrap());

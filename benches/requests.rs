@@ -24,21 +24,28 @@ fn build(builder: http::request::Builder, body: &'static [u8]) -> Request<Bytes>
     }
 }
 
-/// AWS EC2 `DescribeInstances`: a query-protocol POST with a form body.
+/// AWS EC2 `DescribeInstances`: a query-protocol POST with a form body (the AWS client sets
+/// `Host` itself, as here).
 pub fn aws_describe_instances() -> Request<Bytes> {
     build(
         Request::post("https://ec2.us-east-1.amazonaws.com/")
-            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+            .header("host", "ec2.us-east-1.amazonaws.com")
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
             .header("user-agent", "multicloud/0.1")
             .header("content-length", "59"),
         b"Action=DescribeInstances&MaxResults=1000&Version=2016-11-15",
     )
 }
 
-/// Tencent CVM `DescribeInstances`: API 3.0 POST with a JSON body.
+/// Tencent CVM `DescribeInstances`: API 3.0 POST with a JSON body (the Tencent client sets
+/// `Host` itself, as here).
 pub fn tencent_describe_instances() -> Request<Bytes> {
     build(
         Request::post("https://cvm.tencentcloudapi.com/")
+            .header("host", "cvm.tencentcloudapi.com")
             .header("content-type", "application/json")
             .header("x-tc-action", "DescribeInstances")
             .header("x-tc-version", "2017-03-12")
@@ -91,18 +98,34 @@ pub fn floors() -> Vec<(&'static str, Floor)> {
     let secret = key.secret().expose().to_owned();
 
     let aws_req = aws_describe_instances();
-    let aws = parts_or_panic(SigV4Signer::new("us-east-1", "ec2").signing_parts(&aws_req, &key, TIME));
+    let aws =
+        parts_or_panic(SigV4Signer::new("us-east-1", "ec2").signing_parts(&aws_req, &key, TIME));
     let date = parts_or_panic(SigningTime::utc(TIME)).compact_date();
-    let aws_key = derive_scoped_key("AWS4", &secret, date.as_bytes(), &[b"us-east-1", b"ec2", b"aws4_request"]);
+    let aws_key = derive_scoped_key(
+        "AWS4",
+        &secret,
+        date.as_bytes(),
+        &[b"us-east-1", b"ec2", b"aws4_request"],
+    );
 
     let tc_req = tencent_describe_instances();
     let tc = parts_or_panic(Tc3Signer::new("cvm").signing_parts(&tc_req, &key, TIME));
     let tc_date = parts_or_panic(SigningTime::utc(TIME)).dashed_date();
-    let tc_key = derive_scoped_key("TC3", &secret, tc_date.as_bytes(), &[b"cvm", b"tc3_request"]);
+    let tc_key = derive_scoped_key(
+        "TC3",
+        &secret,
+        tc_date.as_bytes(),
+        &[b"cvm", b"tc3_request"],
+    );
 
     let hw = parts_or_panic(HuaweiSigner::new().signing_parts(&huawei_list_servers(), &key, TIME));
     let bce = parts_or_panic(BceSigner::new().signing_parts(&baidu_list_instances(), &key, TIME));
-    let bce_prefix: String = bce.authorization.splitn(5, '/').take(4).collect::<Vec<_>>().join("/");
+    let bce_prefix: String = bce
+        .authorization
+        .splitn(5, '/')
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("/");
     let ct_req = ctyun_list_instances();
     let ct = parts_or_panic(EopSigner::new().signing_parts(&ct_req, &key, TIME, CTYUN_REQUEST_ID));
     let eop_date = parts_or_panic(SigningTime::beijing(TIME)).compact();

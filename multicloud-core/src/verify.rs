@@ -81,8 +81,9 @@ pub enum FeatureStatus {
     Ok,
     /// Some calls were denied.
     Missing {
-        /// The probed actions that were allowed: when the feature's listing is among them it
-        /// still works, only partly (e.g. hosts list but their IAM context does not).
+        /// The probed asset listings that were allowed (region listings do not count): when
+        /// the feature's main listing is among them it still works, only partly (e.g. hosts
+        /// list but their IAM context does not).
         allowed_actions: Vec<String>,
         /// The actions that were refused (`ec2:DescribeInstances`, …).
         denied_actions: Vec<String>,

@@ -269,6 +269,7 @@ async fn ec2_only_key_is_missing_iam_and_cspm_policies() {
     assert_eq!(
         status(StandardFeature::Host),
         FeatureStatus::Missing {
+            allowed_actions: vec!["ec2:DescribeInstances".into()],
             denied_actions: vec!["iam:ListUsers".into()],
             grant: vec!["IAMReadOnlyAccess".into()],
         }
@@ -277,6 +278,7 @@ async fn ec2_only_key_is_missing_iam_and_cspm_policies() {
         FeatureStatus::Missing {
             denied_actions,
             grant,
+            ..
         } => {
             assert_eq!(grant, ["ReadOnlyAccess"]);
             for action in [
@@ -329,6 +331,7 @@ async fn identity_only_key_is_valid_but_empty() {
     assert_eq!(
         host,
         &FeatureStatus::Missing {
+            allowed_actions: vec![],
             denied_actions: vec!["ec2:DescribeInstances".into(), "iam:ListUsers".into()],
             grant: vec!["AmazonEC2ReadOnlyAccess".into(), "IAMReadOnlyAccess".into()],
         }

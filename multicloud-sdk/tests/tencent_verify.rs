@@ -143,9 +143,13 @@ async fn a_key_without_list_permissions_is_valid_but_empty_with_the_policies_to_
         .status
     {
         FeatureStatus::Missing {
+            allowed_actions,
             denied_actions,
             grant,
-        } => (denied_actions.clone(), grant.clone()),
+        } => {
+            assert!(allowed_actions.is_empty(), "{f}: {allowed_actions:?}");
+            (denied_actions.clone(), grant.clone())
+        }
         other => panic!("{f}: expected Missing, got {other:?}"),
     };
     let (denied, grant) = missing(StandardFeature::Host);

@@ -1,17 +1,25 @@
-//! Fault injection, configured per endpoint name (or `"*"` for every endpoint).
+//! Fault injection, configured per endpoint name (or `"*"` for every endpoint), optionally
+//! scoped to one region.
 //!
 //! ```
 //! use std::time::Duration;
-//! use multicloud_testkit::{FaultState, Trigger};
+//! use multicloud_testkit::{FaultKind, FaultState, Trigger};
 //!
 //! let faults = FaultState::new(7);
 //! faults.on("ec2:DescribeInstances").throttle_every(3).latency(Duration::from_millis(5));
 //! faults.on("*").server_error(Trigger::first(1));
+//! faults.on("cvm:DescribeInstances").in_region("ap-guangzhou").server_error(Trigger::Always);
 //! assert!(!faults.pagination_loop("ec2:DescribeInstances"));
+//! let in_region = |r| faults.decide_in("cvm:DescribeInstances", Some(r)).fault;
+//! assert_eq!(in_region("ap-guangzhou"), Some(FaultKind::ServerError));
+//! assert_eq!(in_region("ap-shanghai"), None);
 //! ```
 //!
 //! Every rule keeps its own call counter, started when the rule is set, so
-//! `throttle_every(3)` fails the 3rd, 6th, 9th … call made after it was configured.
+//! `throttle_every(3)` fails the 3rd, 6th, 9th … call made after it was configured. A
+//! region-scoped rule counts only the calls to its region. The region of a request is what
+//! the simulator's [`CloudSim::region_of`](crate::CloudSim::region_of) says; a request with
+//! no region matches only unscoped rules.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -102,15 +110,25 @@ pub struct FaultDecision {
     pub fault: Option<FaultKind>,
 }
 
+/// Which calls a set of rules applies to: an endpoint (or `"*"`), in one region or all.
+type Scope = (String, Option<String>);
+
 /// The fault rules of one simulator.
 pub struct FaultState {
-    endpoints: Mutex<BTreeMap<String, EndpointRules>>,
+    endpoints: Mutex<BTreeMap<Scope, EndpointRules>>,
     rng: Mutex<SmallRng>,
 }
 
 impl fmt::Debug for FaultState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let eps: Vec<String> = self.lock().keys().cloned().collect();
+        let eps: Vec<String> = self
+            .lock()
+            .keys()
+            .map(|(ep, region)| match region {
+                Some(r) => format!("{ep}@{r}"),
+                None => ep.clone(),
+            })
+            .collect();
         f.debug_struct("FaultState")
             .field("endpoints", &eps)
             .finish()
@@ -132,16 +150,28 @@ impl FaultState {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, EndpointRules>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Scope, EndpointRules>> {
         self.endpoints.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The rules of one endpoint (`"*"` = every endpoint), to configure.
+    /// The rules of one endpoint (`"*"` = every endpoint) in every region, to configure;
+    /// [`EndpointFaults::in_region`] narrows them to one region.
     pub fn on(&self, endpoint: impl Into<String>) -> EndpointFaults<'_> {
         EndpointFaults {
             state: self,
             endpoint: endpoint.into(),
+            region: None,
         }
+    }
+
+    /// The rules of one endpoint (`"*"` = every endpoint) for calls to `region` only; same as
+    /// `on(endpoint).in_region(region)`.
+    pub fn on_region(
+        &self,
+        endpoint: impl Into<String>,
+        region: impl Into<String>,
+    ) -> EndpointFaults<'_> {
+        self.on(endpoint).in_region(region)
     }
 
     /// Removes every rule.
@@ -149,24 +179,31 @@ impl FaultState {
         self.lock().clear();
     }
 
-    /// Whether the pagination-loop fault is on for `endpoint`.
+    /// Whether the pagination-loop fault is on for `endpoint` (unscoped rules only).
     pub fn pagination_loop(&self, endpoint: &str) -> bool {
-        let map = self.lock();
-        [endpoint, ALL_ENDPOINTS]
-            .iter()
-            .any(|e| map.get(*e).is_some_and(|r| r.pagination_loop))
+        self.pagination_loop_in(endpoint, None)
     }
 
-    /// Decides the faults for one call to `endpoint` (advancing the rules' counters).
+    /// Whether the pagination-loop fault is on for a call to `endpoint` in `region`.
+    pub fn pagination_loop_in(&self, endpoint: &str, region: Option<&str>) -> bool {
+        let map = self.lock();
+        scopes(endpoint, region).any(|s| map.get(&s).is_some_and(|r| r.pagination_loop))
+    }
+
+    /// Decides the faults for one call to `endpoint` with no known region (advancing the
+    /// counters of the unscoped rules).
     pub fn decide(&self, endpoint: &str) -> FaultDecision {
+        self.decide_in(endpoint, None)
+    }
+
+    /// Decides the faults for one call to `endpoint` in `region` (advancing the counters of
+    /// every matching rule). Latency comes from the most specific matching scope.
+    pub fn decide_in(&self, endpoint: &str, region: Option<&str>) -> FaultDecision {
         let mut map = self.lock();
         let mut decision = FaultDecision::default();
         let mut fired = Vec::new();
-        for key in [endpoint, ALL_ENDPOINTS] {
-            if key == ALL_ENDPOINTS && endpoint == ALL_ENDPOINTS {
-                continue;
-            }
-            let Some(rules) = map.get_mut(key) else {
+        for scope in scopes(endpoint, region) {
+            let Some(rules) = map.get_mut(&scope) else {
                 continue;
             };
             if decision.latency.is_none() {
@@ -192,23 +229,54 @@ impl FaultState {
         decision
     }
 
-    fn edit(&self, endpoint: &str, change: impl FnOnce(&mut EndpointRules)) {
+    fn edit(&self, scope: Scope, change: impl FnOnce(&mut EndpointRules)) {
         let mut map = self.lock();
-        change(map.entry(endpoint.to_string()).or_default());
+        change(map.entry(scope).or_default());
     }
 }
 
-/// A builder over one endpoint's rules; every method applies at once and returns itself
-/// for chaining.
+/// The scopes matching a call, most specific first: the endpoint in the region, the
+/// endpoint, then the same for `"*"` (which is not repeated for a call named `"*"`).
+fn scopes(endpoint: &str, region: Option<&str>) -> impl Iterator<Item = Scope> {
+    let endpoints = if endpoint == ALL_ENDPOINTS {
+        vec![ALL_ENDPOINTS]
+    } else {
+        vec![endpoint, ALL_ENDPOINTS]
+    };
+    let mut out = Vec::with_capacity(4);
+    for ep in endpoints {
+        if let Some(r) = region {
+            out.push((ep.to_string(), Some(r.to_string())));
+        }
+        out.push((ep.to_string(), None));
+    }
+    out.into_iter()
+}
+
+/// A builder over one endpoint's rules (in every region, or in one); every method applies
+/// at once and returns itself for chaining.
 #[derive(Debug)]
 pub struct EndpointFaults<'a> {
     state: &'a FaultState,
     endpoint: String,
+    region: Option<String>,
 }
 
 impl EndpointFaults<'_> {
+    /// Scopes the rules set *after* this call to requests for `region` (as the simulator's
+    /// [`CloudSim::region_of`](crate::CloudSim::region_of) reads it), so one region can fail
+    /// while the others answer normally.
+    pub fn in_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    fn scope(&self) -> Scope {
+        (self.endpoint.clone(), self.region.clone())
+    }
+
     fn set(self, kind: FaultKind, trigger: Trigger) -> Self {
-        self.state.edit(&self.endpoint, |r| {
+        self.state.edit(self.scope(), |r| {
             r.rules.insert(kind, Rule { trigger, seen: 0 });
         });
         self
@@ -251,28 +319,28 @@ impl EndpointFaults<'_> {
 
     /// Delays every response by `delay`.
     pub fn latency(self, delay: Duration) -> Self {
-        self.state.edit(&self.endpoint, |r| r.latency = Some(delay));
+        self.state.edit(self.scope(), |r| r.latency = Some(delay));
         self
     }
 
     /// Makes the endpoint return the same next-page token forever.
     pub fn pagination_loop(self) -> Self {
-        self.state
-            .edit(&self.endpoint, |r| r.pagination_loop = true);
+        self.state.edit(self.scope(), |r| r.pagination_loop = true);
         self
     }
 
     /// Removes one kind of fault from this endpoint.
     pub fn remove(self, kind: FaultKind) -> Self {
-        self.state.edit(&self.endpoint, |r| {
+        self.state.edit(self.scope(), |r| {
             r.rules.remove(&kind);
         });
         self
     }
 
-    /// Removes every rule of this endpoint (latency and pagination loop included).
+    /// Removes every rule of this endpoint in this scope (latency and pagination loop
+    /// included): `on(e).clear()` leaves `on(e).in_region(r)` rules in place.
     pub fn clear(self) -> Self {
-        self.state.lock().remove(&self.endpoint);
+        self.state.lock().remove(&self.scope());
         self
     }
 }
@@ -320,6 +388,43 @@ mod tests {
         assert_eq!(a, run(9));
         let hits = a.iter().filter(|x| **x).count();
         assert!((60..140).contains(&hits), "hits = {hits}");
+    }
+
+    #[test]
+    fn region_scoped_rules_hit_only_their_region_and_count_separately() {
+        let f = FaultState::new(0);
+        f.on_region("a", "r1").server_error(Trigger::every(2));
+        f.on("*").in_region("r2").pagination_loop();
+        let d = |r: Option<&str>| f.decide_in("a", r).fault;
+        assert_eq!(d(Some("r2")), None);
+        assert_eq!(d(None), None);
+        // r1's counter only sees r1's calls.
+        let r1: Vec<_> = (0..4).map(|_| d(Some("r1"))).collect();
+        assert_eq!(
+            r1,
+            [
+                None,
+                Some(FaultKind::ServerError),
+                None,
+                Some(FaultKind::ServerError)
+            ]
+        );
+        assert!(f.pagination_loop_in("b", Some("r2")));
+        assert!(!f.pagination_loop_in("b", Some("r1")));
+        assert!(!f.pagination_loop("b"));
+        // An unscoped rule applies in every region; clearing it keeps the scoped one.
+        f.on("a").throttle(Trigger::Always);
+        assert_eq!(d(Some("r3")), Some(FaultKind::Throttle));
+        f.on("a").clear();
+        assert_eq!(d(Some("r3")), None);
+        assert_eq!(d(Some("r1")), None);
+        assert_eq!(d(Some("r1")), Some(FaultKind::ServerError));
+        assert_eq!(
+            format!("{f:?}"),
+            r#"FaultState { endpoints: ["*@r2", "a@r1"] }"#
+        );
+        f.on_region("a", "r1").clear();
+        assert_eq!(d(Some("r1")), None);
     }
 
     #[test]

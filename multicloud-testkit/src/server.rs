@@ -340,7 +340,6 @@ impl Responder {
         let sh = &self.shared;
         let endpoint = sh.sim.endpoint_of(req);
         let ep = endpoint.as_deref().unwrap_or("");
-        let decision = sh.faults.decide(ep);
         let inventory = sh.inventory.read().unwrap_or_else(|p| p.into_inner());
         let rid = request_id(seq);
         let ctx = SimContext {
@@ -350,8 +349,15 @@ impl Responder {
             now: sh.clock.now(),
             faults: &sh.faults,
             endpoint: ep,
+            region: None,
             request_id: &rid,
         };
+        let region = sh.sim.region_of(req, &ctx);
+        let ctx = SimContext {
+            region: region.as_deref(),
+            ..ctx
+        };
+        let decision = sh.faults.decide_in(ep, ctx.region);
         let mut truncate = false;
         let (outcome, resp) = match decision.fault {
             Some(FaultKind::DropConnection) => (

@@ -204,8 +204,9 @@ impl fmt::Debug for SimResponse {
 
 /// What a simulated cloud implements. One value serves one provider (both of its domains).
 ///
-/// The framework calls, per request: [`endpoint_of`](CloudSim::endpoint_of) → fault rules →
-/// [`authenticate`](CloudSim::authenticate) → [`handle`](CloudSim::handle).
+/// The framework calls, per request: [`endpoint_of`](CloudSim::endpoint_of) and
+/// [`region_of`](CloudSim::region_of) → fault rules → [`authenticate`](CloudSim::authenticate)
+/// → [`handle`](CloudSim::handle).
 pub trait CloudSim: Send + Sync + 'static {
     /// The provider simulated.
     fn provider(&self) -> ProviderKind;
@@ -217,6 +218,16 @@ pub trait CloudSim: Send + Sync + 'static {
     /// `"ec2:DescribeInstances"`, `"cvm:DescribeInstances"`, `"ecs:ListServersDetails"`.
     /// `None` = a route this simulator does not know.
     fn endpoint_of(&self, req: &SimRequest) -> Option<String>;
+
+    /// The region a request is addressed to, read the way the real gateway reads it (host,
+    /// signing scope, region header or parameter), for region-scoped fault rules. `None` when
+    /// the request names no region; the default for simulators that do not say.
+    ///
+    /// Called before authentication: `ctx.region` is still `None` here.
+    fn region_of(&self, req: &SimRequest, ctx: &SimContext<'_>) -> Option<String> {
+        let _ = (req, ctx);
+        None
+    }
 
     /// Authenticates (signature, key status, domain, clock skew) and authorizes (the key's
     /// permissions for `ctx.endpoint`), returning the provider's real error on failure.
@@ -257,15 +268,17 @@ pub struct SimContext<'a> {
     pub faults: &'a FaultState,
     /// The endpoint name [`CloudSim::endpoint_of`] gave, or `""` for an unknown route.
     pub endpoint: &'a str,
+    /// The region [`CloudSim::region_of`] gave, if any.
+    pub region: Option<&'a str>,
     /// A request id for this request, unique within the simulator (deterministic).
     pub request_id: &'a str,
 }
 
 impl SimContext<'_> {
-    /// Whether the pagination-loop fault is on for this request's endpoint: the handler must
-    /// then return the same "next page" token forever.
+    /// Whether the pagination-loop fault is on for this request's endpoint (and region): the
+    /// handler must then return the same "next page" token forever.
     pub fn pagination_loop(&self) -> bool {
-        self.faults.pagination_loop(self.endpoint)
+        self.faults.pagination_loop_in(self.endpoint, self.region)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Fault injection over real HTTP: throttling (every k-th and seeded probability), 5xx,
 //! latency, dropped connections, truncated bodies, pagination loops and clock skew, with
-//! each provider's real codes; the recorder sees every request.
+//! each provider's real codes, for every region or one; the recorder sees every request.
 
 mod common;
 
@@ -10,6 +10,8 @@ use std::time::Duration;
 use common::{now, request, send, send_with, sign_aws, xml_value, xml_values, Resp};
 use multicloud_core::{AccessKey, ManualClock};
 use multicloud_testkit::aws::AwsSim;
+use multicloud_testkit::ctyun::{region_id, CtyunSim};
+use multicloud_testkit::huawei::{self, HuaweiSim};
 use multicloud_testkit::tencent::TencentSim;
 use multicloud_testkit::{FaultKind, Outcome, SimCloud, Trigger};
 use serde_json::{json, Value};
@@ -49,6 +51,17 @@ async fn tencent(
     version: &str,
     body: Value,
 ) -> Result<Resp, reqwest::Error> {
+    tencent_in(cloud, "ap-guangzhou", service, action, version, body).await
+}
+
+async fn tencent_in(
+    cloud: &SimCloud,
+    region: &str,
+    service: &str,
+    action: &str,
+    version: &str,
+    body: Value,
+) -> Result<Resp, reqwest::Error> {
     let mut req = request(
         "POST",
         &cloud.base_url(),
@@ -62,7 +75,7 @@ async fn tencent(
     req.headers_mut()
         .insert("x-tc-version", version.parse().unwrap());
     req.headers_mut()
-        .insert("x-tc-region", "ap-guangzhou".parse().unwrap());
+        .insert("x-tc-region", region.parse().unwrap());
     multicloud_tencent::Tc3Signer::new(service)
         .sign(&mut req, &admin(cloud), now())
         .unwrap();
@@ -409,4 +422,256 @@ async fn the_recorder_keeps_every_request_with_its_outcome() {
         !format!("{:?}", all[0]).contains("Signature="),
         "Debug hides the signature"
     );
+}
+
+/// How many requests the simulator answered with an injected 5xx.
+fn server_errors(cloud: &SimCloud) -> usize {
+    cloud
+        .recorder()
+        .count_where(|r| r.outcome == Outcome::Fault(FaultKind::ServerError))
+}
+
+async fn ec2_in(cloud: &SimCloud, region: &str, host: Option<&str>) -> Resp {
+    let mut req = request("POST", &cloud.base_url(), "/", host, Some(FORM), DESCRIBE);
+    sign_aws(&mut req, &admin(cloud), region, "ec2", now());
+    send(req).await.expect("response")
+}
+
+#[tokio::test]
+async fn aws_region_scoped_fault_fails_one_region_while_others_answer_concurrently() {
+    let cloud = aws(common::clock()).await;
+    cloud
+        .faults()
+        .on("ec2:DescribeInstances")
+        .in_region("eu-west-1")
+        .server_error(Trigger::Always);
+    // Three regions at once, four calls each; eu-west-1 is named by the credential scope on
+    // the loopback host and, once, by a real EC2 host name.
+    let region_calls = |region: &'static str| {
+        let cloud = &cloud;
+        async move {
+            let mut statuses = Vec::new();
+            for _ in 0..4 {
+                statuses.push(ec2_in(cloud, region, None).await.status);
+            }
+            statuses
+        }
+    };
+    let (us, eu, ap, eu_host) = tokio::join!(
+        region_calls("us-east-1"),
+        region_calls("eu-west-1"),
+        region_calls("ap-southeast-1"),
+        ec2_in(&cloud, "eu-west-1", Some("ec2.eu-west-1.amazonaws.com")),
+    );
+    assert_eq!(us, [200; 4]);
+    assert_eq!(ap, [200; 4]);
+    assert_eq!(eu, [500; 4]);
+    assert_eq!(eu_host.status, 500);
+    assert_eq!(
+        xml_value(&eu_host.body, "Code").as_deref(),
+        Some("InternalError")
+    );
+    assert_eq!(server_errors(&cloud), 5);
+    // Other endpoints of the region are untouched; clearing the scope heals the region.
+    let sts = {
+        let mut req = request(
+            "POST",
+            &cloud.base_url(),
+            "/",
+            None,
+            Some(FORM),
+            "Action=DescribeVpcs&Version=2016-11-15",
+        );
+        sign_aws(&mut req, &admin(&cloud), "eu-west-1", "ec2", now());
+        send(req).await.unwrap()
+    };
+    assert_eq!(sts.status, 200);
+    cloud.faults().on("ec2:DescribeInstances").clear();
+    assert_eq!(
+        ec2_in(&cloud, "eu-west-1", None).await.status,
+        500,
+        "unscoped clear keeps it"
+    );
+    cloud
+        .faults()
+        .on_region("ec2:DescribeInstances", "eu-west-1")
+        .clear();
+    assert_eq!(ec2_in(&cloud, "eu-west-1", None).await.status, 200);
+}
+
+#[tokio::test]
+async fn tencent_region_scoped_faults_follow_the_region_header() {
+    let tc = SimCloud::builder(TencentSim::new())
+        .hosts(30)
+        .clock(common::clock())
+        .start()
+        .await
+        .unwrap();
+    // Every endpoint of ap-shanghai fails; ap-guangzhou is throttled every 2nd call of its own.
+    tc.faults()
+        .on_region("*", "ap-shanghai")
+        .server_error(Trigger::Always);
+    tc.faults()
+        .on("cvm:DescribeInstances")
+        .in_region("ap-guangzhou")
+        .throttle_every(2);
+    let cvm = |region: &'static str| {
+        let tc = &tc;
+        async move {
+            let mut codes = Vec::new();
+            for _ in 0..4 {
+                let r = tencent_in(
+                    tc,
+                    region,
+                    "cvm",
+                    "DescribeInstances",
+                    "2017-03-12",
+                    json!({}),
+                )
+                .await
+                .unwrap();
+                let v = r.json();
+                codes.push(match v["Response"]["Error"]["Code"].as_str() {
+                    Some(code) => format!("{}:{code}", r.status),
+                    None => {
+                        assert!(v["Response"]["InstanceSet"].is_array(), "{v}");
+                        format!("{}", r.status)
+                    }
+                });
+            }
+            codes
+        }
+    };
+    let (gz, sh, bj) = tokio::join!(cvm("ap-guangzhou"), cvm("ap-shanghai"), cvm("ap-beijing"));
+    let ok = "200".to_string();
+    let throttled = "200:RequestLimitExceeded".to_string();
+    assert_eq!(gz, [ok.clone(), throttled.clone(), ok.clone(), throttled]);
+    assert_eq!(sh, vec!["500:InternalError".to_string(); 4]);
+    assert_eq!(bj, vec![ok; 4]);
+    // The wildcard scope covers other endpoints of the region too.
+    let disks = tencent_in(
+        &tc,
+        "ap-shanghai",
+        "cbs",
+        "DescribeDisks",
+        "2017-03-12",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(disks.status, 500);
+    assert_eq!(server_errors(&tc), 5);
+}
+
+#[tokio::test]
+async fn huawei_region_comes_from_the_project_in_the_path_or_the_host() {
+    let cloud = SimCloud::builder(HuaweiSim::new())
+        .hosts(20)
+        .regions(2)
+        .clock(common::clock())
+        .start()
+        .await
+        .unwrap();
+    let key = cloud.keys().by_label("admin").unwrap().access_key();
+    cloud
+        .faults()
+        .on_region("ecs:ListServersDetails", "cn-north-4")
+        .server_error(Trigger::Always);
+    let list = |region: &'static str, host: Option<&'static str>| {
+        let (cloud, key) = (&cloud, &key);
+        async move {
+            let project = huawei::project_id(huawei::DEMO_DOMAIN_ID, region);
+            let path = format!("/v1/{project}/cloudservers/detail?offset=1&limit=5");
+            let mut req = request(
+                "GET",
+                &cloud.base_url(),
+                &path,
+                host,
+                Some("application/json"),
+                "",
+            );
+            multicloud_huawei::HuaweiSigner::new()
+                .sign(&mut req, key, now())
+                .unwrap();
+            send(req).await.unwrap().status
+        }
+    };
+    let (north4, east3, north4_host) = tokio::join!(
+        list("cn-north-4", None),
+        list("cn-east-3", None),
+        list("cn-north-4", Some("ecs.cn-north-4.myhuaweicloud.com")),
+    );
+    assert_eq!(
+        (north4, east3, north4_host),
+        (502, 200, 502),
+        "backend failure is 502"
+    );
+    assert_eq!(server_errors(&cloud), 2);
+}
+
+#[tokio::test]
+async fn ctyun_region_comes_from_the_body_or_the_region_header() {
+    let cloud = SimCloud::builder(CtyunSim::new())
+        .hosts(20)
+        .regions(2)
+        .clock(common::clock())
+        .start()
+        .await
+        .unwrap();
+    let key = cloud.keys().by_label("admin").unwrap().access_key();
+    let (huadong1, huabei2) = (region_id("cn-huadong1"), region_id("cn-huabei2"));
+    cloud
+        .faults()
+        .on_region("*", &huadong1)
+        .throttle(Trigger::Always);
+    let call = |path: &'static str, body: String, header: Option<String>| {
+        let (cloud, key) = (&cloud, &key);
+        async move {
+            let method = if body.is_empty() { "GET" } else { "POST" };
+            let host = if path.starts_with("/v4/ecs") {
+                "ctecs-global.ctapi.ctyun.cn"
+            } else {
+                "ctgkafka-global.ctapi.ctyun.cn"
+            };
+            let mut req = request(
+                method,
+                &cloud.base_url(),
+                path,
+                Some(host),
+                Some("application/json;charset=UTF-8"),
+                &body,
+            );
+            if let Some(region) = header {
+                req.headers_mut()
+                    .insert("regionId", region.parse().unwrap());
+            }
+            multicloud_ctyun::EopSigner::new()
+                .sign(&mut req, key, now(), "2c1a4a8e-7f3b-11ef-9c2a-0242ac120002")
+                .unwrap();
+            let r = send(req).await.unwrap();
+            (
+                r.status,
+                r.json()["statusCode"].clone(),
+                r.json()["error"].clone(),
+            )
+        }
+    };
+    let body = |region: &str| json!({"regionID": region, "pageNo": 1, "pageSize": 5}).to_string();
+    let (east, north, kafka_east, kafka_north) = tokio::join!(
+        call("/v4/ecs/list-instances", body(&huadong1), None),
+        call("/v4/ecs/list-instances", body(&huabei2), None),
+        call("/v3/instances/query", String::new(), Some(huadong1.clone())),
+        call("/v3/instances/query", String::new(), Some(huabei2.clone())),
+    );
+    let throttled = cloud
+        .recorder()
+        .count_where(|r| r.outcome == Outcome::Fault(FaultKind::Throttle));
+    assert_eq!(throttled, 2);
+    assert_eq!(
+        (east.0, kafka_east.0),
+        (429, 429),
+        "{east:?} {kafka_east:?}"
+    );
+    assert_eq!((north.0, &north.1), (200, &json!(800)), "{north:?}");
+    assert_eq!(kafka_north.0, 200, "{kafka_north:?}");
 }

@@ -146,7 +146,10 @@ pub(crate) fn input() -> impl Strategy<Value = Input> {
         proptest::collection::vec(any::<u8>(), 0..64),
         key(),
         time(),
-        prop_oneof![Just("27cfe4dc-e640-45f6-92ca-492ca73e8680".to_owned()), any_text(40)],
+        prop_oneof![
+            Just("27cfe4dc-e640-45f6-92ca-492ca73e8680".to_owned()),
+            any_text(40)
+        ],
     )
         .prop_map(|(method, uri, headers, body, key, time, text)| {
             // A few generated targets are not valid URIs (e.g. a raw '%' in a segment is

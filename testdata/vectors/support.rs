@@ -140,16 +140,22 @@ pub(crate) fn request(input: &Value, host_if_none: &str) -> http::Request<Bytes>
 }
 
 /// Headers grouped by lower-case name, values in order (line folds unfolded).
-pub(crate) fn grouped(headers: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn grouped(
+    headers: impl IntoIterator<Item = (String, String)>,
+) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in headers {
-        out.entry(name.to_ascii_lowercase()).or_default().push(unfold(&value));
+        out.entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(unfold(&value));
     }
     out
 }
 
 /// The request's headers, grouped as [`grouped`] does.
-pub(crate) fn grouped_request_headers(request: &http::Request<Bytes>) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn grouped_request_headers(
+    request: &http::Request<Bytes>,
+) -> BTreeMap<String, Vec<String>> {
     grouped(request.headers().iter().map(|(n, v)| {
         (
             n.as_str().to_owned(),

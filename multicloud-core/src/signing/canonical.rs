@@ -4,8 +4,8 @@
 //! `METHOD\nURI\nQUERY\n<name:value\n>…\n\nSIGNED;HEADERS\nPAYLOAD_HASH` and sign
 //! `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical request))`.
 
-use super::hash::{push_hex, sha256};
-use super::headers::CanonicalHeaders;
+use super::hash::{sha256, Hex64};
+use super::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
 
 /// The method, upper-cased as botocore and Huawei's SDK do (`request.method.upper()`).
 pub fn upper_method(method: &http::Method) -> std::borrow::Cow<'_, str> {
@@ -26,14 +26,22 @@ pub fn start(method: &str, capacity_hint: usize) -> Vec<u8> {
 }
 
 /// Finishes a canonical request whose `METHOD\nURI\nQUERY` is already in `out`: appends
-/// `\n`, the header block, an empty line, the signed-header list, `\n` and the payload hash.
-pub fn finish(out: &mut Vec<u8>, headers: &CanonicalHeaders, payload_hash: &[u8]) {
+/// `\n`, the header block of `entries`, an empty line, the signed-header list, `\n` and the
+/// payload hash. Returns the signed-header list.
+pub fn finish(
+    out: &mut Vec<u8>,
+    entries: &mut [HeaderEntry<'_>],
+    rule: ValueRule,
+    repeats: Repeats,
+    payload_hash: &[u8],
+) -> String {
     out.push(b'\n');
-    out.extend_from_slice(&headers.block);
+    let signed = canonical_headers(entries, rule, repeats, out);
     out.push(b'\n');
-    out.extend_from_slice(headers.signed.as_bytes());
+    out.extend_from_slice(signed.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(payload_hash);
+    signed
 }
 
 /// `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical_request))`.
@@ -43,9 +51,8 @@ pub fn string_to_sign(
     scope: Option<&[u8]>,
     canonical_request: &[u8],
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(
-        algorithm.len() + timestamp.len() + scope.map_or(0, <[u8]>::len) + 68,
-    );
+    let mut out =
+        Vec::with_capacity(algorithm.len() + timestamp.len() + scope.map_or(0, <[u8]>::len) + 68);
     out.extend_from_slice(algorithm.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(timestamp);
@@ -54,7 +61,7 @@ pub fn string_to_sign(
         out.extend_from_slice(scope);
         out.push(b'\n');
     }
-    push_hex(&sha256(canonical_request), &mut out);
+    out.extend_from_slice(Hex64::new(&sha256(canonical_request)).as_bytes());
     out
 }
 
@@ -66,11 +73,15 @@ mod tests {
     fn canonical_request_layout_has_the_empty_line() {
         let mut cr = start("GET", 64);
         cr.extend_from_slice(b"/\n");
-        let headers = CanonicalHeaders {
-            block: b"host:h\n".to_vec(),
-            signed: "host".into(),
-        };
-        finish(&mut cr, &headers, b"HASH");
+        let mut entries: Vec<HeaderEntry<'_>> = vec![("host", b"h")];
+        let signed = finish(
+            &mut cr,
+            &mut entries,
+            ValueRule::AsSent,
+            Repeats::JoinWithComma,
+            b"HASH",
+        );
+        assert_eq!(signed, "host");
         assert_eq!(cr, b"GET\n/\n\nhost:h\n\nhost\nHASH");
         let sts = string_to_sign("ALG", b"T", Some(b"S"), b"");
         assert_eq!(

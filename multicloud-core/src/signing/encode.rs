@@ -60,7 +60,11 @@ const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 #[inline]
 fn escape(b: u8) -> [u8; 3] {
-    [b'%', HEX_UPPER[(b >> 4) as usize], HEX_UPPER[(b & 15) as usize]]
+    [
+        b'%',
+        HEX_UPPER[(b >> 4) as usize],
+        HEX_UPPER[(b & 15) as usize],
+    ]
 }
 
 impl EncodeSet {
@@ -109,6 +113,10 @@ impl EncodeSet {
 /// Decodes `%XX` escapes (either hex case) into bytes, as Python's `unquote_to_bytes`: a `%`
 /// not followed by two hex digits stays literal, and `+` stays `+`.
 pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
+    if !input.contains(&b'%') {
+        // The common case, found with a fast byte search.
+        return Cow::Borrowed(input);
+    }
     percent_encoding::percent_decode(input).into()
 }
 

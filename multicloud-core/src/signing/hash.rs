@@ -1,6 +1,8 @@
-//! SHA-256, HMAC-SHA256, HMAC chains and lower-case hex, written without needless allocation.
+//! SHA-256, HMAC-SHA256, HMAC chains and lower-case hex, written without needless allocation;
+//! SHA-1 and HMAC-SHA1 for the older schemes that still use them (Tencent COS).
 
 use hmac::{Hmac, Mac};
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -89,6 +91,22 @@ pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> Hex64 {
     Hex64::new(&hmac_sha256(key, data))
 }
 
+/// `SHA1(data)`.
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    Sha1::digest(data).into()
+}
+
+/// `HMAC-SHA1(key, data)`.
+pub fn hmac_sha1(key: &[u8], data: &[u8]) -> [u8; 20] {
+    match <Hmac<Sha1> as Mac>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(data);
+            mac.finalize().into_bytes().into()
+        }
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    }
+}
+
 /// The HMAC chain `k1 = HMAC(key, first)`, `k2 = HMAC(k1, rest[0])`, … ; returns the last
 /// key. Every intermediate key is zeroized when dropped.
 pub fn hmac_chain(key: &[u8], first: &[u8], rest: &[&[u8]]) -> Zeroizing<[u8; 32]> {
@@ -143,6 +161,20 @@ mod tests {
             Hex64::new(&key).as_str(),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
         );
+    }
+
+    #[test]
+    fn sha1_and_hmac_sha1_match_fips_180_and_rfc2202() {
+        let mut out = Vec::new();
+        push_hex(&sha1(b"abc"), &mut out);
+        assert_eq!(out, b"a9993e364706816aba3e25717850c26c9cd0d89d");
+        out.clear();
+        // RFC 2202, HMAC-SHA-1 test case 2.
+        push_hex(
+            &hmac_sha1(b"Jefe", b"what do ya want for nothing?"),
+            &mut out,
+        );
+        assert_eq!(out, b"effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
     }
 
     #[test]

@@ -32,25 +32,6 @@ pub enum Repeats {
     LinePerOccurrenceLastValue,
 }
 
-/// The header part of a V4-style canonical request.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct CanonicalHeaders {
-    /// `name:value\n` lines, sorted by name.
-    pub block: Vec<u8>,
-    /// The signed-header list: names joined with `;`.
-    pub signed: String,
-}
-
-impl std::fmt::Debug for CanonicalHeaders {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Header values may carry tokens: show the names only.
-        f.debug_struct("CanonicalHeaders")
-            .field("signed", &self.signed)
-            .field("block_len", &self.block.len())
-            .finish()
-    }
-}
-
 fn write_value(rule: ValueRule, value: &[u8], out: &mut Vec<u8>) {
     match rule {
         ValueRule::CollapseWhitespace => collapse_whitespace_into(value, out),
@@ -68,18 +49,18 @@ fn write_value(rule: ValueRule, value: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// Builds the canonical header block and signed-header list from `entries`, which are sorted
-/// in place by name (stable, so values of one name keep their arrival order).
+/// Appends the canonical header block of `entries` (`name:value\n` lines, names sorted) to
+/// `block` and returns the signed-header list (names joined with `;`). `entries` are sorted in
+/// place by name (stable, so values of one name keep their arrival order).
 pub fn canonical_headers(
     entries: &mut [HeaderEntry<'_>],
     rule: ValueRule,
     repeats: Repeats,
-) -> CanonicalHeaders {
+    block: &mut Vec<u8>,
+) -> String {
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    let mut out = CanonicalHeaders {
-        block: Vec::with_capacity(entries.iter().map(|e| e.0.len() + e.1.len() + 2).sum()),
-        signed: String::with_capacity(entries.iter().map(|e| e.0.len() + 1).sum()),
-    };
+    block.reserve(entries.iter().map(|e| e.0.len() + e.1.len() + 2).sum());
+    let mut signed = String::with_capacity(entries.iter().map(|e| e.0.len() + 1).sum());
     let mut i = 0;
     while i < entries.len() {
         let name = entries[i].0;
@@ -87,36 +68,36 @@ pub fn canonical_headers(
         let group = &entries[i..end];
         match repeats {
             Repeats::JoinWithComma => {
-                push_name(&mut out, name);
+                push_name(&mut signed, block, name);
                 for (n, (_, value)) in group.iter().enumerate() {
                     if n > 0 {
-                        out.block.push(b',');
+                        block.push(b',');
                     }
-                    write_value(rule, value, &mut out.block);
+                    write_value(rule, value, block);
                 }
-                out.block.push(b'\n');
+                block.push(b'\n');
             }
             Repeats::LinePerOccurrenceLastValue => {
                 let last = group[group.len() - 1].1;
                 for _ in group {
-                    push_name(&mut out, name);
-                    write_value(rule, last, &mut out.block);
-                    out.block.push(b'\n');
+                    push_name(&mut signed, block, name);
+                    write_value(rule, last, block);
+                    block.push(b'\n');
                 }
             }
         }
         i = end;
     }
-    out
+    signed
 }
 
-fn push_name(out: &mut CanonicalHeaders, name: &str) {
-    if !out.signed.is_empty() {
-        out.signed.push(';');
+fn push_name(signed: &mut String, block: &mut Vec<u8>, name: &str) {
+    if !signed.is_empty() {
+        signed.push(';');
     }
-    out.signed.push_str(name);
-    out.block.extend_from_slice(name.as_bytes());
-    out.block.push(b':');
+    signed.push_str(name);
+    block.extend_from_slice(name.as_bytes());
+    block.push(b':');
 }
 
 /// Baidu's canonical headers: for every entry `include` accepts, the line
@@ -162,10 +143,16 @@ mod tests {
             ("my-header1", b" value1 "),
             ("my-header1", b"value3"),
         ];
-        let c = canonical_headers(&mut e, ValueRule::CollapseWhitespace, Repeats::JoinWithComma);
-        assert_eq!(c.signed, "host;my-header1");
+        let mut block = Vec::new();
+        let signed = canonical_headers(
+            &mut e,
+            ValueRule::CollapseWhitespace,
+            Repeats::JoinWithComma,
+            &mut block,
+        );
+        assert_eq!(signed, "host;my-header1");
         assert_eq!(
-            c.block,
+            block,
             b"host:example.amazonaws.com\nmy-header1:value4,value1,value3\n"
         );
     }
@@ -173,20 +160,28 @@ mod tests {
     #[test]
     fn huawei_style_repeats_the_name_with_the_last_value() {
         let mut e: Vec<HeaderEntry<'_>> = vec![("x-a", b" 1 "), ("host", b"h"), ("x-a", b"2 ")];
-        let c = canonical_headers(
+        let mut block = Vec::new();
+        let signed = canonical_headers(
             &mut e,
             ValueRule::StripUnicode,
             Repeats::LinePerOccurrenceLastValue,
+            &mut block,
         );
-        assert_eq!(c.signed, "host;x-a;x-a");
-        assert_eq!(c.block, b"host:h\nx-a:2\nx-a:2\n");
+        assert_eq!(signed, "host;x-a;x-a");
+        assert_eq!(block, b"host:h\nx-a:2\nx-a:2\n");
     }
 
     #[test]
     fn lowercase_rule_trims_and_lowers() {
         let mut e: Vec<HeaderEntry<'_>> = vec![("x-tc-action", b" DescribeInstances ")];
-        let c = canonical_headers(&mut e, ValueRule::StripLowercase, Repeats::JoinWithComma);
-        assert_eq!(c.block, b"x-tc-action:describeinstances\n");
+        let mut block = Vec::new();
+        canonical_headers(
+            &mut e,
+            ValueRule::StripLowercase,
+            Repeats::JoinWithComma,
+            &mut block,
+        );
+        assert_eq!(block, b"x-tc-action:describeinstances\n");
     }
 
     #[test]

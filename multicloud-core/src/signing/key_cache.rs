@@ -30,8 +30,36 @@ pub struct DerivedKeyCache {
 
 #[derive(Default)]
 struct Inner {
-    keys: HashMap<Fingerprint, SecretBytes>,
+    keys: HashMap<Fingerprint, SecretBytes, BuildFingerprintHasher>,
     order: VecDeque<Fingerprint>,
+}
+
+/// Fingerprints are SHA-256 outputs, already uniform: their first eight bytes are the hash.
+#[derive(Default, Clone, Copy)]
+struct BuildFingerprintHasher;
+
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl std::hash::BuildHasher for BuildFingerprintHasher {
+    type Hasher = FingerprintHasher;
+    fn build_hasher(&self) -> FingerprintHasher {
+        FingerprintHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // `[u8; 32]` hashes as its 32 bytes (no length prefix); fold whatever comes.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
 }
 
 /// Counters of a [`DerivedKeyCache`], for tests and metrics.
@@ -60,7 +88,9 @@ impl DerivedKeyCache {
     /// call still reuses keys. Scopes name their algorithm, so signers never collide.
     pub fn shared() -> Arc<DerivedKeyCache> {
         static SHARED: OnceLock<Arc<DerivedKeyCache>> = OnceLock::new();
-        SHARED.get_or_init(|| Arc::new(DerivedKeyCache::default())).clone()
+        SHARED
+            .get_or_init(|| Arc::new(DerivedKeyCache::default()))
+            .clone()
     }
 
     /// The key for (`key`, `scope`): from the cache, or from `derive` (then cached).
@@ -105,7 +135,9 @@ impl DerivedKeyCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic elsewhere cannot leave the map half-updated in a way that matters here.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Hit/miss counters and the current size.
@@ -150,9 +182,11 @@ impl std::fmt::Debug for DerivedKeyCache {
 
 fn fingerprint(key: &AccessKey, scope: &[&[u8]]) -> Fingerprint {
     let mut h = Sha256::new();
-    h.update(b"multicloud/derived-key-cache/1");
+    h.update(b"mck1");
+    // Length-prefixed parts, so ("ab", "c") and ("a", "bc") differ; u32 keeps the input (and
+    // so the hashing) short for the usual two SHA-256 blocks.
     let mut part = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
         h.update(bytes);
     };
     part(key.id().as_bytes());
@@ -175,11 +209,17 @@ mod tests {
         let cache = DerivedKeyCache::new(8);
         let key = AccessKey::new("AK", "secret");
         let n = std::cell::Cell::new(0);
-        let a = cache.get_or_derive(&key, &[b"20240101", b"us-east-1"], || derive_counting(&n, 1));
-        let b = cache.get_or_derive(&key, &[b"20240101", b"us-east-1"], || derive_counting(&n, 2));
+        let a = cache.get_or_derive(&key, &[b"20240101", b"us-east-1"], || {
+            derive_counting(&n, 1)
+        });
+        let b = cache.get_or_derive(&key, &[b"20240101", b"us-east-1"], || {
+            derive_counting(&n, 2)
+        });
         assert_eq!(*a, *b);
         assert_eq!(n.get(), 1);
-        cache.get_or_derive(&key, &[b"20240102", b"us-east-1"], || derive_counting(&n, 3));
+        cache.get_or_derive(&key, &[b"20240102", b"us-east-1"], || {
+            derive_counting(&n, 3)
+        });
         assert_eq!(n.get(), 2);
         assert_eq!(
             cache.stats(),
@@ -195,8 +235,12 @@ mod tests {
     fn a_rotated_secret_under_the_same_id_misses() {
         let cache = DerivedKeyCache::new(8);
         let n = std::cell::Cell::new(0);
-        cache.get_or_derive(&AccessKey::new("AK", "old"), &[b"d"], || derive_counting(&n, 1));
-        let k = cache.get_or_derive(&AccessKey::new("AK", "new"), &[b"d"], || derive_counting(&n, 2));
+        cache.get_or_derive(&AccessKey::new("AK", "old"), &[b"d"], || {
+            derive_counting(&n, 1)
+        });
+        let k = cache.get_or_derive(&AccessKey::new("AK", "new"), &[b"d"], || {
+            derive_counting(&n, 2)
+        });
         assert_eq!(*k, [2; 32]);
         assert_eq!(n.get(), 2);
     }
@@ -218,7 +262,10 @@ mod tests {
 
     #[test]
     fn shared_cache_is_one_instance() {
-        assert!(Arc::ptr_eq(&DerivedKeyCache::shared(), &DerivedKeyCache::shared()));
+        assert!(Arc::ptr_eq(
+            &DerivedKeyCache::shared(),
+            &DerivedKeyCache::shared()
+        ));
     }
 
     #[test]

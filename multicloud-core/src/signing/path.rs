@@ -43,10 +43,7 @@ pub fn normalized_then_encoded(path: &str, out: &mut Vec<u8>) {
         return;
     }
     // The common case (no dot or doubled slash) needs no rewritten copy.
-    let plain = !path.contains("//")
-        && path
-            .split('/')
-            .all(|s| s != "." && s != "..");
+    let plain = !path.contains("//") && path.split('/').all(|s| s != "." && s != "..");
     if plain {
         UNRESERVED_SLASH.encode_into(path.as_bytes(), out);
     } else {
@@ -83,7 +80,8 @@ mod tests {
 
     fn huawei(p: &str) -> Option<String> {
         let mut out = Vec::new();
-        decoded_then_encoded_with_trailing_slash(p, &mut out).then(|| String::from_utf8(out).unwrap())
+        decoded_then_encoded_with_trailing_slash(p, &mut out)
+            .then(|| String::from_utf8(out).unwrap())
     }
 
     #[test]
@@ -107,7 +105,10 @@ mod tests {
     #[test]
     fn aws_normalized_path_encodes_percent_again() {
         assert_eq!(aws("/a%20b"), "/a%2520b");
-        assert_eq!(aws("/test/@connections/JBDvjfGEIAMCERw%3D"), "/test/%40connections/JBDvjfGEIAMCERw%253D");
+        assert_eq!(
+            aws("/test/@connections/JBDvjfGEIAMCERw%3D"),
+            "/test/%40connections/JBDvjfGEIAMCERw%253D"
+        );
         assert_eq!(aws("/ሴ"), "/%E1%88%B4");
         assert_eq!(aws("/a*b+c=d"), "/a%2Ab%2Bc%3Dd");
         assert_eq!(aws(""), "/");

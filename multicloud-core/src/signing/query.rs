@@ -161,7 +161,13 @@ mod tests {
 
     #[test]
     fn baidu_sorts_whole_encoded_strings() {
-        let p = pairs(&[("a", "1"), ("a_b", "1"), ("a1", "1"), ("a.b", "1"), ("a-b", "1")]);
+        let p = pairs(&[
+            ("a", "1"),
+            ("a_b", "1"),
+            ("a1", "1"),
+            ("a.b", "1"),
+            ("a-b", "1"),
+        ]);
         assert_eq!(
             run(|o| encoded_then_sorted_as_strings(&p, o)),
             "a-b=1&a.b=1&a1=1&a=1&a_b=1"

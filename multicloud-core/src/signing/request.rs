@@ -20,19 +20,26 @@ pub struct HeaderEdits {
 impl HeaderEdits {
     /// No edits.
     pub fn new() -> Self {
-        HeaderEdits { ops: Vec::new() }
+        HeaderEdits {
+            ops: Vec::with_capacity(6),
+        }
     }
 
     /// Replaces every value of `name` with `value` (a later edit of the same name wins).
     pub fn set(&mut self, name: HeaderName, value: HeaderValue) {
-        self.ops.retain(|(n, _)| *n != name);
-        self.ops.push((name, Some(value)));
+        self.put(name, Some(value));
     }
 
     /// Removes every value of `name`.
     pub fn remove(&mut self, name: HeaderName) {
-        self.ops.retain(|(n, _)| *n != name);
-        self.ops.push((name, None));
+        self.put(name, None);
+    }
+
+    fn put(&mut self, name: HeaderName, value: Option<HeaderValue>) {
+        match self.ops.iter_mut().find(|(n, _)| *n == name) {
+            Some(op) => op.1 = value,
+            None => self.ops.push((name, value)),
+        }
     }
 
     /// The value `name` will have after the edits: the edited one, else the request's first.
@@ -75,6 +82,63 @@ impl HeaderEdits {
     }
 }
 
+/// How [`listed_entries`] treats the names of a received signed-header list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// Each name once, with all its values in arrival order (AWS, Tencent).
+    AllValues,
+    /// Each listed occurrence kept, each with the name's last value (Huawei, whose SDK lists
+    /// a name twice when two keys differ only in case).
+    LastValuePerOccurrence,
+}
+
+/// The entries a verifier signs for a received request: exactly `names` (lower-cased and
+/// sorted, as `names_out` returns them), with their values as present on `headers`. A
+/// missing `host` falls back to `host_fallback`; any other missing name is a config error.
+pub fn listed_entries<'a>(
+    headers: &'a HeaderMap,
+    names: &'a [String],
+    host_fallback: Option<&'a str>,
+    mode: Listed,
+) -> Result<Vec<HeaderEntry<'a>>> {
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let before = out.len();
+        let values = headers.get_all(name.as_str());
+        match mode {
+            Listed::AllValues => values
+                .iter()
+                .for_each(|v| out.push((name.as_str(), v.as_bytes()))),
+            Listed::LastValuePerOccurrence => {
+                if let Some(v) = values.iter().next_back() {
+                    out.push((name.as_str(), v.as_bytes()));
+                }
+            }
+        }
+        if out.len() == before {
+            match (name.as_str(), host_fallback) {
+                ("host", Some(host)) => out.push(("host", host.as_bytes())),
+                _ => {
+                    return Err(Error::config(format!(
+                        "signed header {name} is not on the request"
+                    )))
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `names` lower-cased and sorted; repeats removed unless `mode` keeps them.
+pub fn listed_names(names: &[&str], mode: Listed) -> Vec<String> {
+    let mut out: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    out.sort();
+    if mode == Listed::AllValues {
+        out.dedup();
+    }
+    out
+}
+
 /// A header value from signer-made bytes. `what` names the value in the error, which never
 /// repeats the bytes (they may be a token or secret).
 pub fn header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
@@ -89,10 +153,27 @@ pub fn sensitive_header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
     Ok(value)
 }
 
+/// A sensitive header value that takes over `text`'s buffer (no copy): the authorization
+/// value a signer has just built.
+pub fn sensitive_header_value_from(text: String, what: &str) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_maybe_shared(bytes::Bytes::from(text.into_bytes()))
+        .map_err(|_| Error::config(format!("{what} is not a valid HTTP header value")))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 /// Checks that the AccessKey id can be written into an authorization header, so that
 /// `signing_parts` fails exactly when `sign` would.
 pub fn check_access_key_id(id: &str) -> Result<()> {
-    header_value(id.as_bytes(), "the access key id").map(|_| ())
+    // The byte rule of `HeaderValue::from_bytes`, without building one.
+    let valid = id.bytes().all(|b| (b >= 0x20 && b != 0x7f) || b == b'\t');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::config(
+            "the access key id is not a valid HTTP header value",
+        ))
+    }
 }
 
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when
@@ -138,9 +219,15 @@ mod tests {
         headers.append("x-a", HeaderValue::from_static("2"));
         headers.append("x-b", HeaderValue::from_static("b"));
         let mut edits = HeaderEdits::new();
-        edits.set(HeaderName::from_static("x-b"), HeaderValue::from_static("B"));
+        edits.set(
+            HeaderName::from_static("x-b"),
+            HeaderValue::from_static("B"),
+        );
         edits.remove(HeaderName::from_static("x-a"));
-        edits.set(HeaderName::from_static("x-c"), HeaderValue::from_static("c"));
+        edits.set(
+            HeaderName::from_static("x-c"),
+            HeaderValue::from_static("c"),
+        );
         let seen: Vec<_> = edits.entries(&headers);
         assert_eq!(seen, vec![("x-b", &b"B"[..]), ("x-c", b"c")]);
         assert_eq!(edits.get(&headers, &HeaderName::from_static("x-a")), None);
@@ -149,6 +236,23 @@ mod tests {
         assert_eq!(headers.len(), 2);
         assert_eq!(headers["x-b"], "B");
         assert_eq!(headers["x-c"], "c");
+    }
+
+    #[test]
+    fn listed_entries_follow_the_list() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-a", HeaderValue::from_static("1"));
+        headers.append("x-a", HeaderValue::from_static("2"));
+        let names = listed_names(&["X-A", "host", "x-a"], Listed::AllValues);
+        assert_eq!(names, ["host", "x-a"]);
+        let all = listed_entries(&headers, &names, Some("h"), Listed::AllValues).unwrap();
+        assert_eq!(all, vec![("host", &b"h"[..]), ("x-a", b"1"), ("x-a", b"2")]);
+        let names = listed_names(&["x-a", "x-a"], Listed::LastValuePerOccurrence);
+        let last = listed_entries(&headers, &names, None, Listed::LastValuePerOccurrence).unwrap();
+        assert_eq!(last, vec![("x-a", &b"2"[..]), ("x-a", b"2")]);
+        let host_only = ["host".to_owned()];
+        let missing = listed_entries(&headers, &host_only, None, Listed::AllValues);
+        assert_eq!(missing.unwrap_err().kind(), crate::ErrorKind::Config);
     }
 
     #[test]

@@ -62,9 +62,7 @@ impl SigningTime {
     }
 
     fn at_offset(time: OffsetDateTime, offset: UtcOffset) -> Result<Self> {
-        let local = time
-            .checked_to_offset(offset)
-            .ok_or_else(out_of_range)?;
+        let local = time.checked_to_offset(offset).ok_or_else(out_of_range)?;
         let year = u16::try_from(local.year())
             .ok()
             .filter(|y| *y <= 9999)
@@ -125,8 +123,8 @@ impl SigningTime {
     pub fn rfc1123_minus_zero(&self) -> Stamp<31> {
         const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
         const MONTHS: [&[u8; 3]; 12] = [
-            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct",
-            b"Nov", b"Dec",
+            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+            b"Dec",
         ];
         let mut b = *b"Mon, 00 Jan 0000 00:00:00 -0000";
         b[0..3].copy_from_slice(DAYS[usize::from(self.weekday % 7)]);
@@ -158,8 +156,8 @@ impl SigningTime {
         };
         let year = i32::try_from(num(0..4)?).ok()?;
         let month = time::Month::try_from(u8::try_from(num(4..6)?).ok()?).ok()?;
-        let date = time::Date::from_calendar_date(year, month, u8::try_from(num(6..8)?).ok()?)
-            .ok()?;
+        let date =
+            time::Date::from_calendar_date(year, month, u8::try_from(num(6..8)?).ok()?).ok()?;
         let clock = time::Time::from_hms(
             u8::try_from(num(9..11)?).ok()?,
             u8::try_from(num(11..13)?).ok()?,
@@ -186,7 +184,10 @@ mod tests {
         assert_eq!(t.compact_date().as_str(), "20150830");
         assert_eq!(t.dashed_date().as_str(), "2015-08-30");
         assert_eq!(t.iso_seconds().as_str(), "2015-08-30T12:36:00Z");
-        assert_eq!(t.rfc1123_minus_zero().as_str(), "Sun, 30 Aug 2015 12:36:00 -0000");
+        assert_eq!(
+            t.rfc1123_minus_zero().as_str(),
+            "Sun, 30 Aug 2015 12:36:00 -0000"
+        );
         assert_eq!(t.unix_seconds(), 1_440_938_160);
     }
 
@@ -215,7 +216,12 @@ mod tests {
     fn parse_compact_round_trips_and_rejects_junk() {
         let t = SigningTime::parse_compact(b"20191115T033655Z").unwrap();
         assert_eq!(t, datetime!(2019-11-15 03:36:55 UTC));
-        for bad in [&b"2019111T033655Z"[..], b"20191315T033655Z", b"20191115T033655", b"2019-115T033655Z"] {
+        for bad in [
+            &b"2019111T033655Z"[..],
+            b"20191315T033655Z",
+            b"20191115T033655",
+            b"2019-115T033655Z",
+        ] {
             assert!(SigningTime::parse_compact(bad).is_none());
         }
     }

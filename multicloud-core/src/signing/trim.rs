@@ -25,6 +25,10 @@ fn is_bytes_space(b: u8) -> bool {
 /// Appends `' '.join(value.split())` to `out`: trims and collapses every whitespace run
 /// (AWS SigV4, botocore).
 pub fn collapse_whitespace_into(value: &[u8], out: &mut Vec<u8>) {
+    if is_already_collapsed(value) {
+        out.extend_from_slice(value);
+        return;
+    }
     let text = if value.is_ascii() {
         None
     } else {
@@ -50,11 +54,29 @@ pub fn collapse_whitespace_into(value: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Whether `value` is ASCII with no whitespace but single inner spaces: the usual header
+/// value, which collapsing leaves as it is.
+fn is_already_collapsed(value: &[u8]) -> bool {
+    // One branch-free pass: printable ASCII, and no space at the start, at the end or after
+    // another space.
+    let mut previous_space = true;
+    let mut ok = true;
+    for &b in value {
+        let space = b == b' ';
+        ok &= (b > b' ' || space) & (b < 0x7f) & !(space & previous_space);
+        previous_space = space;
+    }
+    ok && (!previous_space || value.is_empty())
+}
+
 /// `value.strip()` on text: Unicode whitespace at both ends (Huawei).
 pub fn strip_unicode(value: &[u8]) -> &[u8] {
+    if value.is_ascii() {
+        return trim_bytes(value, is_python_ascii_space);
+    }
     match std::str::from_utf8(value) {
-        Ok(text) if !value.is_ascii() => text.trim_matches(is_python_space).as_bytes(),
-        _ => trim_bytes(value, is_python_ascii_space),
+        Ok(text) => text.trim_matches(is_python_space).as_bytes(),
+        Err(_) => trim_bytes(value, is_python_ascii_space),
     }
 }
 
@@ -65,7 +87,10 @@ pub fn strip_ascii(value: &[u8]) -> &[u8] {
 
 fn trim_bytes(value: &[u8], space: impl Fn(u8) -> bool) -> &[u8] {
     let start = value.iter().position(|b| !space(*b)).unwrap_or(value.len());
-    let end = value.iter().rposition(|b| !space(*b)).map_or(start, |i| i + 1);
+    let end = value
+        .iter()
+        .rposition(|b| !space(*b))
+        .map_or(start, |i| i + 1);
     &value[start..end]
 }
 
@@ -82,13 +107,40 @@ mod tests {
     #[test]
     fn collapse_matches_python_split_join() {
         assert_eq!(collapse(b"  a   b \t c  "), b"a b c");
-        assert_eq!(collapse(b"value1\n  value2\n     value3"), b"value1 value2 value3");
+        assert_eq!(
+            collapse(b"value1\n  value2\n     value3"),
+            b"value1 value2 value3"
+        );
         assert_eq!(collapse(b" \"a   b   c\""), b"\"a b c\"");
         assert_eq!(collapse(b"   "), b"");
         // U+00A0 and U+3000 are whitespace to Python; U+200B is not.
         assert_eq!(collapse("a\u{a0}\u{a0}b\u{3000}c".as_bytes()), b"a b c");
         assert_eq!(collapse("a\u{200b}b".as_bytes()), "a\u{200b}b".as_bytes());
         assert_eq!(collapse(b"a\x1fb"), b"a b");
+    }
+
+    #[test]
+    fn the_fast_path_only_takes_values_collapsing_leaves_alone() {
+        for v in [
+            &b""[..],
+            b"a",
+            b"a b",
+            b"application/json; charset=utf-8",
+            b"~!",
+        ] {
+            assert!(is_already_collapsed(v), "{v:?}");
+        }
+        for v in [
+            &b" "[..],
+            b" a",
+            b"a ",
+            b"a  b",
+            b"a\tb",
+            b"a\x7fb",
+            "é".as_bytes(),
+        ] {
+            assert!(!is_already_collapsed(v), "{v:?}");
+        }
     }
 
     #[test]

@@ -136,6 +136,12 @@ impl CloudSim for AwsSim {
         known(r.service, &action).then(|| format!("{}:{action}", r.service.action_prefix()))
     }
 
+    /// The region of the real host, or of the SigV4 credential scope for loopback hosts
+    /// (global endpoints: their signing region).
+    fn region_of(&self, req: &SimRequest, _ctx: &SimContext<'_>) -> Option<String> {
+        route::route(req).map(|r| r.region)
+    }
+
     fn authenticate(
         &self,
         req: &SimRequest,

@@ -131,6 +131,11 @@ impl CloudSim for BaiduSim {
         checked_route(req).map(|r| r.api.endpoint().to_string())
     }
 
+    /// The region in the host (`bcc.gz.baidubce.com`); loopback hosts are served as `bj`.
+    fn region_of(&self, req: &SimRequest, _ctx: &SimContext<'_>) -> Option<String> {
+        checked_route(req).map(|r| r.region)
+    }
+
     fn authenticate(
         &self,
         req: &SimRequest,

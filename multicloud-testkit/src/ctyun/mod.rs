@@ -120,6 +120,23 @@ impl CloudSim for CtyunSim {
         routes::route(req).map(|a| a.endpoint().to_string())
     }
 
+    /// The `regionID` query parameter, the `regionId` header (Kafka, Redis) or the
+    /// `regionID` of a JSON body (ECS `list-instances`); `None` for global calls.
+    fn region_of(&self, req: &SimRequest, _ctx: &SimContext<'_>) -> Option<String> {
+        let non_empty = |r: &&str| !r.is_empty();
+        if let Some(r) = req.query_param("regionID").filter(non_empty) {
+            return Some(r.to_string());
+        }
+        if let Some(r) = req.header("regionId").filter(non_empty) {
+            return Some(r.to_string());
+        }
+        let body = req.json_body().ok()?;
+        body.get("regionID")
+            .and_then(|v| v.as_str())
+            .filter(non_empty)
+            .map(str::to_string)
+    }
+
     fn authenticate(
         &self,
         req: &SimRequest,

@@ -155,6 +155,32 @@ impl CloudSim for HuaweiSim {
         checked_route(req).map(|r| r.endpoint().to_string())
     }
 
+    /// The region in a real host, else the region of the project id in the path (looked up
+    /// across the accounts of the known keys); `None` for global calls.
+    fn region_of(&self, req: &SimRequest, ctx: &SimContext<'_>) -> Option<String> {
+        if let Some(region) = host_info(&req.host_name()).region {
+            return Some(region);
+        }
+        let project = match checked_route(req)? {
+            Route::Servers { project_id }
+            | Route::CfwFirewalls { project_id }
+            | Route::CfwAdd { project_id }
+            | Route::CfwList { project_id }
+            | Route::CfwDelete { project_id, .. }
+            | Route::WafPolicies { project_id }
+            | Route::WafCreate { project_id, .. }
+            | Route::WafList { project_id, .. }
+            | Route::WafDelete { project_id, .. } => project_id,
+            _ => return None,
+        };
+        let mut accounts: Vec<String> = ctx.keys.all().into_iter().map(|k| k.account_id).collect();
+        accounts.sort();
+        accounts.dedup();
+        accounts
+            .iter()
+            .find_map(|account| handlers::project_region(ctx, account, &project))
+    }
+
     fn authenticate(
         &self,
         req: &SimRequest,

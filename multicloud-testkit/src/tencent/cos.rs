@@ -6,7 +6,7 @@
 //! as the COS docs and the official Python SDK (`qcloud_cos/cos_auth.py`) compute it:
 //! `SignKey = hex(HMAC-SHA1(SecretKey, KeyTime))`, `HttpString = method\npath\nparams\n
 //! headers\n` (names lower-cased, names and values percent-encoded except `-_.~`, sorted),
-//! `StringToSign = sha1\nSignTime\nhex(SHA1(HttpString))\n`, signature
+//! `StringToSign = sha1\nKeyTime\nhex(SHA1(HttpString))\n`, signature
 //! `hex(HMAC-SHA1(SignKey, StringToSign))`. The SDK signs the host without its port.
 
 use hmac::{Hmac, Mac};
@@ -94,7 +94,8 @@ fn signature(req: &SimRequest, secret: &str, fields: &Fields, host: &str) -> Str
         req.method.as_str().to_ascii_lowercase()
     );
     let digest = hex::encode(Sha1::digest(http_string.as_bytes()));
-    let string_to_sign = format!("sha1\n{}\n{digest}\n", fields.sign_time);
+    // The docs (and the Go SDK) put KeyTime here; the Python SDK sends it equal to SignTime.
+    let string_to_sign = format!("sha1\n{}\n{digest}\n", fields.key_time);
     let sign_key = hmac_sha1_hex(secret.as_bytes(), fields.key_time.as_bytes());
     hmac_sha1_hex(sign_key.as_bytes(), string_to_sign.as_bytes())
 }
@@ -221,5 +222,25 @@ mod tests {
         );
         assert!(parse("q-sign-algorithm=md5&q-ak=x").is_none());
         assert_eq!(encode("a b/c"), "a%20b%2Fc");
+    }
+
+    #[test]
+    fn the_string_to_sign_carries_the_key_time() {
+        // Sign and key times may differ (the Go SDK's AuthTime); COS's docs sign KeyTime.
+        let req = SimRequest {
+            method: http::Method::GET,
+            host: "127.0.0.1:8080".into(),
+            path: "/".into(),
+            query: vec![],
+            raw_query: None,
+            headers: http::HeaderMap::new(),
+            body: bytes::Bytes::new(),
+        };
+        let fields = parse("q-sign-algorithm=sha1&q-ak=AKID&q-sign-time=1;2&q-key-time=3;4&q-header-list=host&q-url-param-list=&q-signature=00").unwrap();
+        let http_string = "get\n/\n\nhost=127.0.0.1\n";
+        let digest = hex::encode(Sha1::digest(http_string.as_bytes()));
+        let key = hmac_sha1_hex(b"secret", b"3;4");
+        let want = hmac_sha1_hex(key.as_bytes(), format!("sha1\n3;4\n{digest}\n").as_bytes());
+        assert_eq!(signature(&req, "secret", &fields, "127.0.0.1"), want);
     }
 }

@@ -134,6 +134,13 @@ impl CloudSim for TencentSim {
             .then(|| format!("{}:{action}", spec.name))
     }
 
+    /// The `X-TC-Region` header (API 3.0 names the region only there).
+    fn region_of(&self, req: &SimRequest, _ctx: &SimContext<'_>) -> Option<String> {
+        req.header("x-tc-region")
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+    }
+
     fn authenticate(
         &self,
         req: &SimRequest,

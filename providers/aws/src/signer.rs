@@ -12,14 +12,15 @@ use bytes::Bytes;
 use http::header::{HeaderName, AUTHORIZATION, DATE, HOST};
 use http::Request;
 use multicloud_core::signing::canonical::{self, upper_method};
-use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex, Hex64};
-use multicloud_core::signing::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
+use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
+use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{
-    malformed_authorization, required, split_signed_headers, v4_params,
+    malformed_authorization, required, slash_joined, split_signed_headers, v4_authorization,
+    v4_params, V4Computed,
 };
 use multicloud_core::signing::request::{
-    check_access_key_id, header_value, host_from_uri, missing_host, sensitive_header_value,
-    HeaderEdits,
+    check_access_key_id, header_value, host_from_uri, listed_entries, listed_names, missing_host,
+    sensitive_header_value, sensitive_header_value_from, HeaderEdits, Listed,
 };
 use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -33,22 +34,25 @@ const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security
 const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
 
 /// Headers botocore never signs (`SIGNED_HEADERS_BLACKLIST`): proxies and tracers rewrite them.
-const UNSIGNED_HEADERS: [&str; 14] = [
-    "baggage",
-    "connection",
-    "expect",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "traceparent",
-    "tracestate",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "user-agent",
-    "x-amzn-trace-id",
-];
+fn is_unsigned_header(name: &str) -> bool {
+    matches!(
+        name,
+        "baggage"
+            | "connection"
+            | "expect"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "traceparent"
+            | "tracestate"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "user-agent"
+            | "x-amzn-trace-id"
+    )
+}
 
 /// Signs requests with AWS Signature Version 4 for one region and service.
 ///
@@ -61,27 +65,6 @@ pub struct SigV4Signer {
     normalize_path: bool,
     content_sha256_header: bool,
     cache: Arc<DerivedKeyCache>,
-}
-
-/// What one signature computed, before it is written anywhere.
-struct Computed {
-    canonical_request: Vec<u8>,
-    string_to_sign: Vec<u8>,
-    signature: Hex64,
-    signed_headers: String,
-    authorization: String,
-}
-
-impl Computed {
-    fn into_parts(self) -> SigningParts {
-        SigningParts::from_bytes(
-            &self.canonical_request,
-            &self.string_to_sign,
-            self.signature.as_str().to_owned(),
-            self.signed_headers,
-            self.authorization,
-        )
-    }
 }
 
 impl SigV4Signer {
@@ -136,7 +119,7 @@ impl SigV4Signer {
         let computed = self.compute_edited(request, key, &when, &edits)?;
         edits.set(
             AUTHORIZATION,
-            sensitive_header_value(computed.authorization.as_bytes(), "the access key id")?,
+            sensitive_header_value_from(computed.authorization, "the access key id")?,
         );
         edits.apply(request.headers_mut());
         Ok(())
@@ -150,7 +133,9 @@ impl SigV4Signer {
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
         let (edits, when) = self.edits(request, key, time)?;
-        Ok(self.compute_edited(request, key, &when, &edits)?.into_parts())
+        Ok(self
+            .compute_edited(request, key, &when, &edits)?
+            .into_parts())
     }
 
     /// Recomputes a received request's signature over exactly `signed_headers` (lower-case
@@ -164,30 +149,15 @@ impl SigV4Signer {
         signed_headers: &[&str],
     ) -> Result<SigningParts> {
         let when = SigningTime::utc(time).map_err(aws)?;
-        let mut names: Vec<String> = signed_headers
-            .iter()
-            .map(|n| n.to_ascii_lowercase())
-            .collect();
-        names.sort();
-        names.dedup();
-        let uri_host = host_from_uri(request.uri());
-        let mut entries: Vec<HeaderEntry<'_>> = Vec::with_capacity(names.len());
-        for name in &names {
-            let before = entries.len();
-            for value in request.headers().get_all(name.as_str()) {
-                entries.push((name.as_str(), value.as_bytes()));
-            }
-            if entries.len() == before {
-                match (&uri_host, name.as_str()) {
-                    (Some(host), "host") => entries.push(("host", host.as_bytes())),
-                    _ => {
-                        return Err(aws(Error::config(format!(
-                            "signed header {name} is not on the request"
-                        ))))
-                    }
-                }
-            }
-        }
+        let names = listed_names(signed_headers, Listed::AllValues);
+        let host = host_from_uri(request.uri());
+        let mut entries = listed_entries(
+            request.headers(),
+            &names,
+            host.as_deref(),
+            Listed::AllValues,
+        )
+        .map_err(aws)?;
         let body_hash;
         let payload = match request.headers().get(&X_AMZ_CONTENT_SHA256) {
             Some(v) => v.as_bytes(),
@@ -210,15 +180,29 @@ impl SigV4Signer {
         time: OffsetDateTime,
     ) -> Result<(HeaderEdits, SigningTime)> {
         let when = SigningTime::utc(time).map_err(aws)?;
-        let headers = request.headers();
+        // One pass over the names instead of a hashed lookup per header of interest.
+        let (mut has_authorization, mut has_date, mut has_host) = (false, false, false);
+        for name in request.headers().keys() {
+            has_authorization |= name == AUTHORIZATION;
+            has_date |= name == DATE;
+            has_host |= name == HOST;
+        }
         let mut edits = HeaderEdits::new();
-        edits.remove(AUTHORIZATION);
-        if headers.contains_key(DATE) {
+        if has_authorization {
+            edits.remove(AUTHORIZATION);
+        }
+        if has_date {
             // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
-            edits.set(DATE, header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?);
+            edits.set(
+                DATE,
+                header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?,
+            );
             edits.remove(X_AMZ_DATE);
         } else {
-            edits.set(X_AMZ_DATE, header_value(when.compact().as_bytes(), "X-Amz-Date")?);
+            edits.set(
+                X_AMZ_DATE,
+                header_value(when.compact().as_bytes(), "X-Amz-Date")?,
+            );
         }
         if let Some(token) = key.session_token() {
             let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
@@ -228,9 +212,12 @@ impl SigV4Signer {
             let hash = sha256_hex(request.body());
             edits.set(X_AMZ_CONTENT_SHA256, header_value(hash.as_bytes(), "hash")?);
         }
-        if !headers.contains_key(HOST) {
+        if !has_host {
             let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
-            edits.set(HOST, header_value(host.as_bytes(), "the host").map_err(aws)?);
+            edits.set(
+                HOST,
+                header_value(host.as_bytes(), "the host").map_err(aws)?,
+            );
         }
         Ok((edits, when))
     }
@@ -241,13 +228,14 @@ impl SigV4Signer {
         key: &AccessKey,
         when: &SigningTime,
         edits: &HeaderEdits,
-    ) -> Result<Computed> {
+    ) -> Result<V4Computed> {
         let mut entries = edits.entries(request.headers());
-        entries.retain(|(name, _)| !UNSIGNED_HEADERS.contains(name));
+        entries.retain(|(name, _)| !is_unsigned_header(name));
         let body_hash;
-        let payload = match edits.get(request.headers(), &X_AMZ_CONTENT_SHA256) {
+        let content_sha = "x-amz-content-sha256";
+        let payload = match entries.iter().find(|(name, _)| *name == content_sha) {
             // An existing X-Amz-Content-SHA256 is the payload hash, verbatim.
-            Some(v) => v,
+            Some((_, value)) => *value,
             None => {
                 body_hash = sha256_hex(request.body());
                 body_hash.as_bytes()
@@ -263,11 +251,10 @@ impl SigV4Signer {
         when: &SigningTime,
         entries: &mut [HeaderEntry<'_>],
         payload_hash: &[u8],
-    ) -> Result<Computed> {
+    ) -> Result<V4Computed> {
         check_access_key_id(key.id()).map_err(aws)?;
-        let headers = canonical_headers(entries, ValueRule::CollapseWhitespace, Repeats::JoinWithComma);
         let uri = request.uri();
-        let mut cr = canonical::start(&upper_method(request.method()), 256 + headers.block.len());
+        let mut cr = canonical::start(&upper_method(request.method()), 512);
         if self.normalize_path {
             path::normalized_then_encoded(uri.path(), &mut cr);
         } else {
@@ -275,15 +262,16 @@ impl SigV4Signer {
         }
         cr.push(b'\n');
         query::sorted_as_sent(uri.query().unwrap_or(""), &mut cr);
-        canonical::finish(&mut cr, &headers, payload_hash);
+        let signed = canonical::finish(
+            &mut cr,
+            entries,
+            ValueRule::CollapseWhitespace,
+            Repeats::JoinWithComma,
+            payload_hash,
+        );
 
         let date = when.compact_date();
-        let scope = format!(
-            "{}/{}/{}/aws4_request",
-            date.as_str(),
-            self.region,
-            self.service
-        );
+        let scope = slash_joined(&[date.as_str(), &self.region, &self.service, "aws4_request"]);
         let sts = canonical::string_to_sign(
             ALGORITHM,
             when.compact().as_bytes(),
@@ -292,28 +280,38 @@ impl SigV4Signer {
         );
         let signing_key = self.cache.get_or_derive(
             key,
-            &[b"AWS4", date.as_bytes(), self.region.as_bytes(), self.service.as_bytes()],
+            &[
+                b"AWS4",
+                date.as_bytes(),
+                self.region.as_bytes(),
+                self.service.as_bytes(),
+            ],
             || {
                 derive_scoped_key(
                     "AWS4",
                     key.secret().expose(),
                     date.as_bytes(),
-                    &[self.region.as_bytes(), self.service.as_bytes(), b"aws4_request"],
+                    &[
+                        self.region.as_bytes(),
+                        self.service.as_bytes(),
+                        b"aws4_request",
+                    ],
                 )
             },
         );
         let signature = hmac_sha256_hex(&signing_key[..], &sts);
-        let authorization = format!(
-            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={}",
+        let authorization = v4_authorization(
+            ALGORITHM,
             key.id(),
-            headers.signed,
-            signature.as_str()
+            Some(&scope),
+            &signed,
+            signature.as_str(),
         );
-        Ok(Computed {
+        Ok(V4Computed {
             canonical_request: cr,
             string_to_sign: sts,
             signature,
-            signed_headers: headers.signed,
+            signed_headers: signed,
             authorization,
         })
     }
@@ -390,14 +388,19 @@ mod tests {
         let parts = signer().signing_parts(&req, &key(), T).unwrap();
         assert_eq!(uri_line(&parts), "/a%2520b/c/d");
         let s3 = signer().with_normalized_path(false);
-        assert_eq!(uri_line(&s3.signing_parts(&req, &key(), T).unwrap()), "/a%20b/./c//d");
+        assert_eq!(
+            uri_line(&s3.signing_parts(&req, &key(), T).unwrap()),
+            "/a%20b/./c//d"
+        );
     }
 
     #[test]
     fn a_date_header_replaces_x_amz_date_as_botocore_does() {
         let mut req = get("https://example.amazonaws.com/");
-        req.headers_mut().insert(DATE, "Mon, 01 Jan 2001 00:00:00 GMT".parse().unwrap());
-        req.headers_mut().insert(X_AMZ_DATE, "stale".parse().unwrap());
+        req.headers_mut()
+            .insert(DATE, "Mon, 01 Jan 2001 00:00:00 GMT".parse().unwrap());
+        req.headers_mut()
+            .insert(X_AMZ_DATE, "stale".parse().unwrap());
         signer().sign(&mut req, &key(), T).unwrap();
         assert_eq!(req.headers()[DATE], "Sun, 30 Aug 2015 12:36:00 -0000");
         assert!(req.headers().get(X_AMZ_DATE).is_none());
@@ -405,14 +408,19 @@ mod tests {
         assert!(auth.contains("SignedHeaders=date;host,"), "{auth}");
         // The string to sign keeps the compact form.
         let parts = signer().signing_parts(&req, &key(), T).unwrap();
-        assert!(parts.string_to_sign.starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n"));
+        assert!(parts
+            .string_to_sign
+            .starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n"));
     }
 
     #[test]
     fn whitespace_runs_collapse_including_unicode_spaces_and_repeats_join_with_commas() {
         let mut req = get("https://example.amazonaws.com/");
         let h = req.headers_mut();
-        h.append("x-a", HeaderValue::from_bytes(" a\u{a0}\u{a0}b\tc ".as_bytes()).unwrap());
+        h.append(
+            "x-a",
+            HeaderValue::from_bytes(" a\u{a0}\u{a0}b\tc ".as_bytes()).unwrap(),
+        );
         h.append("x-a", "  second ".parse().unwrap());
         h.append("user-agent", "never signed".parse().unwrap());
         let parts = signer().signing_parts(&req, &key(), T).unwrap();
@@ -426,7 +434,9 @@ mod tests {
         let mut req = Request::put("https://bucket.s3.amazonaws.com/k")
             .body(Bytes::from_static(b"Param1=value1"))
             .unwrap();
-        let s3 = signer().with_normalized_path(false).with_content_sha256_header(true);
+        let s3 = signer()
+            .with_normalized_path(false)
+            .with_content_sha256_header(true);
         s3.sign(&mut req, &key, T).unwrap();
         let h = req.headers();
         assert_eq!(h[X_AMZ_SECURITY_TOKEN], "token-value");
@@ -444,7 +454,8 @@ mod tests {
     #[test]
     fn an_existing_content_sha256_header_is_the_payload_hash() {
         let mut req = get("https://example.amazonaws.com/");
-        req.headers_mut().insert(X_AMZ_CONTENT_SHA256, "UNSIGNED-PAYLOAD".parse().unwrap());
+        req.headers_mut()
+            .insert(X_AMZ_CONTENT_SHA256, "UNSIGNED-PAYLOAD".parse().unwrap());
         let parts = signer().signing_parts(&req, &key(), T).unwrap();
         assert!(parts.canonical_request.ends_with("\nUNSIGNED-PAYLOAD"));
     }
@@ -465,9 +476,14 @@ mod tests {
         let s = signer();
         let req = get("https://example.amazonaws.com/");
         s.signing_parts(&req, &key(), T).unwrap();
-        s.signing_parts(&req, &key(), T + time::Duration::hours(1)).unwrap();
-        assert_eq!((s.key_cache().stats().hits, s.key_cache().stats().misses), (1, 1));
-        s.signing_parts(&req, &key(), T + time::Duration::days(1)).unwrap();
+        s.signing_parts(&req, &key(), T + time::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            (s.key_cache().stats().hits, s.key_cache().stats().misses),
+            (1, 1)
+        );
+        s.signing_parts(&req, &key(), T + time::Duration::days(1))
+            .unwrap();
         assert_eq!(s.key_cache().stats().misses, 2);
         // A disabled cache gives the same signature.
         let uncached = signer().with_key_cache(Arc::new(DerivedKeyCache::new(0)));
@@ -483,7 +499,8 @@ mod tests {
         req.headers_mut().insert("x-custom", " v ".parse().unwrap());
         signer().sign(&mut req, &key(), T).unwrap();
         // The HTTP stack adds headers after signing; they are not in SignedHeaders.
-        req.headers_mut().insert("accept-encoding", "gzip".parse().unwrap());
+        req.headers_mut()
+            .insert("accept-encoding", "gzip".parse().unwrap());
         let sent = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
         let names: Vec<&str> = sent.signed_headers.iter().map(String::as_str).collect();
         let again = signer()
@@ -491,7 +508,10 @@ mod tests {
             .unwrap();
         assert_eq!(again.signature, sent.signature);
         let missing = signer().signing_parts_for_headers(&req, &key(), T, &["x-nope"]);
-        assert_eq!(missing.unwrap_err().kind(), multicloud_core::ErrorKind::Config);
+        assert_eq!(
+            missing.unwrap_err().kind(),
+            multicloud_core::ErrorKind::Config
+        );
     }
 
     #[test]
@@ -502,7 +522,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.access_key_id, "AKIDEXAMPLE");
-        assert_eq!(p.scope.as_deref(), Some("20150830/us-east-1/iam/aws4_request"));
+        assert_eq!(
+            p.scope.as_deref(),
+            Some("20150830/us-east-1/iam/aws4_request")
+        );
         assert_eq!(p.date.as_deref(), Some("20150830"));
         assert_eq!(p.region.as_deref(), Some("us-east-1"));
         assert_eq!(p.service.as_deref(), Some("iam"));
@@ -526,8 +549,11 @@ mod tests {
         let mut req = get("https://example.amazonaws.com/");
         s.sign(&mut req, &key, T).unwrap();
         let parts = s.signing_parts(&req, &key, T).unwrap();
-        let bad_token = AccessKey::new("AK", PLANTED_SECRET).with_session_token("bad\nPLANTED-TOKEN-9a8b7c");
-        let err = s.sign(&mut get("https://example.amazonaws.com/"), &bad_token, T).unwrap_err();
+        let bad_token =
+            AccessKey::new("AK", PLANTED_SECRET).with_session_token("bad\nPLANTED-TOKEN-9a8b7c");
+        let err = s
+            .sign(&mut get("https://example.amazonaws.com/"), &bad_token, T)
+            .unwrap_err();
         let no_host = s.sign(&mut get("/x"), &key, T).unwrap_err();
         for shown in [
             format!("{s:?}"),

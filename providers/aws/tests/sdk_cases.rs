@@ -20,12 +20,21 @@ fn every_botocore_case_matches_byte_for_byte() {
         )
         .with_normalized_path(!s3)
         .with_content_sha256_header(s3);
-        let parts = signer.signing_parts(request, &c.key, c.time).expect("signing_parts");
-        cases::compare(&mut failures, c, "canonical_request", &parts.canonical_request);
+        let parts = signer
+            .signing_parts(request, &c.key, c.time)
+            .expect("signing_parts");
+        cases::compare(
+            &mut failures,
+            c,
+            "canonical_request",
+            &parts.canonical_request,
+        );
         cases::compare(&mut failures, c, "string_to_sign", &parts.string_to_sign);
         cases::compare(&mut failures, c, "authorization", &parts.authorization);
         signer.sign(request, &c.key, c.time).expect("sign");
-        let sent = request.headers()["authorization"].to_str().unwrap_or_default();
+        let sent = request.headers()["authorization"]
+            .to_str()
+            .unwrap_or_default();
         cases::compare(&mut failures, c, "authorization", sent);
     }
     cases::finish(&sdk, all.len(), failures);

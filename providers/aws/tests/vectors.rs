@@ -36,14 +36,20 @@ fn check(id: &str) {
     let time = support::timestamp(input);
     let signer = signer_for(params);
     let mut request = support::request(input, "example.amazonaws.com");
-    let parts = signer.signing_parts(&request, &key, time).expect("signing_parts");
+    let parts = signer
+        .signing_parts(&request, &key, time)
+        .expect("signing_parts");
 
     let mut stages = Stages::new(id);
     stages.check(expected, "signed_headers", &parts.signed_headers);
     if id == RAW_SPACE_CASE {
         let want = text(expected, "canonical_request").unwrap_or_default();
         let want = want.replacen("\n/example%20space/\n", "\n/example%2520space/\n", 1);
-        stages.equal("canonical_request (path encoded twice)", &parts.canonical_request, &want);
+        stages.equal(
+            "canonical_request (path encoded twice)",
+            &parts.canonical_request,
+            &want,
+        );
         let hash = sha256_hex(parts.canonical_request.as_bytes());
         stages.equal(
             "string_to_sign hash line",
@@ -51,7 +57,9 @@ fn check(id: &str) {
             hash.as_str(),
         );
         let s3_style = signer.clone().with_normalized_path(false);
-        let s3_parts = s3_style.signing_parts(&request, &key, time).expect("s3 parts");
+        let s3_parts = s3_style
+            .signing_parts(&request, &key, time)
+            .expect("s3 parts");
         stages.check(expected, "canonical_request", &s3_parts.canonical_request);
         stages.check(expected, "string_to_sign", &s3_parts.string_to_sign);
         stages.check(expected, "signature", &s3_parts.signature);
@@ -66,8 +74,15 @@ fn check(id: &str) {
 
     signer.sign(&mut request, &key, time).expect("sign");
     let header = text(expected, "authorization_header").unwrap_or("Authorization");
-    let sent = request.headers()[header].to_str().unwrap_or_default().to_owned();
-    stages.equal("authorization header on the request", &sent, &parts.authorization);
+    let sent = request.headers()[header]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    stages.equal(
+        "authorization header on the request",
+        &sent,
+        &parts.authorization,
+    );
     if omit_token {
         let token = text(input, "session_token").unwrap_or_default();
         request.headers_mut().insert(

@@ -11,7 +11,9 @@ use http::header::{HeaderName, AUTHORIZATION, CONTENT_LENGTH, HOST};
 use http::Request;
 use multicloud_core::signing::hash::{hmac_sha256_hex, Hex64};
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
-use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
+use multicloud_core::signing::parts::{
+    malformed_authorization, slash_joined, split_signed_headers,
+};
 use multicloud_core::signing::request::{
     check_access_key_id, header_value, host_from_uri, missing_host, sensitive_header_value,
     HeaderEdits,
@@ -79,8 +81,7 @@ impl BceSigner {
             self.compute(request, key, &when, &entries, &self.headers_to_sign)?;
         edits.set(
             AUTHORIZATION,
-            sensitive_header_value(authorization.as_bytes(), "the access key id")
-                .map_err(baidu)?,
+            sensitive_header_value(authorization.as_bytes(), "the access key id").map_err(baidu)?,
         );
         edits.apply(request.headers_mut());
         Ok(())
@@ -132,7 +133,11 @@ impl BceSigner {
         names: &[String],
     ) -> Result<SigningParts> {
         let (canonical, authorization) = self.compute(request, key, when, entries, names)?;
-        let signature = authorization.rsplit('/').next().unwrap_or_default().to_owned();
+        let signature = authorization
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         Ok(SigningParts::from_bytes(
             &canonical,
             &canonical,
@@ -152,14 +157,16 @@ impl BceSigner {
         names: &[String],
     ) -> Result<(Vec<u8>, String)> {
         check_access_key_id(key.id()).map_err(baidu)?;
-        let prefix = format!(
-            "{ALGORITHM}/{}/{}/{}",
+        let expiration = self.expiration_seconds.to_string();
+        let prefix = slash_joined(&[
+            ALGORITHM,
             key.id(),
             when.iso_seconds().as_str(),
-            self.expiration_seconds
-        );
+            &expiration,
+        ]);
         // The 64 hex characters, not the 32 bytes, key the next HMAC.
-        let signing_key: Hex64 = hmac_sha256_hex(key.secret().expose().as_bytes(), prefix.as_bytes());
+        let signing_key: Hex64 =
+            hmac_sha256_hex(key.secret().expose().as_bytes(), prefix.as_bytes());
 
         let uri = request.uri();
         let mut cr = Vec::with_capacity(256 + entries.len() * 48);
@@ -183,7 +190,8 @@ impl BceSigner {
         encoded_sorted_lines(entries, include, &mut cr);
 
         let signature = hmac_sha256_hex(signing_key.as_bytes(), &cr);
-        let authorization = format!("{prefix}/{}/{}", names.join(";"), signature.as_str());
+        let signed = names.join(";");
+        let authorization = slash_joined(&[&prefix, &signed, signature.as_str()]);
         Ok((cr, authorization))
     }
 }
@@ -203,14 +211,23 @@ fn edits(
     edits.remove(AUTHORIZATION);
     if !headers.contains_key(HOST) {
         let host = host_from_uri(request.uri()).ok_or_else(|| baidu(missing_host()))?;
-        edits.set(HOST, header_value(host.as_bytes(), "the host").map_err(baidu)?);
+        edits.set(
+            HOST,
+            header_value(host.as_bytes(), "the host").map_err(baidu)?,
+        );
     }
     if !headers.contains_key(CONTENT_LENGTH) {
         let len = request.body().len().to_string();
-        edits.set(CONTENT_LENGTH, header_value(len.as_bytes(), "Content-Length")?);
+        edits.set(
+            CONTENT_LENGTH,
+            header_value(len.as_bytes(), "Content-Length")?,
+        );
     }
     if !headers.contains_key(X_BCE_DATE) {
-        edits.set(X_BCE_DATE, header_value(when.iso_seconds().as_bytes(), "x-bce-date")?);
+        edits.set(
+            X_BCE_DATE,
+            header_value(when.iso_seconds().as_bytes(), "x-bce-date")?,
+        );
     }
     if let Some(token) = key.session_token() {
         let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
@@ -230,7 +247,10 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
         fields.next(),
         fields.next(),
     ) else {
-        return Err(baidu(malformed_authorization(ALGORITHM, "expected 6 '/' fields")));
+        return Err(baidu(malformed_authorization(
+            ALGORITHM,
+            "expected 6 '/' fields",
+        )));
     };
     let expiration = expiration
         .parse::<u32>()
@@ -257,7 +277,10 @@ mod tests {
     const T: OffsetDateTime = datetime!(2015-04-27 08:23:49 UTC);
 
     fn key() -> AccessKey {
-        AccessKey::new("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+        AccessKey::new(
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        )
     }
 
     fn get(uri: &str) -> Request<Bytes> {
@@ -277,10 +300,19 @@ mod tests {
         let req = get("https://bcc.bj.baidubce.com/v2/instance?maxKeys=1000");
         let parts = BceSigner::new().signing_parts(&req, &key(), T).unwrap();
         let prefix = "bce-auth-v1/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/2015-04-27T08:23:49Z/1800";
-        let hex_key = Hex64::new(&hmac_sha256(b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", prefix.as_bytes()));
-        let expected = Hex64::new(&hmac_sha256(hex_key.as_bytes(), parts.canonical_request.as_bytes()));
+        let hex_key = Hex64::new(&hmac_sha256(
+            b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            prefix.as_bytes(),
+        ));
+        let expected = Hex64::new(&hmac_sha256(
+            hex_key.as_bytes(),
+            parts.canonical_request.as_bytes(),
+        ));
         assert_eq!(parts.signature, expected.as_str());
-        assert_eq!(parts.authorization, format!("{prefix}//{}", expected.as_str()));
+        assert_eq!(
+            parts.authorization,
+            format!("{prefix}//{}", expected.as_str())
+        );
         assert_eq!(parts.signed_headers, "");
     }
 
@@ -307,7 +339,8 @@ mod tests {
     #[test]
     fn headers_to_sign_replace_the_default_set_and_are_listed_in_order() {
         let mut req = get("https://bcc.bj.baidubce.com/");
-        req.headers_mut().insert("content-type", "text/plain".parse().unwrap());
+        req.headers_mut()
+            .insert("content-type", "text/plain".parse().unwrap());
         let signer = BceSigner::new()
             .with_headers_to_sign(vec!["x-bce-date".into(), "Host".into()])
             .with_expiration_seconds(60);
@@ -320,7 +353,8 @@ mod tests {
     #[test]
     fn a_caller_x_bce_date_is_kept_but_the_prefix_uses_the_given_time() {
         let mut req = get("https://bcc.bj.baidubce.com/");
-        req.headers_mut().insert(X_BCE_DATE, "2000-01-01T00:00:00Z".parse().unwrap());
+        req.headers_mut()
+            .insert(X_BCE_DATE, "2000-01-01T00:00:00Z".parse().unwrap());
         let key = key().with_session_token("sts");
         BceSigner::new().sign(&mut req, &key, T).unwrap();
         assert_eq!(req.headers()[X_BCE_DATE], "2000-01-01T00:00:00Z");
@@ -346,7 +380,8 @@ mod tests {
         let mut req = get("https://bcc.bj.baidubce.com/");
         BceSigner::new().sign(&mut req, &key, T).unwrap();
         let parts = BceSigner::new().signing_parts(&req, &key, T).unwrap();
-        let bad = AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
+        let bad =
+            AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
         let err = BceSigner::new()
             .sign(&mut get("https://bcc.bj.baidubce.com/"), &bad, T)
             .unwrap_err();
@@ -356,7 +391,10 @@ mod tests {
             format!("{err:?} {err}"),
             format!("{:?}", req.headers()),
         ] {
-            assert!(!shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN), "{shown}");
+            assert!(
+                !shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN),
+                "{shown}"
+            );
             assert!(!shown.contains(&parts.signature), "{shown}");
         }
     }

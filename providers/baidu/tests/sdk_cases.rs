@@ -17,13 +17,20 @@ fn every_sdk_case_matches_byte_for_byte() {
         let mut signer = BceSigner::new().with_expiration_seconds(expiration as u32);
         if let Some(names) = c.params["headers_to_sign"].as_array() {
             signer = signer.with_headers_to_sign(
-                names.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect(),
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect(),
             );
         }
-        let parts = signer.signing_parts(&request, &c.key, c.time).expect("signing_parts");
+        let parts = signer
+            .signing_parts(&request, &c.key, c.time)
+            .expect("signing_parts");
         cases::compare(&mut failures, c, "authorization", &parts.authorization);
         signer.sign(&mut request, &c.key, c.time).expect("sign");
-        let sent = request.headers()["authorization"].to_str().unwrap_or_default();
+        let sent = request.headers()["authorization"]
+            .to_str()
+            .unwrap_or_default();
         cases::compare(&mut failures, c, "authorization", sent);
     }
     cases::finish(&sdk, all.len(), failures);

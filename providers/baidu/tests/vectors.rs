@@ -25,7 +25,11 @@ fn check(id: &str) {
                 .collect();
             let mut out = Vec::new();
             encoded_then_sorted_as_strings(&decoded, &mut out);
-            stages.check(expected, "canonical_query_string", &String::from_utf8_lossy(&out));
+            stages.check(
+                expected,
+                "canonical_query_string",
+                &String::from_utf8_lossy(&out),
+            );
             // The signer reaches the same string from the query as sent on the wire.
             let request = http::Request::get(format!(
                 "https://bj.bcebos.com/?{}",
@@ -35,14 +39,26 @@ fn check(id: &str) {
             .expect("request");
             let key = multicloud_core::AccessKey::new("ak", "sk");
             let parts = BceSigner::new()
-                .signing_parts(&request, &key, time::macros::datetime!(2015-04-27 08:23:49 UTC))
+                .signing_parts(
+                    &request,
+                    &key,
+                    time::macros::datetime!(2015-04-27 08:23:49 UTC),
+                )
                 .expect("parts");
-            let query_line = parts.canonical_request.split('\n').nth(2).unwrap_or_default();
+            let query_line = parts
+                .canonical_request
+                .split('\n')
+                .nth(2)
+                .unwrap_or_default();
             stages.check(expected, "canonical_query_string", query_line);
         }
         Some("baidu.uri_encode_except_slash") => {
             let path = text(input, "path").unwrap_or_default();
-            stages.check(expected, "canonical_uri", &UNRESERVED_SLASH.encode(path.as_bytes()));
+            stages.check(
+                expected,
+                "canonical_uri",
+                &UNRESERVED_SLASH.encode(path.as_bytes()),
+            );
         }
         Some(other) => panic!("{id}: unknown component {other}"),
         None => check_request(id, input, expected, &mut stages),
@@ -50,20 +66,29 @@ fn check(id: &str) {
     stages.finish();
 }
 
-fn check_request(id: &str, input: &serde_json::Value, expected: &serde_json::Value, stages: &mut Stages) {
+fn check_request(
+    id: &str,
+    input: &serde_json::Value,
+    expected: &serde_json::Value,
+    stages: &mut Stages,
+) {
     let params = &input["params"];
     assert_eq!(text(params, "entry"), Some("sign"), "{id}");
     let mut signer = BceSigner::new()
         .with_expiration_seconds(params["expiration_seconds"].as_u64().unwrap_or(1800) as u32);
     if let Some(list) = params["headers_to_sign"].as_array() {
         signer = signer.with_headers_to_sign(
-            list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
         );
     }
     let key = access_key(input, true);
     let time = support::timestamp(input);
     let mut request = support::request(input, "bj.bcebos.com");
-    let parts = signer.signing_parts(&request, &key, time).expect("signing_parts");
+    let parts = signer
+        .signing_parts(&request, &key, time)
+        .expect("signing_parts");
 
     stages.check(expected, "canonical_request", &parts.canonical_request);
     stages.check(expected, "string_to_sign", &parts.string_to_sign);
@@ -72,10 +97,17 @@ fn check_request(id: &str, input: &serde_json::Value, expected: &serde_json::Val
     stages.check(expected, "authorization", &parts.authorization);
     let extra = &expected["extra"];
     if let Some(prefix) = text(extra, "auth_string_prefix") {
-        let got = parts.authorization.splitn(5, '/').take(4).collect::<Vec<_>>().join("/");
+        let got = parts
+            .authorization
+            .splitn(5, '/')
+            .take(4)
+            .collect::<Vec<_>>()
+            .join("/");
         stages.equal("auth_string_prefix", &got, prefix);
         let signing_key = hmac_sha256_hex(
-            text(input, "secret_access_key").unwrap_or_default().as_bytes(),
+            text(input, "secret_access_key")
+                .unwrap_or_default()
+                .as_bytes(),
             prefix.as_bytes(),
         );
         stages.check(extra, "signing_key", signing_key.as_str());
@@ -83,7 +115,11 @@ fn check_request(id: &str, input: &serde_json::Value, expected: &serde_json::Val
     signer.sign(&mut request, &key, time).expect("sign");
     let header = text(expected, "authorization_header").unwrap_or("Authorization");
     let sent = request.headers()[header].to_str().unwrap_or_default();
-    stages.equal("authorization header on the request", sent, &parts.authorization);
+    stages.equal(
+        "authorization header on the request",
+        sent,
+        &parts.authorization,
+    );
 }
 
 macro_rules! vector_tests {

@@ -35,7 +35,9 @@ mod signer;
 
 use multicloud_core::ProviderKind;
 
-pub use signer::{body_sha256_hex, parse_authorization, EopSigner, ParsedAuthorization, SigningParts};
+pub use signer::{
+    body_sha256_hex, parse_authorization, EopSigner, ParsedAuthorization, SigningParts,
+};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Ctyun;

@@ -49,7 +49,10 @@ impl EopSigner {
     ) -> Result<()> {
         let (eop_date, parts) = compute(request, key, time, request_id)?;
         let mut edits = HeaderEdits::new();
-        edits.set(REQUEST_ID, header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?);
+        edits.set(
+            REQUEST_ID,
+            header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?,
+        );
         edits.set(EOP_DATE, header_value(eop_date.as_bytes(), "Eop-date")?);
         edits.set(
             EOP_AUTHORIZATION,
@@ -116,8 +119,14 @@ fn compute(
         eop_date.as_bytes(),
         &[key.id().as_bytes(), &eop_date.as_bytes()[..8]],
     );
-    let signature = base64::engine::general_purpose::STANDARD.encode(hmac_sha256(&k_date[..], &sts));
-    let authorization = format!("{} Headers={SIGNED_HEADERS} Signature={signature}", key.id());
+    let signature =
+        base64::engine::general_purpose::STANDARD.encode(hmac_sha256(&k_date[..], &sts));
+    let mut authorization = String::with_capacity(key.id().len() + 80);
+    authorization.push_str(key.id());
+    authorization.push_str(" Headers=");
+    authorization.push_str(SIGNED_HEADERS);
+    authorization.push_str(" Signature=");
+    authorization.push_str(&signature);
     let parts = SigningParts::from_bytes(
         &sts,
         &sts,
@@ -148,7 +157,10 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
         }
     }
     let (Some(headers), Some(signature)) = (headers, signature) else {
-        return Err(ctyun(malformed_authorization(ALGORITHM, "no Headers or Signature")));
+        return Err(ctyun(malformed_authorization(
+            ALGORITHM,
+            "no Headers or Signature",
+        )));
     };
     parsed.signed_headers = headers.split(';').map(str::to_owned).collect();
     parsed.signature = signature.to_owned();
@@ -173,13 +185,20 @@ mod tests {
 
     #[test]
     fn eop_date_is_beijing_time_and_16_utc_is_the_next_day() {
-        let mut req = post("https://ctecs-global.ctapi.ctyun.cn/v4/ecs/list-instances", b"");
+        let mut req = post(
+            "https://ctecs-global.ctapi.ctyun.cn/v4/ecs/list-instances",
+            b"",
+        );
         let t = datetime!(2024-01-16 16:00:00 UTC);
         EopSigner::new().sign(&mut req, &key(), t, ID).unwrap();
         assert_eq!(req.headers()[EOP_DATE], "20240117T000000Z");
         assert_eq!(req.headers()[REQUEST_ID], ID);
         // The key is scoped to that Beijing date.
-        let k = hmac_chain(b"ctyun-sk", b"20240117T000000Z", &[b"ctyun-ak", b"20240117"]);
+        let k = hmac_chain(
+            b"ctyun-sk",
+            b"20240117T000000Z",
+            &[b"ctyun-ak", b"20240117"],
+        );
         let parts = EopSigner::new().signing_parts(&req, &key(), t, ID).unwrap();
         let expected = base64::engine::general_purpose::STANDARD
             .encode(hmac_sha256(&k[..], parts.string_to_sign.as_bytes()));

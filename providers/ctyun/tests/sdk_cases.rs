@@ -15,11 +15,21 @@ fn every_sdk_case_matches_byte_for_byte() {
     for c in &all {
         let mut request = c.request.clone();
         let id = c.params["request_id"].as_str().unwrap_or_default();
-        EopSigner::new().sign(&mut request, &c.key, c.time, id).expect("sign");
+        EopSigner::new()
+            .sign(&mut request, &c.key, c.time, id)
+            .expect("sign");
         let header = |name: &str| {
-            request.headers()[name].to_str().unwrap_or_default().to_owned()
+            request.headers()[name]
+                .to_str()
+                .unwrap_or_default()
+                .to_owned()
         };
-        cases::compare(&mut failures, c, "authorization", &header("eop-authorization"));
+        cases::compare(
+            &mut failures,
+            c,
+            "authorization",
+            &header("eop-authorization"),
+        );
         cases::compare(&mut failures, c, "eop_date", &header("eop-date"));
     }
     cases::finish(&sdk, all.len(), failures);

@@ -30,14 +30,22 @@ fn check(id: &str) {
             .body(bytes::Bytes::from(body.to_owned()))
             .expect("request");
         let parts = EopSigner::new()
-            .signing_parts(&request, &AccessKey::new("ak", "sk"), OffsetDateTime::UNIX_EPOCH, "id")
+            .signing_parts(
+                &request,
+                &AccessKey::new("ak", "sk"),
+                OffsetDateTime::UNIX_EPOCH,
+                "id",
+            )
             .expect("parts");
         let last = parts.string_to_sign.rsplit('\n').next().unwrap_or_default();
         stages.check(expected, "body_sha256", last);
         stages.finish();
         return;
     }
-    assert!(params["body_json"].is_null(), "{id}: JSON bodies are not in these cases");
+    assert!(
+        params["body_json"].is_null(),
+        "{id}: JSON bodies are not in these cases"
+    );
     let eop_date = text(params, "eop_date").expect("eop_date");
     let request_id = text(params, "request_id").expect("request_id");
     let time = utc_from_eop_date(eop_date);
@@ -57,7 +65,11 @@ fn check(id: &str) {
         .expect("sign");
     let header = text(expected, "authorization_header").unwrap_or("Eop-Authorization");
     let sent = request.headers()[header].to_str().unwrap_or_default();
-    stages.equal("authorization header on the request", sent, &parts.authorization);
+    stages.equal(
+        "authorization header on the request",
+        sent,
+        &parts.authorization,
+    );
     stages.equal(
         "Eop-date header",
         request.headers()["eop-date"].to_str().unwrap_or_default(),
@@ -65,7 +77,9 @@ fn check(id: &str) {
     );
     stages.equal(
         "ctyun-eop-request-id header",
-        request.headers()["ctyun-eop-request-id"].to_str().unwrap_or_default(),
+        request.headers()["ctyun-eop-request-id"]
+            .to_str()
+            .unwrap_or_default(),
         request_id,
     );
     stages.finish();

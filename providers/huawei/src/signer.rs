@@ -9,12 +9,14 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::Request;
 use multicloud_core::signing::canonical::{self, upper_method};
-use multicloud_core::signing::hash::{hmac_sha256_hex, sha256_hex, Hex64, EMPTY_SHA256_HEX};
-use multicloud_core::signing::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
-use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
+use multicloud_core::signing::hash::{hmac_sha256_hex, sha256_hex, EMPTY_SHA256_HEX};
+use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
+use multicloud_core::signing::parts::{
+    required, split_signed_headers, v4_authorization, v4_params, V4Computed,
+};
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, header_value, missing_host, sensitive_header_value,
-    HeaderEdits,
+    authority_from_uri, check_access_key_id, header_value, listed_entries, listed_names,
+    missing_host, sensitive_header_value, HeaderEdits, Listed,
 };
 use multicloud_core::signing::trim::strip_unicode;
 use multicloud_core::signing::{path, query, SigningTime};
@@ -34,14 +36,6 @@ const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// The region is not part of this signature, so one signer serves every endpoint.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HuaweiSigner;
-
-struct Computed {
-    canonical_request: Vec<u8>,
-    string_to_sign: Vec<u8>,
-    signature: Hex64,
-    signed_headers: String,
-    authorization: String,
-}
 
 impl HuaweiSigner {
     /// A signer.
@@ -66,7 +60,9 @@ impl HuaweiSigner {
             // The SDK still attaches the token, then leaves the request alone.
             if let Some(token) = key.session_token() {
                 let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
-                request.headers_mut().insert(X_SECURITY_TOKEN, value.map_err(huawei)?);
+                request
+                    .headers_mut()
+                    .insert(X_SECURITY_TOKEN, value.map_err(huawei)?);
             }
             return Ok(());
         }
@@ -109,40 +105,16 @@ impl HuaweiSigner {
         signed_headers: &[&str],
     ) -> Result<SigningParts> {
         let when = signing_time(request.headers().get(X_SDK_DATE), time)?;
-        let mut names: Vec<String> = signed_headers
-            .iter()
-            .map(|n| n.to_ascii_lowercase())
-            .collect();
-        names.sort();
-        let authority = authority_from_uri(request.uri());
-        let mut entries: Vec<HeaderEntry<'_>> = Vec::with_capacity(names.len());
-        for name in &names {
-            match (request.headers().get_all(name.as_str()).iter().last(), name.as_str()) {
-                (Some(value), _) => entries.push((name, value.as_bytes())),
-                (None, "host") => match authority {
-                    Some(host) => entries.push(("host", host.as_bytes())),
-                    None => return Err(huawei(missing_host())),
-                },
-                (None, _) => {
-                    return Err(huawei(Error::config(format!(
-                        "signed header {name} is not on the request"
-                    ))))
-                }
-            }
-        }
-        Ok(compute(request, key, &when, &mut entries)?.into_parts())
-    }
-}
-
-impl Computed {
-    fn into_parts(self) -> SigningParts {
-        SigningParts::from_bytes(
-            &self.canonical_request,
-            &self.string_to_sign,
-            self.signature.as_str().to_owned(),
-            self.signed_headers,
-            self.authorization,
+        let names = listed_names(signed_headers, Listed::LastValuePerOccurrence);
+        let host = authority_from_uri(request.uri());
+        let mut entries = listed_entries(
+            request.headers(),
+            &names,
+            host,
+            Listed::LastValuePerOccurrence,
         )
+        .map_err(huawei)?;
+        Ok(compute(request, key, &when, &mut entries)?.into_parts())
     }
 }
 
@@ -154,7 +126,9 @@ fn huawei(e: Error) -> Error {
 fn signing_time(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<SigningTime> {
     let time = match header {
         Some(value) => SigningTime::parse_compact(value.as_bytes()).ok_or_else(|| {
-            huawei(Error::config("X-Sdk-Date is not in the form yyyyMMdd'T'HHmmss'Z'"))
+            huawei(Error::config(
+                "X-Sdk-Date is not in the form yyyyMMdd'T'HHmmss'Z'",
+            ))
         })?,
         None => time,
     };
@@ -178,16 +152,25 @@ fn edits(
         // Bodies that are not JSON (or BSON) are sent unsigned.
         let json = ct.starts_with(b"application/json") || ct.starts_with(b"application/bson");
         if !ct.is_empty() && !json {
-            edits.set(X_SDK_CONTENT_SHA256, HeaderValue::from_static(UNSIGNED_PAYLOAD));
+            edits.set(
+                X_SDK_CONTENT_SHA256,
+                HeaderValue::from_static(UNSIGNED_PAYLOAD),
+            );
         }
     }
     let when = signing_time(headers.get(X_SDK_DATE), time)?;
     if !headers.contains_key(X_SDK_DATE) {
-        edits.set(X_SDK_DATE, header_value(when.compact().as_bytes(), "X-Sdk-Date")?);
+        edits.set(
+            X_SDK_DATE,
+            header_value(when.compact().as_bytes(), "X-Sdk-Date")?,
+        );
     }
     if !headers.contains_key(HOST) {
         let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
-        edits.set(HOST, header_value(host.as_bytes(), "the host").map_err(huawei)?);
+        edits.set(
+            HOST,
+            header_value(host.as_bytes(), "the host").map_err(huawei)?,
+        );
     }
     Ok((edits, when))
 }
@@ -197,14 +180,17 @@ fn compute(
     key: &AccessKey,
     when: &SigningTime,
     entries: &mut [HeaderEntry<'_>],
-) -> Result<Computed> {
+) -> Result<V4Computed> {
     check_access_key_id(key.id()).map_err(huawei)?;
     let body = request.body();
     let body_hash;
     let payload: &[u8] = if body.is_empty() {
         EMPTY_SHA256_HEX.as_bytes()
     } else {
-        match entries.iter().find(|(n, _)| *n == X_SDK_CONTENT_SHA256.as_str()) {
+        match entries
+            .iter()
+            .find(|(n, _)| *n == X_SDK_CONTENT_SHA256.as_str())
+        {
             // Read as the SDK does: after the value was stripped.
             Some((_, value)) if !strip_unicode(value).is_empty() => strip_unicode(value),
             _ => {
@@ -213,13 +199,8 @@ fn compute(
             }
         }
     };
-    let headers = canonical_headers(
-        entries,
-        ValueRule::StripUnicode,
-        Repeats::LinePerOccurrenceLastValue,
-    );
     let uri = request.uri();
-    let mut cr = canonical::start(&upper_method(request.method()), 256 + headers.block.len());
+    let mut cr = canonical::start(&upper_method(request.method()), 512);
     if !path::decoded_then_encoded_with_trailing_slash(uri.path(), &mut cr) {
         return Err(huawei(Error::config(
             "Huawei requests need a path (at least \"/\") to be signed",
@@ -228,21 +209,22 @@ fn compute(
     cr.push(b'\n');
     let mut params = query::decoded_pairs(uri.query().unwrap_or(""));
     query::sorted_decoded_then_encoded(&mut params, &mut cr);
-    canonical::finish(&mut cr, &headers, payload);
+    let signed = canonical::finish(
+        &mut cr,
+        entries,
+        ValueRule::StripUnicode,
+        Repeats::LinePerOccurrenceLastValue,
+        payload,
+    );
 
     let sts = canonical::string_to_sign(ALGORITHM, when.compact().as_bytes(), None, &cr);
     let signature = hmac_sha256_hex(key.secret().expose().as_bytes(), &sts);
-    let authorization = format!(
-        "{ALGORITHM} Access={}, SignedHeaders={}, Signature={}",
-        key.id(),
-        headers.signed,
-        signature.as_str()
-    );
-    Ok(Computed {
+    let authorization = v4_authorization(ALGORITHM, key.id(), None, &signed, signature.as_str());
+    Ok(V4Computed {
         canonical_request: cr,
         string_to_sign: sts,
         signature,
-        signed_headers: headers.signed,
+        signed_headers: signed,
         authorization,
     })
 }
@@ -286,7 +268,10 @@ mod tests {
     const T: OffsetDateTime = datetime!(2019-11-15 03:36:55 UTC);
 
     fn key() -> AccessKey {
-        AccessKey::new("QTWAOYTTINDUT2QVKYUC", "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc")
+        AccessKey::new(
+            "QTWAOYTTINDUT2QVKYUC",
+            "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+        )
     }
 
     fn parts_of(req: &Request<Bytes>) -> SigningParts {
@@ -299,9 +284,13 @@ mod tests {
 
     #[test]
     fn the_uri_always_ends_with_a_slash_and_encoded_slashes_split() {
-        let req = Request::get("https://iam.myhuaweicloud.com/v3/projects").body(Bytes::new()).unwrap();
+        let req = Request::get("https://iam.myhuaweicloud.com/v3/projects")
+            .body(Bytes::new())
+            .unwrap();
         assert_eq!(line(&parts_of(&req), 1), "/v3/projects/");
-        let req = Request::get("https://h.example/a%2Fb%20c/").body(Bytes::new()).unwrap();
+        let req = Request::get("https://h.example/a%2Fb%20c/")
+            .body(Bytes::new())
+            .unwrap();
         assert_eq!(line(&parts_of(&req), 1), "/a/b%20c/");
     }
 
@@ -315,7 +304,9 @@ mod tests {
 
     #[test]
     fn underscore_headers_are_not_signed_and_values_are_stripped() {
-        let mut req = Request::get("https://h.example/").body(Bytes::new()).unwrap();
+        let mut req = Request::get("https://h.example/")
+            .body(Bytes::new())
+            .unwrap();
         req.headers_mut().insert("x_under", "no".parse().unwrap());
         req.headers_mut().insert(
             "x-pad",
@@ -325,7 +316,11 @@ mod tests {
         assert_eq!(parts.signed_headers, "host;x-pad;x-sdk-date");
         assert!(parts.canonical_request.contains("\nx-pad:v\n"));
         HuaweiSigner::new().sign(&mut req, &key(), T).unwrap();
-        assert_eq!(req.headers()["x-pad"], "v", "the stripped value is what is sent");
+        assert_eq!(
+            req.headers()["x-pad"],
+            "v",
+            "the stripped value is what is sent"
+        );
     }
 
     #[test]
@@ -344,18 +339,28 @@ mod tests {
             .body(Bytes::from_static(b"{}"))
             .unwrap();
         let parts = parts_of(&json);
-        assert!(parts.canonical_request.ends_with(sha256_hex(b"{}").as_str()));
+        assert!(parts
+            .canonical_request
+            .ends_with(sha256_hex(b"{}").as_str()));
         assert!(!parts.signed_headers.contains("x-sdk-content-sha256"));
     }
 
     #[test]
     fn a_caller_x_sdk_date_is_the_signing_time() {
-        let mut req = Request::get("https://h.example/").body(Bytes::new()).unwrap();
-        req.headers_mut().insert(X_SDK_DATE, "20200101T000000Z".parse().unwrap());
+        let mut req = Request::get("https://h.example/")
+            .body(Bytes::new())
+            .unwrap();
+        req.headers_mut()
+            .insert(X_SDK_DATE, "20200101T000000Z".parse().unwrap());
         let parts = parts_of(&req);
-        assert!(parts.string_to_sign.starts_with("SDK-HMAC-SHA256\n20200101T000000Z\n"));
-        req.headers_mut().insert(X_SDK_DATE, "yesterday".parse().unwrap());
-        let e = HuaweiSigner::new().signing_parts(&req, &key(), T).unwrap_err();
+        assert!(parts
+            .string_to_sign
+            .starts_with("SDK-HMAC-SHA256\n20200101T000000Z\n"));
+        req.headers_mut()
+            .insert(X_SDK_DATE, "yesterday".parse().unwrap());
+        let e = HuaweiSigner::new()
+            .signing_parts(&req, &key(), T)
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
     }
 
@@ -378,34 +383,52 @@ mod tests {
             .unwrap();
         let key = key().with_session_token("tok");
         HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
-        req.headers_mut().insert("user-agent", "added later".parse().unwrap());
+        req.headers_mut()
+            .insert("user-agent", "added later".parse().unwrap());
         let sent = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
         assert_eq!(sent.access_key_id, "QTWAOYTTINDUT2QVKYUC");
         let names: Vec<&str> = sent.signed_headers.iter().map(String::as_str).collect();
-        assert_eq!(names, ["content-type", "host", "x-sdk-date", "x-security-token"]);
+        assert_eq!(
+            names,
+            ["content-type", "host", "x-sdk-date", "x-security-token"]
+        );
         let later = T + time::Duration::minutes(3);
         let again = HuaweiSigner::new()
             .signing_parts_for_headers(&req, &key, later, &names)
             .unwrap();
-        assert_eq!(again.signature, sent.signature, "X-Sdk-Date on the request wins");
+        assert_eq!(
+            again.signature, sent.signature,
+            "X-Sdk-Date on the request wins"
+        );
     }
 
     #[test]
     fn an_empty_path_cannot_be_signed() {
         let req = Request::get("h.example:443").body(Bytes::new()).unwrap();
-        let e = HuaweiSigner::new().signing_parts(&req, &key(), T).unwrap_err();
+        let e = HuaweiSigner::new()
+            .signing_parts(&req, &key(), T)
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
     }
 
     #[test]
     fn a_planted_secret_never_shows_in_debug_parts_or_errors() {
         let key = AccessKey::new("AKVISIBLE", PLANTED_SECRET).with_session_token(PLANTED_TOKEN);
-        let mut req = Request::get("https://h.example/").body(Bytes::new()).unwrap();
+        let mut req = Request::get("https://h.example/")
+            .body(Bytes::new())
+            .unwrap();
         HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
         let parts = HuaweiSigner::new().signing_parts(&req, &key, T).unwrap();
-        let bad = AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
+        let bad =
+            AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
         let err = HuaweiSigner::new()
-            .sign(&mut Request::get("https://h.example/").body(Bytes::new()).unwrap(), &bad, T)
+            .sign(
+                &mut Request::get("https://h.example/")
+                    .body(Bytes::new())
+                    .unwrap(),
+                &bad,
+                T,
+            )
             .unwrap_err();
         for shown in [
             format!("{:?}", HuaweiSigner::new()),
@@ -413,7 +436,10 @@ mod tests {
             format!("{err:?} {err}"),
             format!("{:?}", req.headers()),
         ] {
-            assert!(!shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN), "{shown}");
+            assert!(
+                !shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN),
+                "{shown}"
+            );
             assert!(!shown.contains(&parts.signature), "{shown}");
         }
     }

@@ -17,11 +17,20 @@ fn every_sdk_case_matches_byte_for_byte() {
         let parts = HuaweiSigner::new()
             .signing_parts(&request, &c.key, c.time)
             .expect("signing_parts");
-        cases::compare(&mut failures, c, "canonical_request", &parts.canonical_request);
+        cases::compare(
+            &mut failures,
+            c,
+            "canonical_request",
+            &parts.canonical_request,
+        );
         cases::compare(&mut failures, c, "string_to_sign", &parts.string_to_sign);
         cases::compare(&mut failures, c, "authorization", &parts.authorization);
-        HuaweiSigner::new().sign(&mut request, &c.key, c.time).expect("sign");
-        let sent = request.headers()["authorization"].to_str().unwrap_or_default();
+        HuaweiSigner::new()
+            .sign(&mut request, &c.key, c.time)
+            .expect("sign");
+        let sent = request.headers()["authorization"]
+            .to_str()
+            .unwrap_or_default();
         cases::compare(&mut failures, c, "authorization", sent);
     }
     cases::finish(&sdk, all.len(), failures);

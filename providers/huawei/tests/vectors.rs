@@ -29,7 +29,11 @@ fn check(id: &str) {
         .expect("sign");
     let header = text(expected, "authorization_header").unwrap_or("Authorization");
     let sent = request.headers()[header].to_str().unwrap_or_default();
-    stages.equal("authorization header on the request", sent, &parts.authorization);
+    stages.equal(
+        "authorization header on the request",
+        sent,
+        &parts.authorization,
+    );
     stages.finish();
 }
 

@@ -174,6 +174,21 @@ impl Client {
         &self.inner.transport
     }
 
+    /// Where requests go (COS builds its own URL from these).
+    pub(crate) fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    /// The key source.
+    pub(crate) fn credential(&self) -> &dyn Credential {
+        self.inner.credential.as_ref()
+    }
+
+    /// The clock requests are signed at.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
     /// Sends `api` with `params` (to `region`, or globally for `None`) and returns the
     /// `Response` object, or the classified error.
     pub(crate) async fn call(

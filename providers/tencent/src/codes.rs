@@ -2,8 +2,9 @@
 //!
 //! API 3.0 answers errors with HTTP 200 and `Response.Error.Code`; the code, never the status,
 //! says what went wrong. Sources: the common error codes of the API 3.0 docs and the SDKs'
-//! `errorcodes` modules (see providers.md §3.a).
+//! `errorcodes` modules (see providers.md §3.a); for COS, its XML API error-code page.
 
+use multicloud_core::transport::kind_for_status;
 use multicloud_core::{Error, ErrorKind, ProviderKind};
 
 /// How a code is matched: exactly, or as the head of a dotted family (`RequestLimitExceeded.*`).
@@ -101,6 +102,17 @@ const TABLE: &[Row] = &[
         "the resource is not available"),
     row("ResourceInUse", Family, K::Service,
         "the resource is in use"),
+    // COS (XML API) codes, sent in an `<Error>` document with a 4xx/5xx status.
+    row("AccessDenied", Exact, K::PermissionDenied,
+        "COS denied the request: CAM does not allow this key the COS action (e.g. cos:GetService), or the signature's validity window has passed"),
+    row("SignatureDoesNotMatch", Exact, K::InvalidCredential,
+        "the COS signature does not match: the SecretKey is wrong for this SecretId"),
+    row("InvalidAccessKeyId", Exact, K::InvalidCredential,
+        "COS does not know this SecretId: it is mistyped, deleted or disabled"),
+    row("RequestTimeTooSkewed", Exact, K::ClockSkew,
+        "the request time is too far from COS's clock: synchronise the host clock (NTP)"),
+    row("SlowDown", Exact, K::Throttled,
+        "COS asks to reduce the request rate; retried with backoff"),
 ];
 
 const UNKNOWN_REASON: &str = "Tencent Cloud refused the request";
@@ -139,6 +151,43 @@ pub(crate) fn api_error(
     request_id: Option<&str>,
     http_status: u16,
 ) -> Error {
+    error_of_kind(
+        kind_of(code),
+        action,
+        code,
+        message,
+        request_id,
+        http_status,
+    )
+}
+
+/// Builds the SDK error for a COS XML `<Error>`: a code the table knows decides the kind,
+/// otherwise the HTTP status does (COS, unlike API 3.0, reports errors with their status).
+pub(crate) fn xml_error(
+    action: &str,
+    code: &str,
+    message: &str,
+    request_id: Option<&str>,
+    http_status: u16,
+) -> Error {
+    let by_status = || {
+        http::StatusCode::from_u16(http_status)
+            .ok()
+            .and_then(kind_for_status)
+            .unwrap_or(ErrorKind::Service)
+    };
+    let kind = lookup(code).map_or_else(by_status, |r| r.kind);
+    error_of_kind(kind, action, code, message, request_id, http_status)
+}
+
+fn error_of_kind(
+    kind: ErrorKind,
+    action: &str,
+    code: &str,
+    message: &str,
+    request_id: Option<&str>,
+    http_status: u16,
+) -> Error {
     // Provider messages may span lines (CAM denials do); errors stay one line.
     let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = if message.is_empty() {
@@ -146,7 +195,7 @@ pub(crate) fn api_error(
     } else {
         format!("{}: {message}", reason_of(code))
     };
-    let mut err = Error::new(kind_of(code), text)
+    let mut err = Error::new(kind, text)
         .with_provider(ProviderKind::Tencent)
         .with_code(code)
         .with_action(action)

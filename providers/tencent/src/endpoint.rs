@@ -58,6 +58,11 @@ impl Endpoints {
         })
     }
 
+    /// The `scheme://authority` every service is sent to, when overridden (COS uses it too).
+    pub(crate) fn override_base(&self) -> Option<&str> {
+        self.base.as_deref()
+    }
+
     /// The domain these endpoints belong to.
     pub(crate) fn domain(&self) -> Domain {
         self.domain

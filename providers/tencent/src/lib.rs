@@ -10,9 +10,9 @@
 //! - **Regions** from the Region service (`DescribeRegions`, `Product=cvm`).
 //! - **Hosts**: CVM `DescribeInstances`, 100 per page.
 //! - **Cloud products**: CBS disks, CLB, VPCs, security groups, CDB MySQL and Redis (each
-//!   product's own `Describe*`), CAM users, and tagged resources of other services through
-//!   `tag:GetResources` — COS buckets among them. Untagged buckets are not listed: COS's
-//!   `GetService` is an XML API with its own `q-sign-algorithm=sha1` signature, not built yet.
+//!   product's own `Describe*`), CAM users, every COS bucket (COS's XML `GetService`, signed
+//!   with [`CosSigner`]; tags from the tag service), and tagged resources of other services
+//!   through `tag:GetResources`.
 //! - **Response actions**: [`TencentIpBlocker`] blocks and unblocks IPs in CFW and WAF.
 //! - **Rate limits**: the documented per-API limits ([`RATE_LIMITS`]) through core's limiter.
 //!
@@ -59,6 +59,7 @@
 mod api;
 mod client;
 mod codes;
+mod cos;
 mod endpoint;
 mod hosts;
 mod limits;
@@ -74,6 +75,7 @@ mod wire;
 use multicloud_core::ProviderKind;
 
 pub use client::{TencentClassifier, TencentProviderBuilder};
+pub use cos::CosSigner;
 pub use limits::{rate_limit, rate_limits, RateLimit, RATE_LIMITS};
 pub use provider::TencentProvider;
 pub use response::TencentIpBlocker;

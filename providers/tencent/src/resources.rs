@@ -2,8 +2,9 @@
 //!
 //! Regional products are listed with each product's own `Describe*` action, because the tag
 //! service (`tag:GetResources`) only knows resources that carry tags. Global listings are CAM
-//! sub-users (`cam:ListUsers`) and, through `tag:GetResources`, tagged resources of services
-//! this crate has no dedicated listing for (so nothing is reported twice).
+//! sub-users (`cam:ListUsers`), every COS bucket (`cos:GetService`, see `cos.rs`) and, through
+//! `tag:GetResources`, tagged resources of services this crate has no dedicated listing for
+//! (so nothing is reported twice).
 
 use futures::stream::{self, BoxStream, StreamExt};
 use multicloud_core::pagination::{paginate, Page};
@@ -98,9 +99,8 @@ pub(crate) const PRODUCTS: &[Product] = &[
 
 const PAGE_SIZE: u64 = 100;
 
-/// Services with a dedicated listing; the tag service is not asked about them.
-/// COS is not among them: bucket listing (`GetService`) uses COS's own XML API and
-/// signature, so buckets are reported when the tag service knows them (tagged buckets).
+/// Services with a dedicated listing; the tag service is not asked about them. COS is not
+/// among them: its buckets from the tag service lend their tags to `GetService`'s buckets.
 const COVERED: &[&str] = &["cvm", "cbs", "clb", "vpc", "cdb", "redis", "cam"];
 
 /// Every regional product in `region`, product after product. The stream ends after the
@@ -115,16 +115,16 @@ pub(crate) fn list_regional(
     stop_after_error(stream::iter(streams).flatten())
 }
 
-/// Ends a stream right after its first error.
+/// Ends a stream right after its first error, without polling it again (a further poll
+/// could send the next listing's request).
 pub(crate) fn stop_after_error<T: Send + 'static>(
     s: impl futures::Stream<Item = Result<T>> + Send + 'static,
 ) -> BoxStream<'static, Result<T>> {
-    s.scan(false, |failed, item| {
-        if *failed {
-            return futures::future::ready(None);
-        }
-        *failed = item.is_err();
-        futures::future::ready(Some(item))
+    stream::unfold(Some(s.boxed()), |state| async move {
+        let mut s = state?;
+        let item = s.next().await?;
+        let rest = item.is_ok().then_some(s);
+        Some((item, rest))
     })
     .boxed()
 }
@@ -176,7 +176,8 @@ pub(crate) fn to_resource(p: &Product, item: Value, region: &str) -> Result<Clou
     })
 }
 
-/// CAM sub-users, then tagged resources of services without a dedicated listing.
+/// CAM sub-users, tagged resources of services without a dedicated listing, then every COS
+/// bucket (with its tags from the tag service).
 pub(crate) fn list_global(client: Client) -> BoxStream<'static, Result<CloudResource>> {
     let users = {
         let client = client.clone();
@@ -187,7 +188,8 @@ pub(crate) fn list_global(client: Client) -> BoxStream<'static, Result<CloudReso
             })
             .flatten()
     };
-    stop_after_error(users.chain(tagged_elsewhere(client)))
+    let tagged = crate::cos::with_every_bucket(tagged_elsewhere(client.clone()), client);
+    stop_after_error(users.chain(tagged))
 }
 
 async fn cam_users(client: &Client) -> Result<Vec<CloudResource>> {

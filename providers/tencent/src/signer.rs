@@ -10,14 +10,15 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{Method, Request};
 use multicloud_core::signing::canonical;
-use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex, Hex64};
-use multicloud_core::signing::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
+use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
+use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{
-    malformed_authorization, required, split_signed_headers, v4_params,
+    malformed_authorization, required, slash_joined, split_signed_headers, v4_authorization,
+    v4_params, V4Computed,
 };
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, header_value, missing_host, sensitive_header_value,
-    HeaderEdits,
+    authority_from_uri, check_access_key_id, header_value, listed_entries, listed_names,
+    missing_host, sensitive_header_value, HeaderEdits, Listed,
 };
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -40,14 +41,6 @@ pub struct Tc3Signer {
     service: String,
     unsigned_payload: bool,
     cache: Arc<DerivedKeyCache>,
-}
-
-struct Computed {
-    canonical_request: Vec<u8>,
-    string_to_sign: Vec<u8>,
-    signature: Hex64,
-    signed_headers: String,
-    authorization: String,
 }
 
 impl Tc3Signer {
@@ -117,7 +110,8 @@ impl Tc3Signer {
 
     /// Recomputes a signature over exactly `signed_headers` as present on the request, with
     /// the rule of Tencent's API documentation (values trimmed and lower-cased), for requests
-    /// from clients that sign more than the SDK's `content-type;host`. Nothing is added.
+    /// from clients that sign more than the SDK's `content-type;host`. Nothing is added;
+    /// `host` falls back to the URI authority.
     pub fn signing_parts_for_headers(
         &self,
         request: &Request<Bytes>,
@@ -126,24 +120,10 @@ impl Tc3Signer {
         signed_headers: &[&str],
     ) -> Result<SigningParts> {
         let when = SigningTime::utc(time).map_err(tencent)?;
-        let mut names: Vec<String> = signed_headers
-            .iter()
-            .map(|n| n.to_ascii_lowercase())
-            .collect();
-        names.sort();
-        names.dedup();
-        let mut entries: Vec<HeaderEntry<'_>> = Vec::with_capacity(names.len());
-        for name in &names {
-            let before = entries.len();
-            for value in request.headers().get_all(name.as_str()) {
-                entries.push((name, value.as_bytes()));
-            }
-            if entries.len() == before {
-                return Err(tencent(Error::config(format!(
-                    "signed header {name} is not on the request"
-                ))));
-            }
-        }
+        let names = listed_names(signed_headers, Listed::AllValues);
+        let host = authority_from_uri(request.uri());
+        let mut entries =
+            listed_entries(request.headers(), &names, host, Listed::AllValues).map_err(tencent)?;
         Ok(self
             .compute(request, key, &when, &mut entries, ValueRule::StripLowercase)?
             .into_parts())
@@ -160,13 +140,19 @@ impl Tc3Signer {
         let mut edits = HeaderEdits::new();
         edits.remove(AUTHORIZATION);
         let stamp = when.unix_seconds().to_string();
-        edits.set(X_TC_TIMESTAMP, header_value(stamp.as_bytes(), "X-TC-Timestamp")?);
+        edits.set(
+            X_TC_TIMESTAMP,
+            header_value(stamp.as_bytes(), "X-TC-Timestamp")?,
+        );
         if let Some(token) = key.session_token() {
             let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
             edits.set(X_TC_TOKEN, value.map_err(tencent)?);
         }
         if self.unsigned_payload {
-            edits.set(X_TC_CONTENT_SHA256, HeaderValue::from_static(UNSIGNED_PAYLOAD));
+            edits.set(
+                X_TC_CONTENT_SHA256,
+                HeaderValue::from_static(UNSIGNED_PAYLOAD),
+            );
         }
         if !headers.contains_key(CONTENT_TYPE) {
             // The SDK always sends one; these are its choices.
@@ -179,7 +165,10 @@ impl Tc3Signer {
         }
         if !headers.contains_key(HOST) {
             let host = authority_from_uri(request.uri()).ok_or_else(|| tencent(missing_host()))?;
-            edits.set(HOST, header_value(host.as_bytes(), "the host").map_err(tencent)?);
+            edits.set(
+                HOST,
+                header_value(host.as_bytes(), "the host").map_err(tencent)?,
+            );
         }
         Ok((edits, when))
     }
@@ -191,7 +180,7 @@ impl Tc3Signer {
         when: &SigningTime,
         entries: &mut [HeaderEntry<'_>],
         rule: ValueRule,
-    ) -> Result<Computed> {
+    ) -> Result<V4Computed> {
         check_access_key_id(key.id()).map_err(tencent)?;
         let is_get = request.method() == Method::GET;
         let unsigned = self.unsigned_payload
@@ -204,16 +193,22 @@ impl Tc3Signer {
             (false, true) => b"",
             (false, false) => request.body(),
         };
-        let headers = canonical_headers(entries, rule, Repeats::JoinWithComma);
-        let mut cr = canonical::start(request.method().as_str(), 256 + headers.block.len());
+        let mut cr = canonical::start(request.method().as_str(), 512);
         cr.extend_from_slice(b"/\n");
         if is_get {
             cr.extend_from_slice(request.uri().query().unwrap_or("").as_bytes());
         }
-        canonical::finish(&mut cr, &headers, sha256_hex(payload).as_bytes());
+        let payload_hash = sha256_hex(payload);
+        let signed = canonical::finish(
+            &mut cr,
+            entries,
+            rule,
+            Repeats::JoinWithComma,
+            payload_hash.as_bytes(),
+        );
 
         let date = when.dashed_date();
-        let scope = format!("{}/{}/tc3_request", date.as_str(), self.service);
+        let scope = slash_joined(&[date.as_str(), &self.service, "tc3_request"]);
         let stamp = when.unix_seconds().to_string();
         let sts =
             canonical::string_to_sign(ALGORITHM, stamp.as_bytes(), Some(scope.as_bytes()), &cr);
@@ -230,31 +225,20 @@ impl Tc3Signer {
             },
         );
         let signature = hmac_sha256_hex(&signing_key[..], &sts);
-        let authorization = format!(
-            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={}",
+        let authorization = v4_authorization(
+            ALGORITHM,
             key.id(),
-            headers.signed,
-            signature.as_str()
+            Some(&scope),
+            &signed,
+            signature.as_str(),
         );
-        Ok(Computed {
+        Ok(V4Computed {
             canonical_request: cr,
             string_to_sign: sts,
             signature,
-            signed_headers: headers.signed,
+            signed_headers: signed,
             authorization,
         })
-    }
-}
-
-impl Computed {
-    fn into_parts(self) -> SigningParts {
-        SigningParts::from_bytes(
-            &self.canonical_request,
-            &self.string_to_sign,
-            self.signature.as_str().to_owned(),
-            self.signed_headers,
-            self.authorization,
-        )
     }
 }
 
@@ -323,7 +307,9 @@ mod tests {
         let mut req = post(br#"{"Limit": 1}"#);
         let s = signer().with_unsigned_payload(true);
         let parts = s.signing_parts(&req, &key(), T).unwrap();
-        assert!(parts.canonical_request.ends_with(&format!("\n{literal_hash}")));
+        assert!(parts
+            .canonical_request
+            .ends_with(&format!("\n{literal_hash}")));
         s.sign(&mut req, &key(), T).unwrap();
         assert_eq!(req.headers()[X_TC_CONTENT_SHA256], UNSIGNED_PAYLOAD);
         // A verifier sees the header and hashes the literal too.
@@ -346,8 +332,10 @@ mod tests {
     #[test]
     fn only_content_type_and_host_are_signed_as_sent() {
         let mut req = post(b"{}");
-        req.headers_mut().insert(HOST, "CVM.TencentCloudAPI.com".parse().unwrap());
-        req.headers_mut().insert("x-tc-action", "DescribeInstances".parse().unwrap());
+        req.headers_mut()
+            .insert(HOST, "CVM.TencentCloudAPI.com".parse().unwrap());
+        req.headers_mut()
+            .insert("x-tc-action", "DescribeInstances".parse().unwrap());
         let parts = signer().signing_parts(&req, &key(), T).unwrap();
         assert_eq!(parts.signed_headers, "content-type;host");
         assert!(parts
@@ -363,7 +351,8 @@ mod tests {
         let s = signer();
         let req = post(b"{}");
         s.signing_parts(&req, &key(), T).unwrap();
-        s.signing_parts(&req, &key(), T + time::Duration::seconds(5)).unwrap();
+        s.signing_parts(&req, &key(), T + time::Duration::seconds(5))
+            .unwrap();
         let stats = s.key_cache().stats();
         assert_eq!((stats.hits, stats.misses), (1, 1));
     }
@@ -387,11 +376,17 @@ mod tests {
         let p = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
         assert_eq!(p.access_key_id, "AKIDEXAMPLE");
         assert_eq!(p.scope.as_deref(), Some("2019-02-25/cvm/tc3_request"));
-        assert_eq!((p.date.as_deref(), p.service.as_deref()), (Some("2019-02-25"), Some("cvm")));
+        assert_eq!(
+            (p.date.as_deref(), p.service.as_deref()),
+            (Some("2019-02-25"), Some("cvm"))
+        );
         assert_eq!(p.signed_headers, ["content-type", "host"]);
         let parts = signer().signing_parts(&req, &key(), T).unwrap();
         assert_eq!(p.signature, parts.signature);
-        assert!(parse_authorization("TC3-HMAC-SHA256 Credential=AK/2019-02-25/cvm, SignedHeaders=a, Signature=b").is_err());
+        assert!(parse_authorization(
+            "TC3-HMAC-SHA256 Credential=AK/2019-02-25/cvm, SignedHeaders=a, Signature=b"
+        )
+        .is_err());
     }
 
     #[test]
@@ -401,7 +396,8 @@ mod tests {
         let mut req = post(b"{}");
         s.sign(&mut req, &key, T).unwrap();
         let parts = s.signing_parts(&req, &key, T).unwrap();
-        let bad = AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
+        let bad =
+            AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
         let err = s.sign(&mut post(b"{}"), &bad, T).unwrap_err();
         for shown in [
             format!("{s:?}"),
@@ -409,7 +405,10 @@ mod tests {
             format!("{err:?} {err}"),
             format!("{:?}", req.headers()),
         ] {
-            assert!(!shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN), "{shown}");
+            assert!(
+                !shown.contains(PLANTED_SECRET) && !shown.contains(PLANTED_TOKEN),
+                "{shown}"
+            );
             assert!(!shown.contains(&parts.signature), "{shown}");
         }
     }

@@ -17,14 +17,19 @@ fn every_sdk_case_matches_byte_for_byte() {
         let signer = Tc3Signer::new(c.params["service"].as_str().unwrap_or_default())
             .with_unsigned_payload(c.params["unsigned_payload"].as_bool().unwrap_or(false));
         signer.sign(&mut request, &c.key, c.time).expect("sign");
-        let sent = request.headers()["authorization"].to_str().unwrap_or_default();
+        let sent = request.headers()["authorization"]
+            .to_str()
+            .unwrap_or_default();
         cases::compare(&mut failures, c, "authorization", sent);
         for pair in c.expected["headers"].as_array().into_iter().flatten() {
             let name = pair[0].as_str().unwrap_or_default();
             let want = pair[1].as_str().unwrap_or_default();
             let got = request.headers().get(name).and_then(|v| v.to_str().ok());
             if got != Some(want) {
-                failures.push(format!("case {} header {name}: {got:?} != {want:?}", c.index));
+                failures.push(format!(
+                    "case {} header {name}: {got:?} != {want:?}",
+                    c.index
+                ));
             }
         }
     }

@@ -39,18 +39,28 @@ fn check(id: &str) {
     stages.check(expected, "signature", &parts.signature);
     stages.check(expected, "authorization", &parts.authorization);
     if let Some(hash) = text(&expected["extra"], "hashed_payload") {
-        let last = parts.canonical_request.rsplit('\n').next().unwrap_or_default();
+        let last = parts
+            .canonical_request
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default();
         stages.equal("hashed_payload", last, hash);
     }
     if sdk_applicable {
         signer.sign(&mut request, &key, time).expect("sign");
         let header = text(expected, "authorization_header").unwrap_or("Authorization");
         let sent = request.headers()[header].to_str().unwrap_or_default();
-        stages.equal("authorization header on the request", sent, &parts.authorization);
+        stages.equal(
+            "authorization header on the request",
+            sent,
+            &parts.authorization,
+        );
         let stamp = time.unix_timestamp().to_string();
         stages.equal(
             "X-TC-Timestamp",
-            request.headers()["x-tc-timestamp"].to_str().unwrap_or_default(),
+            request.headers()["x-tc-timestamp"]
+                .to_str()
+                .unwrap_or_default(),
             &stamp,
         );
     }
