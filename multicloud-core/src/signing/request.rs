@@ -69,6 +69,8 @@ impl HeaderEdits {
 
     /// Applies the edits to `headers`.
     pub fn apply(self, headers: &mut HeaderMap) {
+        // One growth of the map for all new names rather than one per insert.
+        headers.reserve(self.ops.iter().filter(|(_, v)| v.is_some()).count());
         for (name, value) in self.ops {
             match value {
                 Some(value) => {

@@ -411,6 +411,7 @@ mod tests {
         assert_eq!(
             verdict(StandardFeature::Host, &outcomes),
             FeatureStatus::Missing {
+                allowed_actions: vec!["iam:ListUsers".into()],
                 denied_actions: vec!["ec2:DescribeInstances".into()],
                 grant: vec!["AmazonEC2ReadOnlyAccess".into()],
             }

@@ -46,7 +46,10 @@ impl HuaweiSigner {
     /// Signs `request`: sets `X-Sdk-Date` (unless the request has one, which is then the
     /// signing time and `time` is unused), `X-Security-Token` for a session key,
     /// `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for a non-JSON `Content-Type`, `Host` when
-    /// absent, and `Authorization`; signed values are written back stripped, as the SDK does.
+    /// absent, and `Authorization`; header values are written back stripped, as the SDK does.
+    ///
+    /// `http` header names carry no case, so `content-type` counts as the `Content-Type` key
+    /// the SDK looks for (its client always uses that spelling).
     ///
     /// As in the SDK, a request that already carries `Authorization` is not signed again (only
     /// the session token is attached).
