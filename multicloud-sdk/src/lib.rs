@@ -1,12 +1,6 @@
-//! # multicloud-sdk
-//!
-//! Onboard cloud accounts by AccessKey and keep an inventory of their assets across AWS,
-//! Huawei Cloud, Tencent Cloud, Baidu AI Cloud and China Telecom e-Surfing Cloud (CTyun).
-//!
-//! This facade re-exports [`multicloud_core`] at its root and each provider behind a cargo
-//! feature of the same name: `aws`, `huawei`, `tencent`, `baidu`, `ctyun`, and `full` (all
-//! of them, the default). Build with `default-features = false` and only the providers you
-//! need to keep compile times down.
+//! The facade of the multicloud SDK: [`multicloud_core`] re-exported at the root, the sync
+//! engine as [`sync`], and each provider behind a cargo feature of the same name (`aws`,
+//! `huawei`, `tencent`, `baidu`, `ctyun`; `full`, the default, is all of them).
 //!
 //! ```
 //! use multicloud_sdk::{AccessKey, ProviderKind};
@@ -16,6 +10,10 @@
 //! # #[cfg(feature = "aws")]
 //! assert_eq!(multicloud_sdk::aws::PROVIDER, ProviderKind::Aws);
 //! ```
+//!
+//! The rest of this page is the project's README (its example is compiled as a doc test).
+//!
+#![doc = include_str!("../../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use multicloud_core::*;

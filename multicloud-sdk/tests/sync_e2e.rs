@@ -748,7 +748,12 @@ async fn a_key_disabled_while_running_turns_invalid(cloud: Cloud) {
 
     let key = world.sim.keys().by_label("admin").expect("demo key");
     assert!(world.sim.keys().set_status(&key.id, KeyStatus::Disabled));
-    let _ = engine.check_credentials().await;
+    let report = engine.check_credentials().await.expect("check runs");
+    assert!(
+        matches!(report.credential, CredentialStatus::Invalid { .. }),
+        "{:?}",
+        report.credential
+    );
     let changes: Vec<(Option<CredentialStatus>, CredentialStatus)> = received(&mut events)
         .into_iter()
         .filter_map(|e| match e {
@@ -766,7 +771,8 @@ async fn a_key_disabled_while_running_turns_invalid(cloud: Cloud) {
     );
     assert_eq!(engine.credential_status(), Some(changes[1].1.clone()));
     // The same answer again is not announced twice.
-    let _ = engine.check_credentials().await;
+    let again = engine.check_credentials().await.expect("check runs");
+    assert_eq!(again.credential, changes[1].1);
     assert!(received(&mut events).is_empty());
 }
 

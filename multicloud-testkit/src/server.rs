@@ -1,4 +1,4 @@
-//! The running simulator: a wiremock server behind the loopback [front](crate::front), and
+//! The running simulator: a wiremock server behind the loopback TCP relay (`front.rs`, which can drop connections and cut bodies), and
 //! the [`SimCloud`] handle tests and the binary hold.
 
 use std::fmt;
@@ -196,15 +196,6 @@ impl SimCloud {
     /// `http://127.0.0.1:PORT`, with no trailing slash.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.front.addr())
-    }
-
-    /// Where to send a request meant for the real host `host` (e.g.
-    /// `ec2.us-east-1.amazonaws.com`): always this simulator's base URL. Send the request
-    /// there with a `Host: {host}` header (and sign that host) so the simulator routes by
-    /// it; without one it routes by the credential scope / region headers instead.
-    pub fn uri_for_host(&self, host: &str) -> String {
-        let _ = host;
-        self.base_url()
     }
 
     /// The keys (change status and permissions while running).

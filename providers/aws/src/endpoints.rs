@@ -62,6 +62,22 @@ impl Partition {
         }
     }
 
+    /// Whether `region` belongs to this partition (`aws`: `us-east-1`, `eu-west-1`, … but not
+    /// GovCloud, ISO or European Sovereign Cloud regions; `aws-cn`: `cn-*`).
+    pub(crate) fn contains_region(self, region: &str) -> bool {
+        const INTERNATIONAL: [&str; 9] = [
+            "us-", "eu-", "ap-", "sa-", "ca-", "me-", "af-", "il-", "mx-",
+        ];
+        const OTHER_PARTITIONS: [&str; 3] = ["us-gov-", "us-iso", "eusc-"];
+        match self {
+            Partition::AwsCn => region.starts_with("cn-"),
+            Partition::Aws => {
+                INTERNATIONAL.iter().any(|p| region.starts_with(p))
+                    && !OTHER_PARTITIONS.iter().any(|p| region.starts_with(p))
+            }
+        }
+    }
+
     /// The region global calls (STS, IAM, S3 ListBuckets, DescribeRegions) are made in.
     pub(crate) fn home_region(self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@ use multicloud_core::{paginate, Host, HostState, Page, Result};
 
 use crate::client::{AwsClient, Params};
 use crate::endpoints::Service;
-use crate::wire::ec2::{DescribeInstances, Instance};
+use crate::wire::ec2::{self, Instance};
 use crate::wire::xml::EC2_LISTS;
 use crate::wire::{decode, ec2_tags, non_empty, parse_time};
 
@@ -33,44 +33,51 @@ pub(crate) fn list(client: AwsClient, region: String) -> BoxStream<'static, Resu
             let out = client
                 .query(&endpoint, "DescribeInstances", &params, EC2_LISTS)
                 .await?;
-            let page: DescribeInstances = decode(&out.doc, "DescribeInstances")?;
-            let mut hosts = Vec::new();
-            for reservation in page.reservations {
-                for item in reservation.instances {
-                    hosts.push(host_from_item(item, &region)?);
-                }
-            }
-            Ok(Page::new(hosts, page.next_token))
+            let (hosts, next) = hosts_from_page(out.doc, &region)?;
+            Ok(Page::new(hosts, next))
         }
     })
 }
 
+/// The hosts of one `DescribeInstances` document, and its continuation token.
+pub(crate) fn hosts_from_page(doc: Value, region: &str) -> Result<(Vec<Host>, Option<String>)> {
+    let (items, next) = ec2::instances(doc)?;
+    let hosts = items
+        .into_iter()
+        .map(|item| host_from_item(item, region))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((hosts, next))
+}
+
 /// Maps one `instancesSet/item` to a [`Host`], keeping the item as [`Host::raw`].
 pub(crate) fn host_from_item(raw: Value, region: &str) -> Result<Host> {
-    let i: Instance = decode(&raw, "DescribeInstances instance")?;
+    // The typed view borrows its strings from `raw`: the host is built with a null `raw`,
+    // and `raw` moves in once the view is gone.
+    let i: Instance<'_> = decode(&raw, "DescribeInstances instance")?;
     let tags = ec2_tags(&i.tag_set);
     let (private_ips, public_ips) = addresses(&i);
-    Ok(Host {
+    let host = Host {
+        id: i.instance_id.to_owned(),
         name: tags.get("Name").filter(|n| !n.is_empty()).cloned(),
         state: i
             .instance_state
             .as_ref()
-            .map_or_else(|| HostState::Other(String::new()), |s| state(&s.name)),
-        instance_type: non_empty(&i.instance_type),
+            .map_or_else(|| HostState::Other(String::new()), |s| state(s.name)),
+        instance_type: non_empty(i.instance_type),
         region: region.to_owned(),
         zone: i
             .placement
             .as_ref()
-            .and_then(|p| non_empty(&p.availability_zone)),
+            .and_then(|p| non_empty(p.availability_zone)),
         private_ips,
         public_ips,
         os: os(&i),
-        vpc_id: non_empty(&i.vpc_id),
+        vpc_id: non_empty(i.vpc_id),
         created_at: created_at(&i),
         tags,
-        id: i.instance_id,
-        raw,
-    })
+        raw: Value::Null,
+    };
+    Ok(Host { raw, ..host })
 }
 
 fn state(name: &str) -> HostState {
@@ -87,9 +94,9 @@ fn state(name: &str) -> HostState {
 
 /// `platformDetails` ("Linux/UNIX", "Windows", "Red Hat Enterprise Linux", …) is the most
 /// specific; `platform` is only ever `windows` (absent for Linux).
-fn os(i: &Instance) -> Option<String> {
-    non_empty(&i.platform_details).or_else(|| {
-        non_empty(&i.platform).map(|p| match p.as_str() {
+fn os(i: &Instance<'_>) -> Option<String> {
+    non_empty(i.platform_details).or_else(|| {
+        non_empty(i.platform).map(|p| match p.as_str() {
             "windows" => "Windows".to_owned(),
             _ => p,
         })
@@ -98,49 +105,46 @@ fn os(i: &Instance) -> Option<String> {
 
 /// `launchTime` is the *last* start; the model points to the primary interface's attachment
 /// time for when the instance was first launched, so that wins when present.
-fn created_at(i: &Instance) -> Option<time::OffsetDateTime> {
+fn created_at(i: &Instance<'_>) -> Option<time::OffsetDateTime> {
     let primary = i.network_interface_set.iter().find_map(|nic| {
         let attachment = nic.attachment.as_ref()?;
-        (attachment.device_index.as_deref() == Some("0"))
-            .then(|| attachment.attach_time.as_deref().and_then(parse_time))
+        (attachment.device_index == Some("0"))
+            .then(|| attachment.attach_time.and_then(parse_time))
             .flatten()
     });
-    primary.or_else(|| i.launch_time.as_deref().and_then(parse_time))
+    primary.or_else(|| i.launch_time.and_then(parse_time))
 }
 
 /// Private: the primary private IPv4, every interface's private IPv4s and all IPv6 addresses
 /// (assigned on the interface like private ones; whether they are reachable depends on
 /// routing). Public: the instance's public IPv4 and every public IP associated with an
 /// interface or one of its private addresses (Elastic IPs). Duplicates are dropped.
-fn addresses(i: &Instance) -> (Vec<IpAddr>, Vec<IpAddr>) {
+fn addresses(i: &Instance<'_>) -> (Vec<IpAddr>, Vec<IpAddr>) {
     let mut private = Vec::new();
     let mut public = Vec::new();
-    push_ip(&mut private, &i.private_ip_address);
-    push_ip(&mut private, &i.ipv6_address);
-    push_ip(&mut public, &i.ip_address);
+    push_ip(&mut private, i.private_ip_address);
+    push_ip(&mut private, i.ipv6_address);
+    push_ip(&mut public, i.ip_address);
     for nic in &i.network_interface_set {
-        push_ip(&mut private, &nic.private_ip_address);
+        push_ip(&mut private, nic.private_ip_address);
         for p in &nic.private_ip_addresses_set {
-            push_ip(&mut private, &p.private_ip_address);
+            push_ip(&mut private, p.private_ip_address);
             if let Some(a) = &p.association {
-                push_ip(&mut public, &a.public_ip);
+                push_ip(&mut public, a.public_ip);
             }
         }
         for v6 in &nic.ipv6_addresses_set {
-            push_ip(&mut private, &v6.ipv6_address);
+            push_ip(&mut private, v6.ipv6_address);
         }
         if let Some(a) = &nic.association {
-            push_ip(&mut public, &a.public_ip);
+            push_ip(&mut public, a.public_ip);
         }
     }
     (private, public)
 }
 
-fn push_ip(out: &mut Vec<IpAddr>, value: &Option<String>) {
-    if let Some(ip) = value
-        .as_deref()
-        .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    {
+fn push_ip(out: &mut Vec<IpAddr>, value: Option<&str>) {
+    if let Some(ip) = value.and_then(|v| v.trim().parse::<IpAddr>().ok()) {
         if !out.contains(&ip) {
             out.push(ip);
         }
@@ -178,8 +182,7 @@ mod tests {
 
     fn first_item(xml: &[u8]) -> Value {
         let (_, doc) = parse(xml, EC2_LISTS).unwrap();
-        let page: DescribeInstances = decode(&doc, "page").unwrap();
-        page.reservations[0].instances[0].clone()
+        ec2::instances(doc).unwrap().0.swap_remove(0)
     }
 
     #[test]
@@ -227,6 +230,15 @@ mod tests {
         assert!(h.private_ips.is_empty() && h.public_ips.is_empty());
         assert_eq!(h.created_at, parse_time("2025-01-02T03:04:05Z"));
         assert!(h.tags.is_empty());
+    }
+
+    #[test]
+    fn a_describe_instances_page_maps_exactly_as_pinned() {
+        use crate::wire::golden::{check, fixture};
+        let (_, doc) = parse(&fixture("describe_instances.xml"), EC2_LISTS).unwrap();
+        let page = hosts_from_page(doc, "eu-west-1").unwrap();
+        assert_eq!(page.0.len(), 6);
+        check("describe_instances.hosts.json", &page);
     }
 
     #[test]

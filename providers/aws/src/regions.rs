@@ -4,7 +4,7 @@
 use multicloud_core::{Region, RegionStatus, Result};
 
 use crate::client::{AwsClient, Params};
-use crate::endpoints::Service;
+use crate::endpoints::{Partition, Service};
 use crate::wire::decode;
 use crate::wire::ec2::{DescribeRegions, RegionInfo};
 use crate::wire::xml::EC2_LISTS;
@@ -18,7 +18,12 @@ pub(crate) async fn list(client: &AwsClient) -> Result<Vec<Region>> {
         .query(&endpoint, "DescribeRegions", &params, EC2_LISTS)
         .await?;
     let regions: DescribeRegions = decode(&out.doc, "DescribeRegions")?;
-    let mut list: Vec<Region> = regions.regions.into_iter().map(region_from).collect();
+    let partition = client.resolver().partition();
+    let mut list: Vec<Region> = regions
+        .regions
+        .into_iter()
+        .map(|info| in_partition(region_from(info), partition))
+        .collect();
     list.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(list)
 }
@@ -36,6 +41,16 @@ fn region_from(info: RegionInfo) -> Region {
         name: None,
         status,
     }
+}
+
+/// Real AWS lists only its own partition's regions, but compatible endpoints (emulators,
+/// proxies) may list every partition's: a region of another partition cannot be reached with
+/// this key, so it is reported as unavailable rather than scanned.
+fn in_partition(mut region: Region, partition: Partition) -> Region {
+    if !partition.contains_region(&region.id) {
+        region.status = RegionStatus::Unavailable;
+    }
+    region
 }
 
 #[cfg(test)]
@@ -62,5 +77,28 @@ mod tests {
         assert_eq!(status("us-east-1"), RegionStatus::Enabled);
         assert_eq!(status("af-south-1"), RegionStatus::Enabled);
         assert_eq!(status("cn-north-1"), RegionStatus::Enabled);
+    }
+
+    #[test]
+    fn regions_of_another_partition_are_unavailable() {
+        let check = |id: &str, partition| in_partition(Region::enabled(id), partition).status;
+        assert_eq!(
+            check("cn-north-1", Partition::Aws),
+            RegionStatus::Unavailable
+        );
+        assert_eq!(
+            check("us-gov-west-1", Partition::Aws),
+            RegionStatus::Unavailable
+        );
+        assert_eq!(check("us-east-1", Partition::Aws), RegionStatus::Enabled);
+        assert_eq!(check("il-central-1", Partition::Aws), RegionStatus::Enabled);
+        assert_eq!(
+            check("cn-northwest-1", Partition::AwsCn),
+            RegionStatus::Enabled
+        );
+        assert_eq!(
+            check("us-east-1", Partition::AwsCn),
+            RegionStatus::Unavailable
+        );
     }
 }

@@ -18,6 +18,9 @@ use crate::wire::s3::{self as s3_wire, Bucket};
 use crate::wire::xml::{EC2_LISTS, QUERY_LISTS, RDS_LISTS, S3_LISTS};
 use crate::wire::{decode, ec2_tags, non_empty, query_tags};
 
+/// One page's items, each typed and raw, and the page's continuation token.
+type Listed<T> = (Vec<(T, Value)>, Option<String>);
+
 /// The `region` of resources that belong to no region.
 pub(crate) const GLOBAL: &str = "global";
 
@@ -112,32 +115,46 @@ fn ec2(
             let out = client
                 .query(&endpoint, listing.action, &params, EC2_LISTS)
                 .await?;
-            let (items, next) = ec2_wire::page(&out.doc, listing.list_key)?;
-            let resources = items
-                .into_iter()
-                .map(|raw| ec2_resource(raw, &region, listing.resource_type))
-                .collect::<Result<Vec<_>>>()?;
+            let (resources, next) = ec2_page(out.doc, &region, listing)?;
             Ok(Page::new(resources, next))
         }
     })
 }
 
+/// The resources of one EC2 `Describe*` document, and its continuation token.
+fn ec2_page(
+    doc: Value,
+    region: &str,
+    listing: Ec2Listing,
+) -> Result<(Vec<CloudResource>, Option<String>)> {
+    let (items, next) = ec2_wire::page(doc, listing.list_key)?;
+    let resources = items
+        .into_iter()
+        .map(|raw| ec2_resource(raw, region, listing.resource_type))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((resources, next))
+}
+
 fn ec2_resource(raw: Value, region: &str, resource_type: &str) -> Result<CloudResource> {
-    let r: TaggedResource = decode(&raw, resource_type)?;
-    let tags = ec2_tags(&r.tag_set);
-    let id = match resource_type {
-        "vpc" => r.vpc_id,
-        "security_group" => r.group_id,
-        "volume" => r.volume_id,
-        _ => r.snapshot_id,
+    // The typed view borrows from `raw`, so it is used up before `raw` moves on.
+    let (id, name, tags) = {
+        let r: TaggedResource<'_> = decode(&raw, resource_type)?;
+        let tags = ec2_tags(&r.tag_set);
+        let id = match resource_type {
+            "vpc" => r.vpc_id,
+            "security_group" => r.group_id,
+            "volume" => r.volume_id,
+            _ => r.snapshot_id,
+        };
+        let id = id.ok_or_else(|| {
+            multicloud_core::Error::decode(format!("an EC2 {resource_type} item has no id"))
+        })?;
+        // Security groups have a real name; the rest are named by their `Name` tag, as in
+        // the console.
+        let name =
+            non_empty(r.group_name).or_else(|| tags.get("Name").filter(|n| !n.is_empty()).cloned());
+        (id.to_owned(), name, tags)
     };
-    let id = id.ok_or_else(|| {
-        multicloud_core::Error::decode(format!("an EC2 {resource_type} item has no id"))
-    })?;
-    // Security groups have a real name; the rest are named by their `Name` tag, as in the
-    // console.
-    let name =
-        non_empty(&r.group_name).or_else(|| tags.get("Name").filter(|n| !n.is_empty()).cloned());
     Ok(resource("ec2", resource_type, id, name, region, tags, raw))
 }
 
@@ -153,26 +170,32 @@ fn rds(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudReso
             let out = client
                 .query(&endpoint, "DescribeDBInstances", &params, RDS_LISTS)
                 .await?;
-            let page: query_wire::DescribeDbInstances =
-                query_wire::decode_result(&out.doc, "DescribeDBInstances")?;
-            let mut resources = Vec::with_capacity(page.instances.len());
-            for raw in page.instances {
-                let db: DbInstance = decode(&raw, "DBInstance")?;
-                let tags = query_tags(&db.tags);
-                let id = db.identifier;
-                resources.push(resource(
-                    "rds",
-                    "db_instance",
-                    id.clone(),
-                    Some(id),
-                    &region,
-                    tags,
-                    raw,
-                ));
-            }
-            Ok(Page::new(resources, page.marker))
+            let (resources, next) = rds_page(out.doc, &region)?;
+            Ok(Page::new(resources, next))
         }
     })
+}
+
+/// The DB instances of one `DescribeDBInstances` document, and its marker.
+fn rds_page(doc: Value, region: &str) -> Result<(Vec<CloudResource>, Option<String>)> {
+    let (page, items): (query_wire::DescribeDbInstances, _) =
+        query_wire::listing(doc, "DescribeDBInstances", "DBInstances")?;
+    let mut resources = Vec::with_capacity(items.len());
+    for raw in items {
+        let db: DbInstance = decode(&raw, "DBInstance")?;
+        let tags = query_tags(&db.tags);
+        let id = db.identifier;
+        resources.push(resource(
+            "rds",
+            "db_instance",
+            id.clone(),
+            Some(id),
+            region,
+            tags,
+            raw,
+        ));
+    }
+    Ok((resources, page.marker))
 }
 
 /// ELBv2 `DescribeTags` takes at most 20 ARNs per call.
@@ -190,13 +213,7 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
             let out = client
                 .query(&endpoint, "DescribeLoadBalancers", &params, QUERY_LISTS)
                 .await?;
-            let page: query_wire::DescribeLoadBalancers =
-                query_wire::decode_result(&out.doc, "DescribeLoadBalancers")?;
-            let mut listed = Vec::with_capacity(page.load_balancers.len());
-            for raw in page.load_balancers {
-                let lb: LoadBalancer = decode(&raw, "LoadBalancer")?;
-                listed.push((lb, raw));
-            }
+            let (listed, next) = listed_load_balancers(out.doc)?;
             // DescribeLoadBalancers carries no tags; fetch them for this page's ARNs.
             let mut tags = std::collections::HashMap::new();
             for chunk in listed.chunks(TAGS_PER_CALL) {
@@ -220,7 +237,7 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                 .into_iter()
                 .map(|(lb, raw)| {
                     let t = tags.remove(&lb.load_balancer_arn).unwrap_or_default();
-                    let name = non_empty(&lb.load_balancer_name);
+                    let name = non_empty(lb.load_balancer_name.as_deref());
                     resource(
                         "elasticloadbalancing",
                         "load_balancer",
@@ -232,9 +249,22 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                     )
                 })
                 .collect();
-            Ok(Page::new(resources, page.next_marker))
+            Ok(Page::new(resources, next))
         }
     })
+}
+
+/// The load balancers of one `DescribeLoadBalancers` document, each with its raw item, and
+/// the next marker.
+fn listed_load_balancers(doc: Value) -> Result<Listed<LoadBalancer>> {
+    let (page, items): (query_wire::DescribeLoadBalancers, _) =
+        query_wire::listing(doc, "DescribeLoadBalancers", "LoadBalancers")?;
+    let mut listed = Vec::with_capacity(items.len());
+    for raw in items {
+        let lb: LoadBalancer = decode(&raw, "LoadBalancer")?;
+        listed.push((lb, raw));
+    }
+    Ok((listed, page.next_marker))
 }
 
 fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
@@ -251,11 +281,10 @@ fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
             let out = client
                 .rest_get(&endpoint, "s3:ListAllMyBuckets", "/", &query, S3_LISTS)
                 .await?;
-            let page: s3_wire::ListBuckets = decode(&out.doc, "ListBuckets")?;
-            let mut resources = Vec::with_capacity(page.buckets.len());
-            for raw in page.buckets {
-                let bucket: Bucket = decode(&raw, "Bucket")?;
-                let region = match non_empty(&bucket.bucket_region) {
+            let (listed, next) = listed_buckets(out.doc)?;
+            let mut resources = Vec::with_capacity(listed.len());
+            for (bucket, raw) in listed {
+                let region = match non_empty(bucket.bucket_region.as_deref()) {
                     Some(region) => region,
                     None => bucket_location(&client, &bucket.name).await?,
                 };
@@ -270,9 +299,20 @@ fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
                     raw,
                 ));
             }
-            Ok(Page::new(resources, page.continuation_token))
+            Ok(Page::new(resources, next))
         }
     })
+}
+
+/// The buckets of one `ListBuckets` document, each with its raw item, and the next token.
+fn listed_buckets(doc: Value) -> Result<Listed<Bucket>> {
+    let (page, items) = s3_wire::list_buckets(doc)?;
+    let mut listed = Vec::with_capacity(items.len());
+    for raw in items {
+        let bucket: Bucket = decode(&raw, "Bucket")?;
+        listed.push((bucket, raw));
+    }
+    Ok((listed, page.continuation_token))
 }
 
 /// `GetBucketLocation`, for endpoints whose `ListBuckets` does not report `BucketRegion`.
@@ -302,29 +342,35 @@ fn users(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
             let out = client
                 .query(&endpoint, "ListUsers", &params, QUERY_LISTS)
                 .await?;
-            let page: query_wire::ListUsers = query_wire::decode_result(&out.doc, "ListUsers")?;
-            let mut resources = Vec::with_capacity(page.users.len());
-            for raw in page.users {
-                let user: User = decode(&raw, "User")?;
-                let tags = query_tags(&user.tags);
-                resources.push(resource(
-                    "iam",
-                    "user",
-                    user.user_id,
-                    Some(user.user_name),
-                    GLOBAL,
-                    tags,
-                    raw,
-                ));
-            }
-            // IAM pages end with IsTruncated=false; a leftover Marker then means nothing.
-            let next = match page.is_truncated.as_deref() {
-                Some("true") => page.marker,
-                _ => None,
-            };
+            let (resources, next) = users_page(out.doc)?;
             Ok(Page::new(resources, next))
         }
     })
+}
+
+/// The users of one `ListUsers` document, and the marker of the next page, if any.
+fn users_page(doc: Value) -> Result<(Vec<CloudResource>, Option<String>)> {
+    let (page, items): (query_wire::ListUsers, _) = query_wire::listing(doc, "ListUsers", "Users")?;
+    let mut resources = Vec::with_capacity(items.len());
+    for raw in items {
+        let user: User = decode(&raw, "User")?;
+        let tags = query_tags(&user.tags);
+        resources.push(resource(
+            "iam",
+            "user",
+            user.user_id,
+            Some(user.user_name),
+            GLOBAL,
+            tags,
+            raw,
+        ));
+    }
+    // IAM pages end with IsTruncated=false; a leftover Marker then means nothing.
+    let next = match page.is_truncated.as_deref() {
+        Some("true") => page.marker,
+        _ => None,
+    };
+    Ok((resources, next))
 }
 
 fn resource(
@@ -354,7 +400,44 @@ mod tests {
 
     fn ec2_items(xml: &[u8], key: &str) -> Vec<Value> {
         let (_, doc) = parse(xml, EC2_LISTS).unwrap();
-        ec2_wire::page(&doc, key).unwrap().0
+        ec2_wire::page(doc, key).unwrap().0
+    }
+
+    #[test]
+    fn ec2_pages_map_exactly_as_pinned() {
+        use crate::wire::golden::{check, fixture};
+        for (name, listing) in [
+            ("describe_volumes", VOLUMES),
+            ("describe_security_groups", SECURITY_GROUPS),
+        ] {
+            let (_, doc) = parse(&fixture(&format!("{name}.xml")), EC2_LISTS).unwrap();
+            let page = ec2_page(doc, "us-east-1", listing).unwrap();
+            assert!(!page.0.is_empty(), "{name}");
+            check(&format!("{name}.resources.json"), &page);
+        }
+    }
+
+    #[test]
+    fn query_and_s3_pages_map_exactly_as_pinned() {
+        use crate::wire::golden::{check, fixture};
+        let doc = |name: &str, lists| parse(&fixture(&format!("{name}.xml")), lists).unwrap().1;
+        let rds = rds_page(doc("describe_db_instances", RDS_LISTS), "us-east-1").unwrap();
+        check("describe_db_instances.resources.json", &rds);
+        let users = users_page(doc("list_users", QUERY_LISTS)).unwrap();
+        check("list_users.resources.json", &users);
+        let (lbs, next) =
+            listed_load_balancers(doc("describe_load_balancers", QUERY_LISTS)).unwrap();
+        let lbs: Vec<_> = lbs
+            .into_iter()
+            .map(|(lb, raw)| (lb.load_balancer_arn, lb.load_balancer_name, raw))
+            .collect();
+        check("describe_load_balancers.listed.json", &(lbs, next));
+        let (buckets, next) = listed_buckets(doc("list_buckets", S3_LISTS)).unwrap();
+        let buckets: Vec<_> = buckets
+            .into_iter()
+            .map(|(b, raw)| (b.name, b.bucket_region, raw))
+            .collect();
+        check("list_buckets.listed.json", &(buckets, next));
     }
 
     #[test]

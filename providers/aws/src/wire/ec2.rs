@@ -1,125 +1,123 @@
 //! EC2 shapes (protocol `ec2`, API version 2016-11-15): lists are `…Set/item`, names are
 //! lowerCamelCase, the continuation token is `nextToken`.
+//!
+//! Items are moved out of the parsed document, never copied: they become the records' raw
+//! JSON, and the typed views below borrow their strings from them.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{decode, list, Ec2Tag};
+use super::{decode, into_object, list, take_list, Ec2Tag};
 use multicloud_core::Result;
 
-/// One page of any EC2 `Describe*` listing: the raw items under `list_key`, and the token.
-pub(crate) fn page(doc: &Value, list_key: &str) -> Result<(Vec<Value>, Option<String>)> {
-    #[derive(Deserialize)]
-    struct Token {
-        #[serde(rename = "nextToken")]
-        next_token: Option<String>,
-    }
-    let items = match doc.get(list_key) {
-        None => Vec::new(),
-        Some(v) => decode::<ListOf>(&serde_json::json!({ "items": v }), list_key)?.items,
-    };
-    let token: Token = decode(doc, "EC2 page")?;
+#[derive(Deserialize)]
+struct Token {
+    #[serde(rename = "nextToken")]
+    next_token: Option<String>,
+}
+
+/// One page of any EC2 `Describe*` listing: the raw items under `list_key`, and the token
+/// (a blank one is no token).
+pub(crate) fn page(doc: Value, list_key: &str) -> Result<(Vec<Value>, Option<String>)> {
+    let token: Token = decode(&doc, "EC2 page")?;
+    let items = take_list(&mut into_object(doc, "EC2 page")?, list_key, list_key)?;
     Ok((items, token.next_token.filter(|t| !t.trim().is_empty())))
 }
 
-#[derive(Deserialize)]
-struct ListOf {
-    #[serde(deserialize_with = "list", default)]
-    items: Vec<Value>,
-}
-
-/// `DescribeInstances` output.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DescribeInstances {
-    #[serde(rename = "reservationSet", deserialize_with = "list", default)]
-    pub(crate) reservations: Vec<Reservation>,
-    #[serde(rename = "nextToken")]
-    pub(crate) next_token: Option<String>,
-}
-
-/// `reservationSet/item`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Reservation {
-    /// Raw instance items (kept as received for [`multicloud_core::Host::raw`]).
-    #[serde(rename = "instancesSet", deserialize_with = "list", default)]
-    pub(crate) instances: Vec<Value>,
+/// One `DescribeInstances` page: the raw `instancesSet` items of every reservation, in
+/// order, and the `nextToken` as sent.
+pub(crate) fn instances(doc: Value) -> Result<(Vec<Value>, Option<String>)> {
+    const WHAT: &str = "DescribeInstances";
+    let token: Token = decode(&doc, WHAT)?;
+    let reservations = take_list(&mut into_object(doc, WHAT)?, "reservationSet", WHAT)?;
+    let mut items = Vec::new();
+    for reservation in reservations {
+        let mut reservation = into_object(reservation, WHAT)?;
+        items.append(&mut take_list(&mut reservation, "instancesSet", WHAT)?);
+    }
+    Ok((items, token.next_token))
 }
 
 /// `instancesSet/item`: the fields we normalize.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Instance {
-    pub(crate) instance_id: String,
-    pub(crate) instance_state: Option<InstanceState>,
-    pub(crate) instance_type: Option<String>,
-    pub(crate) placement: Option<Placement>,
-    pub(crate) private_ip_address: Option<String>,
-    pub(crate) ip_address: Option<String>,
-    pub(crate) ipv6_address: Option<String>,
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) network_interface_set: Vec<NetworkInterface>,
-    pub(crate) platform: Option<String>,
-    pub(crate) platform_details: Option<String>,
-    pub(crate) vpc_id: Option<String>,
-    pub(crate) launch_time: Option<String>,
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) tag_set: Vec<Ec2Tag>,
+pub(crate) struct Instance<'a> {
+    pub(crate) instance_id: &'a str,
+    #[serde(borrow)]
+    pub(crate) instance_state: Option<InstanceState<'a>>,
+    pub(crate) instance_type: Option<&'a str>,
+    #[serde(borrow)]
+    pub(crate) placement: Option<Placement<'a>>,
+    pub(crate) private_ip_address: Option<&'a str>,
+    pub(crate) ip_address: Option<&'a str>,
+    pub(crate) ipv6_address: Option<&'a str>,
+    #[serde(borrow, deserialize_with = "list", default)]
+    pub(crate) network_interface_set: Vec<NetworkInterface<'a>>,
+    pub(crate) platform: Option<&'a str>,
+    pub(crate) platform_details: Option<&'a str>,
+    pub(crate) vpc_id: Option<&'a str>,
+    pub(crate) launch_time: Option<&'a str>,
+    #[serde(borrow, deserialize_with = "list", default)]
+    pub(crate) tag_set: Vec<Ec2Tag<'a>>,
 }
 
 /// `instanceState`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct InstanceState {
-    pub(crate) name: String,
+pub(crate) struct InstanceState<'a> {
+    pub(crate) name: &'a str,
 }
 
 /// `placement`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Placement {
-    pub(crate) availability_zone: Option<String>,
+pub(crate) struct Placement<'a> {
+    pub(crate) availability_zone: Option<&'a str>,
 }
 
 /// `networkInterfaceSet/item`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct NetworkInterface {
-    pub(crate) private_ip_address: Option<String>,
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) private_ip_addresses_set: Vec<PrivateIp>,
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) ipv6_addresses_set: Vec<Ipv6>,
-    pub(crate) association: Option<Association>,
-    pub(crate) attachment: Option<Attachment>,
+pub(crate) struct NetworkInterface<'a> {
+    pub(crate) private_ip_address: Option<&'a str>,
+    #[serde(borrow, deserialize_with = "list", default)]
+    pub(crate) private_ip_addresses_set: Vec<PrivateIp<'a>>,
+    #[serde(borrow, deserialize_with = "list", default)]
+    pub(crate) ipv6_addresses_set: Vec<Ipv6<'a>>,
+    #[serde(borrow)]
+    pub(crate) association: Option<Association<'a>>,
+    #[serde(borrow)]
+    pub(crate) attachment: Option<Attachment<'a>>,
 }
 
 /// `privateIpAddressesSet/item`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct PrivateIp {
-    pub(crate) private_ip_address: Option<String>,
-    pub(crate) association: Option<Association>,
+pub(crate) struct PrivateIp<'a> {
+    pub(crate) private_ip_address: Option<&'a str>,
+    #[serde(borrow)]
+    pub(crate) association: Option<Association<'a>>,
 }
 
 /// `ipv6AddressesSet/item`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Ipv6 {
-    pub(crate) ipv6_address: Option<String>,
+pub(crate) struct Ipv6<'a> {
+    pub(crate) ipv6_address: Option<&'a str>,
 }
 
 /// A public IP associated with an interface or private address.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Association {
-    pub(crate) public_ip: Option<String>,
+pub(crate) struct Association<'a> {
+    pub(crate) public_ip: Option<&'a str>,
 }
 
 /// A network interface's attachment to the instance.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Attachment {
-    pub(crate) attach_time: Option<String>,
-    pub(crate) device_index: Option<String>,
+pub(crate) struct Attachment<'a> {
+    pub(crate) attach_time: Option<&'a str>,
+    pub(crate) device_index: Option<&'a str>,
 }
 
 /// `DescribeRegions` output.
@@ -141,14 +139,14 @@ pub(crate) struct RegionInfo {
 /// groups); the id field's name differs per type, so each is optional here.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct TaggedResource {
-    pub(crate) volume_id: Option<String>,
-    pub(crate) snapshot_id: Option<String>,
-    pub(crate) vpc_id: Option<String>,
-    pub(crate) group_id: Option<String>,
-    pub(crate) group_name: Option<String>,
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) tag_set: Vec<Ec2Tag>,
+pub(crate) struct TaggedResource<'a> {
+    pub(crate) volume_id: Option<&'a str>,
+    pub(crate) snapshot_id: Option<&'a str>,
+    pub(crate) vpc_id: Option<&'a str>,
+    pub(crate) group_id: Option<&'a str>,
+    pub(crate) group_name: Option<&'a str>,
+    #[serde(borrow, deserialize_with = "list", default)]
+    pub(crate) tag_set: Vec<Ec2Tag<'a>>,
 }
 
 #[cfg(test)]
@@ -168,13 +166,56 @@ mod tests {
   <nextToken>tok</nextToken>
 </DescribeInstancesResponse>"#;
         let (_, doc) = parse(xml, EC2_LISTS).unwrap();
-        let out: DescribeInstances = decode(&doc, "DescribeInstances").unwrap();
-        assert_eq!(out.next_token.as_deref(), Some("tok"));
-        assert_eq!(out.reservations.len(), 1);
-        assert_eq!(out.reservations[0].instances.len(), 2);
-        let i: Instance = decode(&out.reservations[0].instances[0], "instance").unwrap();
+        let (items, next) = instances(doc).unwrap();
+        assert_eq!(next.as_deref(), Some("tok"));
+        assert_eq!(items.len(), 2);
+        let i: Instance = decode(&items[0], "instance").unwrap();
         assert_eq!(i.instance_id, "i-1");
         assert_eq!(i.instance_state.unwrap().name, "running");
+        assert_eq!(items[1]["instanceId"], "i-2");
+    }
+
+    #[test]
+    fn instances_are_gathered_across_reservations_and_shapes() {
+        // Two reservations, one holding a single member the converter kept as an object
+        // (not `item`), one with an empty `instancesSet`; a blank token is kept as sent.
+        let xml = br#"<R><reservationSet>
+  <item><instancesSet><member><instanceId>i-1</instanceId></member></instancesSet></item>
+  <item><instancesSet/></item>
+  <item><instancesSet><item><instanceId>i-2</instanceId></item></instancesSet></item>
+</reservationSet><nextToken/></R>"#;
+        let (_, doc) = parse(xml, EC2_LISTS).unwrap();
+        let (items, next) = instances(doc).unwrap();
+        let ids: Vec<&str> = items
+            .iter()
+            .map(|i| {
+                i["member"]["instanceId"]
+                    .as_str()
+                    .or(i["instanceId"].as_str())
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, ["i-1", "i-2"]);
+        assert_eq!(next.as_deref(), Some(""));
+        let (items, next) = instances(serde_json::json!({})).unwrap();
+        assert!(items.is_empty() && next.is_none());
+    }
+
+    #[test]
+    fn misshapen_pages_are_decode_errors() {
+        for doc in [
+            serde_json::json!(""),
+            serde_json::json!({"reservationSet": "junk"}),
+            serde_json::json!({"reservationSet": ["junk"]}),
+            serde_json::json!({"reservationSet": [{"instancesSet": "junk"}]}),
+            serde_json::json!({"nextToken": {"a": "b"}}),
+        ] {
+            let err = instances(doc.clone()).unwrap_err();
+            assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode, "{doc}");
+            assert!(!err.message().contains("junk"), "{err}");
+        }
+        let err = page(serde_json::json!({"volumeSet": "junk"}), "volumeSet").unwrap_err();
+        assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
     }
 
     #[test]
@@ -182,10 +223,10 @@ mod tests {
         let xml =
             b"<R><volumeSet><item><volumeId>vol-1</volumeId></item></volumeSet><nextToken/></R>";
         let (_, doc) = parse(xml, EC2_LISTS).unwrap();
-        let (items, next) = page(&doc, "volumeSet").unwrap();
+        let (items, next) = page(doc, "volumeSet").unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(next, None);
-        let (items, _) = page(&serde_json::json!({}), "volumeSet").unwrap();
+        let (items, _) = page(serde_json::json!({}), "volumeSet").unwrap();
         assert!(items.is_empty());
     }
 }

@@ -2,6 +2,8 @@
 //! (see [`xml`]), plus the small helpers every shape shares.
 
 pub(crate) mod ec2;
+#[cfg(test)]
+pub(crate) mod golden;
 pub(crate) mod query;
 pub(crate) mod s3;
 pub(crate) mod xml;
@@ -9,9 +11,9 @@ pub(crate) mod xml;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -21,7 +23,7 @@ use multicloud_core::{Error, Result, Tags};
 ///
 /// serde quotes offending values in its messages; those are response content, so the error
 /// keeps serde's description with every quoted value replaced by `"…"`.
-pub(crate) fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T> {
+pub(crate) fn decode<'a, T: Deserialize<'a>>(value: &'a Value, what: &str) -> Result<T> {
     T::deserialize(value).map_err(|e| {
         Error::decode(format!(
             "unexpected {what} shape: {}",
@@ -95,13 +97,42 @@ where
     deserializer.deserialize_any(ListVisitor(PhantomData))
 }
 
-/// An EC2 tag (`tagSet/item`).
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct Ec2Tag {
+/// Moves the list under `key` out of `object`, read as [`list`] reads it into `Vec<Value>`:
+/// an array is the list, a single object is a list of one, and a missing or empty element
+/// is an empty list. Moving, not deserializing, keeps the raw items without copying them.
+pub(crate) fn take_list(
+    object: &mut Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<Vec<Value>> {
+    match object.remove(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(Vec::new()),
+        Some(one @ Value::Object(_)) => Ok(vec![one]),
+        Some(_) => Err(Error::decode(format!(
+            "unexpected {what} shape: <{key}> is not a list, a single member or an empty element"
+        ))),
+    }
+}
+
+/// The object a document or list member must be, by value.
+pub(crate) fn into_object(value: Value, what: &str) -> Result<Map<String, Value>> {
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(Error::decode(format!(
+            "unexpected {what} shape: expected an element with children"
+        ))),
+    }
+}
+
+/// An EC2 tag (`tagSet/item`), borrowed from the item it was decoded from.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct Ec2Tag<'a> {
     #[serde(default)]
-    pub(crate) key: String,
+    pub(crate) key: &'a str,
     #[serde(default)]
-    pub(crate) value: String,
+    pub(crate) value: &'a str,
 }
 
 /// A query-protocol tag (`Tags/member`, RDS `TagList/Tag`).
@@ -114,9 +145,9 @@ pub(crate) struct QueryTag {
 }
 
 /// EC2 tags as the shared [`Tags`] map.
-pub(crate) fn ec2_tags(tags: &[Ec2Tag]) -> Tags {
+pub(crate) fn ec2_tags(tags: &[Ec2Tag<'_>]) -> Tags {
     tags.iter()
-        .map(|t| (t.key.clone(), t.value.clone()))
+        .map(|t| (t.key.to_owned(), t.value.to_owned()))
         .collect()
 }
 
@@ -133,9 +164,8 @@ pub(crate) fn parse_time(value: &str) -> Option<OffsetDateTime> {
 }
 
 /// A present, non-blank string.
-pub(crate) fn non_empty(value: &Option<String>) -> Option<String> {
+pub(crate) fn non_empty(value: Option<&str>) -> Option<String> {
     value
-        .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -147,9 +177,9 @@ mod tests {
     use serde_json::json;
 
     #[derive(Deserialize)]
-    struct Holder {
-        #[serde(deserialize_with = "list", default)]
-        tags: Vec<Ec2Tag>,
+    struct Holder<'a> {
+        #[serde(borrow, deserialize_with = "list", default)]
+        tags: Vec<Ec2Tag<'a>>,
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Query-protocol shapes (STS, IAM, RDS, ELBv2): the payload sits in `<{Action}Result>`, names
 //! are UpperCamelCase, lists are `member` (RDS: the member shape's name).
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{decode, list, QueryTag};
+use super::{decode, into_object, list, take_list, QueryTag};
 use multicloud_core::{Error, Result};
 
 /// The `<{action}Result>` element of a query-protocol response document.
@@ -18,6 +19,20 @@ pub(crate) fn result<'a>(doc: &'a Value, action: &str) -> Result<&'a Value> {
     }
 }
 
+/// One page of a query-protocol listing: the page's own fields (`T`, decoded from the
+/// `<{action}Result>`) and the raw items under `items`, moved out of the document.
+pub(crate) fn listing<T: DeserializeOwned>(
+    doc: Value,
+    action: &str,
+    items: &str,
+) -> Result<(T, Vec<Value>)> {
+    let page: T = decode_result(&doc, action)?;
+    let key = format!("{action}Result");
+    let result = into_object(doc, action)?.remove(&key).unwrap_or_default();
+    let items = take_list(&mut into_object(result, action)?, items, action)?;
+    Ok((page, items))
+}
+
 /// STS `GetCallerIdentity` result.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -26,12 +41,10 @@ pub(crate) struct CallerIdentity {
     pub(crate) arn: String,
 }
 
-/// IAM `ListUsers` result.
+/// IAM `ListUsers` result (the `Users` themselves are moved out by [`listing`]).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct ListUsers {
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) users: Vec<Value>,
     pub(crate) is_truncated: Option<String>,
     pub(crate) marker: Option<String>,
 }
@@ -46,11 +59,9 @@ pub(crate) struct User {
     pub(crate) tags: Vec<QueryTag>,
 }
 
-/// RDS `DescribeDBInstances` result.
+/// RDS `DescribeDBInstances` result (the `DBInstances` are moved out by [`listing`]).
 #[derive(Debug, Deserialize)]
 pub(crate) struct DescribeDbInstances {
-    #[serde(rename = "DBInstances", deserialize_with = "list", default)]
-    pub(crate) instances: Vec<Value>,
     #[serde(rename = "Marker")]
     pub(crate) marker: Option<String>,
 }
@@ -64,12 +75,10 @@ pub(crate) struct DbInstance {
     pub(crate) tags: Vec<QueryTag>,
 }
 
-/// ELBv2 `DescribeLoadBalancers` result.
+/// ELBv2 `DescribeLoadBalancers` result (the `LoadBalancers` are moved out by [`listing`]).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct DescribeLoadBalancers {
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) load_balancers: Vec<Value>,
     pub(crate) next_marker: Option<String>,
 }
 
@@ -99,10 +108,7 @@ pub(crate) struct TagDescription {
 }
 
 /// Decodes the `<{action}Result>` of `doc` as `T`.
-pub(crate) fn decode_result<T: serde::de::DeserializeOwned>(
-    doc: &Value,
-    action: &str,
-) -> Result<T> {
+pub(crate) fn decode_result<T: DeserializeOwned>(doc: &Value, action: &str) -> Result<T> {
     decode(result(doc, action)?, action)
 }
 
@@ -137,9 +143,10 @@ mod tests {
   <Marker>m2</Marker>
 </DescribeDBInstancesResult></DescribeDBInstancesResponse>"#;
         let (_, doc) = parse(xml, RDS_LISTS).unwrap();
-        let out: DescribeDbInstances = decode_result(&doc, "DescribeDBInstances").unwrap();
+        let (out, items): (DescribeDbInstances, _) =
+            listing(doc, "DescribeDBInstances", "DBInstances").unwrap();
         assert_eq!(out.marker.as_deref(), Some("m2"));
-        let db: DbInstance = decode(&out.instances[0], "db").unwrap();
+        let db: DbInstance = decode(&items[0], "db").unwrap();
         assert_eq!(db.identifier, "db-1");
         assert_eq!(db.tags[0].key, "env");
     }

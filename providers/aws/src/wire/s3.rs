@@ -3,16 +3,22 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::list;
+use super::{decode, into_object, take_list};
+use multicloud_core::Result;
 
-/// `ListAllMyBucketsResult`.
+/// `ListAllMyBucketsResult` (the `Buckets` are moved out by [`list_buckets`]).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct ListBuckets {
-    /// Raw `Bucket` items.
-    #[serde(deserialize_with = "list", default)]
-    pub(crate) buckets: Vec<Value>,
     pub(crate) continuation_token: Option<String>,
+}
+
+/// One `ListBuckets` page: its own fields and the raw `Bucket` items, moved out of `doc`.
+pub(crate) fn list_buckets(doc: Value) -> Result<(ListBuckets, Vec<Value>)> {
+    const WHAT: &str = "ListBuckets";
+    let page: ListBuckets = decode(&doc, WHAT)?;
+    let buckets = take_list(&mut into_object(doc, WHAT)?, "Buckets", WHAT)?;
+    Ok((page, buckets))
 }
 
 /// `Bucket`.
@@ -36,7 +42,6 @@ pub(crate) fn location_to_region(constraint: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::decode;
     use crate::wire::xml::{parse, S3_LISTS};
 
     #[test]
@@ -48,9 +53,9 @@ mod tests {
 </ListAllMyBucketsResult>"#;
         let (root, doc) = parse(xml, S3_LISTS).unwrap();
         assert_eq!(root, "ListAllMyBucketsResult");
-        let out: ListBuckets = decode(&doc, "ListBuckets").unwrap();
+        let (out, buckets) = list_buckets(doc).unwrap();
         assert_eq!(out.continuation_token.as_deref(), Some("next"));
-        let b: Bucket = decode(&out.buckets[0], "bucket").unwrap();
+        let b: Bucket = decode(&buckets[0], "bucket").unwrap();
         assert_eq!(b.name, "logs");
         assert_eq!(b.bucket_region.as_deref(), Some("eu-west-1"));
     }

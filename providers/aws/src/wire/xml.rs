@@ -9,10 +9,11 @@
 //! - a leaf becomes its (unescaped) text; EC2 `*Set` leaves are empty lists;
 //! - attributes (namespaces) are dropped. Numbers and booleans stay strings, as on the wire.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use multicloud_core::{Error, Result};
@@ -58,122 +59,167 @@ pub(crate) const S3_LISTS: XmlLists = XmlLists {
     members: &["Bucket"],
 };
 
-struct Node {
-    name: String,
-    text: String,
-    children: Vec<Node>,
-}
-
-impl Node {
-    fn new(name: String) -> Self {
-        Node {
-            name,
-            text: String::new(),
-            children: Vec::new(),
-        }
-    }
-}
-
 /// Parses `body` and returns the root element's name and its content as JSON.
+///
+/// One pass: each element's value is built when it closes, from its text and its finished
+/// children, which are moved (never copied) into the parent's object or array.
 pub(crate) fn parse(body: &[u8], lists: XmlLists) -> Result<(String, Value)> {
-    let root = parse_tree(body)?;
-    let value = to_json(&root, lists);
-    Ok((root.name, value))
-}
-
-fn parse_tree(body: &[u8]) -> Result<Node> {
     let mut reader = Reader::from_reader(body);
     reader.config_mut().trim_text(true);
-    // Iterative: the stack holds the open elements, so nesting depth cannot overflow ours.
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
+    let mut tree = Builder::new(lists);
     loop {
         let event = reader
             .read_event()
             .map_err(|e| Error::decode(format!("malformed XML: {e}")))?;
         match event {
-            Event::Start(start) => {
-                stack.push(Node::new(local_name(start.local_name().as_ref())));
-            }
+            Event::Start(start) => tree.open(start.local_name().as_ref()),
             Event::Empty(start) => {
-                let node = Node::new(local_name(start.local_name().as_ref()));
-                attach(&mut stack, &mut root, node)?;
+                tree.open(start.local_name().as_ref());
+                tree.close()?;
             }
-            Event::End(_) => {
-                let node = stack
-                    .pop()
-                    .ok_or_else(|| Error::decode("malformed XML: unbalanced end tag"))?;
-                attach(&mut stack, &mut root, node)?;
-            }
+            Event::End(_) => tree.close()?,
             Event::Text(text) => {
                 let text = text
                     .unescape()
                     .map_err(|e| Error::decode(format!("malformed XML text: {e}")))?;
-                if let Some(open) = stack.last_mut() {
-                    open.text.push_str(&text);
-                }
+                tree.text(text);
             }
-            Event::CData(data) => {
-                if let Some(open) = stack.last_mut() {
-                    open.text.push_str(&String::from_utf8_lossy(&data));
-                }
-            }
+            Event::CData(data) => tree.text(String::from_utf8_lossy(&data)),
             Event::Eof => break,
             _ => {}
         }
     }
-    if !stack.is_empty() {
-        return Err(Error::decode(
-            "truncated XML: unclosed elements at end of body",
-        ));
+    tree.finish()
+}
+
+/// An element's local name. List members (most elements of a listing) borrow the protocol's
+/// static name: their names are dropped with the list, so allocating them would be waste.
+type Name = Cow<'static, str>;
+
+/// An element whose end tag has not been read yet.
+struct Open {
+    name: Name,
+    text: String,
+    /// Where this element's children start in [`Builder::done`].
+    first_child: usize,
+}
+
+/// The elements being built. Iterative (the stack holds the open elements, so nesting depth
+/// cannot overflow ours), and every open element shares one buffer of finished children.
+struct Builder {
+    lists: XmlLists,
+    open: Vec<Open>,
+    done: Vec<(Name, Value)>,
+    root: Option<(Name, Value)>,
+}
+
+impl Builder {
+    fn new(lists: XmlLists) -> Self {
+        Builder {
+            lists,
+            open: Vec::new(),
+            done: Vec::new(),
+            root: None,
+        }
     }
-    root.ok_or_else(|| Error::decode("empty XML body"))
-}
 
-fn attach(stack: &mut [Node], root: &mut Option<Node>, node: Node) -> Result<()> {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None if root.is_none() => *root = Some(node),
-        None => return Err(Error::decode("malformed XML: more than one root element")),
+    fn open(&mut self, raw: &[u8]) {
+        let name = match self.lists.members.iter().find(|m| m.as_bytes() == raw) {
+            Some(member) => Cow::Borrowed(*member),
+            None => Cow::Owned(match std::str::from_utf8(raw) {
+                Ok(name) => name.to_owned(),
+                Err(_) => String::from_utf8_lossy(raw).into_owned(),
+            }),
+        };
+        self.open.push(Open {
+            name,
+            text: String::new(),
+            first_child: self.done.len(),
+        });
     }
-    Ok(())
+
+    fn text(&mut self, chunk: Cow<'_, str>) {
+        if let Some(open) = self.open.last_mut() {
+            if open.text.is_empty() {
+                open.text = chunk.into_owned();
+            } else {
+                open.text.push_str(&chunk);
+            }
+        }
+    }
+
+    fn close(&mut self) -> Result<()> {
+        let Open {
+            name,
+            text,
+            first_child,
+        } = self
+            .open
+            .pop()
+            .ok_or_else(|| Error::decode("malformed XML: unbalanced end tag"))?;
+        let value = element(&name, text, &mut self.done, first_child, self.lists);
+        if !self.open.is_empty() {
+            self.done.push((name, value));
+        } else if self.root.is_none() {
+            self.root = Some((name, value));
+        } else {
+            return Err(Error::decode("malformed XML: more than one root element"));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(String, Value)> {
+        if !self.open.is_empty() {
+            return Err(Error::decode(
+                "truncated XML: unclosed elements at end of body",
+            ));
+        }
+        let (name, value) = self.root.ok_or_else(|| Error::decode("empty XML body"))?;
+        Ok((name.into_owned(), value))
+    }
 }
 
-fn local_name(raw: &[u8]) -> String {
-    String::from_utf8_lossy(raw).into_owned()
-}
-
-fn to_json(node: &Node, lists: XmlLists) -> Value {
-    if node.children.is_empty() {
+/// The value of element `name`, whose children are `done[first..]` (taken out of `done`).
+fn element(
+    name: &str,
+    text: String,
+    done: &mut Vec<(Name, Value)>,
+    first: usize,
+    lists: XmlLists,
+) -> Value {
+    let children = &done[first..];
+    let Some((first_name, _)) = children.first() else {
         // EC2 names every list `…Set`; an empty one is an empty list, not an empty string.
-        if node.text.is_empty() && node.name.ends_with("Set") {
+        if text.is_empty() && name.ends_with("Set") {
             return Value::Array(Vec::new());
         }
-        return Value::String(node.text.clone());
-    }
-    let first = &node.children[0].name;
-    let same_name = node.children.iter().all(|c| &c.name == first);
-    let is_list = same_name && (lists.members.contains(&first.as_str()) || node.children.len() > 1);
+        return Value::String(text);
+    };
+    let same_name = children.iter().all(|(n, _)| n == first_name);
+    let is_list = same_name && (children.len() > 1 || lists.members.contains(&first_name.as_ref()));
     if is_list {
-        return Value::Array(node.children.iter().map(|c| to_json(c, lists)).collect());
+        return Value::Array(done.drain(first..).map(|(_, v)| v).collect());
     }
-    // Names repeated among differently named siblings keep every occurrence, in order.
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for child in &node.children {
-        *counts.entry(child.name.as_str()).or_default() += 1;
-    }
+    // Names repeated among differently named siblings keep every occurrence, in order, as
+    // an array in the first occurrence's place.
     let mut map = Map::new();
-    for child in &node.children {
-        let value = to_json(child, lists);
-        if counts[child.name.as_str()] > 1 {
-            let slot = map
-                .entry(child.name.clone())
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if let Value::Array(items) = slot {
-                items.push(value);
+    let mut repeated: Vec<String> = Vec::new();
+    for (name, value) in done.drain(first..) {
+        match map.entry(name.into_owned()) {
+            Entry::Vacant(slot) => {
+                slot.insert(value);
             }
-        } else {
-            map.insert(child.name.clone(), value);
+            Entry::Occupied(mut slot) => {
+                if repeated.iter().any(|r| r == slot.key()) {
+                    if let Value::Array(items) = slot.get_mut() {
+                        items.push(value);
+                    }
+                } else {
+                    repeated.push(slot.key().clone());
+                    let earlier = slot.get_mut().take();
+                    *slot.get_mut() = Value::Array(vec![earlier, value]);
+                }
+            }
         }
     }
     Value::Object(map)
@@ -229,6 +275,23 @@ mod tests {
         let xml = b"<r><TagList><Tag><Key>k</Key><Value>v</Value></Tag></TagList></r>";
         let (_, v) = parse(xml, RDS_LISTS).unwrap();
         assert_eq!(v, json!({"TagList": [{"Key": "k", "Value": "v"}]}));
+    }
+
+    #[test]
+    fn documents_convert_exactly_as_pinned() {
+        use crate::wire::golden::{check, fixture};
+        for (name, lists) in [
+            ("describe_instances", EC2_LISTS),
+            ("describe_volumes", EC2_LISTS),
+            ("describe_security_groups", EC2_LISTS),
+            ("describe_db_instances", RDS_LISTS),
+            ("describe_load_balancers", QUERY_LISTS),
+            ("list_users", QUERY_LISTS),
+            ("list_buckets", S3_LISTS),
+        ] {
+            let doc = parse(&fixture(&format!("{name}.xml")), lists).unwrap();
+            check(&format!("{name}.doc.json"), &doc);
+        }
     }
 
     #[test]
