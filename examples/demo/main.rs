@@ -20,7 +20,9 @@ use std::sync::Arc;
 use clap::Parser;
 use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use multicloud_sdk::sync::{MemoryStore, SnapshotStore, SqliteStore, SyncEngine, SyncEvent, SyncReport};
+use multicloud_sdk::sync::{
+    MemoryStore, SnapshotStore, SqliteStore, SyncEngine, SyncEvent, SyncReport,
+};
 use multicloud_sdk::{CredentialStatus, StandardFeature};
 
 /// Runs a full multi-cloud sync against the simulated clouds.
@@ -93,9 +95,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         print::failures(report);
         print::diffs(report);
     }
-    let totals = second.iter().map(SyncReport::totals).fold((0, 0, 0), |acc, t| {
-        (acc.0 + t.added, acc.1 + t.removed, acc.2 + t.changed)
-    });
+    let totals = second
+        .iter()
+        .map(SyncReport::totals)
+        .fold((0, 0, 0), |acc, t| {
+            (acc.0 + t.added, acc.1 + t.removed, acc.2 + t.changed)
+        });
     println!(
         "\n== done: {} added, {} removed, {} changed across {} accounts",
         totals.0,

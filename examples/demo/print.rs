@@ -45,12 +45,19 @@ pub(crate) fn verify(report: &VerifyReport) {
                     grant.join(" + ")
                 );
                 if !allowed_actions.is_empty() {
-                    println!("      {:<10} still allowed: {}", "", allowed_actions.join(", "));
+                    println!(
+                        "      {:<10} still allowed: {}",
+                        "",
+                        allowed_actions.join(", ")
+                    );
                 }
             }
             FeatureStatus::Unsupported => println!("      {:<10} not offered", check.feature),
             FeatureStatus::Error { kind, message } => {
-                println!("      {:<10} could not check ({kind}): {message}", check.feature)
+                println!(
+                    "      {:<10} could not check ({kind}): {message}",
+                    check.feature
+                )
             }
         }
     }
@@ -127,7 +134,11 @@ fn diff(diff: &Diff) {
         println!("      - {}", describe(item));
     }
     for change in &diff.changed {
-        println!("      ~ {} changed: {}", change.key, change.fields.join(", "));
+        println!(
+            "      ~ {} changed: {}",
+            change.key,
+            change.fields.join(", ")
+        );
     }
 }
 

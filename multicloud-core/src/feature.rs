@@ -136,6 +136,8 @@ mod tests {
             StandardFeature::Host.policies(ProviderKind::Tencent),
             ["QcloudCVMReadOnlyAccess"]
         );
-        assert!(StandardFeature::Host.policies(ProviderKind::Baidu).is_empty());
+        assert!(StandardFeature::Host
+            .policies(ProviderKind::Baidu)
+            .is_empty());
     }
 }

@@ -186,7 +186,11 @@ mod tests {
         .await;
         assert_eq!(results.len(), 4, "three items then the error");
         assert_eq!(
-            results.iter().filter_map(|r| r.as_ref().ok()).copied().collect::<Vec<_>>(),
+            results
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .copied()
+                .collect::<Vec<_>>(),
             [1, 2, 3]
         );
         let err = results.last().unwrap().as_ref().unwrap_err();
@@ -205,6 +209,9 @@ mod tests {
         .collect()
         .await;
         assert_eq!(results.len(), 3);
-        assert_eq!(results[2].as_ref().unwrap_err().kind(), ErrorKind::Transient);
+        assert_eq!(
+            results[2].as_ref().unwrap_err().kind(),
+            ErrorKind::Transient
+        );
     }
 }

@@ -132,8 +132,11 @@ pub trait IpBlocker: Send + Sync + fmt::Debug {
     async fn unblock_ip(&self, rule: &BlockRule) -> Result<()>;
 
     /// The current block rules at `target` in `region`.
-    fn list_blocks(&self, target: &BlockTarget, region: &str)
-        -> BoxStream<'static, Result<BlockRule>>;
+    fn list_blocks(
+        &self,
+        target: &BlockTarget,
+        region: &str,
+    ) -> BoxStream<'static, Result<BlockRule>>;
 }
 
 /// One audit-log event (CloudTrail record, CLS log line), normalized.

@@ -1,6 +1,7 @@
 //! Secret material: redacted in `Debug`/`Display`, zeroized on drop, never `Serialize`.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -79,12 +80,25 @@ impl fmt::Debug for SecretBytes {
 ///
 /// The id is shown in `Debug`/`Display` because it is what users recognise a key by and what
 /// every provider puts in clear text on the wire; the secret and token are redacted.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct AccessKey {
     id: String,
     secret: SecretString,
     session_token: Option<SecretString>,
+    /// The derived-key cache's fingerprint of (id, secret), computed once per key.
+    fingerprint: OnceLock<[u8; 32]>,
 }
+
+impl PartialEq for AccessKey {
+    fn eq(&self, other: &Self) -> bool {
+        // The memoised fingerprint follows from the id and secret: not compared.
+        self.id == other.id
+            && self.secret == other.secret
+            && self.session_token == other.session_token
+    }
+}
+
+impl Eq for AccessKey {}
 
 impl AccessKey {
     /// A long-term key (id + secret).
@@ -93,6 +107,7 @@ impl AccessKey {
             id: id.into(),
             secret: secret.into(),
             session_token: None,
+            fingerprint: OnceLock::new(),
         }
     }
 
@@ -116,12 +131,20 @@ impl AccessKey {
     pub fn session_token(&self) -> Option<&SecretString> {
         self.session_token.as_ref()
     }
+
+    /// The fingerprint `compute` makes of this key, computed on first use only.
+    pub(crate) fn memo_fingerprint(&self, compute: impl FnOnce(&Self) -> [u8; 32]) -> &[u8; 32] {
+        self.fingerprint.get_or_init(|| compute(self))
+    }
 }
 
 impl Drop for AccessKey {
     fn drop(&mut self) {
         // The secret and token zeroize themselves; the id is not secret but costs nothing.
         self.id.zeroize();
+        if let Some(fingerprint) = self.fingerprint.get_mut() {
+            fingerprint.zeroize();
+        }
     }
 }
 

@@ -1,11 +1,22 @@
-//! The V4-style canonical request and string to sign shared by AWS, Huawei and Tencent.
+//! The V4-style signature shared by AWS, Huawei and Tencent.
 //!
-//! All three write
-//! `METHOD\nURI\nQUERY\n<name:value\n>…\n\nSIGNED;HEADERS\nPAYLOAD_HASH` and sign
-//! `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical request))`.
+//! All three hash the canonical request
+//! `METHOD\nURI\nQUERY\n<name:value\n>…\n\nSIGNED;HEADERS\nPAYLOAD_HASH`, sign
+//! `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical request))` and send
+//! `ALGORITHM Credential=<id>/<scope>, SignedHeaders=<list>, Signature=<hex>` (Huawei:
+//! `Access=<id>` and no scope). [`sign_v4`] writes both strings straight into their hashes;
+//! only when asked does it also keep their text (for `signing_parts`), through the very same
+//! writes.
 
-use super::hash::{sha256, Hex64};
-use super::headers::{canonical_headers, HeaderEntry, Repeats, ValueRule};
+use super::hash::Hex64;
+use super::headers::{self, HeaderEntry, Repeats, ValueRule};
+use super::parts::SigningParts;
+use super::sha::{HmacKey, Sha256};
+use super::sink::{Sink, Traced};
+use crate::error::Result;
+
+/// The sink a canonical request is written into: its SHA-256, and its text when kept.
+pub type CanonicalSink = Traced<Sha256>;
 
 /// The method, upper-cased as botocore and Huawei's SDK do (`request.method.upper()`).
 pub fn upper_method(method: &http::Method) -> std::borrow::Cow<'_, str> {
@@ -17,77 +28,259 @@ pub fn upper_method(method: &http::Method) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Starts a canonical request with `METHOD\n`, sized for the usual request.
-pub fn start(method: &str, capacity_hint: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(capacity_hint);
-    out.extend_from_slice(method.as_bytes());
-    out.push(b'\n');
-    out
+/// One V4-style signature to compute.
+#[derive(Debug, Clone, Copy)]
+pub struct V4<'a> {
+    /// `AWS4-HMAC-SHA256`, `SDK-HMAC-SHA256`, `TC3-HMAC-SHA256`.
+    pub algorithm: &'a str,
+    /// The method as signed.
+    pub method: &'a str,
+    /// The timestamp line of the string to sign.
+    pub timestamp: &'a [u8],
+    /// The credential scope pieces, joined with `/` (`None`: Huawei's `Access=` form).
+    pub scope: Option<&'a [&'a str]>,
+    /// The AccessKey id.
+    pub key_id: &'a str,
+    /// How header values are written.
+    pub rule: ValueRule,
+    /// How repeated header names are signed.
+    pub repeats: Repeats,
+    /// The payload hash line.
+    pub payload_hash: &'a [u8],
 }
 
-/// Finishes a canonical request whose `METHOD\nURI\nQUERY` is already in `out`: appends
-/// `\n`, the header block of `entries`, an empty line, the signed-header list, `\n` and the
-/// payload hash. Returns the signed-header list.
-pub fn finish(
-    out: &mut Vec<u8>,
-    entries: &mut [HeaderEntry<'_>],
-    rule: ValueRule,
-    repeats: Repeats,
-    payload_hash: &[u8],
-) -> String {
-    out.push(b'\n');
-    let signed = canonical_headers(entries, rule, repeats, out);
-    out.push(b'\n');
-    out.extend_from_slice(signed.as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(payload_hash);
-    signed
+/// A computed V4-style signature.
+pub struct V4Signature {
+    /// The authorization header value (ASCII but for a non-ASCII key id or scope).
+    pub authorization: Vec<u8>,
+    signature: Hex64,
+    signed: std::ops::Range<usize>,
+    canonical_request: Vec<u8>,
+    string_to_sign: Vec<u8>,
 }
 
-/// `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical_request))`.
-pub fn string_to_sign(
-    algorithm: &str,
-    timestamp: &[u8],
-    scope: Option<&[u8]>,
-    canonical_request: &[u8],
-) -> Vec<u8> {
-    let mut out =
-        Vec::with_capacity(algorithm.len() + timestamp.len() + scope.map_or(0, <[u8]>::len) + 68);
-    out.extend_from_slice(algorithm.as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(timestamp);
-    out.push(b'\n');
-    if let Some(scope) = scope {
-        out.extend_from_slice(scope);
-        out.push(b'\n');
+impl V4Signature {
+    /// The stages as text (empty canonical strings unless [`sign_v4`] kept them).
+    pub fn into_parts(self) -> SigningParts {
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        SigningParts::from_bytes(
+            &self.canonical_request,
+            &self.string_to_sign,
+            self.signature.as_str().to_owned(),
+            text(&self.authorization[self.signed]),
+            text(&self.authorization),
+        )
     }
-    out.extend_from_slice(Hex64::new(&sha256(canonical_request)).as_bytes());
-    out
+}
+
+impl std::fmt::Debug for V4Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("V4Signature")
+            .field("authorization_len", &self.authorization.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn scope_len(scope: &[&str]) -> usize {
+    scope
+        .iter()
+        .map(|p| p.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1)
+}
+
+fn put_scope(scope: &[&str], out: &mut impl Sink) {
+    for (n, piece) in scope.iter().enumerate() {
+        if n > 0 {
+            out.put_byte(b'/');
+        }
+        out.put(piece.as_bytes());
+    }
+}
+
+/// Signs `entries` (sorted here, stably by name) with `key`; `uri_and_query` writes the
+/// canonical URI line, `\n` and the query line. Keeps the canonical strings' text only when
+/// `keep_text`.
+pub fn sign_v4(
+    v4: &V4<'_>,
+    entries: &mut [HeaderEntry<'_>],
+    uri_and_query: impl FnOnce(&mut CanonicalSink) -> Result<()>,
+    key: &HmacKey,
+    keep_text: bool,
+) -> Result<V4Signature> {
+    headers::sort_by_name(entries);
+    let list_len = headers::signed_list_len(entries, v4.repeats);
+
+    // The authorization value, sized exactly (so the header takes the buffer as it is), up to
+    // the signed-header list; the canonical request reads that list back from it.
+    let credential = match v4.scope {
+        Some(scope) => " Credential=".len() + v4.key_id.len() + 1 + scope_len(scope),
+        None => " Access=".len() + v4.key_id.len(),
+    };
+    let mut auth = Vec::with_capacity(
+        v4.algorithm.len()
+            + credential
+            + ", SignedHeaders=".len()
+            + list_len
+            + ", Signature=".len()
+            + 64,
+    );
+    auth.put(v4.algorithm.as_bytes());
+    match v4.scope {
+        Some(scope) => {
+            auth.put(b" Credential=");
+            auth.put(v4.key_id.as_bytes());
+            auth.put_byte(b'/');
+            put_scope(scope, &mut auth);
+        }
+        None => {
+            auth.put(b" Access=");
+            auth.put(v4.key_id.as_bytes());
+        }
+    }
+    auth.put(b", SignedHeaders=");
+    let list_start = auth.len();
+    headers::put_signed_list(entries, v4.repeats, &mut auth);
+    let signed = list_start..auth.len();
+
+    let mut cr = Traced::new(Sha256::new(), keep_text);
+    cr.put(v4.method.as_bytes());
+    cr.put_byte(b'\n');
+    uri_and_query(&mut cr)?;
+    cr.put_byte(b'\n');
+    headers::header_block(entries, v4.rule, v4.repeats, &mut cr);
+    cr.put_byte(b'\n');
+    cr.put(&auth[signed.clone()]);
+    cr.put_byte(b'\n');
+    cr.put(v4.payload_hash);
+    let (hash, canonical_request) = cr.into_parts();
+
+    let mut sts = Traced::new(key.start(), keep_text);
+    sts.put(v4.algorithm.as_bytes());
+    sts.put_byte(b'\n');
+    sts.put(v4.timestamp);
+    sts.put_byte(b'\n');
+    if let Some(scope) = v4.scope {
+        put_scope(scope, &mut sts);
+        sts.put_byte(b'\n');
+    }
+    sts.put(Hex64::new(&hash.finish()).as_bytes());
+    let (mac, string_to_sign) = sts.into_parts();
+
+    let signature = Hex64::new(&mac.finish());
+    auth.put(b", Signature=");
+    auth.put(signature.as_bytes());
+    Ok(V4Signature {
+        authorization: auth,
+        signature,
+        signed,
+        canonical_request,
+        string_to_sign,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signing::hash::{hmac_sha256_hex, sha256_hex};
+
+    fn sign(scope: Option<&[&str]>, entries: &mut [HeaderEntry<'_>]) -> SigningParts {
+        let v4 = V4 {
+            algorithm: "ALG",
+            method: "GET",
+            timestamp: b"T",
+            scope,
+            key_id: "AK",
+            rule: ValueRule::CollapseWhitespace,
+            repeats: Repeats::JoinWithComma,
+            payload_hash: b"HASH",
+        };
+        let uri = |out: &mut CanonicalSink| {
+            out.put(b"/\nq=1");
+            Ok(())
+        };
+        sign_v4(&v4, entries, uri, &HmacKey::new(b"k"), true)
+            .unwrap()
+            .into_parts()
+    }
 
     #[test]
-    fn canonical_request_layout_has_the_empty_line() {
-        let mut cr = start("GET", 64);
-        cr.extend_from_slice(b"/\n");
-        let mut entries: Vec<HeaderEntry<'_>> = vec![("host", b"h")];
-        let signed = finish(
-            &mut cr,
-            &mut entries,
-            ValueRule::AsSent,
-            Repeats::JoinWithComma,
-            b"HASH",
-        );
-        assert_eq!(signed, "host");
-        assert_eq!(cr, b"GET\n/\n\nhost:h\n\nhost\nHASH");
-        let sts = string_to_sign("ALG", b"T", Some(b"S"), b"");
+    fn canonical_request_layout_and_the_signature_over_its_text() {
+        let mut entries: Vec<HeaderEntry<'_>> = vec![("x-b", b" 2  3 "), ("host", b"h")];
+        let parts = sign(Some(&["d", "r", "s"]), &mut entries);
         assert_eq!(
-            sts,
-            b"ALG\nT\nS\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            parts.canonical_request,
+            "GET\n/\nq=1\nhost:h\nx-b:2 3\n\nhost;x-b\nHASH"
         );
+        let hash = sha256_hex(parts.canonical_request.as_bytes());
+        assert_eq!(
+            parts.string_to_sign,
+            format!("ALG\nT\nd/r/s\n{}", hash.as_str())
+        );
+        let mac = hmac_sha256_hex(b"k", parts.string_to_sign.as_bytes());
+        assert_eq!(parts.signature, mac.as_str());
+        assert_eq!(
+            parts.authorization,
+            format!(
+                "ALG Credential=AK/d/r/s, SignedHeaders=host;x-b, Signature={}",
+                mac.as_str()
+            )
+        );
+        assert_eq!(parts.signed_headers, "host;x-b");
+        let exact = sign_v4(
+            &V4 {
+                algorithm: "ALG",
+                method: "GET",
+                timestamp: b"T",
+                scope: Some(&["d"]),
+                key_id: "AK",
+                rule: ValueRule::AsSent,
+                repeats: Repeats::JoinWithComma,
+                payload_hash: b"",
+            },
+            &mut [("host", b"h")],
+            |_| Ok(()),
+            &HmacKey::new(b"k"),
+            false,
+        )
+        .unwrap();
+        // Sized exactly, so the header value takes the buffer without copying it.
+        assert_eq!(exact.authorization.capacity(), exact.authorization.len());
+    }
+
+    #[test]
+    fn without_a_scope_the_access_form_is_written() {
+        let parts = sign(None, &mut []);
+        assert!(parts.string_to_sign.starts_with("ALG\nT\n"));
+        assert_eq!(parts.string_to_sign.lines().count(), 3);
+        assert!(parts
+            .authorization
+            .starts_with("ALG Access=AK, SignedHeaders=, Signature="));
+    }
+
+    #[test]
+    fn text_is_only_kept_when_asked_and_the_signature_is_the_same() {
+        let v4 = V4 {
+            algorithm: "ALG",
+            method: "GET",
+            timestamp: b"T",
+            scope: None,
+            key_id: "AK",
+            rule: ValueRule::AsSent,
+            repeats: Repeats::JoinWithComma,
+            payload_hash: b"HASH",
+        };
+        let key = HmacKey::new(b"k");
+        let run = |keep| {
+            let mut e: Vec<HeaderEntry<'_>> = vec![("host", b"h")];
+            sign_v4(&v4, &mut e, |_| Ok(()), &key, keep)
+                .unwrap()
+                .into_parts()
+        };
+        let (lean, kept) = (run(false), run(true));
+        assert!(lean.canonical_request.is_empty() && lean.string_to_sign.is_empty());
+        assert!(!kept.canonical_request.is_empty());
+        assert_eq!(lean.authorization, kept.authorization);
     }
 
     #[test]

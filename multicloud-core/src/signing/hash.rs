@@ -15,6 +15,17 @@ pub const EMPTY_SHA256_HEX: &str =
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
+/// The two hex characters of every byte: one lookup per byte instead of two.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut table = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = [HEX_LOWER[b >> 4], HEX_LOWER[b & 15]];
+        b += 1;
+    }
+    table
+};
+
 /// A 32-byte digest or MAC written as 64 lower-case hex characters, on the stack.
 ///
 /// `Debug` prints nothing of the value: the same type carries signatures, which are never
@@ -27,8 +38,9 @@ impl Hex64 {
     pub fn new(bytes: &[u8; 32]) -> Self {
         let mut out = [0u8; 64];
         for (i, b) in bytes.iter().enumerate() {
-            out[2 * i] = HEX_LOWER[(b >> 4) as usize];
-            out[2 * i + 1] = HEX_LOWER[(b & 15) as usize];
+            let [high, low] = HEX_PAIRS[usize::from(*b)];
+            out[2 * i] = high;
+            out[2 * i + 1] = low;
         }
         Hex64(out)
     }
@@ -55,8 +67,7 @@ impl std::fmt::Debug for Hex64 {
 pub fn push_hex(bytes: &[u8], out: &mut Vec<u8>) {
     out.reserve(bytes.len() * 2);
     for b in bytes {
-        out.push(HEX_LOWER[(b >> 4) as usize]);
-        out.push(HEX_LOWER[(b & 15) as usize]);
+        out.extend_from_slice(&HEX_PAIRS[usize::from(*b)]);
     }
 }
 

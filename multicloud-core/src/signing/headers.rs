@@ -1,6 +1,8 @@
 //! Canonical header blocks: which value rule, how repeated names combine, how lines sort.
 
 use super::encode::UNRESERVED;
+use super::sink::Sink;
+use super::stack::{StackBuf, StackVec};
 use super::trim::{collapse_whitespace_into, strip_ascii, strip_unicode};
 
 /// One header as a signer sees it: the lower-case name and the raw value bytes.
@@ -32,72 +34,113 @@ pub enum Repeats {
     LinePerOccurrenceLastValue,
 }
 
-fn write_value(rule: ValueRule, value: &[u8], out: &mut Vec<u8>) {
+/// Writes `value` as `rule` says.
+pub fn write_value(rule: ValueRule, value: &[u8], out: &mut impl Sink) {
     match rule {
         ValueRule::CollapseWhitespace => collapse_whitespace_into(value, out),
-        ValueRule::StripUnicode => out.extend_from_slice(strip_unicode(value)),
+        ValueRule::StripUnicode => out.put(strip_unicode(value)),
         ValueRule::StripLowercase => {
             let trimmed = strip_unicode(value);
             match std::str::from_utf8(trimmed) {
-                Ok(text) if !text.is_ascii() => {
-                    out.extend_from_slice(text.to_lowercase().as_bytes())
-                }
-                _ => out.extend(trimmed.iter().map(u8::to_ascii_lowercase)),
+                Ok(text) if !text.is_ascii() => out.put(text.to_lowercase().as_bytes()),
+                _ => trimmed
+                    .iter()
+                    .for_each(|b| out.put_byte(b.to_ascii_lowercase())),
             }
         }
-        ValueRule::AsSent => out.extend_from_slice(value),
+        ValueRule::AsSent => out.put(value),
     }
 }
 
-/// Appends the canonical header block of `entries` (`name:value\n` lines, names sorted) to
-/// `block` and returns the signed-header list (names joined with `;`). `entries` are sorted in
-/// place by name (stable, so values of one name keep their arrival order).
+/// Sorts entries by name, stably, so values of one name keep their arrival order.
+pub fn sort_by_name(entries: &mut [HeaderEntry<'_>]) {
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+}
+
+/// The names the signed-header list carries for `sorted` entries, in order.
+pub fn signed_names<'e>(
+    sorted: &'e [HeaderEntry<'e>],
+    repeats: Repeats,
+) -> impl Iterator<Item = &'e str> + 'e {
+    sorted
+        .iter()
+        .enumerate()
+        .filter(move |(i, (name, _))| {
+            repeats == Repeats::LinePerOccurrenceLastValue || *i == 0 || sorted[i - 1].0 != *name
+        })
+        .map(|(_, (name, _))| *name)
+}
+
+/// The length of the `;`-joined signed-header list of `sorted` entries.
+pub fn signed_list_len(sorted: &[HeaderEntry<'_>], repeats: Repeats) -> usize {
+    signed_names(sorted, repeats)
+        .map(|n| n.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1)
+}
+
+/// Writes the `;`-joined signed-header list of `sorted` entries to `out`.
+pub fn put_signed_list(sorted: &[HeaderEntry<'_>], repeats: Repeats, out: &mut impl Sink) {
+    for (n, name) in signed_names(sorted, repeats).enumerate() {
+        if n > 0 {
+            out.put_byte(b';');
+        }
+        out.put(name.as_bytes());
+    }
+}
+
+/// Writes the canonical header block of `sorted` entries (`name:value\n` lines) to `out`.
+pub fn header_block(
+    sorted: &[HeaderEntry<'_>],
+    rule: ValueRule,
+    repeats: Repeats,
+    out: &mut impl Sink,
+) {
+    let mut i = 0;
+    while i < sorted.len() {
+        let name = sorted[i].0;
+        let end = i + sorted[i..].iter().take_while(|e| e.0 == name).count();
+        let group = &sorted[i..end];
+        match repeats {
+            Repeats::JoinWithComma => {
+                out.put(name.as_bytes());
+                out.put_byte(b':');
+                for (n, (_, value)) in group.iter().enumerate() {
+                    if n > 0 {
+                        out.put_byte(b',');
+                    }
+                    write_value(rule, value, out);
+                }
+                out.put_byte(b'\n');
+            }
+            Repeats::LinePerOccurrenceLastValue => {
+                let last = group[group.len() - 1].1;
+                for _ in group {
+                    out.put(name.as_bytes());
+                    out.put_byte(b':');
+                    write_value(rule, last, out);
+                    out.put_byte(b'\n');
+                }
+            }
+        }
+        i = end;
+    }
+}
+
+/// Sorts `entries` by name, appends their canonical header block to `block` and returns the
+/// signed-header list.
 pub fn canonical_headers(
     entries: &mut [HeaderEntry<'_>],
     rule: ValueRule,
     repeats: Repeats,
     block: &mut Vec<u8>,
 ) -> String {
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    block.reserve(entries.iter().map(|e| e.0.len() + e.1.len() + 2).sum());
-    let mut signed = String::with_capacity(entries.iter().map(|e| e.0.len() + 1).sum());
-    let mut i = 0;
-    while i < entries.len() {
-        let name = entries[i].0;
-        let end = i + entries[i..].iter().take_while(|e| e.0 == name).count();
-        let group = &entries[i..end];
-        match repeats {
-            Repeats::JoinWithComma => {
-                push_name(&mut signed, block, name);
-                for (n, (_, value)) in group.iter().enumerate() {
-                    if n > 0 {
-                        block.push(b',');
-                    }
-                    write_value(rule, value, block);
-                }
-                block.push(b'\n');
-            }
-            Repeats::LinePerOccurrenceLastValue => {
-                let last = group[group.len() - 1].1;
-                for _ in group {
-                    push_name(&mut signed, block, name);
-                    write_value(rule, last, block);
-                    block.push(b'\n');
-                }
-            }
-        }
-        i = end;
-    }
-    signed
-}
-
-fn push_name(signed: &mut String, block: &mut Vec<u8>, name: &str) {
-    if !signed.is_empty() {
-        signed.push(';');
-    }
-    signed.push_str(name);
-    block.extend_from_slice(name.as_bytes());
-    block.push(b':');
+    sort_by_name(entries);
+    header_block(entries, rule, repeats, block);
+    let mut signed = Vec::with_capacity(signed_list_len(entries, repeats));
+    put_signed_list(entries, repeats, &mut signed);
+    // Header names are ASCII, always.
+    String::from_utf8(signed).unwrap_or_default()
 }
 
 /// Baidu's canonical headers: for every entry `include` accepts, the line
@@ -107,10 +150,11 @@ fn push_name(signed: &mut String, block: &mut Vec<u8>, name: &str) {
 pub fn encoded_sorted_lines(
     entries: &[HeaderEntry<'_>],
     include: impl Fn(&str) -> bool,
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
 ) {
-    let mut scratch = Vec::with_capacity(entries.iter().map(|e| e.0.len() + e.1.len() + 8).sum());
-    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(entries.len());
+    // Each line is encoded once into a scratch buffer, then the lines are sorted as bytes.
+    let mut scratch: StackBuf<512> = StackBuf::new();
+    let mut lines: StackVec<(usize, usize), 8> = StackVec::new();
     for (name, value) in entries {
         let value = strip_ascii(value);
         if value.is_empty() || !include(name) {
@@ -118,16 +162,17 @@ pub fn encoded_sorted_lines(
         }
         let start = scratch.len();
         UNRESERVED.encode_into(name.as_bytes(), &mut scratch);
-        scratch.push(b':');
+        scratch.put_byte(b':');
         UNRESERVED.encode_into(value, &mut scratch);
-        spans.push((start, scratch.len()));
+        lines.push((start, scratch.len()));
     }
-    spans.sort_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
-    for (n, (start, end)) in spans.iter().enumerate() {
+    let text = scratch.as_bytes();
+    lines.sort_unstable_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
+    for (n, (start, end)) in lines.iter().enumerate() {
         if n > 0 {
-            out.push(b'\n');
+            out.put_byte(b'\n');
         }
-        out.extend_from_slice(&scratch[*start..*end]);
+        out.put(&text[*start..*end]);
     }
 }
 

@@ -1,10 +1,14 @@
 //! A bounded cache of date-scoped derived signing keys (AWS SigV4, Tencent TC3).
 //!
 //! Deriving `kSigning` costs four HMACs; a busy client signs many requests per key, region,
-//! service and day, so the key is kept. A derived key is as good as the secret for its
-//! scope, so it is held as [`SecretBytes`] (zeroized on drop, redacted in `Debug`), and the
-//! cache is looked up by a SHA-256 fingerprint of (key id, secret, scope): the secret itself
-//! is never a map key. When full, the oldest entry goes first.
+//! service and day, so the key is kept — as its HMAC midstates ([`HmacKey`]), so a hit also
+//! skips the key schedule. Those are as good as the secret for their scope: zeroized on drop,
+//! redacted in `Debug`.
+//!
+//! Entries are found by (fingerprint of the AccessKey, scope), compared in full on every hit.
+//! The fingerprint is a SHA-256 of the key id and secret, memoised in the [`AccessKey`] so it
+//! is computed once per key rather than once per request; the secret itself is never part of
+//! a map key. When full, the oldest entry goes first.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,12 +17,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::secret::{AccessKey, SecretBytes};
+use super::sha::HmacKey;
+use crate::secret::AccessKey;
 
 /// Entries kept by default: plenty for many accounts × regions × services on one day.
 pub const DEFAULT_KEY_CACHE_CAPACITY: usize = 256;
 
-type Fingerprint = [u8; 32];
+/// Room for the lookup key on the stack: the 32-byte fingerprint and length-prefixed scope
+/// parts. Longer scopes (none that a cloud uses) are derived every time.
+const MAX_LOOKUP: usize = 192;
 
 /// A bounded, thread-safe cache of derived signing keys.
 pub struct DerivedKeyCache {
@@ -30,34 +37,45 @@ pub struct DerivedKeyCache {
 
 #[derive(Default)]
 struct Inner {
-    keys: HashMap<Fingerprint, SecretBytes, BuildFingerprintHasher>,
-    order: VecDeque<Fingerprint>,
+    keys: HashMap<Box<[u8]>, HmacKey, BuildWordHasher>,
+    order: VecDeque<Box<[u8]>>,
 }
 
-/// Fingerprints are SHA-256 outputs, already uniform: their first eight bytes are the hash.
+/// A multiply-rotate hash over 8-byte words: lookup keys start with a SHA-256 output and
+/// end with short scopes, so nothing stronger is needed to spread them (equality is checked
+/// in full by the map).
 #[derive(Default, Clone, Copy)]
-struct BuildFingerprintHasher;
+struct BuildWordHasher;
 
 #[derive(Default)]
-struct FingerprintHasher(u64);
+struct WordHasher(u64);
 
-impl std::hash::BuildHasher for BuildFingerprintHasher {
-    type Hasher = FingerprintHasher;
-    fn build_hasher(&self) -> FingerprintHasher {
-        FingerprintHasher(0)
+impl std::hash::BuildHasher for BuildWordHasher {
+    type Hasher = WordHasher;
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(0)
     }
 }
 
-impl std::hash::Hasher for FingerprintHasher {
+impl WordHasher {
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for WordHasher {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        // `[u8; 32]` hashes as its 32 bytes (no length prefix); fold whatever comes.
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            self.mix(word);
+        }
+        for &byte in words.remainder() {
+            self.mix(u64::from(byte));
         }
     }
 }
@@ -93,26 +111,31 @@ impl DerivedKeyCache {
             .clone()
     }
 
-    /// The key for (`key`, `scope`): from the cache, or from `derive` (then cached).
+    /// The HMAC key for (`key`, `scope`): from the cache, or from `derive` (then cached).
     pub fn get_or_derive(
         &self,
         key: &AccessKey,
         scope: &[&[u8]],
         derive: impl FnOnce() -> Zeroizing<[u8; 32]>,
-    ) -> Zeroizing<[u8; 32]> {
-        if self.capacity == 0 {
+    ) -> HmacKey {
+        let mut lookup = [0u8; MAX_LOOKUP];
+        let len = match self.capacity {
+            0 => None,
+            _ => lookup_key(key, scope, &mut lookup),
+        };
+        let Some(len) = len else {
             self.misses.fetch_add(1, Ordering::Relaxed);
-            return derive();
-        }
-        let fp = fingerprint(key, scope);
-        if let Some(found) = self.lookup(&fp) {
+            return HmacKey::new(&derive()[..]);
+        };
+        let lookup = &lookup[..len];
+        if let Some(found) = self.lock().keys.get(lookup) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return found;
+            return found.clone();
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let derived = derive();
+        let derived = HmacKey::new(&derive()[..]);
         let mut inner = self.lock();
-        if !inner.keys.contains_key(&fp) {
+        if !inner.keys.contains_key(lookup) {
             while inner.keys.len() >= self.capacity {
                 match inner.order.pop_front() {
                     Some(old) => {
@@ -121,16 +144,10 @@ impl DerivedKeyCache {
                     None => break,
                 }
             }
-            inner.keys.insert(fp, SecretBytes::new(derived.to_vec()));
-            inner.order.push_back(fp);
+            inner.keys.insert(lookup.into(), derived.clone());
+            inner.order.push_back(lookup.into());
         }
         derived
-    }
-
-    fn lookup(&self, fp: &Fingerprint) -> Option<Zeroizing<[u8; 32]>> {
-        let inner = self.lock();
-        let bytes = inner.keys.get(fp)?.expose();
-        <[u8; 32]>::try_from(bytes).ok().map(Zeroizing::new)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -180,19 +197,31 @@ impl std::fmt::Debug for DerivedKeyCache {
     }
 }
 
-fn fingerprint(key: &AccessKey, scope: &[&[u8]]) -> Fingerprint {
+/// SHA-256 of the key id and secret, length-prefixed so ("ab", "c") and ("a", "bc") differ.
+fn fingerprint(key: &AccessKey) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(b"mck1");
-    // Length-prefixed parts, so ("ab", "c") and ("a", "bc") differ; u32 keeps the input (and
-    // so the hashing) short for the usual two SHA-256 blocks.
-    let mut part = |bytes: &[u8]| {
-        h.update(u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
-        h.update(bytes);
-    };
-    part(key.id().as_bytes());
-    part(key.secret().expose().as_bytes());
-    scope.iter().for_each(|s| part(s));
+    h.update(b"mck2");
+    for part in [key.id().as_bytes(), key.secret().expose().as_bytes()] {
+        h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        h.update(part);
+    }
     h.finalize().into()
+}
+
+/// Writes the fingerprint and the length-prefixed scope parts into `out`; `None` when they
+/// do not fit.
+fn lookup_key(key: &AccessKey, scope: &[&[u8]], out: &mut [u8; MAX_LOOKUP]) -> Option<usize> {
+    out[..32].copy_from_slice(key.memo_fingerprint(fingerprint));
+    let mut len = 32;
+    for part in scope {
+        let prefix = u16::try_from(part.len()).ok()?.to_be_bytes();
+        let end = len + 2 + part.len();
+        let slot = out.get_mut(len..end)?;
+        slot[..2].copy_from_slice(&prefix);
+        slot[2..].copy_from_slice(part);
+        len = end;
+    }
+    Some(len)
 }
 
 #[cfg(test)]
@@ -215,7 +244,7 @@ mod tests {
         let b = cache.get_or_derive(&key, &[b"20240101", b"us-east-1"], || {
             derive_counting(&n, 2)
         });
-        assert_eq!(*a, *b);
+        assert_eq!(a.mac(b"x"), b.mac(b"x"));
         assert_eq!(n.get(), 1);
         cache.get_or_derive(&key, &[b"20240102", b"us-east-1"], || {
             derive_counting(&n, 3)
@@ -241,7 +270,7 @@ mod tests {
         let k = cache.get_or_derive(&AccessKey::new("AK", "new"), &[b"d"], || {
             derive_counting(&n, 2)
         });
-        assert_eq!(*k, [2; 32]);
+        assert_eq!(k.mac(b"x"), HmacKey::new(&[2; 32]).mac(b"x"));
         assert_eq!(n.get(), 2);
     }
 
@@ -258,6 +287,38 @@ mod tests {
         assert_eq!(n.get(), 3, "newest entry kept");
         cache.get_or_derive(&key, &[b"1"], || derive_counting(&n, 0));
         assert_eq!(n.get(), 4, "oldest entry evicted");
+    }
+
+    #[test]
+    fn scope_parts_are_delimited_and_long_scopes_still_work() {
+        let cache = DerivedKeyCache::new(8);
+        let key = AccessKey::new("AK", "s");
+        let n = std::cell::Cell::new(0);
+        cache.get_or_derive(&key, &[b"ab", b"c"], || derive_counting(&n, 1));
+        let k = cache.get_or_derive(&key, &[b"a", b"bc"], || derive_counting(&n, 2));
+        assert_eq!(n.get(), 2);
+        assert_eq!(k.mac(b"x"), HmacKey::new(&[2; 32]).mac(b"x"));
+        // Too long to key on the stack: derived each time, never wrong.
+        let long = [b'r'; MAX_LOOKUP];
+        for _ in 0..2 {
+            let k = cache.get_or_derive(&key, &[&long], || derive_counting(&n, 3));
+            assert_eq!(k.mac(b"x"), HmacKey::new(&[3; 32]).mac(b"x"));
+        }
+        assert_eq!(n.get(), 4);
+        assert_eq!(cache.stats().entries, 2);
+    }
+
+    #[test]
+    fn equal_keys_share_entries_whether_or_not_their_fingerprint_was_memoised() {
+        let cache = DerivedKeyCache::new(8);
+        let first = AccessKey::new("AK", "s");
+        let n = std::cell::Cell::new(0);
+        cache.get_or_derive(&first, &[b"d"], || derive_counting(&n, 1));
+        let fresh = AccessKey::new("AK", "s");
+        assert_eq!(first, fresh);
+        cache.get_or_derive(&fresh, &[b"d"], || derive_counting(&n, 2));
+        cache.get_or_derive(&first.clone(), &[b"d"], || derive_counting(&n, 3));
+        assert_eq!(n.get(), 1);
     }
 
     #[test]
@@ -283,7 +344,8 @@ mod tests {
     fn debug_shows_counts_not_keys() {
         let cache = DerivedKeyCache::new(4);
         let key = AccessKey::new("AK", "PLANTED-SECRET");
-        cache.get_or_derive(&key, &[b"x"], || Zeroizing::new([0xAB; 32]));
+        let k = cache.get_or_derive(&key, &[b"x"], || Zeroizing::new([0xAB; 32]));
+        assert!(!format!("{k:?}").contains("ab"));
         let dbg = format!("{cache:?}");
         assert!(!dbg.contains("PLANTED-SECRET") && !dbg.contains("ab") && !dbg.contains("171"));
         assert!(dbg.contains("entries: 1"));

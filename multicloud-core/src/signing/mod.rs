@@ -14,6 +14,9 @@
 //! | [`path`] | canonical URI forms |
 //! | [`canonical`] | the V4-style canonical request and string to sign |
 //! | [`hash`] | SHA-256, HMAC-SHA256, HMAC chains, hex |
+//! | [`sha`] | streaming SHA-256 and HMAC with reusable key midstates |
+//! | [`sink`] | where canonical bytes go: a buffer, a hash, or both |
+//! | [`stack`] | short lists kept on the stack |
 //! | [`key_cache`] | the bounded derived-key cache |
 //! | [`timefmt`] | timestamp forms, from a time passed in |
 //! | [`request`] | reading and editing the `http::Request` being signed |
@@ -38,6 +41,9 @@ pub mod parts;
 pub mod path;
 pub mod query;
 pub mod request;
+pub mod sha;
+pub mod sink;
+pub mod stack;
 pub mod timefmt;
 pub mod trim;
 

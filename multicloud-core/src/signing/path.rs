@@ -2,6 +2,7 @@
 //! decode-split-encode with a forced trailing slash.
 
 use super::encode::{percent_decode_lossy, UNRESERVED_SLASH};
+use super::sink::Sink;
 
 /// botocore's `remove_dot_segments`: splits on `/`, drops empty and `.` segments, `..` pops,
 /// keeps a leading `/`, and a trailing `/` only if a segment is left (so `//` collapses).
@@ -37,13 +38,14 @@ pub fn remove_dot_segments(path: &str) -> String {
 
 /// AWS `SigV4Auth`: `quote(remove_dot_segments(path) or '/', safe='/~')`. The path is the one on
 /// the wire, so an existing `%XX` is encoded again (`/a%20b` → `/a%2520b`).
-pub fn normalized_then_encoded(path: &str, out: &mut Vec<u8>) {
+pub fn normalized_then_encoded(path: &str, out: &mut impl Sink) {
     if path.is_empty() {
-        out.push(b'/');
+        out.put_byte(b'/');
         return;
     }
-    // The common case (no dot or doubled slash) needs no rewritten copy.
-    let plain = !path.contains("//") && path.split('/').all(|s| s != "." && s != "..");
+    // The common case (no dot segment or doubled slash can be there) needs no rewritten
+    // copy; the test is conservative (`/.well-known` takes the slow, equally right, way).
+    let plain = !path.starts_with('.') && !path.contains("/.") && !path.contains("//");
     if plain {
         UNRESERVED_SLASH.encode_into(path.as_bytes(), out);
     } else {
@@ -55,15 +57,16 @@ pub fn normalized_then_encoded(path: &str, out: &mut Vec<u8>) {
 /// becomes a separator — each segment `quote(seg, safe='~')`, joined with `/`, and a `/`
 /// appended unless the result ends with one. Returns `false` for an empty path, which the
 /// SDK cannot sign (it raises `IndexError`).
-pub fn decoded_then_encoded_with_trailing_slash(path: &str, out: &mut Vec<u8>) -> bool {
+pub fn decoded_then_encoded_with_trailing_slash(path: &str, out: &mut impl Sink) -> bool {
     if path.is_empty() {
         return false;
     }
     let decoded = percent_decode_lossy(path);
-    // Encoding each '/'-separated segment and re-joining equals encoding with '/' kept.
+    // Encoding each '/'-separated segment and re-joining equals encoding with '/' kept; the
+    // encoded form ends with '/' exactly when the decoded one does.
     UNRESERVED_SLASH.encode_into(decoded.as_bytes(), out);
-    if out.last() != Some(&b'/') {
-        out.push(b'/');
+    if !decoded.ends_with('/') {
+        out.put_byte(b'/');
     }
     true
 }
@@ -113,6 +116,9 @@ mod tests {
         assert_eq!(aws("/a*b+c=d"), "/a%2Ab%2Bc%3Dd");
         assert_eq!(aws(""), "/");
         assert_eq!(aws("//x/./y/../"), "/x/");
+        assert_eq!(aws("/.well-known/x"), "/.well-known/x");
+        assert_eq!(aws("./a/../b"), "b");
+        assert_eq!(aws("/a/."), "/a");
     }
 
     #[test]

@@ -12,102 +12,126 @@
 use std::borrow::Cow;
 
 use super::encode::{percent_decode, UNRESERVED};
+use super::sink::Sink;
+use super::stack::{StackBuf, StackVec};
 
 /// A decoded query parameter: key and value bytes.
 pub type QueryPair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 
+/// The `&`-separated pieces of a raw query, empty ones included (none for an empty query).
+fn pieces(query: &str) -> impl Iterator<Item = &str> {
+    // A plain byte walk: queries are short, and `str::split`'s searcher costs more per piece
+    // than the bytes it looks at.
+    let mut rest = (!query.is_empty()).then_some(query);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        Some(match current.bytes().position(|b| b == b'&') {
+            Some(at) => {
+                rest = Some(&current[at + 1..]);
+                &current[..at]
+            }
+            None => {
+                rest = None;
+                current
+            }
+        })
+    })
+}
+
+/// A piece split at its first `=` (no `=` → empty value).
+fn key_value(piece: &str) -> (&str, &str) {
+    match piece.bytes().position(|b| b == b'=') {
+        Some(at) => (&piece[..at], &piece[at + 1..]),
+        None => (piece, ""),
+    }
+}
+
 /// Splits a raw query on `&` and each piece at its first `=` (no `=` → empty value), keeping
 /// empty pieces, exactly as botocore does with the query on the URL.
 pub fn split_raw(query: &str) -> impl Iterator<Item = (&str, &str)> {
-    query
-        .split('&')
-        .filter(move |_| !query.is_empty())
-        .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
+    pieces(query).map(key_value)
 }
 
 /// AWS: the pairs as sent, sorted by (key, value) — byte order, which is code-point order for
 /// the encoded ASCII botocore puts on the URL — and joined as `k=v&…` without re-encoding.
-pub fn sorted_as_sent(query: &str, out: &mut Vec<u8>) {
-    let mut pairs: Vec<(&str, &str)> = split_raw(query).collect();
+pub fn sorted_as_sent(query: &str, out: &mut impl Sink) {
+    let mut pairs: StackVec<(&str, &str), 16> = split_raw(query).collect();
     pairs.sort_unstable();
     for (n, (k, v)) in pairs.iter().enumerate() {
         if n > 0 {
-            out.push(b'&');
+            out.put_byte(b'&');
         }
-        out.extend_from_slice(k.as_bytes());
-        out.push(b'=');
-        out.extend_from_slice(v.as_bytes());
+        out.put(k.as_bytes());
+        out.put_byte(b'=');
+        out.put(v.as_bytes());
     }
 }
+
+/// Decoded query parameters, kept on the stack for the usual short query.
+pub type QueryPairs<'a> = StackVec<QueryPair<'a>, 8>;
 
 /// The parameters of a raw query, `%XX`-decoded (a `+` stays `+`). Empty pieces (`a&&b`) are
 /// skipped: the SDKs that use this build their queries from parameter maps, which never
 /// produce one (a lone `=` is a parameter with an empty name and value, and is kept).
-pub fn decoded_pairs(query: &str) -> Vec<QueryPair<'_>> {
-    query
-        .split('&')
+pub fn decoded_pairs(query: &str) -> QueryPairs<'_> {
+    pieces(query)
         .filter(|piece| !piece.is_empty())
         .map(|piece| {
-            let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+            let (k, v) = key_value(piece);
             (percent_decode(k.as_bytes()), percent_decode(v.as_bytes()))
         })
         .collect()
 }
 
-fn join_with<'p>(
-    pairs: impl Iterator<Item = &'p QueryPair<'p>>,
-    out: &mut Vec<u8>,
-    mut write: impl FnMut(&QueryPair<'p>, &mut Vec<u8>),
-) {
-    for (n, pair) in pairs.enumerate() {
-        if n > 0 {
-            out.push(b'&');
-        }
-        write(pair, out);
-    }
-}
-
 /// Huawei: sorts the decoded pairs by (key, value) — Python tuple order on the raw strings —
 /// then writes `quote(k, safe='~')=quote(v, safe='~')` joined with `&`.
-pub fn sorted_decoded_then_encoded<'p>(pairs: &'p mut [QueryPair<'p>], out: &mut Vec<u8>) {
+pub fn sorted_decoded_then_encoded(pairs: &mut [QueryPair<'_>], out: &mut impl Sink) {
     pairs.sort_unstable();
-    join_with(pairs.iter(), out, |(k, v), out| {
+    for (n, (k, v)) in pairs.iter().enumerate() {
+        if n > 0 {
+            out.put_byte(b'&');
+        }
         UNRESERVED.encode_into(k, out);
-        out.push(b'=');
+        out.put_byte(b'=');
         UNRESERVED.encode_into(v, out);
-    });
+    }
 }
 
 /// Baidu: writes each pair as `normalize(k)=normalize(v)` and sorts those whole strings
 /// bytewise (so `a-b=` < `a.b=` < `a1=` < `a=` < `a_b=`), joined with `&`.
-pub fn encoded_then_sorted_as_strings(pairs: &[QueryPair<'_>], out: &mut Vec<u8>) {
-    let mut scratch = Vec::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 4).sum());
-    let mut spans = Vec::with_capacity(pairs.len());
+pub fn encoded_then_sorted_as_strings(pairs: &[QueryPair<'_>], out: &mut impl Sink) {
+    // Each string is encoded once into a scratch buffer, then the strings sorted as bytes.
+    let mut scratch: StackBuf<256> = StackBuf::new();
+    let mut spans: StackVec<(usize, usize), 8> = StackVec::new();
     for (k, v) in pairs {
         let start = scratch.len();
         UNRESERVED.encode_into(k, &mut scratch);
-        scratch.push(b'=');
+        scratch.put_byte(b'=');
         UNRESERVED.encode_into(v, &mut scratch);
         spans.push((start, scratch.len()));
     }
-    spans.sort_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
-    for (n, (start, end)) in spans.into_iter().enumerate() {
+    let text = scratch.as_bytes();
+    spans.sort_unstable_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
+    for (n, (start, end)) in spans.iter().enumerate() {
         if n > 0 {
-            out.push(b'&');
+            out.put_byte(b'&');
         }
-        out.extend_from_slice(&scratch[start..end]);
+        out.put(&text[*start..*end]);
     }
 }
 
 /// CTyun: a stable sort by decoded key, then `key=quote(value, safe='')` with the key written
 /// raw (not encoded), joined with `&`.
-pub fn sorted_by_key_raw_key_encoded_value<'p>(pairs: &'p mut [QueryPair<'p>], out: &mut Vec<u8>) {
+pub fn sorted_by_key_raw_key_encoded_value(pairs: &mut [QueryPair<'_>], out: &mut impl Sink) {
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    join_with(pairs.iter(), out, |(k, v), out| {
-        out.extend_from_slice(k);
-        out.push(b'=');
+    for (n, (k, v)) in pairs.iter().enumerate() {
+        if n > 0 {
+            out.put_byte(b'&');
+        }
+        out.put(k);
+        out.put_byte(b'=');
         UNRESERVED.encode_into(v, out);
-    });
+    }
 }
 
 #[cfg(test)]

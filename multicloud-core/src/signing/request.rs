@@ -5,24 +5,31 @@
 //! those edits), and only `sign` applies them. So `signing_parts` never mutates the request
 //! and always agrees with `sign`.
 
+use std::borrow::Cow;
+
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::Uri;
 
 use super::headers::HeaderEntry;
+use super::stack::StackVec;
 use crate::error::{Error, Result};
+
+/// The headers a signer signs, kept on the stack for the usual request.
+pub type HeaderEntries<'a> = StackVec<HeaderEntry<'a>, 8>;
+
+type Edit = (HeaderName, Option<HeaderValue>);
 
 /// Headers a signer sets or removes, applied in one go by [`HeaderEdits::apply`].
 #[derive(Debug, Default, Clone)]
 pub struct HeaderEdits {
-    ops: Vec<(HeaderName, Option<HeaderValue>)>,
+    // A signer makes at most a handful of edits: no allocation for the list itself.
+    ops: StackVec<Option<Edit>, 6>,
 }
 
 impl HeaderEdits {
     /// No edits.
     pub fn new() -> Self {
-        HeaderEdits {
-            ops: Vec::with_capacity(6),
-        }
+        HeaderEdits::default()
     }
 
     /// Replaces every value of `name` with `value` (a later edit of the same name wins).
@@ -36,15 +43,23 @@ impl HeaderEdits {
     }
 
     fn put(&mut self, name: HeaderName, value: Option<HeaderValue>) {
-        match self.ops.iter_mut().find(|(n, _)| *n == name) {
+        match self.ops.iter_mut().flatten().find(|(n, _)| *n == name) {
             Some(op) => op.1 = value,
-            None => self.ops.push((name, value)),
+            None => self.ops.push(Some((name, value))),
         }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Edit> {
+        self.ops.iter().flatten()
+    }
+
+    fn edits(&self, name: &HeaderName) -> bool {
+        self.iter().any(|(n, _)| n == name)
     }
 
     /// The value `name` will have after the edits: the edited one, else the request's first.
     pub fn get<'a>(&'a self, headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a [u8]> {
-        match self.ops.iter().find(|(n, _)| n == name) {
+        match self.iter().find(|(n, _)| n == name) {
             Some((_, value)) => value.as_ref().map(HeaderValue::as_bytes),
             None => headers.get(name).map(HeaderValue::as_bytes),
         }
@@ -52,16 +67,27 @@ impl HeaderEdits {
 
     /// The request's headers as the signer sees them once edited: untouched request headers
     /// in map order (values of one name in arrival order), then the set ones.
-    pub fn entries<'a>(&'a self, headers: &'a HeaderMap) -> Vec<HeaderEntry<'a>> {
-        let mut out = Vec::with_capacity(headers.len() + self.ops.len());
+    pub fn entries<'a>(&'a self, headers: &'a HeaderMap) -> HeaderEntries<'a> {
+        self.entries_where(headers, |_| true)
+    }
+
+    /// [`entries`](Self::entries) whose name `keep` accepts.
+    pub fn entries_where<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        keep: impl Fn(&str) -> bool,
+    ) -> HeaderEntries<'a> {
+        let mut out = HeaderEntries::new();
         for (name, value) in headers {
-            if !self.ops.iter().any(|(n, _)| n == name) {
+            if keep(name.as_str()) && !self.edits(name) {
                 out.push((name.as_str(), value.as_bytes()));
             }
         }
-        for (name, value) in &self.ops {
+        for (name, value) in self.iter() {
             if let Some(value) = value {
-                out.push((name.as_str(), value.as_bytes()));
+                if keep(name.as_str()) {
+                    out.push((name.as_str(), value.as_bytes()));
+                }
             }
         }
         out
@@ -70,8 +96,10 @@ impl HeaderEdits {
     /// Applies the edits to `headers`.
     pub fn apply(self, headers: &mut HeaderMap) {
         // One growth of the map for all new names rather than one per insert.
-        headers.reserve(self.ops.iter().filter(|(_, v)| v.is_some()).count());
-        for (name, value) in self.ops {
+        headers.reserve(self.iter().filter(|(_, v)| v.is_some()).count());
+        let mut ops = self.ops;
+        // Taken in place: moving the inline list into an iterator would copy all of it.
+        for (name, value) in ops.iter_mut().filter_map(Option::take) {
             match value {
                 Some(value) => {
                     headers.insert(name, value);
@@ -82,6 +110,23 @@ impl HeaderEdits {
             }
         }
     }
+}
+
+/// The first value of each of `names` on `headers`, found in one pass over the map: a
+/// signer asks about a few names, and a hashed lookup for each costs more than the walk.
+pub fn first_values<'a, const N: usize>(
+    headers: &'a HeaderMap,
+    names: [&HeaderName; N],
+) -> [Option<&'a HeaderValue>; N] {
+    let mut found = [None; N];
+    for (name, value) in headers {
+        for (slot, wanted) in found.iter_mut().zip(names) {
+            if slot.is_none() && name == wanted {
+                *slot = Some(value);
+            }
+        }
+    }
+    found
 }
 
 /// How [`listed_entries`] treats the names of a received signed-header list.
@@ -155,46 +200,54 @@ pub fn sensitive_header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
     Ok(value)
 }
 
-/// A sensitive header value that takes over `text`'s buffer (no copy): the authorization
-/// value a signer has just built.
-pub fn sensitive_header_value_from(text: String, what: &str) -> Result<HeaderValue> {
-    let mut value = HeaderValue::from_maybe_shared(bytes::Bytes::from(text.into_bytes()))
+/// A sensitive header value that takes over `bytes`' buffer (no copy when its capacity is
+/// its length): the authorization value a signer has just built.
+pub fn sensitive_header_value_from(bytes: impl Into<Vec<u8>>, what: &str) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_maybe_shared(bytes::Bytes::from(bytes.into()))
         .map_err(|_| Error::config(format!("{what} is not a valid HTTP header value")))?;
     value.set_sensitive(true);
     Ok(value)
 }
 
-/// Checks that the AccessKey id can be written into an authorization header, so that
-/// `signing_parts` fails exactly when `sign` would.
-pub fn check_access_key_id(id: &str) -> Result<()> {
-    // The byte rule of `HeaderValue::from_bytes`, without building one.
-    let valid = id.bytes().all(|b| (b >= 0x20 && b != 0x7f) || b == b'\t');
+/// Checks that `bytes` can be a header value without building one (`HeaderValue::from_bytes`'s
+/// rule), so a check never costs an allocation. `what` names the value in the error.
+pub fn check_header_value(bytes: &[u8], what: &str) -> Result<()> {
+    let valid = bytes
+        .iter()
+        .all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\t');
     if valid {
         Ok(())
     } else {
-        Err(Error::config(
-            "the access key id is not a valid HTTP header value",
-        ))
+        Err(Error::config(format!(
+            "{what} is not a valid HTTP header value"
+        )))
     }
 }
 
+/// Checks that the AccessKey id can be written into an authorization header, so that
+/// `signing_parts` fails exactly when `sign` would.
+pub fn check_access_key_id(id: &str) -> Result<()> {
+    check_header_value(id.as_bytes(), "the access key id")
+}
+
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when
-/// the port is not the scheme's default.
-pub fn host_from_uri(uri: &Uri) -> Option<String> {
+/// the port is not the scheme's default. Borrowed from the URI when it is already that.
+pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
     let host = uri.host().filter(|h| !h.is_empty())?;
-    let mut out = host.to_ascii_lowercase();
-    if let Some(port) = uri.port_u16() {
+    let port = uri.port_u16().filter(|port| {
         let default = match uri.scheme_str() {
             Some("https") => Some(443),
             Some("http") => Some(80),
             _ => None,
         };
-        if default != Some(port) {
-            out.push(':');
-            out.push_str(&port.to_string());
-        }
+        default != Some(*port)
+    });
+    let lower = !host.bytes().any(|b| b.is_ascii_uppercase());
+    match (lower, port) {
+        (true, None) => Some(Cow::Borrowed(host)),
+        (_, None) => Some(Cow::Owned(host.to_ascii_lowercase())),
+        (_, Some(port)) => Some(Cow::Owned(format!("{}:{port}", host.to_ascii_lowercase()))),
     }
-    Some(out)
 }
 
 /// The URI's `host[:port]` exactly as written, without user info (the configured endpoint
@@ -230,7 +283,7 @@ mod tests {
             HeaderName::from_static("x-c"),
             HeaderValue::from_static("c"),
         );
-        let seen: Vec<_> = edits.entries(&headers);
+        let seen: Vec<_> = edits.entries(&headers).into_iter().collect();
         assert_eq!(seen, vec![("x-b", &b"B"[..]), ("x-c", b"c")]);
         assert_eq!(edits.get(&headers, &HeaderName::from_static("x-a")), None);
         assert_eq!(headers.len(), 3, "entries() must not mutate");
@@ -258,6 +311,27 @@ mod tests {
     }
 
     #[test]
+    fn first_values_takes_the_first_of_each_name() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-a", HeaderValue::from_static("1"));
+        headers.append("x-a", HeaderValue::from_static("2"));
+        headers.append(http::header::HOST, HeaderValue::from_static("h"));
+        let [a, host, none] = first_values(
+            &headers,
+            [
+                &HeaderName::from_static("x-a"),
+                &http::header::HOST,
+                &http::header::DATE,
+            ],
+        );
+        assert_eq!(
+            (a.unwrap().as_bytes(), host.unwrap().as_bytes()),
+            (&b"1"[..], &b"h"[..])
+        );
+        assert!(none.is_none());
+    }
+
+    #[test]
     fn host_rules() {
         let u: Uri = "https://EXAMPLE.com:443/x".parse().unwrap();
         assert_eq!(host_from_uri(&u).as_deref(), Some("example.com"));
@@ -266,6 +340,13 @@ mod tests {
         assert_eq!(authority_from_uri(&u), Some("Example.com:8080"));
         let u: Uri = "https://[::1]:443/".parse().unwrap();
         assert_eq!(host_from_uri(&u).as_deref(), Some("[::1]"));
+        let u: Uri = "https://example.com/".parse().unwrap();
+        assert!(matches!(
+            host_from_uri(&u),
+            Some(Cow::Borrowed("example.com"))
+        ));
+        let u: Uri = "ftp://example.com:21/".parse().unwrap();
+        assert_eq!(host_from_uri(&u).as_deref(), Some("example.com:21"));
         let u: Uri = "https://user:pw@Host.example/".parse().unwrap();
         assert_eq!(authority_from_uri(&u), Some("Host.example"));
         let u: Uri = "/relative".parse().unwrap();
@@ -279,5 +360,16 @@ mod tests {
         assert!(!format!("{e:?}{e}").contains("SECRET"));
         assert_eq!(e.kind(), crate::ErrorKind::Config);
         assert!(sensitive_header_value(b"tok", "t").unwrap().is_sensitive());
+        for bytes in [
+            &b"ok \t~"[..],
+            b"\x80\xff",
+            b"",
+            b"a\x7fb",
+            b"a\rb",
+            b"\x00",
+        ] {
+            let checked = check_header_value(bytes, "v").is_ok();
+            assert_eq!(checked, HeaderValue::from_bytes(bytes).is_ok(), "{bytes:?}");
+        }
     }
 }

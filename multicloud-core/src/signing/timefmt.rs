@@ -37,16 +37,72 @@ impl<const N: usize> Stamp<N> {
     }
 }
 
+/// A signed decimal number on the stack (`X-TC-Timestamp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    /// `value` in decimal, with a `-` when negative.
+    pub fn new(value: i64) -> Self {
+        let mut buf = [0u8; 20];
+        let mut start = buf.len();
+        let mut rest = value.unsigned_abs();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if value < 0 {
+            start -= 1;
+            buf[start] = b'-';
+        }
+        Decimal { buf, start }
+    }
+
+    /// The digits as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and '-' are ever written, so this never falls back.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The digits as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
 const BEIJING: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Ok(offset) => offset,
     Err(_) => UtcOffset::UTC,
 };
 
+/// `00` to `99`, so a field is written two digits at a time.
+static TWO_DIGITS: [[u8; 2]; 100] = {
+    let mut table = [[0u8; 2]; 100];
+    let mut n = 0;
+    while n < 100 {
+        table[n] = [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        n += 1;
+    }
+    table
+};
+
+/// Writes `value` as `width` (2 or 4) zero-padded digits at `at`.
 fn put(buf: &mut [u8], at: usize, value: u32, width: usize) {
     let mut v = value;
-    for i in (0..width).rev() {
-        buf[at + i] = b'0' + (v % 10) as u8;
-        v /= 10;
+    let mut end = at + width;
+    while end > at {
+        let [tens, ones] = TWO_DIGITS[(v % 100) as usize];
+        buf[end - 2] = tens;
+        buf[end - 1] = ones;
+        v /= 100;
+        end -= 2;
     }
 }
 
@@ -82,6 +138,11 @@ impl SigningTime {
     /// Seconds since the Unix epoch (Tencent's `X-TC-Timestamp`).
     pub fn unix_seconds(&self) -> i64 {
         self.unix
+    }
+
+    /// [`unix_seconds`](Self::unix_seconds) in decimal, on the stack.
+    pub fn unix_decimal(&self) -> Decimal {
+        Decimal::new(self.unix)
     }
 
     /// `YYYYMMDDTHHMMSSZ` (`X-Amz-Date`, `X-Sdk-Date`, `Eop-date`).
@@ -189,6 +250,10 @@ mod tests {
             "Sun, 30 Aug 2015 12:36:00 -0000"
         );
         assert_eq!(t.unix_seconds(), 1_440_938_160);
+        assert_eq!(t.unix_decimal().as_str(), "1440938160");
+        for n in [0, 7, -1, i64::MIN, i64::MAX, -62_167_219_200] {
+            assert_eq!(Decimal::new(n).as_str(), n.to_string());
+        }
     }
 
     #[test]

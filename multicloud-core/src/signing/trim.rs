@@ -4,6 +4,8 @@
 //! (U+00A0, U+3000, …) counts; anything else is handled byte by byte with the ASCII part of
 //! the same set, so invalid UTF-8 never panics and is signed faithfully.
 
+use super::sink::Sink;
+
 /// Whether `c` is whitespace to Python's `str.split()` / `str.strip()` (`str.isspace`): Rust's
 /// White_Space property plus the separators U+001C–U+001F.
 #[inline]
@@ -16,17 +18,22 @@ fn is_python_ascii_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
 }
 
+#[inline]
+fn is_graphic_ascii(b: u8) -> bool {
+    b.wrapping_sub(0x21) < 0x5e
+}
+
 /// Python `bytes.isspace` bytes: `' \t\n\r\x0b\x0c'`.
 #[inline]
 fn is_bytes_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
-/// Appends `' '.join(value.split())` to `out`: trims and collapses every whitespace run
+/// Writes `' '.join(value.split())` to `out`: trims and collapses every whitespace run
 /// (AWS SigV4, botocore).
-pub fn collapse_whitespace_into(value: &[u8], out: &mut Vec<u8>) {
+pub fn collapse_whitespace_into(value: &[u8], out: &mut impl Sink) {
     if is_already_collapsed(value) {
-        out.extend_from_slice(value);
+        out.put(value);
         return;
     }
     let text = if value.is_ascii() {
@@ -35,30 +42,34 @@ pub fn collapse_whitespace_into(value: &[u8], out: &mut Vec<u8>) {
         std::str::from_utf8(value).ok()
     };
     let mut first = true;
-    let mut emit = |word: &[u8], out: &mut Vec<u8>| {
+    let mut emit = |word: &[u8]| {
         if !first {
-            out.push(b' ');
+            out.put_byte(b' ');
         }
-        out.extend_from_slice(word);
+        out.put(word);
         first = false;
     };
     match text {
         Some(text) => text
             .split(is_python_space)
             .filter(|w| !w.is_empty())
-            .for_each(|w| emit(w.as_bytes(), out)),
+            .for_each(|w| emit(w.as_bytes())),
         None => value
             .split(|b| is_python_ascii_space(*b))
             .filter(|w| !w.is_empty())
-            .for_each(|w| emit(w, out)),
+            .for_each(emit),
     }
 }
 
 /// Whether `value` is ASCII with no whitespace but single inner spaces: the usual header
 /// value, which collapsing leaves as it is.
 fn is_already_collapsed(value: &[u8]) -> bool {
-    // One branch-free pass: printable ASCII, and no space at the start, at the end or after
-    // another space.
+    // Most values have no space at all: one vectorisable pass over printable non-space ASCII.
+    let graphic = value.iter().fold(true, |ok, &b| ok & is_graphic_ascii(b));
+    if graphic {
+        return true;
+    }
+    // Else printable ASCII, and no space at the start, at the end or after another space.
     let mut previous_space = true;
     let mut ok = true;
     for &b in value {
@@ -71,6 +82,12 @@ fn is_already_collapsed(value: &[u8]) -> bool {
 
 /// `value.strip()` on text: Unicode whitespace at both ends (Huawei).
 pub fn strip_unicode(value: &[u8]) -> &[u8] {
+    if let (Some(&first), Some(&last)) = (value.first(), value.last()) {
+        if is_graphic_ascii(first) && is_graphic_ascii(last) {
+            // Neither end is whitespace in any reading: the usual value, returned as is.
+            return value;
+        }
+    }
     if value.is_ascii() {
         return trim_bytes(value, is_python_ascii_space);
     }

@@ -11,17 +11,17 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{HeaderName, AUTHORIZATION, DATE, HOST};
 use http::Request;
-use multicloud_core::signing::canonical::{self, upper_method};
-use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
+use multicloud_core::signing::canonical::{sign_v4, upper_method, CanonicalSink, V4Signature, V4};
+use multicloud_core::signing::hash::{derive_scoped_key, sha256_hex};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{
-    malformed_authorization, required, slash_joined, split_signed_headers, v4_authorization,
-    v4_params, V4Computed,
+    malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    check_access_key_id, header_value, host_from_uri, listed_entries, listed_names, missing_host,
-    sensitive_header_value, sensitive_header_value_from, HeaderEdits, Listed,
+    check_access_key_id, first_values, header_value, host_from_uri, listed_entries, listed_names,
+    missing_host, sensitive_header_value, sensitive_header_value_from, HeaderEdits, Listed,
 };
+use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -115,11 +115,12 @@ impl SigV4Signer {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        let (mut edits, when) = self.edits(request, key, time)?;
-        let computed = self.compute_edited(request, key, &when, &edits)?;
+        let mut edits = HeaderEdits::new();
+        let when = self.edits(request, key, time, &mut edits)?;
+        let signed = self.compute_edited(request, key, &when, &edits, false)?;
         edits.set(
             AUTHORIZATION,
-            sensitive_header_value_from(computed.authorization, "the access key id")?,
+            sensitive_header_value_from(signed.authorization, "the access key id")?,
         );
         edits.apply(request.headers_mut());
         Ok(())
@@ -132,9 +133,10 @@ impl SigV4Signer {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let (edits, when) = self.edits(request, key, time)?;
+        let mut edits = HeaderEdits::new();
+        let when = self.edits(request, key, time, &mut edits)?;
         Ok(self
-            .compute_edited(request, key, &when, &edits)?
+            .compute_edited(request, key, &when, &edits, true)?
             .into_parts())
     }
 
@@ -167,31 +169,26 @@ impl SigV4Signer {
             }
         };
         Ok(self
-            .compute(request, key, &when, &mut entries, payload)?
+            .compute(request, key, &when, &mut entries, payload, true)?
             .into_parts())
     }
 
-    /// The headers `sign` adds, replaces or removes, per botocore's
+    /// Records in `edits` the headers `sign` adds, replaces or removes, per botocore's
     /// `_modify_request_before_signing`.
     fn edits(
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
-    ) -> Result<(HeaderEdits, SigningTime)> {
+        edits: &mut HeaderEdits,
+    ) -> Result<SigningTime> {
         let when = SigningTime::utc(time).map_err(aws)?;
-        // One pass over the names instead of a hashed lookup per header of interest.
-        let (mut has_authorization, mut has_date, mut has_host) = (false, false, false);
-        for name in request.headers().keys() {
-            has_authorization |= name == AUTHORIZATION;
-            has_date |= name == DATE;
-            has_host |= name == HOST;
-        }
-        let mut edits = HeaderEdits::new();
-        if has_authorization {
+        let [authorization, date, host] =
+            first_values(request.headers(), [&AUTHORIZATION, &DATE, &HOST]);
+        if authorization.is_some() {
             edits.remove(AUTHORIZATION);
         }
-        if has_date {
+        if date.is_some() {
             // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
             edits.set(
                 DATE,
@@ -212,14 +209,14 @@ impl SigV4Signer {
             let hash = sha256_hex(request.body());
             edits.set(X_AMZ_CONTENT_SHA256, header_value(hash.as_bytes(), "hash")?);
         }
-        if !has_host {
+        if host.is_none() {
             let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
             edits.set(
                 HOST,
                 header_value(host.as_bytes(), "the host").map_err(aws)?,
             );
         }
-        Ok((edits, when))
+        Ok(when)
     }
 
     fn compute_edited(
@@ -228,12 +225,14 @@ impl SigV4Signer {
         key: &AccessKey,
         when: &SigningTime,
         edits: &HeaderEdits,
-    ) -> Result<V4Computed> {
-        let mut entries = edits.entries(request.headers());
-        entries.retain(|(name, _)| !is_unsigned_header(name));
+        keep_text: bool,
+    ) -> Result<V4Signature> {
+        let mut entries = edits.entries_where(request.headers(), |name| !is_unsigned_header(name));
         let body_hash;
-        let content_sha = "x-amz-content-sha256";
-        let payload = match entries.iter().find(|(name, _)| *name == content_sha) {
+        let payload = match entries
+            .iter()
+            .find(|(name, _)| *name == "x-amz-content-sha256")
+        {
             // An existing X-Amz-Content-SHA256 is the payload hash, verbatim.
             Some((_, value)) => *value,
             None => {
@@ -241,7 +240,7 @@ impl SigV4Signer {
                 body_hash.as_bytes()
             }
         };
-        self.compute(request, key, when, &mut entries, payload)
+        self.compute(request, key, when, &mut entries, payload, keep_text)
     }
 
     fn compute(
@@ -251,69 +250,44 @@ impl SigV4Signer {
         when: &SigningTime,
         entries: &mut [HeaderEntry<'_>],
         payload_hash: &[u8],
-    ) -> Result<V4Computed> {
+        keep_text: bool,
+    ) -> Result<V4Signature> {
         check_access_key_id(key.id()).map_err(aws)?;
-        let uri = request.uri();
-        let mut cr = canonical::start(&upper_method(request.method()), 512);
-        if self.normalize_path {
-            path::normalized_then_encoded(uri.path(), &mut cr);
-        } else {
-            cr.extend_from_slice(uri.path().as_bytes());
-        }
-        cr.push(b'\n');
-        query::sorted_as_sent(uri.query().unwrap_or(""), &mut cr);
-        let signed = canonical::finish(
-            &mut cr,
-            entries,
-            ValueRule::CollapseWhitespace,
-            Repeats::JoinWithComma,
+        let (date, stamp) = (when.compact_date(), when.compact());
+        let (region, service) = (self.region.as_bytes(), self.service.as_bytes());
+        let signing_key =
+            self.cache
+                .get_or_derive(key, &[b"AWS4", date.as_bytes(), region, service], || {
+                    let secret = key.secret().expose();
+                    derive_scoped_key(
+                        "AWS4",
+                        secret,
+                        date.as_bytes(),
+                        &[region, service, b"aws4_request"],
+                    )
+                });
+        let v4 = V4 {
+            algorithm: ALGORITHM,
+            method: &upper_method(request.method()),
+            timestamp: stamp.as_bytes(),
+            scope: Some(&[date.as_str(), &self.region, &self.service, "aws4_request"]),
+            key_id: key.id(),
+            rule: ValueRule::CollapseWhitespace,
+            repeats: Repeats::JoinWithComma,
             payload_hash,
-        );
-
-        let date = when.compact_date();
-        let scope = slash_joined(&[date.as_str(), &self.region, &self.service, "aws4_request"]);
-        let sts = canonical::string_to_sign(
-            ALGORITHM,
-            when.compact().as_bytes(),
-            Some(scope.as_bytes()),
-            &cr,
-        );
-        let signing_key = self.cache.get_or_derive(
-            key,
-            &[
-                b"AWS4",
-                date.as_bytes(),
-                self.region.as_bytes(),
-                self.service.as_bytes(),
-            ],
-            || {
-                derive_scoped_key(
-                    "AWS4",
-                    key.secret().expose(),
-                    date.as_bytes(),
-                    &[
-                        self.region.as_bytes(),
-                        self.service.as_bytes(),
-                        b"aws4_request",
-                    ],
-                )
-            },
-        );
-        let signature = hmac_sha256_hex(&signing_key[..], &sts);
-        let authorization = v4_authorization(
-            ALGORITHM,
-            key.id(),
-            Some(&scope),
-            &signed,
-            signature.as_str(),
-        );
-        Ok(V4Computed {
-            canonical_request: cr,
-            string_to_sign: sts,
-            signature,
-            signed_headers: signed,
-            authorization,
-        })
+        };
+        let uri = request.uri();
+        let uri_and_query = |cr: &mut CanonicalSink| {
+            if self.normalize_path {
+                path::normalized_then_encoded(uri.path(), cr);
+            } else {
+                cr.put(uri.path().as_bytes());
+            }
+            cr.put_byte(b'\n');
+            query::sorted_as_sent(uri.query().unwrap_or(""), cr);
+            Ok(())
+        };
+        sign_v4(&v4, entries, uri_and_query, &signing_key, keep_text)
     }
 }
 

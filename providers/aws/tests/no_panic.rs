@@ -5,6 +5,7 @@
 mod arbitrary;
 
 use multicloud_aws::SigV4Signer;
+use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
 use proptest::prelude::*;
 
 proptest! {
@@ -32,6 +33,30 @@ proptest! {
             }
             (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
             (p, s) => prop_assert!(false, "disagree: parts ok {}, sign ok {}", p.is_ok(), s.is_ok()),
+        }
+    }
+
+    /// `sign` hashes its canonical strings as it writes them; the text `signing_parts` shows
+    /// must be exactly what was hashed and MACed.
+    #[test]
+    fn the_signature_is_the_mac_of_the_text_it_shows(
+        input in arbitrary::input(),
+        normalize in any::<bool>(),
+    ) {
+        let arbitrary::Input { request, key, time, .. } = input;
+        let signer = SigV4Signer::new("us-east-1", "ec2").with_normalized_path(normalize);
+        if let Ok(parts) = signer.signing_parts(&request, &key, time) {
+            let sts = &parts.string_to_sign;
+            if !parts.canonical_request.contains('\u{FFFD}') {
+                let hash = sha256_hex(parts.canonical_request.as_bytes());
+                prop_assert_eq!(sts.rsplit('\n').next(), Some(hash.as_str()));
+            }
+            let date = &sts.split('\n').nth(2).unwrap_or_default()[..8];
+            let secret = key.secret().expose();
+            let scope: [&[u8]; 3] = [b"us-east-1", b"ec2", b"aws4_request"];
+            let k = derive_scoped_key("AWS4", secret, date.as_bytes(), &scope);
+            let mac = hmac_sha256_hex(&k[..], sts.as_bytes());
+            prop_assert_eq!(&parts.signature, mac.as_str());
         }
     }
 }

@@ -9,15 +9,16 @@
 use bytes::Bytes;
 use http::header::{HeaderName, AUTHORIZATION, CONTENT_LENGTH, HOST};
 use http::Request;
-use multicloud_core::signing::hash::{hmac_sha256_hex, Hex64};
+use multicloud_core::signing::hash::{hmac_sha256, Hex64};
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
-use multicloud_core::signing::parts::{
-    malformed_authorization, slash_joined, split_signed_headers,
-};
+use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
-    check_access_key_id, header_value, host_from_uri, missing_host, sensitive_header_value,
-    HeaderEdits,
+    check_access_key_id, first_values, header_value, host_from_uri, missing_host,
+    sensitive_header_value, sensitive_header_value_from, HeaderEdits,
 };
+use multicloud_core::signing::sha::HmacKey;
+use multicloud_core::signing::sink::{Sink, Traced};
+use multicloud_core::signing::timefmt::Decimal;
 use multicloud_core::signing::{query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -75,13 +76,14 @@ impl BceSigner {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        let (mut edits, when) = edits(request, key, time)?;
+        let mut edits = HeaderEdits::new();
+        let when = record_edits(request, key, time, &mut edits)?;
         let entries = edits.entries(request.headers());
-        let (_, authorization) =
-            self.compute(request, key, &when, &entries, &self.headers_to_sign)?;
+        let signed = self.compute(request, key, &when, &entries, &self.headers_to_sign, false)?;
         edits.set(
             AUTHORIZATION,
-            sensitive_header_value(authorization.as_bytes(), "the access key id").map_err(baidu)?,
+            sensitive_header_value_from(signed.authorization, "the access key id")
+                .map_err(baidu)?,
         );
         edits.apply(request.headers_mut());
         Ok(())
@@ -95,7 +97,8 @@ impl BceSigner {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let (edits, when) = edits(request, key, time)?;
+        let mut edits = HeaderEdits::new();
+        let when = record_edits(request, key, time, &mut edits)?;
         let entries = edits.entries(request.headers());
         self.parts(request, key, &when, &entries, &self.headers_to_sign)
     }
@@ -115,12 +118,9 @@ impl BceSigner {
             .iter()
             .map(|n| n.to_ascii_lowercase())
             .collect();
-        let entries: Vec<HeaderEntry<'_>> = request
-            .headers()
-            .iter()
-            .filter(|(name, _)| *name != AUTHORIZATION)
-            .map(|(name, value)| (name.as_str(), value.as_bytes()))
-            .collect();
+        let mut entries = HeaderEdits::new();
+        entries.remove(AUTHORIZATION);
+        let entries = entries.entries(request.headers());
         self.parts(request, key, &when, &entries, &names)
     }
 
@@ -132,22 +132,20 @@ impl BceSigner {
         entries: &[HeaderEntry<'_>],
         names: &[String],
     ) -> Result<SigningParts> {
-        let (canonical, authorization) = self.compute(request, key, when, entries, names)?;
-        let signature = authorization
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let signed = self.compute(request, key, when, entries, names, true)?;
+        let auth = &signed.authorization;
+        let signature = String::from_utf8_lossy(&auth[auth.len() - 64..]).into_owned();
         Ok(SigningParts::from_bytes(
-            &canonical,
-            &canonical,
+            &signed.canonical_request,
+            &signed.canonical_request,
             signature,
             names.join(";"),
-            authorization,
+            String::from_utf8_lossy(auth).into_owned(),
         ))
     }
 
-    /// The canonical request and the authorization value.
+    /// Writes the canonical request straight into its HMAC (Baidu signs it directly) and
+    /// keeps its text only when `keep_text`.
     fn compute(
         &self,
         request: &Request<Bytes>,
@@ -155,30 +153,62 @@ impl BceSigner {
         when: &SigningTime,
         entries: &[HeaderEntry<'_>],
         names: &[String],
-    ) -> Result<(Vec<u8>, String)> {
+        keep_text: bool,
+    ) -> Result<Signed> {
         check_access_key_id(key.id()).map_err(baidu)?;
-        let expiration = self.expiration_seconds.to_string();
-        let prefix = slash_joined(&[
-            ALGORITHM,
-            key.id(),
-            when.iso_seconds().as_str(),
-            &expiration,
-        ]);
+        let (stamp, expiration) = (
+            when.iso_seconds(),
+            Decimal::new(self.expiration_seconds.into()),
+        );
+        // `bce-auth-v1/{id}/{timestamp}/{expiration}/{signed;headers}/{signature}`, sized
+        // exactly; its first four fields are the prefix the signing key is made from.
+        let list_len = names
+            .iter()
+            .map(|n| n.len() + 1)
+            .sum::<usize>()
+            .saturating_sub(1);
+        let mut auth = Vec::with_capacity(
+            ALGORITHM.len()
+                + key.id().len()
+                + stamp.as_bytes().len()
+                + expiration.as_bytes().len()
+                + list_len
+                + 64
+                + 5,
+        );
+        let prefix = [
+            ALGORITHM.as_bytes(),
+            key.id().as_bytes(),
+            stamp.as_bytes(),
+            expiration.as_bytes(),
+        ];
+        for field in prefix {
+            if !auth.is_empty() {
+                auth.put_byte(b'/');
+            }
+            auth.put(field);
+        }
         // The 64 hex characters, not the 32 bytes, key the next HMAC.
-        let signing_key: Hex64 =
-            hmac_sha256_hex(key.secret().expose().as_bytes(), prefix.as_bytes());
+        let hex_key = Hex64::new(&hmac_sha256(key.secret().expose().as_bytes(), &auth));
+        auth.put_byte(b'/');
+        for (n, name) in names.iter().enumerate() {
+            if n > 0 {
+                auth.put_byte(b';');
+            }
+            auth.put(name.as_bytes());
+        }
 
         let uri = request.uri();
-        let mut cr = Vec::with_capacity(256 + entries.len() * 48);
-        cr.extend_from_slice(request.method().as_str().as_bytes());
-        cr.push(b'\n');
-        cr.extend_from_slice(uri.path().as_bytes());
-        cr.push(b'\n');
+        let mut cr = Traced::new(HmacKey::new(hex_key.as_bytes()).start(), keep_text);
+        cr.put(request.method().as_str().as_bytes());
+        cr.put_byte(b'\n');
+        cr.put(uri.path().as_bytes());
+        cr.put_byte(b'\n');
         query::encoded_then_sorted_as_strings(
             &query::decoded_pairs(uri.query().unwrap_or("")),
             &mut cr,
         );
-        cr.push(b'\n');
+        cr.put_byte(b'\n');
         let include = |name: &str| {
             name.starts_with("x-bce-")
                 || if names.is_empty() {
@@ -188,42 +218,55 @@ impl BceSigner {
                 }
         };
         encoded_sorted_lines(entries, include, &mut cr);
+        let (mac, canonical_request) = cr.into_parts();
 
-        let signature = hmac_sha256_hex(signing_key.as_bytes(), &cr);
-        let signed = names.join(";");
-        let authorization = slash_joined(&[&prefix, &signed, signature.as_str()]);
-        Ok((cr, authorization))
+        auth.put_byte(b'/');
+        auth.put(Hex64::new(&mac.finish()).as_bytes());
+        Ok(Signed {
+            authorization: auth,
+            canonical_request,
+        })
     }
+}
+
+/// What [`BceSigner::compute`] returns.
+struct Signed {
+    /// ASCII but for a non-ASCII key id.
+    authorization: Vec<u8>,
+    /// Empty unless the text was kept.
+    canonical_request: Vec<u8>,
 }
 
 fn baidu(e: Error) -> Error {
     e.with_provider(ProviderKind::Baidu)
 }
 
-fn edits(
+/// Records in `edits` the headers `sign` adds or replaces.
+fn record_edits(
     request: &Request<Bytes>,
     key: &AccessKey,
     time: OffsetDateTime,
-) -> Result<(HeaderEdits, SigningTime)> {
+    edits: &mut HeaderEdits,
+) -> Result<SigningTime> {
     let when = SigningTime::utc(time).map_err(baidu)?;
-    let headers = request.headers();
-    let mut edits = HeaderEdits::new();
+    let [host, length, date] =
+        first_values(request.headers(), [&HOST, &CONTENT_LENGTH, &X_BCE_DATE]);
     edits.remove(AUTHORIZATION);
-    if !headers.contains_key(HOST) {
+    if host.is_none() {
         let host = host_from_uri(request.uri()).ok_or_else(|| baidu(missing_host()))?;
         edits.set(
             HOST,
             header_value(host.as_bytes(), "the host").map_err(baidu)?,
         );
     }
-    if !headers.contains_key(CONTENT_LENGTH) {
-        let len = request.body().len().to_string();
+    if length.is_none() {
+        let len = Decimal::new(i64::try_from(request.body().len()).unwrap_or(i64::MAX));
         edits.set(
             CONTENT_LENGTH,
             header_value(len.as_bytes(), "Content-Length")?,
         );
     }
-    if !headers.contains_key(X_BCE_DATE) {
+    if date.is_none() {
         edits.set(
             X_BCE_DATE,
             header_value(when.iso_seconds().as_bytes(), "x-bce-date")?,
@@ -233,7 +276,7 @@ fn edits(
         let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
         edits.set(X_BCE_SECURITY_TOKEN, value.map_err(baidu)?);
     }
-    Ok((edits, when))
+    Ok(when)
 }
 
 /// Parses `bce-auth-v1/AK/timestamp/expiration/signed;headers/signature`.

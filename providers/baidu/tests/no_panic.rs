@@ -5,6 +5,7 @@
 mod arbitrary;
 
 use multicloud_baidu::BceSigner;
+use multicloud_core::signing::hash::hmac_sha256_hex;
 use proptest::prelude::*;
 
 proptest! {
@@ -26,6 +27,22 @@ proptest! {
             }
             (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
             (p, s) => prop_assert!(false, "disagree: parts ok {}, sign ok {}", p.is_ok(), s.is_ok()),
+        }
+    }
+
+    /// `sign` MACs its canonical request as it writes it; the text `signing_parts` shows must
+    /// be exactly what was MACed, under the key made from the authorization's prefix.
+    #[test]
+    fn the_signature_is_the_mac_of_the_text_it_shows(input in arbitrary::input()) {
+        let arbitrary::Input { request, key, time, .. } = input;
+        if let Ok(parts) = BceSigner::new().signing_parts(&request, &key, time) {
+            // `prefix/signed;headers/signature`: the prefix is what is left.
+            let auth = &parts.authorization;
+            let prefix = &auth[..auth.len() - parts.signed_headers.len() - 66];
+            let secret = key.secret().expose().as_bytes();
+            let signing_key = hmac_sha256_hex(secret, prefix.as_bytes());
+            let mac = hmac_sha256_hex(signing_key.as_bytes(), parts.canonical_request.as_bytes());
+            prop_assert_eq!(&parts.signature, mac.as_str());
         }
     }
 }

@@ -10,11 +10,14 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::header::HeaderName;
 use http::Request;
-use multicloud_core::signing::hash::{hmac_chain, hmac_sha256, push_hex, sha256};
+use multicloud_core::signing::hash::{hmac_chain, push_hex, sha256, Hex64};
 use multicloud_core::signing::parts::malformed_authorization;
 use multicloud_core::signing::request::{
-    check_access_key_id, header_value, sensitive_header_value, HeaderEdits,
+    check_access_key_id, check_header_value, header_value, sensitive_header_value_from, HeaderEdits,
 };
+use multicloud_core::signing::sha::HmacKey;
+use multicloud_core::signing::sink::{Sink, Traced};
+use multicloud_core::signing::timefmt::Stamp;
 use multicloud_core::signing::{query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -47,16 +50,19 @@ impl EopSigner {
         time: OffsetDateTime,
         request_id: &str,
     ) -> Result<()> {
-        let (eop_date, parts) = compute(request, key, time, request_id)?;
+        let signed = compute(request, key, time, request_id, false)?;
         let mut edits = HeaderEdits::new();
         edits.set(
             REQUEST_ID,
             header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?,
         );
-        edits.set(EOP_DATE, header_value(eop_date.as_bytes(), "Eop-date")?);
+        edits.set(
+            EOP_DATE,
+            header_value(signed.eop_date.as_bytes(), "Eop-date")?,
+        );
         edits.set(
             EOP_AUTHORIZATION,
-            sensitive_header_value(parts.authorization.as_bytes(), "the access key id")
+            sensitive_header_value_from(signed.authorization, "the access key id")
                 .map_err(ctyun)?,
         );
         edits.apply(request.headers_mut());
@@ -72,7 +78,15 @@ impl EopSigner {
         time: OffsetDateTime,
         request_id: &str,
     ) -> Result<SigningParts> {
-        Ok(compute(request, key, time, request_id)?.1)
+        let signed = compute(request, key, time, request_id, true)?;
+        let signature = signed.authorization[signed.authorization.len() - 44..].to_owned();
+        Ok(SigningParts::from_bytes(
+            &signed.string_to_sign,
+            &signed.string_to_sign,
+            signature,
+            SIGNED_HEADERS.to_owned(),
+            signed.authorization,
+        ))
     }
 }
 
@@ -92,49 +106,62 @@ fn body_sha256(body: &[u8]) -> [u8; 32] {
     sha256(if body == b"{}" { b"" } else { body })
 }
 
+/// What [`compute`] returns.
+struct Signed {
+    eop_date: Stamp<16>,
+    authorization: String,
+    /// Empty unless the text was kept.
+    string_to_sign: Vec<u8>,
+}
+
+/// Writes the string to sign straight into its HMAC; keeps its text only when `keep_text`.
 fn compute(
     request: &Request<Bytes>,
     key: &AccessKey,
     time: OffsetDateTime,
     request_id: &str,
-) -> Result<(String, SigningParts)> {
+    keep_text: bool,
+) -> Result<Signed> {
     // A line break in the id would forge the header block of the string to sign.
-    header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?;
+    check_header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?;
     check_access_key_id(key.id()).map_err(ctyun)?;
     let eop_date = SigningTime::beijing(time).map_err(ctyun)?.compact();
-
-    let mut sts = Vec::with_capacity(160 + request_id.len());
-    sts.extend_from_slice(b"ctyun-eop-request-id:");
-    sts.extend_from_slice(request_id.as_bytes());
-    sts.extend_from_slice(b"\neop-date:");
-    sts.extend_from_slice(eop_date.as_bytes());
-    sts.extend_from_slice(b"\n\n");
-    let mut params = query::decoded_pairs(request.uri().query().unwrap_or(""));
-    query::sorted_by_key_raw_key_encoded_value(&mut params, &mut sts);
-    sts.push(b'\n');
-    push_hex(&body_sha256(request.body()), &mut sts);
 
     let k_date = hmac_chain(
         key.secret().expose().as_bytes(),
         eop_date.as_bytes(),
         &[key.id().as_bytes(), &eop_date.as_bytes()[..8]],
     );
-    let signature =
-        base64::engine::general_purpose::STANDARD.encode(hmac_sha256(&k_date[..], &sts));
-    let mut authorization = String::with_capacity(key.id().len() + 80);
+    let mut sts = Traced::new(HmacKey::new(&k_date[..]).start(), keep_text);
+    sts.put(b"ctyun-eop-request-id:");
+    sts.put(request_id.as_bytes());
+    sts.put(b"\neop-date:");
+    sts.put(eop_date.as_bytes());
+    sts.put(b"\n\n");
+    let mut params = query::decoded_pairs(request.uri().query().unwrap_or(""));
+    query::sorted_by_key_raw_key_encoded_value(&mut params, &mut sts);
+    sts.put_byte(b'\n');
+    sts.put(Hex64::new(&body_sha256(request.body())).as_bytes());
+    let (mac, string_to_sign) = sts.into_parts();
+
+    let mut signature = [0u8; 44];
+    let written = base64::engine::general_purpose::STANDARD
+        .encode_slice(mac.finish(), &mut signature)
+        .unwrap_or(0);
+    let signature = std::str::from_utf8(&signature[..written]).unwrap_or_default();
+    let mut authorization = String::with_capacity(
+        key.id().len() + " Headers=".len() + SIGNED_HEADERS.len() + " Signature=".len() + 44,
+    );
     authorization.push_str(key.id());
     authorization.push_str(" Headers=");
     authorization.push_str(SIGNED_HEADERS);
     authorization.push_str(" Signature=");
-    authorization.push_str(&signature);
-    let parts = SigningParts::from_bytes(
-        &sts,
-        &sts,
-        signature,
-        SIGNED_HEADERS.to_owned(),
+    authorization.push_str(signature);
+    Ok(Signed {
+        eop_date,
         authorization,
-    );
-    Ok((eop_date.as_str().to_owned(), parts))
+        string_to_sign,
+    })
 }
 
 /// Parses `AK Headers=ctyun-eop-request-id;eop-date Signature=base64`.
@@ -170,6 +197,7 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use multicloud_core::signing::hash::hmac_sha256;
     use time::macros::datetime;
 
     const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";

@@ -8,16 +8,17 @@
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::Request;
-use multicloud_core::signing::canonical::{self, upper_method};
-use multicloud_core::signing::hash::{hmac_sha256_hex, sha256_hex, EMPTY_SHA256_HEX};
+use multicloud_core::signing::canonical::{sign_v4, upper_method, CanonicalSink, V4Signature, V4};
+use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
-use multicloud_core::signing::parts::{
-    required, split_signed_headers, v4_authorization, v4_params, V4Computed,
-};
+use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, header_value, listed_entries, listed_names,
-    missing_host, sensitive_header_value, HeaderEdits, Listed,
+    authority_from_uri, check_access_key_id, first_values, header_value, listed_entries,
+    listed_names, missing_host, sensitive_header_value, sensitive_header_value_from, HeaderEdits,
+    Listed,
 };
+use multicloud_core::signing::sha::HmacKey;
+use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::trim::strip_unicode;
 use multicloud_core::signing::{path, query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -69,13 +70,13 @@ impl HuaweiSigner {
             }
             return Ok(());
         }
-        let (mut edits, when) = edits(request, key, time)?;
-        let mut entries = edits.entries(request.headers());
-        entries.retain(|(name, _)| !name.contains('_'));
-        let computed = compute(request, key, &when, &mut entries)?;
+        let mut edits = HeaderEdits::new();
+        let when = record_edits(request, key, time, &mut edits)?;
+        let mut entries = edits.entries_where(request.headers(), is_signed);
+        let signed = compute(request, key, &when, &mut entries, false)?;
         edits.set(
             AUTHORIZATION,
-            sensitive_header_value(computed.authorization.as_bytes(), "the access key id")?,
+            sensitive_header_value_from(signed.authorization, "the access key id")?,
         );
         edits.apply(request.headers_mut());
         write_back_stripped(request);
@@ -90,10 +91,10 @@ impl HuaweiSigner {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let (edits, when) = edits(request, key, time)?;
-        let mut entries = edits.entries(request.headers());
-        entries.retain(|(name, _)| !name.contains('_'));
-        Ok(compute(request, key, &when, &mut entries)?.into_parts())
+        let mut edits = HeaderEdits::new();
+        let when = record_edits(request, key, time, &mut edits)?;
+        let mut entries = edits.entries_where(request.headers(), is_signed);
+        Ok(compute(request, key, &when, &mut entries, true)?.into_parts())
     }
 
     /// Recomputes a received request's signature over exactly `signed_headers` (its
@@ -117,7 +118,7 @@ impl HuaweiSigner {
             Listed::LastValuePerOccurrence,
         )
         .map_err(huawei)?;
-        Ok(compute(request, key, &when, &mut entries)?.into_parts())
+        Ok(compute(request, key, &when, &mut entries, true)?.into_parts())
     }
 }
 
@@ -138,20 +139,22 @@ fn signing_time(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<Si
     SigningTime::utc(time).map_err(huawei)
 }
 
-/// The headers `sign` adds, in the SDK's order: content hash marker, date, host.
-fn edits(
+/// Records in `edits` the headers `sign` adds, in the SDK's order: content hash marker,
+/// date, host.
+fn record_edits(
     request: &Request<Bytes>,
     key: &AccessKey,
     time: OffsetDateTime,
-) -> Result<(HeaderEdits, SigningTime)> {
-    let headers = request.headers();
-    let mut edits = HeaderEdits::new();
+    edits: &mut HeaderEdits,
+) -> Result<SigningTime> {
+    let [content_type, date, host] =
+        first_values(request.headers(), [&CONTENT_TYPE, &X_SDK_DATE, &HOST]);
     edits.remove(AUTHORIZATION);
     if let Some(token) = key.session_token() {
         let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
         edits.set(X_SECURITY_TOKEN, value.map_err(huawei)?);
     }
-    if let Some(ct) = headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes) {
+    if let Some(ct) = content_type.map(HeaderValue::as_bytes) {
         // Bodies that are not JSON (or BSON) are sent unsigned.
         let json = ct.starts_with(b"application/json") || ct.starts_with(b"application/bson");
         if !ct.is_empty() && !json {
@@ -161,21 +164,26 @@ fn edits(
             );
         }
     }
-    let when = signing_time(headers.get(X_SDK_DATE), time)?;
-    if !headers.contains_key(X_SDK_DATE) {
+    let when = signing_time(date, time)?;
+    if date.is_none() {
         edits.set(
             X_SDK_DATE,
             header_value(when.compact().as_bytes(), "X-Sdk-Date")?,
         );
     }
-    if !headers.contains_key(HOST) {
+    if host.is_none() {
         let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
         edits.set(
             HOST,
             header_value(host.as_bytes(), "the host").map_err(huawei)?,
         );
     }
-    Ok((edits, when))
+    Ok(when)
+}
+
+/// The SDK signs every header whose name has no `_`.
+fn is_signed(name: &str) -> bool {
+    !name.bytes().any(|b| b == b'_')
 }
 
 fn compute(
@@ -183,7 +191,8 @@ fn compute(
     key: &AccessKey,
     when: &SigningTime,
     entries: &mut [HeaderEntry<'_>],
-) -> Result<V4Computed> {
+    keep_text: bool,
+) -> Result<V4Signature> {
     check_access_key_id(key.id()).map_err(huawei)?;
     let body = request.body();
     let body_hash;
@@ -202,34 +211,31 @@ fn compute(
             }
         }
     };
+    let stamp = when.compact();
+    let v4 = V4 {
+        algorithm: ALGORITHM,
+        method: &upper_method(request.method()),
+        timestamp: stamp.as_bytes(),
+        scope: None,
+        key_id: key.id(),
+        rule: ValueRule::StripUnicode,
+        repeats: Repeats::LinePerOccurrenceLastValue,
+        payload_hash: payload,
+    };
     let uri = request.uri();
-    let mut cr = canonical::start(&upper_method(request.method()), 512);
-    if !path::decoded_then_encoded_with_trailing_slash(uri.path(), &mut cr) {
-        return Err(huawei(Error::config(
-            "Huawei requests need a path (at least \"/\") to be signed",
-        )));
-    }
-    cr.push(b'\n');
-    let mut params = query::decoded_pairs(uri.query().unwrap_or(""));
-    query::sorted_decoded_then_encoded(&mut params, &mut cr);
-    let signed = canonical::finish(
-        &mut cr,
-        entries,
-        ValueRule::StripUnicode,
-        Repeats::LinePerOccurrenceLastValue,
-        payload,
-    );
-
-    let sts = canonical::string_to_sign(ALGORITHM, when.compact().as_bytes(), None, &cr);
-    let signature = hmac_sha256_hex(key.secret().expose().as_bytes(), &sts);
-    let authorization = v4_authorization(ALGORITHM, key.id(), None, &signed, signature.as_str());
-    Ok(V4Computed {
-        canonical_request: cr,
-        string_to_sign: sts,
-        signature,
-        signed_headers: signed,
-        authorization,
-    })
+    let uri_and_query = |cr: &mut CanonicalSink| {
+        if !path::decoded_then_encoded_with_trailing_slash(uri.path(), cr) {
+            return Err(huawei(Error::config(
+                "Huawei requests need a path (at least \"/\") to be signed",
+            )));
+        }
+        cr.put_byte(b'\n');
+        let mut params = query::decoded_pairs(uri.query().unwrap_or(""));
+        query::sorted_decoded_then_encoded(&mut params, cr);
+        Ok(())
+    };
+    let secret = HmacKey::new(key.secret().expose().as_bytes());
+    sign_v4(&v4, entries, uri_and_query, &secret, keep_text)
 }
 
 /// The SDK stores every header value stripped, so what is sent is what was signed.

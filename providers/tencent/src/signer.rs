@@ -9,17 +9,18 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{Method, Request};
-use multicloud_core::signing::canonical;
-use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
+use multicloud_core::signing::canonical::{sign_v4, CanonicalSink, V4Signature, V4};
+use multicloud_core::signing::hash::{derive_scoped_key, sha256_hex};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{
-    malformed_authorization, required, slash_joined, split_signed_headers, v4_authorization,
-    v4_params, V4Computed,
+    malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, header_value, listed_entries, listed_names,
-    missing_host, sensitive_header_value, HeaderEdits, Listed,
+    authority_from_uri, check_access_key_id, first_values, header_value, listed_entries,
+    listed_names, missing_host, sensitive_header_value, sensitive_header_value_from, HeaderEdits,
+    Listed,
 };
+use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -81,13 +82,13 @@ impl Tc3Signer {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        let (mut edits, when) = self.edits(request, key, time)?;
-        let mut entries = edits.entries(request.headers());
-        entries.retain(|(name, _)| *name == "content-type" || *name == "host");
-        let computed = self.compute(request, key, &when, &mut entries, ValueRule::AsSent)?;
+        let mut edits = HeaderEdits::new();
+        let when = self.edits(request, key, time, &mut edits)?;
+        let mut entries = edits.entries_where(request.headers(), is_signed);
+        let signed = self.compute(request, key, &when, &mut entries, ValueRule::AsSent, false)?;
         edits.set(
             AUTHORIZATION,
-            sensitive_header_value(computed.authorization.as_bytes(), "the secret id")?,
+            sensitive_header_value_from(signed.authorization, "the secret id")?,
         );
         edits.apply(request.headers_mut());
         Ok(())
@@ -100,11 +101,11 @@ impl Tc3Signer {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let (edits, when) = self.edits(request, key, time)?;
-        let mut entries = edits.entries(request.headers());
-        entries.retain(|(name, _)| *name == "content-type" || *name == "host");
+        let mut edits = HeaderEdits::new();
+        let when = self.edits(request, key, time, &mut edits)?;
+        let mut entries = edits.entries_where(request.headers(), is_signed);
         Ok(self
-            .compute(request, key, &when, &mut entries, ValueRule::AsSent)?
+            .compute(request, key, &when, &mut entries, ValueRule::AsSent, true)?
             .into_parts())
     }
 
@@ -125,24 +126,31 @@ impl Tc3Signer {
         let mut entries =
             listed_entries(request.headers(), &names, host, Listed::AllValues).map_err(tencent)?;
         Ok(self
-            .compute(request, key, &when, &mut entries, ValueRule::StripLowercase)?
+            .compute(
+                request,
+                key,
+                &when,
+                &mut entries,
+                ValueRule::StripLowercase,
+                true,
+            )?
             .into_parts())
     }
 
+    /// Records in `edits` the headers `sign` adds, replaces or removes.
     fn edits(
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
-    ) -> Result<(HeaderEdits, SigningTime)> {
+        edits: &mut HeaderEdits,
+    ) -> Result<SigningTime> {
         let when = SigningTime::utc(time).map_err(tencent)?;
-        let headers = request.headers();
-        let mut edits = HeaderEdits::new();
+        let [content_type, host] = first_values(request.headers(), [&CONTENT_TYPE, &HOST]);
         edits.remove(AUTHORIZATION);
-        let stamp = when.unix_seconds().to_string();
         edits.set(
             X_TC_TIMESTAMP,
-            header_value(stamp.as_bytes(), "X-TC-Timestamp")?,
+            header_value(when.unix_decimal().as_bytes(), "X-TC-Timestamp")?,
         );
         if let Some(token) = key.session_token() {
             let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
@@ -154,7 +162,7 @@ impl Tc3Signer {
                 HeaderValue::from_static(UNSIGNED_PAYLOAD),
             );
         }
-        if !headers.contains_key(CONTENT_TYPE) {
+        if content_type.is_none() {
             // The SDK always sends one; these are its choices.
             let ct = if request.method() == Method::GET {
                 "application/x-www-form-urlencoded"
@@ -163,14 +171,14 @@ impl Tc3Signer {
             };
             edits.set(CONTENT_TYPE, HeaderValue::from_static(ct));
         }
-        if !headers.contains_key(HOST) {
+        if host.is_none() {
             let host = authority_from_uri(request.uri()).ok_or_else(|| tencent(missing_host()))?;
             edits.set(
                 HOST,
                 header_value(host.as_bytes(), "the host").map_err(tencent)?,
             );
         }
-        Ok((edits, when))
+        Ok(when)
     }
 
     fn compute(
@@ -180,7 +188,8 @@ impl Tc3Signer {
         when: &SigningTime,
         entries: &mut [HeaderEntry<'_>],
         rule: ValueRule,
-    ) -> Result<V4Computed> {
+        keep_text: bool,
+    ) -> Result<V4Signature> {
         check_access_key_id(key.id()).map_err(tencent)?;
         let is_get = request.method() == Method::GET;
         let unsigned = self.unsigned_payload
@@ -193,53 +202,39 @@ impl Tc3Signer {
             (false, true) => b"",
             (false, false) => request.body(),
         };
-        let mut cr = canonical::start(request.method().as_str(), 512);
-        cr.extend_from_slice(b"/\n");
-        if is_get {
-            cr.extend_from_slice(request.uri().query().unwrap_or("").as_bytes());
-        }
         let payload_hash = sha256_hex(payload);
-        let signed = canonical::finish(
-            &mut cr,
-            entries,
+        let (date, stamp) = (when.dashed_date(), when.unix_decimal());
+        let service = self.service.as_bytes();
+        let signing_key =
+            self.cache
+                .get_or_derive(key, &[b"TC3", date.as_bytes(), service], || {
+                    let secret = key.secret().expose();
+                    derive_scoped_key("TC3", secret, date.as_bytes(), &[service, b"tc3_request"])
+                });
+        let v4 = V4 {
+            algorithm: ALGORITHM,
+            method: request.method().as_str(),
+            timestamp: stamp.as_bytes(),
+            scope: Some(&[date.as_str(), &self.service, "tc3_request"]),
+            key_id: key.id(),
             rule,
-            Repeats::JoinWithComma,
-            payload_hash.as_bytes(),
-        );
-
-        let date = when.dashed_date();
-        let scope = slash_joined(&[date.as_str(), &self.service, "tc3_request"]);
-        let stamp = when.unix_seconds().to_string();
-        let sts =
-            canonical::string_to_sign(ALGORITHM, stamp.as_bytes(), Some(scope.as_bytes()), &cr);
-        let signing_key = self.cache.get_or_derive(
-            key,
-            &[b"TC3", date.as_bytes(), self.service.as_bytes()],
-            || {
-                derive_scoped_key(
-                    "TC3",
-                    key.secret().expose(),
-                    date.as_bytes(),
-                    &[self.service.as_bytes(), b"tc3_request"],
-                )
-            },
-        );
-        let signature = hmac_sha256_hex(&signing_key[..], &sts);
-        let authorization = v4_authorization(
-            ALGORITHM,
-            key.id(),
-            Some(&scope),
-            &signed,
-            signature.as_str(),
-        );
-        Ok(V4Computed {
-            canonical_request: cr,
-            string_to_sign: sts,
-            signature,
-            signed_headers: signed,
-            authorization,
-        })
+            repeats: Repeats::JoinWithComma,
+            payload_hash: payload_hash.as_bytes(),
+        };
+        let uri_and_query = |cr: &mut CanonicalSink| {
+            cr.put(b"/\n");
+            if is_get {
+                cr.put(request.uri().query().unwrap_or("").as_bytes());
+            }
+            Ok(())
+        };
+        sign_v4(&v4, entries, uri_and_query, &signing_key, keep_text)
     }
+}
+
+/// The SDK signs these two headers and no other.
+fn is_signed(name: &str) -> bool {
+    name == "content-type" || name == "host"
 }
 
 fn tencent(e: Error) -> Error {

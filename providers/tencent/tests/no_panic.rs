@@ -4,6 +4,7 @@
 #[path = "../../../testdata/vectors/arbitrary.rs"]
 mod arbitrary;
 
+use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
 use multicloud_tencent::Tc3Signer;
 use proptest::prelude::*;
 
@@ -28,6 +29,25 @@ proptest! {
             }
             (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
             (p, s) => prop_assert!(false, "disagree: parts ok {}, sign ok {}", p.is_ok(), s.is_ok()),
+        }
+    }
+
+    /// `sign` hashes its canonical strings as it writes them; the text `signing_parts` shows
+    /// must be exactly what was hashed and MACed.
+    #[test]
+    fn the_signature_is_the_mac_of_the_text_it_shows(input in arbitrary::input()) {
+        let arbitrary::Input { request, key, time, .. } = input;
+        if let Ok(parts) = Tc3Signer::new("cvm").signing_parts(&request, &key, time) {
+            let sts = &parts.string_to_sign;
+            if !parts.canonical_request.contains('\u{FFFD}') {
+                let hash = sha256_hex(parts.canonical_request.as_bytes());
+                prop_assert_eq!(sts.rsplit('\n').next(), Some(hash.as_str()));
+            }
+            let date = &sts.split('\n').nth(2).unwrap_or_default()[..10];
+            let secret = key.secret().expose();
+            let k = derive_scoped_key("TC3", secret, date.as_bytes(), &[b"cvm", b"tc3_request"]);
+            let mac = hmac_sha256_hex(&k[..], sts.as_bytes());
+            prop_assert_eq!(&parts.signature, mac.as_str());
         }
     }
 }
