@@ -225,7 +225,7 @@ pub struct TencentClassifier;
 
 impl ResponseClassifier for TencentClassifier {
     fn classify(&self, call: &CallInfo, response: &HttpResponse) -> Result<()> {
-        wire::read_response(&call.api, response.status.as_u16(), &response.body).map(|_| ())
+        wire::check_response(&call.api, response.status.as_u16(), &response.body)
     }
 }
 

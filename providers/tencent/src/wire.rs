@@ -70,11 +70,13 @@ fn decode_error(action: &str, what: &str, request_id: Option<&str>) -> Error {
 
 /// Reads an API 3.0 answer: the error it carries (whatever the HTTP status), or its `Response`.
 pub(crate) fn read_response(action: &str, status: u16, body: &[u8]) -> Result<ApiResponse> {
-    let parsed: Option<Value> = serde_json::from_slice::<Value>(body).ok();
+    let mut parsed: Option<Value> = serde_json::from_slice::<Value>(body).ok();
+    // Taken out of the document rather than cloned: it is the whole answer.
     let response = parsed
-        .as_ref()
-        .and_then(|v| v.get("Response"))
-        .filter(|r| r.is_object());
+        .as_mut()
+        .and_then(|v| v.get_mut("Response"))
+        .filter(|r| r.is_object())
+        .map(Value::take);
     let Some(response) = response else {
         // No envelope: judge by the status alone (gateways answer 5xx/429 with other bodies).
         let kind = match status {
@@ -95,7 +97,7 @@ pub(crate) fn read_response(action: &str, status: u16, body: &[u8]) -> Result<Ap
         );
     };
     let common =
-        Common::deserialize(response).map_err(|e| decode_error(action, &safe_reason(&e), None))?;
+        Common::deserialize(&response).map_err(|e| decode_error(action, &safe_reason(&e), None))?;
     if let Some(err) = common.error {
         return Err(codes::api_error(
             action,
@@ -117,9 +119,27 @@ pub(crate) fn read_response(action: &str, status: u16, body: &[u8]) -> Result<Ap
             .with_http_status(status));
     }
     Ok(ApiResponse {
-        body: response.clone(),
+        body: response,
         request_id: common.request_id,
     })
+}
+
+/// Classifies an answer the way [`read_response`] does, without building it: the transport's
+/// classifier runs this on every response, and the caller then reads the body once with
+/// [`read_response`]. A successful answer is only scanned for `Response.Error`; anything
+/// else takes the full path, so both always agree.
+pub(crate) fn check_response(action: &str, status: u16, body: &[u8]) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        #[serde(rename = "Response")]
+        response: Option<Common>,
+    }
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope {
+            response: Some(Common { error: None, .. }),
+        }) if (200..300).contains(&status) => Ok(()),
+        _ => read_response(action, status, body).map(|_| ()),
+    }
 }
 
 /// One offset-paged answer: the raw items and the total the server claims.
@@ -286,6 +306,32 @@ pub(crate) struct TagResources {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_response_agrees_with_read_response() {
+        let bodies: [(u16, &[u8]); 8] = [
+            (200, br#"{"Response":{"InstanceSet":[],"RequestId":"r1"}}"#),
+            (200, br#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"m"},"RequestId":"r2"}}"#),
+            (200, br#"{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"m"}}}"#),
+            (500, br#"{"Response":{"RequestId":"r3"}}"#),
+            (200, br#"{"Response":5}"#),
+            (200, br#"{"Response":{"Error":"not an object"}}"#),
+            (502, b"<html>bad gateway</html>"),
+            (200, b"{\"Respo"),
+        ];
+        for (status, body) in bodies {
+            let full = read_response("cvm:DescribeInstances", status, body).map(|_| ());
+            let quick = check_response("cvm:DescribeInstances", status, body);
+            match (full, quick) {
+                (Ok(()), Ok(())) => {}
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!(
+                    "disagree on {:?}: {a:?} vs {b:?}",
+                    String::from_utf8_lossy(body)
+                ),
+            }
+        }
+    }
 
     #[test]
     fn an_error_in_a_200_response_is_classified_and_keeps_the_request_id() {
