@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::signing::sha::HmacKey;
+
 /// A string that must never be printed: secret keys, session tokens, derived signing keys.
 ///
 /// `Debug` and `Display` print `"** redacted **"`; the memory is zeroized when dropped. There
@@ -87,6 +89,9 @@ pub struct AccessKey {
     session_token: Option<SecretString>,
     /// The derived-key cache's fingerprint of (id, secret), computed once per key.
     fingerprint: OnceLock<[u8; 32]>,
+    /// HMAC keyed with the secret (Huawei, Baidu and CTyun sign with it directly): its key
+    /// schedule done once per key. Zeroized on drop like the secret.
+    secret_mac: OnceLock<HmacKey>,
 }
 
 impl PartialEq for AccessKey {
@@ -108,6 +113,7 @@ impl AccessKey {
             secret: secret.into(),
             session_token: None,
             fingerprint: OnceLock::new(),
+            secret_mac: OnceLock::new(),
         }
     }
 
@@ -130,6 +136,14 @@ impl AccessKey {
     /// The session token, for temporary credentials.
     pub fn session_token(&self) -> Option<&SecretString> {
         self.session_token.as_ref()
+    }
+
+    /// `HMAC-SHA256` keyed with the secret, its key schedule computed on first use only: the
+    /// algorithms that key an HMAC with the raw secret (Huawei, Baidu, CTyun) skip two
+    /// SHA-256 blocks per signature. As sensitive as the secret; `Debug` prints nothing.
+    pub fn secret_mac_key(&self) -> &HmacKey {
+        self.secret_mac
+            .get_or_init(|| HmacKey::new(self.secret.expose().as_bytes()))
     }
 
     /// The fingerprint `compute` makes of this key, computed on first use only.
@@ -191,6 +205,19 @@ mod tests {
         assert!(format!("{key:?}").contains("AKIDVISIBLE"));
         assert_eq!(key.secret().expose(), PLANTED_SECRET);
         assert_eq!(key.session_token().unwrap().expose(), PLANTED_TOKEN);
+    }
+
+    #[test]
+    fn the_memoised_secret_mac_key_is_hmac_keyed_with_the_secret_and_stays_hidden() {
+        let key = AccessKey::new("AKID", PLANTED_SECRET);
+        let expected = crate::signing::hash::hmac_sha256(PLANTED_SECRET.as_bytes(), b"data");
+        assert_eq!(key.secret_mac_key().mac(b"data"), expected);
+        // Memoised: the same key schedule every time, and carried over by a clone.
+        assert!(std::ptr::eq(key.secret_mac_key(), key.secret_mac_key()));
+        assert_eq!(key.clone().secret_mac_key().mac(b"data"), expected);
+        let shown = format!("{key:?} {:?}", key.secret_mac_key());
+        assert!(!shown.contains(PLANTED_SECRET), "{shown}");
+        assert!(!shown.contains("inner"), "{shown}");
     }
 
     #[test]

@@ -3,11 +3,11 @@
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-/// HMAC-SHA256, keyed once and fed in pieces.
-pub type HmacSha256 = Hmac<Sha256>;
+use sha2::{Digest, Sha256};
+
+use super::sha::HmacKey;
 
 /// `hex(SHA256(""))`, the payload hash of an empty body in every V4-style algorithm.
 pub const EMPTY_SHA256_HEX: &str =
@@ -37,10 +37,8 @@ impl Hex64 {
     /// Hex-encodes `bytes`.
     pub fn new(bytes: &[u8; 32]) -> Self {
         let mut out = [0u8; 64];
-        for (i, b) in bytes.iter().enumerate() {
-            let [high, low] = HEX_PAIRS[usize::from(*b)];
-            out[2 * i] = high;
-            out[2 * i + 1] = low;
+        for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(*b)]);
         }
         Hex64(out)
     }
@@ -81,20 +79,9 @@ pub fn sha256_hex(data: &[u8]) -> Hex64 {
     Hex64::new(&sha256(data))
 }
 
-/// An HMAC-SHA256 instance keyed with `key`.
-pub fn hmac_keyed(key: &[u8]) -> HmacSha256 {
-    match <HmacSha256 as Mac>::new_from_slice(key) {
-        Ok(mac) => mac,
-        // HMAC hashes long keys and pads short ones: every length is valid.
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    }
-}
-
 /// `HMAC(key, data)`.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = hmac_keyed(key);
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    HmacKey::new(key).mac(data)
 }
 
 /// `hex(HMAC(key, data))`.
@@ -121,7 +108,14 @@ pub fn hmac_sha1(key: &[u8], data: &[u8]) -> [u8; 20] {
 /// The HMAC chain `k1 = HMAC(key, first)`, `k2 = HMAC(k1, rest[0])`, … ; returns the last
 /// key. Every intermediate key is zeroized when dropped.
 pub fn hmac_chain(key: &[u8], first: &[u8], rest: &[&[u8]]) -> Zeroizing<[u8; 32]> {
-    let mut current = Zeroizing::new(hmac_sha256(key, first));
+    hmac_chain_keyed(&HmacKey::new(key), first, rest)
+}
+
+/// [`hmac_chain`] whose first key is already scheduled (e.g. [`AccessKey::secret_mac_key`]).
+///
+/// [`AccessKey::secret_mac_key`]: crate::AccessKey::secret_mac_key
+pub fn hmac_chain_keyed(key: &HmacKey, first: &[u8], rest: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    let mut current = Zeroizing::new(key.mac(first));
     for step in rest {
         let next = Zeroizing::new(hmac_sha256(&current[..], step));
         *current = *next;
@@ -172,6 +166,19 @@ mod tests {
             Hex64::new(&key).as_str(),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
         );
+    }
+
+    #[test]
+    fn a_chain_from_a_scheduled_key_is_the_same_chain() {
+        let steps: [&[u8]; 2] = [b"step-1", b"step-2"];
+        let from_bytes = hmac_chain(b"secret", b"first", &steps);
+        let from_key = hmac_chain_keyed(&HmacKey::new(b"secret"), b"first", &steps);
+        assert_eq!(*from_bytes, *from_key);
+        let by_hand = hmac_sha256(
+            &hmac_sha256(&hmac_sha256(b"secret", b"first"), b"step-1"),
+            b"step-2",
+        );
+        assert_eq!(*from_bytes, by_hand);
     }
 
     #[test]

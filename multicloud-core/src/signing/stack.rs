@@ -1,192 +1,131 @@
 //! [`StackVec`] and [`StackBuf`]: a short list and a short byte string kept on the stack,
 //! moved to the heap only when they outgrow their inline room. A signer's header and query
 //! lists are a handful of items; allocating for each of them per request was a measurable
-//! part of signing.
+//! part of signing. Both sit on `smallvec`, whose inline room is left uninitialised until
+//! written, so making one costs nothing however large the room.
+
+use smallvec::SmallVec;
 
 use super::sink::Sink;
 
-/// A list of up to `N` items on the stack, spilling to a `Vec` past that.
+/// A list of up to `N` items on the stack, spilling to the heap past that.
 #[derive(Debug, Clone)]
-pub struct StackVec<T, const N: usize> {
-    inline: [T; N],
-    len: usize,
-    /// Every item, once there are more than `N` (the inline ones are moved here).
-    spill: Vec<T>,
-}
+pub struct StackVec<T, const N: usize>(SmallVec<[T; N]>);
 
-impl<T: Default, const N: usize> Default for StackVec<T, N> {
+impl<T, const N: usize> Default for StackVec<T, N> {
     fn default() -> Self {
         StackVec::new()
     }
 }
 
-impl<T: Default, const N: usize> StackVec<T, N> {
+impl<T, const N: usize> StackVec<T, N> {
     /// An empty list.
+    #[inline]
     pub fn new() -> Self {
-        StackVec {
-            inline: std::array::from_fn(|_| T::default()),
-            len: 0,
-            spill: Vec::new(),
-        }
+        StackVec(SmallVec::new())
     }
 
     /// Appends `item`.
     #[inline]
     pub fn push(&mut self, item: T) {
-        if self.len < N {
-            self.inline[self.len] = item;
-        } else {
-            if self.len == N {
-                self.spill.reserve(2 * N);
-                self.spill
-                    .extend(self.inline.iter_mut().map(std::mem::take));
-            }
-            self.spill.push(item);
-        }
-        self.len += 1;
+        self.0.push(item);
     }
 
     /// The items.
     #[inline]
     pub fn as_slice(&self) -> &[T] {
-        if self.len <= N {
-            &self.inline[..self.len]
-        } else {
-            &self.spill
-        }
+        &self.0
     }
 
     /// The items, mutably (for sorting).
     #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [T] {
-        if self.len <= N {
-            &mut self.inline[..self.len]
-        } else {
-            &mut self.spill
-        }
+        &mut self.0
     }
 
     /// How many items.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.0.len()
     }
 
     /// Whether there are none.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.is_empty()
     }
 }
 
-impl<T: Default, const N: usize> std::ops::Deref for StackVec<T, N> {
+impl<T, const N: usize> std::ops::Deref for StackVec<T, N> {
     type Target = [T];
 
     #[inline]
     fn deref(&self) -> &[T] {
-        self.as_slice()
+        &self.0
     }
 }
 
-impl<T: Default, const N: usize> std::ops::DerefMut for StackVec<T, N> {
+impl<T, const N: usize> std::ops::DerefMut for StackVec<T, N> {
     #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
-        self.as_mut_slice()
+        &mut self.0
     }
 }
 
-impl<T: Default, const N: usize> IntoIterator for StackVec<T, N> {
+impl<T, const N: usize> IntoIterator for StackVec<T, N> {
     type Item = T;
-    type IntoIter =
-        std::iter::Chain<std::iter::Take<std::array::IntoIter<T, N>>, std::vec::IntoIter<T>>;
+    type IntoIter = smallvec::IntoIter<[T; N]>;
 
     fn into_iter(self) -> Self::IntoIter {
-        // Once spilled, the inline slots were moved out and every item is in `spill`.
-        let inline = if self.len <= N { self.len } else { 0 };
-        self.inline.into_iter().take(inline).chain(self.spill)
+        self.0.into_iter()
     }
 }
 
-impl<T: Default, const N: usize> FromIterator<T> for StackVec<T, N> {
+impl<T, const N: usize> FromIterator<T> for StackVec<T, N> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let mut out = StackVec::new();
-        iter.into_iter().for_each(|item| out.push(item));
-        out
+        StackVec(iter.into_iter().collect())
     }
 }
 
-/// Bytes on the stack, up to `N`, moved to a `Vec` past that.
-#[derive(Debug, Clone)]
-pub struct StackBuf<const N: usize> {
-    inline: [u8; N],
-    len: usize,
-    /// Every byte, once there are more than `N`.
-    spill: Vec<u8>,
-}
-
-impl<const N: usize> Default for StackBuf<N> {
-    fn default() -> Self {
-        StackBuf::new()
-    }
-}
+/// Bytes on the stack, up to `N`, moved to the heap past that.
+#[derive(Debug, Clone, Default)]
+pub struct StackBuf<const N: usize>(SmallVec<[u8; N]>);
 
 impl<const N: usize> StackBuf<N> {
     /// An empty buffer.
+    #[inline]
     pub fn new() -> Self {
-        StackBuf {
-            inline: [0; N],
-            len: 0,
-            spill: Vec::new(),
-        }
+        StackBuf(SmallVec::new())
     }
 
     /// The bytes written so far.
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        if self.len <= N {
-            &self.inline[..self.len]
-        } else {
-            &self.spill
-        }
+        &self.0
     }
 
     /// How many bytes.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.0.len()
     }
 
     /// Whether nothing was written.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.is_empty()
     }
 }
 
 impl<const N: usize> Sink for StackBuf<N> {
     #[inline]
     fn put_byte(&mut self, byte: u8) {
-        if self.len < N {
-            self.inline[self.len] = byte;
-            self.len += 1;
-        } else {
-            self.put(&[byte]);
-        }
+        self.0.push(byte);
     }
 
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
-        let end = self.len + bytes.len();
-        if end <= N {
-            self.inline[self.len..end].copy_from_slice(bytes);
-        } else {
-            if self.len <= N {
-                self.spill.reserve(2 * end);
-                self.spill.extend_from_slice(&self.inline[..self.len]);
-            }
-            self.spill.extend_from_slice(bytes);
-        }
-        self.len = end;
+        self.0.extend_from_slice(bytes);
     }
 }
 

@@ -50,13 +50,18 @@ impl Decimal {
         let mut buf = [0u8; 20];
         let mut start = buf.len();
         let mut rest = value.unsigned_abs();
-        loop {
+        // Two digits per division: a Unix time is five steps instead of ten.
+        while rest >= 100 {
+            start -= 2;
+            buf[start..start + 2].copy_from_slice(&TWO_DIGITS[(rest % 100) as usize]);
+            rest /= 100;
+        }
+        if rest >= 10 {
+            start -= 2;
+            buf[start..start + 2].copy_from_slice(&TWO_DIGITS[rest as usize]);
+        } else {
             start -= 1;
-            buf[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
+            buf[start] = b'0' + rest as u8;
         }
         if value < 0 {
             start -= 1;
@@ -251,7 +256,24 @@ mod tests {
         );
         assert_eq!(t.unix_seconds(), 1_440_938_160);
         assert_eq!(t.unix_decimal().as_str(), "1440938160");
-        for n in [0, 7, -1, i64::MIN, i64::MAX, -62_167_219_200] {
+        for n in [
+            0,
+            7,
+            9,
+            10,
+            42,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            -1,
+            -10,
+            -100,
+            i64::MIN,
+            i64::MAX,
+            -62_167_219_200,
+        ] {
             assert_eq!(Decimal::new(n).as_str(), n.to_string());
         }
     }

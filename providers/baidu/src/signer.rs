@@ -9,7 +9,7 @@
 use bytes::Bytes;
 use http::header::{HeaderName, AUTHORIZATION, CONTENT_LENGTH, HOST};
 use http::Request;
-use multicloud_core::signing::hash::{hmac_sha256, Hex64};
+use multicloud_core::signing::hash::Hex64;
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
 use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
@@ -80,6 +80,8 @@ impl BceSigner {
         let when = record_edits(request, key, time, &mut edits)?;
         let entries = edits.entries(request.headers());
         let signed = self.compute(request, key, &when, &entries, &self.headers_to_sign, false)?;
+        // The entries borrow the headers about to be edited.
+        drop(entries);
         edits.set(
             AUTHORIZATION,
             sensitive_header_value_from(signed.authorization, "the access key id")
@@ -189,7 +191,7 @@ impl BceSigner {
             auth.put(field);
         }
         // The 64 hex characters, not the 32 bytes, key the next HMAC.
-        let hex_key = Hex64::new(&hmac_sha256(key.secret().expose().as_bytes(), &auth));
+        let hex_key = Hex64::new(&key.secret_mac_key().mac(&auth));
         auth.put_byte(b'/');
         for (n, name) in names.iter().enumerate() {
             if n > 0 {

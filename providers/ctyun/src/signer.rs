@@ -10,7 +10,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::header::HeaderName;
 use http::Request;
-use multicloud_core::signing::hash::{hmac_chain, push_hex, sha256, Hex64};
+use multicloud_core::signing::hash::{hmac_chain_keyed, push_hex, sha256, Hex64};
 use multicloud_core::signing::parts::malformed_authorization;
 use multicloud_core::signing::request::{
     check_access_key_id, check_header_value, header_value, sensitive_header_value_from, HeaderEdits,
@@ -127,8 +127,8 @@ fn compute(
     check_access_key_id(key.id()).map_err(ctyun)?;
     let eop_date = SigningTime::beijing(time).map_err(ctyun)?.compact();
 
-    let k_date = hmac_chain(
-        key.secret().expose().as_bytes(),
+    let k_date = hmac_chain_keyed(
+        key.secret_mac_key(),
         eop_date.as_bytes(),
         &[key.id().as_bytes(), &eop_date.as_bytes()[..8]],
     );
@@ -197,7 +197,7 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use multicloud_core::signing::hash::hmac_sha256;
+    use multicloud_core::signing::hash::{hmac_chain, hmac_sha256};
     use time::macros::datetime;
 
     const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";

@@ -17,7 +17,6 @@ use multicloud_core::signing::request::{
     listed_names, missing_host, sensitive_header_value, sensitive_header_value_from, HeaderEdits,
     Listed,
 };
-use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::trim::strip_unicode;
 use multicloud_core::signing::{path, query, SigningTime};
@@ -60,7 +59,8 @@ impl HuaweiSigner {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        if request.headers().contains_key(AUTHORIZATION) {
+        // A walk over the few headers costs less than a hashed lookup.
+        if first_values(request.headers(), [&AUTHORIZATION])[0].is_some() {
             // The SDK still attaches the token, then leaves the request alone.
             if let Some(token) = key.session_token() {
                 let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
@@ -74,6 +74,8 @@ impl HuaweiSigner {
         let when = record_edits(request, key, time, &mut edits)?;
         let mut entries = edits.entries_where(request.headers(), is_signed);
         let signed = compute(request, key, &when, &mut entries, false)?;
+        // The entries borrow the headers about to be edited.
+        drop(entries);
         edits.set(
             AUTHORIZATION,
             sensitive_header_value_from(signed.authorization, "the access key id")?,
@@ -234,8 +236,7 @@ fn compute(
         query::sorted_decoded_then_encoded(&mut params, cr);
         Ok(())
     };
-    let secret = HmacKey::new(key.secret().expose().as_bytes());
-    sign_v4(&v4, entries, uri_and_query, &secret, keep_text)
+    sign_v4(&v4, entries, uri_and_query, key.secret_mac_key(), keep_text)
 }
 
 /// The SDK stores every header value stripped, so what is sent is what was signed.
