@@ -1,11 +1,14 @@
 //! Nanoseconds per signature for the five signers on a typical list-hosts request, the
 //! official `aws-sigv4` crate on the identical AWS request, and each algorithm's floor (only
-//! the SHA-256/HMAC work it must do). Prints the ratios at the end.
+//! the SHA-256/HMAC work it must do). Prints the ratios at the end twice: from criterion's
+//! means, and as medians of alternating rounds (see `paired.rs`), which a noisy machine
+//! disturbs far less.
 //!
 //! `cargo bench -p multicloud-benches --bench signing`
-//! (shorter: append `-- --warm-up-time 1 --measurement-time 2`).
+//! (shorter: append `-- --warm-up-time 1 --measurement-time 3`).
 
 mod estimates;
+mod paired;
 
 use std::sync::Arc;
 
@@ -15,28 +18,21 @@ use http::Request;
 use multicloud_aws::SigV4Signer;
 use multicloud_baidu::BceSigner;
 use multicloud_benches::requests::{self, CTYUN_REQUEST_ID};
-use multicloud_benches::{aws_sigv4_sign, fixture_key, TIME};
+use multicloud_benches::{aws_sigv4_sign, fixture_key, Floor, TIME};
 use multicloud_core::signing::DerivedKeyCache;
 use multicloud_core::AccessKey;
 use multicloud_ctyun::EopSigner;
 use multicloud_huawei::HuaweiSigner;
 use multicloud_tencent::Tc3Signer;
+use paired::{on_copies, paired_ratio, plain, Side};
 
-/// Times `sign` on a fresh copy of `request` each iteration (the copy is not timed).
-fn bench_sign(
-    c: &mut Criterion,
-    id: &str,
-    request: &Request<Bytes>,
-    sign: impl Fn(&mut Request<Bytes>, &AccessKey),
-) {
-    let key = fixture_key();
-    c.benchmark_group("signing").bench_function(id, |b| {
-        b.iter_batched_ref(
-            || request.clone(),
-            |req| sign(req, &key),
-            BatchSize::NumIterations(16),
-        )
-    });
+/// Signs one request with one key, as the bench times it.
+type SignFn = Box<dyn Fn(&mut Request<Bytes>, &AccessKey)>;
+
+/// What is measured: each signer on its request, then each floor.
+struct Subjects {
+    signers: Vec<(&'static str, Request<Bytes>, SignFn)>,
+    floors: Vec<(&'static str, Floor)>,
 }
 
 fn expect_ok<E: std::fmt::Display>(result: Result<(), E>) {
@@ -45,10 +41,9 @@ fn expect_ok<E: std::fmt::Display>(result: Result<(), E>) {
     }
 }
 
-fn benches(c: &mut Criterion) {
+fn subjects() -> Subjects {
     let aws_req = requests::aws_describe_instances();
-    let warm = Arc::new(DerivedKeyCache::default());
-    let aws = SigV4Signer::new("us-east-1", "ec2").with_key_cache(warm);
+    let aws = SigV4Signer::new("us-east-1", "ec2").with_key_cache(Arc::default());
     let aws_uncached =
         SigV4Signer::new("us-east-1", "ec2").with_key_cache(Arc::new(DerivedKeyCache::new(0)));
 
@@ -68,72 +63,109 @@ fn benches(c: &mut Criterion) {
         "aws-sigv4 and SigV4Signer disagree on the bench request"
     );
 
-    bench_sign(c, "aws", &aws_req, |r, k| expect_ok(aws.sign(r, k, TIME)));
-    bench_sign(c, "aws-uncached", &aws_req, |r, k| {
-        expect_ok(aws_uncached.sign(r, k, TIME))
-    });
-    bench_sign(c, "aws-sigv4-crate", &aws_req, |r, k| {
-        expect_ok(aws_sigv4_sign(r, k, TIME, "us-east-1", "ec2"))
-    });
-    let tencent = Tc3Signer::new("cvm").with_key_cache(Arc::new(DerivedKeyCache::default()));
-    bench_sign(
-        c,
-        "tencent",
-        &requests::tencent_describe_instances(),
-        |r, k| expect_ok(tencent.sign(r, k, TIME)),
-    );
-    bench_sign(c, "huawei", &requests::huawei_list_servers(), |r, k| {
-        expect_ok(HuaweiSigner::new().sign(r, k, TIME))
-    });
-    bench_sign(c, "baidu", &requests::baidu_list_instances(), |r, k| {
-        expect_ok(BceSigner::new().sign(r, k, TIME))
-    });
-    bench_sign(c, "ctyun", &requests::ctyun_list_instances(), |r, k| {
-        expect_ok(EopSigner::new().sign(r, k, TIME, CTYUN_REQUEST_ID))
-    });
+    let tencent = Tc3Signer::new("cvm").with_key_cache(Arc::default());
+    let signers: Vec<(&'static str, Request<Bytes>, SignFn)> = vec![
+        (
+            "aws",
+            aws_req.clone(),
+            Box::new(move |r, k| expect_ok(aws.sign(r, k, TIME))),
+        ),
+        (
+            "aws-uncached",
+            aws_req.clone(),
+            Box::new(move |r, k| expect_ok(aws_uncached.sign(r, k, TIME))),
+        ),
+        (
+            "aws-sigv4-crate",
+            aws_req,
+            Box::new(|r, k| expect_ok(aws_sigv4_sign(r, k, TIME, "us-east-1", "ec2"))),
+        ),
+        (
+            "tencent",
+            requests::tencent_describe_instances(),
+            Box::new(move |r, k| expect_ok(tencent.sign(r, k, TIME))),
+        ),
+        (
+            "huawei",
+            requests::huawei_list_servers(),
+            Box::new(|r, k| expect_ok(HuaweiSigner::new().sign(r, k, TIME))),
+        ),
+        (
+            "baidu",
+            requests::baidu_list_instances(),
+            Box::new(|r, k| expect_ok(BceSigner::new().sign(r, k, TIME))),
+        ),
+        (
+            "ctyun",
+            requests::ctyun_list_instances(),
+            Box::new(|r, k| expect_ok(EopSigner::new().sign(r, k, TIME, CTYUN_REQUEST_ID))),
+        ),
+    ];
+    Subjects {
+        signers,
+        floors: requests::floors(),
+    }
+}
 
+fn benches(c: &mut Criterion, subjects: &Subjects) {
+    // One key for every iteration, as a client holds one: its memoised fingerprint and
+    // secret key schedule are made once, like the derived-key cache entry.
+    let key = fixture_key();
+    let mut group = c.benchmark_group("signing");
+    for (name, request, sign) in &subjects.signers {
+        group.bench_function(*name, |b| {
+            b.iter_batched_ref(
+                || request.clone(),
+                |req| sign(req, &key),
+                BatchSize::NumIterations(16),
+            )
+        });
+    }
+    group.finish();
     let mut floors = c.benchmark_group("floor");
-    for (name, floor) in requests::floors() {
-        floors.bench_function(name, |b| b.iter(|| floor.run()));
+    for (name, floor) in &subjects.floors {
+        floors.bench_function(*name, |b| b.iter(|| floor.run()));
     }
     floors.finish();
 }
 
-fn report() {
+/// The comparisons reported: (label, numerator, denominator), each `group/name`.
+const ROWS: [(&str, &str, &str); 8] = [
+    (
+        "aws-sigv4 crate / ours (goal >= 4)",
+        "signing/aws-sigv4-crate",
+        "signing/aws",
+    ),
+    (
+        "aws uncached / aws cached (cache pays)",
+        "signing/aws-uncached",
+        "signing/aws",
+    ),
+    ("aws / floor (goal <= 2)", "signing/aws", "floor/aws"),
+    (
+        "aws uncached / uncached floor",
+        "signing/aws-uncached",
+        "floor/aws-uncached",
+    ),
+    (
+        "tencent / floor (goal <= 2)",
+        "signing/tencent",
+        "floor/tencent",
+    ),
+    (
+        "huawei / floor (goal <= 2)",
+        "signing/huawei",
+        "floor/huawei",
+    ),
+    ("baidu / floor (goal <= 2)", "signing/baidu", "floor/baidu"),
+    ("ctyun / floor (goal <= 2)", "signing/ctyun", "floor/ctyun"),
+];
+
+fn report_criterion_means() {
     let m = estimates::means(&["signing", "floor"]);
     let ratio = |a: &str, b: &str| Some(m.get(a)? / m.get(b)?);
     println!("\nsigning ratios (means from the latest criterion estimates)");
-    let rows = [
-        (
-            "aws-sigv4 crate / ours (goal >= 4)",
-            "signing/aws-sigv4-crate",
-            "signing/aws",
-        ),
-        (
-            "aws uncached / aws cached (cache pays)",
-            "signing/aws-uncached",
-            "signing/aws",
-        ),
-        ("aws / floor (goal <= 2)", "signing/aws", "floor/aws"),
-        (
-            "aws uncached / uncached floor",
-            "signing/aws-uncached",
-            "floor/aws-uncached",
-        ),
-        (
-            "tencent / floor (goal <= 2)",
-            "signing/tencent",
-            "floor/tencent",
-        ),
-        (
-            "huawei / floor (goal <= 2)",
-            "signing/huawei",
-            "floor/huawei",
-        ),
-        ("baidu / floor (goal <= 2)", "signing/baidu", "floor/baidu"),
-        ("ctyun / floor (goal <= 2)", "signing/ctyun", "floor/ctyun"),
-    ];
-    for (label, a, b) in rows {
+    for (label, a, b) in ROWS {
         match (ratio(a, b), m.get(a), m.get(b)) {
             (Some(r), Some(na), Some(nb)) => {
                 println!("  {label:<42} {r:>6.2}x   ({na:>8.0} ns / {nb:>8.0} ns)")
@@ -143,9 +175,56 @@ fn report() {
     }
 }
 
+/// A timed side for `group/name`, or `None` when no such subject exists.
+fn side<'a>(subjects: &'a Subjects, key: &'a AccessKey, id: &str) -> Option<Side<'a>> {
+    let (group, name) = id.split_once('/')?;
+    match group {
+        "signing" => {
+            let (_, request, sign) = subjects.signers.iter().find(|s| s.0 == name)?;
+            Some(on_copies(request.clone(), move |r| sign(r, key)))
+        }
+        "floor" => {
+            let (_, floor) = subjects.floors.iter().find(|f| f.0 == name)?;
+            Some(plain(move || {
+                std::hint::black_box(floor.run());
+            }))
+        }
+        _ => None,
+    }
+}
+
+fn report_paired(subjects: &Subjects, filter: Option<&str>) {
+    const ROUNDS: usize = 41;
+    const ITERATIONS: usize = 2_000;
+    let key = fixture_key();
+    println!(
+        "\nsigning ratios (median of {ROUNDS} alternating rounds of {ITERATIONS}, interquartile range)"
+    );
+    for (label, a, b) in ROWS {
+        if filter.is_some_and(|f| !a.contains(f) && !b.contains(f)) {
+            continue;
+        }
+        let (Some(mut sa), Some(mut sb)) = (side(subjects, &key, a), side(subjects, &key, b))
+        else {
+            continue;
+        };
+        let r = paired_ratio(&mut sa, &mut sb, ROUNDS, ITERATIONS);
+        println!(
+            "  {label:<42} {:>6.2}x   [{:.2}–{:.2}]   ({:>6.0} ns / {:>6.0} ns)",
+            r.median, r.q1, r.q3, r.a_ns, r.b_ns
+        );
+    }
+}
+
 fn main() {
+    let subjects = subjects();
     let mut c = Criterion::default().configure_from_args();
-    benches(&mut c);
+    benches(&mut c, &subjects);
     c.final_summary();
-    report();
+    report_criterion_means();
+    // `cargo bench ... -- aws` filters criterion's benchmarks; the paired table follows it.
+    let filter = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-') && !a.chars().all(|c| c.is_ascii_digit()));
+    report_paired(&subjects, filter.as_deref());
 }
