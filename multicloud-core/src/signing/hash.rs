@@ -3,9 +3,8 @@
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use zeroize::Zeroizing;
-
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use super::sha::HmacKey;
 

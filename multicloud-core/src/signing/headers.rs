@@ -166,7 +166,7 @@ pub fn encoded_sorted_lines(
         UNRESERVED.encode_into(value, &mut scratch);
         lines.push((start, scratch.len()));
     }
-    let text = scratch.as_bytes();
+    let text = scratch.as_slice();
     lines.sort_unstable_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
     for (n, (start, end)) in lines.iter().enumerate() {
         if n > 0 {

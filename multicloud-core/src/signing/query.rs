@@ -110,7 +110,7 @@ pub fn encoded_then_sorted_as_strings(pairs: &[QueryPair<'_>], out: &mut impl Si
         UNRESERVED.encode_into(v, &mut scratch);
         spans.push((start, scratch.len()));
     }
-    let text = scratch.as_bytes();
+    let text = scratch.as_slice();
     spans.sort_unstable_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
     for (n, (start, end)) in spans.iter().enumerate() {
         if n > 0 {
