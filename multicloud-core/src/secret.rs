@@ -92,6 +92,9 @@ pub struct AccessKey {
     /// HMAC keyed with the secret (Huawei, Baidu and CTyun sign with it directly): its key
     /// schedule done once per key. Zeroized on drop like the secret.
     secret_mac: OnceLock<HmacKey>,
+    /// Whether the id can be written into a header value: checked once, here, rather than
+    /// on every signature.
+    id_is_header_safe: bool,
 }
 
 impl PartialEq for AccessKey {
@@ -108,8 +111,10 @@ impl Eq for AccessKey {}
 impl AccessKey {
     /// A long-term key (id + secret).
     pub fn new(id: impl Into<String>, secret: impl Into<SecretString>) -> Self {
+        let id = id.into();
         AccessKey {
-            id: id.into(),
+            id_is_header_safe: crate::signing::request::is_header_value(id.as_bytes()),
+            id,
             secret: secret.into(),
             session_token: None,
             fingerprint: OnceLock::new(),
@@ -126,6 +131,12 @@ impl AccessKey {
     /// The AccessKey id (`AKIA…`, `AKID…`, …).
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Whether the id can be sent in a header value (printable ASCII, tab, or bytes above
+    /// 0x7f, as `http::HeaderValue` accepts): signers refuse a key whose id cannot.
+    pub fn id_is_header_safe(&self) -> bool {
+        self.id_is_header_safe
     }
 
     /// The secret key.

@@ -202,6 +202,18 @@ mod tests {
     }
 
     #[test]
+    fn hex64_writes_every_byte_value_as_the_table_does() {
+        // Eight arrays of 32 cover all 256 byte values, each at every position mod 8.
+        for start in 0..=255u8 {
+            let bytes: [u8; 32] = std::array::from_fn(|i| start.wrapping_add((i * 37) as u8));
+            let mut expected = Vec::new();
+            push_hex(&bytes, &mut expected);
+            assert_eq!(Hex64::new(&bytes).as_bytes(), &expected[..], "from {start}");
+        }
+        assert_eq!(&Hex64::new(&[0xab; 32]).as_str()[..4], "abab");
+    }
+
+    #[test]
     fn hex64_debug_hides_the_value() {
         let h = sha256_hex(b"abc");
         assert!(!format!("{h:?}").contains(&h.as_str()[..8]));

@@ -31,8 +31,39 @@ const MAX_LOOKUP: usize = 192;
 pub struct DerivedKeyCache {
     capacity: usize,
     inner: Mutex<Inner>,
+    /// The entry used last, checked first: a client signs many requests in a row with one
+    /// key and scope, and this hit needs no lookup key, hash or map probe.
+    recent: Mutex<Option<Recent>>,
     hits: AtomicU64,
     misses: AtomicU64,
+}
+
+/// The most recently used entry: the key's fingerprint, the scope parts as given
+/// (length-prefixed, as in a lookup key) and the derived key.
+struct Recent {
+    fingerprint: Zeroizing<[u8; 32]>,
+    scope: Vec<u8>,
+    key: HmacKey,
+}
+
+impl Recent {
+    fn matches(&self, fingerprint: &[u8; 32], scope: &[&[u8]]) -> bool {
+        if *self.fingerprint != *fingerprint {
+            return false;
+        }
+        let mut rest = &self.scope[..];
+        for part in scope {
+            let Some((len, tail)) = rest.split_first_chunk::<2>() else {
+                return false;
+            };
+            let len = usize::from(u16::from_be_bytes(*len));
+            if len != part.len() || tail.len() < len || tail[..len] != **part {
+                return false;
+            }
+            rest = &tail[len..];
+        }
+        rest.is_empty()
+    }
 }
 
 #[derive(Default)]
@@ -97,6 +128,7 @@ impl DerivedKeyCache {
         DerivedKeyCache {
             capacity,
             inner: Mutex::new(Inner::default()),
+            recent: Mutex::new(None),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -118,6 +150,14 @@ impl DerivedKeyCache {
         scope: &[&[u8]],
         derive: impl FnOnce() -> Zeroizing<[u8; 32]>,
     ) -> HmacKey {
+        if self.capacity > 0 {
+            let fingerprint = key.memo_fingerprint(fingerprint);
+            let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(recent) = recent.as_ref().filter(|r| r.matches(fingerprint, scope)) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return recent.key.clone();
+            }
+        }
         let mut lookup = [0u8; MAX_LOOKUP];
         let len = match self.capacity {
             0 => None,
@@ -130,7 +170,9 @@ impl DerivedKeyCache {
         let lookup = &lookup[..len];
         if let Some(found) = self.lock().keys.get(lookup) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return found.clone();
+            let found = found.clone();
+            self.remember(lookup, &found);
+            return found;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let derived = HmacKey::new(&derive()[..]);
@@ -147,7 +189,32 @@ impl DerivedKeyCache {
             inner.keys.insert(lookup.into(), derived.clone());
             inner.order.push_back(lookup.into());
         }
+        drop(inner);
+        self.remember(lookup, &derived);
         derived
+    }
+
+    /// Makes (`lookup`, `key`) the entry checked first, reusing the slot's buffer.
+    fn remember(&self, lookup: &[u8], key: &HmacKey) {
+        let Some((fingerprint, scope)) = lookup.split_first_chunk::<32>() else {
+            return;
+        };
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        match recent.as_mut() {
+            Some(slot) => {
+                *slot.fingerprint = *fingerprint;
+                slot.scope.clear();
+                slot.scope.extend_from_slice(scope);
+                slot.key = key.clone();
+            }
+            None => {
+                *recent = Some(Recent {
+                    fingerprint: Zeroizing::new(*fingerprint),
+                    scope: scope.to_vec(),
+                    key: key.clone(),
+                })
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -168,6 +235,7 @@ impl DerivedKeyCache {
 
     /// Drops every cached key (they are zeroized).
     pub fn clear(&self) {
+        *self.recent.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let mut inner = self.lock();
         inner.keys.clear();
         inner.order.clear();
@@ -257,6 +325,37 @@ mod tests {
                 misses: 2,
                 entries: 2
             }
+        );
+    }
+
+    #[test]
+    fn the_recent_slot_never_answers_for_another_key_or_scope() {
+        let cache = DerivedKeyCache::new(8);
+        let (k1, k2) = (AccessKey::new("AK", "one"), AccessKey::new("AK2", "two"));
+        let n = std::cell::Cell::new(0);
+        let expected = |byte: u8| HmacKey::new(&[byte; 32]).mac(b"x");
+        // Each (key, scope) pair gets its own byte; alternating must always find its own.
+        let cases: [(&AccessKey, &[&[u8]], u8); 4] = [
+            (&k1, &[b"d1", b"s"], 1),
+            (&k2, &[b"d1", b"s"], 2),
+            (&k1, &[b"d1", b"t"], 3),
+            (&k1, &[b"d1s", b""], 4),
+        ];
+        for round in 0..3 {
+            for (key, scope, byte) in cases {
+                let got = cache.get_or_derive(key, scope, || derive_counting(&n, byte));
+                assert_eq!(got.mac(b"x"), expected(byte), "round {round}, case {byte}");
+                let again = cache.get_or_derive(key, scope, || derive_counting(&n, 99));
+                assert_eq!(again.mac(b"x"), expected(byte), "repeat of case {byte}");
+            }
+        }
+        assert_eq!(n.get(), 4, "each pair derived once");
+        cache.clear();
+        let after = cache.get_or_derive(&k1, &[b"d1", b"t"], || derive_counting(&n, 5));
+        assert_eq!(
+            after.mac(b"x"),
+            expected(5),
+            "clear empties the recent slot too"
         );
     }
 

@@ -55,6 +55,10 @@ pub fn split_raw(query: &str) -> impl Iterator<Item = (&str, &str)> {
 /// AWS: the pairs as sent, sorted by (key, value) — byte order, which is code-point order for
 /// the encoded ASCII botocore puts on the URL — and joined as `k=v&…` without re-encoding.
 pub fn sorted_as_sent(query: &str, out: &mut impl Sink) {
+    // No parameters (every query-protocol POST): no list to build and move.
+    if query.is_empty() {
+        return;
+    }
     let mut pairs: StackVec<(&str, &str), 16> = split_raw(query).collect();
     pairs.sort_unstable();
     for (n, (k, v)) in pairs.iter().enumerate() {

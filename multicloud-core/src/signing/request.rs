@@ -1,9 +1,13 @@
 //! Reading and editing the `http::Request` a signer works on.
 //!
-//! A signer first records the headers it would add or replace in [`HeaderEdits`]; the
-//! canonical form is computed over [`HeaderEdits::entries`] (the request as it stands plus
-//! those edits), and only `sign` applies them. So `signing_parts` never mutates the request
-//! and always agrees with `sign`.
+//! The five API signers make every value they will write (and run every check that can fail)
+//! first, then write their own headers into the map, sign the map as it now stands
+//! ([`entries_where`]) and set the authorization header: no bookkeeping of edits on the hot
+//! path, and a failed `sign` leaves the request as it was. Their `signing_parts` runs that
+//! same code on a copy, so it always agrees with `sign`.
+//!
+//! [`HeaderEdits`] records edits without applying them, for a signer that must see the
+//! edited headers before it may touch the request (COS).
 
 use std::borrow::Cow;
 
@@ -13,6 +17,7 @@ use http::Uri;
 use super::headers::HeaderEntry;
 use super::stack::StackVec;
 use crate::error::{Error, Result};
+use crate::secret::AccessKey;
 
 /// The headers a signer signs, kept on the stack for the usual request.
 pub type HeaderEntries<'a> = StackVec<HeaderEntry<'a>, 8>;
@@ -110,6 +115,18 @@ impl HeaderEdits {
             }
         }
     }
+}
+
+/// The headers of `headers` whose name `keep` accepts, in map order (values of one name in
+/// arrival order): what a signer that has already written its own headers signs.
+pub fn entries_where<'a>(headers: &'a HeaderMap, keep: impl Fn(&str) -> bool) -> HeaderEntries<'a> {
+    let mut out = HeaderEntries::new();
+    for (name, value) in headers {
+        if keep(name.as_str()) {
+            out.push((name.as_str(), value.as_bytes()));
+        }
+    }
+    out
 }
 
 /// The first value of each of `names` on `headers`, found in one pass over the map: a
@@ -212,10 +229,7 @@ pub fn sensitive_header_value_from(bytes: impl Into<Vec<u8>>, what: &str) -> Res
 /// Checks that `bytes` can be a header value without building one (`HeaderValue::from_bytes`'s
 /// rule), so a check never costs an allocation. `what` names the value in the error.
 pub fn check_header_value(bytes: &[u8], what: &str) -> Result<()> {
-    let valid = bytes
-        .iter()
-        .all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\t');
-    if valid {
+    if is_header_value(bytes) {
         Ok(())
     } else {
         Err(Error::config(format!(
@@ -224,10 +238,23 @@ pub fn check_header_value(bytes: &[u8], what: &str) -> Result<()> {
     }
 }
 
-/// Checks that the AccessKey id can be written into an authorization header, so that
-/// `signing_parts` fails exactly when `sign` would.
-pub fn check_access_key_id(id: &str) -> Result<()> {
-    check_header_value(id.as_bytes(), "the access key id")
+/// Whether `bytes` can be a header value (`HeaderValue::from_bytes`'s rule).
+pub fn is_header_value(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\t')
+}
+
+/// Checks that the AccessKey id can be written into an authorization header (memoised in
+/// the key), before a signer edits anything.
+pub fn check_access_key_id(key: &AccessKey) -> Result<()> {
+    if key.id_is_header_safe() {
+        Ok(())
+    } else {
+        Err(Error::config(
+            "the access key id is not a valid HTTP header value",
+        ))
+    }
 }
 
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when

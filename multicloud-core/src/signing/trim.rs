@@ -62,22 +62,43 @@ pub fn collapse_whitespace_into(value: &[u8], out: &mut impl Sink) {
 }
 
 /// Whether `value` is ASCII with no whitespace but single inner spaces: the usual header
-/// value, which collapsing leaves as it is.
+/// value, which collapsing leaves as it is. Eight bytes at a time in a register.
 fn is_already_collapsed(value: &[u8]) -> bool {
-    // Most values have no space at all: one vectorisable pass over printable non-space ASCII.
-    let graphic = value.iter().fold(true, |ok, &b| ok & is_graphic_ascii(b));
-    if graphic {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
         return true;
+    };
+    if first == b' ' || last == b' ' {
+        return false;
     }
-    // Else printable ASCII, and no space at the start, at the end or after another space.
-    let mut previous_space = true;
-    let mut ok = true;
-    for &b in value {
+    let mut previous_space = false;
+    let mut words = value.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // A byte below 0x20 or from 0x7f up (exact as an existence test: a borrow or carry
+        // only starts at a byte that is itself out of range).
+        let below = w.wrapping_sub(0x20 * ONES) & !w & HIGH;
+        let above = (w.wrapping_add(ONES) | w) & HIGH;
+        if below | above != 0 {
+            return false;
+        }
+        // The high bit of exactly each space byte; two in a row (across words too) fail.
+        let z = w ^ (0x20 * ONES);
+        let spaces = !(((z & !HIGH) + !HIGH) | z | !HIGH);
+        if spaces & ((spaces << 8) | (u64::from(previous_space) << 7)) != 0 {
+            return false;
+        }
+        previous_space = spaces >> 63 != 0;
+    }
+    for &b in words.remainder() {
         let space = b == b' ';
-        ok &= (b > b' ' || space) & (b < 0x7f) & !(space & previous_space);
+        if !(b' '..0x7f).contains(&b) || (space && previous_space) {
+            return false;
+        }
         previous_space = space;
     }
-    ok && (!previous_space || value.is_empty())
+    true
 }
 
 /// `value.strip()` on text: Unicode whitespace at both ends (Huawei).
@@ -134,6 +155,58 @@ mod tests {
         assert_eq!(collapse("a\u{a0}\u{a0}b\u{3000}c".as_bytes()), b"a b c");
         assert_eq!(collapse("a\u{200b}b".as_bytes()), "a\u{200b}b".as_bytes());
         assert_eq!(collapse(b"a\x1fb"), b"a b");
+    }
+
+    /// The byte-at-a-time rule the word-at-a-time check must equal.
+    fn collapsed_bytewise(value: &[u8]) -> bool {
+        let mut previous_space = true;
+        let mut ok = true;
+        for &b in value {
+            let space = b == b' ';
+            ok &= (b' '..0x7f).contains(&b) && !(space && previous_space);
+            previous_space = space;
+        }
+        ok && (!previous_space || value.is_empty())
+    }
+
+    #[test]
+    fn the_word_check_equals_the_byte_rule() {
+        // Every short value over an alphabet of the bytes that matter, at lengths that
+        // straddle a word, plus each byte value alone at every position of 17 bytes.
+        let alphabet = [b'a', b' ', b'\t', 0x1f, 0x7e, 0x7f, 0x80, 0xff];
+        for len in 0..=5usize {
+            for n in 0..alphabet.len().pow(len as u32) {
+                let mut rest = n;
+                let v: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let b = alphabet[rest % alphabet.len()];
+                        rest /= alphabet.len();
+                        b
+                    })
+                    .collect();
+                for pad in [0usize, 3, 7, 8, 13] {
+                    let mut padded = vec![b'x'; pad];
+                    padded.extend_from_slice(&v);
+                    padded.extend(std::iter::repeat_n(b'y', pad % 5));
+                    assert_eq!(
+                        is_already_collapsed(&padded),
+                        collapsed_bytewise(&padded),
+                        "{padded:?}"
+                    );
+                }
+            }
+        }
+        for at in 0..17 {
+            for b in 0..=255u8 {
+                let mut v = vec![b'k'; 17];
+                v[at] = b;
+                assert_eq!(is_already_collapsed(&v), collapsed_bytewise(&v), "{v:?}");
+                if at > 0 {
+                    v[at - 1] = b' ';
+                    assert_eq!(is_already_collapsed(&v), collapsed_bytewise(&v), "{v:?}");
+                }
+            }
+        }
     }
 
     #[test]

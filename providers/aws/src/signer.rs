@@ -18,8 +18,9 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    check_access_key_id, first_values, header_value, host_from_uri, listed_entries, listed_names,
-    missing_host, sensitive_header_value, sensitive_header_value_from, HeaderEdits, Listed,
+    check_access_key_id, entries_where, first_values, header_value, host_from_uri, is_header_value,
+    listed_entries, listed_names, missing_host, sensitive_header_value,
+    sensitive_header_value_from, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
@@ -62,6 +63,8 @@ fn is_unsigned_header(name: &str) -> bool {
 pub struct SigV4Signer {
     region: String,
     service: String,
+    /// Whether the region and service can go into the `Authorization` value: checked once.
+    scope_is_header_safe: bool,
     normalize_path: bool,
     content_sha256_header: bool,
     cache: Arc<DerivedKeyCache>,
@@ -71,9 +74,12 @@ impl SigV4Signer {
     /// A signer for `region` (e.g. `us-east-1`) and `service` (the signing name, e.g. `ec2`),
     /// normalising paths as `SigV4Auth` does.
     pub fn new(region: impl Into<String>, service: impl Into<String>) -> Self {
+        let (region, service) = (region.into(), service.into());
         SigV4Signer {
-            region: region.into(),
-            service: service.into(),
+            scope_is_header_safe: is_header_value(region.as_bytes())
+                && is_header_value(service.as_bytes()),
+            region,
+            service,
             normalize_path: true,
             content_sha256_header: false,
             cache: DerivedKeyCache::shared(),
@@ -108,36 +114,26 @@ impl SigV4Signer {
     /// Signs `request` at `time`: removes any `Authorization`, sets `X-Amz-Date` (or, when
     /// the request has a `Date` header, rewrites that one as botocore does),
     /// `X-Amz-Security-Token` for a session key, `X-Amz-Content-SHA256` when enabled, `Host`
-    /// when absent, and `Authorization`.
+    /// when absent, and `Authorization`. On error the request is left as it was.
     pub fn sign(
         &self,
         request: &mut Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        let mut edits = HeaderEdits::new();
-        let when = self.edits(request, key, time, &mut edits)?;
-        let signed = self.compute_edited(request, key, &when, &edits, false)?;
-        edits.set(
-            AUTHORIZATION,
-            sensitive_header_value_from(signed.authorization, "the access key id")?,
-        );
-        edits.apply(request.headers_mut());
-        Ok(())
+        self.sign_in_place(request, key, time, false).map(drop)
     }
 
-    /// The stages [`sign`](Self::sign) would compute, without touching `request`.
+    /// The stages [`sign`](Self::sign) would compute, without touching `request`: the very
+    /// same code signs a copy, keeping the canonical strings' text.
     pub fn signing_parts(
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let mut edits = HeaderEdits::new();
-        let when = self.edits(request, key, time, &mut edits)?;
-        Ok(self
-            .compute_edited(request, key, &when, &edits, true)?
-            .into_parts())
+        let mut copy = request.clone();
+        Ok(self.sign_in_place(&mut copy, key, time, true)?.into_parts())
     }
 
     /// Recomputes a received request's signature over exactly `signed_headers` (lower-case
@@ -173,61 +169,75 @@ impl SigV4Signer {
             .into_parts())
     }
 
-    /// Records in `edits` the headers `sign` adds, replaces or removes, per botocore's
-    /// `_modify_request_before_signing`.
-    fn edits(
+    /// Writes the headers `sign` owns (per botocore's `_modify_request_before_signing`), then
+    /// signs the request as it now stands and sets `Authorization`. Every check that can fail
+    /// runs before the first edit.
+    fn sign_in_place(
         &self,
-        request: &Request<Bytes>,
+        request: &mut Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
-        edits: &mut HeaderEdits,
-    ) -> Result<SigningTime> {
-        let when = SigningTime::utc(time).map_err(aws)?;
-        let [authorization, date, host] =
-            first_values(request.headers(), [&AUTHORIZATION, &DATE, &HOST]);
-        if authorization.is_some() {
-            edits.remove(AUTHORIZATION);
-        }
-        if date.is_some() {
-            // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
-            edits.set(
-                DATE,
-                header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?,
-            );
-            edits.remove(X_AMZ_DATE);
-        } else {
-            edits.set(
-                X_AMZ_DATE,
-                header_value(when.compact().as_bytes(), "X-Amz-Date")?,
-            );
-        }
-        if let Some(token) = key.session_token() {
-            let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
-            edits.set(X_AMZ_SECURITY_TOKEN, value.map_err(aws)?);
-        }
-        if self.content_sha256_header {
-            let hash = sha256_hex(request.body());
-            edits.set(X_AMZ_CONTENT_SHA256, header_value(hash.as_bytes(), "hash")?);
-        }
-        if host.is_none() {
-            let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
-            edits.set(
-                HOST,
-                header_value(host.as_bytes(), "the host").map_err(aws)?,
-            );
-        }
-        Ok(when)
-    }
-
-    fn compute_edited(
-        &self,
-        request: &Request<Bytes>,
-        key: &AccessKey,
-        when: &SigningTime,
-        edits: &HeaderEdits,
         keep_text: bool,
     ) -> Result<V4Signature> {
-        let mut entries = edits.entries_where(request.headers(), |name| !is_unsigned_header(name));
+        let when = SigningTime::utc(time).map_err(aws)?;
+        check_access_key_id(key).map_err(aws)?;
+        if !self.scope_is_header_safe {
+            return Err(aws(Error::config(
+                "the region or service is not a valid HTTP header value",
+            )));
+        }
+        let token = match key.session_token() {
+            Some(token) => Some(
+                sensitive_header_value(token.expose().as_bytes(), "the session token")
+                    .map_err(aws)?,
+            ),
+            None => None,
+        };
+        let [authorization, date, host] =
+            first_values(request.headers(), [&AUTHORIZATION, &DATE, &HOST]);
+        let (had_authorization, had_date) = (authorization.is_some(), date.is_some());
+        let host = match host {
+            Some(_) => None,
+            None => {
+                let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
+                Some(header_value(host.as_bytes(), "the host").map_err(aws)?)
+            }
+        };
+        let date_value = if had_date {
+            header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?
+        } else {
+            header_value(when.compact().as_bytes(), "X-Amz-Date")?
+        };
+        let content_sha256 = match self.content_sha256_header {
+            true => Some(header_value(
+                sha256_hex(request.body()).as_bytes(),
+                "the payload hash",
+            )?),
+            false => None,
+        };
+
+        let headers = request.headers_mut();
+        if had_authorization {
+            headers.remove(AUTHORIZATION);
+        }
+        if had_date {
+            // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
+            headers.insert(DATE, date_value);
+            headers.remove(X_AMZ_DATE);
+        } else {
+            headers.insert(X_AMZ_DATE, date_value);
+        }
+        if let Some(token) = token {
+            headers.insert(X_AMZ_SECURITY_TOKEN, token);
+        }
+        if let Some(hash) = content_sha256 {
+            headers.insert(X_AMZ_CONTENT_SHA256, hash);
+        }
+        if let Some(host) = host {
+            headers.insert(HOST, host);
+        }
+
+        let mut entries = entries_where(request.headers(), |name| !is_unsigned_header(name));
         let body_hash;
         let payload = match entries
             .iter()
@@ -240,7 +250,20 @@ impl SigV4Signer {
                 body_hash.as_bytes()
             }
         };
-        self.compute(request, key, when, &mut entries, payload, keep_text)
+        let mut signed = self.compute(request, key, &when, &mut entries, payload, keep_text)?;
+        drop(entries);
+        let value = if keep_text {
+            sensitive_header_value(&signed.authorization, "the authorization")
+        } else {
+            sensitive_header_value_from(
+                std::mem::take(&mut signed.authorization),
+                "the authorization",
+            )
+        };
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, value.map_err(aws)?);
+        Ok(signed)
     }
 
     fn compute(
@@ -252,7 +275,7 @@ impl SigV4Signer {
         payload_hash: &[u8],
         keep_text: bool,
     ) -> Result<V4Signature> {
-        check_access_key_id(key.id()).map_err(aws)?;
+        check_access_key_id(key).map_err(aws)?;
         let (date, stamp) = (when.compact_date(), when.compact());
         let (region, service) = (self.region.as_bytes(), self.service.as_bytes());
         let signing_key =

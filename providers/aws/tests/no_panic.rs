@@ -22,6 +22,7 @@ proptest! {
             .with_normalized_path(normalize)
             .with_content_sha256_header(content_sha);
         let parts = signer.signing_parts(&request, &key, time);
+        let before = request.headers().clone();
         let signed = signer.sign(&mut request, &key, time);
         match (parts, signed) {
             (Ok(parts), Ok(())) => {
@@ -31,7 +32,11 @@ proptest! {
                 let again = signer.signing_parts(&request, &key, time).expect("signs again");
                 prop_assert_eq!(again.signature, parts.signature);
             }
-            (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
+            (Err(a), Err(b)) => {
+                prop_assert_eq!(a.kind(), b.kind());
+                // Every check runs before the first edit: a failed sign changes nothing.
+                prop_assert_eq!(request.headers(), &before);
+            }
             (p, s) => prop_assert!(false, "disagree: parts ok {}, sign ok {}", p.is_ok(), s.is_ok()),
         }
     }

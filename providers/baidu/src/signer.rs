@@ -13,8 +13,8 @@ use multicloud_core::signing::hash::Hex64;
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
 use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
-    check_access_key_id, first_values, header_value, host_from_uri, missing_host,
-    sensitive_header_value, sensitive_header_value_from, HeaderEdits,
+    check_access_key_id, entries_where, first_values, header_value, host_from_uri, is_header_value,
+    missing_host, sensitive_header_value, sensitive_header_value_from,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -36,6 +36,8 @@ const DEFAULT_SIGNED: [&str; 4] = ["host", "content-md5", "content-length", "con
 pub struct BceSigner {
     expiration_seconds: u32,
     headers_to_sign: Vec<String>,
+    /// Whether `headers_to_sign` can go into the `Authorization` value: checked once.
+    names_are_header_safe: bool,
 }
 
 impl Default for BceSigner {
@@ -50,6 +52,7 @@ impl BceSigner {
         BceSigner {
             expiration_seconds: 1800,
             headers_to_sign: Vec::new(),
+            names_are_header_safe: true,
         }
     }
 
@@ -64,45 +67,124 @@ impl BceSigner {
     /// empty list means the default set.
     pub fn with_headers_to_sign(mut self, names: Vec<String>) -> Self {
         self.headers_to_sign = names.into_iter().map(|n| n.to_ascii_lowercase()).collect();
+        self.names_are_header_safe = self
+            .headers_to_sign
+            .iter()
+            .all(|n| is_header_value(n.as_bytes()));
         self
     }
 
     /// Signs `request` at `time`: sets `Host` (lower-case, default port dropped) and
     /// `Content-Length` when absent, `x-bce-date` when absent (a caller's value is kept, as in
-    /// the SDK), `x-bce-security-token` for a session key, and `Authorization`.
+    /// the SDK), `x-bce-security-token` for a session key, and `Authorization`. On error the
+    /// request is left as it was.
     pub fn sign(
         &self,
         request: &mut Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        let mut edits = HeaderEdits::new();
-        let when = record_edits(request, key, time, &mut edits)?;
-        let entries = edits.entries(request.headers());
-        let signed = self.compute(request, key, &when, &entries, &self.headers_to_sign, false)?;
-        // The entries borrow the headers about to be edited.
-        drop(entries);
-        edits.set(
-            AUTHORIZATION,
-            sensitive_header_value_from(signed.authorization, "the access key id")
-                .map_err(baidu)?,
-        );
-        edits.apply(request.headers_mut());
-        Ok(())
+        self.sign_in_place(request, key, time, false).map(drop)
     }
 
-    /// The stages [`sign`](Self::sign) would compute, without touching `request`. The
-    /// canonical request is also the string to sign.
+    /// The stages [`sign`](Self::sign) would compute, without touching `request`: the very
+    /// same code signs a copy, keeping the text. The canonical request is also the string
+    /// to sign.
     pub fn signing_parts(
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let mut edits = HeaderEdits::new();
-        let when = record_edits(request, key, time, &mut edits)?;
-        let entries = edits.entries(request.headers());
-        self.parts(request, key, &when, &entries, &self.headers_to_sign)
+        let mut copy = request.clone();
+        let signed = self.sign_in_place(&mut copy, key, time, true)?;
+        Ok(signed.into_parts(&self.headers_to_sign))
+    }
+
+    /// Writes the headers `sign` owns, then signs the request as it now stands and sets
+    /// `Authorization`. Every check that can fail runs before the first edit.
+    fn sign_in_place(
+        &self,
+        request: &mut Request<Bytes>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+        keep_text: bool,
+    ) -> Result<Signed> {
+        let when = SigningTime::utc(time).map_err(baidu)?;
+        check_access_key_id(key).map_err(baidu)?;
+        if !self.names_are_header_safe {
+            return Err(baidu(Error::config(
+                "a header name to sign is not valid in an HTTP header value",
+            )));
+        }
+        let [authorization, host, length, date] = first_values(
+            request.headers(),
+            [&AUTHORIZATION, &HOST, &CONTENT_LENGTH, &X_BCE_DATE],
+        );
+        let had_authorization = authorization.is_some();
+        let host = match host {
+            Some(_) => None,
+            None => {
+                let host = host_from_uri(request.uri()).ok_or_else(|| baidu(missing_host()))?;
+                Some(header_value(host.as_bytes(), "the host").map_err(baidu)?)
+            }
+        };
+        let length = match length {
+            Some(_) => None,
+            None => {
+                let len = Decimal::new(i64::try_from(request.body().len()).unwrap_or(i64::MAX));
+                Some(header_value(len.as_bytes(), "Content-Length")?)
+            }
+        };
+        let date = match date {
+            Some(_) => None,
+            None => Some(header_value(when.iso_seconds().as_bytes(), "x-bce-date")?),
+        };
+        let token = match key.session_token() {
+            Some(token) => Some(
+                sensitive_header_value(token.expose().as_bytes(), "the session token")
+                    .map_err(baidu)?,
+            ),
+            None => None,
+        };
+
+        let headers = request.headers_mut();
+        if had_authorization {
+            headers.remove(AUTHORIZATION);
+        }
+        for (name, value) in [
+            (HOST, host),
+            (CONTENT_LENGTH, length),
+            (X_BCE_DATE, date),
+            (X_BCE_SECURITY_TOKEN, token),
+        ] {
+            if let Some(value) = value {
+                headers.insert(name, value);
+            }
+        }
+
+        let entries = entries_where(request.headers(), |_| true);
+        let mut signed = self.compute(
+            request,
+            key,
+            &when,
+            &entries,
+            &self.headers_to_sign,
+            keep_text,
+        )?;
+        drop(entries);
+        let value = if keep_text {
+            sensitive_header_value(&signed.authorization, "the authorization")
+        } else {
+            sensitive_header_value_from(
+                std::mem::take(&mut signed.authorization),
+                "the authorization",
+            )
+        };
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, value.map_err(baidu)?);
+        Ok(signed)
     }
 
     /// Recomputes a received request's signature with `signed_headers` as the auth string's
@@ -120,30 +202,9 @@ impl BceSigner {
             .iter()
             .map(|n| n.to_ascii_lowercase())
             .collect();
-        let mut entries = HeaderEdits::new();
-        entries.remove(AUTHORIZATION);
-        let entries = entries.entries(request.headers());
-        self.parts(request, key, &when, &entries, &names)
-    }
-
-    fn parts(
-        &self,
-        request: &Request<Bytes>,
-        key: &AccessKey,
-        when: &SigningTime,
-        entries: &[HeaderEntry<'_>],
-        names: &[String],
-    ) -> Result<SigningParts> {
-        let signed = self.compute(request, key, when, entries, names, true)?;
-        let auth = &signed.authorization;
-        let signature = String::from_utf8_lossy(&auth[auth.len() - 64..]).into_owned();
-        Ok(SigningParts::from_bytes(
-            &signed.canonical_request,
-            &signed.canonical_request,
-            signature,
-            names.join(";"),
-            String::from_utf8_lossy(auth).into_owned(),
-        ))
+        let entries = entries_where(request.headers(), |name| name != "authorization");
+        let signed = self.compute(request, key, &when, &entries, &names, true)?;
+        Ok(signed.into_parts(&names))
     }
 
     /// Writes the canonical request straight into its HMAC (Baidu signs it directly) and
@@ -157,7 +218,7 @@ impl BceSigner {
         names: &[String],
         keep_text: bool,
     ) -> Result<Signed> {
-        check_access_key_id(key.id()).map_err(baidu)?;
+        check_access_key_id(key).map_err(baidu)?;
         let (stamp, expiration) = (
             when.iso_seconds(),
             Decimal::new(self.expiration_seconds.into()),
@@ -239,46 +300,24 @@ struct Signed {
     canonical_request: Vec<u8>,
 }
 
-fn baidu(e: Error) -> Error {
-    e.with_provider(ProviderKind::Baidu)
+impl Signed {
+    /// The stages as text, `names` being the auth string's header field.
+    fn into_parts(self, names: &[String]) -> SigningParts {
+        let auth = &self.authorization;
+        let signature =
+            String::from_utf8_lossy(&auth[auth.len().saturating_sub(64)..]).into_owned();
+        SigningParts::from_bytes(
+            &self.canonical_request,
+            &self.canonical_request,
+            signature,
+            names.join(";"),
+            String::from_utf8_lossy(auth).into_owned(),
+        )
+    }
 }
 
-/// Records in `edits` the headers `sign` adds or replaces.
-fn record_edits(
-    request: &Request<Bytes>,
-    key: &AccessKey,
-    time: OffsetDateTime,
-    edits: &mut HeaderEdits,
-) -> Result<SigningTime> {
-    let when = SigningTime::utc(time).map_err(baidu)?;
-    let [host, length, date] =
-        first_values(request.headers(), [&HOST, &CONTENT_LENGTH, &X_BCE_DATE]);
-    edits.remove(AUTHORIZATION);
-    if host.is_none() {
-        let host = host_from_uri(request.uri()).ok_or_else(|| baidu(missing_host()))?;
-        edits.set(
-            HOST,
-            header_value(host.as_bytes(), "the host").map_err(baidu)?,
-        );
-    }
-    if length.is_none() {
-        let len = Decimal::new(i64::try_from(request.body().len()).unwrap_or(i64::MAX));
-        edits.set(
-            CONTENT_LENGTH,
-            header_value(len.as_bytes(), "Content-Length")?,
-        );
-    }
-    if date.is_none() {
-        edits.set(
-            X_BCE_DATE,
-            header_value(when.iso_seconds().as_bytes(), "x-bce-date")?,
-        );
-    }
-    if let Some(token) = key.session_token() {
-        let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
-        edits.set(X_BCE_SECURITY_TOKEN, value.map_err(baidu)?);
-    }
-    Ok(when)
+fn baidu(e: Error) -> Error {
+    e.with_provider(ProviderKind::Baidu)
 }
 
 /// Parses `bce-auth-v1/AK/timestamp/expiration/signed;headers/signature`.

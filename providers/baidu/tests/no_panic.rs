@@ -19,13 +19,18 @@ proptest! {
         let arbitrary::Input { mut request, key, time, .. } = input;
         let signer = BceSigner::new().with_headers_to_sign(names);
         let parts = signer.signing_parts(&request, &key, time);
+        let before = request.headers().clone();
         let signed = signer.sign(&mut request, &key, time);
         match (parts, signed) {
             (Ok(parts), Ok(())) => {
                 let sent = request.headers()["authorization"].as_bytes();
                 prop_assert_eq!(sent, parts.authorization.as_bytes());
             }
-            (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
+            (Err(a), Err(b)) => {
+                prop_assert_eq!(a.kind(), b.kind());
+                // Every check runs before the first edit: a failed sign changes nothing.
+                prop_assert_eq!(request.headers(), &before);
+            }
             (p, s) => prop_assert!(false, "disagree: parts ok {}, sign ok {}", p.is_ok(), s.is_ok()),
         }
     }

@@ -13,7 +13,7 @@ use http::Request;
 use multicloud_core::signing::hash::{hmac_chain_keyed, push_hex, sha256, Hex64};
 use multicloud_core::signing::parts::malformed_authorization;
 use multicloud_core::signing::request::{
-    check_access_key_id, check_header_value, header_value, sensitive_header_value_from, HeaderEdits,
+    check_access_key_id, check_header_value, header_value, sensitive_header_value_from,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -51,21 +51,26 @@ impl EopSigner {
         request_id: &str,
     ) -> Result<()> {
         let signed = compute(request, key, time, request_id, false)?;
-        let mut edits = HeaderEdits::new();
-        edits.set(
-            REQUEST_ID,
-            header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?,
-        );
-        edits.set(
-            EOP_DATE,
-            header_value(signed.eop_date.as_bytes(), "Eop-date")?,
-        );
-        edits.set(
-            EOP_AUTHORIZATION,
-            sensitive_header_value_from(signed.authorization, "the access key id")
-                .map_err(ctyun)?,
-        );
-        edits.apply(request.headers_mut());
+        // Every value is made (and checked) before the first edit.
+        let values = [
+            (
+                REQUEST_ID,
+                header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?,
+            ),
+            (
+                EOP_DATE,
+                header_value(signed.eop_date.as_bytes(), "Eop-date")?,
+            ),
+            (
+                EOP_AUTHORIZATION,
+                sensitive_header_value_from(signed.authorization, "the access key id")
+                    .map_err(ctyun)?,
+            ),
+        ];
+        let headers = request.headers_mut();
+        for (name, value) in values {
+            headers.insert(name, value);
+        }
         Ok(())
     }
 
@@ -124,7 +129,7 @@ fn compute(
 ) -> Result<Signed> {
     // A line break in the id would forge the header block of the string to sign.
     check_header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?;
-    check_access_key_id(key.id()).map_err(ctyun)?;
+    check_access_key_id(key).map_err(ctyun)?;
     let eop_date = SigningTime::beijing(time).map_err(ctyun)?.compact();
 
     let k_date = hmac_chain_keyed(

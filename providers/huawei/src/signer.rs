@@ -13,9 +13,9 @@ use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, first_values, header_value, listed_entries,
-    listed_names, missing_host, sensitive_header_value, sensitive_header_value_from, HeaderEdits,
-    Listed,
+    authority_from_uri, check_access_key_id, entries_where, first_values, header_value,
+    listed_entries, listed_names, missing_host, sensitive_header_value,
+    sensitive_header_value_from, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::trim::strip_unicode;
@@ -70,33 +70,22 @@ impl HuaweiSigner {
             }
             return Ok(());
         }
-        let mut edits = HeaderEdits::new();
-        let when = record_edits(request, key, time, &mut edits)?;
-        let mut entries = edits.entries_where(request.headers(), is_signed);
-        let signed = compute(request, key, &when, &mut entries, false)?;
-        // The entries borrow the headers about to be edited.
-        drop(entries);
-        edits.set(
-            AUTHORIZATION,
-            sensitive_header_value_from(signed.authorization, "the access key id")?,
-        );
-        edits.apply(request.headers_mut());
+        sign_in_place(request, key, time, false)?;
         write_back_stripped(request);
         Ok(())
     }
 
     /// The stages [`sign`](Self::sign) would compute, without touching `request` (an
-    /// existing `Authorization` header is ignored).
+    /// existing `Authorization` header is ignored): the very same code signs a copy,
+    /// keeping the canonical strings' text.
     pub fn signing_parts(
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let mut edits = HeaderEdits::new();
-        let when = record_edits(request, key, time, &mut edits)?;
-        let mut entries = edits.entries_where(request.headers(), is_signed);
-        Ok(compute(request, key, &when, &mut entries, true)?.into_parts())
+        let mut copy = request.clone();
+        Ok(sign_in_place(&mut copy, key, time, true)?.into_parts())
     }
 
     /// Recomputes a received request's signature over exactly `signed_headers` (its
@@ -141,46 +130,91 @@ fn signing_time(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<Si
     SigningTime::utc(time).map_err(huawei)
 }
 
-/// Records in `edits` the headers `sign` adds, in the SDK's order: content hash marker,
-/// date, host.
-fn record_edits(
-    request: &Request<Bytes>,
+/// Writes the headers `sign` adds, in the SDK's order (content hash marker, date, host),
+/// then signs the request as it now stands and sets `Authorization`. Every check that can
+/// fail runs before the first edit.
+fn sign_in_place(
+    request: &mut Request<Bytes>,
     key: &AccessKey,
     time: OffsetDateTime,
-    edits: &mut HeaderEdits,
-) -> Result<SigningTime> {
-    let [content_type, date, host] =
-        first_values(request.headers(), [&CONTENT_TYPE, &X_SDK_DATE, &HOST]);
-    edits.remove(AUTHORIZATION);
-    if let Some(token) = key.session_token() {
-        let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
-        edits.set(X_SECURITY_TOKEN, value.map_err(huawei)?);
+    keep_text: bool,
+) -> Result<V4Signature> {
+    check_access_key_id(key).map_err(huawei)?;
+    if request.uri().path().is_empty() {
+        return Err(no_path());
     }
-    if let Some(ct) = content_type.map(HeaderValue::as_bytes) {
-        // Bodies that are not JSON (or BSON) are sent unsigned.
-        let json = ct.starts_with(b"application/json") || ct.starts_with(b"application/bson");
-        if !ct.is_empty() && !json {
-            edits.set(
-                X_SDK_CONTENT_SHA256,
-                HeaderValue::from_static(UNSIGNED_PAYLOAD),
-            );
-        }
-    }
+    let token = match key.session_token() {
+        Some(token) => Some(
+            sensitive_header_value(token.expose().as_bytes(), "the session token")
+                .map_err(huawei)?,
+        ),
+        None => None,
+    };
+    let [authorization, content_type, date, host] = first_values(
+        request.headers(),
+        [&AUTHORIZATION, &CONTENT_TYPE, &X_SDK_DATE, &HOST],
+    );
+    let had_authorization = authorization.is_some();
+    // Bodies that are not JSON (or BSON) are sent unsigned.
+    let unsigned = content_type.map(HeaderValue::as_bytes).is_some_and(|ct| {
+        !ct.is_empty()
+            && !ct.starts_with(b"application/json")
+            && !ct.starts_with(b"application/bson")
+    });
     let when = signing_time(date, time)?;
-    if date.is_none() {
-        edits.set(
-            X_SDK_DATE,
-            header_value(when.compact().as_bytes(), "X-Sdk-Date")?,
+    let date = match date {
+        Some(_) => None,
+        None => Some(header_value(when.compact().as_bytes(), "X-Sdk-Date")?),
+    };
+    let host = match host {
+        Some(_) => None,
+        None => {
+            let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
+            Some(header_value(host.as_bytes(), "the host").map_err(huawei)?)
+        }
+    };
+
+    let headers = request.headers_mut();
+    if had_authorization {
+        headers.remove(AUTHORIZATION);
+    }
+    if let Some(token) = token {
+        headers.insert(X_SECURITY_TOKEN, token);
+    }
+    if unsigned {
+        headers.insert(
+            X_SDK_CONTENT_SHA256,
+            HeaderValue::from_static(UNSIGNED_PAYLOAD),
         );
     }
-    if host.is_none() {
-        let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
-        edits.set(
-            HOST,
-            header_value(host.as_bytes(), "the host").map_err(huawei)?,
-        );
+    if let Some(date) = date {
+        headers.insert(X_SDK_DATE, date);
     }
-    Ok(when)
+    if let Some(host) = host {
+        headers.insert(HOST, host);
+    }
+
+    let mut entries = entries_where(request.headers(), is_signed);
+    let mut signed = compute(request, key, &when, &mut entries, keep_text)?;
+    drop(entries);
+    let value = if keep_text {
+        sensitive_header_value(&signed.authorization, "the authorization")
+    } else {
+        sensitive_header_value_from(
+            std::mem::take(&mut signed.authorization),
+            "the authorization",
+        )
+    };
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, value.map_err(huawei)?);
+    Ok(signed)
+}
+
+fn no_path() -> Error {
+    huawei(Error::config(
+        "Huawei requests need a path (at least \"/\") to be signed",
+    ))
 }
 
 /// The SDK signs every header whose name has no `_`.
@@ -195,7 +229,7 @@ fn compute(
     entries: &mut [HeaderEntry<'_>],
     keep_text: bool,
 ) -> Result<V4Signature> {
-    check_access_key_id(key.id()).map_err(huawei)?;
+    check_access_key_id(key).map_err(huawei)?;
     let body = request.body();
     let body_hash;
     let payload: &[u8] = if body.is_empty() {
@@ -227,9 +261,7 @@ fn compute(
     let uri = request.uri();
     let uri_and_query = |cr: &mut CanonicalSink| {
         if !path::decoded_then_encoded_with_trailing_slash(uri.path(), cr) {
-            return Err(huawei(Error::config(
-                "Huawei requests need a path (at least \"/\") to be signed",
-            )));
+            return Err(no_path());
         }
         cr.put_byte(b'\n');
         let mut params = query::decoded_pairs(uri.query().unwrap_or(""));

@@ -16,9 +16,9 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, first_values, header_value, listed_entries,
-    listed_names, missing_host, sensitive_header_value, sensitive_header_value_from, HeaderEdits,
-    Listed,
+    authority_from_uri, check_access_key_id, entries_where, first_values, header_value,
+    is_header_value, listed_entries, listed_names, missing_host, sensitive_header_value,
+    sensitive_header_value_from, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
@@ -40,6 +40,8 @@ const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 #[derive(Debug, Clone)]
 pub struct Tc3Signer {
     service: String,
+    /// Whether the service can go into the `Authorization` value: checked once.
+    service_is_header_safe: bool,
     unsigned_payload: bool,
     cache: Arc<DerivedKeyCache>,
 }
@@ -48,8 +50,10 @@ impl Tc3Signer {
     /// A signer for `service`, the product name the SDK client is created with (`cvm`), not
     /// parsed from the host.
     pub fn new(service: impl Into<String>) -> Self {
+        let service = service.into();
         Tc3Signer {
-            service: service.into(),
+            service_is_header_safe: is_header_value(service.as_bytes()),
+            service,
             unsigned_payload: false,
             cache: DerivedKeyCache::shared(),
         }
@@ -75,40 +79,27 @@ impl Tc3Signer {
 
     /// Signs `request` at `time`: sets `X-TC-Timestamp`, `X-TC-Token` for a session key,
     /// `X-TC-Content-SHA256` when unsigned, `Content-Type` (`application/json`, or the form
-    /// type for GET) and `Host` when absent, and `Authorization`.
+    /// type for GET) and `Host` when absent, and `Authorization`. On error the request is
+    /// left as it was.
     pub fn sign(
         &self,
         request: &mut Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        let mut edits = HeaderEdits::new();
-        let when = self.edits(request, key, time, &mut edits)?;
-        let mut entries = edits.entries_where(request.headers(), is_signed);
-        let signed = self.compute(request, key, &when, &mut entries, ValueRule::AsSent, false)?;
-        // The entries borrow the headers about to be edited.
-        drop(entries);
-        edits.set(
-            AUTHORIZATION,
-            sensitive_header_value_from(signed.authorization, "the secret id")?,
-        );
-        edits.apply(request.headers_mut());
-        Ok(())
+        self.sign_in_place(request, key, time, false).map(drop)
     }
 
-    /// The stages [`sign`](Self::sign) would compute, without touching `request`.
+    /// The stages [`sign`](Self::sign) would compute, without touching `request`: the very
+    /// same code signs a copy, keeping the canonical strings' text.
     pub fn signing_parts(
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let mut edits = HeaderEdits::new();
-        let when = self.edits(request, key, time, &mut edits)?;
-        let mut entries = edits.entries_where(request.headers(), is_signed);
-        Ok(self
-            .compute(request, key, &when, &mut entries, ValueRule::AsSent, true)?
-            .into_parts())
+        let mut copy = request.clone();
+        Ok(self.sign_in_place(&mut copy, key, time, true)?.into_parts())
     }
 
     /// Recomputes a signature over exactly `signed_headers` as present on the request, with
@@ -139,48 +130,93 @@ impl Tc3Signer {
             .into_parts())
     }
 
-    /// Records in `edits` the headers `sign` adds, replaces or removes.
-    fn edits(
+    /// Writes the headers `sign` owns, then signs the request as it now stands and sets
+    /// `Authorization`. Every check that can fail runs before the first edit.
+    fn sign_in_place(
         &self,
-        request: &Request<Bytes>,
+        request: &mut Request<Bytes>,
         key: &AccessKey,
         time: OffsetDateTime,
-        edits: &mut HeaderEdits,
-    ) -> Result<SigningTime> {
+        keep_text: bool,
+    ) -> Result<V4Signature> {
         let when = SigningTime::utc(time).map_err(tencent)?;
-        let [content_type, host] = first_values(request.headers(), [&CONTENT_TYPE, &HOST]);
-        edits.remove(AUTHORIZATION);
-        edits.set(
-            X_TC_TIMESTAMP,
-            header_value(when.unix_decimal().as_bytes(), "X-TC-Timestamp")?,
-        );
-        if let Some(token) = key.session_token() {
-            let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
-            edits.set(X_TC_TOKEN, value.map_err(tencent)?);
+        check_access_key_id(key).map_err(tencent)?;
+        if !self.service_is_header_safe {
+            return Err(tencent(Error::config(
+                "the service is not a valid HTTP header value",
+            )));
+        }
+        let timestamp = header_value(when.unix_decimal().as_bytes(), "X-TC-Timestamp")?;
+        let token = match key.session_token() {
+            Some(token) => Some(
+                sensitive_header_value(token.expose().as_bytes(), "the session token")
+                    .map_err(tencent)?,
+            ),
+            None => None,
+        };
+        let [authorization, content_type, host] =
+            first_values(request.headers(), [&AUTHORIZATION, &CONTENT_TYPE, &HOST]);
+        let (had_authorization, had_content_type) =
+            (authorization.is_some(), content_type.is_some());
+        let host = match host {
+            Some(_) => None,
+            None => {
+                let host =
+                    authority_from_uri(request.uri()).ok_or_else(|| tencent(missing_host()))?;
+                Some(header_value(host.as_bytes(), "the host").map_err(tencent)?)
+            }
+        };
+
+        let is_get = request.method() == Method::GET;
+        let headers = request.headers_mut();
+        if had_authorization {
+            headers.remove(AUTHORIZATION);
+        }
+        headers.insert(X_TC_TIMESTAMP, timestamp);
+        if let Some(token) = token {
+            headers.insert(X_TC_TOKEN, token);
         }
         if self.unsigned_payload {
-            edits.set(
+            headers.insert(
                 X_TC_CONTENT_SHA256,
                 HeaderValue::from_static(UNSIGNED_PAYLOAD),
             );
         }
-        if content_type.is_none() {
+        if !had_content_type {
             // The SDK always sends one; these are its choices.
-            let ct = if request.method() == Method::GET {
+            let ct = if is_get {
                 "application/x-www-form-urlencoded"
             } else {
                 "application/json"
             };
-            edits.set(CONTENT_TYPE, HeaderValue::from_static(ct));
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
         }
-        if host.is_none() {
-            let host = authority_from_uri(request.uri()).ok_or_else(|| tencent(missing_host()))?;
-            edits.set(
-                HOST,
-                header_value(host.as_bytes(), "the host").map_err(tencent)?,
-            );
+        if let Some(host) = host {
+            headers.insert(HOST, host);
         }
-        Ok(when)
+
+        let mut entries = entries_where(request.headers(), is_signed);
+        let mut signed = self.compute(
+            request,
+            key,
+            &when,
+            &mut entries,
+            ValueRule::AsSent,
+            keep_text,
+        )?;
+        drop(entries);
+        let value = if keep_text {
+            sensitive_header_value(&signed.authorization, "the authorization")
+        } else {
+            sensitive_header_value_from(
+                std::mem::take(&mut signed.authorization),
+                "the authorization",
+            )
+        };
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, value.map_err(tencent)?);
+        Ok(signed)
     }
 
     fn compute(
@@ -192,7 +228,7 @@ impl Tc3Signer {
         rule: ValueRule,
         keep_text: bool,
     ) -> Result<V4Signature> {
-        check_access_key_id(key.id()).map_err(tencent)?;
+        check_access_key_id(key).map_err(tencent)?;
         let is_get = request.method() == Method::GET;
         let unsigned = self.unsigned_payload
             // A walk over the few headers costs less than hashing the custom name.

@@ -166,7 +166,7 @@ impl CosSigner {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<(HeaderEdits, Computed)> {
-        check_access_key_id(key.id()).map_err(cos)?;
+        check_access_key_id(key).map_err(cos)?;
         let mut edits = HeaderEdits::new();
         edits.remove(AUTHORIZATION);
         if let Some(token) = key.session_token() {
