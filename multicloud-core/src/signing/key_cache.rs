@@ -8,7 +8,9 @@
 //! Entries are found by (fingerprint of the AccessKey, scope), compared in full on every hit.
 //! The fingerprint is a SHA-256 of the key id and secret, memoised in the [`AccessKey`] so it
 //! is computed once per key rather than once per request; the secret itself is never part of
-//! a map key. When full, the oldest entry goes first.
+//! a map key. When full, the oldest entry goes first. The entry used last is kept aside and
+//! checked first, compared part by part, so a run of requests with one key and scope skips
+//! the map altogether.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -260,15 +260,37 @@ pub fn check_access_key_id(key: &AccessKey) -> Result<()> {
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when
 /// the port is not the scheme's default. Borrowed from the URI when it is already that.
 pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
-    let host = uri.host().filter(|h| !h.is_empty())?;
-    let port = uri.port_u16().filter(|port| {
-        let default = match uri.scheme_str() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            _ => None,
-        };
-        default != Some(*port)
-    });
+    // `Uri::host` and `Uri::port_u16` each search the authority again with `str` searchers;
+    // one byte walk per question does the same work, with the same rules.
+    let authority = uri.authority()?.as_str();
+    let host_port = authority_without_user_info(authority);
+    let host = if host_port.starts_with('[') {
+        // An IPv6 literal keeps its brackets.
+        host_port
+            .bytes()
+            .position(|b| b == b']')
+            .map_or(host_port, |end| &host_port[..=end])
+    } else {
+        host_port
+            .bytes()
+            .position(|b| b == b':')
+            .map_or(host_port, |end| &host_port[..end])
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let port = authority
+        .bytes()
+        .rposition(|b| b == b':')
+        .and_then(|at| authority[at + 1..].parse::<u16>().ok())
+        .filter(|port| {
+            let default = match uri.scheme_str() {
+                Some("https") => Some(443),
+                Some("http") => Some(80),
+                _ => None,
+            };
+            default != Some(*port)
+        });
     let lower = !host.bytes().any(|b| b.is_ascii_uppercase());
     match (lower, port) {
         (true, None) => Some(Cow::Borrowed(host)),
@@ -277,11 +299,18 @@ pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
     }
 }
 
+/// The part of an authority after any `user:password@`.
+fn authority_without_user_info(authority: &str) -> &str {
+    authority
+        .bytes()
+        .rposition(|b| b == b'@')
+        .map_or(authority, |at| &authority[at + 1..])
+}
+
 /// The URI's `host[:port]` exactly as written, without user info (the configured endpoint
 /// Huawei and Tencent sign).
 pub fn authority_from_uri(uri: &Uri) -> Option<&str> {
-    let authority = uri.authority()?.as_str();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let host_port = authority_without_user_info(uri.authority()?.as_str());
     (!host_port.is_empty()).then_some(host_port)
 }
 
@@ -356,6 +385,44 @@ mod tests {
             (&b"1"[..], &b"h"[..])
         );
         assert!(none.is_none());
+    }
+
+    /// The rules `host_from_uri` had when it asked `Uri::host` and `Uri::port_u16`.
+    fn host_via_http(uri: &Uri) -> Option<String> {
+        let host = uri.host().filter(|h| !h.is_empty())?;
+        let port = uri.port_u16().filter(|port| {
+            let default = match uri.scheme_str() {
+                Some("https") => Some(443),
+                Some("http") => Some(80),
+                _ => None,
+            };
+            default != Some(*port)
+        });
+        Some(match port {
+            None => host.to_ascii_lowercase(),
+            Some(port) => format!("{}:{port}", host.to_ascii_lowercase()),
+        })
+    }
+
+    #[test]
+    fn host_from_uri_agrees_with_http_on_every_authority_shape() {
+        let mut checked = 0;
+        for scheme in ["https", "http", "ftp"] {
+            for user in ["", "u@", "u:p@", "a@b@", "u:443@"] {
+                for host in ["Ex.COM", "ex.com", "[::1]", "[FE80::1]", "1.2.3.4", "h"] {
+                    for port in ["", ":443", ":80", ":8080", ":0", ":65535", ":65536", ":"] {
+                        let text = format!("{scheme}://{user}{host}{port}/p");
+                        let Ok(uri) = text.parse::<Uri>() else {
+                            continue;
+                        };
+                        let ours = host_from_uri(&uri).map(Cow::into_owned);
+                        assert_eq!(ours, host_via_http(&uri), "{text}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 300, "only {checked} URIs parsed");
     }
 
     #[test]

@@ -118,13 +118,17 @@ impl Tc3Signer {
         let host = authority_from_uri(request.uri());
         let mut entries =
             listed_entries(request.headers(), &names, host, Listed::AllValues).map_err(tencent)?;
+        let [content_sha256] = first_values(request.headers(), [&X_TC_CONTENT_SHA256]);
         Ok(self
             .compute(
                 request,
                 key,
                 &when,
                 &mut entries,
-                ValueRule::StripLowercase,
+                Reading {
+                    rule: ValueRule::StripLowercase,
+                    unsigned: is_unsigned_marker(content_sha256),
+                },
                 true,
             )?
             .into_parts())
@@ -154,8 +158,11 @@ impl Tc3Signer {
             ),
             None => None,
         };
-        let [authorization, content_type, host] =
-            first_values(request.headers(), [&AUTHORIZATION, &CONTENT_TYPE, &HOST]);
+        let [authorization, content_type, host, content_sha256] = first_values(
+            request.headers(),
+            [&AUTHORIZATION, &CONTENT_TYPE, &HOST, &X_TC_CONTENT_SHA256],
+        );
+        let unsigned = self.unsigned_payload || is_unsigned_marker(content_sha256);
         let (had_authorization, had_content_type) =
             (authorization.is_some(), content_type.is_some());
         let host = match host {
@@ -201,7 +208,10 @@ impl Tc3Signer {
             key,
             &when,
             &mut entries,
-            ValueRule::AsSent,
+            Reading {
+                rule: ValueRule::AsSent,
+                unsigned,
+            },
             keep_text,
         )?;
         drop(entries);
@@ -225,16 +235,12 @@ impl Tc3Signer {
         key: &AccessKey,
         when: &SigningTime,
         entries: &mut [HeaderEntry<'_>],
-        rule: ValueRule,
+        reading: Reading,
         keep_text: bool,
     ) -> Result<V4Signature> {
         check_access_key_id(key).map_err(tencent)?;
         let is_get = request.method() == Method::GET;
-        let unsigned = self.unsigned_payload
-            // A walk over the few headers costs less than hashing the custom name.
-            || first_values(request.headers(), [&X_TC_CONTENT_SHA256])[0]
-                .is_some_and(|v| v.as_bytes() == UNSIGNED_PAYLOAD.as_bytes());
-        let payload: &[u8] = match (unsigned, is_get) {
+        let payload: &[u8] = match (reading.unsigned, is_get) {
             (true, _) => UNSIGNED_PAYLOAD.as_bytes(),
             (false, true) => b"",
             (false, false) => request.body(),
@@ -254,7 +260,7 @@ impl Tc3Signer {
             timestamp: stamp.as_bytes(),
             scope: Some(&[date.as_str(), &self.service, "tc3_request"]),
             key_id: key.id(),
-            rule,
+            rule: reading.rule,
             repeats: Repeats::JoinWithComma,
             payload_hash: payload_hash.as_bytes(),
         };
@@ -267,6 +273,20 @@ impl Tc3Signer {
         };
         sign_v4(&v4, entries, uri_and_query, &signing_key, keep_text)
     }
+}
+
+/// How [`Tc3Signer::compute`] reads a request.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    /// How header values are written.
+    rule: ValueRule,
+    /// Whether the literal `UNSIGNED-PAYLOAD` is hashed instead of the body.
+    unsigned: bool,
+}
+
+/// Whether a request's `X-TC-Content-SHA256` asks for the SDK's unsigned payload.
+fn is_unsigned_marker(value: Option<&HeaderValue>) -> bool {
+    value.is_some_and(|v| v.as_bytes() == UNSIGNED_PAYLOAD.as_bytes())
 }
 
 /// The SDK signs these two headers and no other.
