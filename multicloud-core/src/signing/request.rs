@@ -226,6 +226,23 @@ pub fn sensitive_header_value_from(bytes: impl Into<Vec<u8>>, what: &str) -> Res
     Ok(value)
 }
 
+/// Sets `name` to the authorization value a signer has just built. `sign` hands the buffer
+/// over (`keep_text` false: no copy); `signing_parts`, which still shows the text, copies it.
+pub fn set_authorization(
+    headers: &mut HeaderMap,
+    name: HeaderName,
+    value: &mut Vec<u8>,
+    keep_text: bool,
+) -> Result<()> {
+    let value = if keep_text {
+        sensitive_header_value(value, "the authorization")?
+    } else {
+        sensitive_header_value_from(std::mem::take(value), "the authorization")?
+    };
+    headers.insert(name, value);
+    Ok(())
+}
+
 /// Checks that `bytes` can be a header value without building one (`HeaderValue::from_bytes`'s
 /// rule), so a check never costs an allocation. `what` names the value in the error.
 pub fn check_header_value(bytes: &[u8], what: &str) -> Result<()> {

@@ -19,8 +19,7 @@ use multicloud_core::signing::parts::{
 };
 use multicloud_core::signing::request::{
     check_access_key_id, entries_where, first_values, header_value, host_from_uri, is_header_value,
-    listed_entries, listed_names, missing_host, sensitive_header_value,
-    sensitive_header_value_from, Listed,
+    listed_entries, listed_names, missing_host, sensitive_header_value, set_authorization, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
@@ -252,17 +251,13 @@ impl SigV4Signer {
         };
         let mut signed = self.compute(request, key, &when, &mut entries, payload, keep_text)?;
         drop(entries);
-        let value = if keep_text {
-            sensitive_header_value(&signed.authorization, "the authorization")
-        } else {
-            sensitive_header_value_from(
-                std::mem::take(&mut signed.authorization),
-                "the authorization",
-            )
-        };
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, value.map_err(aws)?);
+        set_authorization(
+            request.headers_mut(),
+            AUTHORIZATION,
+            &mut signed.authorization,
+            keep_text,
+        )
+        .map_err(aws)?;
         Ok(signed)
     }
 

@@ -14,7 +14,7 @@ use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
 use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
     check_access_key_id, entries_where, first_values, header_value, host_from_uri, is_header_value,
-    missing_host, sensitive_header_value, sensitive_header_value_from,
+    missing_host, sensitive_header_value, set_authorization,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -173,17 +173,13 @@ impl BceSigner {
             keep_text,
         )?;
         drop(entries);
-        let value = if keep_text {
-            sensitive_header_value(&signed.authorization, "the authorization")
-        } else {
-            sensitive_header_value_from(
-                std::mem::take(&mut signed.authorization),
-                "the authorization",
-            )
-        };
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, value.map_err(baidu)?);
+        set_authorization(
+            request.headers_mut(),
+            AUTHORIZATION,
+            &mut signed.authorization,
+            keep_text,
+        )
+        .map_err(baidu)?;
         Ok(signed)
     }
 

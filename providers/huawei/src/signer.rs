@@ -14,8 +14,7 @@ use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
     authority_from_uri, check_access_key_id, entries_where, first_values, header_value,
-    listed_entries, listed_names, missing_host, sensitive_header_value,
-    sensitive_header_value_from, Listed,
+    listed_entries, listed_names, missing_host, sensitive_header_value, set_authorization, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::trim::strip_unicode;
@@ -197,17 +196,13 @@ fn sign_in_place(
     let mut entries = entries_where(request.headers(), is_signed);
     let mut signed = compute(request, key, &when, &mut entries, keep_text)?;
     drop(entries);
-    let value = if keep_text {
-        sensitive_header_value(&signed.authorization, "the authorization")
-    } else {
-        sensitive_header_value_from(
-            std::mem::take(&mut signed.authorization),
-            "the authorization",
-        )
-    };
-    request
-        .headers_mut()
-        .insert(AUTHORIZATION, value.map_err(huawei)?);
+    set_authorization(
+        request.headers_mut(),
+        AUTHORIZATION,
+        &mut signed.authorization,
+        keep_text,
+    )
+    .map_err(huawei)?;
     Ok(signed)
 }
 

@@ -18,7 +18,7 @@ use multicloud_core::signing::parts::{
 use multicloud_core::signing::request::{
     authority_from_uri, check_access_key_id, entries_where, first_values, header_value,
     is_header_value, listed_entries, listed_names, missing_host, sensitive_header_value,
-    sensitive_header_value_from, Listed,
+    set_authorization, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
@@ -215,17 +215,13 @@ impl Tc3Signer {
             keep_text,
         )?;
         drop(entries);
-        let value = if keep_text {
-            sensitive_header_value(&signed.authorization, "the authorization")
-        } else {
-            sensitive_header_value_from(
-                std::mem::take(&mut signed.authorization),
-                "the authorization",
-            )
-        };
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, value.map_err(tencent)?);
+        set_authorization(
+            request.headers_mut(),
+            AUTHORIZATION,
+            &mut signed.authorization,
+            keep_text,
+        )
+        .map_err(tencent)?;
         Ok(signed)
     }
 
