@@ -101,6 +101,52 @@ pub fn sorted_decoded_then_encoded(pairs: &mut [QueryPair<'_>], out: &mut impl S
     }
 }
 
+/// Whether `query` is already written the way a builder that decodes, encodes with
+/// [`UNRESERVED`] and sorts would write it: every piece `k=v` with exactly one `=`, every
+/// other byte one that `UNRESERVED` keeps (so decoding and encoding change nothing), and
+/// each piece in order after the one before (`in_order(previous, next)`).
+fn already_canonical(query: &str, in_order: impl Fn(&str, &str) -> bool) -> bool {
+    let mut previous: Option<&str> = None;
+    for piece in pieces(query) {
+        let mut equals = 0;
+        for b in piece.bytes() {
+            if b == b'=' {
+                equals += 1;
+            } else if !UNRESERVED.keeps(b) {
+                return false;
+            }
+        }
+        if equals != 1 || previous.is_some_and(|p| !in_order(p, piece)) {
+            return false;
+        }
+        previous = Some(piece);
+    }
+    true
+}
+
+/// Huawei's canonical query from the raw one: [`sorted_decoded_then_encoded`] of its
+/// [`decoded_pairs`]. A query that is already in that form (the usual `limit=100&offset=1`)
+/// is written as it is, with no list built.
+pub fn sorted_decoded_then_encoded_raw(query: &str, out: &mut impl Sink) {
+    // (key, value) order, as the slow path sorts the decoded tuples.
+    let by_pair = |a: &str, b: &str| key_value(a) <= key_value(b);
+    if already_canonical(query, by_pair) {
+        out.put(query.as_bytes());
+    } else {
+        sorted_decoded_then_encoded(&mut decoded_pairs(query), out);
+    }
+}
+
+/// Baidu's canonical query from the raw one: [`encoded_then_sorted_as_strings`] of its
+/// [`decoded_pairs`], written as it is when already in that form.
+pub fn encoded_then_sorted_as_strings_raw(query: &str, out: &mut impl Sink) {
+    if already_canonical(query, |a, b| a <= b) {
+        out.put(query.as_bytes());
+    } else {
+        encoded_then_sorted_as_strings(&decoded_pairs(query), out);
+    }
+}
+
 /// Baidu: writes each pair as `normalize(k)=normalize(v)` and sorts those whole strings
 /// bytewise (so `a-b=` < `a.b=` < `a1=` < `a=` < `a_b=`), joined with `&`.
 pub fn encoded_then_sorted_as_strings(pairs: &[QueryPair<'_>], out: &mut impl Sink) {
@@ -141,6 +187,40 @@ pub fn sorted_by_key_raw_key_encoded_value(pairs: &mut [QueryPair<'_>], out: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_entry_points_equal_the_decode_sort_encode_paths() {
+        // Every query up to five bytes over an alphabet that hits each rule: separators,
+        // escapes, a plus, prefixes that sort differently as pairs and as strings.
+        let alphabet = b"ab=&%2+-_";
+        let mut checked = 0;
+        for len in 0..=5u32 {
+            for n in 0..alphabet.len().pow(len) {
+                let mut rest = n;
+                let query: String = (0..len)
+                    .map(|_| {
+                        let c = char::from(alphabet[rest % alphabet.len()]);
+                        rest /= alphabet.len();
+                        c
+                    })
+                    .collect();
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                sorted_decoded_then_encoded_raw(&query, &mut fast);
+                sorted_decoded_then_encoded(&mut decoded_pairs(&query), &mut slow);
+                assert_eq!(fast, slow, "huawei {query:?}");
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                encoded_then_sorted_as_strings_raw(&query, &mut fast);
+                encoded_then_sorted_as_strings(&decoded_pairs(&query), &mut slow);
+                assert_eq!(fast, slow, "baidu {query:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 60_000);
+        // The usual queries take the fast path; order decides between the two rules.
+        assert!(already_canonical("limit=100&offset=1", |a, b| a <= b));
+        assert!(!already_canonical("offset=1&limit=100", |a, b| a <= b));
+        assert!(!already_canonical("a=%20", |a, b| a <= b));
+    }
 
     fn run(f: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut out = Vec::new();

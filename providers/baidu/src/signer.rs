@@ -263,10 +263,7 @@ impl BceSigner {
         cr.put_byte(b'\n');
         cr.put(uri.path().as_bytes());
         cr.put_byte(b'\n');
-        query::encoded_then_sorted_as_strings(
-            &query::decoded_pairs(uri.query().unwrap_or("")),
-            &mut cr,
-        );
+        query::encoded_then_sorted_as_strings_raw(uri.query().unwrap_or(""), &mut cr);
         cr.put_byte(b'\n');
         let include = |name: &str| {
             name.starts_with("x-bce-")

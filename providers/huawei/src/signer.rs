@@ -259,8 +259,7 @@ fn compute(
             return Err(no_path());
         }
         cr.put_byte(b'\n');
-        let mut params = query::decoded_pairs(uri.query().unwrap_or(""));
-        query::sorted_decoded_then_encoded(&mut params, cr);
+        query::sorted_decoded_then_encoded_raw(uri.query().unwrap_or(""), cr);
         Ok(())
     };
     sign_v4(&v4, entries, uri_and_query, key.secret_mac_key(), keep_text)
