@@ -1,6 +1,7 @@
 //! Canonical header blocks: which value rule, how repeated names combine, how lines sort.
 
 use super::encode::UNRESERVED;
+use super::request::HeaderEntries;
 use super::sink::Sink;
 use super::stack::{StackBuf, StackVec};
 use super::trim::{collapse_whitespace_into, strip_ascii, strip_unicode};
@@ -158,6 +159,18 @@ pub fn canonical_headers(
     String::from_utf8(signed).unwrap_or_default()
 }
 
+/// How the lines `a:…` and `b:…` of two different names compare: by the names, except that
+/// where one name ends the `:` that follows it is compared.
+fn cmp_line_names(a: &str, b: &str) -> std::cmp::Ordering {
+    let common = a.len().min(b.len());
+    a.as_bytes()[..common]
+        .cmp(&b.as_bytes()[..common])
+        .then_with(|| {
+            let next = |name: &str| name.as_bytes().get(common).copied().unwrap_or(b':');
+            next(a).cmp(&next(b))
+        })
+}
+
 /// Baidu's canonical headers: for every entry `include` accepts, the line
 /// `normalize(name):normalize(value.strip())` (unreserved kept, all else `%XX`); entries whose
 /// stripped value is empty are dropped; lines sorted bytewise and joined with `\n` (no final
@@ -167,17 +180,38 @@ pub fn encoded_sorted_lines(
     include: impl Fn(&str) -> bool,
     out: &mut impl Sink,
 ) {
-    // Each line is encoded once into a scratch buffer, then the lines are sorted as bytes.
+    let mut picked: HeaderEntries<'_> = StackVec::new();
+    for (name, value) in entries {
+        if include(name) {
+            let value = strip_ascii(value);
+            if !value.is_empty() {
+                picked.push((name, value));
+            }
+        }
+    }
+    // The usual case: distinct names that encoding leaves alone. Then `name:` alone decides
+    // where each line sorts, and each line can be encoded straight into `out`.
+    if picked
+        .iter()
+        .all(|(name, _)| UNRESERVED.is_encoded_form_of(name.as_bytes()))
+    {
+        picked.sort_unstable_by(|a, b| cmp_line_names(a.0, b.0));
+        if picked.windows(2).all(|pair| pair[0].0 != pair[1].0) {
+            for (n, (name, value)) in picked.iter().enumerate() {
+                if n > 0 {
+                    out.put_byte(b'\n');
+                }
+                out.put(name.as_bytes());
+                out.put_byte(b':');
+                UNRESERVED.encode_into(value, out);
+            }
+            return;
+        }
+    }
+    // Else each line is encoded once into a scratch buffer, then the lines sorted as bytes.
     let mut scratch: StackBuf<512> = StackBuf::new();
     let mut lines: StackVec<(usize, usize), 8> = StackVec::new();
-    for (name, value) in entries {
-        if !include(name) {
-            continue;
-        }
-        let value = strip_ascii(value);
-        if value.is_empty() {
-            continue;
-        }
+    for (name, value) in &picked {
         let start = scratch.len();
         UNRESERVED.encode_into(name.as_bytes(), &mut scratch);
         scratch.put_byte(b':');
@@ -245,6 +279,48 @@ mod tests {
             &mut block,
         );
         assert_eq!(block, b"x-tc-action:describeinstances\n");
+    }
+
+    /// The one-scratch-buffer rule every Baidu header block must equal.
+    fn lines_via_scratch(entries: &[HeaderEntry<'_>]) -> Vec<u8> {
+        let mut lines: Vec<Vec<u8>> = entries
+            .iter()
+            .filter_map(|(name, value)| {
+                let value = strip_ascii(value);
+                (!value.is_empty()).then(|| {
+                    let mut line = Vec::new();
+                    UNRESERVED.encode_into(name.as_bytes(), &mut line);
+                    line.push(b':');
+                    UNRESERVED.encode_into(value, &mut line);
+                    line
+                })
+            })
+            .collect();
+        lines.sort();
+        lines.join(&b'\n')
+    }
+
+    #[test]
+    fn lines_written_directly_sort_as_the_encoded_lines_do() {
+        // Names that are prefixes of each other, repeated, or need escaping; values that
+        // decide the order only when names tie.
+        let names = ["a", "a-b", "a.b", "ab", "a_b", "a b", "b", "x-bce-date"];
+        let values: [&[u8]; 4] = [b"1", b" 2 ", b"a:b", b""];
+        for (i, first) in names.iter().enumerate() {
+            for second in &names[i..] {
+                for third in ["b", "a"] {
+                    for v in values {
+                        let e: Vec<HeaderEntry<'_>> =
+                            vec![(first, v), (second, b"z/z"), (third, b"0"), (first, b"9")];
+                        for take in 1..=e.len() {
+                            let mut out = Vec::new();
+                            encoded_sorted_lines(&e[..take], |_| true, &mut out);
+                            assert_eq!(out, lines_via_scratch(&e[..take]), "{:?}", &e[..take]);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -277,28 +277,25 @@ pub fn check_access_key_id(key: &AccessKey) -> Result<()> {
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when
 /// the port is not the scheme's default. Borrowed from the URI when it is already that.
 pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
-    // `Uri::host` and `Uri::port_u16` each search the authority again with `str` searchers;
-    // one byte walk per question does the same work, with the same rules.
+    // `Uri::host` and `Uri::port_u16` each split the authority again; one search per question
+    // does the same work, with the same rules.
     let authority = uri.authority()?.as_str();
     let host_port = authority_without_user_info(authority);
     let host = if host_port.starts_with('[') {
         // An IPv6 literal keeps its brackets.
         host_port
-            .bytes()
-            .position(|b| b == b']')
+            .find(']')
             .map_or(host_port, |end| &host_port[..=end])
     } else {
         host_port
-            .bytes()
-            .position(|b| b == b':')
+            .find(':')
             .map_or(host_port, |end| &host_port[..end])
     };
     if host.is_empty() {
         return None;
     }
     let port = authority
-        .bytes()
-        .rposition(|b| b == b':')
+        .rfind(':')
         .and_then(|at| authority[at + 1..].parse::<u16>().ok())
         .filter(|port| {
             let default = match uri.scheme_str() {
@@ -319,8 +316,7 @@ pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
 /// The part of an authority after any `user:password@`.
 fn authority_without_user_info(authority: &str) -> &str {
     authority
-        .bytes()
-        .rposition(|b| b == b'@')
+        .rfind('@')
         .map_or(authority, |at| &authority[at + 1..])
 }
 
