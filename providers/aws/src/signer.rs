@@ -18,8 +18,8 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    check_access_key_id, entries_where, first_values, header_value, host_from_uri, is_header_value,
-    listed_entries, listed_names, missing_host, sensitive_header_value, set_authorization, Listed,
+    check_access_key_id, header_value, host_from_uri, is_header_value, listed_entries,
+    listed_names, missing_host, sensitive_header_value, set_authorization, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
@@ -192,21 +192,6 @@ impl SigV4Signer {
             ),
             None => None,
         };
-        let [authorization, date, host] =
-            first_values(request.headers(), [&AUTHORIZATION, &DATE, &HOST]);
-        let (had_authorization, had_date) = (authorization.is_some(), date.is_some());
-        let host = match host {
-            Some(_) => None,
-            None => {
-                let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
-                Some(header_value(host.as_bytes(), "the host").map_err(aws)?)
-            }
-        };
-        let date_value = if had_date {
-            header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?
-        } else {
-            header_value(when.compact().as_bytes(), "X-Amz-Date")?
-        };
         let content_sha256 = match self.content_sha256_header {
             true => Some(header_value(
                 sha256_hex(request.body()).as_bytes(),
@@ -215,28 +200,61 @@ impl SigV4Signer {
             false => None,
         };
 
-        let headers = request.headers_mut();
-        if had_authorization {
-            headers.remove(AUTHORIZATION);
+        // One walk over the request's headers: what it signs, and which of the headers `sign`
+        // writes are already there. Those are signed with the values `sign` will write (which
+        // outlive `entries`, so they are declared first).
+        let (date_value, host_value);
+        let mut entries = HeaderEntries::new();
+        let (mut had_authorization, mut had_date, mut had_host) = (false, false, false);
+        for (name, value) in request.headers() {
+            if *name == AUTHORIZATION {
+                had_authorization = true;
+                continue;
+            }
+            if *name == DATE {
+                had_date = true;
+                continue;
+            }
+            if *name == HOST {
+                had_host = true;
+            } else if *name == X_AMZ_DATE
+                || (token.is_some() && *name == X_AMZ_SECURITY_TOKEN)
+                || (content_sha256.is_some() && *name == X_AMZ_CONTENT_SHA256)
+            {
+                continue;
+            }
+            if !is_unsigned_header(name.as_str()) {
+                entries.push((name.as_str(), value.as_bytes()));
+            }
         }
-        if had_date {
-            // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
-            headers.insert(DATE, date_value);
-            headers.remove(X_AMZ_DATE);
+        // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
+        let date_name = if had_date { DATE } else { X_AMZ_DATE };
+        date_value = if had_date {
+            header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?
         } else {
-            headers.insert(X_AMZ_DATE, date_value);
-        }
-        if let Some(token) = token {
-            headers.insert(X_AMZ_SECURITY_TOKEN, token);
-        }
-        if let Some(hash) = content_sha256 {
-            headers.insert(X_AMZ_CONTENT_SHA256, hash);
-        }
-        if let Some(host) = host {
-            headers.insert(HOST, host);
+            header_value(when.compact().as_bytes(), "X-Amz-Date")?
+        };
+        host_value = match had_host {
+            true => None,
+            false => {
+                let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
+                Some(header_value(host.as_bytes(), "the host").map_err(aws)?)
+            }
+        };
+        entries.push((
+            if had_date { "date" } else { "x-amz-date" },
+            date_value.as_bytes(),
+        ));
+        for (name, value) in [
+            ("x-amz-security-token", &token),
+            ("x-amz-content-sha256", &content_sha256),
+            ("host", &host_value),
+        ] {
+            if let Some(value) = value {
+                entries.push((name, value.as_bytes()));
+            }
         }
 
-        let mut entries = entries_where(request.headers(), |name| !is_unsigned_header(name));
         let body_hash;
         let payload = match entries
             .iter()
@@ -251,6 +269,25 @@ impl SigV4Signer {
         };
         let mut signed = self.compute(request, key, &when, &mut entries, payload, keep_text)?;
         drop(entries);
+
+        // Every check has passed: now the request is edited.
+        let headers = request.headers_mut();
+        if had_authorization {
+            headers.remove(AUTHORIZATION);
+        }
+        if had_date {
+            headers.remove(X_AMZ_DATE);
+        }
+        headers.insert(date_name, date_value);
+        for (name, value) in [
+            (X_AMZ_SECURITY_TOKEN, token),
+            (X_AMZ_CONTENT_SHA256, content_sha256),
+            (HOST, host_value),
+        ] {
+            if let Some(value) = value {
+                headers.insert(name, value);
+            }
+        }
         set_authorization(
             request.headers_mut(),
             AUTHORIZATION,
