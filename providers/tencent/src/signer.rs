@@ -16,9 +16,9 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, entries_where, first_values, header_value,
-    is_header_value, listed_entries, listed_names, missing_host, sensitive_header_value,
-    set_authorization, Listed,
+    authority_from_uri, check_access_key_id, first_values, header_value, is_header_value,
+    listed_entries, listed_names, missing_host, sensitive_header_value, set_authorization,
+    HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
@@ -158,23 +158,61 @@ impl Tc3Signer {
             ),
             None => None,
         };
-        let [authorization, content_type, host, content_sha256] = first_values(
-            request.headers(),
-            [&AUTHORIZATION, &CONTENT_TYPE, &HOST, &X_TC_CONTENT_SHA256],
-        );
+        // One walk over the request's headers: the two the SDK signs (`content-type` and
+        // `host`, no other), and which of the headers `sign` writes are already there.
+        let host_value;
+        let mut entries = HeaderEntries::new();
+        let (mut had_authorization, mut had_content_type, mut had_host) = (false, false, false);
+        let mut content_sha256 = None;
+        for (name, value) in request.headers() {
+            if *name == AUTHORIZATION {
+                had_authorization = true;
+            } else if *name == CONTENT_TYPE {
+                had_content_type = true;
+                entries.push((name.as_str(), value.as_bytes()));
+            } else if *name == HOST {
+                had_host = true;
+                entries.push((name.as_str(), value.as_bytes()));
+            } else if *name == X_TC_CONTENT_SHA256 && content_sha256.is_none() {
+                content_sha256 = Some(value);
+            }
+        }
         let unsigned = self.unsigned_payload || is_unsigned_marker(content_sha256);
-        let (had_authorization, had_content_type) =
-            (authorization.is_some(), content_type.is_some());
-        let host = match host {
-            Some(_) => None,
-            None => {
+        let is_get = request.method() == Method::GET;
+        // The SDK always sends a Content-Type; these are its choices.
+        let content_type = (!had_content_type).then_some(if is_get {
+            "application/x-www-form-urlencoded"
+        } else {
+            "application/json"
+        });
+        host_value = match had_host {
+            true => None,
+            false => {
                 let host =
                     authority_from_uri(request.uri()).ok_or_else(|| tencent(missing_host()))?;
                 Some(header_value(host.as_bytes(), "the host").map_err(tencent)?)
             }
         };
+        if let Some(ct) = content_type {
+            entries.push(("content-type", ct.as_bytes()));
+        }
+        if let Some(host) = &host_value {
+            entries.push(("host", host.as_bytes()));
+        }
+        let mut signed = self.compute(
+            request,
+            key,
+            &when,
+            &mut entries,
+            Reading {
+                rule: ValueRule::AsSent,
+                unsigned,
+            },
+            keep_text,
+        )?;
+        drop(entries);
 
-        let is_get = request.method() == Method::GET;
+        // Every check has passed: now the request is edited.
         let headers = request.headers_mut();
         if had_authorization {
             headers.remove(AUTHORIZATION);
@@ -189,32 +227,12 @@ impl Tc3Signer {
                 HeaderValue::from_static(UNSIGNED_PAYLOAD),
             );
         }
-        if !had_content_type {
-            // The SDK always sends one; these are its choices.
-            let ct = if is_get {
-                "application/x-www-form-urlencoded"
-            } else {
-                "application/json"
-            };
+        if let Some(ct) = content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
         }
-        if let Some(host) = host {
+        if let Some(host) = host_value {
             headers.insert(HOST, host);
         }
-
-        let mut entries = entries_where(request.headers(), is_signed);
-        let mut signed = self.compute(
-            request,
-            key,
-            &when,
-            &mut entries,
-            Reading {
-                rule: ValueRule::AsSent,
-                unsigned,
-            },
-            keep_text,
-        )?;
-        drop(entries);
         set_authorization(
             request.headers_mut(),
             AUTHORIZATION,
@@ -283,11 +301,6 @@ struct Reading {
 /// Whether a request's `X-TC-Content-SHA256` asks for the SDK's unsigned payload.
 fn is_unsigned_marker(value: Option<&HeaderValue>) -> bool {
     value.is_some_and(|v| v.as_bytes() == UNSIGNED_PAYLOAD.as_bytes())
-}
-
-/// The SDK signs these two headers and no other.
-fn is_signed(name: &str) -> bool {
-    name == "content-type" || name == "host"
 }
 
 fn tencent(e: Error) -> Error {
