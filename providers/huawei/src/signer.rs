@@ -13,8 +13,8 @@ use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, entries_where, first_values, header_value,
-    listed_entries, listed_names, missing_host, sensitive_header_value, set_authorization, Listed,
+    authority_from_uri, check_access_key_id, first_values, header_value, listed_entries,
+    listed_names, missing_host, sensitive_header_value, set_authorization, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::trim::strip_unicode;
@@ -149,11 +149,30 @@ fn sign_in_place(
         ),
         None => None,
     };
-    let [authorization, content_type, date, host] = first_values(
-        request.headers(),
-        [&AUTHORIZATION, &CONTENT_TYPE, &X_SDK_DATE, &HOST],
-    );
-    let had_authorization = authorization.is_some();
+    // One walk over the request's headers: what it signs, and which of the headers `sign`
+    // writes are already there (a caller's `X-Sdk-Date` is kept and is the signing time).
+    let (date_value, host_value);
+    let mut entries = HeaderEntries::new();
+    let (mut had_authorization, mut had_host) = (false, false);
+    let (mut content_type, mut date) = (None, None);
+    for (name, value) in request.headers() {
+        if *name == AUTHORIZATION {
+            had_authorization = true;
+            continue;
+        }
+        if *name == CONTENT_TYPE {
+            content_type = content_type.or(Some(value));
+        } else if *name == X_SDK_DATE {
+            date = date.or(Some(value));
+        } else if *name == HOST {
+            had_host = true;
+        } else if token.is_some() && *name == X_SECURITY_TOKEN {
+            continue;
+        }
+        if is_signed(name.as_str()) {
+            entries.push((name.as_str(), value.as_bytes()));
+        }
+    }
     // Bodies that are not JSON (or BSON) are sent unsigned.
     let unsigned = content_type.map(HeaderValue::as_bytes).is_some_and(|ct| {
         !ct.is_empty()
@@ -161,18 +180,36 @@ fn sign_in_place(
             && !ct.starts_with(b"application/bson")
     });
     let when = signing_time(date, time)?;
-    let date = match date {
+    date_value = match date {
         Some(_) => None,
         None => Some(header_value(when.compact().as_bytes(), "X-Sdk-Date")?),
     };
-    let host = match host {
-        Some(_) => None,
-        None => {
+    host_value = match had_host {
+        true => None,
+        false => {
             let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
             Some(header_value(host.as_bytes(), "the host").map_err(huawei)?)
         }
     };
+    if unsigned {
+        // Replaces any value the caller set.
+        entries.retain(|(name, _)| *name != "x-sdk-content-sha256");
+        entries.push(("x-sdk-content-sha256", UNSIGNED_PAYLOAD.as_bytes()));
+    }
+    for (name, value) in [
+        ("x-security-token", &token),
+        ("x-sdk-date", &date_value),
+        ("host", &host_value),
+    ] {
+        if let Some(value) = value {
+            entries.push((name, value.as_bytes()));
+        }
+    }
 
+    let mut signed = compute(request, key, &when, &mut entries, keep_text)?;
+    drop(entries);
+
+    // Every check has passed: now the request is edited, in the SDK's order.
     let headers = request.headers_mut();
     if had_authorization {
         headers.remove(AUTHORIZATION);
@@ -186,16 +223,12 @@ fn sign_in_place(
             HeaderValue::from_static(UNSIGNED_PAYLOAD),
         );
     }
-    if let Some(date) = date {
+    if let Some(date) = date_value {
         headers.insert(X_SDK_DATE, date);
     }
-    if let Some(host) = host {
+    if let Some(host) = host_value {
         headers.insert(HOST, host);
     }
-
-    let mut entries = entries_where(request.headers(), is_signed);
-    let mut signed = compute(request, key, &when, &mut entries, keep_text)?;
-    drop(entries);
     set_authorization(
         request.headers_mut(),
         AUTHORIZATION,
