@@ -13,8 +13,8 @@ use multicloud_core::signing::hash::Hex64;
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
 use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
-    check_access_key_id, entries_where, first_values, header_value, host_from_uri, is_header_value,
-    missing_host, sensitive_header_value, set_authorization,
+    check_access_key_id, entries_where, header_value, host_from_uri, is_header_value, missing_host,
+    sensitive_header_value, set_authorization, HeaderEntries,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -117,29 +117,6 @@ impl BceSigner {
                 "a header name to sign is not valid in an HTTP header value",
             )));
         }
-        let [authorization, host, length, date] = first_values(
-            request.headers(),
-            [&AUTHORIZATION, &HOST, &CONTENT_LENGTH, &X_BCE_DATE],
-        );
-        let had_authorization = authorization.is_some();
-        let host = match host {
-            Some(_) => None,
-            None => {
-                let host = host_from_uri(request.uri()).ok_or_else(|| baidu(missing_host()))?;
-                Some(header_value(host.as_bytes(), "the host").map_err(baidu)?)
-            }
-        };
-        let length = match length {
-            Some(_) => None,
-            None => {
-                let len = Decimal::new(i64::try_from(request.body().len()).unwrap_or(i64::MAX));
-                Some(header_value(len.as_bytes(), "Content-Length")?)
-            }
-        };
-        let date = match date {
-            Some(_) => None,
-            None => Some(header_value(when.iso_seconds().as_bytes(), "x-bce-date")?),
-        };
         let token = match key.session_token() {
             Some(token) => Some(
                 sensitive_header_value(token.expose().as_bytes(), "the session token")
@@ -147,7 +124,67 @@ impl BceSigner {
             ),
             None => None,
         };
+        // One walk over the request's headers: all of them are candidates to sign, and it
+        // finds which of the headers `sign` writes are already there.
+        let (host, length, date);
+        let mut entries = HeaderEntries::new();
+        let (mut had_authorization, mut had_host, mut had_length, mut had_date) =
+            (false, false, false, false);
+        for (name, value) in request.headers() {
+            if *name == AUTHORIZATION {
+                had_authorization = true;
+                continue;
+            }
+            if *name == HOST {
+                had_host = true;
+            } else if *name == CONTENT_LENGTH {
+                had_length = true;
+            } else if *name == X_BCE_DATE {
+                had_date = true;
+            } else if token.is_some() && *name == X_BCE_SECURITY_TOKEN {
+                continue;
+            }
+            entries.push((name.as_str(), value.as_bytes()));
+        }
+        host = match had_host {
+            true => None,
+            false => {
+                let host = host_from_uri(request.uri()).ok_or_else(|| baidu(missing_host()))?;
+                Some(header_value(host.as_bytes(), "the host").map_err(baidu)?)
+            }
+        };
+        length = match had_length {
+            true => None,
+            false => {
+                let len = Decimal::new(i64::try_from(request.body().len()).unwrap_or(i64::MAX));
+                Some(header_value(len.as_bytes(), "Content-Length")?)
+            }
+        };
+        date = match had_date {
+            true => None,
+            false => Some(header_value(when.iso_seconds().as_bytes(), "x-bce-date")?),
+        };
+        for (name, value) in [
+            ("host", &host),
+            ("content-length", &length),
+            ("x-bce-date", &date),
+            ("x-bce-security-token", &token),
+        ] {
+            if let Some(value) = value {
+                entries.push((name, value.as_bytes()));
+            }
+        }
+        let mut signed = self.compute(
+            request,
+            key,
+            &when,
+            &entries,
+            &self.headers_to_sign,
+            keep_text,
+        )?;
+        drop(entries);
 
+        // Every check has passed: now the request is edited.
         let headers = request.headers_mut();
         if had_authorization {
             headers.remove(AUTHORIZATION);
@@ -162,17 +199,6 @@ impl BceSigner {
                 headers.insert(name, value);
             }
         }
-
-        let entries = entries_where(request.headers(), |_| true);
-        let mut signed = self.compute(
-            request,
-            key,
-            &when,
-            &entries,
-            &self.headers_to_sign,
-            keep_text,
-        )?;
-        drop(entries);
         set_authorization(
             request.headers_mut(),
             AUTHORIZATION,
