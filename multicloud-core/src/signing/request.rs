@@ -1,8 +1,9 @@
 //! Reading and editing the `http::Request` a signer works on.
 //!
-//! The five API signers make every value they will write (and run every check that can fail)
-//! first, then write their own headers into the map, sign the map as it now stands
-//! ([`entries_where`]) and set the authorization header: no bookkeeping of edits on the hot
+//! The five API signers walk the request's headers once, collecting what they sign and
+//! noting which of their own headers are there; they add their own headers' values (made
+//! first, with every check that can fail), compute the signature, and only then write their
+//! headers and the authorization ([`set_authorization`]): no bookkeeping of edits on the hot
 //! path, and a failed `sign` leaves the request as it was. Their `signing_parts` runs that
 //! same code on a copy, so it always agrees with `sign`.
 //!

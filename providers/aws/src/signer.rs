@@ -168,9 +168,9 @@ impl SigV4Signer {
             .into_parts())
     }
 
-    /// Writes the headers `sign` owns (per botocore's `_modify_request_before_signing`), then
-    /// signs the request as it now stands and sets `Authorization`. Every check that can fail
-    /// runs before the first edit.
+    /// Signs the request as it will be sent once the headers `sign` owns are written (per
+    /// botocore's `_modify_request_before_signing`), then writes them and `Authorization`.
+    /// Every check that can fail runs before the first edit.
     fn sign_in_place(
         &self,
         request: &mut Request<Bytes>,

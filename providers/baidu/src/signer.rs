@@ -101,8 +101,8 @@ impl BceSigner {
         Ok(signed.into_parts(&self.headers_to_sign))
     }
 
-    /// Writes the headers `sign` owns, then signs the request as it now stands and sets
-    /// `Authorization`. Every check that can fail runs before the first edit.
+    /// Signs the request as it will be sent once the headers `sign` owns are written, then
+    /// writes them and `Authorization`. Every check that can fail runs before the first edit.
     fn sign_in_place(
         &self,
         request: &mut Request<Bytes>,

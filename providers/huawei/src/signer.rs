@@ -129,9 +129,9 @@ fn signing_time(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<Si
     SigningTime::utc(time).map_err(huawei)
 }
 
-/// Writes the headers `sign` adds, in the SDK's order (content hash marker, date, host),
-/// then signs the request as it now stands and sets `Authorization`. Every check that can
-/// fail runs before the first edit.
+/// Signs the request as it will be sent once the headers `sign` adds are written, then writes
+/// them, in the SDK's order (content hash marker, date, host), and `Authorization`. Every
+/// check that can fail runs before the first edit.
 fn sign_in_place(
     request: &mut Request<Bytes>,
     key: &AccessKey,

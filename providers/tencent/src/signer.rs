@@ -134,8 +134,8 @@ impl Tc3Signer {
             .into_parts())
     }
 
-    /// Writes the headers `sign` owns, then signs the request as it now stands and sets
-    /// `Authorization`. Every check that can fail runs before the first edit.
+    /// Signs the request as it will be sent once the headers `sign` owns are written, then
+    /// writes them and `Authorization`. Every check that can fail runs before the first edit.
     fn sign_in_place(
         &self,
         request: &mut Request<Bytes>,
