@@ -3,6 +3,8 @@
 //! Nothing here reads a clock. CTyun's `Eop-date` is Beijing wall-clock time: UTC plus a fixed
 //! eight hours, whatever the host's time zone.
 
+use std::cell::Cell;
+
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::error::{Error, Result};
@@ -123,6 +125,23 @@ impl SigningTime {
     }
 
     fn at_offset(time: OffsetDateTime, offset: UtcOffset) -> Result<Self> {
+        // A client signs many requests within one second: the fields of the last second seen
+        // on this thread are kept (a pure function's result, so signing stays deterministic).
+        thread_local! {
+            static LAST: Cell<Option<(i64, i32, SigningTime)>> = const { Cell::new(None) };
+        }
+        let key = (time.unix_timestamp(), offset.whole_seconds());
+        if let Some((unix, offset_seconds, fields)) = LAST.get() {
+            if (unix, offset_seconds) == key {
+                return Ok(fields);
+            }
+        }
+        let fields = Self::fields_at_offset(time, offset)?;
+        LAST.set(Some((key.0, key.1, fields)));
+        Ok(fields)
+    }
+
+    fn fields_at_offset(time: OffsetDateTime, offset: UtcOffset) -> Result<Self> {
         let local = time.checked_to_offset(offset).ok_or_else(out_of_range)?;
         let year = u16::try_from(local.year())
             .ok()
@@ -276,6 +295,41 @@ mod tests {
         ] {
             assert_eq!(Decimal::new(n).as_str(), n.to_string());
         }
+    }
+
+    #[test]
+    fn the_remembered_second_never_answers_for_another_time_or_offset() {
+        let a = datetime!(2024-05-01 08:30:00 UTC);
+        let b = datetime!(2024-05-01 08:30:01 UTC);
+        for _ in 0..2 {
+            assert_eq!(
+                SigningTime::utc(a).unwrap().compact().as_str(),
+                "20240501T083000Z"
+            );
+            assert_eq!(
+                SigningTime::utc(a).unwrap().compact().as_str(),
+                "20240501T083000Z"
+            );
+            assert_eq!(
+                SigningTime::beijing(a).unwrap().compact().as_str(),
+                "20240501T163000Z"
+            );
+            assert_eq!(
+                SigningTime::utc(b).unwrap().compact().as_str(),
+                "20240501T083001Z"
+            );
+            // Sub-second parts never change a field, so they share the remembered second.
+            let later = a + time::Duration::milliseconds(999);
+            assert_eq!(
+                SigningTime::utc(later).unwrap(),
+                SigningTime::utc(a).unwrap()
+            );
+        }
+        // An error is never remembered as a success.
+        let bad = datetime!(9999-12-31 20:00:00 UTC);
+        assert!(SigningTime::utc(bad).is_ok());
+        assert!(SigningTime::beijing(bad).is_err());
+        assert!(SigningTime::beijing(bad).is_err());
     }
 
     #[test]

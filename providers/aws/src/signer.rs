@@ -308,7 +308,9 @@ impl SigV4Signer {
         keep_text: bool,
     ) -> Result<V4Signature> {
         check_access_key_id(key).map_err(aws)?;
-        let (date, stamp) = (when.compact_date(), when.compact());
+        // The scope date is the stamp's first eight characters.
+        let stamp = when.compact();
+        let date = &stamp.as_str()[..8];
         let (region, service) = (self.region.as_bytes(), self.service.as_bytes());
         let signing_key =
             self.cache
@@ -325,7 +327,7 @@ impl SigV4Signer {
             algorithm: ALGORITHM,
             method: &upper_method(request.method()),
             timestamp: stamp.as_bytes(),
-            scope: Some(&[date.as_str(), &self.region, &self.service, "aws4_request"]),
+            scope: Some(&[date, &self.region, &self.service, "aws4_request"]),
             key_id: key.id(),
             rule: ValueRule::CollapseWhitespace,
             repeats: Repeats::JoinWithComma,
