@@ -19,9 +19,11 @@ use multicloud_core::signing::parts::{
 };
 use multicloud_core::signing::request::{
     check_access_key_id, header_value, host_from_uri, is_header_value, listed_entries,
-    listed_names, missing_host, sensitive_header_value, set_authorization, HeaderEntries, Listed,
+    listed_names, missing_host, push_own_entries, session_token_value, write_signed_headers,
+    HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
+use multicloud_core::signing::timefmt::Stamp;
 use multicloud_core::signing::{path, query, DerivedKeyCache, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -164,7 +166,7 @@ impl SigV4Signer {
             }
         };
         Ok(self
-            .compute(request, key, &when, &mut entries, payload, true)?
+            .compute(request, key, &when.compact(), &mut entries, payload, true)?
             .into_parts())
     }
 
@@ -179,19 +181,15 @@ impl SigV4Signer {
         keep_text: bool,
     ) -> Result<V4Signature> {
         let when = SigningTime::utc(time).map_err(aws)?;
+        // `YYYYMMDDTHHMMSSZ`: the string to sign's timestamp, and X-Amz-Date's value.
+        let stamp = when.compact();
         check_access_key_id(key).map_err(aws)?;
         if !self.scope_is_header_safe {
             return Err(aws(Error::config(
                 "the region or service is not a valid HTTP header value",
             )));
         }
-        let token = match key.session_token() {
-            Some(token) => Some(
-                sensitive_header_value(token.expose().as_bytes(), "the session token")
-                    .map_err(aws)?,
-            ),
-            None => None,
-        };
+        let token = session_token_value(key).map_err(aws)?;
         let content_sha256 = match self.content_sha256_header {
             true => Some(header_value(
                 sha256_hex(request.body()).as_bytes(),
@@ -232,7 +230,7 @@ impl SigV4Signer {
         date_value = if had_date {
             header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?
         } else {
-            header_value(when.compact().as_bytes(), "X-Amz-Date")?
+            header_value(stamp.as_bytes(), "X-Amz-Date")?
         };
         host_value = match had_host {
             true => None,
@@ -245,15 +243,14 @@ impl SigV4Signer {
             if had_date { "date" } else { "x-amz-date" },
             date_value.as_bytes(),
         ));
-        for (name, value) in [
-            ("x-amz-security-token", &token),
-            ("x-amz-content-sha256", &content_sha256),
-            ("host", &host_value),
-        ] {
-            if let Some(value) = value {
-                entries.push((name, value.as_bytes()));
-            }
-        }
+        push_own_entries(
+            &mut entries,
+            [
+                ("x-amz-security-token", &token),
+                ("x-amz-content-sha256", &content_sha256),
+                ("host", &host_value),
+            ],
+        );
 
         let body_hash;
         let payload = match entries
@@ -267,34 +264,27 @@ impl SigV4Signer {
                 body_hash.as_bytes()
             }
         };
-        let mut signed = self.compute(request, key, &when, &mut entries, payload, keep_text)?;
+        let mut signed = self.compute(request, key, &stamp, &mut entries, payload, keep_text)?;
         drop(entries);
 
         // Every check has passed: now the request is edited.
         let headers = request.headers_mut();
-        if had_authorization {
-            headers.remove(AUTHORIZATION);
-        }
-        if had_date {
-            headers.remove(X_AMZ_DATE);
-        }
-        headers.insert(date_name, date_value);
-        for (name, value) in [
-            (X_AMZ_SECURITY_TOKEN, token),
-            (X_AMZ_CONTENT_SHA256, content_sha256),
-            (HOST, host_value),
-        ] {
-            if let Some(value) = value {
-                headers.insert(name, value);
-            }
-        }
-        set_authorization(
-            request.headers_mut(),
-            AUTHORIZATION,
-            &mut signed.authorization,
+        write_signed_headers(
+            headers,
+            [
+                (date_name, Some(date_value)),
+                (X_AMZ_SECURITY_TOKEN, token),
+                (X_AMZ_CONTENT_SHA256, content_sha256),
+                (HOST, host_value),
+            ],
+            (AUTHORIZATION, &mut signed.authorization),
+            had_authorization,
             keep_text,
         )
         .map_err(aws)?;
+        if had_date {
+            headers.remove(X_AMZ_DATE);
+        }
         Ok(signed)
     }
 
@@ -302,14 +292,13 @@ impl SigV4Signer {
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
-        when: &SigningTime,
+        stamp: &Stamp<16>,
         entries: &mut [HeaderEntry<'_>],
         payload_hash: &[u8],
         keep_text: bool,
     ) -> Result<V4Signature> {
         check_access_key_id(key).map_err(aws)?;
         // The scope date is the stamp's first eight characters.
-        let stamp = when.compact();
         let date = &stamp.as_str()[..8];
         let (region, service) = (self.region.as_bytes(), self.service.as_bytes());
         let signing_key =

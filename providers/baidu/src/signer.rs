@@ -14,7 +14,7 @@ use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
 use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
     check_access_key_id, entries_where, header_value, host_from_uri, is_header_value, missing_host,
-    sensitive_header_value, set_authorization, HeaderEntries,
+    push_own_entries, session_token_value, write_signed_headers, HeaderEntries,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -117,13 +117,7 @@ impl BceSigner {
                 "a header name to sign is not valid in an HTTP header value",
             )));
         }
-        let token = match key.session_token() {
-            Some(token) => Some(
-                sensitive_header_value(token.expose().as_bytes(), "the session token")
-                    .map_err(baidu)?,
-            ),
-            None => None,
-        };
+        let token = session_token_value(key).map_err(baidu)?;
         // One walk over the request's headers: all of them are candidates to sign, and it
         // finds which of the headers `sign` writes are already there.
         let (host, length, date);
@@ -164,16 +158,15 @@ impl BceSigner {
             true => None,
             false => Some(header_value(when.iso_seconds().as_bytes(), "x-bce-date")?),
         };
-        for (name, value) in [
-            ("host", &host),
-            ("content-length", &length),
-            ("x-bce-date", &date),
-            ("x-bce-security-token", &token),
-        ] {
-            if let Some(value) = value {
-                entries.push((name, value.as_bytes()));
-            }
-        }
+        push_own_entries(
+            &mut entries,
+            [
+                ("host", &host),
+                ("content-length", &length),
+                ("x-bce-date", &date),
+                ("x-bce-security-token", &token),
+            ],
+        );
         let mut signed = self.compute(
             request,
             key,
@@ -185,24 +178,16 @@ impl BceSigner {
         drop(entries);
 
         // Every check has passed: now the request is edited.
-        let headers = request.headers_mut();
-        if had_authorization {
-            headers.remove(AUTHORIZATION);
-        }
-        for (name, value) in [
-            (HOST, host),
-            (CONTENT_LENGTH, length),
-            (X_BCE_DATE, date),
-            (X_BCE_SECURITY_TOKEN, token),
-        ] {
-            if let Some(value) = value {
-                headers.insert(name, value);
-            }
-        }
-        set_authorization(
+        write_signed_headers(
             request.headers_mut(),
-            AUTHORIZATION,
-            &mut signed.authorization,
+            [
+                (HOST, host),
+                (CONTENT_LENGTH, length),
+                (X_BCE_DATE, date),
+                (X_BCE_SECURITY_TOKEN, token),
+            ],
+            (AUTHORIZATION, &mut signed.authorization),
+            had_authorization,
             keep_text,
         )
         .map_err(baidu)?;

@@ -13,7 +13,7 @@ use http::Request;
 use multicloud_core::signing::hash::{hmac_chain_keyed, push_hex, sha256, Hex64};
 use multicloud_core::signing::parts::malformed_authorization;
 use multicloud_core::signing::request::{
-    check_access_key_id, check_header_value, header_value, sensitive_header_value_from,
+    check_access_key_id, check_header_value, header_value, write_signed_headers,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -52,25 +52,25 @@ impl EopSigner {
     ) -> Result<()> {
         let signed = compute(request, key, time, request_id, false)?;
         // Every value is made (and checked) before the first edit.
-        let values = [
+        let own = [
             (
                 REQUEST_ID,
-                header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?,
+                Some(header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?),
             ),
             (
                 EOP_DATE,
-                header_value(signed.eop_date.as_bytes(), "Eop-date")?,
-            ),
-            (
-                EOP_AUTHORIZATION,
-                sensitive_header_value_from(signed.authorization, "the access key id")
-                    .map_err(ctyun)?,
+                Some(header_value(signed.eop_date.as_bytes(), "Eop-date")?),
             ),
         ];
-        let headers = request.headers_mut();
-        for (name, value) in values {
-            headers.insert(name, value);
-        }
+        let mut authorization = signed.authorization.into_bytes();
+        write_signed_headers(
+            request.headers_mut(),
+            own,
+            (EOP_AUTHORIZATION, &mut authorization),
+            false,
+            false,
+        )
+        .map_err(ctyun)?;
         Ok(())
     }
 

@@ -14,7 +14,8 @@ use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
     authority_from_uri, check_access_key_id, first_values, header_value, listed_entries,
-    listed_names, missing_host, sensitive_header_value, set_authorization, HeaderEntries, Listed,
+    listed_names, missing_host, push_own_entries, session_token_value, write_signed_headers,
+    HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::trim::strip_unicode;
@@ -61,11 +62,8 @@ impl HuaweiSigner {
         // A walk over the few headers costs less than a hashed lookup.
         if first_values(request.headers(), [&AUTHORIZATION])[0].is_some() {
             // The SDK still attaches the token, then leaves the request alone.
-            if let Some(token) = key.session_token() {
-                let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
-                request
-                    .headers_mut()
-                    .insert(X_SECURITY_TOKEN, value.map_err(huawei)?);
+            if let Some(token) = session_token_value(key).map_err(huawei)? {
+                request.headers_mut().insert(X_SECURITY_TOKEN, token);
             }
             return Ok(());
         }
@@ -142,13 +140,7 @@ fn sign_in_place(
     if request.uri().path().is_empty() {
         return Err(no_path());
     }
-    let token = match key.session_token() {
-        Some(token) => Some(
-            sensitive_header_value(token.expose().as_bytes(), "the session token")
-                .map_err(huawei)?,
-        ),
-        None => None,
-    };
+    let token = session_token_value(key).map_err(huawei)?;
     // One walk over the request's headers: what it signs, and which of the headers `sign`
     // writes are already there (a caller's `X-Sdk-Date` is kept and is the signing time).
     let (date_value, host_value);
@@ -196,43 +188,30 @@ fn sign_in_place(
         entries.retain(|(name, _)| *name != "x-sdk-content-sha256");
         entries.push(("x-sdk-content-sha256", UNSIGNED_PAYLOAD.as_bytes()));
     }
-    for (name, value) in [
-        ("x-security-token", &token),
-        ("x-sdk-date", &date_value),
-        ("host", &host_value),
-    ] {
-        if let Some(value) = value {
-            entries.push((name, value.as_bytes()));
-        }
-    }
+    push_own_entries(
+        &mut entries,
+        [
+            ("x-security-token", &token),
+            ("x-sdk-date", &date_value),
+            ("host", &host_value),
+        ],
+    );
 
     let mut signed = compute(request, key, &when, &mut entries, keep_text)?;
     drop(entries);
 
     // Every check has passed: now the request is edited, in the SDK's order.
-    let headers = request.headers_mut();
-    if had_authorization {
-        headers.remove(AUTHORIZATION);
-    }
-    if let Some(token) = token {
-        headers.insert(X_SECURITY_TOKEN, token);
-    }
-    if unsigned {
-        headers.insert(
-            X_SDK_CONTENT_SHA256,
-            HeaderValue::from_static(UNSIGNED_PAYLOAD),
-        );
-    }
-    if let Some(date) = date_value {
-        headers.insert(X_SDK_DATE, date);
-    }
-    if let Some(host) = host_value {
-        headers.insert(HOST, host);
-    }
-    set_authorization(
+    let content_sha256 = unsigned.then(|| HeaderValue::from_static(UNSIGNED_PAYLOAD));
+    write_signed_headers(
         request.headers_mut(),
-        AUTHORIZATION,
-        &mut signed.authorization,
+        [
+            (X_SECURITY_TOKEN, token),
+            (X_SDK_CONTENT_SHA256, content_sha256),
+            (X_SDK_DATE, date_value),
+            (HOST, host_value),
+        ],
+        (AUTHORIZATION, &mut signed.authorization),
+        had_authorization,
         keep_text,
     )
     .map_err(huawei)?;

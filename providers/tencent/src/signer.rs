@@ -17,8 +17,8 @@ use multicloud_core::signing::parts::{
 };
 use multicloud_core::signing::request::{
     authority_from_uri, check_access_key_id, first_values, header_value, is_header_value,
-    listed_entries, listed_names, missing_host, sensitive_header_value, set_authorization,
-    HeaderEntries, Listed,
+    listed_entries, listed_names, missing_host, push_own_entries, session_token_value,
+    write_signed_headers, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
@@ -151,16 +151,10 @@ impl Tc3Signer {
             )));
         }
         let timestamp = header_value(when.unix_decimal().as_bytes(), "X-TC-Timestamp")?;
-        let token = match key.session_token() {
-            Some(token) => Some(
-                sensitive_header_value(token.expose().as_bytes(), "the session token")
-                    .map_err(tencent)?,
-            ),
-            None => None,
-        };
+        let token = session_token_value(key).map_err(tencent)?;
         // One walk over the request's headers: the two the SDK signs (`content-type` and
         // `host`, no other), and which of the headers `sign` writes are already there.
-        let host_value;
+        let (content_type, host_value);
         let mut entries = HeaderEntries::new();
         let (mut had_authorization, mut had_content_type, mut had_host) = (false, false, false);
         let mut content_sha256 = None;
@@ -180,10 +174,12 @@ impl Tc3Signer {
         let unsigned = self.unsigned_payload || is_unsigned_marker(content_sha256);
         let is_get = request.method() == Method::GET;
         // The SDK always sends a Content-Type; these are its choices.
-        let content_type = (!had_content_type).then_some(if is_get {
-            "application/x-www-form-urlencoded"
-        } else {
-            "application/json"
+        content_type = (!had_content_type).then(|| {
+            HeaderValue::from_static(if is_get {
+                "application/x-www-form-urlencoded"
+            } else {
+                "application/json"
+            })
         });
         host_value = match had_host {
             true => None,
@@ -193,12 +189,10 @@ impl Tc3Signer {
                 Some(header_value(host.as_bytes(), "the host").map_err(tencent)?)
             }
         };
-        if let Some(ct) = content_type {
-            entries.push(("content-type", ct.as_bytes()));
-        }
-        if let Some(host) = &host_value {
-            entries.push(("host", host.as_bytes()));
-        }
+        push_own_entries(
+            &mut entries,
+            [("content-type", &content_type), ("host", &host_value)],
+        );
         let mut signed = self.compute(
             request,
             key,
@@ -213,30 +207,20 @@ impl Tc3Signer {
         drop(entries);
 
         // Every check has passed: now the request is edited.
-        let headers = request.headers_mut();
-        if had_authorization {
-            headers.remove(AUTHORIZATION);
-        }
-        headers.insert(X_TC_TIMESTAMP, timestamp);
-        if let Some(token) = token {
-            headers.insert(X_TC_TOKEN, token);
-        }
-        if self.unsigned_payload {
-            headers.insert(
-                X_TC_CONTENT_SHA256,
-                HeaderValue::from_static(UNSIGNED_PAYLOAD),
-            );
-        }
-        if let Some(ct) = content_type {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
-        }
-        if let Some(host) = host_value {
-            headers.insert(HOST, host);
-        }
-        set_authorization(
+        let content_sha256 = self
+            .unsigned_payload
+            .then(|| HeaderValue::from_static(UNSIGNED_PAYLOAD));
+        write_signed_headers(
             request.headers_mut(),
-            AUTHORIZATION,
-            &mut signed.authorization,
+            [
+                (X_TC_TIMESTAMP, Some(timestamp)),
+                (X_TC_TOKEN, token),
+                (X_TC_CONTENT_SHA256, content_sha256),
+                (CONTENT_TYPE, content_type),
+                (HOST, host_value),
+            ],
+            (AUTHORIZATION, &mut signed.authorization),
+            had_authorization,
             keep_text,
         )
         .map_err(tencent)?;
