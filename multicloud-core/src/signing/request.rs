@@ -2,8 +2,9 @@
 //!
 //! The five API signers walk the request's headers once, collecting what they sign and
 //! noting which of their own headers are there; they add their own headers' values (made
-//! first, with every check that can fail), compute the signature, and only then write their
-//! headers and the authorization ([`write_signed_headers`]): no bookkeeping of edits on the hot
+//! first, with every check that can fail, the authorization value included
+//! ([`authorization_value`]), compute the signature, and only then write their headers and
+//! the authorization: no bookkeeping of edits on the hot
 //! path, and a failed `sign` leaves the request as it was. Their `signing_parts` runs that
 //! same code on a copy, so it always agrees with `sign`.
 //!
@@ -227,7 +228,19 @@ pub fn sensitive_header_value_from(bytes: impl Into<Vec<u8>>, what: &str) -> Res
     Ok(value)
 }
 
+/// The authorization header value from the buffer a signer built: taken over by `sign`
+/// (`keep_text` false: no copy), copied for `signing_parts`, which still shows the text.
+#[inline]
+pub fn authorization_value(bytes: &mut Vec<u8>, keep_text: bool) -> Result<HeaderValue> {
+    if keep_text {
+        sensitive_header_value(bytes, "the authorization")
+    } else {
+        sensitive_header_value_from(std::mem::take(bytes), "the authorization")
+    }
+}
+
 /// The session token of `key` as a sensitive header value (`None` for a long-term key).
+#[inline]
 pub fn session_token_value(key: &AccessKey) -> Result<Option<HeaderValue>> {
     key.session_token()
         .map(|token| sensitive_header_value(token.expose().as_bytes(), "the session token"))
@@ -236,6 +249,7 @@ pub fn session_token_value(key: &AccessKey) -> Result<Option<HeaderValue>> {
 
 /// Adds to `entries` each of the signer's own headers that it will write (`Some`), so they
 /// are signed with exactly the values `sign` then sends.
+#[inline]
 pub fn push_own_entries<'a, const N: usize>(
     entries: &mut HeaderEntries<'a>,
     own: [(&'a str, &'a Option<HeaderValue>); N],
@@ -247,36 +261,13 @@ pub fn push_own_entries<'a, const N: usize>(
     }
 }
 
-/// The one edit after a signature is computed: drops a caller's authorization when
-/// `replaces_existing` (the new one then goes last, as a fresh header), writes each of the
-/// signer's own headers that is `Some` in the order given, then the authorization.
-///
-/// The authorization value is made before anything is written, so a failure leaves
-/// `headers` as they were. `sign` hands the buffer over (`keep_text` false: no copy);
-/// `signing_parts`, which still shows the text, copies it.
-pub fn write_signed_headers<const N: usize>(
-    headers: &mut HeaderMap,
-    own: [(HeaderName, Option<HeaderValue>); N],
-    authorization: (HeaderName, &mut Vec<u8>),
-    replaces_existing: bool,
-    keep_text: bool,
-) -> Result<()> {
-    let (name, bytes) = authorization;
-    let value = if keep_text {
-        sensitive_header_value(bytes, "the authorization")?
-    } else {
-        sensitive_header_value_from(std::mem::take(bytes), "the authorization")?
-    };
-    if replaces_existing {
-        headers.remove(&name);
+/// Sets `name` to `value` when there is one: a signer's own header that it writes only in
+/// some cases (a token, a host the request lacked).
+#[inline]
+pub fn insert_present(headers: &mut HeaderMap, name: HeaderName, value: Option<HeaderValue>) {
+    if let Some(value) = value {
+        headers.insert(name, value);
     }
-    for (own_name, own_value) in own {
-        if let Some(own_value) = own_value {
-            headers.insert(own_name, own_value);
-        }
-    }
-    headers.insert(name, value);
-    Ok(())
 }
 
 /// Checks that `bytes` can be a header value without building one (`HeaderValue::from_bytes`'s
@@ -399,52 +390,23 @@ mod tests {
     }
 
     #[test]
-    fn signed_headers_are_written_after_the_authorization_is_made() {
-        let mut headers = HeaderMap::new();
-        headers.append(http::header::AUTHORIZATION, HeaderValue::from_static("old"));
-        headers.append("x-a", HeaderValue::from_static("a"));
-        let before = headers.clone();
-        // An authorization that cannot be a header value: nothing is written.
+    fn authorization_values_are_taken_or_copied_and_present_headers_written() {
         let mut bad = b"line\nbreak".to_vec();
-        let own = [(
-            HeaderName::from_static("x-b"),
-            Some(HeaderValue::from_static("b")),
-        )];
-        let e = write_signed_headers(
-            &mut headers,
-            own.clone(),
-            (http::header::AUTHORIZATION, &mut bad),
-            true,
-            false,
-        );
-        assert_eq!(e.unwrap_err().kind(), crate::ErrorKind::Config);
-        assert_eq!(headers, before);
-        // Kept text: the buffer is copied, not taken; `None` values are skipped.
-        let mut auth = b"new".to_vec();
-        let own = [own[0].clone(), (HeaderName::from_static("x-c"), None)];
-        write_signed_headers(
-            &mut headers,
-            own,
-            (http::header::AUTHORIZATION, &mut auth),
-            true,
-            true,
-        )
-        .unwrap();
-        assert_eq!(auth, b"new");
-        let names: Vec<_> = headers.keys().map(HeaderName::as_str).collect();
-        assert_eq!(names, ["x-a", "x-b", "authorization"]);
-        assert!(headers["authorization"].is_sensitive());
+        let e = authorization_value(&mut bad, false).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        // Kept text: the buffer is copied, not taken.
+        let mut kept = b"new".to_vec();
+        let value = authorization_value(&mut kept, true).unwrap();
+        assert_eq!((value.as_bytes(), &kept[..]), (&b"new"[..], &b"new"[..]));
+        assert!(value.is_sensitive());
         let mut taken = b"newer".to_vec();
-        write_signed_headers(
-            &mut headers,
-            [],
-            (http::header::AUTHORIZATION, &mut taken),
-            false,
-            false,
-        )
-        .unwrap();
+        assert_eq!(authorization_value(&mut taken, false).unwrap(), "newer");
         assert!(taken.is_empty(), "sign hands the buffer over");
-        assert_eq!(headers["authorization"], "newer");
+        let mut headers = HeaderMap::new();
+        insert_present(&mut headers, HeaderName::from_static("x-b"), Some(value));
+        insert_present(&mut headers, HeaderName::from_static("x-c"), None);
+        let names: Vec<_> = headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-b"]);
     }
 
     #[test]

@@ -18,9 +18,9 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    check_access_key_id, header_value, host_from_uri, is_header_value, listed_entries,
-    listed_names, missing_host, push_own_entries, session_token_value, write_signed_headers,
-    HeaderEntries, Listed,
+    authorization_value, check_access_key_id, header_value, host_from_uri, insert_present,
+    is_header_value, listed_entries, listed_names, missing_host, push_own_entries,
+    session_token_value, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::timefmt::Stamp;
@@ -267,24 +267,21 @@ impl SigV4Signer {
         let mut signed = self.compute(request, key, &stamp, &mut entries, payload, keep_text)?;
         drop(entries);
 
+        let authorization =
+            authorization_value(&mut signed.authorization, keep_text).map_err(aws)?;
         // Every check has passed: now the request is edited.
         let headers = request.headers_mut();
-        write_signed_headers(
-            headers,
-            [
-                (date_name, Some(date_value)),
-                (X_AMZ_SECURITY_TOKEN, token),
-                (X_AMZ_CONTENT_SHA256, content_sha256),
-                (HOST, host_value),
-            ],
-            (AUTHORIZATION, &mut signed.authorization),
-            had_authorization,
-            keep_text,
-        )
-        .map_err(aws)?;
+        if had_authorization {
+            headers.remove(AUTHORIZATION);
+        }
         if had_date {
             headers.remove(X_AMZ_DATE);
         }
+        headers.insert(date_name, date_value);
+        insert_present(headers, X_AMZ_SECURITY_TOKEN, token);
+        insert_present(headers, X_AMZ_CONTENT_SHA256, content_sha256);
+        insert_present(headers, HOST, host_value);
+        headers.insert(AUTHORIZATION, authorization);
         Ok(signed)
     }
 

@@ -13,8 +13,9 @@ use multicloud_core::signing::hash::Hex64;
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
 use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
-    check_access_key_id, entries_where, header_value, host_from_uri, is_header_value, missing_host,
-    push_own_entries, session_token_value, write_signed_headers, HeaderEntries,
+    authorization_value, check_access_key_id, entries_where, header_value, host_from_uri,
+    insert_present, is_header_value, missing_host, push_own_entries, session_token_value,
+    HeaderEntries,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -177,20 +178,18 @@ impl BceSigner {
         )?;
         drop(entries);
 
+        let authorization =
+            authorization_value(&mut signed.authorization, keep_text).map_err(baidu)?;
         // Every check has passed: now the request is edited.
-        write_signed_headers(
-            request.headers_mut(),
-            [
-                (HOST, host),
-                (CONTENT_LENGTH, length),
-                (X_BCE_DATE, date),
-                (X_BCE_SECURITY_TOKEN, token),
-            ],
-            (AUTHORIZATION, &mut signed.authorization),
-            had_authorization,
-            keep_text,
-        )
-        .map_err(baidu)?;
+        let headers = request.headers_mut();
+        if had_authorization {
+            headers.remove(AUTHORIZATION);
+        }
+        insert_present(headers, HOST, host);
+        insert_present(headers, CONTENT_LENGTH, length);
+        insert_present(headers, X_BCE_DATE, date);
+        insert_present(headers, X_BCE_SECURITY_TOKEN, token);
+        headers.insert(AUTHORIZATION, authorization);
         Ok(signed)
     }
 

@@ -13,7 +13,7 @@ use http::Request;
 use multicloud_core::signing::hash::{hmac_chain_keyed, push_hex, sha256, Hex64};
 use multicloud_core::signing::parts::malformed_authorization;
 use multicloud_core::signing::request::{
-    check_access_key_id, check_header_value, header_value, write_signed_headers,
+    authorization_value, check_access_key_id, check_header_value, header_value,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -52,25 +52,14 @@ impl EopSigner {
     ) -> Result<()> {
         let signed = compute(request, key, time, request_id, false)?;
         // Every value is made (and checked) before the first edit.
-        let own = [
-            (
-                REQUEST_ID,
-                Some(header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?),
-            ),
-            (
-                EOP_DATE,
-                Some(header_value(signed.eop_date.as_bytes(), "Eop-date")?),
-            ),
-        ];
+        let request_id = header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?;
+        let eop_date = header_value(signed.eop_date.as_bytes(), "Eop-date")?;
         let mut authorization = signed.authorization.into_bytes();
-        write_signed_headers(
-            request.headers_mut(),
-            own,
-            (EOP_AUTHORIZATION, &mut authorization),
-            false,
-            false,
-        )
-        .map_err(ctyun)?;
+        let authorization = authorization_value(&mut authorization, false).map_err(ctyun)?;
+        let headers = request.headers_mut();
+        headers.insert(REQUEST_ID, request_id);
+        headers.insert(EOP_DATE, eop_date);
+        headers.insert(EOP_AUTHORIZATION, authorization);
         Ok(())
     }
 

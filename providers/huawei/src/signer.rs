@@ -13,9 +13,9 @@ use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, first_values, header_value, listed_entries,
-    listed_names, missing_host, push_own_entries, session_token_value, write_signed_headers,
-    HeaderEntries, Listed,
+    authority_from_uri, authorization_value, check_access_key_id, first_values, header_value,
+    insert_present, listed_entries, listed_names, missing_host, push_own_entries,
+    session_token_value, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::trim::strip_unicode;
@@ -200,21 +200,19 @@ fn sign_in_place(
     let mut signed = compute(request, key, &when, &mut entries, keep_text)?;
     drop(entries);
 
-    // Every check has passed: now the request is edited, in the SDK's order.
     let content_sha256 = unsigned.then(|| HeaderValue::from_static(UNSIGNED_PAYLOAD));
-    write_signed_headers(
-        request.headers_mut(),
-        [
-            (X_SECURITY_TOKEN, token),
-            (X_SDK_CONTENT_SHA256, content_sha256),
-            (X_SDK_DATE, date_value),
-            (HOST, host_value),
-        ],
-        (AUTHORIZATION, &mut signed.authorization),
-        had_authorization,
-        keep_text,
-    )
-    .map_err(huawei)?;
+    let authorization =
+        authorization_value(&mut signed.authorization, keep_text).map_err(huawei)?;
+    // Every check has passed: now the request is edited, in the SDK's order.
+    let headers = request.headers_mut();
+    if had_authorization {
+        headers.remove(AUTHORIZATION);
+    }
+    insert_present(headers, X_SECURITY_TOKEN, token);
+    insert_present(headers, X_SDK_CONTENT_SHA256, content_sha256);
+    insert_present(headers, X_SDK_DATE, date_value);
+    insert_present(headers, HOST, host_value);
+    headers.insert(AUTHORIZATION, authorization);
     Ok(signed)
 }
 

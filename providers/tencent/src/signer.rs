@@ -16,9 +16,9 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    authority_from_uri, check_access_key_id, first_values, header_value, is_header_value,
-    listed_entries, listed_names, missing_host, push_own_entries, session_token_value,
-    write_signed_headers, HeaderEntries, Listed,
+    authority_from_uri, authorization_value, check_access_key_id, first_values, header_value,
+    insert_present, is_header_value, listed_entries, listed_names, missing_host, push_own_entries,
+    session_token_value, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
@@ -206,24 +206,24 @@ impl Tc3Signer {
         )?;
         drop(entries);
 
+        let authorization =
+            authorization_value(&mut signed.authorization, keep_text).map_err(tencent)?;
         // Every check has passed: now the request is edited.
-        let content_sha256 = self
-            .unsigned_payload
-            .then(|| HeaderValue::from_static(UNSIGNED_PAYLOAD));
-        write_signed_headers(
-            request.headers_mut(),
-            [
-                (X_TC_TIMESTAMP, Some(timestamp)),
-                (X_TC_TOKEN, token),
-                (X_TC_CONTENT_SHA256, content_sha256),
-                (CONTENT_TYPE, content_type),
-                (HOST, host_value),
-            ],
-            (AUTHORIZATION, &mut signed.authorization),
-            had_authorization,
-            keep_text,
-        )
-        .map_err(tencent)?;
+        let headers = request.headers_mut();
+        if had_authorization {
+            headers.remove(AUTHORIZATION);
+        }
+        headers.insert(X_TC_TIMESTAMP, timestamp);
+        insert_present(headers, X_TC_TOKEN, token);
+        if self.unsigned_payload {
+            headers.insert(
+                X_TC_CONTENT_SHA256,
+                HeaderValue::from_static(UNSIGNED_PAYLOAD),
+            );
+        }
+        insert_present(headers, CONTENT_TYPE, content_type);
+        insert_present(headers, HOST, host_value);
+        headers.insert(AUTHORIZATION, authorization);
         Ok(signed)
     }
 
