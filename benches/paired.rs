@@ -72,22 +72,22 @@ pub(crate) fn plain<'a>(mut f: impl FnMut() + 'a) -> Side<'a> {
     })
 }
 
-/// A side that calls `f` once on each of `n` copies of `input`, copied before the clock
+/// A side that calls `f` once on each of `n` inputs from `make`, made before the clock
 /// starts and dropped after it stops, 16 at a time as the criterion benchmarks do (so the
-/// copies stay in cache, as a request being signed is).
-pub(crate) fn on_copies<'a, T: Clone + 'a>(input: T, mut f: impl FnMut(&mut T) + 'a) -> Side<'a> {
+/// inputs stay in cache, as a request being signed is).
+pub(crate) fn on_fresh<'a, T: 'a>(make: fn() -> T, mut f: impl FnMut(&mut T) + 'a) -> Side<'a> {
     const BATCH: usize = 16;
     Box::new(move |n| {
         let mut elapsed = Duration::ZERO;
         let mut done = 0;
         while done < n {
-            let mut copies = vec![input.clone(); BATCH.min(n - done)];
+            let mut inputs: Vec<T> = (0..BATCH.min(n - done)).map(|_| make()).collect();
             let start = Instant::now();
-            for copy in &mut copies {
-                f(copy);
+            for input in &mut inputs {
+                f(input);
             }
             elapsed += start.elapsed();
-            done += copies.len();
+            done += inputs.len();
         }
         elapsed
     })

@@ -40,17 +40,16 @@ pub fn aws_describe_instances() -> Request<Bytes> {
     )
 }
 
-/// Tencent CVM `DescribeInstances`: API 3.0 POST with a JSON body (the Tencent client sets
-/// `Host` itself, as here).
+/// Tencent CVM `DescribeInstances`: API 3.0 POST with a JSON body, with the headers the
+/// Tencent client sends (`Host`, `Content-Type`, action, version, region).
 pub fn tencent_describe_instances() -> Request<Bytes> {
     build(
         Request::post("https://cvm.tencentcloudapi.com/")
             .header("host", "cvm.tencentcloudapi.com")
-            .header("content-type", "application/json")
+            .header("content-type", "application/json; charset=utf-8")
             .header("x-tc-action", "DescribeInstances")
             .header("x-tc-version", "2017-03-12")
-            .header("x-tc-region", "ap-guangzhou")
-            .header("x-tc-language", "en-US"),
+            .header("x-tc-region", "ap-guangzhou"),
         br#"{"Offset": 0, "Limit": 100}"#,
     )
 }

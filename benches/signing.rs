@@ -4,6 +4,11 @@
 //! means, and as medians of alternating rounds (see `paired.rs`), which a noisy machine
 //! disturbs far less.
 //!
+//! Every request is built afresh by its fixture's builder before the clock starts, as the
+//! clients build each attempt; a *copy* of a built request would be a different input, as
+//! its header map has no spare room (a clone's entry list is exactly as long as it is), so
+//! the signer's first insert would pay a reallocation no client request needs.
+//!
 //! `cargo bench -p multicloud-benches --bench signing`
 //! (shorter: append `-- --warm-up-time 1 --measurement-time 3`).
 
@@ -24,14 +29,17 @@ use multicloud_core::AccessKey;
 use multicloud_ctyun::EopSigner;
 use multicloud_huawei::HuaweiSigner;
 use multicloud_tencent::Tc3Signer;
-use paired::{on_copies, paired_ratio, plain, Side};
+use paired::{on_fresh, paired_ratio, plain, Side};
 
 /// Signs one request with one key, as the bench times it.
 type SignFn = Box<dyn Fn(&mut Request<Bytes>, &AccessKey)>;
 
+/// Builds the request a signer is timed on, as its client does for each attempt.
+type MakeFn = fn() -> Request<Bytes>;
+
 /// What is measured: each signer on its request, then each floor.
 struct Subjects {
-    signers: Vec<(&'static str, Request<Bytes>, SignFn)>,
+    signers: Vec<(&'static str, MakeFn, SignFn)>,
     floors: Vec<(&'static str, Floor)>,
 }
 
@@ -64,40 +72,40 @@ fn subjects() -> Subjects {
     );
 
     let tencent = Tc3Signer::new("cvm").with_key_cache(Arc::default());
-    let signers: Vec<(&'static str, Request<Bytes>, SignFn)> = vec![
+    let signers: Vec<(&'static str, MakeFn, SignFn)> = vec![
         (
             "aws",
-            aws_req.clone(),
+            requests::aws_describe_instances,
             Box::new(move |r, k| expect_ok(aws.sign(r, k, TIME))),
         ),
         (
             "aws-uncached",
-            aws_req.clone(),
+            requests::aws_describe_instances,
             Box::new(move |r, k| expect_ok(aws_uncached.sign(r, k, TIME))),
         ),
         (
             "aws-sigv4-crate",
-            aws_req,
+            requests::aws_describe_instances,
             Box::new(|r, k| expect_ok(aws_sigv4_sign(r, k, TIME, "us-east-1", "ec2"))),
         ),
         (
             "tencent",
-            requests::tencent_describe_instances(),
+            requests::tencent_describe_instances,
             Box::new(move |r, k| expect_ok(tencent.sign(r, k, TIME))),
         ),
         (
             "huawei",
-            requests::huawei_list_servers(),
+            requests::huawei_list_servers,
             Box::new(|r, k| expect_ok(HuaweiSigner::new().sign(r, k, TIME))),
         ),
         (
             "baidu",
-            requests::baidu_list_instances(),
+            requests::baidu_list_instances,
             Box::new(|r, k| expect_ok(BceSigner::new().sign(r, k, TIME))),
         ),
         (
             "ctyun",
-            requests::ctyun_list_instances(),
+            requests::ctyun_list_instances,
             Box::new(|r, k| expect_ok(EopSigner::new().sign(r, k, TIME, CTYUN_REQUEST_ID))),
         ),
     ];
@@ -112,13 +120,9 @@ fn benches(c: &mut Criterion, subjects: &Subjects) {
     // secret key schedule are made once, like the derived-key cache entry.
     let key = fixture_key();
     let mut group = c.benchmark_group("signing");
-    for (name, request, sign) in &subjects.signers {
+    for (name, make, sign) in &subjects.signers {
         group.bench_function(*name, |b| {
-            b.iter_batched_ref(
-                || request.clone(),
-                |req| sign(req, &key),
-                BatchSize::NumIterations(16),
-            )
+            b.iter_batched_ref(make, |req| sign(req, &key), BatchSize::NumIterations(16))
         });
     }
     group.finish();
@@ -180,8 +184,8 @@ fn side<'a>(subjects: &'a Subjects, key: &'a AccessKey, id: &str) -> Option<Side
     let (group, name) = id.split_once('/')?;
     match group {
         "signing" => {
-            let (_, request, sign) = subjects.signers.iter().find(|s| s.0 == name)?;
-            Some(on_copies(request.clone(), move |r| sign(r, key)))
+            let (_, make, sign) = subjects.signers.iter().find(|s| s.0 == name)?;
+            Some(on_fresh(*make, move |r| sign(r, key)))
         }
         "floor" => {
             let (_, floor) = subjects.floors.iter().find(|f| f.0 == name)?;

@@ -111,8 +111,10 @@ impl EncodeSet {
         for chunk in input.chunks(CHUNK) {
             let mut len = 0;
             for &b in chunk {
-                let form = &self.forms[usize::from(b)];
-                buf[len..len + 3].copy_from_slice(&form[..3]);
+                // All four bytes in one store: the fourth (the length) is overwritten by the
+                // next form or falls past `len`; the buffer has room for it after the last.
+                let form = self.forms[usize::from(b)];
+                buf[len..len + 4].copy_from_slice(&form);
                 len += usize::from(form[3]);
             }
             out.put(&buf[..len]);

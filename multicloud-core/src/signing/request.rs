@@ -12,12 +12,13 @@
 //! edited headers before it may touch the request (COS).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::Uri;
 
 use super::headers::HeaderEntry;
-use super::stack::StackVec;
+use super::stack::{StackBuf, StackVec};
 use crate::error::{Error, Result};
 use crate::secret::AccessKey;
 
@@ -208,8 +209,41 @@ pub fn listed_names(names: &[&str], mode: Listed) -> Vec<String> {
 /// A header value from signer-made bytes. `what` names the value in the error, which never
 /// repeats the bytes (they may be a token or secret).
 pub fn header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
-    HeaderValue::from_bytes(bytes)
-        .map_err(|_| Error::config(format!("{what} is not a valid HTTP header value")))
+    HeaderValue::from_bytes(bytes).map_err(|_| invalid_header_value(what))
+}
+
+/// How many values [`recent_header_value`] keeps per thread: enough for the date, host and
+/// length of one signer, or the dates of a few signers used in turn.
+const RECENT_VALUES: usize = 4;
+
+/// Like [`header_value`], for a value that repeats from request to request (a date that
+/// changes once a second, a host, a length): the last few made on this thread are kept and
+/// shared, so a repeat costs a reference count instead of an allocation, a copy, a check
+/// and a free. Never for a secret: what is kept outlives the request.
+pub fn recent_header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
+    thread_local! {
+        static RECENT: RefCell<([Option<HeaderValue>; RECENT_VALUES], usize)> =
+            const { RefCell::new(([const { None }; RECENT_VALUES], 0)) };
+    }
+    RECENT.with_borrow_mut(|(kept, next)| {
+        if let Some(value) = kept.iter().flatten().find(|v| v.as_bytes() == bytes) {
+            return Ok(value.clone());
+        }
+        if !is_header_value(bytes) {
+            return Err(invalid_header_value(what));
+        }
+        // One allocation that clones share; `from_maybe_shared` takes `Bytes` as it is.
+        let shared = bytes::Bytes::from_owner(StackBuf::<24>::from_slice(bytes));
+        let value =
+            HeaderValue::from_maybe_shared(shared).map_err(|_| invalid_header_value(what))?;
+        kept[*next] = Some(value.clone());
+        *next = (*next + 1) % RECENT_VALUES;
+        Ok(value)
+    })
+}
+
+fn invalid_header_value(what: &str) -> Error {
+    Error::config(format!("{what} is not a valid HTTP header value"))
 }
 
 /// Like [`header_value`], marked sensitive so HTTP stacks never log it.
@@ -506,6 +540,48 @@ mod tests {
         let u: Uri = "/relative".parse().unwrap();
         assert_eq!(host_from_uri(&u), None);
         assert_eq!(authority_from_uri(&u), None);
+    }
+
+    #[test]
+    fn recent_values_are_shared_only_for_the_same_bytes() {
+        let first = recent_header_value(b"20240501T083000Z", "d").unwrap();
+        let again = recent_header_value(b"20240501T083000Z", "d").unwrap();
+        assert_eq!(first, "20240501T083000Z");
+        assert_eq!(
+            first.as_bytes().as_ptr(),
+            again.as_bytes().as_ptr(),
+            "a repeat shares the kept buffer"
+        );
+        assert!(!again.is_sensitive());
+        // Prefixes, extensions and more values than are kept: each answer is its own bytes.
+        let inputs: [&[u8]; 8] = [
+            b"2024",
+            b"20240501T083000",
+            b"20240501T083000Z0",
+            b"",
+            b"a",
+            b"b",
+            b"c",
+            b"20240501T083000Z",
+        ];
+        for _ in 0..3 {
+            for bytes in inputs {
+                assert_eq!(recent_header_value(bytes, "d").unwrap().as_bytes(), bytes);
+            }
+        }
+        // A value too long for the inline room is kept all the same.
+        let long = [b'x'; 100];
+        assert_eq!(
+            recent_header_value(&long, "d").unwrap().as_bytes(),
+            &long[..]
+        );
+        // A bad value is refused, not echoed, and never kept.
+        for _ in 0..2 {
+            let e = recent_header_value(b"bad\nSECRET", "the date").unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Config);
+            assert!(!format!("{e:?}{e}").contains("SECRET"));
+        }
+        assert_eq!(recent_header_value(b"ok", "d").unwrap(), "ok");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use multicloud_core::signing::parts::{
 use multicloud_core::signing::request::{
     authorization_value, check_access_key_id, header_value, host_from_uri, insert_present,
     is_header_value, listed_entries, listed_names, missing_host, push_own_entries,
-    session_token_value, HeaderEntries, Listed,
+    recent_header_value, session_token_value, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::timefmt::Stamp;
@@ -228,15 +228,15 @@ impl SigV4Signer {
         // botocore keeps a caller's Date (rewritten) and then sends no X-Amz-Date.
         let date_name = if had_date { DATE } else { X_AMZ_DATE };
         date_value = if had_date {
-            header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?
+            recent_header_value(when.rfc1123_minus_zero().as_bytes(), "Date")?
         } else {
-            header_value(stamp.as_bytes(), "X-Amz-Date")?
+            recent_header_value(stamp.as_bytes(), "X-Amz-Date")?
         };
         host_value = match had_host {
             true => None,
             false => {
                 let host = host_from_uri(request.uri()).ok_or_else(|| aws(missing_host()))?;
-                Some(header_value(host.as_bytes(), "the host").map_err(aws)?)
+                Some(recent_header_value(host.as_bytes(), "the host").map_err(aws)?)
             }
         };
         entries.push((

@@ -13,8 +13,8 @@ use multicloud_core::signing::hash::Hex64;
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
 use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
 use multicloud_core::signing::request::{
-    authorization_value, check_access_key_id, entries_where, header_value, host_from_uri,
-    insert_present, is_header_value, missing_host, push_own_entries, session_token_value,
+    authorization_value, check_access_key_id, entries_where, host_from_uri, insert_present,
+    is_header_value, missing_host, push_own_entries, recent_header_value, session_token_value,
     HeaderEntries,
 };
 use multicloud_core::signing::sha::HmacKey;
@@ -145,19 +145,22 @@ impl BceSigner {
             true => None,
             false => {
                 let host = host_from_uri(request.uri()).ok_or_else(|| baidu(missing_host()))?;
-                Some(header_value(host.as_bytes(), "the host").map_err(baidu)?)
+                Some(recent_header_value(host.as_bytes(), "the host").map_err(baidu)?)
             }
         };
         length = match had_length {
             true => None,
             false => {
                 let len = Decimal::new(i64::try_from(request.body().len()).unwrap_or(i64::MAX));
-                Some(header_value(len.as_bytes(), "Content-Length")?)
+                Some(recent_header_value(len.as_bytes(), "Content-Length")?)
             }
         };
         date = match had_date {
             true => None,
-            false => Some(header_value(when.iso_seconds().as_bytes(), "x-bce-date")?),
+            false => Some(recent_header_value(
+                when.iso_seconds().as_bytes(),
+                "x-bce-date",
+            )?),
         };
         push_own_entries(
             &mut entries,

@@ -13,7 +13,7 @@ use http::Request;
 use multicloud_core::signing::hash::{hmac_chain_keyed, push_hex, sha256, Hex64};
 use multicloud_core::signing::parts::malformed_authorization;
 use multicloud_core::signing::request::{
-    authorization_value, check_access_key_id, check_header_value, header_value,
+    authorization_value, check_access_key_id, check_header_value, header_value, recent_header_value,
 };
 use multicloud_core::signing::sha::HmacKey;
 use multicloud_core::signing::sink::{Sink, Traced};
@@ -53,7 +53,7 @@ impl EopSigner {
         let signed = compute(request, key, time, request_id, false)?;
         // Every value is made (and checked) before the first edit.
         let request_id = header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?;
-        let eop_date = header_value(signed.eop_date.as_bytes(), "Eop-date")?;
+        let eop_date = recent_header_value(signed.eop_date.as_bytes(), "Eop-date")?;
         let mut authorization = signed.authorization.into_bytes();
         let authorization = authorization_value(&mut authorization, false).map_err(ctyun)?;
         let headers = request.headers_mut();

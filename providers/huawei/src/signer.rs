@@ -13,8 +13,8 @@ use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
-    authority_from_uri, authorization_value, check_access_key_id, first_values, header_value,
-    insert_present, listed_entries, listed_names, missing_host, push_own_entries,
+    authority_from_uri, authorization_value, check_access_key_id, first_values, insert_present,
+    listed_entries, listed_names, missing_host, push_own_entries, recent_header_value,
     session_token_value, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
@@ -174,13 +174,16 @@ fn sign_in_place(
     let when = signing_time(date, time)?;
     date_value = match date {
         Some(_) => None,
-        None => Some(header_value(when.compact().as_bytes(), "X-Sdk-Date")?),
+        None => Some(recent_header_value(
+            when.compact().as_bytes(),
+            "X-Sdk-Date",
+        )?),
     };
     host_value = match had_host {
         true => None,
         false => {
             let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
-            Some(header_value(host.as_bytes(), "the host").map_err(huawei)?)
+            Some(recent_header_value(host.as_bytes(), "the host").map_err(huawei)?)
         }
     };
     if unsigned {

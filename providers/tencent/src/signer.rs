@@ -16,11 +16,12 @@ use multicloud_core::signing::parts::{
     malformed_authorization, required, split_signed_headers, v4_params,
 };
 use multicloud_core::signing::request::{
-    authority_from_uri, authorization_value, check_access_key_id, first_values, header_value,
-    insert_present, is_header_value, listed_entries, listed_names, missing_host, push_own_entries,
-    session_token_value, HeaderEntries, Listed,
+    authority_from_uri, authorization_value, check_access_key_id, first_values, insert_present,
+    is_header_value, listed_entries, listed_names, missing_host, push_own_entries,
+    recent_header_value, session_token_value, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
+use multicloud_core::signing::timefmt::{Decimal, Stamp};
 use multicloud_core::signing::{DerivedKeyCache, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -113,7 +114,7 @@ impl Tc3Signer {
         time: OffsetDateTime,
         signed_headers: &[&str],
     ) -> Result<SigningParts> {
-        let when = SigningTime::utc(time).map_err(tencent)?;
+        let when = Tc3Time::at(time)?;
         let names = listed_names(signed_headers, Listed::AllValues);
         let host = authority_from_uri(request.uri());
         let mut entries =
@@ -143,14 +144,14 @@ impl Tc3Signer {
         time: OffsetDateTime,
         keep_text: bool,
     ) -> Result<V4Signature> {
-        let when = SigningTime::utc(time).map_err(tencent)?;
+        let when = Tc3Time::at(time)?;
         check_access_key_id(key).map_err(tencent)?;
         if !self.service_is_header_safe {
             return Err(tencent(Error::config(
                 "the service is not a valid HTTP header value",
             )));
         }
-        let timestamp = header_value(when.unix_decimal().as_bytes(), "X-TC-Timestamp")?;
+        let timestamp = recent_header_value(when.timestamp.as_bytes(), "X-TC-Timestamp")?;
         let token = session_token_value(key).map_err(tencent)?;
         // One walk over the request's headers: the two the SDK signs (`content-type` and
         // `host`, no other), and which of the headers `sign` writes are already there.
@@ -186,7 +187,7 @@ impl Tc3Signer {
             false => {
                 let host =
                     authority_from_uri(request.uri()).ok_or_else(|| tencent(missing_host()))?;
-                Some(header_value(host.as_bytes(), "the host").map_err(tencent)?)
+                Some(recent_header_value(host.as_bytes(), "the host").map_err(tencent)?)
             }
         };
         push_own_entries(
@@ -231,7 +232,7 @@ impl Tc3Signer {
         &self,
         request: &Request<Bytes>,
         key: &AccessKey,
-        when: &SigningTime,
+        when: &Tc3Time,
         entries: &mut [HeaderEntry<'_>],
         reading: Reading,
         keep_text: bool,
@@ -244,7 +245,7 @@ impl Tc3Signer {
             (false, false) => request.body(),
         };
         let payload_hash = sha256_hex(payload);
-        let (date, stamp) = (when.dashed_date(), when.unix_decimal());
+        let (date, stamp) = (when.date, when.timestamp);
         let service = self.service.as_bytes();
         let signing_key =
             self.cache
@@ -270,6 +271,24 @@ impl Tc3Signer {
             Ok(())
         };
         sign_v4(&v4, entries, uri_and_query, &signing_key, keep_text)
+    }
+}
+
+/// The signing time as TC3 writes it, formatted once: the scope date and the Unix
+/// timestamp (the string to sign's, and `X-TC-Timestamp`'s value).
+#[derive(Debug, Clone, Copy)]
+struct Tc3Time {
+    date: Stamp<10>,
+    timestamp: Decimal,
+}
+
+impl Tc3Time {
+    fn at(time: OffsetDateTime) -> Result<Self> {
+        let when = SigningTime::utc(time).map_err(tencent)?;
+        Ok(Tc3Time {
+            date: when.dashed_date(),
+            timestamp: when.unix_decimal(),
+        })
     }
 }
 
