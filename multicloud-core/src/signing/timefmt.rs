@@ -40,10 +40,16 @@ impl<const N: usize> Stamp<N> {
 }
 
 /// A signed decimal number on the stack (`X-TC-Timestamp`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Decimal {
     buf: [u8; 20],
     start: usize,
+}
+
+impl std::fmt::Debug for Decimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Decimal").field(&self.as_str()).finish()
+    }
 }
 
 impl Decimal {
@@ -295,6 +301,7 @@ mod tests {
         ] {
             assert_eq!(Decimal::new(n).as_str(), n.to_string());
         }
+        assert_eq!(format!("{:?}", Decimal::new(1800)), r#"Decimal("1800")"#);
     }
 
     #[test]

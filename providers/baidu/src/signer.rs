@@ -35,7 +35,8 @@ const DEFAULT_SIGNED: [&str; 4] = ["host", "content-md5", "content-length", "con
 /// Signs requests with Baidu AI Cloud's `bce-auth-v1` algorithm.
 #[derive(Debug, Clone)]
 pub struct BceSigner {
-    expiration_seconds: u32,
+    /// The validity in seconds, in decimal as the auth string carries it (formatted once).
+    expiration: Decimal,
     headers_to_sign: Vec<String>,
     /// Whether `headers_to_sign` can go into the `Authorization` value: checked once.
     names_are_header_safe: bool,
@@ -51,7 +52,7 @@ impl BceSigner {
     /// A signer with the SDK's defaults: 1800 s validity, the default header set.
     pub fn new() -> Self {
         BceSigner {
-            expiration_seconds: 1800,
+            expiration: Decimal::new(1800),
             headers_to_sign: Vec::new(),
             names_are_header_safe: true,
         }
@@ -59,7 +60,7 @@ impl BceSigner {
 
     /// How long the signature is valid, in seconds (the auth string carries it).
     pub fn with_expiration_seconds(mut self, seconds: u32) -> Self {
-        self.expiration_seconds = seconds;
+        self.expiration = Decimal::new(seconds.into());
         self
     }
 
@@ -228,10 +229,7 @@ impl BceSigner {
         keep_text: bool,
     ) -> Result<Signed> {
         check_access_key_id(key).map_err(baidu)?;
-        let (stamp, expiration) = (
-            when.iso_seconds(),
-            Decimal::new(self.expiration_seconds.into()),
-        );
+        let (stamp, expiration) = (when.iso_seconds(), self.expiration);
         // `bce-auth-v1/{id}/{timestamp}/{expiration}/{signed;headers}/{signature}`, sized
         // exactly; its first four fields are the prefix the signing key is made from.
         let list_len = names
