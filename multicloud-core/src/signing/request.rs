@@ -229,10 +229,8 @@ pub fn recent_header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
         if let Some(value) = kept.iter().flatten().find(|v| v.as_bytes() == bytes) {
             return Ok(value.clone());
         }
-        if !is_header_value(bytes) {
-            return Err(invalid_header_value(what));
-        }
-        // One allocation that clones share; `from_maybe_shared` takes `Bytes` as it is.
+        // One allocation that clones share; `from_maybe_shared` takes `Bytes` as it is and
+        // checks it, so a bad value is never kept.
         let shared = bytes::Bytes::from_owner(StackBuf::<24>::from_slice(bytes));
         let value =
             HeaderValue::from_maybe_shared(shared).map_err(|_| invalid_header_value(what))?;
@@ -257,7 +255,7 @@ pub fn sensitive_header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
 /// its length): the authorization value a signer has just built.
 pub fn sensitive_header_value_from(bytes: impl Into<Vec<u8>>, what: &str) -> Result<HeaderValue> {
     let mut value = HeaderValue::from_maybe_shared(bytes::Bytes::from(bytes.into()))
-        .map_err(|_| Error::config(format!("{what} is not a valid HTTP header value")))?;
+        .map_err(|_| invalid_header_value(what))?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -310,9 +308,7 @@ pub fn check_header_value(bytes: &[u8], what: &str) -> Result<()> {
     if is_header_value(bytes) {
         Ok(())
     } else {
-        Err(Error::config(format!(
-            "{what} is not a valid HTTP header value"
-        )))
+        Err(invalid_header_value(what))
     }
 }
 

@@ -18,6 +18,7 @@ use multicloud_core::signing::request::{
     session_token_value, HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
+use multicloud_core::signing::timefmt::Stamp;
 use multicloud_core::signing::trim::strip_unicode;
 use multicloud_core::signing::{path, query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -96,7 +97,7 @@ impl HuaweiSigner {
         time: OffsetDateTime,
         signed_headers: &[&str],
     ) -> Result<SigningParts> {
-        let when = signing_time(request.headers().get(X_SDK_DATE), time)?;
+        let stamp = signing_stamp(request.headers().get(X_SDK_DATE), time)?;
         let names = listed_names(signed_headers, Listed::LastValuePerOccurrence);
         let host = authority_from_uri(request.uri());
         let mut entries = listed_entries(
@@ -106,7 +107,7 @@ impl HuaweiSigner {
             Listed::LastValuePerOccurrence,
         )
         .map_err(huawei)?;
-        Ok(compute(request, key, &when, &mut entries, true)?.into_parts())
+        Ok(compute(request, key, &stamp, &mut entries, true)?.into_parts())
     }
 }
 
@@ -114,8 +115,9 @@ fn huawei(e: Error) -> Error {
     e.with_provider(ProviderKind::Huawei)
 }
 
-/// The SDK reads a caller's `X-Sdk-Date` (any case) as the signing time.
-fn signing_time(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<SigningTime> {
+/// The SDK reads a caller's `X-Sdk-Date` (any case) as the signing time; returned as the
+/// `YYYYMMDDTHHMMSSZ` stamp, formatted once for the string to sign and `X-Sdk-Date`.
+fn signing_stamp(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<Stamp<16>> {
     let time = match header {
         Some(value) => SigningTime::parse_compact(value.as_bytes()).ok_or_else(|| {
             huawei(Error::config(
@@ -124,7 +126,7 @@ fn signing_time(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<Si
         })?,
         None => time,
     };
-    SigningTime::utc(time).map_err(huawei)
+    Ok(SigningTime::utc(time).map_err(huawei)?.compact())
 }
 
 /// Signs the request as it will be sent once the headers `sign` adds are written, then writes
@@ -171,13 +173,10 @@ fn sign_in_place(
             && !ct.starts_with(b"application/json")
             && !ct.starts_with(b"application/bson")
     });
-    let when = signing_time(date, time)?;
+    let stamp = signing_stamp(date, time)?;
     date_value = match date {
         Some(_) => None,
-        None => Some(recent_header_value(
-            when.compact().as_bytes(),
-            "X-Sdk-Date",
-        )?),
+        None => Some(recent_header_value(stamp.as_bytes(), "X-Sdk-Date")?),
     };
     host_value = match had_host {
         true => None,
@@ -200,7 +199,7 @@ fn sign_in_place(
         ],
     );
 
-    let mut signed = compute(request, key, &when, &mut entries, keep_text)?;
+    let mut signed = compute(request, key, &stamp, &mut entries, keep_text)?;
     drop(entries);
 
     let content_sha256 = unsigned.then(|| HeaderValue::from_static(UNSIGNED_PAYLOAD));
@@ -233,7 +232,7 @@ fn is_signed(name: &str) -> bool {
 fn compute(
     request: &Request<Bytes>,
     key: &AccessKey,
-    when: &SigningTime,
+    stamp: &Stamp<16>,
     entries: &mut [HeaderEntry<'_>],
     keep_text: bool,
 ) -> Result<V4Signature> {
@@ -255,7 +254,6 @@ fn compute(
             }
         }
     };
-    let stamp = when.compact();
     let v4 = V4 {
         algorithm: ALGORITHM,
         method: &upper_method(request.method()),
