@@ -271,6 +271,52 @@ mod tests {
     }
 
     #[test]
+    fn signing_a_fixture_never_regrows_its_header_map() {
+        use multicloud_baidu::BceSigner;
+        use multicloud_ctyun::EopSigner;
+        use multicloud_huawei::HuaweiSigner;
+        use multicloud_tencent::Tc3Signer;
+        let key = fixture_key();
+        // Name, the fixture's builder, and its signer.
+        type Case<'a> = (
+            &'a str,
+            fn() -> Request<Bytes>,
+            &'a dyn Fn(&mut Request<Bytes>),
+        );
+        let sign: [Case<'_>; 5] = [
+            ("aws", requests::aws_describe_instances, &|r| {
+                SigV4Signer::new("us-east-1", "ec2")
+                    .sign(r, &key, TIME)
+                    .unwrap()
+            }),
+            ("tencent", requests::tencent_describe_instances, &|r| {
+                Tc3Signer::new("cvm").sign(r, &key, TIME).unwrap()
+            }),
+            ("huawei", requests::huawei_list_servers, &|r| {
+                HuaweiSigner::new().sign(r, &key, TIME).unwrap()
+            }),
+            ("baidu", requests::baidu_list_instances, &|r| {
+                BceSigner::new().sign(r, &key, TIME).unwrap()
+            }),
+            ("ctyun", requests::ctyun_list_instances, &|r| {
+                EopSigner::new()
+                    .sign(r, &key, TIME, requests::CTYUN_REQUEST_ID)
+                    .unwrap()
+            }),
+        ];
+        for (name, make, sign) in sign {
+            let mut request = make();
+            let room = request.headers().capacity();
+            sign(&mut request);
+            assert!(
+                request.headers().len() <= room,
+                "{name}: {} headers after signing, room for {room}",
+                request.headers().len()
+            );
+        }
+    }
+
+    #[test]
     fn every_floor_runs_and_depends_on_its_inputs() {
         let floors = requests::floors();
         assert_eq!(floors.len(), 6);

@@ -72,6 +72,15 @@ pub struct SigV4Signer {
 }
 
 impl SigV4Signer {
+    /// The most headers [`sign`](Self::sign) adds to a request: `X-Amz-Date`,
+    /// `X-Amz-Security-Token`, `X-Amz-Content-SHA256`, `Host` and `Authorization`.
+    ///
+    /// A client that builds its header map with room for its own headers plus these
+    /// (`HeaderMap::with_capacity`) spares the signer a regrowth of the map: past six
+    /// headers, a map made empty reallocates and rehashes every header on the insert that
+    /// outgrows it.
+    pub const HEADERS_WRITTEN: usize = 5;
+
     /// A signer for `region` (e.g. `us-east-1`) and `service` (the signing name, e.g. `ec2`),
     /// normalising paths as `SigV4Auth` does.
     pub fn new(region: impl Into<String>, service: impl Into<String>) -> Self {
@@ -583,5 +592,19 @@ mod tests {
             assert!(!shown.contains(PLANTED_TOKEN), "{shown}");
             assert!(!shown.contains(&parts.signature), "{shown}");
         }
+    }
+
+    #[test]
+    fn sign_adds_at_most_headers_written() {
+        let key = key().with_session_token("tok");
+        let mut req = get("https://ec2.us-east-1.amazonaws.com/");
+        signer()
+            .with_content_sha256_header(true)
+            .sign(&mut req, &key, T)
+            .unwrap();
+        assert_eq!(req.headers().len(), SigV4Signer::HEADERS_WRITTEN);
+        let mut plain = get("https://ec2.us-east-1.amazonaws.com/");
+        signer().sign(&mut plain, &super::tests::key(), T).unwrap();
+        assert_eq!(plain.headers().len(), 3, "date, host, authorization");
     }
 }

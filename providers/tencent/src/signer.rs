@@ -48,6 +48,15 @@ pub struct Tc3Signer {
 }
 
 impl Tc3Signer {
+    /// The most headers [`sign`](Self::sign) adds to a request: `X-TC-Timestamp`,
+    /// `X-TC-Token`, `X-TC-Content-SHA256`, `Content-Type`, `Host` and `Authorization`.
+    ///
+    /// A client that builds its header map with room for its own headers plus these
+    /// (`HeaderMap::with_capacity`) spares the signer a regrowth of the map: past six
+    /// headers, a map made empty reallocates and rehashes every header on the insert that
+    /// outgrows it.
+    pub const HEADERS_WRITTEN: usize = 6;
+
     /// A signer for `service`, the product name the SDK client is created with (`cvm`), not
     /// parsed from the host.
     pub fn new(service: impl Into<String>) -> Self {
@@ -475,5 +484,26 @@ mod tests {
             );
             assert!(!shown.contains(&parts.signature), "{shown}");
         }
+    }
+
+    #[test]
+    fn sign_adds_at_most_headers_written() {
+        let key = key().with_session_token("tok");
+        let mut req = Request::post("https://cvm.tencentcloudapi.com/")
+            .body(Bytes::from_static(b"{}"))
+            .unwrap();
+        signer()
+            .with_unsigned_payload(true)
+            .sign(&mut req, &key, T)
+            .unwrap();
+        assert_eq!(req.headers().len(), Tc3Signer::HEADERS_WRITTEN);
+        // With `Host` and `Content-Type` already set, as the client sends them: timestamp
+        // and authorization only.
+        let mut sent = post(b"{}");
+        sent.headers_mut()
+            .insert(HOST, HeaderValue::from_static("cvm.tencentcloudapi.com"));
+        let before = sent.headers().len();
+        signer().sign(&mut sent, &super::tests::key(), T).unwrap();
+        assert_eq!(sent.headers().len(), before + 2);
     }
 }
