@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
-use http::Request;
+use http::{HeaderMap, Request};
 use multicloud_core::signing::canonical::{sign_v4, upper_method, CanonicalSink, V4Signature, V4};
 use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
@@ -77,9 +77,7 @@ impl HuaweiSigner {
             }
             return Ok(());
         }
-        sign_in_place(request, key, time, false)?;
-        write_back_stripped(request);
-        Ok(())
+        sign_in_place(request, key, time, false).map(drop)
     }
 
     /// The stages [`sign`](Self::sign) would compute, without touching `request` (an
@@ -158,7 +156,13 @@ fn sign_in_place(
     let mut entries = HeaderEntries::new();
     let (mut had_authorization, mut had_host) = (false, false);
     let (mut content_type, mut date) = (None, None);
+    // Whether a value arrives with whitespace at an end: the SDK sends it stripped. The
+    // values `sign` writes never have any (but a session token may).
+    let mut unstripped = token
+        .as_ref()
+        .is_some_and(|t| strip_unicode(t.as_bytes()).len() != t.len());
     for (name, value) in request.headers() {
+        unstripped |= strip_unicode(value.as_bytes()).len() != value.len();
         if *name == AUTHORIZATION {
             had_authorization = true;
             continue;
@@ -224,6 +228,9 @@ fn sign_in_place(
     insert_present(headers, X_SDK_DATE, date_value);
     insert_present(headers, HOST, host_value);
     headers.insert(AUTHORIZATION, authorization);
+    if unstripped {
+        write_back_stripped(headers);
+    }
     Ok(signed)
 }
 
@@ -286,8 +293,8 @@ fn compute(
 }
 
 /// The SDK stores every header value stripped, so what is sent is what was signed.
-fn write_back_stripped(request: &mut Request<Bytes>) {
-    for value in request.headers_mut().values_mut() {
+fn write_back_stripped(headers: &mut HeaderMap) {
+    for value in headers.values_mut() {
         let stripped = strip_unicode(value.as_bytes());
         if stripped.len() != value.as_bytes().len() {
             if let Ok(mut new) = HeaderValue::from_bytes(stripped) {
@@ -377,6 +384,17 @@ mod tests {
             "v",
             "the stripped value is what is sent"
         );
+        // A session token with whitespace at its ends is sent stripped too, as signed.
+        let mut req = Request::get("https://h.example/")
+            .body(Bytes::new())
+            .unwrap();
+        let key = key().with_session_token("\ttok ");
+        let parts = HuaweiSigner::new().signing_parts(&req, &key, T).unwrap();
+        assert!(parts.canonical_request.contains("\nx-security-token:tok\n"));
+        HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
+        assert_eq!(req.headers()[X_SECURITY_TOKEN], "tok");
+        // Values that need no stripping are left as they are.
+        assert_eq!(req.headers()[X_SDK_DATE], "20191115T033655Z");
     }
 
     #[test]
