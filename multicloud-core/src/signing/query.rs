@@ -270,7 +270,9 @@ mod tests {
         for not_pairs in ["a", "a=1=2", "a=1&", "&a=1", "a=1&&b=2", "b=1&a=1"] {
             assert!(!already_canonical(not_pairs, by_text), "{not_pairs:?}");
         }
-        assert!(["", "=", "=&=", "a=&a=1"].iter().all(|q| already_canonical(q, by_text)));
+        assert!(["", "=", "=&=", "a=&a=1"]
+            .iter()
+            .all(|q| already_canonical(q, by_text)));
     }
 
     fn run(f: impl FnOnce(&mut Vec<u8>)) -> String {
