@@ -596,15 +596,15 @@ mod tests {
 
     #[test]
     fn sign_adds_at_most_headers_written() {
-        let key = key().with_session_token("tok");
+        let session = key().with_session_token("tok");
         let mut req = get("https://ec2.us-east-1.amazonaws.com/");
         signer()
             .with_content_sha256_header(true)
-            .sign(&mut req, &key, T)
+            .sign(&mut req, &session, T)
             .unwrap();
         assert_eq!(req.headers().len(), SigV4Signer::HEADERS_WRITTEN);
         let mut plain = get("https://ec2.us-east-1.amazonaws.com/");
-        signer().sign(&mut plain, &super::tests::key(), T).unwrap();
+        signer().sign(&mut plain, &key(), T).unwrap();
         assert_eq!(plain.headers().len(), 3, "date, host, authorization");
     }
 }

@@ -488,13 +488,13 @@ mod tests {
 
     #[test]
     fn sign_adds_at_most_headers_written() {
-        let key = key().with_session_token("tok");
+        let session = key().with_session_token("tok");
         let mut req = Request::post("https://cvm.tencentcloudapi.com/")
             .body(Bytes::from_static(b"{}"))
             .unwrap();
         signer()
             .with_unsigned_payload(true)
-            .sign(&mut req, &key, T)
+            .sign(&mut req, &session, T)
             .unwrap();
         assert_eq!(req.headers().len(), Tc3Signer::HEADERS_WRITTEN);
         // With `Host` and `Content-Type` already set, as the client sends them: timestamp
@@ -503,7 +503,7 @@ mod tests {
         sent.headers_mut()
             .insert(HOST, HeaderValue::from_static("cvm.tencentcloudapi.com"));
         let before = sent.headers().len();
-        signer().sign(&mut sent, &super::tests::key(), T).unwrap();
+        signer().sign(&mut sent, &key(), T).unwrap();
         assert_eq!(sent.headers().len(), before + 2);
     }
 }
