@@ -334,26 +334,32 @@ pub fn check_access_key_id(key: &AccessKey) -> Result<()> {
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when
 /// the port is not the scheme's default. Borrowed from the URI when it is already that.
 pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
-    // `Uri::host` and `Uri::port_u16` each split the authority again; one search per question
-    // does the same work, with the same rules.
+    // `Uri::host` and `Uri::port_u16` each split the authority again; one walk over its bytes
+    // answers every question: where user info ends (the last `@`), where the host ends (the
+    // first `:` after it, or the `]` of an IPv6 literal, which keeps its brackets) and
+    // whether the host has upper case.
     let authority = uri.authority()?.as_str();
-    let host_port = authority_without_user_info(authority);
-    let host = if host_port.starts_with('[') {
-        // An IPv6 literal keeps its brackets.
-        host_port
-            .find(']')
-            .map_or(host_port, |end| &host_port[..=end])
-    } else {
-        host_port
-            .find(':')
-            .map_or(host_port, |end| &host_port[..end])
-    };
+    let bytes = authority.as_bytes();
+    let (mut start, mut host_end, mut upper) = (0, None, false);
+    for (at, &byte) in bytes.iter().enumerate() {
+        let bracketed = bytes.get(start) == Some(&b'[');
+        match byte {
+            b'@' => (start, host_end, upper) = (at + 1, None, false),
+            _ if host_end.is_some() => {}
+            b':' if !bracketed => host_end = Some(at),
+            b']' if bracketed => host_end = Some(at + 1),
+            _ => upper |= byte.is_ascii_uppercase(),
+        }
+    }
+    let host_port = &authority[start..];
+    let host = &authority[start..host_end.unwrap_or(authority.len())];
     if host.is_empty() {
         return None;
     }
-    let port = authority
-        .rfind(':')
-        .and_then(|at| authority[at + 1..].parse::<u16>().ok())
+    // The port is what follows the host, after a `:`.
+    let port = host_port[host.len()..]
+        .strip_prefix(':')
+        .and_then(|port| port.parse::<u16>().ok())
         .filter(|port| {
             let default = match uri.scheme_str() {
                 Some("https") => Some(443),
@@ -362,8 +368,7 @@ pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
             };
             default != Some(*port)
         });
-    let lower = !host.bytes().any(|b| b.is_ascii_uppercase());
-    match (lower, port) {
+    match (!upper, port) {
         (true, None) => Some(Cow::Borrowed(host)),
         (_, None) => Some(Cow::Owned(host.to_ascii_lowercase())),
         (_, Some(port)) => Some(Cow::Owned(format!("{}:{port}", host.to_ascii_lowercase()))),
@@ -500,7 +505,9 @@ mod tests {
         for scheme in ["https", "http", "ftp"] {
             for user in ["", "u@", "u:p@", "a@b@", "u:443@"] {
                 for host in ["Ex.COM", "ex.com", "[::1]", "[FE80::1]", "1.2.3.4", "h"] {
-                    for port in ["", ":443", ":80", ":8080", ":0", ":65535", ":65536", ":"] {
+                    for port in [
+                        "", ":443", ":80", ":8080", ":0", ":65535", ":65536", ":", ":1:2", "::80",
+                    ] {
                         let text = format!("{scheme}://{user}{host}{port}/p");
                         let Ok(uri) = text.parse::<Uri>() else {
                             continue;

@@ -223,10 +223,15 @@ impl HmacStream {
 
     /// The MAC.
     pub fn finish(self) -> [u8; 32] {
-        let inner = self.inner.finish();
-        let mut outer = Sha256::resume(self.outer, 64);
-        outer.update(&inner);
-        outer.finish()
+        // The outer hash is one known block after the key's: the inner digest, then its
+        // padding for (64 + 32) bytes. Written out directly, it skips a streaming hash.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.inner.finish());
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+        let mut outer = self.outer;
+        compress(&mut outer, &block);
+        state_bytes(&outer)
     }
 }
 
