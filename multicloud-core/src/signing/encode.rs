@@ -217,6 +217,23 @@ mod tests {
     }
 
     #[test]
+    fn streamed_encoding_matches_the_string_form_for_every_byte_anywhere() {
+        for set in [&UNRESERVED, &UNRESERVED_SLASH, &FORM] {
+            for byte in 0..=255u8 {
+                // The byte first, inside a run that needs no escape, and past a 32-byte chunk.
+                for (before, after) in [(0, 0), (3, 2), (40, 5), (0, 70)] {
+                    let mut input = vec![b'k'; before];
+                    input.push(byte);
+                    input.extend(std::iter::repeat_n(b'%', after));
+                    let mut streamed = Vec::new();
+                    set.encode_into(&input, &mut streamed);
+                    assert_eq!(streamed, set.encode(&input).into_bytes(), "{set:?} {input:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn encoded_form_check() {
         assert!(UNRESERVED.is_encoded_form_of(b"abc-_.~"));
         assert!(!UNRESERVED.is_encoded_form_of(b"a/b"));
