@@ -227,7 +227,11 @@ mod tests {
                     input.extend(std::iter::repeat_n(b'%', after));
                     let mut streamed = Vec::new();
                     set.encode_into(&input, &mut streamed);
-                    assert_eq!(streamed, set.encode(&input).into_bytes(), "{set:?} {input:?}");
+                    assert_eq!(
+                        streamed,
+                        set.encode(&input).into_bytes(),
+                        "{set:?} {input:?}"
+                    );
                 }
             }
         }

@@ -130,5 +130,31 @@ mod tests {
         assert_eq!(huawei("/x/../y").as_deref(), Some("/x/../y/"));
         assert_eq!(huawei("/%FF").as_deref(), Some("/%EF%BF%BD/"));
         assert_eq!(huawei(""), None);
+        assert_eq!(huawei("/a.b-c_d~e/").as_deref(), Some("/a.b-c_d~e/"));
+    }
+
+    #[test]
+    fn huawei_paths_match_decode_then_encode_for_every_short_path() {
+        // Every path of up to four characters from an alphabet of kept, escaped and `%`
+        // characters, against decoding the whole path, then encoding it.
+        let alphabet = ["a", "/", "~", "%", "2F", " ", "é", "*"];
+        let mut paths = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = paths
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            paths.extend(longer);
+        }
+        paths.sort();
+        paths.dedup();
+        for path in paths.iter().filter(|p| !p.is_empty()) {
+            let decoded = percent_decode_lossy(path);
+            let mut want = UNRESERVED_SLASH.encode(decoded.as_bytes());
+            if !want.ends_with('/') {
+                want.push('/');
+            }
+            assert_eq!(huawei(path).as_deref(), Some(want.as_str()), "{path:?}");
+        }
     }
 }
