@@ -335,6 +335,8 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use multicloud_core::ErrorKind;
+    use time::macros::datetime;
 
     #[test]
     fn a_name_is_signed_unless_an_underscore_is_anywhere_in_it() {
@@ -351,8 +353,6 @@ mod tests {
             }
         }
     }
-    use multicloud_core::ErrorKind;
-    use time::macros::datetime;
 
     const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";
     const PLANTED_TOKEN: &str = "PLANTED-TOKEN-9a8b7c";
