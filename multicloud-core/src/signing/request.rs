@@ -334,25 +334,26 @@ pub fn check_access_key_id(key: &AccessKey) -> Result<()> {
 /// botocore's `_host_from_url`: the lower-case host (IPv6 bracketed) and `:port` only when
 /// the port is not the scheme's default. Borrowed from the URI when it is already that.
 pub fn host_from_uri(uri: &Uri) -> Option<Cow<'_, str>> {
-    // `Uri::host` and `Uri::port_u16` each split the authority again; one walk over its bytes
-    // answers every question: where user info ends (the last `@`), where the host ends (the
-    // first `:` after it, or the `]` of an IPv6 literal, which keeps its brackets) and
-    // whether the host has upper case.
-    let authority = uri.authority()?.as_str();
-    let bytes = authority.as_bytes();
-    let (mut start, mut host_end, mut upper) = (0, None, false);
-    for (at, &byte) in bytes.iter().enumerate() {
-        let bracketed = bytes.get(start) == Some(&b'[');
+    // `Uri::host` and `Uri::port_u16` each split the authority again; one walk over the part
+    // after any user info answers both, and whether the host has upper case: the host ends
+    // at the first `:`, or at the `]` of an IPv6 literal, which keeps its brackets.
+    let host_port = authority_without_user_info(uri.authority()?.as_str());
+    let bracketed = host_port.starts_with('[');
+    let (mut host_end, mut upper) = (host_port.len(), false);
+    for (at, &byte) in host_port.as_bytes().iter().enumerate() {
         match byte {
-            b'@' => (start, host_end, upper) = (at + 1, None, false),
-            _ if host_end.is_some() => {}
-            b':' if !bracketed => host_end = Some(at),
-            b']' if bracketed => host_end = Some(at + 1),
+            b':' if !bracketed => {
+                host_end = at;
+                break;
+            }
+            b']' if bracketed => {
+                host_end = at + 1;
+                break;
+            }
             _ => upper |= byte.is_ascii_uppercase(),
         }
     }
-    let host_port = &authority[start..];
-    let host = &authority[start..host_end.unwrap_or(authority.len())];
+    let host = &host_port[..host_end];
     if host.is_empty() {
         return None;
     }
