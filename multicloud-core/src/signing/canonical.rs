@@ -5,18 +5,39 @@
 //! `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical request))` and send
 //! `ALGORITHM Credential=<id>/<scope>, SignedHeaders=<list>, Signature=<hex>` (Huawei:
 //! `Access=<id>` and no scope). [`sign_v4`] writes both strings straight into their hashes;
-//! only when asked does it also keep their text (for `signing_parts`), through the very same
-//! writes.
+//! only when asked does it also keep their text (for `signing_parts`), from the very same
+//! writers (see [`hash_text`]).
 
 use super::hash::Hex64;
 use super::headers::{self, HeaderEntry, Repeats, ValueRule};
 use super::parts::SigningParts;
 use super::sha::{HmacKey, Sha256};
-use super::sink::{Sink, Traced};
+use super::sink::{hash_text, Sink, Writer};
 use crate::error::Result;
 
-/// The sink a canonical request is written into: its SHA-256, and its text when kept.
-pub type CanonicalSink<'h> = Traced<&'h mut Sha256>;
+/// Where a signer's URI and query lines go: the canonical request's SHA-256, or its text
+/// when that is kept. The few writes of those lines go through one indirect call each; the
+/// many writes of the rest are compiled for each sink.
+pub struct CanonicalSink<'s>(&'s mut dyn Sink);
+
+impl Sink for CanonicalSink<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.put(bytes);
+    }
+
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        self.0.put_byte(byte);
+    }
+}
+
+impl std::fmt::Debug for CanonicalSink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // It may feed an HMAC keyed with a secret: nothing of it is shown.
+        f.write_str("CanonicalSink")
+    }
+}
 
 /// The method, upper-cased as botocore and Huawei's SDK do (`request.method.upper()`).
 pub fn upper_method(method: &http::Method) -> std::borrow::Cow<'_, str> {
@@ -51,9 +72,9 @@ pub struct V4<'a> {
 
 /// A computed V4-style signature.
 pub struct V4Signature {
-    /// The authorization header value (ASCII but for a non-ASCII key id or scope).
+    /// The authorization header value (ASCII but for a non-ASCII key id or scope), ending
+    /// in the 64 hex digits of the signature.
     pub authorization: Vec<u8>,
-    signature: Hex64,
     signed: std::ops::Range<usize>,
     canonical_request: Vec<u8>,
     string_to_sign: Vec<u8>,
@@ -63,12 +84,13 @@ impl V4Signature {
     /// The stages as text (empty canonical strings unless [`sign_v4`] kept them).
     pub fn into_parts(self) -> SigningParts {
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let auth = &self.authorization;
         SigningParts::from_bytes(
             &self.canonical_request,
             &self.string_to_sign,
-            self.signature.as_str().to_owned(),
-            text(&self.authorization[self.signed]),
-            text(&self.authorization),
+            text(&auth[auth.len().saturating_sub(64)..]),
+            text(&auth[self.signed]),
+            text(auth),
         )
     }
 }
@@ -143,44 +165,84 @@ pub fn sign_v4(
     headers::put_signed_list(entries, v4.repeats, &mut auth);
     let signed = list_start..auth.len();
 
-    // The sinks borrow their hashes: moving a hash state in and out of a wrapper costs a
-    // copy of its whole block each time.
     let mut hash = Sha256::new();
-    let mut cr = Traced::new(&mut hash, keep_text);
-    cr.put(v4.method.as_bytes());
-    cr.put_byte(b'\n');
-    uri_and_query(&mut cr)?;
-    cr.put_byte(b'\n');
-    headers::header_block(entries, v4.rule, v4.repeats, &mut cr);
-    cr.put_byte(b'\n');
-    cr.put(&auth[signed.clone()]);
-    cr.put_byte(b'\n');
-    cr.put(v4.payload_hash);
-    let (_, canonical_request) = cr.into_parts();
-
+    let canonical_request = hash_text(
+        &mut hash,
+        keep_text,
+        CanonicalRequest {
+            v4,
+            entries,
+            signed_list: &auth[signed.clone()],
+            uri_and_query,
+        },
+    )?;
     let mut mac = key.start();
-    let mut sts = Traced::new(&mut mac, keep_text);
-    sts.put(v4.algorithm.as_bytes());
-    sts.put_byte(b'\n');
-    sts.put(v4.timestamp);
-    sts.put_byte(b'\n');
-    if let Some(scope) = v4.scope {
-        put_scope(scope, &mut sts);
-        sts.put_byte(b'\n');
-    }
-    sts.put(Hex64::new(&hash.finish()).as_bytes());
-    let (_, string_to_sign) = sts.into_parts();
+    let string_to_sign = hash_text(
+        &mut mac,
+        keep_text,
+        StringToSign {
+            v4,
+            hash: &Hex64::new(&hash.finish()),
+        },
+    )?;
 
     let signature = Hex64::new(&mac.finish());
     auth.put(b", Signature=");
     auth.put(signature.as_bytes());
     Ok(V4Signature {
         authorization: auth,
-        signature,
         signed,
         canonical_request,
         string_to_sign,
     })
+}
+
+/// `METHOD\nURI\nQUERY\n<name:value\n>…\n\nSIGNED;HEADERS\nPAYLOAD_HASH`.
+struct CanonicalRequest<'a, 'e, F> {
+    v4: &'a V4<'a>,
+    entries: &'a [HeaderEntry<'e>],
+    signed_list: &'a [u8],
+    uri_and_query: F,
+}
+
+impl<F: FnOnce(&mut CanonicalSink) -> Result<()>> Writer for CanonicalRequest<'_, '_, F> {
+    #[inline]
+    fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
+        let v4 = self.v4;
+        out.put(v4.method.as_bytes());
+        out.put_byte(b'\n');
+        (self.uri_and_query)(&mut CanonicalSink(out))?;
+        out.put_byte(b'\n');
+        headers::header_block(self.entries, v4.rule, v4.repeats, out);
+        out.put_byte(b'\n');
+        out.put(self.signed_list);
+        out.put_byte(b'\n');
+        out.put(v4.payload_hash);
+        Ok(())
+    }
+}
+
+/// `ALGORITHM\nTIMESTAMP\n[SCOPE\n]HASH`.
+struct StringToSign<'a> {
+    v4: &'a V4<'a>,
+    hash: &'a Hex64,
+}
+
+impl Writer for StringToSign<'_> {
+    #[inline]
+    fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
+        let v4 = self.v4;
+        out.put(v4.algorithm.as_bytes());
+        out.put_byte(b'\n');
+        out.put(v4.timestamp);
+        out.put_byte(b'\n');
+        if let Some(scope) = v4.scope {
+            put_scope(scope, out);
+            out.put_byte(b'\n');
+        }
+        out.put(self.hash.as_bytes());
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! | [`sha`] | streaming SHA-256 and HMAC with reusable key midstates |
 //! | [`sink`] | where canonical bytes go: a buffer, a hash, or both |
 //! | [`stack`] | short lists kept on the stack |
+//! | [`scan`] | whole-slice byte tests that vectorise |
 //! | [`key_cache`] | the bounded derived-key cache |
 //! | [`timefmt`] | timestamp forms, from a time passed in |
 //! | [`request`] | reading and editing the `http::Request` being signed |
@@ -41,6 +42,7 @@ pub mod parts;
 pub mod path;
 pub mod query;
 pub mod request;
+pub mod scan;
 pub mod sha;
 pub mod sink;
 pub mod stack;

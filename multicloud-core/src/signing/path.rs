@@ -61,6 +61,14 @@ pub fn decoded_then_encoded_with_trailing_slash(path: &str, out: &mut impl Sink)
     if path.is_empty() {
         return false;
     }
+    // The usual path has no `%` and nothing to escape: decoding and encoding both keep it.
+    if UNRESERVED_SLASH.is_encoded_form_of(path.as_bytes()) {
+        out.put(path.as_bytes());
+        if !path.ends_with('/') {
+            out.put_byte(b'/');
+        }
+        return true;
+    }
     let decoded = percent_decode_lossy(path);
     // Encoding each '/'-separated segment and re-joining equals encoding with '/' kept; the
     // encoded form ends with '/' exactly when the decoded one does.

@@ -2,9 +2,11 @@
 //! text.
 //!
 //! `sign` only needs the hashes of its canonical strings, so it writes them straight into
-//! SHA-256/HMAC; `signing_parts` must show the text too, so it writes through a [`Traced`]
-//! sink that keeps a copy. Both run the same builder code, so the text shown is exactly the
-//! bytes that were hashed.
+//! SHA-256/HMAC; `signing_parts` must show the text too, so [`hash_text`] writes it into a
+//! buffer first and hashes that. Both run the same [`Writer`], so the text shown is exactly
+//! the bytes that were hashed.
+
+use crate::error::Result;
 
 /// A byte sink the canonical builders write into.
 pub trait Sink {
@@ -42,43 +44,26 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
 }
 
-/// A sink that forwards to `inner` and, when tracing, keeps a copy of every byte.
-#[derive(Debug, Clone)]
-pub struct Traced<S> {
-    inner: S,
-    text: Option<Vec<u8>>,
+/// A canonical string's builder, callable with any [`Sink`]: its hash when signing, a buffer
+/// when its text is wanted too.
+pub trait Writer {
+    /// Writes the string into `out`.
+    fn write_to<S: Sink>(self, out: &mut S) -> Result<()>;
 }
 
-impl<S: Sink> Traced<S> {
-    /// Forwards to `inner`; keeps the text only when `keep_text`.
-    pub fn new(inner: S, keep_text: bool) -> Self {
-        Traced {
-            inner,
-            text: keep_text.then(|| Vec::with_capacity(512)),
-        }
-    }
-
-    /// The inner sink and the text (empty when not kept).
-    pub fn into_parts(self) -> (S, Vec<u8>) {
-        (self.inner, self.text.unwrap_or_default())
-    }
-}
-
-impl<S: Sink> Sink for Traced<S> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.inner.put(bytes);
-        if let Some(text) = &mut self.text {
-            text.extend_from_slice(bytes);
-        }
-    }
-
-    #[inline]
-    fn put_byte(&mut self, byte: u8) {
-        self.inner.put_byte(byte);
-        if let Some(text) = &mut self.text {
-            text.push(byte);
-        }
+/// Writes `writer`'s string into `hash` and returns its text when `keep_text` (else an empty
+/// `Vec`). Each way is compiled on its own, so signing pays no per-write check for the text;
+/// a kept text is written first and then hashed whole, so it is exactly the bytes hashed.
+#[inline]
+pub fn hash_text<H: Sink>(hash: &mut H, keep_text: bool, writer: impl Writer) -> Result<Vec<u8>> {
+    if keep_text {
+        let mut text = Vec::with_capacity(512);
+        writer.write_to(&mut text)?;
+        hash.put(&text);
+        Ok(text)
+    } else {
+        writer.write_to(hash)?;
+        Ok(Vec::new())
     }
 }
 
@@ -87,15 +72,39 @@ mod tests {
     use super::*;
     use crate::signing::sha::Sha256;
 
+    struct Abc;
+
+    impl Writer for Abc {
+        fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
+            out.put(b"abc");
+            out.put_byte(b'\n');
+            Ok(())
+        }
+    }
+
     #[test]
-    fn traced_keeps_exactly_what_was_hashed() {
-        let mut t = Traced::new(Sha256::new(), true);
-        t.put(b"abc");
-        t.put_byte(b'\n');
-        let (hash, text) = t.into_parts();
+    fn the_kept_text_is_exactly_what_was_hashed() {
+        let (mut kept, mut lean) = (Sha256::new(), Sha256::new());
+        let text = hash_text(&mut kept, true, Abc).unwrap();
         assert_eq!(text, b"abc\n");
-        assert_eq!(hash.finish(), Sha256::digest(b"abc\n"));
-        let (_, none) = Traced::new(Vec::new(), false).into_parts();
-        assert!(none.is_empty());
+        assert!(hash_text(&mut lean, false, Abc).unwrap().is_empty());
+        let expected = Sha256::digest(b"abc\n");
+        assert_eq!(kept.finish(), expected);
+        assert_eq!(lean.finish(), expected);
+    }
+
+    #[test]
+    fn a_writer_error_is_returned_either_way() {
+        struct Fails;
+        impl Writer for Fails {
+            fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
+                out.put(b"partial");
+                Err(crate::Error::config("no"))
+            }
+        }
+        for keep_text in [false, true] {
+            let err = hash_text(&mut Vec::new(), keep_text, Fails).unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::Config);
+        }
     }
 }

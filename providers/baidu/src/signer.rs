@@ -18,7 +18,7 @@ use multicloud_core::signing::request::{
     HeaderEntries,
 };
 use multicloud_core::signing::sha::HmacKey;
-use multicloud_core::signing::sink::{Sink, Traced};
+use multicloud_core::signing::sink::{hash_text, Sink, Writer};
 use multicloud_core::signing::timefmt::{Decimal, Stamp};
 use multicloud_core::signing::{query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -282,14 +282,44 @@ impl BceSigner {
             auth.put(name.as_bytes());
         }
 
-        let uri = request.uri();
-        let mut cr = Traced::new(HmacKey::new(hex_key.as_bytes()).start(), keep_text);
-        cr.put(request.method().as_str().as_bytes());
-        cr.put_byte(b'\n');
-        cr.put(uri.path().as_bytes());
-        cr.put_byte(b'\n');
-        query::encoded_then_sorted_as_strings_raw(uri.query().unwrap_or(""), &mut cr);
-        cr.put_byte(b'\n');
+        let mut mac = HmacKey::new(hex_key.as_bytes()).start();
+        let canonical_request = hash_text(
+            &mut mac,
+            keep_text,
+            CanonicalRequest {
+                request,
+                entries,
+                names,
+            },
+        )?;
+
+        auth.put_byte(b'/');
+        auth.put(Hex64::new(&mac.finish()).as_bytes());
+        Ok(Signed {
+            authorization: auth,
+            canonical_request,
+        })
+    }
+}
+
+/// The canonical request, which Baidu signs as it is: method, path as sent, query, and the
+/// encoded lines of the headers `names` selects (the default set when empty) and every
+/// `x-bce-*` header.
+struct CanonicalRequest<'a, 'e> {
+    request: &'a Request<Bytes>,
+    entries: &'a [HeaderEntry<'e>],
+    names: &'a [String],
+}
+
+impl Writer for CanonicalRequest<'_, '_> {
+    fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
+        let (uri, names) = (self.request.uri(), self.names);
+        out.put(self.request.method().as_str().as_bytes());
+        out.put_byte(b'\n');
+        out.put(uri.path().as_bytes());
+        out.put_byte(b'\n');
+        query::encoded_then_sorted_as_strings_raw(uri.query().unwrap_or(""), out);
+        out.put_byte(b'\n');
         let include = |name: &str| {
             name.starts_with("x-bce-")
                 || if names.is_empty() {
@@ -298,15 +328,8 @@ impl BceSigner {
                     names.iter().any(|n| n == name)
                 }
         };
-        encoded_sorted_lines(entries, include, &mut cr);
-        let (mac, canonical_request) = cr.into_parts();
-
-        auth.put_byte(b'/');
-        auth.put(Hex64::new(&mac.finish()).as_bytes());
-        Ok(Signed {
-            authorization: auth,
-            canonical_request,
-        })
+        encoded_sorted_lines(self.entries, include, out);
+        Ok(())
     }
 }
 

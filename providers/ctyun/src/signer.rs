@@ -16,7 +16,7 @@ use multicloud_core::signing::request::{
     authorization_value, check_access_key_id, check_header_value, header_value, recent_header_value,
 };
 use multicloud_core::signing::sha::HmacKey;
-use multicloud_core::signing::sink::{Sink, Traced};
+use multicloud_core::signing::sink::{hash_text, Sink, Writer};
 use multicloud_core::signing::timefmt::Stamp;
 use multicloud_core::signing::{query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -135,17 +135,16 @@ fn compute(
         eop_date.as_bytes(),
         &[key.id().as_bytes(), &eop_date.as_bytes()[..8]],
     );
-    let mut sts = Traced::new(HmacKey::new(&k_date[..]).start(), keep_text);
-    sts.put(b"ctyun-eop-request-id:");
-    sts.put(request_id.as_bytes());
-    sts.put(b"\neop-date:");
-    sts.put(eop_date.as_bytes());
-    sts.put(b"\n\n");
-    let mut params = query::decoded_pairs(request.uri().query().unwrap_or(""));
-    query::sorted_by_key_raw_key_encoded_value(&mut params, &mut sts);
-    sts.put_byte(b'\n');
-    sts.put(Hex64::new(&body_sha256(request.body())).as_bytes());
-    let (mac, string_to_sign) = sts.into_parts();
+    let mut mac = HmacKey::new(&k_date[..]).start();
+    let string_to_sign = hash_text(
+        &mut mac,
+        keep_text,
+        StringToSign {
+            request,
+            request_id,
+            eop_date: &eop_date,
+        },
+    )?;
 
     let mut signature = [0u8; 44];
     let written = base64::engine::general_purpose::STANDARD
@@ -165,6 +164,28 @@ fn compute(
         authorization,
         string_to_sign,
     })
+}
+
+/// `ctyun-eop-request-id:ID\neop-date:DATE\n\nQUERY\nhex(SHA256(body))`.
+struct StringToSign<'a> {
+    request: &'a Request<Bytes>,
+    request_id: &'a str,
+    eop_date: &'a Stamp<16>,
+}
+
+impl Writer for StringToSign<'_> {
+    fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
+        out.put(b"ctyun-eop-request-id:");
+        out.put(self.request_id.as_bytes());
+        out.put(b"\neop-date:");
+        out.put(self.eop_date.as_bytes());
+        out.put(b"\n\n");
+        let mut params = query::decoded_pairs(self.request.uri().query().unwrap_or(""));
+        query::sorted_by_key_raw_key_encoded_value(&mut params, out);
+        out.put_byte(b'\n');
+        out.put(Hex64::new(&body_sha256(self.request.body())).as_bytes());
+        Ok(())
+    }
 }
 
 /// Parses `AK Headers=ctyun-eop-request-id;eop-date Signature=base64`.

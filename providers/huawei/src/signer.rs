@@ -13,9 +13,9 @@ use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
 use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
 use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
 use multicloud_core::signing::request::{
-    authority_from_uri, authorization_value, check_access_key_id, first_values, insert_present,
-    listed_entries, listed_names, missing_host, push_own_entries, recent_header_value,
-    session_token_value, HeaderEntries, Listed,
+    authority_from_uri, authorization_value, check_access_key_id, insert_present, listed_entries,
+    listed_names, missing_host, push_own_entries, recent_header_value, session_token_value,
+    HeaderEntries, Listed,
 };
 use multicloud_core::signing::sink::Sink;
 use multicloud_core::signing::timefmt::Stamp;
@@ -69,8 +69,8 @@ impl HuaweiSigner {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<()> {
-        // A walk over the few headers costs less than a hashed lookup.
-        if first_values(request.headers(), [&AUTHORIZATION])[0].is_some() {
+        // A walk over the few names costs less than a hashed lookup.
+        if request.headers().keys().any(|name| *name == AUTHORIZATION) {
             // The SDK still attaches the token, then leaves the request alone.
             if let Some(token) = session_token_value(key).map_err(huawei)? {
                 request.headers_mut().insert(X_SECURITY_TOKEN, token);
