@@ -114,7 +114,8 @@ impl HuaweiSigner {
             Listed::LastValuePerOccurrence,
         )
         .map_err(huawei)?;
-        Ok(compute(request, key, &stamp, &mut entries, true)?.into_parts())
+        let rule = ValueRule::StripUnicode;
+        Ok(compute(request, key, &stamp, &mut entries, rule, true)?.into_parts())
     }
 }
 
@@ -212,7 +213,13 @@ fn sign_in_place(
         ],
     );
 
-    let mut signed = compute(request, key, &stamp, &mut entries, keep_text)?;
+    // Values with nothing to strip (the usual case, found by the walk) are signed as sent,
+    // which is the same text without a second look at every value's ends.
+    let rule = match unstripped {
+        true => ValueRule::StripUnicode,
+        false => ValueRule::AsSent,
+    };
+    let mut signed = compute(request, key, &stamp, &mut entries, rule, keep_text)?;
     drop(entries);
 
     let content_sha256 = unsigned.then(|| HeaderValue::from_static(UNSIGNED_PAYLOAD));
@@ -262,6 +269,7 @@ fn compute(
     key: &AccessKey,
     stamp: &Stamp<16>,
     entries: &mut [HeaderEntry<'_>],
+    rule: ValueRule,
     keep_text: bool,
 ) -> Result<V4Signature> {
     check_access_key_id(key).map_err(huawei)?;
@@ -288,7 +296,7 @@ fn compute(
         timestamp: stamp.as_bytes(),
         scope: None,
         key_id: key.id(),
-        rule: ValueRule::StripUnicode,
+        rule,
         repeats: Repeats::LinePerOccurrenceLastValue,
         payload_hash: payload,
     };
