@@ -138,31 +138,37 @@ fn already_canonical(query: &str, in_order: impl Fn(Piece<'_>, Piece<'_>) -> boo
         return true;
     }
     let mut previous: Option<Piece<'_>> = None;
+    // Closes the piece that ends at `end`: it must have its `=` and sort after the last.
+    let mut close = |start: usize, end: usize, equals: usize| {
+        if equals == NONE {
+            return false;
+        }
+        let piece = Piece {
+            text: &bytes[start..end],
+            equals,
+        };
+        let ordered = previous.is_none_or(|p| in_order(p, piece));
+        previous = Some(piece);
+        ordered
+    };
     let (mut start, mut equals) = (0, NONE);
-    // One past the end stands for the final `&`.
-    for at in 0..=bytes.len() {
-        let b = bytes.get(at).copied().unwrap_or(b'&');
+    for (at, &b) in bytes.iter().enumerate() {
         if UNRESERVED.keeps(b) {
             continue;
         }
         match b {
             b'=' if equals == NONE => equals = at - start,
-            b'&' if equals != NONE => {
-                let piece = Piece {
-                    text: &bytes[start..at],
-                    equals,
-                };
-                if previous.is_some_and(|p| !in_order(p, piece)) {
+            b'&' => {
+                if !close(start, at, equals) {
                     return false;
                 }
-                previous = Some(piece);
                 (start, equals) = (at + 1, NONE);
             }
-            // A second `=`, a piece without one, or a byte that encoding would change.
+            // A second `=`, or a byte that encoding would change.
             _ => return false,
         }
     }
-    true
+    close(start, bytes.len(), equals)
 }
 
 /// Huawei's canonical query from the raw one: [`sorted_decoded_then_encoded`] of its
