@@ -23,8 +23,9 @@ pub(crate) struct PairedRatio {
     /// Nanoseconds per iteration of each side, medians over the rounds.
     pub(crate) a_ns: f64,
     pub(crate) b_ns: f64,
-    /// The fastest round's nanoseconds per iteration of `a` over that of `b`.
-    pub(crate) fastest: f64,
+    /// Nanoseconds per iteration of each side in its fastest round.
+    pub(crate) a_fastest_ns: f64,
+    pub(crate) b_fastest_ns: f64,
 }
 
 fn quartiles(mut values: Vec<f64>) -> (f64, f64, f64) {
@@ -64,7 +65,8 @@ pub(crate) fn paired_ratio(
         median,
         q1,
         q3,
-        fastest: fastest(&a_ns) / fastest(&b_ns),
+        a_fastest_ns: fastest(&a_ns),
+        b_fastest_ns: fastest(&b_ns),
         a_ns: quartiles(a_ns).1,
         b_ns: quartiles(b_ns).1,
     }

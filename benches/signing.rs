@@ -295,8 +295,16 @@ fn report_paired(subjects: &Subjects, filter: Option<&str>) {
         };
         let r = paired_ratio(&mut sa, &mut sb, ROUNDS, ITERATIONS);
         println!(
-            "  {label:<42} {:>6.2}x   [{:.2}–{:.2}]   ({:>6.0} ns / {:>6.0} ns)   fastest {:>5.2}x",
-            r.median, r.q1, r.q3, r.a_ns, r.b_ns, r.fastest
+            "  {label:<42} {:>6.2}x   [{:.2}–{:.2}]   ({:>6.0} ns / {:>6.0} ns)   \
+             fastest {:>5.2}x ({:>6.0} ns / {:>6.0} ns)",
+            r.median,
+            r.q1,
+            r.q3,
+            r.a_ns,
+            r.b_ns,
+            r.a_fastest_ns / r.b_fastest_ns,
+            r.a_fastest_ns,
+            r.b_fastest_ns
         );
     }
 }
