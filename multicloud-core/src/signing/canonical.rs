@@ -10,7 +10,7 @@
 
 use super::hash::Hex64;
 use super::headers::{self, HeaderEntry, Repeats, ValueRule};
-use super::parts::SigningParts;
+use super::parts::{hex_signature_at_end, SigningParts};
 use super::sha::{HmacKey, Sha256};
 use super::sink::{hash_text, Sink, Writer};
 use crate::error::Result;
@@ -88,7 +88,7 @@ impl V4Signature {
         SigningParts::from_bytes(
             &self.canonical_request,
             &self.string_to_sign,
-            text(&auth[auth.len().saturating_sub(64)..]),
+            hex_signature_at_end(auth),
             text(&auth[self.signed]),
             text(auth),
         )

@@ -15,7 +15,7 @@
 //! | [`canonical`] | the V4-style canonical request and string to sign |
 //! | [`hash`] | SHA-256, HMAC-SHA256, HMAC chains, hex |
 //! | [`sha`] | streaming SHA-256 and HMAC with reusable key midstates |
-//! | [`sink`] | where canonical bytes go: a buffer, a hash, or both |
+//! | [`sink`] | where canonical bytes go: a buffer or a hash |
 //! | [`stack`] | short lists kept on the stack |
 //! | [`scan`] | whole-slice byte tests that vectorise |
 //! | [`key_cache`] | the bounded derived-key cache |

@@ -44,6 +44,12 @@ impl SigningParts {
     }
 }
 
+/// The signature of an authorization value that ends in its 64 hex digits (the V4 family,
+/// Baidu), as text.
+pub fn hex_signature_at_end(authorization: &[u8]) -> String {
+    text(&authorization[authorization.len().saturating_sub(64)..])
+}
+
 fn text(bytes: &[u8]) -> String {
     // The fast (vectorised) check first; the lossy walk only for raw non-UTF-8 values.
     match std::str::from_utf8(bytes) {

@@ -1,5 +1,5 @@
-//! Where canonical bytes go: a `Vec<u8>`, a running hash, or a hash that also keeps the
-//! text.
+//! Where canonical bytes go: a `Vec<u8>` or a running hash, and the [`Writer`]s that write
+//! them into either.
 //!
 //! `sign` only needs the hashes of its canonical strings, so it writes them straight into
 //! SHA-256/HMAC; `signing_parts` must show the text too, so [`hash_text`] writes it into a

@@ -11,7 +11,9 @@ use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, HOST}
 use http::Request;
 use multicloud_core::signing::hash::Hex64;
 use multicloud_core::signing::headers::{encoded_sorted_lines, HeaderEntry};
-use multicloud_core::signing::parts::{malformed_authorization, split_signed_headers};
+use multicloud_core::signing::parts::{
+    hex_signature_at_end, malformed_authorization, split_signed_headers,
+};
 use multicloud_core::signing::request::{
     authorization_value, check_access_key_id, entries_where, host_from_uri, insert_present,
     is_header_value, missing_host, push_own_entries, recent_header_value, session_token_value,
@@ -347,12 +349,10 @@ impl Signed {
     /// The stages as text, `names` being the auth string's header field.
     fn into_parts(self, names: &[String]) -> SigningParts {
         let auth = &self.authorization;
-        let signature =
-            String::from_utf8_lossy(&auth[auth.len().saturating_sub(64)..]).into_owned();
         SigningParts::from_bytes(
             &self.canonical_request,
             &self.canonical_request,
-            signature,
+            hex_signature_at_end(auth),
             names.join(";"),
             String::from_utf8_lossy(auth).into_owned(),
         )
