@@ -10,7 +10,15 @@ called directly, with their clocks replaced by the case's time.
     /tmp/sdk/bin/python testdata/vectors/sdk/generate.py
 
 Random inputs come from a fixed seed, so a rerun with the same SDK versions gives the same
-files. The generator only ever builds inputs the SDKs accept; query parameters are strings
+files. For a wider check than the committed files, `SDK_CASES` sets the cases per cloud and
+`SDK_SEED` picks other inputs; then run the provider tests and restore the files:
+
+    SDK_CASES=4000 SDK_SEED=1 /tmp/sdk/bin/python testdata/vectors/sdk/generate.py
+    cargo test --test sdk_cases -p multicloud-aws -p multicloud-huawei -p multicloud-tencent \
+        -p multicloud-baidu -p multicloud-ctyun
+    git checkout testdata/vectors/sdk
+
+The generator only ever builds inputs the SDKs accept; query parameters are strings
 (an SDK sorting Python ints against strings cannot be reproduced from the wire).
 """
 
@@ -23,7 +31,13 @@ from importlib.metadata import version
 from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CASES = 120
+CASES = int(os.environ.get("SDK_CASES", "120"))
+SEED = int(os.environ.get("SDK_SEED", "0"))
+
+
+def rng(base):
+    """The random source of one cloud's cases: `base` itself for the committed files."""
+    return random.Random(base if SEED == 0 else base * 1000 + SEED)
 
 
 def write(name, sdk, cases):
@@ -43,7 +57,7 @@ def aws():
     from botocore.credentials import Credentials
     from botocore.utils import percent_encode_sequence
 
-    rnd = random.Random(7)
+    rnd = rng(7)
     seg = ["a", "b", ".", "..", "", "x%20y", "a%2Fb", "*", "+", "=", "@", "ሴ", "~", "!$&'()",
            "é", "A-Z_0.9", ":", ",", ";", "%25", "x%3D"]
     qch = ["a", "B", "1", " ", "/", "*", "+", "=", "&", "~", "ሴ", "é", "-", "_", ".", "%", "?", ""]
@@ -110,7 +124,7 @@ def huawei():
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.sdk_request import SdkRequest
 
-    rnd = random.Random(11)
+    rnd = rng(11)
     now = [datetime.datetime(2024, 1, 1)]
 
     class Clock(datetime.datetime):
@@ -176,7 +190,7 @@ def tencent():
     from tencentcloud.common.profile.http_profile import HttpProfile
     from tencentcloud.cvm.v20170312 import cvm_client
 
-    rnd = random.Random(5)
+    rnd = rng(5)
     now = [0]
     ac.time = types.SimpleNamespace(time=lambda: now[0])
     raw = ["a", "B", " ", "/", "~", "ü", "ሴ", "*", "+", "=", "&", "%", ".", "-", "_", "!", "未命名"]
@@ -190,6 +204,10 @@ def tencent():
         profile.unsignedPayload = unsigned
         client = cvm_client.CvmClient(credential.Credential("AKIDrandom", "tc-secret-key", token),
                                        "ap-guangzhou", profile)
+        # The SDK's `X-TC-RequestClient` names whichever `tencentcloud` package was installed
+        # last (each ships the package's `__version__`); pinned to the common one, the files
+        # do not depend on install order. The header is not signed.
+        client.request_client = "SDK_PYTHON_" + version("tencentcloud-sdk-python-common")
         params = {}
         for _ in range(rnd.randint(0, 4)):
             params["".join(rnd.choice(raw) for _ in range(rnd.randint(1, 4)))] = rnd.choice([
@@ -219,7 +237,7 @@ def baidu():
     from baidubce.auth import bce_v1_signer
     from baidubce.auth.bce_credentials import BceCredentials
 
-    rnd = random.Random(3)
+    rnd = rng(3)
     raw = ["a", "B", " ", "/", "~", "ü", "测试", "*", "+", "=", "&", "%", ".", "-", "_", "!", "1", "0"]
     names = [b"x-bce-meta-a", b"X-Bce-Request-Id", b"content-type", b"Content-MD5", b"User-Agent",
              b"Date", b"x-custom", b"X-BCE-EMPTY"]
@@ -265,7 +283,7 @@ def baidu():
 def ctyun():
     from ctyun_python_sdk_core import sign_util
 
-    rnd = random.Random(9)
+    rnd = rng(9)
     raw = ["a", "B", " ", "/", "~", "ü", "测试", "*", "+", "=", "&", "%", ".", "-", "_", "!", "1"]
 
     class Cred:
