@@ -1,11 +1,8 @@
 //! Secret material: redacted in `Debug`/`Display`, zeroized on drop, never `Serialize`.
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
-
-use crate::signing::sha::HmacKey;
 
 /// A string that must never be printed: secret keys, session tokens, derived signing keys.
 ///
@@ -87,19 +84,10 @@ pub struct AccessKey {
     id: String,
     secret: SecretString,
     session_token: Option<SecretString>,
-    /// The derived-key cache's fingerprint of (id, secret), computed once per key.
-    fingerprint: OnceLock<[u8; 32]>,
-    /// HMAC keyed with the secret (Huawei, Baidu and CTyun sign with it directly): its key
-    /// schedule done once per key. Zeroized on drop like the secret.
-    secret_mac: OnceLock<HmacKey>,
-    /// Whether the id can be written into a header value: checked once, here, rather than
-    /// on every signature.
-    id_is_header_safe: bool,
 }
 
 impl PartialEq for AccessKey {
     fn eq(&self, other: &Self) -> bool {
-        // The memoised fingerprint follows from the id and secret: not compared.
         self.id == other.id
             && self.secret == other.secret
             && self.session_token == other.session_token
@@ -111,14 +99,10 @@ impl Eq for AccessKey {}
 impl AccessKey {
     /// A long-term key (id + secret).
     pub fn new(id: impl Into<String>, secret: impl Into<SecretString>) -> Self {
-        let id = id.into();
         AccessKey {
-            id_is_header_safe: crate::signing::request::is_header_value(id.as_bytes()),
-            id,
+            id: id.into(),
             secret: secret.into(),
             session_token: None,
-            fingerprint: OnceLock::new(),
-            secret_mac: OnceLock::new(),
         }
     }
 
@@ -133,12 +117,6 @@ impl AccessKey {
         &self.id
     }
 
-    /// Whether the id can be sent in a header value (printable ASCII, tab, or bytes above
-    /// 0x7f, as `http::HeaderValue` accepts): signers refuse a key whose id cannot.
-    pub fn id_is_header_safe(&self) -> bool {
-        self.id_is_header_safe
-    }
-
     /// The secret key.
     pub fn secret(&self) -> &SecretString {
         &self.secret
@@ -148,28 +126,12 @@ impl AccessKey {
     pub fn session_token(&self) -> Option<&SecretString> {
         self.session_token.as_ref()
     }
-
-    /// `HMAC-SHA256` keyed with the secret, its key schedule computed on first use only: the
-    /// algorithms that key an HMAC with the raw secret (Huawei, Baidu, CTyun) skip two
-    /// SHA-256 blocks per signature. As sensitive as the secret; `Debug` prints nothing.
-    pub fn secret_mac_key(&self) -> &HmacKey {
-        self.secret_mac
-            .get_or_init(|| HmacKey::new(self.secret.expose().as_bytes()))
-    }
-
-    /// The fingerprint `compute` makes of this key, computed on first use only.
-    pub(crate) fn memo_fingerprint(&self, compute: impl FnOnce(&Self) -> [u8; 32]) -> &[u8; 32] {
-        self.fingerprint.get_or_init(|| compute(self))
-    }
 }
 
 impl Drop for AccessKey {
     fn drop(&mut self) {
         // The secret and token zeroize themselves; the id is not secret but costs nothing.
         self.id.zeroize();
-        if let Some(fingerprint) = self.fingerprint.get_mut() {
-            fingerprint.zeroize();
-        }
     }
 }
 
@@ -216,19 +178,6 @@ mod tests {
         assert!(format!("{key:?}").contains("AKIDVISIBLE"));
         assert_eq!(key.secret().expose(), PLANTED_SECRET);
         assert_eq!(key.session_token().unwrap().expose(), PLANTED_TOKEN);
-    }
-
-    #[test]
-    fn the_memoised_secret_mac_key_is_hmac_keyed_with_the_secret_and_stays_hidden() {
-        let key = AccessKey::new("AKID", PLANTED_SECRET);
-        let expected = crate::signing::hash::hmac_sha256(PLANTED_SECRET.as_bytes(), b"data");
-        assert_eq!(key.secret_mac_key().mac(b"data"), expected);
-        // Memoised: the same key schedule every time, and carried over by a clone.
-        assert!(std::ptr::eq(key.secret_mac_key(), key.secret_mac_key()));
-        assert_eq!(key.clone().secret_mac_key().mac(b"data"), expected);
-        let shown = format!("{key:?} {:?}", key.secret_mac_key());
-        assert!(!shown.contains(PLANTED_SECRET), "{shown}");
-        assert!(!shown.contains("inner"), "{shown}");
     }
 
     #[test]

@@ -1,358 +1,469 @@
-//! The V4-style signature shared by AWS, Huawei and Tencent.
-//!
-//! All three hash the canonical request
-//! `METHOD\nURI\nQUERY\n<name:value\n>…\n\nSIGNED;HEADERS\nPAYLOAD_HASH`, sign
-//! `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical request))` and send
-//! `ALGORITHM Credential=<id>/<scope>, SignedHeaders=<list>, Signature=<hex>` (Huawei:
-//! `Access=<id>` and no scope). [`sign_v4`] writes both strings straight into their hashes;
-//! only when asked does it also keep their text (for `signing_parts`), from the very same
-//! writers (see [`hash_text`]).
+//! The canonical forms the clouds sign: URI paths, query strings and header blocks, each rule
+//! named after what it does, with the cloud that uses it in its doc.
 
-use super::hash::Hex64;
-use super::headers::{self, HeaderEntry, Repeats, ValueRule};
-use super::parts::{hex_signature_at_end, SigningParts};
-use super::sha::{HmacKey, Sha256};
-use super::sink::{hash_text, Sink, Writer};
-use crate::error::Result;
+use std::borrow::Cow;
 
-/// Where a signer's URI and query lines go: the canonical request's SHA-256, or its text
-/// when that is kept. The few writes of those lines go through one indirect call each; the
-/// many writes of the rest are compiled for each sink.
-pub struct CanonicalSink<'s>(&'s mut dyn Sink);
+use super::encode::{percent_decode, percent_decode_lossy, percent_encode, percent_encode_path};
 
-impl Sink for CanonicalSink<'_> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        self.0.put(bytes);
+// ---- paths -----------------------------------------------------------------------------
+
+/// botocore's `remove_dot_segments`: splits on `/`, drops empty and `.` segments, `..` pops,
+/// keeps a leading `/`, and a trailing `/` only if a segment is left (so `//` collapses).
+pub fn remove_dot_segments(path: &str) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                kept.pop();
+            }
+            s => kept.push(s),
+        }
     }
-
-    #[inline]
-    fn put_byte(&mut self, byte: u8) {
-        self.0.put_byte(byte);
+    let mut out = String::with_capacity(path.len());
+    if path.starts_with('/') {
+        out.push('/');
     }
-}
-
-impl std::fmt::Debug for CanonicalSink<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // It may feed an HMAC keyed with a secret: nothing of it is shown.
-        f.write_str("CanonicalSink")
+    out.push_str(&kept.join("/"));
+    if path.ends_with('/') && !kept.is_empty() {
+        out.push('/');
     }
+    out
 }
 
-/// The method, upper-cased as botocore and Huawei's SDK do (`request.method.upper()`).
-pub fn upper_method(method: &http::Method) -> std::borrow::Cow<'_, str> {
-    let m = method.as_str();
-    if m.bytes().any(|b| b.is_ascii_lowercase()) {
-        std::borrow::Cow::Owned(m.to_ascii_uppercase())
-    } else {
-        std::borrow::Cow::Borrowed(m)
+/// AWS `SigV4Auth`: `quote(remove_dot_segments(path) or '/', safe='/~')`. The path is the
+/// one on the wire, so an existing `%XX` is encoded again (`/a%20b` → `/a%2520b`).
+pub fn path_normalized_and_encoded(path: &str) -> String {
+    let normalized = remove_dot_segments(path);
+    if normalized.is_empty() {
+        return "/".to_owned();
     }
+    percent_encode_path(normalized.as_bytes())
 }
 
-/// One V4-style signature to compute.
-#[derive(Debug, Clone, Copy)]
-pub struct V4<'a> {
-    /// `AWS4-HMAC-SHA256`, `SDK-HMAC-SHA256`, `TC3-HMAC-SHA256`.
-    pub algorithm: &'a str,
-    /// The method as signed.
-    pub method: &'a str,
-    /// The timestamp line of the string to sign.
-    pub timestamp: &'a [u8],
-    /// The credential scope pieces, joined with `/` (`None`: Huawei's `Access=` form).
-    pub scope: Option<&'a [&'a str]>,
-    /// The AccessKey id.
-    pub key_id: &'a str,
-    /// How header values are written.
-    pub rule: ValueRule,
-    /// How repeated header names are signed.
-    pub repeats: Repeats,
-    /// The payload hash line.
-    pub payload_hash: &'a [u8],
-}
-
-/// A computed V4-style signature.
-pub struct V4Signature {
-    /// The authorization header value (ASCII but for a non-ASCII key id or scope), ending
-    /// in the 64 hex digits of the signature.
-    pub authorization: Vec<u8>,
-    signed: std::ops::Range<usize>,
-    canonical_request: Vec<u8>,
-    string_to_sign: Vec<u8>,
-}
-
-impl V4Signature {
-    /// The stages as text (empty canonical strings unless [`sign_v4`] kept them).
-    pub fn into_parts(self) -> SigningParts {
-        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-        let auth = &self.authorization;
-        SigningParts::from_bytes(
-            &self.canonical_request,
-            &self.string_to_sign,
-            hex_signature_at_end(auth),
-            text(&auth[self.signed]),
-            text(auth),
-        )
+/// Huawei: `unquote(path)`, split on `/` (so `%2F` becomes a separator), each segment
+/// `quote(seg, safe='~')`, joined with `/`, and a `/` appended unless the result ends with
+/// one. `None` for an empty path, which the SDK cannot sign (it raises `IndexError`).
+pub fn path_decoded_encoded_with_trailing_slash(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
     }
-}
-
-impl std::fmt::Debug for V4Signature {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("V4Signature")
-            .field("authorization_len", &self.authorization.len())
-            .finish_non_exhaustive()
+    // Encoding each segment and joining with `/` equals encoding with `/` kept.
+    let mut out = percent_encode_path(percent_decode_lossy(path).as_bytes());
+    if !out.ends_with('/') {
+        out.push('/');
     }
+    Some(out)
 }
 
-fn scope_len(scope: &[&str]) -> usize {
-    scope
+// ---- queries ---------------------------------------------------------------------------
+
+/// The `&`-separated pieces of a raw query, each split at its first `=` (no `=` → empty
+/// value); empty pieces are kept, as botocore keeps them. No pieces for an empty query.
+pub fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(move |_| !query.is_empty())
+        .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
+}
+
+/// The pairs of a raw query, `%XX`-decoded (`+` stays `+`); empty pieces are skipped, as the
+/// SDKs that decode build queries from parameter maps, which never make one.
+fn decoded_pairs(query: &str) -> Vec<(Cow<'_, [u8]>, Cow<'_, [u8]>)> {
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
+        .map(|(k, v)| (percent_decode(k.as_bytes()), percent_decode(v.as_bytes())))
+        .collect()
+}
+
+/// AWS: the pairs as sent, sorted by (key, value) in byte order, joined `k=v&…` without
+/// re-encoding.
+pub fn query_sorted_as_sent(query: &str) -> String {
+    let mut pairs: Vec<(&str, &str)> = split_query(query).collect();
+    pairs.sort_unstable();
+    join_pairs(pairs.iter().map(|(k, v)| (Cow::from(*k), Cow::from(*v))))
+}
+
+/// Huawei: the decoded pairs sorted by (key, value) — Python tuple order on the raw strings —
+/// then `quote(k, safe='~')=quote(v, safe='~')` joined with `&`.
+pub fn query_decoded_sorted_encoded(query: &str) -> String {
+    let mut pairs = decoded_pairs(query);
+    pairs.sort_unstable();
+    join_pairs(
+        pairs
+            .iter()
+            .map(|(k, v)| (percent_encode(k).into(), percent_encode(v).into())),
+    )
+}
+
+/// Baidu: each decoded pair written `normalize(k)=normalize(v)`, those whole strings sorted
+/// bytewise (so `a-b=` < `a.b=` < `a1=` < `a=`), joined with `&`.
+pub fn query_encoded_sorted_as_strings(query: &str) -> String {
+    let mut pieces: Vec<String> = decoded_pairs(query)
         .iter()
-        .map(|p| p.len() + 1)
-        .sum::<usize>()
-        .saturating_sub(1)
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect();
+    pieces.sort_unstable();
+    pieces.join("&")
 }
 
-fn put_scope(scope: &[&str], out: &mut impl Sink) {
-    for (n, piece) in scope.iter().enumerate() {
+/// CTyun: a stable sort by decoded key, then `key=quote(value, safe='')` with the key written
+/// as decoded (not encoded), joined with `&`.
+pub fn query_sorted_by_key_value_encoded(query: &str) -> Vec<u8> {
+    let mut pairs = decoded_pairs(query);
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(query.len() + 8);
+    for (n, (k, v)) in pairs.iter().enumerate() {
         if n > 0 {
-            out.put_byte(b'/');
+            out.push(b'&');
         }
-        out.put(piece.as_bytes());
+        out.extend_from_slice(k);
+        out.push(b'=');
+        out.extend_from_slice(percent_encode(v).as_bytes());
+    }
+    out
+}
+
+fn join_pairs<'a>(pairs: impl Iterator<Item = (Cow<'a, str>, Cow<'a, str>)>) -> String {
+    let mut out = String::new();
+    for (n, (k, v)) in pairs.enumerate() {
+        if n > 0 {
+            out.push('&');
+        }
+        out.push_str(&k);
+        out.push('=');
+        out.push_str(&v);
+    }
+    out
+}
+
+// ---- header values ---------------------------------------------------------------------
+
+/// Whether `c` is whitespace to Python's `str.split()` / `str.strip()`: Rust's White_Space
+/// property plus the separators U+001C–U+001F.
+fn is_python_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `bytes.isspace` bytes plus U+001C–U+001F: the ASCII part of `str.isspace`.
+fn is_python_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
+}
+
+/// `' '.join(value.split())`: trims and collapses every whitespace run, Unicode spaces
+/// included when the value is UTF-8 (AWS, botocore). Other bytes are split on ASCII space.
+pub fn collapse_whitespace(value: &[u8]) -> Vec<u8> {
+    match std::str::from_utf8(value) {
+        Ok(text) => text
+            .split(is_python_space)
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .into_bytes(),
+        Err(_) => value
+            .split(|b| is_python_ascii_space(*b))
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(&b' '),
     }
 }
 
-/// Signs `entries` (sorted here, stably by name) with `key`; `uri_and_query` writes the
-/// canonical URI line, `\n` and the query line. Keeps the canonical strings' text only when
-/// `keep_text`.
-pub fn sign_v4(
-    v4: &V4<'_>,
-    entries: &mut [HeaderEntry<'_>],
-    uri_and_query: impl FnOnce(&mut CanonicalSink) -> Result<()>,
-    key: &HmacKey,
-    keep_text: bool,
-) -> Result<V4Signature> {
-    headers::sort_by_name(entries);
-    let list_len = headers::signed_list_len(entries, v4.repeats);
-
-    // The authorization value, sized exactly (so the header takes the buffer as it is), up to
-    // the signed-header list; the canonical request reads that list back from it.
-    let credential = match v4.scope {
-        Some(scope) => " Credential=".len() + v4.key_id.len() + 1 + scope_len(scope),
-        None => " Access=".len() + v4.key_id.len(),
-    };
-    let mut auth = Vec::with_capacity(
-        v4.algorithm.len()
-            + credential
-            + ", SignedHeaders=".len()
-            + list_len
-            + ", Signature=".len()
-            + 64,
-    );
-    auth.put(v4.algorithm.as_bytes());
-    match v4.scope {
-        Some(scope) => {
-            auth.put(b" Credential=");
-            auth.put(v4.key_id.as_bytes());
-            auth.put_byte(b'/');
-            put_scope(scope, &mut auth);
-        }
-        None => {
-            auth.put(b" Access=");
-            auth.put(v4.key_id.as_bytes());
-        }
+/// `value.strip()` on text: Unicode whitespace at both ends (Huawei); bytes that are not
+/// UTF-8 are trimmed of ASCII whitespace.
+pub fn strip_unicode(value: &[u8]) -> &[u8] {
+    match std::str::from_utf8(value) {
+        Ok(text) => text.trim_matches(is_python_space).as_bytes(),
+        Err(_) => trim_bytes(value, is_python_ascii_space),
     }
-    auth.put(b", SignedHeaders=");
-    let list_start = auth.len();
-    headers::put_signed_list(entries, v4.repeats, &mut auth);
-    let signed = list_start..auth.len();
+}
 
-    let mut hash = Sha256::new();
-    let canonical_request = hash_text(
-        &mut hash,
-        keep_text,
-        CanonicalRequest {
-            v4,
-            entries,
-            signed_list: &auth[signed.clone()],
-            uri_and_query,
-        },
-    )?;
-    let mut mac = key.start();
-    let string_to_sign = hash_text(
-        &mut mac,
-        keep_text,
-        StringToSign {
-            v4,
-            hash: &Hex64::new(&hash.finish()),
-        },
-    )?;
-
-    let signature = Hex64::new(&mac.finish());
-    auth.put(b", Signature=");
-    auth.put(signature.as_bytes());
-    Ok(V4Signature {
-        authorization: auth,
-        signed,
-        canonical_request,
-        string_to_sign,
+/// `value.strip()` on bytes: ASCII whitespace at both ends (Baidu).
+pub fn strip_ascii(value: &[u8]) -> &[u8] {
+    trim_bytes(value, |b| {
+        matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
     })
 }
 
-/// `METHOD\nURI\nQUERY\n<name:value\n>…\n\nSIGNED;HEADERS\nPAYLOAD_HASH`.
-struct CanonicalRequest<'a, 'e, F> {
-    v4: &'a V4<'a>,
-    entries: &'a [HeaderEntry<'e>],
-    signed_list: &'a [u8],
-    uri_and_query: F,
+fn trim_bytes(value: &[u8], space: impl Fn(u8) -> bool) -> &[u8] {
+    let start = value.iter().position(|b| !space(*b)).unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !space(*b))
+        .map_or(start, |i| i + 1);
+    &value[start..end]
 }
 
-impl<F: FnOnce(&mut CanonicalSink) -> Result<()>> Writer for CanonicalRequest<'_, '_, F> {
-    #[inline]
-    fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
-        let v4 = self.v4;
-        out.put(v4.method.as_bytes());
-        out.put_byte(b'\n');
-        (self.uri_and_query)(&mut CanonicalSink(out))?;
-        out.put_byte(b'\n');
-        headers::header_block(self.entries, v4.rule, v4.repeats, out);
-        out.put_byte(b'\n');
-        out.put(self.signed_list);
-        out.put_byte(b'\n');
-        out.put(v4.payload_hash);
-        Ok(())
-    }
+// ---- header blocks ---------------------------------------------------------------------
+
+/// How a header value is written into a canonical line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRule {
+    /// [`collapse_whitespace`] (AWS).
+    CollapseWhitespace,
+    /// [`strip_unicode`] (Huawei).
+    StripUnicode,
+    /// Exactly as sent (Tencent's SDK signs `content-type` and `host` untouched).
+    AsSent,
+    /// [`strip_unicode`], then lower-cased: how Tencent's API documentation (and gateway)
+    /// reads a received request's headers.
+    StripLowercase,
 }
 
-/// `ALGORITHM\nTIMESTAMP\n[SCOPE\n]HASH`.
-struct StringToSign<'a> {
-    v4: &'a V4<'a>,
-    hash: &'a Hex64,
-}
-
-impl Writer for StringToSign<'_> {
-    #[inline]
-    fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
-        let v4 = self.v4;
-        out.put(v4.algorithm.as_bytes());
-        out.put_byte(b'\n');
-        out.put(v4.timestamp);
-        out.put_byte(b'\n');
-        if let Some(scope) = v4.scope {
-            put_scope(scope, out);
-            out.put_byte(b'\n');
+impl ValueRule {
+    fn apply<'v>(self, value: &'v [u8]) -> Cow<'v, [u8]> {
+        match self {
+            ValueRule::CollapseWhitespace => Cow::Owned(collapse_whitespace(value)),
+            ValueRule::StripUnicode => Cow::Borrowed(strip_unicode(value)),
+            ValueRule::AsSent => Cow::Borrowed(value),
+            ValueRule::StripLowercase => {
+                let trimmed = strip_unicode(value);
+                Cow::Owned(match std::str::from_utf8(trimmed) {
+                    Ok(text) => text.to_lowercase().into_bytes(),
+                    Err(_) => trimmed.to_ascii_lowercase(),
+                })
+            }
         }
-        out.put(self.hash.as_bytes());
-        Ok(())
     }
+}
+
+/// How several values of one header name are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// One line per name, the values joined with `,` in arrival order; the name is listed
+    /// once (AWS).
+    JoinWithComma,
+    /// One line per value and the name listed once per value, every line carrying the name's
+    /// last value: what Huawei's SDK makes of keys that differ only in case, as it
+    /// canonicalises through a dict keyed by the lower-case name.
+    LinePerValueLastValue,
+}
+
+/// A canonical header block (`name:value\n` per line, sorted by name) and its `;`-joined
+/// signed-header list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderBlock {
+    /// The `name:value\n` lines.
+    pub lines: Vec<u8>,
+    /// The signed names joined with `;`.
+    pub signed: String,
+}
+
+impl HeaderBlock {
+    /// Sorts `entries` (lower-case name, value as sent) by name, stably, and writes them as
+    /// `rule` and `repeats` say.
+    pub fn new(mut entries: Vec<(&str, &[u8])>, rule: ValueRule, repeats: Repeats) -> Self {
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let mut block = HeaderBlock {
+            lines: Vec::with_capacity(256),
+            signed: String::with_capacity(64),
+        };
+        for group in entries.chunk_by(|a, b| a.0 == b.0) {
+            let name = group[0].0;
+            match repeats {
+                Repeats::JoinWithComma => {
+                    block.line(name, |lines| {
+                        for (n, (_, value)) in group.iter().enumerate() {
+                            if n > 0 {
+                                lines.push(b',');
+                            }
+                            lines.extend_from_slice(&rule.apply(value));
+                        }
+                    });
+                }
+                Repeats::LinePerValueLastValue => {
+                    let last = rule.apply(group[group.len() - 1].1);
+                    for _ in group {
+                        block.line(name, |lines| lines.extend_from_slice(&last));
+                    }
+                }
+            }
+        }
+        block
+    }
+
+    fn line(&mut self, name: &str, value: impl FnOnce(&mut Vec<u8>)) {
+        if !self.signed.is_empty() {
+            self.signed.push(';');
+        }
+        self.signed.push_str(name);
+        self.lines.extend_from_slice(name.as_bytes());
+        self.lines.push(b':');
+        value(&mut self.lines);
+        self.lines.push(b'\n');
+    }
+}
+
+/// The V4 family's canonical request (AWS, Huawei, Tencent): the upper-cased method, the
+/// canonical URI, query and header lines, an empty line's `\n`, the signed-header list and
+/// the payload hash, joined with `\n`.
+pub fn v4_canonical_request(
+    method: &http::Method,
+    uri: &str,
+    query: &str,
+    headers: &HeaderBlock,
+    payload_hash: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        uri.len() + query.len() + headers.lines.len() + headers.signed.len() + 96,
+    );
+    out.extend_from_slice(method.as_str().to_ascii_uppercase().as_bytes());
+    for piece in [uri.as_bytes(), query.as_bytes(), &headers.lines] {
+        out.push(b'\n');
+        out.extend_from_slice(piece);
+    }
+    out.push(b'\n');
+    out.extend_from_slice(headers.signed.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(payload_hash);
+    out
+}
+
+/// The V4 family's string to sign: `ALGORITHM\nTIMESTAMP\n[SCOPE\n]hex(SHA256(canonical))`
+/// (Huawei's has no scope).
+pub fn v4_string_to_sign(
+    algorithm: &str,
+    timestamp: &str,
+    scope: Option<&str>,
+    canonical_request: &[u8],
+) -> String {
+    let hash = super::hash::sha256_hex(canonical_request);
+    match scope {
+        Some(scope) => format!("{algorithm}\n{timestamp}\n{scope}\n{hash}"),
+        None => format!("{algorithm}\n{timestamp}\n{hash}"),
+    }
+}
+
+/// Baidu's canonical headers: per entry, `normalize(name):normalize(value.strip())`
+/// (unreserved kept, all else `%XX`), entries with an empty stripped value dropped, lines
+/// sorted bytewise and joined with `\n` (no final newline).
+pub fn encoded_sorted_lines(entries: &[(&str, &[u8])]) -> String {
+    let mut lines: Vec<String> = entries
+        .iter()
+        .map(|(name, value)| (name, strip_ascii(value)))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| {
+            format!(
+                "{}:{}",
+                percent_encode(name.as_bytes()),
+                percent_encode(value)
+            )
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.join("\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signing::hash::{hmac_sha256_hex, sha256_hex};
 
-    fn sign(scope: Option<&[&str]>, entries: &mut [HeaderEntry<'_>]) -> SigningParts {
-        let v4 = V4 {
-            algorithm: "ALG",
-            method: "GET",
-            timestamp: b"T",
-            scope,
-            key_id: "AK",
-            rule: ValueRule::CollapseWhitespace,
-            repeats: Repeats::JoinWithComma,
-            payload_hash: b"HASH",
-        };
-        let uri = |out: &mut CanonicalSink| {
-            out.put(b"/\nq=1");
-            Ok(())
-        };
-        sign_v4(&v4, entries, uri, &HmacKey::new(b"k"), true)
-            .unwrap()
-            .into_parts()
+    #[test]
+    fn dot_segments_follow_botocore() {
+        for (input, want) in [
+            ("/", "/"),
+            ("//", "/"),
+            ("/./", "/"),
+            ("/example/..", "/"),
+            ("//example//", "/example/"),
+            ("/a/b/../c/./d/", "/a/c/d/"),
+            ("/../..", "/"),
+            ("a/b", "a/b"),
+        ] {
+            assert_eq!(remove_dot_segments(input), want, "{input}");
+        }
+        assert_eq!(path_normalized_and_encoded(""), "/");
+        assert_eq!(path_normalized_and_encoded("/a%20b/./c"), "/a%2520b/c");
     }
 
     #[test]
-    fn canonical_request_layout_and_the_signature_over_its_text() {
-        let mut entries: Vec<HeaderEntry<'_>> = vec![("x-b", b" 2  3 "), ("host", b"h")];
-        let parts = sign(Some(&["d", "r", "s"]), &mut entries);
+    fn huawei_path_decodes_splits_encodes_and_ends_with_slash() {
+        assert_eq!(path_decoded_encoded_with_trailing_slash(""), None);
+        for (input, want) in [
+            ("/", "/"),
+            ("/v3/projects", "/v3/projects/"),
+            ("/a%2Fb", "/a/b/"),
+            ("/a b*", "/a%20b%2A/"),
+            ("/%FF", "/%EF%BF%BD/"),
+        ] {
+            assert_eq!(
+                path_decoded_encoded_with_trailing_slash(input).as_deref(),
+                Some(want)
+            );
+        }
+    }
+
+    #[test]
+    fn each_query_rule_sorts_its_own_way() {
+        assert_eq!(query_sorted_as_sent("b=2&a=1&a"), "a=&a=1&b=2");
+        assert_eq!(query_sorted_as_sent(""), "");
+        assert_eq!(query_sorted_as_sent("a&&b"), "=&a=&b=");
+        // Decoded order: `~` (0x7E) sorts before `ü`.
         assert_eq!(
-            parts.canonical_request,
-            "GET\n/\nq=1\nhost:h\nx-b:2 3\n\nhost;x-b\nHASH"
+            query_decoded_sorted_encoded("%C3%BC=1&~=2&a%20b=c%2Fd"),
+            "a%20b=c%2Fd&~=2&%C3%BC=1"
         );
-        let hash = sha256_hex(parts.canonical_request.as_bytes());
+        // Whole strings: `a-b=` < `a.b=` < `a1=` < `a=`.
         assert_eq!(
-            parts.string_to_sign,
-            format!("ALG\nT\nd/r/s\n{}", hash.as_str())
+            query_encoded_sorted_as_strings("a=1&a1=2&a.b=3&a-b=4"),
+            "a-b=4&a.b=3&a1=2&a=1"
         );
-        let mac = hmac_sha256_hex(b"k", parts.string_to_sign.as_bytes());
-        assert_eq!(parts.signature, mac.as_str());
+        // Stable by key; key as decoded, value encoded.
         assert_eq!(
-            parts.authorization,
-            format!(
-                "ALG Credential=AK/d/r/s, SignedHeaders=host;x-b, Signature={}",
-                mac.as_str()
-            )
+            query_sorted_by_key_value_encoded("b=x%20y&a%20k=2&a%20k=1"),
+            b"a k=2&a k=1&b=x%20y"
         );
-        assert_eq!(parts.signed_headers, "host;x-b");
-        let exact = sign_v4(
-            &V4 {
-                algorithm: "ALG",
-                method: "GET",
-                timestamp: b"T",
-                scope: Some(&["d"]),
-                key_id: "AK",
-                rule: ValueRule::AsSent,
-                repeats: Repeats::JoinWithComma,
-                payload_hash: b"",
-            },
-            &mut [("host", b"h")],
-            |_| Ok(()),
-            &HmacKey::new(b"k"),
-            false,
-        )
-        .unwrap();
-        // Sized exactly, so the header value takes the buffer without copying it.
-        assert_eq!(exact.authorization.capacity(), exact.authorization.len());
     }
 
     #[test]
-    fn without_a_scope_the_access_form_is_written() {
-        let parts = sign(None, &mut []);
-        assert!(parts.string_to_sign.starts_with("ALG\nT\n"));
-        assert_eq!(parts.string_to_sign.lines().count(), 3);
-        assert!(parts
-            .authorization
-            .starts_with("ALG Access=AK, SignedHeaders=, Signature="));
+    fn whitespace_rules_follow_python() {
+        assert_eq!(collapse_whitespace(b"  a \t b\n c  "), b"a b c");
+        assert_eq!(collapse_whitespace("a\u{a0}b".as_bytes()), b"a b");
+        assert_eq!(collapse_whitespace(b"a \xff  b"), b"a \xff b");
+        assert_eq!(strip_unicode("\u{3000} a b \u{1f}".as_bytes()), b"a b");
+        assert_eq!(strip_ascii(b"\t a \x1f"), b"a \x1f");
     }
 
     #[test]
-    fn text_is_only_kept_when_asked_and_the_signature_is_the_same() {
-        let v4 = V4 {
-            algorithm: "ALG",
-            method: "GET",
-            timestamp: b"T",
-            scope: None,
-            key_id: "AK",
-            rule: ValueRule::AsSent,
-            repeats: Repeats::JoinWithComma,
-            payload_hash: b"HASH",
-        };
-        let key = HmacKey::new(b"k");
-        let run = |keep| {
-            let mut e: Vec<HeaderEntry<'_>> = vec![("host", b"h")];
-            sign_v4(&v4, &mut e, |_| Ok(()), &key, keep)
-                .unwrap()
-                .into_parts()
-        };
-        let (lean, kept) = (run(false), run(true));
-        assert!(lean.canonical_request.is_empty() && lean.string_to_sign.is_empty());
-        assert!(!kept.canonical_request.is_empty());
-        assert_eq!(lean.authorization, kept.authorization);
+    fn header_blocks_join_or_repeat() {
+        let entries: Vec<(&str, &[u8])> = vec![
+            ("my-header1", b"value4"),
+            ("host", b"example.amazonaws.com"),
+            ("my-header1", b" value1 "),
+        ];
+        let aws = HeaderBlock::new(
+            entries.clone(),
+            ValueRule::CollapseWhitespace,
+            Repeats::JoinWithComma,
+        );
+        assert_eq!(aws.signed, "host;my-header1");
+        assert_eq!(
+            aws.lines,
+            b"host:example.amazonaws.com\nmy-header1:value4,value1\n"
+        );
+        let huawei = HeaderBlock::new(
+            entries,
+            ValueRule::StripUnicode,
+            Repeats::LinePerValueLastValue,
+        );
+        assert_eq!(huawei.signed, "host;my-header1;my-header1");
+        assert_eq!(
+            huawei.lines,
+            b"host:example.amazonaws.com\nmy-header1:value1\nmy-header1:value1\n"
+        );
     }
 
     #[test]
-    fn extension_methods_are_upper_cased() {
-        let m = http::Method::from_bytes(b"patchy").unwrap();
-        assert_eq!(upper_method(&m), "PATCHY");
-        assert_eq!(upper_method(&http::Method::GET), "GET");
+    fn baidu_lines_are_encoded_then_sorted() {
+        let entries: Vec<(&str, &[u8])> = vec![
+            ("x-bce-date", b"2024-01-01T00:00:00Z"),
+            ("host", b" bcc "),
+            ("empty", b" "),
+        ];
+        assert_eq!(
+            encoded_sorted_lines(&entries),
+            "host:bcc\nx-bce-date:2024-01-01T00%3A00%3A00Z"
+        );
     }
 }

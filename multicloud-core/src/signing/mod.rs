@@ -1,54 +1,39 @@
-//! Shared request-signing primitives: percent-encoding sets, canonical query and header
-//! builders, URI normalisation, hex, HMAC-SHA256 chains and a cache for derived signing keys.
+//! Request signing: the [`RequestSigner`] trait every provider's signer implements, and the
+//! canonical forms, hashes and time formats the five algorithms share.
 //!
-//! Each provider's `signer.rs` is a short composition of these pieces; the rules they encode
-//! follow the clouds' official Python SDKs (see `docs/signing.md` in the shared design
-//! notes). Nothing here reads a clock or a random source.
-//!
-//! | module | what |
-//! |---|---|
-//! | [`encode`] | percent-encoding sets and decoding |
-//! | [`query`] | canonical query builders, one per sort rule |
-//! | [`headers`] | canonical header builders and value rules |
-//! | [`trim`] | Python-compatible whitespace trimming |
-//! | [`path`] | canonical URI forms |
-//! | [`canonical`] | the V4-style canonical request and string to sign |
-//! | [`hash`] | SHA-256, HMAC-SHA256, HMAC chains, hex |
-//! | [`sha`] | streaming SHA-256 and HMAC with reusable key midstates |
-//! | [`sink`] | where canonical bytes go: a buffer or a hash |
-//! | [`stack`] | short lists kept on the stack |
-//! | [`scan`] | whole-slice byte tests that vectorise |
-//! | [`key_cache`] | the bounded derived-key cache |
-//! | [`timefmt`] | timestamp forms, from a time passed in |
-//! | [`request`] | reading and editing the `http::Request` being signed |
-//! | [`parts`] | [`SigningParts`] and [`ParsedAuthorization`] |
+//! Each provider's `signer.rs` holds its algorithm only; the rules these pieces encode follow
+//! the clouds' official Python SDKs byte for byte (see `docs/signing.md` in the design notes).
+//! Nothing here reads a clock or a random source.
 //!
 //! ```
-//! use multicloud_core::signing::{encode::UNRESERVED, hash::sha256_hex, query};
+//! use multicloud_core::signing::{percent_encode, query_sorted_as_sent, sha256_hex};
 //!
-//! assert_eq!(UNRESERVED.encode("a b/ሴ".as_bytes()), "a%20b%2F%E1%88%B4");
-//! let mut canonical = Vec::new();
-//! query::sorted_as_sent("b=2&a=1", &mut canonical);
-//! assert_eq!(canonical, b"a=1&b=2");
-//! assert_eq!(&sha256_hex(b"").as_str()[..8], "e3b0c442");
+//! assert_eq!(percent_encode("a b/ሴ".as_bytes()), "a%20b%2F%E1%88%B4");
+//! assert_eq!(query_sorted_as_sent("b=2&a=1"), "a=1&b=2");
+//! assert_eq!(&sha256_hex(b"")[..8], "e3b0c442");
 //! ```
 
-pub mod canonical;
-pub mod encode;
-pub mod hash;
-pub mod headers;
-pub mod key_cache;
-pub mod parts;
-pub mod path;
-pub mod query;
-pub mod request;
-pub mod scan;
-pub mod sha;
-pub mod sink;
-pub mod stack;
-pub mod timefmt;
-pub mod trim;
+mod canonical;
+mod encode;
+mod hash;
+mod key_cache;
+mod outgoing;
+mod signer;
+mod time;
 
-pub use key_cache::{DerivedKeyCache, KeyCacheStats, DEFAULT_KEY_CACHE_CAPACITY};
-pub use parts::{ParsedAuthorization, SigningParts};
-pub use timefmt::SigningTime;
+pub use self::time::SigningTime;
+pub use canonical::{
+    collapse_whitespace, encoded_sorted_lines, path_decoded_encoded_with_trailing_slash,
+    path_normalized_and_encoded, query_decoded_sorted_encoded, query_encoded_sorted_as_strings,
+    query_sorted_as_sent, query_sorted_by_key_value_encoded, remove_dot_segments, split_query,
+    strip_ascii, strip_unicode, v4_canonical_request, v4_string_to_sign, HeaderBlock, Repeats,
+    ValueRule,
+};
+pub use encode::{form_encode, percent_decode, percent_encode, percent_encode_path};
+pub use hash::{
+    derive_key, hmac_sha1_hex, hmac_sha256, hmac_sha256_hex, sha1_hex, sha256, sha256_hex,
+    EMPTY_SHA256_HEX,
+};
+pub use key_cache::{DerivedKeyCache, DEFAULT_KEY_CACHE_CAPACITY};
+pub use outgoing::{authority_from_uri, header_value, host_from_uri, HeaderEdits, Outgoing};
+pub use signer::{malformed, ParsedAuthorization, RequestSigner, SigningParts};

@@ -10,7 +10,7 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{Method, Request};
 use serde_json::Value;
 
-use multicloud_core::signing::encode::UNRESERVED;
+use multicloud_core::signing::{percent_encode, RequestSigner};
 use multicloud_core::transport::{CallInfo, HttpResponse, Transport};
 use multicloud_core::{AccessKey, Clock, Credential, Error, ProviderKind, Result};
 
@@ -22,7 +22,7 @@ use crate::wire::xml::{self, XmlLists};
 /// Percent-encodes one query or form component: RFC 3986 unreserved characters stay, the
 /// rest is `%XX` — what botocore does for query-protocol bodies (`quote(x, safe='-_.~')`).
 pub(crate) fn encode(value: &str) -> String {
-    UNRESERVED.encode(value.as_bytes())
+    percent_encode(value.as_bytes())
 }
 
 /// The parameters of a query-protocol call, in the order given.

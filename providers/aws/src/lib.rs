@@ -59,6 +59,7 @@
 //! ```
 //! use bytes::Bytes;
 //! use multicloud_aws::SigV4Signer;
+//! use multicloud_core::signing::RequestSigner;
 //! use multicloud_core::AccessKey;
 //! use time::macros::datetime;
 //!
@@ -89,7 +90,7 @@ mod wire;
 mod signer;
 
 pub use provider::{with_aws_limits, AwsProvider, AwsProviderBuilder};
-pub use signer::{parse_authorization, ParsedAuthorization, SigV4Signer, SigningParts};
+pub use signer::{parse_authorization, SigV4Signer};
 
 use multicloud_core::ProviderKind;
 

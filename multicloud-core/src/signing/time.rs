@@ -1,0 +1,153 @@
+//! The timestamp forms signatures carry, all from a time passed in (a signer never reads the
+//! clock).
+
+use time::{Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+use crate::error::{Error, Result};
+
+/// A signing time in UTC whose year has four digits (every form below needs that), with the
+/// forms the five algorithms write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigningTime(OffsetDateTime);
+
+/// UTC+08:00, the offset of CTyun's `Eop-date` (Beijing time, whatever the host's zone).
+const BEIJING: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+impl SigningTime {
+    /// `time` in UTC; an error for a year before 0 or after 9999 (after 9998 for
+    /// [`beijing`](Self::beijing)'s shift to stay in range).
+    pub fn new(time: OffsetDateTime) -> Result<Self> {
+        let utc = time.to_offset(UtcOffset::UTC);
+        if !(0..=9998).contains(&utc.year()) {
+            return Err(Error::config(format!(
+                "signing time {time} is out of range: a signature needs a four-digit year"
+            )));
+        }
+        Ok(SigningTime(utc))
+    }
+
+    /// The instant, in UTC.
+    pub fn utc(&self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(&self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// `YYYYMMDDTHHMMSSZ` (`X-Amz-Date`, `X-Sdk-Date`).
+    pub fn compact(&self) -> String {
+        compact(self.0)
+    }
+
+    /// `YYYYMMDD`: the date of a V4 scope.
+    pub fn compact_date(&self) -> String {
+        let t = self.0;
+        format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
+    }
+
+    /// `YYYY-MM-DD`: the date of a TC3 scope.
+    pub fn dashed_date(&self) -> String {
+        let t = self.0;
+        format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` (Baidu).
+    pub fn iso_seconds(&self) -> String {
+        let t = self.0;
+        format!(
+            "{}T{:02}:{:02}:{:02}Z",
+            self.dashed_date(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
+    /// `Wed, 21 Oct 2015 07:28:00 -0000`: botocore's rewrite of a `Date` header.
+    pub fn rfc1123_minus_zero(&self) -> String {
+        let t = self.0;
+        format!(
+            "{}, {:02} {} {:04} {:02}:{:02}:{:02} -0000",
+            &t.weekday().to_string()[..3],
+            t.day(),
+            &month_name(t.month())[..3],
+            t.year(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
+    /// `YYYYMMDDTHHMMSSZ` of the Beijing wall-clock time (UTC+08:00), the `Z` kept as CTyun's
+    /// SDK writes it.
+    pub fn beijing_compact(&self) -> String {
+        compact(self.0.to_offset(BEIJING))
+    }
+
+    /// Parses `YYYYMMDDTHHMMSSZ` as UTC (a received `X-Sdk-Date`); `None` when malformed.
+    pub fn parse_compact(text: &[u8]) -> Option<OffsetDateTime> {
+        let text = std::str::from_utf8(text).ok()?;
+        let format =
+            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        PrimitiveDateTime::parse(text, format)
+            .ok()
+            .map(PrimitiveDateTime::assume_utc)
+    }
+}
+
+fn compact(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn month_name(month: Month) -> String {
+    month.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn every_form_of_one_instant() {
+        let t = SigningTime::new(datetime!(2015-08-30 12:36:00 UTC)).unwrap();
+        assert_eq!(t.compact(), "20150830T123600Z");
+        assert_eq!(t.compact_date(), "20150830");
+        assert_eq!(t.dashed_date(), "2015-08-30");
+        assert_eq!(t.iso_seconds(), "2015-08-30T12:36:00Z");
+        assert_eq!(t.rfc1123_minus_zero(), "Sun, 30 Aug 2015 12:36:00 -0000");
+        assert_eq!(t.unix_seconds(), 1_440_938_160);
+        // Beijing time crosses midnight: the date moves too.
+        let late = SigningTime::new(datetime!(2024-12-31 20:30:05 -02:00)).unwrap();
+        assert_eq!(late.compact(), "20241231T223005Z");
+        assert_eq!(late.beijing_compact(), "20250101T063005Z");
+    }
+
+    #[test]
+    fn compact_round_trips_and_rejects_garbage() {
+        let t = datetime!(2026-01-02 03:04:05 UTC);
+        let text = SigningTime::new(t).unwrap().compact();
+        assert_eq!(SigningTime::parse_compact(text.as_bytes()), Some(t));
+        assert_eq!(SigningTime::parse_compact(b"2026-01-02"), None);
+        assert_eq!(SigningTime::parse_compact(b"\xff"), None);
+    }
+
+    #[test]
+    fn years_without_four_digits_are_refused() {
+        let err = SigningTime::new(datetime!(9999-12-31 23:00:00 UTC)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+    }
+}
