@@ -11,6 +11,7 @@
 //! ```
 //! use multicloud_benches::{aws_sigv4_sign, fixture_key, requests, TIME};
 //! use multicloud_aws::SigV4Signer;
+//! use multicloud_core::signing::RequestSigner;
 //!
 //! let mut ours = requests::aws_describe_instances();
 //! SigV4Signer::new("us-east-1", "ec2").sign(&mut ours, &fixture_key(), TIME)?;
@@ -24,7 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::Request;
-use multicloud_core::signing::hash::{derive_scoped_key, hmac_chain, hmac_sha256, sha256, Hex64};
+use multicloud_core::signing::{derive_key, hmac_sha256, sha256};
 use multicloud_core::AccessKey;
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -184,7 +185,7 @@ impl Floor {
             } => {
                 std::hint::black_box(sha256(body));
                 std::hint::black_box(sha256(canonical));
-                let key = derive_scoped_key(
+                let key = derive_key(
                     "AWS4",
                     secret,
                     scope[0].as_bytes(),
@@ -205,7 +206,7 @@ impl Floor {
                 canonical,
                 secret,
             } => {
-                let hex_key = Hex64::new(&hmac_sha256(secret, prefix));
+                let hex_key = hex::encode(hmac_sha256(secret, prefix));
                 hmac_sha256(hex_key.as_bytes(), canonical)
             }
             Floor::EopChain {
@@ -216,8 +217,11 @@ impl Floor {
                 eop_date,
             } => {
                 std::hint::black_box(sha256(body));
-                let k_date = hmac_chain(secret, eop_date, &[key_id, &eop_date[..8]]);
-                hmac_sha256(&k_date[..], string_to_sign)
+                let k_date = hmac_sha256(
+                    &hmac_sha256(&hmac_sha256(secret, eop_date), key_id),
+                    &eop_date[..8],
+                );
+                hmac_sha256(&k_date, string_to_sign)
             }
         }
     }
@@ -227,6 +231,7 @@ impl Floor {
 mod tests {
     use super::*;
     use multicloud_aws::SigV4Signer;
+    use multicloud_core::signing::RequestSigner;
 
     #[test]
     fn the_official_crate_and_ours_agree_on_the_bench_request() {
@@ -271,52 +276,6 @@ mod tests {
     }
 
     #[test]
-    fn signing_a_fixture_never_regrows_its_header_map() {
-        use multicloud_baidu::BceSigner;
-        use multicloud_ctyun::EopSigner;
-        use multicloud_huawei::HuaweiSigner;
-        use multicloud_tencent::Tc3Signer;
-        let key = fixture_key();
-        // Name, the fixture's builder, and its signer.
-        type Case<'a> = (
-            &'a str,
-            fn() -> Request<Bytes>,
-            &'a dyn Fn(&mut Request<Bytes>),
-        );
-        let sign: [Case<'_>; 5] = [
-            ("aws", requests::aws_describe_instances, &|r| {
-                SigV4Signer::new("us-east-1", "ec2")
-                    .sign(r, &key, TIME)
-                    .unwrap()
-            }),
-            ("tencent", requests::tencent_describe_instances, &|r| {
-                Tc3Signer::new("cvm").sign(r, &key, TIME).unwrap()
-            }),
-            ("huawei", requests::huawei_list_servers, &|r| {
-                HuaweiSigner::new().sign(r, &key, TIME).unwrap()
-            }),
-            ("baidu", requests::baidu_list_instances, &|r| {
-                BceSigner::new().sign(r, &key, TIME).unwrap()
-            }),
-            ("ctyun", requests::ctyun_list_instances, &|r| {
-                EopSigner::new()
-                    .sign(r, &key, TIME, requests::CTYUN_REQUEST_ID)
-                    .unwrap()
-            }),
-        ];
-        for (name, make, sign) in sign {
-            let mut request = make();
-            let room = request.headers().capacity();
-            sign(&mut request);
-            assert!(
-                request.headers().len() <= room,
-                "{name}: {} headers after signing, room for {room}",
-                request.headers().len()
-            );
-        }
-    }
-
-    #[test]
     fn every_floor_runs_and_depends_on_its_inputs() {
         let floors = requests::floors();
         assert_eq!(floors.len(), 6);
@@ -328,6 +287,6 @@ mod tests {
         let parts = SigV4Signer::new("us-east-1", "ec2")
             .signing_parts(&requests::aws_describe_instances(), &fixture_key(), TIME)
             .unwrap();
-        assert_eq!(Hex64::new(&aws.run()).as_str(), parts.signature);
+        assert_eq!(hex::encode(aws.run()), parts.signature);
     }
 }

@@ -24,6 +24,7 @@ use criterion::{Criterion, Throughput};
 use futures::TryStreamExt;
 use http::Request;
 use multicloud_aws::{AwsProviderBuilder, SigV4Signer};
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::transport::{CallInfo, LimitConfig, StatusClassifier, Transport};
 use multicloud_core::{
     AccessKey, Clock, CloudProvider, Error, ProviderKind, Region, Result, SystemClock,

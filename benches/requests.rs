@@ -5,8 +5,7 @@ use bytes::Bytes;
 use http::Request;
 use multicloud_aws::SigV4Signer;
 use multicloud_baidu::BceSigner;
-use multicloud_core::signing::hash::derive_scoped_key;
-use multicloud_core::signing::SigningTime;
+use multicloud_core::signing::{derive_key, RequestSigner, SigningTime};
 use multicloud_ctyun::EopSigner;
 use multicloud_huawei::HuaweiSigner;
 use multicloud_tencent::Tc3Signer;
@@ -42,14 +41,10 @@ pub fn aws_describe_instances() -> Request<Bytes> {
 
 /// Tencent CVM `DescribeInstances`: API 3.0 POST with a JSON body, with the headers the
 /// Tencent client sends (`Host`, `Content-Type`, action, version, region), in a header map
-/// made, as the client makes it, with room for the signer's headers too.
+/// made as the client makes it.
 pub fn tencent_describe_instances() -> Request<Bytes> {
-    let mut builder = Request::post("https://cvm.tencentcloudapi.com/");
-    if let Some(headers) = builder.headers_mut() {
-        headers.reserve(5 + Tc3Signer::HEADERS_WRITTEN);
-    }
     build(
-        builder
+        Request::post("https://cvm.tencentcloudapi.com/")
             .header("host", "cvm.tencentcloudapi.com")
             .header("content-type", "application/json; charset=utf-8")
             .header("x-tc-action", "DescribeInstances")
@@ -82,11 +77,12 @@ pub fn baidu_list_instances() -> Request<Bytes> {
     )
 }
 
-/// CTyun ECS `list-instances`: POST with a JSON body.
+/// CTyun ECS `list-instances`: POST with a JSON body and the request id the client sets.
 pub fn ctyun_list_instances() -> Request<Bytes> {
     build(
         Request::post("https://ctecs-global.ctapi.ctyun.cn/v4/ecs/list-instances")
             .header("content-type", "application/json;charset=UTF-8")
+            .header("ctyun-eop-request-id", CTYUN_REQUEST_ID)
             .header("user-agent", "multicloud/0.1"),
         br#"{"regionID": "bb9fdb42056f11eda1610242ac110002", "pageNo": 1, "pageSize": 50}"#,
     )
@@ -104,22 +100,22 @@ pub fn floors() -> Vec<(&'static str, Floor)> {
     let aws_req = aws_describe_instances();
     let aws =
         parts_or_panic(SigV4Signer::new("us-east-1", "ec2").signing_parts(&aws_req, &key, TIME));
-    let date = parts_or_panic(SigningTime::utc(TIME)).compact_date();
-    let aws_key = derive_scoped_key(
+    let date = parts_or_panic(SigningTime::new(TIME)).compact_date();
+    let aws_key = derive_key(
         "AWS4",
         &secret,
         date.as_bytes(),
-        &[b"us-east-1", b"ec2", b"aws4_request"],
+        &[b"us-east-1".as_slice(), b"ec2", b"aws4_request"],
     );
 
     let tc_req = tencent_describe_instances();
     let tc = parts_or_panic(Tc3Signer::new("cvm").signing_parts(&tc_req, &key, TIME));
-    let tc_date = parts_or_panic(SigningTime::utc(TIME)).dashed_date();
-    let tc_key = derive_scoped_key(
+    let tc_date = parts_or_panic(SigningTime::new(TIME)).dashed_date();
+    let tc_key = derive_key(
         "TC3",
         &secret,
         tc_date.as_bytes(),
-        &[b"cvm", b"tc3_request"],
+        &[b"cvm".as_slice(), b"tc3_request"],
     );
 
     let hw = parts_or_panic(HuaweiSigner::new().signing_parts(&huawei_list_servers(), &key, TIME));
@@ -131,8 +127,8 @@ pub fn floors() -> Vec<(&'static str, Floor)> {
         .collect::<Vec<_>>()
         .join("/");
     let ct_req = ctyun_list_instances();
-    let ct = parts_or_panic(EopSigner::new().signing_parts(&ct_req, &key, TIME, CTYUN_REQUEST_ID));
-    let eop_date = parts_or_panic(SigningTime::beijing(TIME)).compact();
+    let ct = parts_or_panic(EopSigner::new().signing_parts(&ct_req, &key, TIME));
+    let eop_date = parts_or_panic(SigningTime::new(TIME)).beijing_compact();
 
     vec![
         (

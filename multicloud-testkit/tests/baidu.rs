@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 use bytes::Bytes;
 use common::{now, request, send, send_with, Resp};
 use multicloud_baidu::BceSigner;
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use multicloud_testkit::baidu::{self, BaiduSim};
 use multicloud_testkit::{FaultKind, KeyStatus, Outcome, SimCloud, Trigger};

@@ -7,6 +7,7 @@ use std::time::Duration as StdDuration;
 
 use bytes::Bytes;
 use common::{now, request, send, send_with, Resp};
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use multicloud_ctyun::EopSigner;
 use multicloud_testkit::ctyun::{self, region_id, CtyunSim};
@@ -69,8 +70,12 @@ impl Ct {
                 v.parse().unwrap(),
             );
         }
+        req.headers_mut().insert(
+            "ctyun-eop-request-id",
+            http::HeaderValue::from_static("2c1a4a8e-7f3b-11ef-9c2a-0242ac120002"),
+        );
         EopSigner::new()
-            .sign(&mut req, key, at, "2c1a4a8e-7f3b-11ef-9c2a-0242ac120002")
+            .sign(&mut req, key, at)
             .expect("signing succeeds");
         req
     }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use multicloud_core::signing::RequestSigner;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -645,8 +646,12 @@ async fn ctyun_region_comes_from_the_body_or_the_region_header() {
                 req.headers_mut()
                     .insert("regionId", region.parse().unwrap());
             }
+            req.headers_mut().insert(
+                "ctyun-eop-request-id",
+                "2c1a4a8e-7f3b-11ef-9c2a-0242ac120002".parse().unwrap(),
+            );
             multicloud_ctyun::EopSigner::new()
-                .sign(&mut req, key, now(), "2c1a4a8e-7f3b-11ef-9c2a-0242ac120002")
+                .sign(&mut req, key, now())
                 .unwrap();
             let r = send(req).await.unwrap();
             (

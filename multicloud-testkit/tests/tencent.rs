@@ -3,6 +3,7 @@
 mod common;
 
 use common::{now, request, send, Resp};
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use multicloud_testkit::tencent::{TencentSim, APP_ID, OWNER_UIN};
 use multicloud_testkit::{BlockAction, KeyStatus, SimCloud};

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use multicloud_core::signing::encode::UNRESERVED;
+use multicloud_core::signing::percent_encode;
 use multicloud_core::AccessKey;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -99,8 +99,8 @@ pub(crate) fn wire_query(query: &[(String, String)]) -> String {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                UNRESERVED.encode(k.as_bytes()),
-                UNRESERVED.encode(v.as_bytes())
+                percent_encode(k.as_bytes()),
+                percent_encode(v.as_bytes())
             )
         })
         .collect::<Vec<_>>()

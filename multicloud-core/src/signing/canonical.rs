@@ -67,9 +67,13 @@ pub fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
 }
 
-/// The pairs of a raw query, `%XX`-decoded (`+` stays `+`); empty pieces are skipped, as the
-/// SDKs that decode build queries from parameter maps, which never make one.
-fn decoded_pairs(query: &str) -> Vec<(Cow<'_, [u8]>, Cow<'_, [u8]>)> {
+/// A decoded query parameter: key and value bytes.
+pub type QueryPair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
+/// The pairs of a raw query, `%XX`-decoded (`+` stays `+`); empty pieces are skipped (a lone
+/// `=` is a pair of empty strings), as the SDKs that decode build queries from parameter
+/// maps, which never make one.
+pub fn decoded_query_pairs(query: &str) -> Vec<QueryPair<'_>> {
     query
         .split('&')
         .filter(|piece| !piece.is_empty())
@@ -89,7 +93,7 @@ pub fn query_sorted_as_sent(query: &str) -> String {
 /// Huawei: the decoded pairs sorted by (key, value) — Python tuple order on the raw strings —
 /// then `quote(k, safe='~')=quote(v, safe='~')` joined with `&`.
 pub fn query_decoded_sorted_encoded(query: &str) -> String {
-    let mut pairs = decoded_pairs(query);
+    let mut pairs = decoded_query_pairs(query);
     pairs.sort_unstable();
     join_pairs(
         pairs
@@ -101,7 +105,7 @@ pub fn query_decoded_sorted_encoded(query: &str) -> String {
 /// Baidu: each decoded pair written `normalize(k)=normalize(v)`, those whole strings sorted
 /// bytewise (so `a-b=` < `a.b=` < `a1=` < `a=`), joined with `&`.
 pub fn query_encoded_sorted_as_strings(query: &str) -> String {
-    let mut pieces: Vec<String> = decoded_pairs(query)
+    let mut pieces: Vec<String> = decoded_query_pairs(query)
         .iter()
         .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
         .collect();
@@ -112,7 +116,7 @@ pub fn query_encoded_sorted_as_strings(query: &str) -> String {
 /// CTyun: a stable sort by decoded key, then `key=quote(value, safe='')` with the key written
 /// as decoded (not encoded), joined with `&`.
 pub fn query_sorted_by_key_value_encoded(query: &str) -> Vec<u8> {
-    let mut pairs = decoded_pairs(query);
+    let mut pairs = decoded_query_pairs(query);
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::with_capacity(query.len() + 8);
     for (n, (k, v)) in pairs.iter().enumerate() {

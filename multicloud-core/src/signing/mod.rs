@@ -23,10 +23,11 @@ mod time;
 
 pub use self::time::SigningTime;
 pub use canonical::{
-    collapse_whitespace, encoded_sorted_lines, path_decoded_encoded_with_trailing_slash,
-    path_normalized_and_encoded, query_decoded_sorted_encoded, query_encoded_sorted_as_strings,
-    query_sorted_as_sent, query_sorted_by_key_value_encoded, remove_dot_segments, split_query,
-    strip_ascii, strip_unicode, v4_canonical_request, v4_string_to_sign, HeaderBlock, Repeats,
+    collapse_whitespace, decoded_query_pairs, encoded_sorted_lines,
+    path_decoded_encoded_with_trailing_slash, path_normalized_and_encoded,
+    query_decoded_sorted_encoded, query_encoded_sorted_as_strings, query_sorted_as_sent,
+    query_sorted_by_key_value_encoded, remove_dot_segments, split_query, strip_ascii,
+    strip_unicode, v4_canonical_request, v4_string_to_sign, HeaderBlock, QueryPair, Repeats,
     ValueRule,
 };
 pub use encode::{form_encode, percent_decode, percent_encode, percent_encode_path};

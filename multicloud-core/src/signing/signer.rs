@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::outgoing::{host_from_uri, Outgoing};
 use crate::error::{Error, Result};
+use crate::model::ProviderKind;
 use crate::secret::AccessKey;
 
 /// Signs an `http::Request` with an [`AccessKey`] at a given time, as one cloud's gateway
@@ -74,6 +75,12 @@ pub trait RequestSigner: fmt::Debug + Send + Sync {
         host_from_uri(uri)
     }
 
+    /// The cloud whose algorithm this is: every error the provided methods return is tagged
+    /// with it.
+    fn provider(&self) -> Option<ProviderKind> {
+        None
+    }
+
     /// The header the authorization value goes in (`Authorization` unless overridden).
     fn authorization_header(&self) -> HeaderName {
         AUTHORIZATION
@@ -129,14 +136,24 @@ fn plan<S: RequestSigner + ?Sized>(
     key: &AccessKey,
     time: OffsetDateTime,
 ) -> Result<SigningParts> {
-    signer.prepare(outgoing, key, time)?;
-    let parts = signer.compute(outgoing, key, time)?;
-    outgoing.set_sensitive(
-        signer.authorization_header(),
-        &parts.authorization,
-        "the authorization value (made of the AccessKey id and the signing scope)",
-    )?;
-    Ok(parts)
+    let mut steps = || {
+        signer.prepare(outgoing, key, time)?;
+        let parts = signer.compute(outgoing, key, time)?;
+        outgoing.set_sensitive(
+            signer.authorization_header(),
+            &parts.authorization,
+            "the authorization value (made of the AccessKey id and the signing scope)",
+        )?;
+        Ok(parts)
+    };
+    steps().map_err(|e| tagged(signer, e))
+}
+
+fn tagged<S: RequestSigner + ?Sized>(signer: &S, error: Error) -> Error {
+    match signer.provider() {
+        Some(provider) => error.with_provider(provider),
+        None => error,
+    }
 }
 
 /// The stages of one signature, for inspection and verification.

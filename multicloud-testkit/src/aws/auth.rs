@@ -4,6 +4,7 @@
 //! received (the headers the client listed in `SignedHeaders`) must match.
 
 use multicloud_aws::{parse_authorization, SigV4Signer};
+use multicloud_core::signing::RequestSigner;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::keys::SimKey;

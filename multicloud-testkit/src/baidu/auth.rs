@@ -7,6 +7,7 @@
 //! more than 15 minutes ahead of the server is refused the same way.
 
 use multicloud_baidu::{parse_authorization, BceSigner};
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};

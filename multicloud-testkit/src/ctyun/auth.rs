@@ -6,6 +6,7 @@
 //! accepted when it is within 15 minutes of the gateway clock read either as Beijing time or
 //! as UTC (anything else is refused like a bad signature).
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use multicloud_ctyun::{parse_authorization, EopSigner};
 use time::macros::{format_description, offset};
@@ -32,16 +33,14 @@ pub(crate) fn fresh(beijing: OffsetDateTime, now: OffsetDateTime) -> bool {
     (beijing - now).abs() <= MAX_SKEW || (as_utc - now).abs() <= MAX_SKEW
 }
 
-fn signature_matches(
-    req: &SimRequest,
-    key: &SimKey,
-    at: OffsetDateTime,
-    request_id: &str,
-    sent: &str,
-) -> bool {
+/// The headers an EOP signature covers.
+const SIGNED: [&str; 2] = ["ctyun-eop-request-id", "eop-date"];
+
+fn signature_matches(req: &SimRequest, key: &SimKey, at: OffsetDateTime, sent: &str) -> bool {
     let access = AccessKey::new(key.id.clone(), key.secret.expose().to_string());
+    // The request id is read from the request itself, as a gateway does.
     EopSigner::new()
-        .signing_parts(&req.to_http(), &access, at, request_id)
+        .signing_parts_for_headers(&req.to_http(), &access, at, &SIGNED)
         .map(|p| p.signature == sent)
         .unwrap_or(false)
 }
@@ -64,10 +63,10 @@ pub(crate) fn authenticate(
         .header("eop-date")
         .and_then(parse_eop_date)
         .ok_or_else(|| errors::signature_failed(rid))?;
-    let request_id = req
-        .header("ctyun-eop-request-id")
-        .ok_or_else(|| errors::signature_failed(rid))?;
-    if !signature_matches(req, &key, at, request_id, &parsed.signature) || !fresh(at, ctx.now) {
+    if req.header("ctyun-eop-request-id").is_none()
+        || !signature_matches(req, &key, at, &parsed.signature)
+        || !fresh(at, ctx.now)
+    {
         return Err(errors::signature_failed(rid));
     }
     if !key.is_active() {

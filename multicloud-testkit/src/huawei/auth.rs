@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use multicloud_huawei::{parse_authorization, HuaweiSigner};
 use time::macros::format_description;

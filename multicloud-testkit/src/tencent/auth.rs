@@ -3,6 +3,7 @@
 //! SecretId of the right site, the signature recomputed over the received request, and a
 //! CAM grant for the action.
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_tencent::{parse_authorization, Tc3Signer};
 use time::OffsetDateTime;
 

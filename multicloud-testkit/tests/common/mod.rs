@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::{AccessKey, ManualClock};
 use time::OffsetDateTime;
 

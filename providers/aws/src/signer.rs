@@ -12,7 +12,7 @@ use multicloud_core::signing::{
     sha256_hex, v4_canonical_request, v4_string_to_sign, DerivedKeyCache, HeaderBlock, Outgoing,
     ParsedAuthorization, Repeats, RequestSigner, SigningParts, SigningTime, ValueRule,
 };
-use multicloud_core::{AccessKey, Error, ProviderKind, Result};
+use multicloud_core::{AccessKey, ProviderKind, Result};
 use time::OffsetDateTime;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -85,13 +85,13 @@ impl SigV4Signer {
         self.cache = cache;
         self
     }
+}
 
-    fn plan_headers(
-        &self,
-        out: &mut Outgoing<'_>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-    ) -> Result<()> {
+impl RequestSigner for SigV4Signer {
+    /// Removes any `Authorization`; sets `X-Amz-Date` (or, when the request has a `Date`
+    /// header, rewrites that one as botocore does), `X-Amz-Security-Token` for a session key,
+    /// `X-Amz-Content-SHA256` when enabled, and `Host` when absent.
+    fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, time: OffsetDateTime) -> Result<()> {
         let when = SigningTime::new(time)?;
         out.remove(AUTHORIZATION);
         // botocore rewrites a caller's `Date` and then sends no `X-Amz-Date`.
@@ -111,7 +111,7 @@ impl SigV4Signer {
         out.set_host_if_absent(self.uri_host(out.request().uri()))
     }
 
-    fn signature(
+    fn compute(
         &self,
         out: &Outgoing<'_>,
         key: &AccessKey,
@@ -165,34 +165,16 @@ impl SigV4Signer {
             authorization,
         ))
     }
-}
 
-impl RequestSigner for SigV4Signer {
-    /// Removes any `Authorization`; sets `X-Amz-Date` (or, when the request has a `Date`
-    /// header, rewrites that one as botocore does), `X-Amz-Security-Token` for a session key,
-    /// `X-Amz-Content-SHA256` when enabled, and `Host` when absent.
-    fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, time: OffsetDateTime) -> Result<()> {
-        self.plan_headers(out, key, time).map_err(aws)
+    fn provider(&self) -> Option<ProviderKind> {
+        Some(ProviderKind::Aws)
     }
-
-    fn compute(
-        &self,
-        out: &Outgoing<'_>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-    ) -> Result<SigningParts> {
-        self.signature(out, key, time).map_err(aws)
-    }
-}
-
-fn aws(e: Error) -> Error {
-    e.with_provider(ProviderKind::Aws)
 }
 
 /// Parses `AWS4-HMAC-SHA256 Credential=AK/date/region/service/aws4_request,
 /// SignedHeaders=a;b, Signature=hex`.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
-    parse(value).map_err(aws)
+    parse(value).map_err(|e| e.with_provider(ProviderKind::Aws))
 }
 
 fn parse(value: &str) -> Result<ParsedAuthorization> {

@@ -5,7 +5,7 @@
 mod arbitrary;
 
 use multicloud_aws::SigV4Signer;
-use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
+use multicloud_core::signing::{derive_key, hmac_sha256_hex, sha256_hex, RequestSigner};
 use proptest::prelude::*;
 
 proptest! {
@@ -59,7 +59,7 @@ proptest! {
             let date = &sts.split('\n').nth(2).unwrap_or_default()[..8];
             let secret = key.secret().expose();
             let scope: [&[u8]; 3] = [b"us-east-1", b"ec2", b"aws4_request"];
-            let k = derive_scoped_key("AWS4", secret, date.as_bytes(), &scope);
+            let k = derive_key("AWS4", secret, date.as_bytes(), &scope);
             let mac = hmac_sha256_hex(&k[..], sts.as_bytes());
             prop_assert_eq!(&parts.signature, mac.as_str());
         }

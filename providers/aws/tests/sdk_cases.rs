@@ -6,6 +6,7 @@
 mod cases;
 
 use multicloud_aws::SigV4Signer;
+use multicloud_core::signing::RequestSigner;
 
 #[test]
 fn every_botocore_case_matches_byte_for_byte() {

@@ -6,8 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use multicloud_aws::SigV4Signer;
-use multicloud_core::signing::hash::sha256_hex;
-use multicloud_core::signing::DerivedKeyCache;
+use multicloud_core::signing::{sha256_hex, DerivedKeyCache, RequestSigner};
 use support::{access_key, case, grouped, grouped_request_headers, pairs, text, Stages};
 
 /// The one suite case whose input no `http::Uri` can carry: the path holds a raw space. On

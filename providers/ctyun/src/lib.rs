@@ -9,21 +9,23 @@
 //! ```
 //!
 //! Requests are signed with the EOP algorithm by [`EopSigner`], a pure function of the
-//! request, the key, the time and the request id (it never reads a clock or makes ids).
-//! `Eop-date` is Beijing time whatever the host's time zone:
+//! request, the key and the time (it never reads a clock or makes ids): the request id is the
+//! `ctyun-eop-request-id` header the caller sets before signing. `Eop-date` is Beijing time
+//! whatever the host's time zone:
 //!
 //! ```
 //! use bytes::Bytes;
+//! use multicloud_core::signing::RequestSigner;
 //! use multicloud_core::AccessKey;
 //! use multicloud_ctyun::EopSigner;
 //! use time::macros::datetime;
 //!
 //! let mut request = http::Request::post("https://ctecs-global.ctapi.ctyun.cn/v4/ecs/list-instances")
 //!     .header("content-type", "application/json;charset=UTF-8")
+//!     .header("ctyun-eop-request-id", "27cfe4dc-e640-45f6-92ca-492ca73e8680")
 //!     .body(Bytes::from_static(br#"{"regionID": "bb9fdb42056f11eda1610242ac110002", "pageNo": 1, "pageSize": 50}"#))?;
 //! let key = AccessKey::new("example-ak", "example-sk");
-//! let request_id = "27cfe4dc-e640-45f6-92ca-492ca73e8680";
-//! EopSigner::new().sign(&mut request, &key, datetime!(2024-01-16 16:00:00 UTC), request_id)?;
+//! EopSigner::new().sign(&mut request, &key, datetime!(2024-01-16 16:00:00 UTC))?;
 //! assert_eq!(request.headers()["eop-date"], "20240117T000000Z");
 //! assert!(request.headers()["eop-authorization"]
 //!     .to_str()?
@@ -35,9 +37,7 @@ mod signer;
 
 use multicloud_core::ProviderKind;
 
-pub use signer::{
-    body_sha256_hex, parse_authorization, EopSigner, ParsedAuthorization, SigningParts,
-};
+pub use signer::{body_sha256_hex, parse_authorization, EopSigner};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Ctyun;

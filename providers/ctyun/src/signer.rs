@@ -1,28 +1,21 @@
 //! China Telecom e-Surfing Cloud (CTyun) OpenAPI "EOP" signature, as
 //! `ctyun-python-sdk-core`'s `sign_util.sign` applies it.
 //!
-//! A short composition of `multicloud_core::signing`: only the request id, the `Eop-date`,
-//! the query (keys raw, values encoded, sorted by key) and the body hash are signed; the key
-//! is the chain `HMAC(HMAC(HMAC(SK, eop-date), AK), yyyymmdd)` and the signature is Base64.
-//! `Eop-date` is Beijing wall-clock time (UTC+08:00) with a literal `Z`.
+//! Only the request id, the `Eop-date`, the query (keys raw, values encoded, sorted by key)
+//! and the body hash are signed; the key is the chain
+//! `HMAC(HMAC(HMAC(SK, eop-date), AK), yyyymmdd)` and the signature is Base64. `Eop-date` is
+//! Beijing wall-clock time (UTC+08:00) with a literal `Z`. The request id is the
+//! `ctyun-eop-request-id` header the caller puts on the request (a UUID per request), so the
+//! signer stays a pure function of the request, the key and the time.
 
 use base64::Engine as _;
-use bytes::Bytes;
 use http::header::HeaderName;
-use http::Request;
-use multicloud_core::signing::hash::{hmac_chain_keyed, push_hex, sha256, Hex64};
-use multicloud_core::signing::parts::malformed_authorization;
-use multicloud_core::signing::request::{
-    authorization_value, check_access_key_id, check_header_value, header_value, recent_header_value,
+use multicloud_core::signing::{
+    derive_key, hmac_sha256, malformed, query_sorted_by_key_value_encoded, sha256_hex, Outgoing,
+    ParsedAuthorization, RequestSigner, SigningParts, SigningTime,
 };
-use multicloud_core::signing::sha::HmacKey;
-use multicloud_core::signing::sink::{hash_text, Sink, Writer};
-use multicloud_core::signing::timefmt::Stamp;
-use multicloud_core::signing::{query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
-
-pub use multicloud_core::signing::{ParsedAuthorization, SigningParts};
 
 const ALGORITHM: &str = "EOP";
 const SIGNED_HEADERS: &str = "ctyun-eop-request-id;eop-date";
@@ -31,65 +24,96 @@ const EOP_DATE: HeaderName = HeaderName::from_static("eop-date");
 const EOP_AUTHORIZATION: HeaderName = HeaderName::from_static("eop-authorization");
 
 /// Signs CTyun OpenAPI requests (`Eop-Authorization`).
+///
+/// The request must carry its `ctyun-eop-request-id` header (the caller makes the id, e.g. a
+/// UUID); [`sign`](RequestSigner::sign) sets `Eop-date` and `Eop-Authorization`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EopSigner;
 
 impl EopSigner {
-    /// The most headers [`sign`](Self::sign) adds to a request: `ctyun-eop-request-id`,
-    /// `Eop-date` and `Eop-Authorization`.
-    ///
-    /// A client that builds its header map with room for its own headers plus these
-    /// (`HeaderMap::with_capacity`) spares the signer a regrowth of the map: past six
-    /// headers, a map made empty reallocates and rehashes every header on the insert that
-    /// outgrows it.
-    pub const HEADERS_WRITTEN: usize = 3;
-
     /// A signer.
     pub fn new() -> Self {
         EopSigner
     }
 
-    /// Signs `request` at `time` with `request_id` (the caller makes it, e.g. a UUID, so the
-    /// signer stays deterministic): sets `ctyun-eop-request-id`, `Eop-date` and
-    /// `Eop-Authorization`.
-    pub fn sign(
-        &self,
-        request: &mut Request<Bytes>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-        request_id: &str,
-    ) -> Result<()> {
-        let signed = compute(request, key, time, request_id, false)?;
-        // Every value is made (and checked) before the first edit.
-        let request_id = header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?;
-        let eop_date = recent_header_value(signed.eop_date.as_bytes(), "Eop-date")?;
-        let mut authorization = signed.authorization.into_bytes();
-        let authorization = authorization_value(&mut authorization, false).map_err(ctyun)?;
-        let headers = request.headers_mut();
-        headers.insert(REQUEST_ID, request_id);
-        headers.insert(EOP_DATE, eop_date);
-        headers.insert(EOP_AUTHORIZATION, authorization);
-        Ok(())
+    fn plan_headers(&self, out: &mut Outgoing<'_>, time: OffsetDateTime) -> Result<()> {
+        let eop_date = SigningTime::new(time)?.beijing_compact();
+        // One value, the one signed, even if the caller appended several.
+        let id = request_id(out)?.to_vec();
+        out.set(REQUEST_ID, id, "the request id")?;
+        out.set(EOP_DATE, eop_date, "Eop-date")
     }
 
-    /// The stages [`sign`](Self::sign) would compute, without touching `request`. EOP signs
-    /// its string to sign directly, so the canonical request is that same string.
-    pub fn signing_parts(
+    fn signature(
         &self,
-        request: &Request<Bytes>,
+        out: &Outgoing<'_>,
         key: &AccessKey,
         time: OffsetDateTime,
-        request_id: &str,
     ) -> Result<SigningParts> {
-        let signed = compute(request, key, time, request_id, true)?;
-        let signature = signed.authorization[signed.authorization.len() - 44..].to_owned();
-        Ok(SigningParts::from_bytes(
-            &signed.string_to_sign,
-            &signed.string_to_sign,
+        let eop_date = SigningTime::new(time)?.beijing_compact();
+        let request = out.request();
+        // `ctyun-eop-request-id:ID\neop-date:DATE\n\nQUERY\nhex(SHA256(body))`.
+        let query = query_sorted_by_key_value_encoded(request.uri().query().unwrap_or(""));
+        let mut string_to_sign = Vec::with_capacity(160 + query.len());
+        string_to_sign.extend_from_slice(b"ctyun-eop-request-id:");
+        string_to_sign.extend_from_slice(request_id(out)?);
+        string_to_sign.extend_from_slice(b"\neop-date:");
+        string_to_sign.extend_from_slice(eop_date.as_bytes());
+        string_to_sign.extend_from_slice(b"\n\n");
+        string_to_sign.extend_from_slice(&query);
+        string_to_sign.push(b'\n');
+        string_to_sign.extend_from_slice(body_sha256_hex(request.body()).as_bytes());
+
+        let date = eop_date.as_bytes();
+        let rest: [&[u8]; 2] = [key.id().as_bytes(), &date[..8]];
+        let k_date = derive_key("", key.secret().expose(), date, &rest);
+        let mac = hmac_sha256(&k_date[..], &string_to_sign);
+        let signature = base64::engine::general_purpose::STANDARD.encode(mac);
+        let authorization = format!(
+            "{} Headers={SIGNED_HEADERS} Signature={signature}",
+            key.id()
+        );
+        Ok(SigningParts::new(
+            &string_to_sign,
+            &string_to_sign,
             signature,
             SIGNED_HEADERS.to_owned(),
-            signed.authorization,
+            authorization,
         ))
+    }
+}
+
+/// The request id the request carries (its first value).
+fn request_id<'o>(out: &'o Outgoing<'_>) -> Result<&'o [u8]> {
+    out.header(&REQUEST_ID)
+        .ok_or_else(|| match out.is_received() {
+            true => Error::decode("the request carries no ctyun-eop-request-id header"),
+            false => Error::config(
+                "CTyun requests carry a ctyun-eop-request-id header (a UUID per request): \
+             set it before signing",
+            ),
+        })
+}
+
+impl RequestSigner for EopSigner {
+    /// Checks the request's `ctyun-eop-request-id` (a [`Config`](multicloud_core::ErrorKind::Config)
+    /// error when absent) and sets `Eop-date` (Beijing time).
+    fn prepare(&self, out: &mut Outgoing<'_>, _: &AccessKey, time: OffsetDateTime) -> Result<()> {
+        self.plan_headers(out, time).map_err(ctyun)
+    }
+
+    /// EOP signs its string to sign directly, so the canonical request is that same string.
+    fn compute(
+        &self,
+        out: &Outgoing<'_>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<SigningParts> {
+        self.signature(out, key, time).map_err(ctyun)
+    }
+
+    fn authorization_header(&self) -> HeaderName {
+        EOP_AUTHORIZATION
     }
 }
 
@@ -100,128 +124,38 @@ fn ctyun(e: Error) -> Error {
 /// `hex(SHA256(body))` as the SDK computes it: a falsy body — nothing, or the empty JSON
 /// object `{}` it serialises to `''` before hashing — hashes as the empty string.
 pub fn body_sha256_hex(body: &[u8]) -> String {
-    let mut out = Vec::with_capacity(64);
-    push_hex(&body_sha256(body), &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn body_sha256(body: &[u8]) -> [u8; 32] {
-    sha256(if body == b"{}" { b"" } else { body })
-}
-
-/// What [`compute`] returns.
-struct Signed {
-    eop_date: Stamp<16>,
-    authorization: String,
-    /// Empty unless the text was kept.
-    string_to_sign: Vec<u8>,
-}
-
-/// Writes the string to sign straight into its HMAC; keeps its text only when `keep_text`.
-fn compute(
-    request: &Request<Bytes>,
-    key: &AccessKey,
-    time: OffsetDateTime,
-    request_id: &str,
-    keep_text: bool,
-) -> Result<Signed> {
-    // A line break in the id would forge the header block of the string to sign.
-    check_header_value(request_id.as_bytes(), "the request id").map_err(ctyun)?;
-    check_access_key_id(key).map_err(ctyun)?;
-    let eop_date = SigningTime::beijing(time).map_err(ctyun)?.compact();
-
-    let k_date = hmac_chain_keyed(
-        key.secret_mac_key(),
-        eop_date.as_bytes(),
-        &[key.id().as_bytes(), &eop_date.as_bytes()[..8]],
-    );
-    let mut mac = HmacKey::new(&k_date[..]).start();
-    let string_to_sign = hash_text(
-        &mut mac,
-        keep_text,
-        StringToSign {
-            request,
-            request_id,
-            eop_date: &eop_date,
-        },
-    )?;
-
-    let mut signature = [0u8; 44];
-    let written = base64::engine::general_purpose::STANDARD
-        .encode_slice(mac.finish(), &mut signature)
-        .unwrap_or(0);
-    let signature = std::str::from_utf8(&signature[..written]).unwrap_or_default();
-    let mut authorization = String::with_capacity(
-        key.id().len() + " Headers=".len() + SIGNED_HEADERS.len() + " Signature=".len() + 44,
-    );
-    authorization.push_str(key.id());
-    authorization.push_str(" Headers=");
-    authorization.push_str(SIGNED_HEADERS);
-    authorization.push_str(" Signature=");
-    authorization.push_str(signature);
-    Ok(Signed {
-        eop_date,
-        authorization,
-        string_to_sign,
-    })
-}
-
-/// `ctyun-eop-request-id:ID\neop-date:DATE\n\nQUERY\nhex(SHA256(body))`.
-struct StringToSign<'a> {
-    request: &'a Request<Bytes>,
-    request_id: &'a str,
-    eop_date: &'a Stamp<16>,
-}
-
-impl Writer for StringToSign<'_> {
-    fn write_to<S: Sink>(self, out: &mut S) -> Result<()> {
-        out.put(b"ctyun-eop-request-id:");
-        out.put(self.request_id.as_bytes());
-        out.put(b"\neop-date:");
-        out.put(self.eop_date.as_bytes());
-        out.put(b"\n\n");
-        let mut params = query::decoded_pairs(self.request.uri().query().unwrap_or(""));
-        query::sorted_by_key_raw_key_encoded_value(&mut params, out);
-        out.put_byte(b'\n');
-        out.put(Hex64::new(&body_sha256(self.request.body())).as_bytes());
-        Ok(())
-    }
+    let body: &[u8] = if body == b"{}" { b"" } else { body };
+    sha256_hex(body)
 }
 
 /// Parses `AK Headers=ctyun-eop-request-id;eop-date Signature=base64`.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
+    parse(value).map_err(ctyun)
+}
+
+fn parse(value: &str) -> Result<ParsedAuthorization> {
     let mut fields = value.split(' ').filter(|f| !f.is_empty());
-    let id = fields
-        .next()
-        .ok_or_else(|| ctyun(malformed_authorization(ALGORITHM, "empty")))?;
-    let mut parsed = ParsedAuthorization {
-        algorithm: ALGORITHM.to_owned(),
-        access_key_id: id.to_owned(),
-        ..ParsedAuthorization::default()
-    };
+    let id = fields.next().ok_or_else(|| malformed(ALGORITHM, "empty"))?;
     let (mut headers, mut signature) = (None, None);
     for field in fields {
         match field.split_once('=') {
             Some(("Headers", list)) => headers = Some(list),
             Some(("Signature", sig)) => signature = Some(sig),
-            _ => return Err(ctyun(malformed_authorization(ALGORITHM, "unknown field"))),
+            _ => return Err(malformed(ALGORITHM, "unknown field")),
         }
     }
     let (Some(headers), Some(signature)) = (headers, signature) else {
-        return Err(ctyun(malformed_authorization(
-            ALGORITHM,
-            "no Headers or Signature",
-        )));
+        return Err(malformed(ALGORITHM, "no Headers or Signature"));
     };
-    parsed.signed_headers = headers.split(';').map(str::to_owned).collect();
-    parsed.signature = signature.to_owned();
-    Ok(parsed)
+    let signed = headers.split(';').map(str::to_owned).collect();
+    Ok(ParsedAuthorization::new(ALGORITHM, id, signed, signature))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use multicloud_core::signing::hash::{hmac_chain, hmac_sha256};
+    use bytes::Bytes;
+    use http::Request;
     use time::macros::datetime;
 
     const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";
@@ -231,8 +165,17 @@ mod tests {
         AccessKey::new("ctyun-ak", "ctyun-sk")
     }
 
+    /// A POST carrying the request id, as the CTyun client sends it.
     fn post(uri: &str, body: &'static [u8]) -> Request<Bytes> {
-        Request::post(uri).body(Bytes::from_static(body)).unwrap()
+        Request::post(uri)
+            .header(REQUEST_ID, ID)
+            .body(Bytes::from_static(body))
+            .unwrap()
+    }
+
+    fn hmac_chain(secret: &[u8], first: &[u8], rest: &[&[u8]]) -> [u8; 32] {
+        rest.iter()
+            .fold(hmac_sha256(secret, first), |k, part| hmac_sha256(&k, part))
     }
 
     #[test]
@@ -242,7 +185,7 @@ mod tests {
             b"",
         );
         let t = datetime!(2024-01-16 16:00:00 UTC);
-        EopSigner::new().sign(&mut req, &key(), t, ID).unwrap();
+        EopSigner::new().sign(&mut req, &key(), t).unwrap();
         assert_eq!(req.headers()[EOP_DATE], "20240117T000000Z");
         assert_eq!(req.headers()[REQUEST_ID], ID);
         // The key is scoped to that Beijing date.
@@ -251,7 +194,7 @@ mod tests {
             b"20240117T000000Z",
             &[b"ctyun-ak", b"20240117"],
         );
-        let parts = EopSigner::new().signing_parts(&req, &key(), t, ID).unwrap();
+        let parts = EopSigner::new().signing_parts(&req, &key(), t).unwrap();
         let expected = base64::engine::general_purpose::STANDARD
             .encode(hmac_sha256(&k[..], parts.string_to_sign.as_bytes()));
         assert_eq!(parts.signature, expected);
@@ -267,7 +210,7 @@ mod tests {
     fn query_keys_are_signed_raw_and_values_encoded() {
         let req = post("https://h.example/x?region%20id=a%2Fb&aa=x%3Dy%26z", b"");
         let parts = EopSigner::new()
-            .signing_parts(&req, &key(), OffsetDateTime::UNIX_EPOCH, ID)
+            .signing_parts(&req, &key(), OffsetDateTime::UNIX_EPOCH)
             .unwrap();
         let query = parts.string_to_sign.split('\n').nth(3).unwrap();
         assert_eq!(query, "aa=x%3Dy%26z&region id=a%2Fb");
@@ -280,26 +223,55 @@ mod tests {
     }
 
     #[test]
-    fn a_request_id_with_a_line_break_is_refused() {
-        let req = post("https://h.example/", b"");
+    fn a_request_without_a_request_id_is_refused() {
+        let mut req = Request::post("https://h.example/")
+            .body(Bytes::new())
+            .unwrap();
         let e = EopSigner::new()
-            .signing_parts(&req, &key(), OffsetDateTime::UNIX_EPOCH, "a\nb")
+            .signing_parts(&req, &key(), OffsetDateTime::UNIX_EPOCH)
             .unwrap_err();
         assert_eq!(e.kind(), multicloud_core::ErrorKind::Config);
+        assert_eq!(e.provider(), Some(ProviderKind::Ctyun));
+        assert!(e.to_string().contains("ctyun-eop-request-id"), "{e}");
+        assert!(EopSigner::new()
+            .sign(&mut req, &key(), OffsetDateTime::UNIX_EPOCH)
+            .is_err());
+        assert!(req.headers().is_empty(), "a failed sign changes nothing");
+    }
+
+    #[test]
+    fn a_verifier_recomputes_the_signature_from_the_received_request() {
+        let mut req = post("https://h.example/?b=2&a=1", b"{\"a\": 1}");
+        let t = datetime!(2024-01-16 16:00:00 UTC);
+        EopSigner::new().sign(&mut req, &key(), t).unwrap();
+        let sent = parse_authorization(req.headers()[EOP_AUTHORIZATION].to_str().unwrap()).unwrap();
+        let names: Vec<&str> = sent.signed_headers.iter().map(String::as_str).collect();
+        let again = EopSigner::new()
+            .signing_parts_for_headers(&req, &key(), t, &names)
+            .unwrap();
+        assert_eq!(again.signature, sent.signature);
+        req.headers_mut().remove(REQUEST_ID);
+        let e = EopSigner::new()
+            .signing_parts_for_headers(&req, &key(), t, &names)
+            .unwrap_err();
+        assert_eq!(e.kind(), multicloud_core::ErrorKind::Decode);
     }
 
     #[test]
     fn parse_authorization_round_trips() {
         let mut req = post("https://h.example/", b"{}");
         EopSigner::new()
-            .sign(&mut req, &key(), OffsetDateTime::UNIX_EPOCH, ID)
+            .sign(&mut req, &key(), OffsetDateTime::UNIX_EPOCH)
             .unwrap();
         let p = parse_authorization(req.headers()[EOP_AUTHORIZATION].to_str().unwrap()).unwrap();
+        assert_eq!(p.algorithm, "EOP");
         assert_eq!(p.access_key_id, "ctyun-ak");
         assert_eq!(p.signed_headers, ["ctyun-eop-request-id", "eop-date"]);
         assert!(p.signature.ends_with('='));
         assert!(parse_authorization("ak Signature=x").is_err());
-        assert!(parse_authorization("").is_err());
+        assert!(parse_authorization("ak Headers=a Signature=x Other=y").is_err());
+        let e = parse_authorization("").unwrap_err();
+        assert_eq!(e.kind(), multicloud_core::ErrorKind::Decode);
     }
 
     #[test]
@@ -307,16 +279,19 @@ mod tests {
         let key = AccessKey::new("AKVISIBLE", PLANTED_SECRET);
         let mut req = post("https://h.example/", b"{}");
         EopSigner::new()
-            .sign(&mut req, &key, OffsetDateTime::UNIX_EPOCH, ID)
+            .sign(&mut req, &key, OffsetDateTime::UNIX_EPOCH)
             .unwrap();
         let parts = EopSigner::new()
-            .signing_parts(&req, &key, OffsetDateTime::UNIX_EPOCH, ID)
+            .signing_parts(&req, &key, OffsetDateTime::UNIX_EPOCH)
+            .unwrap();
+        let no_id = Request::post("https://h.example/")
+            .body(Bytes::new())
             .unwrap();
         let err = EopSigner::new()
-            .signing_parts(&req, &key, OffsetDateTime::UNIX_EPOCH, "bad\nid")
+            .signing_parts(&no_id, &key, OffsetDateTime::UNIX_EPOCH)
             .unwrap_err();
         let late = EopSigner::new()
-            .signing_parts(&req, &key, datetime!(9999-12-31 23:00:00 UTC), ID)
+            .signing_parts(&req, &key, datetime!(9999-12-31 23:00:00 UTC))
             .unwrap_err();
         for shown in [
             format!("{:?}", EopSigner::new()),
@@ -331,13 +306,25 @@ mod tests {
     }
 
     #[test]
-    fn sign_adds_at_most_headers_written() {
+    fn sign_adds_only_its_own_headers() {
         let mut req = post(
             "https://ctecs-global.ctapi.ctyun.cn/v4/ecs/list-instances",
             b"{}",
         );
         let t = datetime!(2024-01-16 16:00:00 UTC);
-        EopSigner::new().sign(&mut req, &key(), t, ID).unwrap();
-        assert_eq!(req.headers().len(), EopSigner::HEADERS_WRITTEN);
+        EopSigner::new().sign(&mut req, &key(), t).unwrap();
+        assert_eq!(
+            req.headers().len(),
+            3,
+            "the caller's request id, Eop-date, Eop-Authorization"
+        );
+        // A repeated request id is sent once, as signed.
+        let mut twice = post("https://h.example/", b"");
+        twice
+            .headers_mut()
+            .append(REQUEST_ID, "other".parse().unwrap());
+        EopSigner::new().sign(&mut twice, &key(), t).unwrap();
+        assert_eq!(twice.headers().get_all(REQUEST_ID).iter().count(), 1);
+        assert_eq!(twice.headers()[REQUEST_ID], ID);
     }
 }

@@ -6,6 +6,7 @@
 #[path = "../../../testdata/vectors/sdk/cases.rs"]
 mod cases;
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_ctyun::EopSigner;
 
 #[test]
@@ -15,8 +16,12 @@ fn every_sdk_case_matches_byte_for_byte() {
     for c in &all {
         let mut request = c.request.clone();
         let id = c.params["request_id"].as_str().unwrap_or_default();
+        request.headers_mut().insert(
+            "ctyun-eop-request-id",
+            http::HeaderValue::from_str(id).expect("request id is a header value"),
+        );
         EopSigner::new()
-            .sign(&mut request, &c.key, c.time, id)
+            .sign(&mut request, &c.key, c.time)
             .expect("sign");
         let header = |name: &str| {
             request.headers()[name]

@@ -3,6 +3,7 @@
 #[path = "../../../testdata/vectors/support.rs"]
 mod support;
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use multicloud_ctyun::{body_sha256_hex, EopSigner};
 use support::{access_key, case, text, Stages};
@@ -27,6 +28,7 @@ fn check(id: &str) {
         stages.check(expected, "body_sha256", &body_sha256_hex(body.as_bytes()));
         // The signer's string to sign ends with the same digest.
         let request = http::Request::post("https://ctecs-global.ctapi.ctyun.cn/v4/x")
+            .header("ctyun-eop-request-id", "id")
             .body(bytes::Bytes::from(body.to_owned()))
             .expect("request");
         let parts = EopSigner::new()
@@ -34,7 +36,6 @@ fn check(id: &str) {
                 &request,
                 &AccessKey::new("ak", "sk"),
                 OffsetDateTime::UNIX_EPOCH,
-                "id",
             )
             .expect("parts");
         let last = parts.string_to_sign.rsplit('\n').next().unwrap_or_default();
@@ -51,8 +52,12 @@ fn check(id: &str) {
     let time = utc_from_eop_date(eop_date);
     let key = access_key(input, true);
     let mut request = support::request(input, "ctecs-global.ctapi.ctyun.cn");
+    request.headers_mut().insert(
+        "ctyun-eop-request-id",
+        http::HeaderValue::from_str(request_id).expect("request id is a header value"),
+    );
     let parts = EopSigner::new()
-        .signing_parts(&request, &key, time, request_id)
+        .signing_parts(&request, &key, time)
         .expect("signing_parts");
     stages.check(expected, "canonical_request", &parts.canonical_request);
     stages.check(expected, "string_to_sign", &parts.string_to_sign);
@@ -61,7 +66,7 @@ fn check(id: &str) {
     stages.check(expected, "authorization", &parts.authorization);
 
     EopSigner::new()
-        .sign(&mut request, &key, time, request_id)
+        .sign(&mut request, &key, time)
         .expect("sign");
     let header = text(expected, "authorization_header").unwrap_or("Eop-Authorization");
     let sent = request.headers()[header].to_str().unwrap_or_default();

@@ -21,6 +21,7 @@ use crate::endpoint::Endpoints;
 use crate::provider::TencentProvider;
 use crate::signer::Tc3Signer;
 use crate::wire::{self, ApiResponse};
+use multicloud_core::signing::RequestSigner;
 
 /// Builds a [`TencentProvider`].
 ///

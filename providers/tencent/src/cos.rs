@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use multicloud_core::pagination::{paginate, Page};
-use multicloud_core::signing::encode::UNRESERVED;
+use multicloud_core::signing::{percent_encode, RequestSigner};
 use multicloud_core::transport::{status_error, CallInfo, HttpResponse, ResponseClassifier};
 use multicloud_core::{CloudResource, Error, ProviderKind, Result};
 use serde_json::Value;
@@ -51,7 +51,7 @@ fn service_url(override_base: Option<&str>, marker: Option<&str>) -> String {
     let mut url = format!("{base}/?max-keys={MAX_KEYS}");
     if let Some(marker) = marker {
         url.push_str("&marker=");
-        url.push_str(&UNRESERVED.encode(marker.as_bytes()));
+        url.push_str(&percent_encode(marker.as_bytes()));
     }
     url
 }

@@ -38,6 +38,7 @@
 //!
 //! ```
 //! use bytes::Bytes;
+//! use multicloud_core::signing::RequestSigner;
 //! use multicloud_core::AccessKey;
 //! use multicloud_tencent::Tc3Signer;
 //! use time::macros::datetime;
@@ -79,7 +80,7 @@ pub use cos::CosSigner;
 pub use limits::{rate_limit, rate_limits, RateLimit, RATE_LIMITS};
 pub use provider::TencentProvider;
 pub use response::TencentIpBlocker;
-pub use signer::{parse_authorization, ParsedAuthorization, SigningParts, Tc3Signer};
+pub use signer::{parse_authorization, Tc3Signer};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Tencent;

@@ -6,6 +6,7 @@ mod arbitrary;
 
 use std::time::Duration;
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_tencent::CosSigner;
 use proptest::prelude::*;
 

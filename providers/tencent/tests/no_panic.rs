@@ -4,7 +4,8 @@
 #[path = "../../../testdata/vectors/arbitrary.rs"]
 mod arbitrary;
 
-use multicloud_core::signing::hash::{derive_scoped_key, hmac_sha256_hex, sha256_hex};
+use multicloud_core::signing::RequestSigner;
+use multicloud_core::signing::{derive_key, hmac_sha256_hex, sha256_hex};
 use multicloud_tencent::Tc3Signer;
 use proptest::prelude::*;
 
@@ -50,7 +51,7 @@ proptest! {
             }
             let date = &sts.split('\n').nth(2).unwrap_or_default()[..10];
             let secret = key.secret().expose();
-            let k = derive_scoped_key("TC3", secret, date.as_bytes(), &[b"cvm", b"tc3_request"]);
+            let k = derive_key("TC3", secret, date.as_bytes(), &[b"cvm", b"tc3_request"]);
             let mac = hmac_sha256_hex(&k[..], sts.as_bytes());
             prop_assert_eq!(&parts.signature, mac.as_str());
         }

@@ -6,6 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use multicloud_core::signing::DerivedKeyCache;
+use multicloud_core::signing::RequestSigner;
 use multicloud_tencent::Tc3Signer;
 use support::{access_key, case, text, Stages};
 

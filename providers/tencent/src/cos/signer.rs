@@ -15,20 +15,13 @@
 //! values percent-encoded, pairs sorted by key. The sorted keys, `;`-joined, are
 //! `q-url-param-list` and `q-header-list`. Nothing here reads a clock.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{HeaderName, AUTHORIZATION};
-use http::Request;
-use multicloud_core::signing::encode::{percent_decode_lossy, UNRESERVED};
-use multicloud_core::signing::hash::{hmac_sha1, push_hex, sha1};
-use multicloud_core::signing::headers::HeaderEntry;
-use multicloud_core::signing::query::{decoded_pairs, QueryPair};
-use multicloud_core::signing::request::{
-    check_access_key_id, missing_host, sensitive_header_value, HeaderEdits,
+use http::header::HeaderName;
+use http::Uri;
+use multicloud_core::signing::{
+    hmac_sha1_hex, percent_decode, percent_encode, sha1_hex, Outgoing, RequestSigner, SigningParts,
 };
-use multicloud_core::signing::SigningParts;
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -73,6 +66,7 @@ const DEFAULT_EXPIRY: Duration = Duration::from_secs(10_000);
 ///
 /// ```
 /// use bytes::Bytes;
+/// use multicloud_core::signing::RequestSigner;
 /// use multicloud_core::AccessKey;
 /// use multicloud_tencent::CosSigner;
 /// use time::macros::datetime;
@@ -100,21 +94,6 @@ impl Default for CosSigner {
     }
 }
 
-/// What one signature consists of; never logged (it holds the canonical strings).
-struct Computed {
-    http_string: Vec<u8>,
-    string_to_sign: String,
-    signature: String,
-    header_list: String,
-    authorization: String,
-}
-
-/// The `k=v&…` form and the `;`-joined key list of one set of pairs.
-struct Encoded {
-    pairs: String,
-    keys: String,
-}
-
 impl CosSigner {
     /// A signer with the SDK's validity window.
     pub fn new() -> Self {
@@ -127,87 +106,64 @@ impl CosSigner {
         self
     }
 
-    /// Signs `request` at `time`: sets `Authorization` (marked sensitive) and, for a key with
-    /// a session token, `x-cos-security-token`.
-    pub fn sign(
+    fn signature(
         &self,
-        request: &mut Request<Bytes>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-    ) -> Result<()> {
-        let (mut edits, computed) = self.run(request, key, time)?;
-        let value = sensitive_header_value(computed.authorization.as_bytes(), "the secret id");
-        edits.set(AUTHORIZATION, value.map_err(cos)?);
-        edits.apply(request.headers_mut());
-        Ok(())
-    }
-
-    /// The stages [`sign`](Self::sign) would compute, without touching `request`:
-    /// `canonical_request` is the HttpString, `signed_headers` the `q-header-list`.
-    pub fn signing_parts(
-        &self,
-        request: &Request<Bytes>,
+        out: &Outgoing<'_>,
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        let (_, c) = self.run(request, key, time)?;
-        Ok(SigningParts::from_bytes(
-            &c.http_string,
-            c.string_to_sign.as_bytes(),
-            c.signature,
-            c.header_list,
-            c.authorization,
-        ))
-    }
-
-    fn run(
-        &self,
-        request: &Request<Bytes>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-    ) -> Result<(HeaderEdits, Computed)> {
-        check_access_key_id(key).map_err(cos)?;
-        let mut edits = HeaderEdits::new();
-        edits.remove(AUTHORIZATION);
-        if let Some(token) = key.session_token() {
-            let value = sensitive_header_value(token.expose().as_bytes(), "the session token");
-            edits.set(X_COS_SECURITY_TOKEN, value.map_err(cos)?);
-        }
-        let mut headers: Vec<HeaderEntry<'_>> = edits
-            .entries(request.headers())
-            .into_iter()
-            .filter(|(name, _)| is_signed(name))
-            .collect();
+        let request = out.request();
+        let mut headers = out.headers_where(is_signed)?;
         let uri_host;
-        if !headers.iter().any(|(name, _)| *name == "host") {
-            // `urlparse(url).hostname`: lower-case, no port, IPv6 without brackets.
-            let host = request.uri().host().filter(|h| !h.is_empty());
-            let host = host.ok_or_else(|| cos(missing_host()))?;
-            uri_host = host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_ascii_lowercase();
+        if !out.is_received() && !headers.iter().any(|(name, _)| *name == "host") {
+            uri_host = self.uri_host(request.uri()).ok_or_else(|| {
+                Error::config(
+                    "cannot sign a request without a host: give the URI an authority or set Host",
+                )
+            })?;
             headers.push(("host", uri_host.as_bytes()));
         }
         let params = decoded_pairs(request.uri().query().unwrap_or(""));
         let path = match request.uri().path() {
-            "" => Cow::Borrowed("/"),
-            path => percent_decode_lossy(path),
+            "" => "/".to_owned(),
+            path => String::from_utf8_lossy(&percent_decode(path.as_bytes())).into_owned(),
         };
         let start = time.unix_timestamp() - EARLY_SECS;
         // A huge expiry saturates instead of wrapping to a window that ended long ago.
         let expiry = i64::try_from(self.expiry.as_secs()).unwrap_or(i64::MAX);
         let end = time.unix_timestamp().saturating_add(expiry);
         let key_time = format!("{start};{end}");
-        let computed = compute(
-            request.method().as_str(),
-            &path,
-            &params,
-            &headers,
-            &key_time,
-            key,
-        );
-        Ok((edits, computed))
+        let method = request.method().as_str();
+        Ok(compute(method, &path, &params, &headers, &key_time, key))
+    }
+}
+
+impl RequestSigner for CosSigner {
+    /// Sets `x-cos-security-token` for a key with a session token. `Host` is signed but not
+    /// set: the HTTP stack sends it.
+    fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, _: OffsetDateTime) -> Result<()> {
+        if let Some(token) = key.session_token() {
+            out.set_sensitive(X_COS_SECURITY_TOKEN, token.expose(), "the session token")
+                .map_err(cos)?;
+        }
+        Ok(())
+    }
+
+    /// `canonical_request` is the HttpString, `signed_headers` the `q-header-list`.
+    fn compute(
+        &self,
+        out: &Outgoing<'_>,
+        key: &AccessKey,
+        time: OffsetDateTime,
+    ) -> Result<SigningParts> {
+        self.signature(out, key, time).map_err(cos)
+    }
+
+    /// `urlparse(url).hostname`: lower-case, no port, IPv6 without brackets.
+    fn uri_host(&self, uri: &Uri) -> Option<String> {
+        let host = uri.host().filter(|h| !h.is_empty())?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        Some(host.to_ascii_lowercase())
     }
 }
 
@@ -219,88 +175,75 @@ fn cos(e: Error) -> Error {
     e.with_provider(ProviderKind::Tencent)
 }
 
-/// Encodes and sorts `pairs` into the `k=v&…` form and its key list.
-fn encode_pairs<'a>(pairs: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Encoded {
-    let mut encoded: Vec<(String, String)> = pairs
+/// The `%XX`-decoded pairs of a raw query, empty pieces skipped (no `=`: an empty value).
+fn decoded_pairs(query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
         .map(|(k, v)| {
-            let mut key = UNRESERVED.encode(k);
-            key.make_ascii_lowercase();
-            (key, UNRESERVED.encode(v))
+            let decode = |s: &str| percent_decode(s.as_bytes()).into_owned();
+            (decode(k), decode(v))
         })
+        .collect()
+}
+
+/// Encodes and sorts `pairs` into the `k=v&…` form and its `;`-joined key list.
+fn encode_pairs<'a>(pairs: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> (String, String) {
+    let mut encoded: Vec<(String, String)> = pairs
+        .map(|(k, v)| (percent_encode(k).to_ascii_lowercase(), percent_encode(v)))
         .collect();
     // The SDK sorts (key, value) tuples; a repeated key (never sent by this crate) keeps one
     // pair per value, in value order, as the Go SDK does.
     encoded.sort_unstable();
-    let mut out = Encoded {
-        pairs: String::new(),
-        keys: String::new(),
-    };
-    for (n, (k, v)) in encoded.iter().enumerate() {
-        if n > 0 {
-            out.pairs.push('&');
-            out.keys.push(';');
-        }
-        out.pairs.push_str(k);
-        out.pairs.push('=');
-        out.pairs.push_str(v);
-        out.keys.push_str(k);
-    }
-    out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    push_hex(bytes, &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    let pairs: Vec<String> = encoded.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let keys: Vec<&str> = encoded.iter().map(|(k, _)| k.as_str()).collect();
+    (pairs.join("&"), keys.join(";"))
 }
 
 /// The signature of one request, from its parts as the SDK sees them.
 fn compute(
     method: &str,
     path: &str,
-    params: &[QueryPair<'_>],
-    headers: &[HeaderEntry<'_>],
+    params: &[(Vec<u8>, Vec<u8>)],
+    headers: &[(&str, &[u8])],
     key_time: &str,
     key: &AccessKey,
-) -> Computed {
-    let params = encode_pairs(params.iter().map(|(k, v)| (&k[..], &v[..])));
-    let headers = encode_pairs(headers.iter().map(|(k, v)| (k.as_bytes(), *v)));
+) -> SigningParts {
+    let (params, param_list) = encode_pairs(params.iter().map(|(k, v)| (&k[..], &v[..])));
+    let (headers, header_list) = encode_pairs(headers.iter().map(|(k, v)| (k.as_bytes(), *v)));
     let mut http_string = method.to_ascii_lowercase().into_bytes();
-    for part in [path, &params.pairs, &headers.pairs] {
+    for part in [path, &params, &headers] {
         http_string.push(b'\n');
         http_string.extend_from_slice(part.as_bytes());
     }
     http_string.push(b'\n');
-    let string_to_sign = format!("sha1\n{key_time}\n{}\n", hex(&sha1(&http_string)));
+    let string_to_sign = format!("sha1\n{key_time}\n{}\n", sha1_hex(&http_string));
     // The SDK keys the final HMAC with the hex text of SignKey, not its bytes.
-    let mut sign_key = Zeroizing::new(Vec::with_capacity(40));
-    push_hex(
-        &Zeroizing::new(hmac_sha1(
-            key.secret().expose().as_bytes(),
-            key_time.as_bytes(),
-        ))[..],
-        &mut sign_key,
-    );
-    let signature = hex(&hmac_sha1(&sign_key, string_to_sign.as_bytes()));
+    let secret = key.secret().expose().as_bytes();
+    let sign_key = Zeroizing::new(hmac_sha1_hex(secret, key_time.as_bytes()));
+    let signature = hmac_sha1_hex(sign_key.as_bytes(), string_to_sign.as_bytes());
     let authorization = format!(
         "q-sign-algorithm=sha1&q-ak={}&q-sign-time={key_time}&q-key-time={key_time}\
          &q-header-list={}&q-url-param-list={}&q-signature={signature}",
         key.id(),
-        headers.keys,
-        params.keys,
+        header_list,
+        param_list,
     );
-    Computed {
-        http_string,
-        string_to_sign,
+    SigningParts::new(
+        &http_string,
+        string_to_sign.as_bytes(),
         signature,
-        header_list: headers.keys,
+        header_list,
         authorization,
-    }
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+    use http::Request;
     use time::macros::datetime;
 
     fn get(uri: &str) -> Request<Bytes> {
@@ -311,6 +254,11 @@ mod tests {
         request.headers()["authorization"].to_str().unwrap()
     }
 
+    /// `unquote(path)`, as the signer reads the request's path.
+    fn decoded(path: &str) -> String {
+        String::from_utf8(percent_decode(path.as_bytes()).into_owned()).unwrap()
+    }
+
     /// The SecretKey of the worked examples on COS's "Request Signature" page (older revisions
     /// print it; newer ones mask it). It reproduces both published SignKeys below.
     const DOC_SECRET: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
@@ -319,15 +267,11 @@ mod tests {
         AccessKey::new("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", DOC_SECRET)
     }
 
-    fn sha1_hex(data: &[u8]) -> String {
-        hex(&sha1(data))
-    }
-
     #[test]
     fn the_documented_upload_example_is_reproduced() {
         // PUT /exampleobject(腾讯云) with seven headers; the page publishes every stage and
         // masks the signature's last four characters.
-        let headers: Vec<HeaderEntry<'_>> = vec![
+        let headers: Vec<(&str, &[u8])> = vec![
             ("date", b"Thu, 16 May 2019 06:45:51 GMT"),
             (
                 "host",
@@ -339,7 +283,7 @@ mod tests {
             ("x-cos-acl", b"private"),
             ("x-cos-grant-read", br#"uin="100000000011""#),
         ];
-        let path = percent_decode_lossy("/exampleobject(%E8%85%BE%E8%AE%AF%E4%BA%91)");
+        let path = decoded("/exampleobject(%E8%85%BE%E8%AE%AF%E4%BA%91)");
         let c = compute(
             "PUT",
             &path,
@@ -349,11 +293,11 @@ mod tests {
             &doc_key(),
         );
         assert_eq!(
-            c.header_list,
+            c.signed_headers,
             "content-length;content-md5;content-type;date;host;x-cos-acl;x-cos-grant-read"
         );
         assert_eq!(
-            String::from_utf8(c.http_string.clone()).unwrap(),
+            c.canonical_request,
             "put\n/exampleobject(腾讯云)\n\ncontent-length=13&content-md5=mQ%2FfVh815F3k6TAUm8m0eg%3D%3D\
              &content-type=text%2Fplain&date=Thu%2C%2016%20May%202019%2006%3A45%3A51%20GMT\
              &host=examplebucket-1250000000.cos.ap-beijing.myqcloud.com&x-cos-acl=private\
@@ -364,7 +308,7 @@ mod tests {
             "sha1\n1557989151;1557996351\n8b2751e77f43a0995d6e9eb9477f4b685cca4172\n"
         );
         assert_eq!(
-            hex(&hmac_sha1(DOC_SECRET.as_bytes(), b"1557989151;1557996351")),
+            hmac_sha1_hex(DOC_SECRET.as_bytes(), b"1557989151;1557996351"),
             "eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f"
         );
         assert!(
@@ -382,22 +326,22 @@ mod tests {
             "response-content-type=application%2Foctet-stream\
              &response-cache-control=max-age%3D600",
         );
-        let headers: Vec<HeaderEntry<'_>> = vec![
+        let headers: Vec<(&str, &[u8])> = vec![
             ("date", b"Thu, 16 May 2019 06:55:53 GMT"),
             (
                 "host",
                 b"examplebucket-1250000000.cos.ap-beijing.myqcloud.com",
             ),
         ];
-        let path = percent_decode_lossy("/exampleobject(%E8%85%BE%E8%AE%AF%E4%BA%91)");
+        let path = decoded("/exampleobject(%E8%85%BE%E8%AE%AF%E4%BA%91)");
         let key_time = "1557989753;1557996953";
         let c = compute("GET", &path, &params, &headers, key_time, &doc_key());
         assert_eq!(
-            hex(&hmac_sha1(DOC_SECRET.as_bytes(), key_time.as_bytes())),
+            hmac_sha1_hex(DOC_SECRET.as_bytes(), key_time.as_bytes()),
             "937914bf490e9e8c189836aad2052e4feeb35eaf"
         );
         assert_eq!(
-            sha1_hex(&c.http_string),
+            sha1_hex(c.canonical_request.as_bytes()),
             "54ecfe22f59d3514fdc764b87a32d8133ea611e6"
         );
         assert!(c.authorization.contains(
@@ -524,6 +468,43 @@ mod tests {
     }
 
     #[test]
+    fn empty_query_pieces_are_skipped_but_a_lone_equals_sign_is_a_pair() {
+        let pairs = decoded_pairs("a&&b=%2F&=");
+        let want: [(&[u8], &[u8]); 3] = [(b"a", b""), (b"b", b"/"), (b"", b"")];
+        assert_eq!(pairs.len(), want.len());
+        for ((k, v), (wk, wv)) in pairs.iter().zip(want) {
+            assert_eq!((&k[..], &v[..]), (wk, wv));
+        }
+    }
+
+    #[test]
+    fn a_verifier_recomputes_the_signature_with_the_uri_host() {
+        let key = AccessKey::new("AKIDEXAMPLE", "example-secret").with_session_token("tok");
+        let t = datetime!(2025-03-01 08:00:00 UTC);
+        let mut req = get("https://Service.COS.myqcloud.com:8443/?max-keys=2");
+        let parts = CosSigner::new().signing_parts(&req, &key, t).unwrap();
+        CosSigner::new().sign(&mut req, &key, t).unwrap();
+        let names: Vec<&str> = parts.signed_headers.split(';').collect();
+        let again = CosSigner::new()
+            .signing_parts_for_headers(&req, &key, t, &names)
+            .unwrap();
+        assert_eq!(again.signature, parts.signature);
+    }
+
+    #[test]
+    fn sign_adds_only_its_own_headers() {
+        let t = datetime!(2025-03-01 08:00:00 UTC);
+        let session = AccessKey::new("AKIDEXAMPLE", "example-secret").with_session_token("tok");
+        let mut req = get("https://service.cos.myqcloud.com/");
+        CosSigner::new().sign(&mut req, &session, t).unwrap();
+        assert_eq!(req.headers().len(), 2, "token, authorization");
+        let mut plain = get("https://service.cos.myqcloud.com/");
+        let key = AccessKey::new("AKIDEXAMPLE", "example-secret");
+        CosSigner::new().sign(&mut plain, &key, t).unwrap();
+        assert_eq!(plain.headers().len(), 1, "authorization");
+    }
+
+    #[test]
     fn secrets_stay_out_of_debug_and_errors() {
         let key =
             AccessKey::new("AKIDEXAMPLE", "planted-secret").with_session_token("planted\ntoken");
@@ -532,6 +513,8 @@ mod tests {
             .sign(&mut req, &key, datetime!(2025-03-01 08:00:00 UTC))
             .unwrap_err();
         assert!(!format!("{err:?}{err}").contains("planted"));
+        assert_eq!(err.provider(), Some(ProviderKind::Tencent));
+        assert!(req.headers().is_empty(), "a failed sign changes nothing");
         let parts = CosSigner::new()
             .signing_parts(
                 &req,
