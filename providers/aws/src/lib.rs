@@ -80,6 +80,7 @@ mod client;
 mod endpoints;
 mod errors;
 mod hosts;
+mod limits;
 mod provider;
 mod regions;
 mod resources;
@@ -88,7 +89,7 @@ mod wire;
 
 mod signer;
 
-pub use provider::{with_aws_limits, AwsProvider, AwsProviderBuilder};
+pub use provider::{AwsProvider, AwsProviderBuilder};
 pub use signer::{parse_authorization, ParsedAuthorization, SigV4Signer, SigningParts};
 
 use multicloud_core::ProviderKind;

@@ -10,7 +10,7 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{Method, Request};
 use multicloud_core::{Error, Result};
 
-use crate::endpoint::Target;
+use crate::endpoints::Target;
 use crate::signer::Tc3Signer;
 
 /// The headers [`PreparedCall::unsigned_request`] sets: host, content type, action, version
@@ -160,7 +160,7 @@ impl PreparedCall {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::Endpoints;
+    use crate::endpoints::Endpoints;
     use multicloud_core::Domain;
 
     #[test]

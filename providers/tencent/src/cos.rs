@@ -28,8 +28,8 @@ use multicloud_core::{CloudResource, Error, ProviderKind, Result};
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::codes;
-use crate::resources::stop_after_error;
+use crate::errors;
+use crate::paging::stop_after_error;
 
 pub use signer::CosSigner;
 
@@ -92,7 +92,7 @@ impl ResponseClassifier for CosClassifier {
         let header_id = response.header(REQUEST_ID_HEADER);
         let status = response.status.as_u16();
         Err(match xml::error(&response.body) {
-            Some(e) => codes::xml_error(
+            Some(e) => errors::xml_error(
                 &call.api,
                 &e.code,
                 &e.message,

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, Api};
 use crate::client::Client;
-use crate::paging::{offset_stream, OffsetListing};
+use crate::paging::{offset_stream, stop_after_error, OffsetListing};
 use crate::wire::{self, TagResources};
 
 /// One regional product listed by an offset-paged `Describe*` action.
@@ -113,20 +113,6 @@ pub(crate) fn list_regional(
         .iter()
         .map(move |p| list_product(client.clone(), region.clone(), p));
     stop_after_error(stream::iter(streams).flatten())
-}
-
-/// Ends a stream right after its first error, without polling it again (a further poll
-/// could send the next listing's request).
-pub(crate) fn stop_after_error<T: Send + 'static>(
-    s: impl futures::Stream<Item = Result<T>> + Send + 'static,
-) -> BoxStream<'static, Result<T>> {
-    stream::unfold(Some(s.boxed()), |state| async move {
-        let mut s = state?;
-        let item = s.next().await?;
-        let rest = item.is_ok().then_some(s);
-        Some((item, rest))
-    })
-    .boxed()
 }
 
 fn list_product(
@@ -356,12 +342,5 @@ mod tests {
             "Tags":[{"TagKey":"env","TagValue":"prod"}]}))
         .unwrap();
         assert_eq!(bucket.key(), ("cos", "bucket", "logs-1250000001"));
-    }
-
-    #[tokio::test]
-    async fn stop_after_error_ends_the_stream() {
-        let s = stream::iter(vec![Ok(1), Err(Error::decode("x")), Ok(3)]);
-        let out: Vec<Result<i32>> = stop_after_error(s).collect().await;
-        assert_eq!(out.len(), 2);
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, Api};
 use crate::client::Client;
-use crate::codes;
+use crate::errors;
 use crate::wire::{CallerIdentity, UserAppId};
 
 /// The region probed when the account's region list cannot say better.
@@ -112,7 +112,7 @@ pub(crate) async fn verify(
                 })
                 .collect();
             return Ok(report(
-                CredentialStatus::from_error(&e, codes::diagnosis(&e)),
+                CredentialStatus::from_error(&e, errors::diagnosis(&e)),
                 None,
                 checks,
             ));
