@@ -13,50 +13,9 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 
-/// The five supported clouds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum ProviderKind {
-    /// Amazon Web Services.
-    Aws,
-    /// Huawei Cloud.
-    Huawei,
-    /// Tencent Cloud.
-    Tencent,
-    /// Baidu AI Cloud (BCE).
-    Baidu,
-    /// China Telecom e-Surfing Cloud.
-    Ctyun,
-}
-
-impl ProviderKind {
-    /// All providers, in a stable order.
-    pub const ALL: [ProviderKind; 5] = [
-        ProviderKind::Aws,
-        ProviderKind::Huawei,
-        ProviderKind::Tencent,
-        ProviderKind::Baidu,
-        ProviderKind::Ctyun,
-    ];
-
-    /// The lower-case name used in config files and logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Aws => "aws",
-            ProviderKind::Huawei => "huawei",
-            ProviderKind::Tencent => "tencent",
-            ProviderKind::Baidu => "baidu",
-            ProviderKind::Ctyun => "ctyun",
-        }
-    }
-}
-
-impl fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+// `ProviderKind` lives in its own file because `error.rs` names it; parsing it reports an
+// `Error`, so its `FromStr` stays here, above both.
+pub use crate::provider_kind::ProviderKind;
 
 impl FromStr for ProviderKind {
     type Err = Error;
