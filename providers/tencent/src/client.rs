@@ -114,7 +114,7 @@ impl Client {
 /// Classifies Tencent Cloud API 3.0 responses: the body's `Response.Error.Code` decides,
 /// whatever the HTTP status; a body without the envelope is judged by its status.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TencentClassifier;
+pub(crate) struct TencentClassifier;
 
 impl ResponseClassifier for TencentClassifier {
     fn classify(&self, call: &CallInfo, response: &HttpResponse) -> Result<()> {

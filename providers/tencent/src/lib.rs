@@ -69,13 +69,12 @@ mod provider;
 mod regions;
 mod resources;
 mod response;
-pub mod signer;
+mod signer;
 mod verify;
 mod wire;
 
 use multicloud_core::ProviderKind;
 
-pub use client::TencentClassifier;
 pub use cos::CosSigner;
 pub use provider::{TencentProvider, TencentProviderBuilder};
 pub use response::TencentIpBlocker;
