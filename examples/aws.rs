@@ -107,6 +107,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     CredentialStatus::Unknown { kind, diagnosis } => {
                         println!("key: unknown ({kind}): {diagnosis}")
                     }
+                    other => println!("key: {other:?}"),
                 }
                 if let Some(id) = &report.identity {
                     println!(
@@ -130,6 +131,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         FeatureStatus::Error { kind, message } => {
                             format!("error ({kind}): {message}")
                         }
+                        other => format!("{other:?}"),
                     };
                     println!("{:<10} {verdict}", check.feature.as_str());
                 }

@@ -29,6 +29,7 @@ pub(crate) fn verify(report: &VerifyReport) {
         CredentialStatus::Unknown { kind, diagnosis } => {
             println!("  ? {who:<26} {kind}: {diagnosis}");
         }
+        other => println!("  ? {who:<26} {other:?}"),
     }
     for check in &report.features {
         match &check.status {
@@ -59,6 +60,7 @@ pub(crate) fn verify(report: &VerifyReport) {
                     check.feature
                 )
             }
+            other => println!("      {:<10} {other:?}", check.feature),
         }
     }
     if report.is_valid_but_empty() {

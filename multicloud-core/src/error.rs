@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::ProviderKind;
+use crate::provider_kind::ProviderKind;
 
 /// A boxed error kept as the [`std::error::Error::source`] of an [`Error`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

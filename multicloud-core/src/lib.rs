@@ -46,6 +46,7 @@ pub mod model;
 pub mod pagination;
 pub mod policy;
 pub mod provider;
+mod provider_kind;
 pub mod secret;
 pub mod signing;
 pub mod transport;

@@ -13,50 +13,9 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 
-/// The five supported clouds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum ProviderKind {
-    /// Amazon Web Services.
-    Aws,
-    /// Huawei Cloud.
-    Huawei,
-    /// Tencent Cloud.
-    Tencent,
-    /// Baidu AI Cloud (BCE).
-    Baidu,
-    /// China Telecom e-Surfing Cloud.
-    Ctyun,
-}
-
-impl ProviderKind {
-    /// All providers, in a stable order.
-    pub const ALL: [ProviderKind; 5] = [
-        ProviderKind::Aws,
-        ProviderKind::Huawei,
-        ProviderKind::Tencent,
-        ProviderKind::Baidu,
-        ProviderKind::Ctyun,
-    ];
-
-    /// The lower-case name used in config files and logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Aws => "aws",
-            ProviderKind::Huawei => "huawei",
-            ProviderKind::Tencent => "tencent",
-            ProviderKind::Baidu => "baidu",
-            ProviderKind::Ctyun => "ctyun",
-        }
-    }
-}
-
-impl fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+// `ProviderKind` lives in its own file because `error.rs` names it; parsing it reports an
+// `Error`, so its `FromStr` stays here, above both.
+pub use crate::provider_kind::ProviderKind;
 
 impl FromStr for ProviderKind {
     type Err = Error;
@@ -141,6 +100,7 @@ impl FromStr for Domain {
 /// Whether the account may use a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RegionStatus {
     /// Enabled by default or opted in: scanned.
     Enabled,
@@ -152,6 +112,7 @@ pub enum RegionStatus {
 
 /// A region of one provider as the account sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Region {
     /// The provider's region id (`us-east-1`, `ap-guangzhou`, `cn-north-4`, …).
     pub id: String,
@@ -162,13 +123,24 @@ pub struct Region {
 }
 
 impl Region {
-    /// An enabled region with no display name.
-    pub fn enabled(id: impl Into<String>) -> Self {
+    /// A region with `status` and no display name.
+    pub fn new(id: impl Into<String>, status: RegionStatus) -> Self {
         Region {
             id: id.into(),
             name: None,
-            status: RegionStatus::Enabled,
+            status,
         }
+    }
+
+    /// An enabled region with no display name.
+    pub fn enabled(id: impl Into<String>) -> Self {
+        Region::new(id, RegionStatus::Enabled)
+    }
+
+    /// Sets the display name.
+    pub fn with_name(mut self, name: Option<String>) -> Self {
+        self.name = name;
+        self
     }
 
     /// Whether the region should be scanned.
@@ -183,6 +155,7 @@ pub type Tags = BTreeMap<String, String>;
 /// The normalized power state of a host.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum HostState {
     /// Being created or started.
     Pending,
@@ -202,6 +175,7 @@ pub enum HostState {
 
 /// A virtual machine (EC2, ECS, CVM, BCC, CTyun ECS), normalized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Host {
     /// The provider's instance id.
     pub id: String,
@@ -232,8 +206,90 @@ pub struct Host {
     pub raw: serde_json::Value,
 }
 
+impl Host {
+    /// A host with its id, region and state; every other field empty.
+    pub fn new(id: impl Into<String>, region: impl Into<String>, state: HostState) -> Self {
+        Host {
+            id: id.into(),
+            name: None,
+            state,
+            instance_type: None,
+            region: region.into(),
+            zone: None,
+            private_ips: Vec::new(),
+            public_ips: Vec::new(),
+            os: None,
+            vpc_id: None,
+            created_at: None,
+            tags: Tags::new(),
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets the instance name.
+    pub fn with_name(mut self, name: Option<String>) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// Sets the instance type / flavor.
+    pub fn with_instance_type(mut self, instance_type: Option<String>) -> Self {
+        self.instance_type = instance_type;
+        self
+    }
+
+    /// Sets the availability zone.
+    pub fn with_zone(mut self, zone: Option<String>) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// Sets the private addresses.
+    pub fn with_private_ips(mut self, ips: Vec<IpAddr>) -> Self {
+        self.private_ips = ips;
+        self
+    }
+
+    /// Sets the public addresses.
+    pub fn with_public_ips(mut self, ips: Vec<IpAddr>) -> Self {
+        self.public_ips = ips;
+        self
+    }
+
+    /// Sets the operating system or platform description.
+    pub fn with_os(mut self, os: Option<String>) -> Self {
+        self.os = os;
+        self
+    }
+
+    /// Sets the VPC / network id.
+    pub fn with_vpc_id(mut self, vpc_id: Option<String>) -> Self {
+        self.vpc_id = vpc_id;
+        self
+    }
+
+    /// Sets the creation / launch time.
+    pub fn with_created_at(mut self, created_at: Option<OffsetDateTime>) -> Self {
+        self.created_at = created_at;
+        self
+    }
+
+    /// Sets the tags.
+    pub fn with_tags(mut self, tags: Tags) -> Self {
+        self.tags = tags;
+        self
+    }
+
+    /// Sets the provider's raw item.
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+}
+
 /// A cloud product resource for CSPM (bucket, database, load balancer, disk, user, …).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CloudResource {
     /// The provider's service name (`s3`, `rds`, `cbs`, `obs`, …).
     pub service: String,
@@ -252,6 +308,42 @@ pub struct CloudResource {
 }
 
 impl CloudResource {
+    /// A resource with its service, type, id and region; no name, tags or raw item.
+    pub fn new(
+        service: impl Into<String>,
+        resource_type: impl Into<String>,
+        id: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Self {
+        CloudResource {
+            service: service.into(),
+            resource_type: resource_type.into(),
+            id: id.into(),
+            name: None,
+            region: region.into(),
+            tags: Tags::new(),
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets the resource's name.
+    pub fn with_name(mut self, name: Option<String>) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// Sets the tags.
+    pub fn with_tags(mut self, tags: Tags) -> Self {
+        self.tags = tags;
+        self
+    }
+
+    /// Sets the provider's raw item.
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+
     /// A key unique within one account: service, type and id.
     pub fn key(&self) -> (&str, &str, &str) {
         (&self.service, &self.resource_type, &self.id)

@@ -78,6 +78,7 @@ pub trait CloudProvider: Send + Sync + fmt::Debug {
 /// Where an IP block lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum BlockTarget {
     /// The cloud firewall's inbound block list.
     CloudFirewall,
@@ -90,6 +91,7 @@ pub enum BlockTarget {
 
 /// A request to block one IP address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlockRequest {
     /// The address to block.
     pub ip: IpAddr,
@@ -104,8 +106,34 @@ pub struct BlockRequest {
     pub expires_at: Option<OffsetDateTime>,
 }
 
+impl BlockRequest {
+    /// Blocks `ip` at `target` in `region`, with no comment and no expiry.
+    pub fn new(ip: IpAddr, target: BlockTarget, region: impl Into<String>) -> Self {
+        BlockRequest {
+            ip,
+            target,
+            region: region.into(),
+            comment: None,
+            expires_at: None,
+        }
+    }
+
+    /// Sets the note stored with the rule.
+    pub fn with_comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
+        self
+    }
+
+    /// Sets when the block lapses (where the provider supports it).
+    pub fn with_expires_at(mut self, expires_at: OffsetDateTime) -> Self {
+        self.expires_at = Some(expires_at);
+        self
+    }
+}
+
 /// A block rule as it exists in the cloud.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlockRule {
     /// The provider's rule id (what unblock removes).
     pub rule_id: String,
@@ -117,6 +145,30 @@ pub struct BlockRule {
     pub region: String,
     /// The provider's rule exactly as received.
     pub raw: serde_json::Value,
+}
+
+impl BlockRule {
+    /// The rule `rule_id` blocking `ip` at `target` in `region`, with no raw item.
+    pub fn new(
+        rule_id: impl Into<String>,
+        ip: impl Into<String>,
+        target: BlockTarget,
+        region: impl Into<String>,
+    ) -> Self {
+        BlockRule {
+            rule_id: rule_id.into(),
+            ip: ip.into(),
+            target,
+            region: region.into(),
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets the provider's raw rule.
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
 }
 
 /// Response actions: block and unblock IPs in a cloud firewall or WAF.
@@ -141,6 +193,7 @@ pub trait IpBlocker: Send + Sync + fmt::Debug {
 
 /// One audit-log event (CloudTrail record, CLS log line), normalized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuditEvent {
     /// The provider's event id.
     pub id: String,
@@ -159,6 +212,46 @@ pub struct AuditEvent {
     pub raw: serde_json::Value,
 }
 
+impl AuditEvent {
+    /// The event `id`, a call of `event_name` at `time`; no principal, source, region or raw
+    /// record.
+    pub fn new(id: impl Into<String>, time: OffsetDateTime, event_name: impl Into<String>) -> Self {
+        AuditEvent {
+            id: id.into(),
+            time,
+            event_name: event_name.into(),
+            principal: None,
+            source_ip: None,
+            region: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets who made the call.
+    pub fn with_principal(mut self, principal: Option<String>) -> Self {
+        self.principal = principal;
+        self
+    }
+
+    /// Sets where the call came from.
+    pub fn with_source_ip(mut self, source_ip: Option<String>) -> Self {
+        self.source_ip = source_ip;
+        self
+    }
+
+    /// Sets the region of the call.
+    pub fn with_region(mut self, region: Option<String>) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// Sets the provider's raw record.
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+}
+
 /// Audit-log intake.
 #[async_trait]
 pub trait AuditLogSource: Send + Sync + fmt::Debug {
@@ -171,6 +264,7 @@ pub trait AuditLogSource: Send + Sync + fmt::Debug {
 
 /// A request to turn a root key into a least-privilege sub-account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OnboardRequest {
     /// The sub-account user to create (or reuse).
     pub user_name: String,
@@ -178,8 +272,19 @@ pub struct OnboardRequest {
     pub features: Vec<StandardFeature>,
 }
 
+impl OnboardRequest {
+    /// Creates (or reuses) `user_name` with the policies `features` need.
+    pub fn new(user_name: impl Into<String>, features: Vec<StandardFeature>) -> Self {
+        OnboardRequest {
+            user_name: user_name.into(),
+            features,
+        }
+    }
+}
+
 /// What quick configuration created.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct OnboardOutcome {
     /// The sub-account user.
     pub user_name: String,
@@ -187,6 +292,17 @@ pub struct OnboardOutcome {
     pub access_key: AccessKey,
     /// The policies attached to the user.
     pub policies: Vec<String>,
+}
+
+impl OnboardOutcome {
+    /// The user, its new key and the policies attached.
+    pub fn new(user_name: impl Into<String>, access_key: AccessKey, policies: Vec<String>) -> Self {
+        OnboardOutcome {
+            user_name: user_name.into(),
+            access_key,
+            policies,
+        }
+    }
 }
 
 /// Quick configuration: a root key creates a least-privilege sub-account and its key.

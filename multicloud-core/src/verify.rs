@@ -9,6 +9,7 @@ use crate::model::{AccountName, Domain, ProviderKind};
 /// What kind of principal a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PrincipalType {
     /// The account's root / main account key. Works, but should be replaced by a sub-account.
     Root,
@@ -22,6 +23,7 @@ pub enum PrincipalType {
 
 /// Who the key belongs to, as the identity call reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Identity {
     /// The provider's account id (AWS account, Tencent UIN/AppId, Huawei domain id, …).
     pub account_id: String,
@@ -31,9 +33,25 @@ pub struct Identity {
     pub principal_type: PrincipalType,
 }
 
+impl Identity {
+    /// Who a key belongs to.
+    pub fn new(
+        account_id: impl Into<String>,
+        principal: impl Into<String>,
+        principal_type: PrincipalType,
+    ) -> Self {
+        Identity {
+            account_id: account_id.into(),
+            principal: principal.into(),
+            principal_type,
+        }
+    }
+}
+
 /// Whether the key itself works.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CredentialStatus {
     /// The identity call succeeded.
     Valid,
@@ -76,6 +94,7 @@ impl CredentialStatus {
 /// The outcome of probing one feature's permissions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FeatureStatus {
     /// Every probe for the feature succeeded.
     Ok,
@@ -103,6 +122,7 @@ pub enum FeatureStatus {
 
 /// One feature's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FeatureCheck {
     /// The feature probed.
     pub feature: StandardFeature,
@@ -110,8 +130,16 @@ pub struct FeatureCheck {
     pub status: FeatureStatus,
 }
 
+impl FeatureCheck {
+    /// The verdict `status` on `feature`.
+    pub fn new(feature: StandardFeature, status: FeatureStatus) -> Self {
+        FeatureCheck { feature, status }
+    }
+}
+
 /// The full verify answer for one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerifyReport {
     /// The provider.
     pub provider: ProviderKind,
@@ -128,6 +156,35 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// A report on the key of `account`, with no identity and no feature verdict yet.
+    pub fn new(
+        provider: ProviderKind,
+        account: AccountName,
+        domain: Domain,
+        credential: CredentialStatus,
+    ) -> Self {
+        VerifyReport {
+            provider,
+            account,
+            domain,
+            credential,
+            identity: None,
+            features: Vec::new(),
+        }
+    }
+
+    /// Sets who the key belongs to.
+    pub fn with_identity(mut self, identity: Option<Identity>) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    /// Sets the per-feature verdicts.
+    pub fn with_features(mut self, features: Vec<FeatureCheck>) -> Self {
+        self.features = features;
+        self
+    }
+
     /// Whether the key works and every requested feature is granted.
     pub fn is_ready(&self) -> bool {
         self.credential == CredentialStatus::Valid

@@ -1,6 +1,12 @@
-//! The facade of the multicloud SDK: [`multicloud_core`] re-exported at the root, the sync
-//! engine as [`sync`], and each provider behind a cargo feature of the same name (`aws`,
-//! `huawei`, `tencent`, `baidu`, `ctyun`; `full`, the default, is all of them).
+//! The facade of the multicloud SDK: the names users need from [`multicloud_core`] at the root
+//! (traits, model, errors, secrets, credentials, features, verify report, policy, pagination),
+//! the transport settings the provider builders take in [`transport`], the sync engine as
+//! [`sync`], and each provider behind a cargo feature of the same name (`aws`, `huawei`,
+//! `tencent`, `baidu`, `ctyun`; `full`, the default, is all of them).
+//!
+//! The list is deliberate: core's machinery for writing a provider (request signing
+//! internals, the transport's call plumbing) is not re-exported; depend on
+//! `multicloud-core` directly to implement a provider of your own.
 //!
 //! ```
 //! use multicloud_sdk::{AccessKey, ProviderKind};
@@ -16,7 +22,52 @@
 #![doc = include_str!("../../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use multicloud_core::*;
+// Traits.
+pub use multicloud_core::{
+    AuditLogSource, Clock, CloudProvider, Credential, Feature, IpBlocker, Onboarder, SyncPolicy,
+};
+// The asset model.
+pub use multicloud_core::{
+    AccountName, CloudResource, Domain, Host, HostState, ProviderKind, Region, RegionStatus, Tags,
+};
+// Errors.
+pub use multicloud_core::{BoxError, Error, ErrorKind, Result};
+// Secrets and credentials.
+pub use multicloud_core::{
+    AccessKey, CredentialChain, Env, EnvCredential, EnvVarNames, OsEnv, SecretBytes, SecretString,
+    StaticCredential, StaticEnv,
+};
+// Clocks.
+pub use multicloud_core::{ManualClock, SystemClock};
+// Features and the verify report.
+pub use multicloud_core::{
+    CredentialStatus, FeatureCheck, FeatureStatus, Identity, PrincipalType, StandardFeature,
+    VerifyReport,
+};
+// Sync policy.
+pub use multicloud_core::RegionSelection;
+// Capabilities: response actions, audit logs, quick configuration.
+pub use multicloud_core::{
+    AuditEvent, BlockRequest, BlockRule, BlockTarget, OnboardOutcome, OnboardRequest,
+};
+// Pagination: a paged API as a lazy stream.
+pub use multicloud_core::{paginate, Page};
+
+/// Transport settings the provider builders take: timeouts, retries, rate and concurrency
+/// limits, or a whole [`Transport`](transport::Transport) to share between providers.
+pub mod transport {
+    pub use multicloud_core::transport::{
+        Limit, LimitConfig, Rate, RetryConfig, Sleeper, Timeouts, TokioSleeper, Transport,
+        TransportBuilder,
+    };
+}
+
+/// Request signing: the trait each provider's signer implements (bring it into scope to call
+/// `sign` on a provider's signer), what a signature's stages are, and a parsed
+/// `Authorization` header.
+pub mod signing {
+    pub use multicloud_core::signing::{ParsedAuthorization, RequestSigner, SigningParts};
+}
 
 /// The sync engine: policies, scheduled syncs, diffs, events and snapshot stores.
 pub use multicloud_sync as sync;

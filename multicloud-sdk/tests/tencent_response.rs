@@ -9,13 +9,7 @@ use multicloud_testkit::SimCloud;
 use tencent_support::{provider, sim};
 
 fn request(ip: &str, target: BlockTarget) -> BlockRequest {
-    BlockRequest {
-        ip: ip.parse().unwrap(),
-        target,
-        region: "ap-guangzhou".into(),
-        comment: Some("blocked by e2e".into()),
-        expires_at: None,
-    }
+    BlockRequest::new(ip.parse().unwrap(), target, "ap-guangzhou").with_comment("blocked by e2e")
 }
 
 async fn listed(blocker: &dyn IpBlocker, target: &BlockTarget) -> Vec<BlockRule> {

@@ -18,6 +18,16 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 /// How many events a slow subscriber may fall behind before it skips some.
 pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
 
+impl SyncEngine {
+    /// Starts building an engine for `provider`'s account, scheduled by `policy`.
+    pub fn builder(
+        provider: Arc<dyn CloudProvider>,
+        policy: Arc<dyn SyncPolicy>,
+    ) -> SyncEngineBuilder {
+        SyncEngineBuilder::new(provider, policy)
+    }
+}
+
 /// Configures a [`SyncEngine`]; made by [`SyncEngine::builder`].
 pub struct SyncEngineBuilder {
     provider: Arc<dyn CloudProvider>,
@@ -29,7 +39,7 @@ pub struct SyncEngineBuilder {
 }
 
 impl SyncEngineBuilder {
-    pub(crate) fn new(provider: Arc<dyn CloudProvider>, policy: Arc<dyn SyncPolicy>) -> Self {
+    fn new(provider: Arc<dyn CloudProvider>, policy: Arc<dyn SyncPolicy>) -> Self {
         SyncEngineBuilder {
             provider,
             policy,

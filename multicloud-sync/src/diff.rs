@@ -13,6 +13,7 @@ use crate::item::{Item, ItemKey};
 /// Every list is sorted by [`ItemKey`], and [`Change::fields`] follows a fixed field order,
 /// so equal inputs always give equal diffs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Diff {
     /// Items in the new listing only.
     pub added: Vec<Item>,
@@ -24,6 +25,7 @@ pub struct Diff {
 
 /// One item whose fields changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Change {
     /// The item's key.
     pub key: ItemKey,
@@ -145,33 +147,23 @@ mod tests {
     use super::*;
 
     fn host(id: &str) -> Host {
-        Host {
-            id: id.into(),
-            name: Some(format!("name-{id}")),
-            state: HostState::Running,
-            instance_type: Some("t3.micro".into()),
-            region: "r1".into(),
-            zone: Some("r1a".into()),
-            private_ips: vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()],
-            public_ips: vec![],
-            os: Some("linux".into()),
-            vpc_id: Some("vpc-1".into()),
-            created_at: None,
-            tags: Default::default(),
-            raw: json!({"id": id}),
-        }
+        Host::new(id, "r1", HostState::Running)
+            .with_name(Some(format!("name-{id}")))
+            .with_instance_type(Some("t3.micro".into()))
+            .with_zone(Some("r1a".into()))
+            .with_private_ips(vec![
+                "10.0.0.1".parse().unwrap(),
+                "10.0.0.2".parse().unwrap(),
+            ])
+            .with_os(Some("linux".into()))
+            .with_vpc_id(Some("vpc-1".into()))
+            .with_raw(json!({"id": id}))
     }
 
     fn bucket(id: &str) -> CloudResource {
-        CloudResource {
-            service: "s3".into(),
-            resource_type: "bucket".into(),
-            id: id.into(),
-            name: Some(id.into()),
-            region: "r1".into(),
-            tags: Default::default(),
-            raw: json!({"Name": id}),
-        }
+        CloudResource::new("s3", "bucket", id, "r1")
+            .with_name(Some(id.into()))
+            .with_raw(json!({"Name": id}))
     }
 
     fn map(items: impl IntoIterator<Item = Item>) -> BTreeMap<ItemKey, Item> {

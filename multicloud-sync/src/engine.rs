@@ -12,7 +12,6 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::builder::SyncEngineBuilder;
 use crate::diff::Diff;
 use crate::events::{EventStream, SyncEvent};
 use crate::inventory::{Inventory, Snapshot, GLOBAL_REGION};
@@ -57,15 +56,8 @@ struct Job {
     feature: StandardFeature,
 }
 
+// `SyncEngine::builder` is defined in `builder.rs`, beside the builder it returns.
 impl SyncEngine {
-    /// Starts building an engine for `provider`'s account, scheduled by `policy`.
-    pub fn builder(
-        provider: Arc<dyn CloudProvider>,
-        policy: Arc<dyn SyncPolicy>,
-    ) -> SyncEngineBuilder {
-        SyncEngineBuilder::new(provider, policy)
-    }
-
     /// The account this engine syncs.
     pub fn account(&self) -> &AccountRef {
         &self.inner.account

@@ -12,6 +12,7 @@ pub const GLOBAL_REGION: &str = "global";
 
 /// The last complete listing of one (account, region, feature).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// When the listing completed.
     pub synced_at: OffsetDateTime,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// The account name is the key, never the AccessKey id: rotating a key keeps the inventory.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccountRef {
     /// The cloud.
     pub provider: ProviderKind,

@@ -37,12 +37,8 @@
 //! #     }
 //! #     async fn regions(&self) -> Result<Vec<Region>> { Ok(vec![Region::enabled("us-east-1")]) }
 //! #     fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
-//! #         let host = Host {
-//! #             id: "i-1".into(), name: Some("web".into()), state: HostState::Running,
-//! #             instance_type: None, region: region.id.clone(), zone: None,
-//! #             private_ips: vec![], public_ips: vec![], os: None, vpc_id: None,
-//! #             created_at: None, tags: Tags::new(), raw: serde_json::Value::Null,
-//! #         };
+//! #         let host = Host::new("i-1", region.id.clone(), HostState::Running)
+//! #             .with_name(Some("web".into()));
 //! #         stream::iter(vec![Ok(host)]).boxed()
 //! #     }
 //! #     fn cloud_resources(&self, _: &Region) -> BoxStream<'static, Result<CloudResource>> {

@@ -12,6 +12,7 @@ use crate::item::AccountRef;
 
 /// Counts for one successful job.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct SyncStats {
     /// Items in the new snapshot.
     pub items: usize,
@@ -39,6 +40,7 @@ impl SyncStats {
 
 /// A job that completed: its diff and counts.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct JobSuccess {
     /// What changed.
     pub diff: Arc<Diff>,
@@ -48,6 +50,7 @@ pub struct JobSuccess {
 
 /// The outcome of one (region, feature) job.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct JobOutcome {
     /// The region (or [`GLOBAL_REGION`](crate::GLOBAL_REGION)).
     pub region: String,
@@ -59,6 +62,7 @@ pub struct JobOutcome {
 
 /// Everything one call of [`SyncEngine::sync_now`](crate::SyncEngine::sync_now) did.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SyncReport {
     /// The account.
     pub account: AccountRef,

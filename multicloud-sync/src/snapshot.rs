@@ -13,6 +13,7 @@ use crate::item::AccountRef;
 
 /// One stored diff: what one successful sync of (region, feature) changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DiffRecord {
     /// The account.
     pub account: AccountRef,
@@ -27,6 +28,26 @@ pub struct DiffRecord {
     pub diff: Diff,
 }
 
+impl DiffRecord {
+    /// The diff of (`account`, `region`, `feature`) synced at `synced_at`; for store
+    /// implementations.
+    pub fn new(
+        account: AccountRef,
+        region: impl Into<String>,
+        feature: StandardFeature,
+        synced_at: OffsetDateTime,
+        diff: Diff,
+    ) -> Self {
+        DiffRecord {
+            account,
+            region: region.into(),
+            feature,
+            synced_at,
+            diff,
+        }
+    }
+}
+
 /// How a region became known to the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,6 +60,7 @@ pub enum RegionOrigin {
 
 /// A region the engine has seen for an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct KnownRegion {
     /// The region id.
     pub id: String,
@@ -47,6 +69,17 @@ pub struct KnownRegion {
     /// When it was first seen.
     #[serde(with = "time::serde::rfc3339")]
     pub first_seen: OffsetDateTime,
+}
+
+impl KnownRegion {
+    /// The region `id`, first seen at `first_seen`; for store implementations.
+    pub fn new(id: impl Into<String>, origin: RegionOrigin, first_seen: OffsetDateTime) -> Self {
+        KnownRegion {
+            id: id.into(),
+            origin,
+            first_seen,
+        }
+    }
 }
 
 /// Persistence for the sync engine.

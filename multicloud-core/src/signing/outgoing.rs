@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct Outgoing<'r> {
     request: &'r Request<Bytes>,
-    /// Names replaced (`Some`: all values become this one) or removed (`None`), in order.
-    edits: Vec<(HeaderName, Option<HeaderValue>)>,
+    /// Names whose values are replaced by these (none: removed), in order.
+    edits: Vec<(HeaderName, Vec<HeaderValue>)>,
     /// For a received request: the signed names it lists, and the host from its URI when
     /// it has no `Host` header.
     received: Option<(Vec<String>, Option<String>)>,
@@ -25,20 +25,16 @@ pub struct Outgoing<'r> {
 
 /// The edits a signer planned, to apply to the request it signed.
 #[derive(Debug, Default)]
-pub struct HeaderEdits(Vec<(HeaderName, Option<HeaderValue>)>);
+pub struct HeaderEdits(Vec<(HeaderName, Vec<HeaderValue>)>);
 
 impl HeaderEdits {
-    /// Writes the edits: each set name replaces every value of that name; removals remove.
+    /// Writes the edits: each edited name's values become the planned ones (none: removed).
     pub fn apply(self, request: &mut Request<Bytes>) {
         let headers = request.headers_mut();
-        for (name, value) in self.0 {
-            match value {
-                Some(value) => {
-                    headers.insert(name, value);
-                }
-                None => {
-                    headers.remove(name);
-                }
+        for (name, values) in self.0 {
+            headers.remove(&name);
+            for value in values {
+                headers.append(name.clone(), value);
             }
         }
     }
@@ -61,10 +57,14 @@ impl<'r> Outgoing<'r> {
         signed_headers: &[&str],
         uri_host: Option<String>,
     ) -> Self {
-        let names = signed_headers
-            .iter()
-            .map(|n| n.to_ascii_lowercase())
-            .collect();
+        // Each name once: a name is listed once per value by some algorithms (Huawei), and
+        // every value of a listed name is read anyway.
+        let mut names: Vec<String> = Vec::with_capacity(signed_headers.len());
+        for name in signed_headers.iter().map(|n| n.to_ascii_lowercase()) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
         let host = match request.headers().contains_key(HOST) {
             true => None,
             false => uri_host,
@@ -86,10 +86,16 @@ impl<'r> Outgoing<'r> {
         self.received.is_some()
     }
 
+    /// The names a received request lists as signed (lower-cased, each once); `None` when
+    /// signing.
+    pub fn listed_names(&self) -> Option<&[String]> {
+        self.received.as_ref().map(|(names, _)| names.as_slice())
+    }
+
     /// The first value of `name` as it will be sent.
     pub fn header(&self, name: &HeaderName) -> Option<&[u8]> {
         match self.edits.iter().rev().find(|(n, _)| n == name) {
-            Some((_, value)) => value.as_ref().map(HeaderValue::as_bytes),
+            Some((_, values)) => values.first().map(HeaderValue::as_bytes),
             None => self.request.headers().get(name).map(HeaderValue::as_bytes),
         }
     }
@@ -104,8 +110,14 @@ impl<'r> Outgoing<'r> {
     /// secret).
     pub fn set(&mut self, name: HeaderName, value: impl AsRef<[u8]>, what: &str) -> Result<()> {
         let value = header_value(value.as_ref(), what)?;
-        self.edits.push((name, Some(value)));
+        self.edits.push((name, vec![value]));
         Ok(())
+    }
+
+    /// Plans `values` as every value of `name`, in order (a signer that rewrites what it
+    /// signs, such as Huawei's stripped values).
+    pub fn set_values(&mut self, name: HeaderName, values: Vec<HeaderValue>) {
+        self.edits.push((name, values));
     }
 
     /// As [`set`](Self::set), with the value marked sensitive (kept out of HTTP logs and
@@ -118,7 +130,7 @@ impl<'r> Outgoing<'r> {
     ) -> Result<()> {
         let mut value = header_value(value.as_ref(), what)?;
         value.set_sensitive(true);
-        self.edits.push((name, Some(value)));
+        self.edits.push((name, vec![value]));
         Ok(())
     }
 
@@ -138,7 +150,7 @@ impl<'r> Outgoing<'r> {
 
     /// Plans the removal of every value of `name`.
     pub fn remove(&mut self, name: HeaderName) {
-        self.edits.push((name, None));
+        self.edits.push((name, Vec::new()));
     }
 
     /// Every header as it will be sent (lower-case name, value) that `keep` accepts by name,
@@ -146,9 +158,19 @@ impl<'r> Outgoing<'r> {
     /// names, `keep` aside; a listed name that is absent is a [`Decode`](crate::ErrorKind::Decode)
     /// error.
     pub fn headers_where(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<(&str, &[u8])>> {
-        if let Some((names, host)) = &self.received {
-            return self.listed(names, host.as_deref());
+        match &self.received {
+            Some((names, host)) => self.listed(names, host.as_deref()),
+            None => Ok(self.sent(keep)),
         }
+    }
+
+    /// Every header as it will be sent (for a received request: as received), whatever it
+    /// lists: for algorithms whose list is not the set they sign (Baidu).
+    pub fn all_headers(&self) -> Vec<(&str, &[u8])> {
+        self.sent(|_| true)
+    }
+
+    fn sent(&self, keep: impl Fn(&str) -> bool) -> Vec<(&str, &[u8])> {
         let edited = |name: &HeaderName| self.edits.iter().any(|(n, _)| n == name);
         let mut out: Vec<(&str, &[u8])> = self
             .request
@@ -157,13 +179,13 @@ impl<'r> Outgoing<'r> {
             .filter(|(name, _)| !edited(name) && keep(name.as_str()))
             .map(|(name, value)| (name.as_str(), value.as_bytes()))
             .collect();
-        for (at, (name, value)) in self.edits.iter().enumerate() {
+        for (at, (name, values)) in self.edits.iter().enumerate() {
             let last_edit = !self.edits[at + 1..].iter().any(|(n, _)| n == name);
-            if let (Some(value), true) = (value, last_edit && keep(name.as_str())) {
-                out.push((name.as_str(), value.as_bytes()));
+            if last_edit && keep(name.as_str()) {
+                out.extend(values.iter().map(|v| (name.as_str(), v.as_bytes())));
             }
         }
-        Ok(out)
+        out
     }
 
     fn listed<'a>(

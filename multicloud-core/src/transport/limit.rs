@@ -133,6 +133,23 @@ impl LimitConfig {
         self
     }
 
+    /// Sets the limit for one API unless it already has an entry of its own. Providers add
+    /// their documented per-API limits this way, so an entry the user set for the same API
+    /// wins.
+    pub fn with_api_if_unset(
+        mut self,
+        provider: ProviderKind,
+        api: impl Into<String>,
+        limit: Limit,
+    ) -> Self {
+        self.apis
+            .entry(provider)
+            .or_default()
+            .entry(api.into())
+            .or_insert(limit);
+        self
+    }
+
     /// The limit that applies to `(provider, api)`.
     pub fn limit_for(&self, provider: ProviderKind, api: &str) -> Limit {
         self.apis
@@ -232,6 +249,24 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_api_entry_set_by_the_user_is_not_replaced_by_a_default() {
+        let mine = Limit::unlimited().with_rate(Rate::per_second(1));
+        let theirs = Limit::unlimited().with_rate(Rate::per_second(40));
+        let config = LimitConfig::unlimited()
+            .with_api(ProviderKind::Aws, "ec2:DescribeInstances", mine)
+            .with_api_if_unset(ProviderKind::Aws, "ec2:DescribeInstances", theirs)
+            .with_api_if_unset(ProviderKind::Aws, "ec2:DescribeVpcs", theirs);
+        assert_eq!(
+            config.limit_for(ProviderKind::Aws, "ec2:DescribeInstances"),
+            mine
+        );
+        assert_eq!(
+            config.limit_for(ProviderKind::Aws, "ec2:DescribeVpcs"),
+            theirs
+        );
+    }
 
     #[test]
     fn most_specific_limit_applies_whole() {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use multicloud_sdk::aws::{with_aws_limits, AwsProvider, AwsProviderBuilder};
-use multicloud_sdk::transport::{LimitConfig, RetryConfig, Transport};
+use multicloud_sdk::aws::{AwsProvider, AwsProviderBuilder};
+use multicloud_sdk::transport::{LimitConfig, RetryConfig};
 use multicloud_sdk::{AccessKey, Clock, Domain, Result};
 use multicloud_testkit::aws::AwsSim;
 use multicloud_testkit::{SimCloud, SimKey};
@@ -27,21 +27,13 @@ pub async fn sim(hosts: usize, regions: usize, per_service: usize) -> SimCloud {
         .expect("simulator starts")
 }
 
-/// A transport that retries like the default one but with millisecond backoff, and its own
-/// connection pool (each test has its own runtime).
-pub fn transport() -> Transport {
-    Transport::builder()
-        .with_retry(
-            RetryConfig::default()
-                .with_max_attempts(ATTEMPTS)
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(4))
-                .with_seed(5),
-        )
-        .with_limits(with_aws_limits(LimitConfig::unlimited()))
-        .with_dedicated_client(true)
-        .build()
-        .expect("transport builds")
+/// Retries like the default but with millisecond backoff.
+pub fn retry() -> RetryConfig {
+    RetryConfig::default()
+        .with_max_attempts(ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(4))
+        .with_seed(5)
 }
 
 /// A builder for `key` against `cloud`, in `domain`.
@@ -50,7 +42,8 @@ pub fn builder(cloud: &SimCloud, key: AccessKey, domain: Domain) -> AwsProviderB
         .with_access_key(key)
         .with_domain(domain)
         .with_endpoint_url(cloud.base_url())
-        .with_transport(transport())
+        .with_retry(retry())
+        .with_limits(LimitConfig::unlimited())
 }
 
 /// The seeded demo key labelled `label`.

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use multicloud_sdk::tencent::{rate_limits, TencentProvider, TencentProviderBuilder};
-use multicloud_sdk::transport::{LimitConfig, RetryConfig, Transport};
+use multicloud_sdk::tencent::{TencentProvider, TencentProviderBuilder};
+use multicloud_sdk::transport::RetryConfig;
 use multicloud_sdk::{AccessKey, Clock, Domain, StaticCredential};
 use multicloud_testkit::tencent::TencentSim;
 use multicloud_testkit::SimCloud;
@@ -23,20 +23,13 @@ pub(crate) async fn sim(hosts: usize, regions: usize) -> SimCloud {
         .expect("the simulator starts")
 }
 
-/// A transport with this crate's rate limits and millisecond backoff (tests stay fast).
-pub(crate) fn fast_transport(max_attempts: u32) -> Transport {
-    Transport::builder()
-        .with_limits(rate_limits(LimitConfig::new()))
-        .with_retry(
-            RetryConfig::default()
-                .with_max_attempts(max_attempts)
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(5))
-                .with_seed(7),
-        )
-        .with_dedicated_client(true)
-        .build()
-        .expect("valid transport settings")
+/// Retries like the default but with millisecond backoff (tests stay fast).
+pub(crate) fn fast_retry(max_attempts: u32) -> RetryConfig {
+    RetryConfig::default()
+        .with_max_attempts(max_attempts)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
+        .with_seed(7)
 }
 
 /// A provider signing with `key`, pointed at the simulator.
@@ -49,7 +42,7 @@ pub(crate) fn provider_with(
         .with_credential(StaticCredential::new(key))
         .with_domain(Domain::China)
         .with_endpoint_url(cloud.base_url())
-        .with_transport(fast_transport(4));
+        .with_retry(fast_retry(4));
     if let Some(clock) = clock {
         builder = builder.with_clock(clock);
     }

@@ -146,33 +146,21 @@ impl FakeCloud {
 }
 
 pub(crate) fn host(region: &str, id: &str) -> Host {
-    Host {
-        id: id.into(),
-        name: Some(format!("name-{id}")),
-        state: HostState::Running,
-        instance_type: Some("t3.micro".into()),
-        region: region.into(),
-        zone: Some(format!("{region}a")),
-        private_ips: vec!["10.0.0.1".parse().unwrap()],
-        public_ips: vec![],
-        os: Some("linux".into()),
-        vpc_id: Some("vpc-1".into()),
-        created_at: Some(T0),
-        tags: Default::default(),
-        raw: json!({ "InstanceId": id }),
-    }
+    Host::new(id, region, HostState::Running)
+        .with_name(Some(format!("name-{id}")))
+        .with_instance_type(Some("t3.micro".into()))
+        .with_zone(Some(format!("{region}a")))
+        .with_private_ips(vec!["10.0.0.1".parse().unwrap()])
+        .with_os(Some("linux".into()))
+        .with_vpc_id(Some("vpc-1".into()))
+        .with_created_at(Some(T0))
+        .with_raw(json!({ "InstanceId": id }))
 }
 
 pub(crate) fn resource(region: &str, service: &str, kind: &str, id: &str) -> CloudResource {
-    CloudResource {
-        service: service.into(),
-        resource_type: kind.into(),
-        id: id.into(),
-        name: Some(id.into()),
-        region: region.into(),
-        tags: Default::default(),
-        raw: json!({ "Id": id }),
-    }
+    CloudResource::new(service, kind, id, region)
+        .with_name(Some(id.into()))
+        .with_raw(json!({ "Id": id }))
 }
 
 #[async_trait]
@@ -200,20 +188,17 @@ impl CloudProvider for FakeCloud {
             .credential
             .clone()
             .ok_or_else(|| Error::new(ErrorKind::Transient, "identity endpoint unreachable"))?;
-        Ok(VerifyReport {
-            provider: ProviderKind::Aws,
-            account: self.account.clone(),
-            domain: Domain::International,
+        let checks = features
+            .iter()
+            .map(|f| multicloud_core::FeatureCheck::new(*f, multicloud_core::FeatureStatus::Ok))
+            .collect();
+        Ok(VerifyReport::new(
+            ProviderKind::Aws,
+            self.account.clone(),
+            Domain::International,
             credential,
-            identity: None,
-            features: features
-                .iter()
-                .map(|f| multicloud_core::FeatureCheck {
-                    feature: *f,
-                    status: multicloud_core::FeatureStatus::Ok,
-                })
-                .collect(),
-        })
+        )
+        .with_features(checks))
     }
 
     async fn regions(&self) -> Result<Vec<Region>> {

@@ -10,20 +10,14 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{Method, Request};
 use serde_json::Value;
 
-use multicloud_core::signing::{percent_encode, RequestSigner};
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::transport::{CallInfo, HttpResponse, Transport};
 use multicloud_core::{AccessKey, Clock, Credential, Error, ProviderKind, Result};
 
-use crate::endpoints::{Endpoint, Resolver, Service};
+use crate::endpoints::{encode, Endpoint, Resolver, Service};
 use crate::errors;
 use crate::signer::SigV4Signer;
 use crate::wire::xml::{self, XmlLists};
-
-/// Percent-encodes one query or form component: RFC 3986 unreserved characters stay, the
-/// rest is `%XX` — what botocore does for query-protocol bodies (`quote(x, safe='-_.~')`).
-pub(crate) fn encode(value: &str) -> String {
-    percent_encode(value.as_bytes())
-}
 
 /// The parameters of a query-protocol call, in the order given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,6 +107,11 @@ impl AwsClient {
                 page_size,
             }),
         }
+    }
+
+    /// The transport in use.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
     /// The endpoint resolver (partition and override).
@@ -276,12 +275,6 @@ mod tests {
             "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3AName\
              &Filter.1.Value.1=a%20b%2Fc%2Bd~e&NextToken=eyJ2IjoxfQ%3D%3D"
         );
-    }
-
-    #[test]
-    fn unicode_is_encoded_as_utf8_bytes() {
-        assert_eq!(encode("é"), "%C3%A9");
-        assert_eq!(encode("-_.~"), "-_.~");
     }
 
     #[test]

@@ -11,7 +11,14 @@
 
 use std::fmt;
 
+use multicloud_core::signing::percent_encode;
 use multicloud_core::{Domain, Error, Result};
+
+/// Percent-encodes one query or form component: RFC 3986 unreserved characters stay, the
+/// rest is `%XX` — what botocore does for query-protocol bodies (`quote(x, safe='-_.~')`).
+pub(crate) fn encode(value: &str) -> String {
+    percent_encode(value.as_bytes())
+}
 
 /// An AWS partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +214,7 @@ impl Resolver {
     /// with an endpoint override, or when the name has dots (they break the TLS wildcard).
     pub(crate) fn s3_bucket(&self, bucket: &str) -> (Endpoint, String) {
         let mut endpoint = self.global(Service::S3);
-        let encoded = crate::client::encode(bucket);
+        let encoded = encode(bucket);
         if endpoint.path_style || bucket.contains('.') || encoded != bucket {
             return (endpoint, format!("/{encoded}"));
         }
@@ -362,5 +369,11 @@ mod tests {
         ] {
             assert!(Resolver::new(Partition::Aws, Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn unicode_is_encoded_as_utf8_bytes() {
+        assert_eq!(encode("é"), "%C3%A9");
+        assert_eq!(encode("-_.~"), "-_.~");
     }
 }

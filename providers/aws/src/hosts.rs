@@ -56,28 +56,25 @@ pub(crate) fn host_from_item(raw: Value, region: &str) -> Result<Host> {
     let i: Instance<'_> = decode(&raw, "DescribeInstances instance")?;
     let tags = ec2_tags(&i.tag_set);
     let (private_ips, public_ips) = addresses(&i);
-    let host = Host {
-        id: i.instance_id.to_owned(),
-        name: tags.get("Name").filter(|n| !n.is_empty()).cloned(),
-        state: i
-            .instance_state
-            .as_ref()
-            .map_or_else(|| HostState::Other(String::new()), |s| state(s.name)),
-        instance_type: non_empty(i.instance_type),
-        region: region.to_owned(),
-        zone: i
-            .placement
-            .as_ref()
-            .and_then(|p| non_empty(p.availability_zone)),
-        private_ips,
-        public_ips,
-        os: os(&i),
-        vpc_id: non_empty(i.vpc_id),
-        created_at: created_at(&i),
-        tags,
-        raw: Value::Null,
-    };
-    Ok(Host { raw, ..host })
+    let state = i
+        .instance_state
+        .as_ref()
+        .map_or_else(|| HostState::Other(String::new()), |s| state(s.name));
+    let host = Host::new(i.instance_id, region, state)
+        .with_name(tags.get("Name").filter(|n| !n.is_empty()).cloned())
+        .with_instance_type(non_empty(i.instance_type))
+        .with_zone(
+            i.placement
+                .as_ref()
+                .and_then(|p| non_empty(p.availability_zone)),
+        )
+        .with_private_ips(private_ips)
+        .with_public_ips(public_ips)
+        .with_os(os(&i))
+        .with_vpc_id(non_empty(i.vpc_id))
+        .with_created_at(created_at(&i))
+        .with_tags(tags);
+    Ok(host.with_raw(raw))
 }
 
 fn state(name: &str) -> HostState {

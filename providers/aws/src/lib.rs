@@ -81,6 +81,7 @@ mod client;
 mod endpoints;
 mod errors;
 mod hosts;
+mod limits;
 mod provider;
 mod regions;
 mod resources;
@@ -89,7 +90,7 @@ mod wire;
 
 mod signer;
 
-pub use provider::{with_aws_limits, AwsProvider, AwsProviderBuilder};
+pub use provider::{AwsProvider, AwsProviderBuilder};
 pub use signer::{parse_authorization, SigV4Signer};
 
 use multicloud_core::ProviderKind;

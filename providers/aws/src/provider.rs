@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
-use multicloud_core::transport::{Limit, LimitConfig, Rate, Transport};
+use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
     AccessKey, AccountName, Clock, CloudProvider, CloudResource, Credential, Domain, EnvCredential,
     Error, Host, ProviderKind, Region, Result, StandardFeature, StaticCredential, SystemClock,
@@ -15,33 +15,7 @@ use multicloud_core::{
 
 use crate::client::AwsClient;
 use crate::endpoints::{Partition, Resolver};
-use crate::{hosts, regions, resources, verify};
-
-/// The EC2 APIs this crate calls.
-const EC2_APIS: &[&str] = &[
-    "ec2:DescribeInstances",
-    "ec2:DescribeRegions",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeVolumes",
-    "ec2:DescribeSnapshots",
-];
-
-/// Adds AWS's EC2 request limits to `limits`.
-///
-/// EC2 throttles each API separately, per account and region, with a token bucket; for
-/// non-mutating (`Describe*`) actions the bucket holds 100 tokens and refills 20 per second
-/// (EC2 developer guide, "Request throttling for the Amazon EC2 API"). The transport's
-/// limiter is keyed by API, not region, so this is conservative when scanning many regions.
-///
-/// [`AwsProviderBuilder::build`] applies it to the transport it creates; apply it yourself
-/// when passing your own [`Transport`].
-pub fn with_aws_limits(limits: LimitConfig) -> LimitConfig {
-    let describe = Limit::default().with_rate(Rate::per_second(20).with_burst(100));
-    EC2_APIS.iter().fold(limits, |l, api| {
-        l.with_api(ProviderKind::Aws, *api, describe)
-    })
-}
+use crate::{hosts, limits, regions, resources, verify};
 
 /// Builds an [`AwsProvider`]:
 /// `AwsProviderBuilder::new("prod").from_env().with_domain(..).build()`.
@@ -51,6 +25,9 @@ pub struct AwsProviderBuilder {
     domain: Domain,
     endpoint_url: Option<String>,
     transport: Option<Transport>,
+    timeouts: Option<Timeouts>,
+    retry: Option<RetryConfig>,
+    limits: Option<LimitConfig>,
     clock: Option<Arc<dyn Clock>>,
     page_size: Option<u32>,
 }
@@ -78,6 +55,9 @@ impl AwsProviderBuilder {
             domain: Domain::International,
             endpoint_url: None,
             transport: None,
+            timeouts: None,
+            retry: None,
+            limits: None,
             clock: None,
             page_size: None,
         }
@@ -116,8 +96,30 @@ impl AwsProviderBuilder {
         self
     }
 
-    /// Uses `transport` (timeouts, retries, limits) instead of a default one. See
-    /// [`with_aws_limits`] for the EC2 limits to configure on it.
+    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
+    /// builds (default: [`Timeouts::default`]).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// Sets how failed calls are retried (default: [`RetryConfig::default`]).
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). AWS's
+    /// documented EC2 limits are added for every EC2 API that `limits` does not limit itself.
+    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Sends through `transport`, as it is, instead of building one (to share one retry
+    /// budget and set of limits between providers). Its limits are used unchanged, without
+    /// the EC2 limits [`with_limits`](Self::with_limits) adds; it cannot be combined with
+    /// `with_timeouts`, `with_retry` or `with_limits`.
     pub fn with_transport(mut self, transport: Transport) -> Self {
         self.transport = Some(transport);
         self
@@ -139,7 +141,8 @@ impl AwsProviderBuilder {
     /// Validates the settings and builds the provider.
     ///
     /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name,
-    /// a missing credential, an invalid endpoint URL or a zero page size.
+    /// a missing credential, an invalid endpoint URL, a zero page size, invalid transport
+    /// settings, or a transport given together with settings for the one to build.
     pub fn build(self) -> Result<AwsProvider> {
         let account = AccountName::new(self.account)?;
         let credential = self.credential.ok_or_else(|| {
@@ -151,9 +154,18 @@ impl AwsProviderBuilder {
         let resolver = Resolver::new(Partition::of(self.domain), self.endpoint_url.as_deref())?;
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let transport = match self.transport {
-            Some(t) => t,
+            Some(t) => {
+                if self.timeouts.is_some() || self.retry.is_some() || self.limits.is_some() {
+                    return Err(Error::config(
+                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
+                    ));
+                }
+                t
+            }
             None => Transport::builder()
-                .with_limits(with_aws_limits(LimitConfig::default()))
+                .with_timeouts(self.timeouts.unwrap_or_default())
+                .with_retry(self.retry.unwrap_or_default())
+                .with_limits(limits::apply(self.limits.unwrap_or_default()))
                 .with_clock(clock.clone())
                 .build()?,
         };
@@ -196,6 +208,11 @@ impl AwsProvider {
     /// A builder; same as [`AwsProviderBuilder::new`].
     pub fn builder(account_name: impl Into<String>) -> AwsProviderBuilder {
         AwsProviderBuilder::new(account_name)
+    }
+
+    /// The transport this provider sends through (its limits, timeouts and retries).
+    pub fn transport(&self) -> &Transport {
+        self.client.transport()
     }
 
     /// The agentless-scan inventory of `region`: EBS volumes and the account's own snapshots
@@ -297,14 +314,39 @@ mod tests {
     }
 
     #[test]
-    fn ec2_describe_calls_get_the_documented_rate() {
-        let limits = with_aws_limits(LimitConfig::default());
-        let l = limits.limit_for(ProviderKind::Aws, "ec2:DescribeInstances");
-        let rate = l.rate.unwrap();
-        assert_eq!((rate.count(), rate.burst()), (20, 100));
-        assert!(limits
-            .limit_for(ProviderKind::Aws, "iam:ListUsers")
-            .rate
-            .is_none());
+    fn user_limits_keep_their_own_entries_and_get_the_ec2_limits() {
+        use multicloud_core::transport::{Limit, Rate};
+        let mine = Limit::unlimited().with_rate(Rate::per_second(2));
+        let provider = AwsProviderBuilder::new("a")
+            .with_access_key(AccessKey::new("AKIDEXAMPLE", "s"))
+            .with_limits(LimitConfig::unlimited().with_api(
+                ProviderKind::Aws,
+                "ec2:DescribeInstances",
+                mine,
+            ))
+            .build()
+            .unwrap();
+        let limits = provider.client.transport().limits();
+        assert_eq!(
+            limits.limit_for(ProviderKind::Aws, "ec2:DescribeInstances"),
+            mine
+        );
+        let vpcs = limits.limit_for(ProviderKind::Aws, "ec2:DescribeVpcs");
+        assert_eq!(vpcs.rate.map(|r| r.count()), Some(20));
+        assert_eq!(
+            limits.limit_for(ProviderKind::Aws, "iam:ListUsers"),
+            Limit::unlimited()
+        );
+    }
+
+    #[test]
+    fn a_given_transport_excludes_settings_for_a_built_one() {
+        let err = AwsProviderBuilder::new("a")
+            .with_access_key(AccessKey::new("AKIDEXAMPLE", "s"))
+            .with_transport(Transport::builder().build().unwrap())
+            .with_retry(RetryConfig::default())
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
     }
 }

@@ -36,11 +36,7 @@ fn region_from(info: RegionInfo) -> Region {
         Some("not-opted-in") => RegionStatus::NotOptedIn,
         _ => RegionStatus::Enabled,
     };
-    Region {
-        id: info.region_name,
-        name: None,
-        status,
-    }
+    Region::new(info.region_name, status)
 }
 
 /// Real AWS lists only its own partition's regions, but compatible endpoints (emulators,

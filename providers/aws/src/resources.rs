@@ -382,15 +382,10 @@ fn resource(
     tags: Tags,
     raw: Value,
 ) -> CloudResource {
-    CloudResource {
-        service: service.to_owned(),
-        resource_type: resource_type.to_owned(),
-        id,
-        name,
-        region: region.to_owned(),
-        tags,
-        raw,
-    }
+    CloudResource::new(service, resource_type, id, region)
+        .with_name(name)
+        .with_tags(tags)
+        .with_raw(raw)
 }
 
 #[cfg(test)]

@@ -104,14 +104,12 @@ pub(crate) async fn verify(
     domain: Domain,
     features: &[StandardFeature],
 ) -> Result<VerifyReport> {
-    let mut report = VerifyReport {
-        provider: ProviderKind::Aws,
-        account: account.clone(),
+    let mut report = VerifyReport::new(
+        ProviderKind::Aws,
+        account.clone(),
         domain,
-        credential: CredentialStatus::Valid,
-        identity: None,
-        features: Vec::new(),
-    };
+        CredentialStatus::Valid,
+    );
     match caller_identity(client, client.resolver()).await {
         Ok(identity) => report.identity = Some(identity),
         Err(e)
@@ -128,12 +126,15 @@ pub(crate) async fn verify(
             report.identity = identity;
             report.features = features
                 .iter()
-                .map(|&feature| FeatureCheck {
-                    feature,
-                    status: FeatureStatus::Error {
-                        kind: e.kind(),
-                        message: "not probed: the key did not pass the identity check".to_owned(),
-                    },
+                .map(|&feature| {
+                    FeatureCheck::new(
+                        feature,
+                        FeatureStatus::Error {
+                            kind: e.kind(),
+                            message: "not probed: the key did not pass the identity check"
+                                .to_owned(),
+                        },
+                    )
                 })
                 .collect();
             return Ok(report);
@@ -150,11 +151,11 @@ async fn caller_identity(client: &AwsClient, resolver: &Resolver) -> Result<Iden
         .query(&endpoint, "GetCallerIdentity", &Params::new(), QUERY_LISTS)
         .await?;
     let id: CallerIdentity = decode_result(&out.doc, "GetCallerIdentity")?;
-    Ok(Identity {
-        principal_type: principal_type(&id.arn),
-        account_id: id.account,
-        principal: id.arn,
-    })
+    Ok(Identity::new(
+        id.account,
+        id.arn.clone(),
+        principal_type(&id.arn),
+    ))
 }
 
 /// `arn:aws:iam::123:root` is the root user, `…:user/…` an IAM user, assumed roles and
@@ -278,13 +279,13 @@ async fn probe_features(
     .collect();
     features
         .iter()
-        .map(|&feature| FeatureCheck {
-            feature,
-            status: if supports(feature, domain) {
+        .map(|&feature| {
+            let status = if supports(feature, domain) {
                 verdict(feature, &outcomes)
             } else {
                 FeatureStatus::Unsupported
-            },
+            };
+            FeatureCheck::new(feature, status)
         })
         .collect()
 }

@@ -5,28 +5,23 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use multicloud_aws::{with_aws_limits, AwsProvider, AwsProviderBuilder};
-use multicloud_core::transport::{LimitConfig, RetryConfig, Transport};
+use multicloud_aws::{AwsProvider, AwsProviderBuilder};
+use multicloud_core::transport::{LimitConfig, RetryConfig};
 use multicloud_core::{AccessKey, CloudProvider, CloudResource, Domain, ErrorKind, RegionStatus};
 use wiremock::matchers::{body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn provider(server: &MockServer, domain: Domain) -> AwsProvider {
-    let transport = Transport::builder()
+    AwsProviderBuilder::new("wire")
+        .with_access_key(AccessKey::new("AKIDWIRETEST", "wire-secret"))
+        .with_domain(domain)
+        .with_endpoint_url(server.uri())
         .with_retry(
             RetryConfig::default()
                 .with_initial_backoff(Duration::from_millis(1))
                 .with_max_backoff(Duration::from_millis(2)),
         )
-        .with_limits(with_aws_limits(LimitConfig::unlimited()))
-        .with_dedicated_client(true)
-        .build()
-        .unwrap();
-    AwsProviderBuilder::new("wire")
-        .with_access_key(AccessKey::new("AKIDWIRETEST", "wire-secret"))
-        .with_domain(domain)
-        .with_endpoint_url(server.uri())
-        .with_transport(transport)
+        .with_limits(LimitConfig::unlimited())
         .build()
         .unwrap()
 }

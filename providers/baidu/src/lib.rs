@@ -14,6 +14,7 @@
 //! ```
 //! use bytes::Bytes;
 //! use multicloud_baidu::BceSigner;
+//! use multicloud_core::signing::RequestSigner;
 //! use multicloud_core::AccessKey;
 //! use time::macros::datetime;
 //!
@@ -32,7 +33,7 @@ mod signer;
 
 use multicloud_core::ProviderKind;
 
-pub use signer::{parse_authorization, BceSigner, ParsedAuthorization, SigningParts};
+pub use signer::{parse_authorization, BceSigner};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Baidu;

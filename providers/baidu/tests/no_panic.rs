@@ -5,7 +5,7 @@
 mod arbitrary;
 
 use multicloud_baidu::BceSigner;
-use multicloud_core::signing::hash::hmac_sha256_hex;
+use multicloud_core::signing::{hmac_sha256_hex, RequestSigner};
 use proptest::prelude::*;
 
 proptest! {

@@ -6,6 +6,7 @@
 mod cases;
 
 use multicloud_baidu::BceSigner;
+use multicloud_core::signing::RequestSigner;
 
 #[test]
 fn every_sdk_case_matches_byte_for_byte() {

@@ -35,8 +35,24 @@ impl EopSigner {
     pub fn new() -> Self {
         EopSigner
     }
+}
 
-    fn plan_headers(&self, out: &mut Outgoing<'_>, time: OffsetDateTime) -> Result<()> {
+/// The request id the request carries (its first value).
+fn request_id<'o>(out: &'o Outgoing<'_>) -> Result<&'o [u8]> {
+    out.header(&REQUEST_ID)
+        .ok_or_else(|| match out.is_received() {
+            true => Error::decode("the request carries no ctyun-eop-request-id header"),
+            false => Error::config(
+                "CTyun requests carry a ctyun-eop-request-id header (a UUID per request): \
+             set it before signing",
+            ),
+        })
+}
+
+impl RequestSigner for EopSigner {
+    /// Checks the request's `ctyun-eop-request-id` (a [`Config`](multicloud_core::ErrorKind::Config)
+    /// error when absent) and sets `Eop-date` (Beijing time).
+    fn prepare(&self, out: &mut Outgoing<'_>, _: &AccessKey, time: OffsetDateTime) -> Result<()> {
         let eop_date = SigningTime::new(time)?.beijing_compact();
         // One value, the one signed, even if the caller appended several.
         let id = request_id(out)?.to_vec();
@@ -44,7 +60,8 @@ impl EopSigner {
         out.set(EOP_DATE, eop_date, "Eop-date")
     }
 
-    fn signature(
+    /// EOP signs its string to sign directly, so the canonical request is that same string.
+    fn compute(
         &self,
         out: &Outgoing<'_>,
         key: &AccessKey,
@@ -81,44 +98,14 @@ impl EopSigner {
             authorization,
         ))
     }
-}
-
-/// The request id the request carries (its first value).
-fn request_id<'o>(out: &'o Outgoing<'_>) -> Result<&'o [u8]> {
-    out.header(&REQUEST_ID)
-        .ok_or_else(|| match out.is_received() {
-            true => Error::decode("the request carries no ctyun-eop-request-id header"),
-            false => Error::config(
-                "CTyun requests carry a ctyun-eop-request-id header (a UUID per request): \
-             set it before signing",
-            ),
-        })
-}
-
-impl RequestSigner for EopSigner {
-    /// Checks the request's `ctyun-eop-request-id` (a [`Config`](multicloud_core::ErrorKind::Config)
-    /// error when absent) and sets `Eop-date` (Beijing time).
-    fn prepare(&self, out: &mut Outgoing<'_>, _: &AccessKey, time: OffsetDateTime) -> Result<()> {
-        self.plan_headers(out, time).map_err(ctyun)
-    }
-
-    /// EOP signs its string to sign directly, so the canonical request is that same string.
-    fn compute(
-        &self,
-        out: &Outgoing<'_>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-    ) -> Result<SigningParts> {
-        self.signature(out, key, time).map_err(ctyun)
-    }
 
     fn authorization_header(&self) -> HeaderName {
         EOP_AUTHORIZATION
     }
-}
 
-fn ctyun(e: Error) -> Error {
-    e.with_provider(ProviderKind::Ctyun)
+    fn provider(&self) -> Option<ProviderKind> {
+        Some(ProviderKind::Ctyun)
+    }
 }
 
 /// `hex(SHA256(body))` as the SDK computes it: a falsy body — nothing, or the empty JSON
@@ -130,7 +117,7 @@ pub fn body_sha256_hex(body: &[u8]) -> String {
 
 /// Parses `AK Headers=ctyun-eop-request-id;eop-date Signature=base64`.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
-    parse(value).map_err(ctyun)
+    parse(value).map_err(|e| e.with_provider(ProviderKind::Ctyun))
 }
 
 fn parse(value: &str) -> Result<ParsedAuthorization> {

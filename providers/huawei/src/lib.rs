@@ -13,6 +13,7 @@
 //!
 //! ```
 //! use bytes::Bytes;
+//! use multicloud_core::signing::RequestSigner;
 //! use multicloud_core::AccessKey;
 //! use multicloud_huawei::HuaweiSigner;
 //! use time::macros::datetime;
@@ -35,7 +36,7 @@ mod signer;
 
 use multicloud_core::ProviderKind;
 
-pub use signer::{parse_authorization, HuaweiSigner, ParsedAuthorization, SigningParts};
+pub use signer::{parse_authorization, HuaweiSigner};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Huawei;

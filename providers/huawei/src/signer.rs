@@ -1,36 +1,30 @@
-//! Huawei Cloud `SDK-HMAC-SHA256`, as `huaweicloudsdkcore`'s `Signer.sign` applies it.
-//!
-//! A short composition of `multicloud_core::signing`: the URI is decoded, re-encoded per
-//! segment and always ends in `/`; the query is sorted on the decoded strings, then encoded;
-//! every header whose name has no `_` is signed, values stripped at both ends; the signature
-//! is a plain `HMAC(SK, string to sign)` with no derived key.
+//! Huawei Cloud `SDK-HMAC-SHA256`, as `huaweicloudsdkcore`'s `Signer.sign` applies it: the
+//! URI is decoded, re-encoded per segment and always ends in `/`; the query is sorted on the
+//! decoded strings, then encoded; every header whose name has no `_` is signed, values
+//! stripped at both ends (and sent stripped); the signature is a plain `HMAC(SK, string to
+//! sign)` with no derived key.
 
-use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
-use http::{HeaderMap, Request};
-use multicloud_core::signing::canonical::{sign_v4, upper_method, CanonicalSink, V4Signature, V4};
-use multicloud_core::signing::hash::{sha256_hex, EMPTY_SHA256_HEX};
-use multicloud_core::signing::headers::{HeaderEntry, Repeats, ValueRule};
-use multicloud_core::signing::parts::{required, split_signed_headers, v4_params};
-use multicloud_core::signing::request::{
-    authority_from_uri, authorization_value, check_access_key_id, insert_present, listed_entries,
-    listed_names, missing_host, push_own_entries, recent_header_value, session_token_value,
-    HeaderEntries, Listed,
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use http::Uri;
+use multicloud_core::signing::{
+    authority_from_uri, hmac_sha256_hex, path_decoded_encoded_with_trailing_slash,
+    query_decoded_sorted_encoded, sha256_hex, strip_unicode, v4_canonical_request,
+    v4_string_to_sign, HeaderBlock, Outgoing, ParsedAuthorization, Repeats, RequestSigner,
+    SigningParts, SigningTime, ValueRule, EMPTY_SHA256_HEX,
 };
-use multicloud_core::signing::sink::Sink;
-use multicloud_core::signing::timefmt::Stamp;
-use multicloud_core::signing::trim::strip_unicode;
-use multicloud_core::signing::{path, query, SigningTime};
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
-
-pub use multicloud_core::signing::{ParsedAuthorization, SigningParts};
 
 const ALGORITHM: &str = "SDK-HMAC-SHA256";
 const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
 const X_SDK_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-sdk-content-sha256");
 const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// The SDK signs every header whose name has no `_`.
+fn is_signed(name: &str) -> bool {
+    !name.contains('_')
+}
 
 /// Signs requests with Huawei Cloud's `SDK-HMAC-SHA256` (AK/SK) algorithm.
 ///
@@ -39,328 +33,170 @@ const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 pub struct HuaweiSigner;
 
 impl HuaweiSigner {
-    /// The most headers [`sign`](Self::sign) adds to a request: `X-Sdk-Date`,
-    /// `X-Security-Token`, `X-Sdk-Content-Sha256`, `Host` and `Authorization`.
-    ///
-    /// A client that builds its header map with room for its own headers plus these
-    /// (`HeaderMap::with_capacity`) spares the signer a regrowth of the map: past six
-    /// headers, a map made empty reallocates and rehashes every header on the insert that
-    /// outgrows it.
-    pub const HEADERS_WRITTEN: usize = 5;
-
     /// A signer.
     pub fn new() -> Self {
         HuaweiSigner
     }
+}
 
-    /// Signs `request`: sets `X-Sdk-Date` (unless the request has one, which is then the
-    /// signing time and `time` is unused), `X-Security-Token` for a session key,
-    /// `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for a non-JSON `Content-Type`, `Host` when
-    /// absent, and `Authorization`; header values are written back stripped, as the SDK does.
-    ///
-    /// `http` header names carry no case, so `content-type` counts as the `Content-Type` key
-    /// the SDK looks for (its client always uses that spelling).
-    ///
-    /// As in the SDK, a request that already carries `Authorization` is not signed again (only
-    /// the session token is attached).
-    pub fn sign(
+impl RequestSigner for HuaweiSigner {
+    /// Removes any `Authorization` (the SDK would leave a pre-signed request alone and send its
+    /// stale signature: a wire-only quirk we do not copy); writes every header value back
+    /// stripped, as the SDK stores them; sets `X-Security-Token` for a session key,
+    /// `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for a non-JSON `Content-Type`, `X-Sdk-Date`
+    /// unless the request has one (which is then the signing time and `time` is unused), and
+    /// `Host` (the URI authority as written) when absent.
+    fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, time: OffsetDateTime) -> Result<()> {
+        let request = out.request();
+        if request.uri().path().is_empty() {
+            return Err(no_path());
+        }
+        // First: the edits below replace what they set.
+        write_back_stripped(out);
+        out.remove(AUTHORIZATION);
+        if let Some(token) = key.session_token() {
+            // Sent stripped, as signed.
+            let token = strip_unicode(token.expose().as_bytes());
+            out.set_sensitive(X_SECURITY_TOKEN, token, "the session token")?;
+        }
+        // Bodies that are not JSON (or BSON) are sent unsigned. `http` names carry no case,
+        // so `content-type` is the `Content-Type` key the SDK looks for (its client always
+        // uses that spelling); the value is read as the caller gave it.
+        let ct = request.headers().get(CONTENT_TYPE);
+        let ct = ct.map_or(&b""[..], HeaderValue::as_bytes);
+        let json = ct.starts_with(b"application/json") || ct.starts_with(b"application/bson");
+        if !ct.is_empty() && !json {
+            out.set(X_SDK_CONTENT_SHA256, UNSIGNED_PAYLOAD, "the payload marker")?;
+        }
+        // A caller's `X-Sdk-Date` is kept: it is the signing time (read in `signature`).
+        if !out.contains(&X_SDK_DATE) {
+            out.set(X_SDK_DATE, SigningTime::new(time)?.compact(), "X-Sdk-Date")?;
+        }
+        out.set_host_if_absent(self.uri_host(request.uri()))
+    }
+
+    fn compute(
         &self,
-        request: &mut Request<Bytes>,
+        out: &Outgoing<'_>,
         key: &AccessKey,
         time: OffsetDateTime,
-    ) -> Result<()> {
-        // A walk over the few names costs less than a hashed lookup.
-        if request.headers().keys().any(|name| *name == AUTHORIZATION) {
-            // The SDK still attaches the token, then leaves the request alone.
-            if let Some(token) = session_token_value(key).map_err(huawei)? {
-                request.headers_mut().insert(X_SECURITY_TOKEN, token);
+    ) -> Result<SigningParts> {
+        let request = out.request();
+        let stamp = signing_time(out.header(&X_SDK_DATE), time)?.compact();
+        let entries = out.headers_where(is_signed)?;
+        // An empty body hashes empty whatever the headers say; else a signed
+        // `X-Sdk-Content-Sha256` (as the SDK reads it: stripped) is the payload hash.
+        let marker = entries
+            .iter()
+            .find(|(name, _)| *name == X_SDK_CONTENT_SHA256.as_str())
+            .map(|(_, value)| strip_unicode(value))
+            .filter(|value| !value.is_empty());
+        let body_hash;
+        let payload = match (request.body().is_empty(), marker) {
+            (true, _) => EMPTY_SHA256_HEX.as_bytes(),
+            (false, Some(marker)) => marker,
+            (false, None) => {
+                body_hash = sha256_hex(request.body());
+                body_hash.as_bytes()
             }
-            return Ok(());
-        }
-        sign_in_place(request, key, time, false).map(drop)
+        };
+        let path =
+            path_decoded_encoded_with_trailing_slash(request.uri().path()).ok_or_else(no_path)?;
+        let query = query_decoded_sorted_encoded(request.uri().query().unwrap_or(""));
+        let headers = HeaderBlock::new(
+            entries,
+            ValueRule::StripUnicode,
+            Repeats::LinePerValueLastValue,
+        );
+        let canonical = v4_canonical_request(request.method(), &path, &query, &headers, payload);
+        let string_to_sign = v4_string_to_sign(ALGORITHM, &stamp, None, &canonical);
+        let secret = key.secret().expose().as_bytes();
+        let signature = hmac_sha256_hex(secret, string_to_sign.as_bytes());
+        let authorization = format!(
+            "{ALGORITHM} Access={}, SignedHeaders={}, Signature={signature}",
+            key.id(),
+            headers.signed
+        );
+        Ok(SigningParts::new(
+            &canonical,
+            string_to_sign.as_bytes(),
+            signature,
+            headers.signed,
+            authorization,
+        ))
     }
 
-    /// The stages [`sign`](Self::sign) would compute, without touching `request` (an
-    /// existing `Authorization` header is ignored): the very same code signs a copy,
-    /// keeping the canonical strings' text.
-    pub fn signing_parts(
-        &self,
-        request: &Request<Bytes>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-    ) -> Result<SigningParts> {
-        let mut copy = request.clone();
-        Ok(sign_in_place(&mut copy, key, time, true)?.into_parts())
+    /// The endpoint as configured: `host[:port]` as written.
+    fn uri_host(&self, uri: &Uri) -> Option<String> {
+        authority_from_uri(uri)
     }
 
-    /// Recomputes a received request's signature over exactly `signed_headers` (its
-    /// `SignedHeaders=` list, lower-case; a name listed twice is signed twice, as the SDK
-    /// does) as present on the request. The time is the request's `X-Sdk-Date` when it has
-    /// one, else `time`. `host` falls back to the URI authority.
-    pub fn signing_parts_for_headers(
-        &self,
-        request: &Request<Bytes>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-        signed_headers: &[&str],
-    ) -> Result<SigningParts> {
-        let stamp = signing_stamp(request.headers().get(X_SDK_DATE), time)?;
-        let names = listed_names(signed_headers, Listed::LastValuePerOccurrence);
-        let host = authority_from_uri(request.uri());
-        let mut entries = listed_entries(
-            request.headers(),
-            &names,
-            host,
-            Listed::LastValuePerOccurrence,
-        )
-        .map_err(huawei)?;
-        let rule = ValueRule::StripUnicode;
-        Ok(compute(request, key, &stamp, &mut entries, rule, true)?.into_parts())
+    fn provider(&self) -> Option<ProviderKind> {
+        Some(ProviderKind::Huawei)
     }
-}
-
-fn huawei(e: Error) -> Error {
-    e.with_provider(ProviderKind::Huawei)
-}
-
-/// The SDK reads a caller's `X-Sdk-Date` (any case) as the signing time; returned as the
-/// `YYYYMMDDTHHMMSSZ` stamp, formatted once for the string to sign and `X-Sdk-Date`.
-fn signing_stamp(header: Option<&HeaderValue>, time: OffsetDateTime) -> Result<Stamp<16>> {
-    let time = match header {
-        Some(value) => SigningTime::parse_compact(value.as_bytes()).ok_or_else(|| {
-            huawei(Error::config(
-                "X-Sdk-Date is not in the form yyyyMMdd'T'HHmmss'Z'",
-            ))
-        })?,
-        None => time,
-    };
-    Ok(SigningTime::utc(time).map_err(huawei)?.compact())
-}
-
-/// Signs the request as it will be sent once the headers `sign` adds are written, then writes
-/// them, in the SDK's order (content hash marker, date, host), and `Authorization`. Every
-/// check that can fail runs before the first edit.
-fn sign_in_place(
-    request: &mut Request<Bytes>,
-    key: &AccessKey,
-    time: OffsetDateTime,
-    keep_text: bool,
-) -> Result<V4Signature> {
-    check_access_key_id(key).map_err(huawei)?;
-    if request.uri().path().is_empty() {
-        return Err(no_path());
-    }
-    let token = session_token_value(key).map_err(huawei)?;
-    // One walk over the request's headers: what it signs, and which of the headers `sign`
-    // writes are already there (a caller's `X-Sdk-Date` is kept and is the signing time).
-    let (date_value, host_value);
-    let mut entries = HeaderEntries::new();
-    let (mut had_authorization, mut had_host) = (false, false);
-    let (mut content_type, mut date) = (None, None);
-    // Whether a value arrives with whitespace at an end: the SDK sends it stripped. The
-    // values `sign` writes never have any (but a session token may).
-    let mut unstripped = token
-        .as_ref()
-        .is_some_and(|t| strip_unicode(t.as_bytes()).len() != t.len());
-    for (name, value) in request.headers() {
-        unstripped |= strip_unicode(value.as_bytes()).len() != value.len();
-        if *name == AUTHORIZATION {
-            had_authorization = true;
-            continue;
-        }
-        if *name == CONTENT_TYPE {
-            content_type = content_type.or(Some(value));
-        } else if *name == X_SDK_DATE {
-            date = date.or(Some(value));
-        } else if *name == HOST {
-            had_host = true;
-        } else if token.is_some() && *name == X_SECURITY_TOKEN {
-            continue;
-        }
-        if is_signed(name.as_str()) {
-            entries.push((name.as_str(), value.as_bytes()));
-        }
-    }
-    // Bodies that are not JSON (or BSON) are sent unsigned.
-    let unsigned = content_type.map(HeaderValue::as_bytes).is_some_and(|ct| {
-        !ct.is_empty()
-            && !ct.starts_with(b"application/json")
-            && !ct.starts_with(b"application/bson")
-    });
-    let stamp = signing_stamp(date, time)?;
-    date_value = match date {
-        Some(_) => None,
-        None => Some(recent_header_value(stamp.as_bytes(), "X-Sdk-Date")?),
-    };
-    host_value = match had_host {
-        true => None,
-        false => {
-            let host = authority_from_uri(request.uri()).ok_or_else(|| huawei(missing_host()))?;
-            Some(recent_header_value(host.as_bytes(), "the host").map_err(huawei)?)
-        }
-    };
-    if unsigned {
-        // Replaces any value the caller set.
-        entries.retain(|(name, _)| *name != "x-sdk-content-sha256");
-        entries.push(("x-sdk-content-sha256", UNSIGNED_PAYLOAD.as_bytes()));
-    }
-    push_own_entries(
-        &mut entries,
-        [
-            ("x-security-token", &token),
-            ("x-sdk-date", &date_value),
-            ("host", &host_value),
-        ],
-    );
-
-    // Values with nothing to strip (the usual case, found by the walk) are signed as sent,
-    // which is the same text without a second look at every value's ends.
-    let rule = match unstripped {
-        true => ValueRule::StripUnicode,
-        false => ValueRule::AsSent,
-    };
-    let mut signed = compute(request, key, &stamp, &mut entries, rule, keep_text)?;
-    drop(entries);
-
-    let content_sha256 = unsigned.then(|| HeaderValue::from_static(UNSIGNED_PAYLOAD));
-    let authorization =
-        authorization_value(&mut signed.authorization, keep_text).map_err(huawei)?;
-    // Every check has passed: now the request is edited, in the SDK's order.
-    let headers = request.headers_mut();
-    if had_authorization {
-        headers.remove(AUTHORIZATION);
-    }
-    insert_present(headers, X_SECURITY_TOKEN, token);
-    insert_present(headers, X_SDK_CONTENT_SHA256, content_sha256);
-    insert_present(headers, X_SDK_DATE, date_value);
-    insert_present(headers, HOST, host_value);
-    headers.insert(AUTHORIZATION, authorization);
-    if unstripped {
-        write_back_stripped(headers);
-    }
-    Ok(signed)
 }
 
 fn no_path() -> Error {
-    huawei(Error::config(
-        "Huawei requests need a path (at least \"/\") to be signed",
-    ))
+    Error::config("Huawei requests need a path (at least \"/\") to be signed")
 }
 
-/// The SDK signs every header whose name has no `_`.
-fn is_signed(name: &str) -> bool {
-    // Eight bytes at a time: a word has a `_` when `word ^ "________"` has a zero byte.
-    const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    const UNDERSCORES: u64 = u64::from_ne_bytes([b'_'; 8]);
-    let words = name.as_bytes().chunks_exact(8);
-    let tail = words.remainder();
-    let underscore_in_words = words.into_iter().any(|word| {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = u64::from_ne_bytes(bytes) ^ UNDERSCORES;
-        x.wrapping_sub(LOW) & !x & HIGH != 0
-    });
-    !underscore_in_words && !tail.contains(&b'_')
+/// The SDK reads a caller's `X-Sdk-Date` (any case) as the signing time.
+fn signing_time(header: Option<&[u8]>, time: OffsetDateTime) -> Result<SigningTime> {
+    let time = match header {
+        Some(value) => SigningTime::parse_compact(value)
+            .ok_or_else(|| Error::config("X-Sdk-Date is not in the form yyyyMMdd'T'HHmmss'Z'"))?,
+        None => time,
+    };
+    SigningTime::new(time)
 }
 
-fn compute(
-    request: &Request<Bytes>,
-    key: &AccessKey,
-    stamp: &Stamp<16>,
-    entries: &mut [HeaderEntry<'_>],
-    rule: ValueRule,
-    keep_text: bool,
-) -> Result<V4Signature> {
-    check_access_key_id(key).map_err(huawei)?;
-    let body = request.body();
-    let body_hash;
-    let payload: &[u8] = if body.is_empty() {
-        EMPTY_SHA256_HEX.as_bytes()
-    } else {
-        match entries
+/// The SDK stores every header value stripped, so what is sent is what was signed: plans the
+/// stripped values of each name that has a value with whitespace at an end.
+fn write_back_stripped(out: &mut Outgoing<'_>) {
+    let headers = out.request().headers();
+    for name in headers.keys() {
+        let values = headers.get_all(name);
+        if values
             .iter()
-            .find(|(n, _)| *n == X_SDK_CONTENT_SHA256.as_str())
+            .all(|v| strip_unicode(v.as_bytes()).len() == v.len())
         {
-            // Read as the SDK does: after the value was stripped.
-            Some((_, value)) if !strip_unicode(value).is_empty() => strip_unicode(value),
-            _ => {
-                body_hash = sha256_hex(body);
-                body_hash.as_bytes()
-            }
+            continue;
         }
-    };
-    let v4 = V4 {
-        algorithm: ALGORITHM,
-        method: &upper_method(request.method()),
-        timestamp: stamp.as_bytes(),
-        scope: None,
-        key_id: key.id(),
-        rule,
-        repeats: Repeats::LinePerOccurrenceLastValue,
-        payload_hash: payload,
-    };
-    let uri = request.uri();
-    let uri_and_query = |cr: &mut CanonicalSink| {
-        if !path::decoded_then_encoded_with_trailing_slash(uri.path(), cr) {
-            return Err(no_path());
-        }
-        cr.put_byte(b'\n');
-        query::sorted_decoded_then_encoded_raw(uri.query().unwrap_or(""), cr);
-        Ok(())
-    };
-    sign_v4(&v4, entries, uri_and_query, key.secret_mac_key(), keep_text)
-}
-
-/// The SDK stores every header value stripped, so what is sent is what was signed.
-fn write_back_stripped(headers: &mut HeaderMap) {
-    for value in headers.values_mut() {
-        let stripped = strip_unicode(value.as_bytes());
-        if stripped.len() != value.as_bytes().len() {
-            if let Ok(mut new) = HeaderValue::from_bytes(stripped) {
-                new.set_sensitive(value.is_sensitive());
-                *value = new;
-            }
-        }
+        let stripped = values.iter().filter_map(|value| {
+            // A part of a valid value is a valid value.
+            let mut new = HeaderValue::from_bytes(strip_unicode(value.as_bytes())).ok()?;
+            new.set_sensitive(value.is_sensitive());
+            Some(new)
+        });
+        out.set_values(name.clone(), stripped.collect());
     }
 }
 
 /// Parses `SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex`.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
-    let parse = || -> Result<ParsedAuthorization> {
-        let params = v4_params(value, ALGORITHM)?;
-        Ok(ParsedAuthorization {
-            algorithm: ALGORITHM.to_owned(),
-            access_key_id: required(&params, "Access", ALGORITHM)?.to_owned(),
-            signed_headers: split_signed_headers(required(&params, "SignedHeaders", ALGORITHM)?),
-            signature: required(&params, "Signature", ALGORITHM)?.to_owned(),
-            ..ParsedAuthorization::default()
-        })
-    };
-    parse().map_err(huawei)
+    parse(value).map_err(|e| e.with_provider(ProviderKind::Huawei))
+}
+
+fn parse(value: &str) -> Result<ParsedAuthorization> {
+    let params = ParsedAuthorization::params(value, ALGORITHM)?;
+    let required = |name| ParsedAuthorization::required(&params, name, ALGORITHM);
+    let signed = ParsedAuthorization::split_signed_headers(required("SignedHeaders")?);
+    Ok(ParsedAuthorization::new(
+        ALGORITHM,
+        required("Access")?,
+        signed,
+        required("Signature")?,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+    use http::header::HOST;
+    use http::Request;
     use multicloud_core::ErrorKind;
     use time::macros::datetime;
-
-    #[test]
-    fn a_name_is_signed_unless_an_underscore_is_anywhere_in_it() {
-        for len in 0..=20 {
-            assert!(is_signed(&"a".repeat(len)), "len {len}");
-            for at in 0..len {
-                let mut name = "x".repeat(len).into_bytes();
-                name[at] = b'_';
-                let name = String::from_utf8(name).unwrap();
-                assert!(!is_signed(&name), "{name}");
-                // Bytes on either side of `_` in value (`^`, `` ` ``) are not mistaken for it.
-                let near = name.replace('_', if at % 2 == 0 { "^" } else { "`" });
-                assert!(is_signed(&near), "{near}");
-            }
-        }
-    }
 
     const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";
     const PLANTED_TOKEN: &str = "PLANTED-TOKEN-9a8b7c";
@@ -373,6 +209,10 @@ mod tests {
         )
     }
 
+    fn get(uri: &str) -> Request<Bytes> {
+        Request::get(uri).body(Bytes::new()).unwrap()
+    }
+
     fn parts_of(req: &Request<Bytes>) -> SigningParts {
         HuaweiSigner::new().signing_parts(req, &key(), T).unwrap()
     }
@@ -382,30 +222,37 @@ mod tests {
     }
 
     #[test]
+    fn a_name_is_signed_unless_an_underscore_is_anywhere_in_it() {
+        for len in 0..=20 {
+            assert!(is_signed(&"a".repeat(len)), "len {len}");
+            for at in 0..len {
+                let mut name = "x".repeat(len).into_bytes();
+                name[at] = b'_';
+                let name = String::from_utf8(name).unwrap();
+                assert!(!is_signed(&name), "{name}");
+                let near = name.replace('_', if at % 2 == 0 { "^" } else { "`" });
+                assert!(is_signed(&near), "{near}");
+            }
+        }
+    }
+
+    #[test]
     fn the_uri_always_ends_with_a_slash_and_encoded_slashes_split() {
-        let req = Request::get("https://iam.myhuaweicloud.com/v3/projects")
-            .body(Bytes::new())
-            .unwrap();
+        let req = get("https://iam.myhuaweicloud.com/v3/projects");
         assert_eq!(line(&parts_of(&req), 1), "/v3/projects/");
-        let req = Request::get("https://h.example/a%2Fb%20c/")
-            .body(Bytes::new())
-            .unwrap();
+        let req = get("https://h.example/a%2Fb%20c/");
         assert_eq!(line(&parts_of(&req), 1), "/a/b%20c/");
     }
 
     #[test]
     fn the_query_sorts_on_decoded_strings() {
-        let req = Request::get("https://h.example/?%C3%BCmlaut=1&~tilde=2&limit=2")
-            .body(Bytes::new())
-            .unwrap();
+        let req = get("https://h.example/?%C3%BCmlaut=1&~tilde=2&limit=2");
         assert_eq!(line(&parts_of(&req), 2), "limit=2&~tilde=2&%C3%BCmlaut=1");
     }
 
     #[test]
     fn underscore_headers_are_not_signed_and_values_are_stripped() {
-        let mut req = Request::get("https://h.example/")
-            .body(Bytes::new())
-            .unwrap();
+        let mut req = get("https://h.example/");
         req.headers_mut().insert("x_under", "no".parse().unwrap());
         req.headers_mut().insert(
             "x-pad",
@@ -421,16 +268,35 @@ mod tests {
             "the stripped value is what is sent"
         );
         // A session token with whitespace at its ends is sent stripped too, as signed.
-        let mut req = Request::get("https://h.example/")
-            .body(Bytes::new())
-            .unwrap();
+        let mut req = get("https://h.example/");
         let key = key().with_session_token("\ttok ");
         let parts = HuaweiSigner::new().signing_parts(&req, &key, T).unwrap();
         assert!(parts.canonical_request.contains("\nx-security-token:tok\n"));
         HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
         assert_eq!(req.headers()[X_SECURITY_TOKEN], "tok");
+        assert!(req.headers()[X_SECURITY_TOKEN].is_sensitive());
         // Values that need no stripping are left as they are.
         assert_eq!(req.headers()[X_SDK_DATE], "20191115T033655Z");
+    }
+
+    #[test]
+    fn repeated_names_sign_the_last_value_per_line_and_are_all_sent_stripped() {
+        let mut req = get("https://h.example/");
+        req.headers_mut().append("x-a", " 1 ".parse().unwrap());
+        req.headers_mut().append("x-a", " 2 ".parse().unwrap());
+        let parts = parts_of(&req);
+        assert!(parts.canonical_request.contains("\nx-a:2\nx-a:2\n"));
+        assert_eq!(parts.signed_headers, "host;x-a;x-a;x-sdk-date");
+        HuaweiSigner::new().sign(&mut req, &key(), T).unwrap();
+        let sent: Vec<_> = req.headers().get_all("x-a").iter().collect();
+        assert_eq!(sent, ["1", "2"]);
+        // A verifier reading the list back gets the same signature.
+        let auth = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
+        let names: Vec<&str> = auth.signed_headers.iter().map(String::as_str).collect();
+        let again = HuaweiSigner::new()
+            .signing_parts_for_headers(&req, &key(), T, &names)
+            .unwrap();
+        assert_eq!(again.signature, parts.signature);
     }
 
     #[test]
@@ -457,9 +323,7 @@ mod tests {
 
     #[test]
     fn a_caller_x_sdk_date_is_the_signing_time() {
-        let mut req = Request::get("https://h.example/")
-            .body(Bytes::new())
-            .unwrap();
+        let mut req = get("https://h.example/");
         req.headers_mut()
             .insert(X_SDK_DATE, "20200101T000000Z".parse().unwrap());
         let parts = parts_of(&req);
@@ -472,17 +336,25 @@ mod tests {
             .signing_parts(&req, &key(), T)
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
+        assert_eq!(e.provider(), Some(ProviderKind::Huawei));
     }
 
     #[test]
-    fn a_request_with_authorization_is_left_alone() {
-        let mut req = Request::get("https://h.example/")
-            .header("authorization", "Bearer x")
-            .body(Bytes::new())
-            .unwrap();
-        HuaweiSigner::new().sign(&mut req, &key(), T).unwrap();
-        assert_eq!(req.headers()[AUTHORIZATION], "Bearer x");
-        assert!(req.headers().get(X_SDK_DATE).is_none());
+    fn a_pre_signed_request_is_signed_afresh() {
+        let mut req = get("https://h.example/");
+        req.headers_mut()
+            .insert(AUTHORIZATION, "Bearer x".parse().unwrap());
+        req.headers_mut()
+            .append(AUTHORIZATION, HeaderValue::from_bytes(b"\xff ").unwrap());
+        req.headers_mut().insert("x-pad", " v ".parse().unwrap());
+        let key = key().with_session_token("tok");
+        let parts = HuaweiSigner::new().signing_parts(&req, &key, T).unwrap();
+        assert!(!parts.signed_headers.contains("authorization"));
+        HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
+        let sent: Vec<_> = req.headers().get_all(AUTHORIZATION).iter().collect();
+        assert_eq!(sent, [parts.authorization.as_str()]);
+        assert_eq!(req.headers()[X_SECURITY_TOKEN], "tok");
+        assert_eq!(req.headers()["x-pad"], "v", "sent stripped, as signed");
     }
 
     #[test]
@@ -510,11 +382,28 @@ mod tests {
             again.signature, sent.signature,
             "X-Sdk-Date on the request wins"
         );
+        for bad in [
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=a",
+            "AWS4-HMAC-SHA256 Access=AK, SignedHeaders=a, Signature=b",
+        ] {
+            let e = parse_authorization(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Decode);
+            assert_eq!(e.provider(), Some(ProviderKind::Huawei));
+        }
+    }
+
+    #[test]
+    fn the_host_is_the_uri_authority_as_written() {
+        let mut req = get("https://ECS.example:443/");
+        HuaweiSigner::new().sign(&mut req, &key(), T).unwrap();
+        assert_eq!(req.headers()[HOST], "ECS.example:443");
+        let e = HuaweiSigner::new().sign(&mut get("/x"), &key(), T);
+        assert_eq!(e.unwrap_err().kind(), ErrorKind::Config);
     }
 
     #[test]
     fn an_empty_path_cannot_be_signed() {
-        let req = Request::get("h.example:443").body(Bytes::new()).unwrap();
+        let req = get("h.example:443");
         let e = HuaweiSigner::new()
             .signing_parts(&req, &key(), T)
             .unwrap_err();
@@ -524,21 +413,13 @@ mod tests {
     #[test]
     fn a_planted_secret_never_shows_in_debug_parts_or_errors() {
         let key = AccessKey::new("AKVISIBLE", PLANTED_SECRET).with_session_token(PLANTED_TOKEN);
-        let mut req = Request::get("https://h.example/")
-            .body(Bytes::new())
-            .unwrap();
+        let mut req = get("https://h.example/");
         HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
         let parts = HuaweiSigner::new().signing_parts(&req, &key, T).unwrap();
         let bad =
             AccessKey::new("AK", PLANTED_SECRET).with_session_token("x\nPLANTED-TOKEN-9a8b7c");
         let err = HuaweiSigner::new()
-            .sign(
-                &mut Request::get("https://h.example/")
-                    .body(Bytes::new())
-                    .unwrap(),
-                &bad,
-                T,
-            )
+            .sign(&mut get("https://h.example/"), &bad, T)
             .unwrap_err();
         for shown in [
             format!("{:?}", HuaweiSigner::new()),
@@ -555,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn sign_adds_at_most_headers_written() {
+    fn sign_adds_only_its_own_headers() {
         let key = key().with_session_token("tok");
         // A body that is not JSON is sent unsigned, which adds `X-Sdk-Content-Sha256`.
         let mut req = Request::post("https://ecs.cn-north-4.myhuaweicloud.com/v1/servers")
@@ -563,6 +444,10 @@ mod tests {
             .body(Bytes::from_static(b"x"))
             .unwrap();
         HuaweiSigner::new().sign(&mut req, &key, T).unwrap();
-        assert_eq!(req.headers().len(), 1 + HuaweiSigner::HEADERS_WRITTEN);
+        assert_eq!(
+            req.headers().len(),
+            1 + 5,
+            "content type; token, payload marker, date, host, authorization"
+        );
     }
 }

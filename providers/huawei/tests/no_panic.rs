@@ -4,7 +4,7 @@
 #[path = "../../../testdata/vectors/arbitrary.rs"]
 mod arbitrary;
 
-use multicloud_core::signing::hash::{hmac_sha256_hex, sha256_hex};
+use multicloud_core::signing::{hmac_sha256_hex, sha256_hex, RequestSigner};
 use multicloud_huawei::HuaweiSigner;
 use proptest::prelude::*;
 

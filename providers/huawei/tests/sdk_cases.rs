@@ -6,6 +6,7 @@
 #[path = "../../../testdata/vectors/sdk/cases.rs"]
 mod cases;
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_huawei::HuaweiSigner;
 
 #[test]

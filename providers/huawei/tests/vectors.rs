@@ -3,6 +3,7 @@
 #[path = "../../../testdata/vectors/support.rs"]
 mod support;
 
+use multicloud_core::signing::RequestSigner;
 use multicloud_huawei::HuaweiSigner;
 use support::{access_key, case, text, Stages};
 

@@ -10,7 +10,7 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{Method, Request};
 use multicloud_core::{Error, Result};
 
-use crate::endpoint::Target;
+use crate::endpoints::Target;
 
 /// One API 3.0 action of one service version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +149,7 @@ impl PreparedCall {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::Endpoints;
+    use crate::endpoints::Endpoints;
     use multicloud_core::Domain;
 
     #[test]

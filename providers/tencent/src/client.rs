@@ -1,146 +1,22 @@
-//! The provider builder and the API 3.0 client every listing goes through.
+//! The API 3.0 client every listing goes through.
 //!
-//! [`TencentProviderBuilder`] gathers the account, key source, domain, endpoint override,
-//! transport and clock. [`Client::call`] sends one action: the body is serialized once, each
+//! [`Client::call`] sends one action: the body is serialized once, each
 //! attempt is signed with TC3-HMAC-SHA256 at the clock's current time, and
 //! [`TencentClassifier`] turns `Response.Error` (sent with HTTP 200) into an error kind from
-//! the code table in `codes.rs`.
+//! the code table in `errors.rs`.
 
 use std::fmt;
 use std::sync::Arc;
 
 use multicloud_core::transport::{CallInfo, HttpResponse, ResponseClassifier, Transport};
-use multicloud_core::{
-    AccountName, Clock, Credential, Domain, EnvCredential, Error, ProviderKind, Result,
-    StandardFeature, SystemClock,
-};
+use multicloud_core::{Clock, Credential, Domain, ProviderKind, Result};
 use serde_json::Value;
 
 use crate::api::{Api, PreparedCall};
-use crate::endpoint::Endpoints;
-use crate::provider::TencentProvider;
+use crate::endpoints::Endpoints;
 use crate::signer::Tc3Signer;
 use crate::wire::{self, ApiResponse};
 use multicloud_core::signing::RequestSigner;
-
-/// Builds a [`TencentProvider`].
-///
-/// ```
-/// use multicloud_core::{AccessKey, CloudProvider, Domain, StaticCredential};
-/// use multicloud_tencent::TencentProviderBuilder;
-///
-/// let provider = TencentProviderBuilder::new("prod")
-///     .with_credential(StaticCredential::new(AccessKey::new("AKIDEXAMPLE", "example-secret")))
-///     .with_domain(Domain::International)
-///     .build()?;
-/// assert_eq!(provider.account().as_str(), "prod");
-/// # Ok::<(), multicloud_core::Error>(())
-/// ```
-pub struct TencentProviderBuilder {
-    account: String,
-    credential: Option<Arc<dyn Credential>>,
-    domain: Domain,
-    endpoint_url: Option<String>,
-    transport: Option<Transport>,
-    clock: Arc<dyn Clock>,
-    features: Vec<StandardFeature>,
-}
-
-impl fmt::Debug for TencentProviderBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TencentProviderBuilder")
-            .field("account", &self.account)
-            .field("credential", &self.credential)
-            .field("domain", &self.domain)
-            .field("endpoint_url", &self.endpoint_url)
-            .field("custom_transport", &self.transport.is_some())
-            .finish()
-    }
-}
-
-impl TencentProviderBuilder {
-    /// A builder for the account the user calls `account_name`, on the China site.
-    pub fn new(account_name: impl Into<String>) -> Self {
-        TencentProviderBuilder {
-            account: account_name.into(),
-            credential: None,
-            domain: Domain::China,
-            endpoint_url: None,
-            transport: None,
-            clock: Arc::new(SystemClock),
-            features: crate::verify::FEATURES.to_vec(),
-        }
-    }
-
-    /// Signs with keys from `credential`.
-    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
-        self.credential = Some(Arc::new(credential));
-        self
-    }
-
-    /// Reads the key from `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY` and
-    /// `TENCENTCLOUD_SESSION_TOKEN`/`TENCENTCLOUD_TOKEN` when a request is made.
-    pub fn from_env(self) -> Self {
-        self.with_credential(EnvCredential::from_env(ProviderKind::Tencent))
-    }
-
-    /// Chooses the China site (`*.tencentcloudapi.com`, the default) or the International
-    /// site (`*.intl.tencentcloudapi.com`).
-    pub fn with_domain(mut self, domain: Domain) -> Self {
-        self.domain = domain;
-        self
-    }
-
-    /// Sends every service's requests to this one URL (a simulator or proxy), e.g.
-    /// `http://127.0.0.1:40123`. Requests are signed for that host.
-    pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
-        self
-    }
-
-    /// Sends through `transport` instead of one built with this crate's rate limits. Add
-    /// them to your own with [`rate_limits`](crate::rate_limits).
-    pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Takes request timestamps from `clock` (default: the system clock).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Validates the settings and builds the provider.
-    ///
-    /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
-    /// missing credential or an invalid endpoint URL.
-    pub fn build(self) -> Result<TencentProvider> {
-        let account = AccountName::new(self.account)?;
-        let credential = self.credential.ok_or_else(|| {
-            Error::config("no credential: call with_credential(...) or from_env()")
-        })?;
-        let endpoints = match &self.endpoint_url {
-            Some(url) => Endpoints::with_override(self.domain, url)?,
-            None => Endpoints::new(self.domain),
-        };
-        let transport = match self.transport {
-            Some(t) => t,
-            None => Transport::builder()
-                .with_limits(crate::limits::rate_limits(Default::default()))
-                .build()?,
-        };
-        let client = Client {
-            inner: Arc::new(Inner {
-                endpoints,
-                credential,
-                transport,
-                clock: self.clock,
-            }),
-        };
-        Ok(TencentProvider::new(account, client, self.features))
-    }
-}
 
 /// Sends API 3.0 calls for one account. Cheap to clone.
 #[derive(Clone)]
@@ -165,6 +41,23 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
+    /// A client over its parts.
+    pub(crate) fn new(
+        endpoints: Endpoints,
+        credential: Arc<dyn Credential>,
+        transport: Transport,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Client {
+            inner: Arc::new(Inner {
+                endpoints,
+                credential,
+                transport,
+                clock,
+            }),
+        }
+    }
+
     /// The domain the client talks to.
     pub(crate) fn domain(&self) -> Domain {
         self.inner.endpoints.domain()
@@ -222,7 +115,7 @@ impl Client {
 /// Classifies Tencent Cloud API 3.0 responses: the body's `Response.Error.Code` decides,
 /// whatever the HTTP status; a body without the envelope is judged by its status.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TencentClassifier;
+pub(crate) struct TencentClassifier;
 
 impl ResponseClassifier for TencentClassifier {
     fn classify(&self, call: &CallInfo, response: &HttpResponse) -> Result<()> {
@@ -234,7 +127,7 @@ impl ResponseClassifier for TencentClassifier {
 mod tests {
     use super::*;
     use http::{HeaderMap, StatusCode};
-    use multicloud_core::{AccessKey, ErrorKind, StaticCredential};
+    use multicloud_core::ErrorKind;
 
     #[test]
     fn classifier_reads_the_envelope_not_the_status() {
@@ -260,40 +153,6 @@ mod tests {
                 .unwrap_err()
                 .kind(),
             ErrorKind::Transient
-        );
-    }
-
-    #[test]
-    fn build_needs_a_credential_and_a_valid_endpoint() {
-        let err = TencentProviderBuilder::new("prod").build().unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Config);
-        let key = StaticCredential::new(AccessKey::new("AKIDx", "s"));
-        let err = TencentProviderBuilder::new("prod")
-            .with_credential(key.clone())
-            .with_endpoint_url("not a url")
-            .build()
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Config);
-        let err = TencentProviderBuilder::new(" ")
-            .with_credential(key)
-            .build()
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Config);
-    }
-
-    #[test]
-    fn the_default_transport_carries_the_documented_rate_limits() {
-        let p = TencentProviderBuilder::new("prod")
-            .with_credential(StaticCredential::new(AccessKey::new("AKIDx", "s")))
-            .build()
-            .unwrap();
-        let limit = p
-            .transport()
-            .limits()
-            .limit_for(ProviderKind::Tencent, "cvm:DescribeInstances");
-        assert_eq!(
-            limit.rate,
-            Some(multicloud_core::transport::Rate::per_second(40))
         );
     }
 }

@@ -28,8 +28,8 @@ use multicloud_core::{CloudResource, Error, ProviderKind, Result};
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::codes;
-use crate::resources::stop_after_error;
+use crate::errors;
+use crate::paging::stop_after_error;
 
 pub use signer::CosSigner;
 
@@ -92,7 +92,7 @@ impl ResponseClassifier for CosClassifier {
         let header_id = response.header(REQUEST_ID_HEADER);
         let status = response.status.as_u16();
         Err(match xml::error(&response.body) {
-            Some(e) => codes::xml_error(
+            Some(e) => errors::xml_error(
                 &call.api,
                 &e.code,
                 &e.message,
@@ -121,15 +121,10 @@ fn bucket(raw: Value, tags: Option<CloudResource>) -> Result<CloudResource> {
     let region = text("Location")
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| "global".to_owned());
-    Ok(CloudResource {
-        service: "cos".to_owned(),
-        resource_type: "bucket".to_owned(),
-        id: name.clone(),
-        name: Some(name),
-        region,
-        tags: tags.map(|t| t.tags).unwrap_or_default(),
-        raw,
-    })
+    Ok(CloudResource::new("cos", "bucket", name.clone(), region)
+        .with_name(Some(name))
+        .with_tags(tags.map(|t| t.tags).unwrap_or_default())
+        .with_raw(raw))
 }
 
 fn is_bucket(r: &CloudResource) -> bool {
@@ -287,15 +282,8 @@ mod tests {
     fn a_bucket_maps_to_the_same_keys_as_the_tag_service_and_keeps_its_tags() {
         let raw = json!({"Name": "logs-1250000001", "Location": "ap-guangzhou",
             "CreationDate": "2019-05-24T11:49:50Z", "BucketType": "cos"});
-        let mut tagged = CloudResource {
-            service: "cos".into(),
-            resource_type: "bucket".into(),
-            id: "logs-1250000001".into(),
-            name: None,
-            region: "ap-guangzhou".into(),
-            tags: Default::default(),
-            raw: json!({}),
-        };
+        let mut tagged = CloudResource::new("cos", "bucket", "logs-1250000001", "ap-guangzhou")
+            .with_raw(json!({}));
         tagged.tags.insert("env".into(), "prod".into());
         let r = bucket(raw.clone(), Some(tagged)).unwrap();
         assert_eq!(r.key(), ("cos", "bucket", "logs-1250000001"));
@@ -309,20 +297,13 @@ mod tests {
     }
 
     fn resource(service: &str, id: &str, tag: Option<&str>) -> CloudResource {
-        let mut r = CloudResource {
-            service: service.into(),
-            resource_type: if service == "cos" {
-                "bucket"
-            } else {
-                "ckafkaId"
-            }
-            .into(),
-            id: id.into(),
-            name: None,
-            region: "ap-shanghai".into(),
-            tags: Default::default(),
-            raw: json!({"Resource": id}),
+        let resource_type = if service == "cos" {
+            "bucket"
+        } else {
+            "ckafkaId"
         };
+        let mut r = CloudResource::new(service, resource_type, id, "ap-shanghai")
+            .with_raw(json!({"Resource": id}));
         if let Some(v) = tag {
             r.tags.insert("env".into(), v.into());
         }

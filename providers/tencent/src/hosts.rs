@@ -54,27 +54,26 @@ pub(crate) fn to_host(item: Value, region: &str) -> Result<Host> {
             Error::decode("a CVM instance without InstanceId").with_provider(ProviderKind::Tencent)
         );
     }
-    Ok(Host {
-        id: cvm.instance_id.clone(),
-        name: cvm.instance_name.filter(|n| !n.is_empty()),
-        state: state(cvm.instance_state.as_deref().unwrap_or_default()),
-        instance_type: cvm.instance_type.filter(|t| !t.is_empty()),
-        region: region.to_owned(),
-        zone: cvm.placement.and_then(|p| p.zone).filter(|z| !z.is_empty()),
-        private_ips: ips(cvm.private_ip_addresses),
-        public_ips: ips(cvm.public_ip_addresses),
-        os: cvm.os_name.filter(|o| !o.is_empty()),
-        vpc_id: cvm
-            .virtual_private_cloud
-            .and_then(|v| v.vpc_id)
-            .filter(|v| !v.is_empty()),
-        created_at: cvm
-            .created_time
-            .as_deref()
-            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
-        tags: wire::tags(&item, "Tags"),
-        raw: item,
-    })
+    let state = state(cvm.instance_state.as_deref().unwrap_or_default());
+    let created_at = cvm
+        .created_time
+        .as_deref()
+        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+    Ok(Host::new(cvm.instance_id.clone(), region, state)
+        .with_name(cvm.instance_name.filter(|n| !n.is_empty()))
+        .with_instance_type(cvm.instance_type.filter(|t| !t.is_empty()))
+        .with_zone(cvm.placement.and_then(|p| p.zone).filter(|z| !z.is_empty()))
+        .with_private_ips(ips(cvm.private_ip_addresses))
+        .with_public_ips(ips(cvm.public_ip_addresses))
+        .with_os(cvm.os_name.filter(|o| !o.is_empty()))
+        .with_vpc_id(
+            cvm.virtual_private_cloud
+                .and_then(|v| v.vpc_id)
+                .filter(|v| !v.is_empty()),
+        )
+        .with_created_at(created_at)
+        .with_tags(wire::tags(&item, "Tags"))
+        .with_raw(item))
 }
 
 impl CvmInstance {

@@ -14,7 +14,8 @@
 //!   with [`CosSigner`]; tags from the tag service), and tagged resources of other services
 //!   through `tag:GetResources`.
 //! - **Response actions**: [`TencentIpBlocker`] blocks and unblocks IPs in CFW and WAF.
-//! - **Rate limits**: the documented per-API limits ([`RATE_LIMITS`]) through core's limiter.
+//! - **Rate limits**: the documented per-API limits, added by the builder to the transport's
+//!   limits (see [`TencentProviderBuilder::with_limits`]).
 //!
 //! ```
 //! use multicloud_core::{AccessKey, CloudProvider, Domain, ProviderKind, StaticCredential};
@@ -59,9 +60,9 @@
 
 mod api;
 mod client;
-mod codes;
 mod cos;
-mod endpoint;
+mod endpoints;
+mod errors;
 mod hosts;
 mod limits;
 mod paging;
@@ -69,16 +70,14 @@ mod provider;
 mod regions;
 mod resources;
 mod response;
-pub mod signer;
+mod signer;
 mod verify;
 mod wire;
 
 use multicloud_core::ProviderKind;
 
-pub use client::{TencentClassifier, TencentProviderBuilder};
 pub use cos::CosSigner;
-pub use limits::{rate_limit, rate_limits, RateLimit, RATE_LIMITS};
-pub use provider::TencentProvider;
+pub use provider::{TencentProvider, TencentProviderBuilder};
 pub use response::TencentIpBlocker;
 pub use signer::{parse_authorization, Tc3Signer};
 

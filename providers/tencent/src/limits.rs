@@ -9,15 +9,15 @@ use multicloud_core::ProviderKind;
 
 /// The request-rate limit of one API action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
+pub(crate) struct RateLimit {
     /// The service, as in its host name (`cvm`, `vpc`, …).
-    pub service: &'static str,
+    pub(crate) service: &'static str,
     /// The action name (`DescribeInstances`, …).
-    pub action: &'static str,
+    pub(crate) action: &'static str,
     /// Requests per second allowed for one account.
-    pub per_second: u32,
+    pub(crate) per_second: u32,
     /// Whether the number was read on the API's own doc page (false: the 20/s default).
-    pub documented: bool,
+    pub(crate) documented: bool,
 }
 
 const fn limit(
@@ -35,7 +35,7 @@ const fn limit(
 }
 
 /// The rate limits of every action this crate calls.
-pub const RATE_LIMITS: &[RateLimit] = &[
+pub(crate) const RATE_LIMITS: &[RateLimit] = &[
     limit("cvm", "DescribeInstances", 40, true),
     limit("region", "DescribeRegions", 20, false),
     limit("sts", "GetCallerIdentity", 20, false),
@@ -57,11 +57,11 @@ pub const RATE_LIMITS: &[RateLimit] = &[
 ];
 
 /// Adds a rate limit for each of [`RATE_LIMITS`] to `config` (keys `service:Action`), keeping
-/// the default concurrency limit. Use it when you build your own
-/// [`Transport`](multicloud_core::transport::Transport) for this provider.
-pub fn rate_limits(config: LimitConfig) -> LimitConfig {
+/// the default concurrency limit. An API that `config` already limits keeps its own entry.
+/// The provider builder applies it to the transport it builds.
+pub(crate) fn apply(config: LimitConfig) -> LimitConfig {
     RATE_LIMITS.iter().fold(config, |config, l| {
-        config.with_api(
+        config.with_api_if_unset(
             ProviderKind::Tencent,
             format!("{}:{}", l.service, l.action),
             Limit::default().with_rate(Rate::per_second(l.per_second)),
@@ -70,7 +70,8 @@ pub fn rate_limits(config: LimitConfig) -> LimitConfig {
 }
 
 /// The limit of `service:action`, when this crate knows it.
-pub fn rate_limit(service: &str, action: &str) -> Option<RateLimit> {
+#[cfg(test)]
+pub(crate) fn rate_limit(service: &str, action: &str) -> Option<RateLimit> {
     RATE_LIMITS
         .iter()
         .copied()

@@ -5,12 +5,13 @@
 //! never fire, so two server faults are caught here instead: a page that repeats only items
 //! already listed (a loop), and an empty page before `TotalCount` is reached (an inconsistent
 //! total). Both end the stream with a typed error rather than spinning or silently truncating.
+//! [`stop_after_error`] chains listings so that the first failure ends them all.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use futures::stream::BoxStream;
+use futures::stream::{self, BoxStream, StreamExt};
 use multicloud_core::pagination::{paginate, Page};
 use multicloud_core::{Error, ErrorKind, ProviderKind, Result};
 use serde_json::Value;
@@ -109,6 +110,20 @@ fn next_offset(
     })
 }
 
+/// Ends a stream right after its first error, without polling it again (a further poll
+/// could send the next listing's request).
+pub(crate) fn stop_after_error<T: Send + 'static>(
+    s: impl futures::Stream<Item = Result<T>> + Send + 'static,
+) -> BoxStream<'static, Result<T>> {
+    stream::unfold(Some(s.boxed()), |state| async move {
+        let mut s = state?;
+        let item = s.next().await?;
+        let rest = item.is_ok().then_some(s);
+        Some((item, rest))
+    })
+    .boxed()
+}
+
 #[cfg(test)]
 mod tests {
     use futures::StreamExt;
@@ -191,5 +206,12 @@ mod tests {
         .await;
         assert_eq!(out.len(), 3);
         assert!(out.iter().all(|r| r.is_ok()));
+    }
+
+    #[tokio::test]
+    async fn stop_after_error_ends_the_stream() {
+        let s = stream::iter(vec![Ok(1), Err(Error::decode("x")), Ok(3)]);
+        let out: Vec<Result<i32>> = stop_after_error(s).collect().await;
+        assert_eq!(out.len(), 2);
     }
 }

@@ -1,18 +1,183 @@
-//! [`TencentProvider`]: the [`CloudProvider`] of one Tencent Cloud account.
+//! [`TencentProvider`], the [`CloudProvider`] of one Tencent Cloud account, and
+//! [`TencentProviderBuilder`], which gathers the account, key source, domain, endpoint
+//! override, transport settings and clock.
+
+use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
-use multicloud_core::transport::Transport;
+use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
-    AccountName, CloudProvider, CloudResource, Domain, Host, IpBlocker, ProviderKind, Region,
-    Result, StandardFeature, VerifyReport,
+    AccessKey, AccountName, Clock, CloudProvider, CloudResource, Credential, Domain, EnvCredential,
+    Error, Host, IpBlocker, ProviderKind, Region, Result, StandardFeature, StaticCredential,
+    SystemClock, VerifyReport,
 };
 
 use crate::client::Client;
+use crate::endpoints::Endpoints;
 use crate::response::TencentIpBlocker;
+use crate::{hosts, limits, regions, resources, verify};
+
+/// Builds a [`TencentProvider`].
+///
+/// ```
+/// use multicloud_core::{AccessKey, CloudProvider, Domain, StaticCredential};
+/// use multicloud_tencent::TencentProviderBuilder;
+///
+/// let provider = TencentProviderBuilder::new("prod")
+///     .with_credential(StaticCredential::new(AccessKey::new("AKIDEXAMPLE", "example-secret")))
+///     .with_domain(Domain::International)
+///     .build()?;
+/// assert_eq!(provider.account().as_str(), "prod");
+/// # Ok::<(), multicloud_core::Error>(())
+/// ```
+pub struct TencentProviderBuilder {
+    account: String,
+    credential: Option<Arc<dyn Credential>>,
+    domain: Domain,
+    endpoint_url: Option<String>,
+    transport: Option<Transport>,
+    timeouts: Option<Timeouts>,
+    retry: Option<RetryConfig>,
+    limits: Option<LimitConfig>,
+    clock: Arc<dyn Clock>,
+    features: Vec<StandardFeature>,
+}
+
+impl fmt::Debug for TencentProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TencentProviderBuilder")
+            .field("account", &self.account)
+            .field("credential", &self.credential)
+            .field("domain", &self.domain)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("custom_transport", &self.transport.is_some())
+            .finish()
+    }
+}
+
+impl TencentProviderBuilder {
+    /// A builder for the account the user calls `account_name`, on the China site.
+    pub fn new(account_name: impl Into<String>) -> Self {
+        TencentProviderBuilder {
+            account: account_name.into(),
+            credential: None,
+            domain: Domain::China,
+            endpoint_url: None,
+            transport: None,
+            timeouts: None,
+            retry: None,
+            limits: None,
+            clock: Arc::new(SystemClock),
+            features: verify::FEATURES.to_vec(),
+        }
+    }
+
+    /// Signs with keys from `credential`.
+    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
+        self.credential = Some(Arc::new(credential));
+        self
+    }
+
+    /// Signs with a fixed key.
+    pub fn with_access_key(self, key: AccessKey) -> Self {
+        self.with_credential(StaticCredential::new(key))
+    }
+
+    /// Reads the key from `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY` and
+    /// `TENCENTCLOUD_SESSION_TOKEN`/`TENCENTCLOUD_TOKEN` when a request is made.
+    pub fn from_env(self) -> Self {
+        self.with_credential(EnvCredential::from_env(ProviderKind::Tencent))
+    }
+
+    /// Chooses the China site (`*.tencentcloudapi.com`, the default) or the International
+    /// site (`*.intl.tencentcloudapi.com`).
+    pub fn with_domain(mut self, domain: Domain) -> Self {
+        self.domain = domain;
+        self
+    }
+
+    /// Sends every service's requests to this one URL (a simulator or proxy), e.g.
+    /// `http://127.0.0.1:40123`. Requests are signed for that host.
+    pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
+    /// builds (default: [`Timeouts::default`]).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// Sets how failed calls are retried (default: [`RetryConfig::default`]).
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). The
+    /// documented per-API rate limits of every action this crate calls are added for each
+    /// API that `limits` does not limit itself.
+    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Sends through `transport`, as it is, instead of building one (to share one retry
+    /// budget and set of limits between providers). Its limits are used unchanged, without
+    /// the per-API limits [`with_limits`](Self::with_limits) adds; it cannot be combined
+    /// with `with_timeouts`, `with_retry` or `with_limits`.
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Takes request timestamps from `clock` (default: the system clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Validates the settings and builds the provider.
+    ///
+    /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
+    /// missing credential, an invalid endpoint URL, invalid transport settings, or a transport
+    /// given together with settings for the one to build.
+    pub fn build(self) -> Result<TencentProvider> {
+        let account = AccountName::new(self.account)?;
+        let credential = self.credential.ok_or_else(|| {
+            Error::config("no credential: call with_credential(...) or from_env()")
+        })?;
+        let endpoints = match &self.endpoint_url {
+            Some(url) => Endpoints::with_override(self.domain, url)?,
+            None => Endpoints::new(self.domain),
+        };
+        let transport = match self.transport {
+            Some(t) => {
+                if self.timeouts.is_some() || self.retry.is_some() || self.limits.is_some() {
+                    return Err(Error::config(
+                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
+                    ));
+                }
+                t
+            }
+            None => Transport::builder()
+                .with_timeouts(self.timeouts.unwrap_or_default())
+                .with_retry(self.retry.unwrap_or_default())
+                .with_limits(limits::apply(self.limits.unwrap_or_default()))
+                .with_clock(self.clock.clone())
+                .build()?,
+        };
+        let client = Client::new(endpoints, credential, transport, self.clock);
+        Ok(TencentProvider::new(account, client, self.features))
+    }
+}
 
 /// One onboarded Tencent Cloud account. Build it with
-/// [`TencentProviderBuilder`](crate::TencentProviderBuilder).
+/// [`TencentProviderBuilder`].
 ///
 /// Implements Host (CVM), CSPM (CBS, CLB, VPC, security groups, CDB MySQL, Redis, CAM users
 /// and tagged resources of other services) and Response (CFW and WAF IP blocking, through
@@ -69,26 +234,99 @@ impl CloudProvider for TencentProvider {
     }
 
     async fn verify(&self, features: &[StandardFeature]) -> Result<VerifyReport> {
-        crate::verify::verify(&self.client, &self.account, self.domain(), features).await
+        verify::verify(&self.client, &self.account, self.domain(), features).await
     }
 
     async fn regions(&self) -> Result<Vec<Region>> {
-        crate::regions::list(&self.client).await
+        regions::list(&self.client).await
     }
 
     fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
-        crate::hosts::list(self.client.clone(), region.id.clone())
+        hosts::list(self.client.clone(), region.id.clone())
     }
 
     fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
-        crate::resources::list_regional(self.client.clone(), region.id.clone())
+        resources::list_regional(self.client.clone(), region.id.clone())
     }
 
     fn global_resources(&self) -> BoxStream<'static, Result<CloudResource>> {
-        crate::resources::list_global(self.client.clone())
+        resources::list_global(self.client.clone())
     }
 
     fn ip_blocker(&self) -> Option<&dyn IpBlocker> {
         Some(&self.blocker)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use multicloud_core::transport::{Limit, Rate};
+    use multicloud_core::ErrorKind;
+
+    #[test]
+    fn build_needs_a_credential_and_a_valid_endpoint() {
+        let err = TencentProviderBuilder::new("prod").build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let key = StaticCredential::new(AccessKey::new("AKIDx", "s"));
+        let err = TencentProviderBuilder::new("prod")
+            .with_credential(key.clone())
+            .with_endpoint_url("not a url")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let err = TencentProviderBuilder::new(" ")
+            .with_credential(key)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn the_default_transport_carries_the_documented_rate_limits() {
+        let p = TencentProviderBuilder::new("prod")
+            .with_credential(StaticCredential::new(AccessKey::new("AKIDx", "s")))
+            .build()
+            .unwrap();
+        let limit = p
+            .transport()
+            .limits()
+            .limit_for(ProviderKind::Tencent, "cvm:DescribeInstances");
+        assert_eq!(
+            limit.rate,
+            Some(multicloud_core::transport::Rate::per_second(40))
+        );
+    }
+
+    #[test]
+    fn user_limits_keep_their_own_entries_and_get_the_documented_ones() {
+        let mine = Limit::unlimited().with_rate(Rate::per_second(2));
+        let p = TencentProviderBuilder::new("prod")
+            .with_access_key(AccessKey::new("AKIDx", "s"))
+            .with_limits(LimitConfig::unlimited().with_api(
+                ProviderKind::Tencent,
+                "cvm:DescribeInstances",
+                mine,
+            ))
+            .build()
+            .unwrap();
+        let limits = p.transport().limits();
+        assert_eq!(
+            limits.limit_for(ProviderKind::Tencent, "cvm:DescribeInstances"),
+            mine
+        );
+        let vpcs = limits.limit_for(ProviderKind::Tencent, "vpc:DescribeVpcs");
+        assert_eq!(vpcs.rate, Some(Rate::per_second(100)));
+    }
+
+    #[test]
+    fn a_given_transport_excludes_settings_for_a_built_one() {
+        let err = TencentProviderBuilder::new("prod")
+            .with_access_key(AccessKey::new("AKIDx", "s"))
+            .with_transport(Transport::builder().build().unwrap())
+            .with_limits(LimitConfig::unlimited())
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
     }
 }

@@ -25,14 +25,13 @@ fn from_response(resp: &ApiResponse) -> Result<Vec<Region>> {
         .unwrap_or_default()
         .into_iter()
         .filter(|r| !r.region.is_empty())
-        .map(|r| Region {
-            status: match r.region_state.as_deref() {
+        .map(|r| {
+            let status = match r.region_state.as_deref() {
                 // Absent state: the service lists only what it offers.
                 Some("AVAILABLE") | None => RegionStatus::Enabled,
                 Some(_) => RegionStatus::Unavailable,
-            },
-            name: r.region_name.filter(|n| !n.is_empty()),
-            id: r.region,
+            };
+            Region::new(r.region, status).with_name(r.region_name.filter(|n| !n.is_empty()))
         })
         .collect();
     regions.sort_by(|a, b| a.id.cmp(&b.id));

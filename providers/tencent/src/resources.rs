@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, Api};
 use crate::client::Client;
-use crate::paging::{offset_stream, OffsetListing};
+use crate::paging::{offset_stream, stop_after_error, OffsetListing};
 use crate::wire::{self, TagResources};
 
 /// One regional product listed by an offset-paged `Describe*` action.
@@ -115,20 +115,6 @@ pub(crate) fn list_regional(
     stop_after_error(stream::iter(streams).flatten())
 }
 
-/// Ends a stream right after its first error, without polling it again (a further poll
-/// could send the next listing's request).
-pub(crate) fn stop_after_error<T: Send + 'static>(
-    s: impl futures::Stream<Item = Result<T>> + Send + 'static,
-) -> BoxStream<'static, Result<T>> {
-    stream::unfold(Some(s.boxed()), |state| async move {
-        let mut s = state?;
-        let item = s.next().await?;
-        let rest = item.is_ok().then_some(s);
-        Some((item, rest))
-    })
-    .boxed()
-}
-
 fn list_product(
     client: Client,
     region: String,
@@ -165,15 +151,10 @@ pub(crate) fn to_resource(p: &Product, item: Value, region: &str) -> Result<Clou
         Error::decode(format!("a {} item without {}", p.api.name(), p.id_field))
             .with_provider(ProviderKind::Tencent)
     })?;
-    Ok(CloudResource {
-        service: p.service.to_owned(),
-        resource_type: p.resource_type.to_owned(),
-        id,
-        name: wire::text(&item, p.name_field),
-        region: region.to_owned(),
-        tags: wire::tags(&item, p.tags_field),
-        raw: item,
-    })
+    Ok(CloudResource::new(p.service, p.resource_type, id, region)
+        .with_name(wire::text(&item, p.name_field))
+        .with_tags(wire::tags(&item, p.tags_field))
+        .with_raw(item))
 }
 
 /// CAM sub-users, tagged resources of services without a dedicated listing, then every COS
@@ -203,15 +184,9 @@ fn cam_user(item: Value) -> Result<CloudResource> {
     let id = wire::text(&item, "Uin").ok_or_else(|| {
         Error::decode("a cam:ListUsers item without Uin").with_provider(ProviderKind::Tencent)
     })?;
-    Ok(CloudResource {
-        service: "cam".to_owned(),
-        resource_type: "user".to_owned(),
-        id,
-        name: wire::text(&item, "Name"),
-        region: "global".to_owned(),
-        tags: Default::default(),
-        raw: item,
-    })
+    Ok(CloudResource::new("cam", "user", id, "global")
+        .with_name(wire::text(&item, "Name"))
+        .with_raw(item))
 }
 
 /// Tagged resources of services not in [`COVERED`], from `tag:GetResources`
@@ -256,19 +231,12 @@ fn tagged_resource(item: Value) -> Option<CloudResource> {
         "resource"
     };
     let (resource_type, id) = tail.split_once('/').unwrap_or((default_type, tail));
-    Some(CloudResource {
-        service: (*service).to_owned(),
-        resource_type: resource_type.to_owned(),
-        id: id.to_owned(),
-        name: None,
-        region: if region.is_empty() {
-            "global".to_owned()
-        } else {
-            (*region).to_owned()
-        },
-        tags: wire::tags(&item, "Tags"),
-        raw: item,
-    })
+    let region = if region.is_empty() { "global" } else { region };
+    Some(
+        CloudResource::new(*service, resource_type, id, region)
+            .with_tags(wire::tags(&item, "Tags"))
+            .with_raw(item),
+    )
 }
 
 #[cfg(test)]
@@ -356,12 +324,5 @@ mod tests {
             "Tags":[{"TagKey":"env","TagValue":"prod"}]}))
         .unwrap();
         assert_eq!(bucket.key(), ("cos", "bucket", "logs-1250000001"));
-    }
-
-    #[tokio::test]
-    async fn stop_after_error_ends_the_stream() {
-        let s = stream::iter(vec![Ok(1), Err(Error::decode("x")), Ok(3)]);
-        let out: Vec<Result<i32>> = stop_after_error(s).collect().await;
-        assert_eq!(out.len(), 2);
     }
 }

@@ -9,8 +9,10 @@ mod cfw;
 mod waf;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
-use multicloud_core::{BlockRequest, BlockRule, BlockTarget, IpBlocker, Result};
+use futures::stream::{BoxStream, StreamExt};
+use multicloud_core::{
+    BlockRequest, BlockRule, BlockTarget, Error, IpBlocker, ProviderKind, Result,
+};
 
 use crate::client::Client;
 
@@ -37,6 +39,7 @@ impl IpBlocker for TencentIpBlocker {
         match &request.target {
             BlockTarget::CloudFirewall => cfw::block(&self.client, request).await,
             BlockTarget::Waf { scope } => waf::block(&self.client, scope, request).await,
+            other => Err(unsupported(other)),
         }
     }
 
@@ -44,6 +47,7 @@ impl IpBlocker for TencentIpBlocker {
         match &rule.target {
             BlockTarget::CloudFirewall => cfw::unblock(&self.client, rule).await,
             BlockTarget::Waf { scope } => waf::unblock(&self.client, scope, rule).await,
+            other => Err(unsupported(other)),
         }
     }
 
@@ -57,6 +61,18 @@ impl IpBlocker for TencentIpBlocker {
             BlockTarget::Waf { scope } => {
                 waf::list(self.client.clone(), scope.clone(), region.to_owned())
             }
+            other => {
+                let err = unsupported(other);
+                futures::stream::once(async move { Err(err) }).boxed()
+            }
         }
     }
+}
+
+/// A block target this crate does not know (added to core after it was written).
+fn unsupported(target: &BlockTarget) -> Error {
+    Error::config(format!(
+        "Tencent Cloud cannot block at {target:?}: use CloudFirewall or Waf"
+    ))
+    .with_provider(ProviderKind::Tencent)
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, Api};
 use crate::client::Client;
-use crate::codes;
+use crate::errors;
 use crate::wire::{CallerIdentity, UserAppId};
 
 /// The region probed when the account's region list cannot say better.
@@ -89,13 +89,10 @@ pub(crate) async fn verify(
     domain: Domain,
     features: &[StandardFeature],
 ) -> Result<VerifyReport> {
-    let report = |credential, identity, checks| VerifyReport {
-        provider: ProviderKind::Tencent,
-        account: account.clone(),
-        domain,
-        credential,
-        identity,
-        features: checks,
+    let report = |credential, identity, checks| {
+        VerifyReport::new(ProviderKind::Tencent, account.clone(), domain, credential)
+            .with_identity(identity)
+            .with_features(checks)
     };
     let identity = match identity(client).await {
         Ok(identity) => identity,
@@ -103,16 +100,18 @@ pub(crate) async fn verify(
         Err(e) => {
             let checks = features
                 .iter()
-                .map(|&feature| FeatureCheck {
-                    feature,
-                    status: FeatureStatus::Error {
-                        kind: e.kind(),
-                        message: "not probed: the key itself could not be verified".to_owned(),
-                    },
+                .map(|&feature| {
+                    FeatureCheck::new(
+                        feature,
+                        FeatureStatus::Error {
+                            kind: e.kind(),
+                            message: "not probed: the key itself could not be verified".to_owned(),
+                        },
+                    )
                 })
                 .collect();
             return Ok(report(
-                CredentialStatus::from_error(&e, codes::diagnosis(&e)),
+                CredentialStatus::from_error(&e, errors::diagnosis(&e)),
                 None,
                 checks,
             ));
@@ -126,7 +125,7 @@ pub(crate) async fn verify(
         } else {
             FeatureStatus::Unsupported
         };
-        checks.push(FeatureCheck { feature, status });
+        checks.push(FeatureCheck::new(feature, status));
     }
     Ok(report(CredentialStatus::Valid, Some(identity), checks))
 }
@@ -163,11 +162,7 @@ fn from_caller(id: CallerIdentity) -> Identity {
         "CAMUser" | "" => PrincipalType::User,
         _ => PrincipalType::Unknown,
     };
-    Identity {
-        account_id: id.account_id,
-        principal: id.arn,
-        principal_type,
-    }
+    Identity::new(id.account_id, id.arn, principal_type)
 }
 
 fn from_app_id(app: UserAppId) -> Identity {
@@ -176,11 +171,11 @@ fn from_app_id(app: UserAppId) -> Identity {
     } else {
         PrincipalType::User
     };
-    Identity {
-        principal: format!("qcs::cam::uin/{}", app.uin),
-        account_id: app.owner_uin,
+    Identity::new(
+        app.owner_uin,
+        format!("qcs::cam::uin/{}", app.uin),
         principal_type,
-    }
+    )
 }
 
 /// `ap-guangzhou` when the account lists it (or the list is unavailable), else its first region.

@@ -105,8 +105,20 @@ impl CosSigner {
         self.expiry = expiry;
         self
     }
+}
 
-    fn signature(
+impl RequestSigner for CosSigner {
+    /// Sets `x-cos-security-token` for a key with a session token. `Host` is signed but not
+    /// set: the HTTP stack sends it.
+    fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, _: OffsetDateTime) -> Result<()> {
+        if let Some(token) = key.session_token() {
+            out.set_sensitive(X_COS_SECURITY_TOKEN, token.expose(), "the session token")?;
+        }
+        Ok(())
+    }
+
+    /// `canonical_request` is the HttpString, `signed_headers` the `q-header-list`.
+    fn compute(
         &self,
         out: &Outgoing<'_>,
         key: &AccessKey,
@@ -136,28 +148,6 @@ impl CosSigner {
         let method = request.method().as_str();
         Ok(compute(method, &path, &params, &headers, &key_time, key))
     }
-}
-
-impl RequestSigner for CosSigner {
-    /// Sets `x-cos-security-token` for a key with a session token. `Host` is signed but not
-    /// set: the HTTP stack sends it.
-    fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, _: OffsetDateTime) -> Result<()> {
-        if let Some(token) = key.session_token() {
-            out.set_sensitive(X_COS_SECURITY_TOKEN, token.expose(), "the session token")
-                .map_err(cos)?;
-        }
-        Ok(())
-    }
-
-    /// `canonical_request` is the HttpString, `signed_headers` the `q-header-list`.
-    fn compute(
-        &self,
-        out: &Outgoing<'_>,
-        key: &AccessKey,
-        time: OffsetDateTime,
-    ) -> Result<SigningParts> {
-        self.signature(out, key, time).map_err(cos)
-    }
 
     /// `urlparse(url).hostname`: lower-case, no port, IPv6 without brackets.
     fn uri_host(&self, uri: &Uri) -> Option<String> {
@@ -165,14 +155,14 @@ impl RequestSigner for CosSigner {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         Some(host.to_ascii_lowercase())
     }
+
+    fn provider(&self) -> Option<ProviderKind> {
+        Some(ProviderKind::Tencent)
+    }
 }
 
 fn is_signed(name: &str) -> bool {
     SIGNED_HEADERS.contains(&name) || name.starts_with("x-cos-") || name.starts_with("x-ci-")
-}
-
-fn cos(e: Error) -> Error {
-    e.with_provider(ProviderKind::Tencent)
 }
 
 /// The `%XX`-decoded pairs of a raw query, empty pieces skipped (no `=`: an empty value).

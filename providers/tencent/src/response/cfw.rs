@@ -80,13 +80,8 @@ fn to_rule(item: Value, region: &str) -> Result<BlockRule> {
     let ioc = wire::text(&item, "Ioc").ok_or_else(|| {
         Error::decode("a CFW block rule without Ioc").with_provider(ProviderKind::Tencent)
     })?;
-    Ok(BlockRule {
-        rule_id: wire::text(&item, "UniqueId").unwrap_or_else(|| ioc.clone()),
-        ip: ioc,
-        target: BlockTarget::CloudFirewall,
-        region: region.to_owned(),
-        raw: item,
-    })
+    let rule_id = wire::text(&item, "UniqueId").unwrap_or_else(|| ioc.clone());
+    Ok(BlockRule::new(rule_id, ioc, BlockTarget::CloudFirewall, region).with_raw(item))
 }
 
 /// The first rule for `ip` that `matches`: narrowed by CFW's fuzzy `common` search, then

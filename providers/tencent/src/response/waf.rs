@@ -128,15 +128,10 @@ fn to_rule(item: Value, raw_scope: &str, region: &str) -> Result<BlockRule> {
                 .map(str::to_owned)
         })
         .unwrap_or_default();
-    Ok(BlockRule {
-        rule_id,
-        ip,
-        target: BlockTarget::Waf {
-            scope: raw_scope.to_owned(),
-        },
-        region: region.to_owned(),
-        raw: item,
-    })
+    let target = BlockTarget::Waf {
+        scope: raw_scope.to_owned(),
+    };
+    Ok(BlockRule::new(rule_id, ip, target, region).with_raw(item))
 }
 
 fn blocks_ip(rule: &BlockRule, ip: &str) -> bool {
