@@ -51,7 +51,8 @@ fn expect_ok<E: std::fmt::Display>(result: Result<(), E>) {
 
 fn subjects() -> Subjects {
     let aws_req = requests::aws_describe_instances();
-    let aws = SigV4Signer::new("us-east-1", "ec2").with_key_cache(Arc::new(DerivedKeyCache::new(16)));
+    let aws =
+        SigV4Signer::new("us-east-1", "ec2").with_key_cache(Arc::new(DerivedKeyCache::new(16)));
     let aws_uncached =
         SigV4Signer::new("us-east-1", "ec2").with_key_cache(Arc::new(DerivedKeyCache::new(0)));
 

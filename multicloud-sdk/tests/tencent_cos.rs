@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
+use multicloud_sdk::signing::RequestSigner;
 use multicloud_sdk::tencent::CosSigner;
 use multicloud_sdk::{
     Clock, CloudProvider, CloudResource, ErrorKind, ManualClock, Result, SystemClock,

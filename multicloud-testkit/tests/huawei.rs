@@ -11,6 +11,7 @@ use base64::Engine;
 use bytes::Bytes;
 use common::{now, request, send, send_with, Resp};
 use hmac::{Hmac, Mac};
+use multicloud_core::signing::RequestSigner;
 use multicloud_core::{AccessKey, ManualClock};
 use multicloud_huawei::HuaweiSigner;
 use multicloud_testkit::huawei::{self, HuaweiSim, DEMO_DOMAIN_ID};

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::encode::{percent_decode, percent_decode_lossy, percent_encode, percent_encode_path};
+use super::encode::{percent_decode, percent_encode_path};
 
 // ---- paths -----------------------------------------------------------------------------
 
@@ -41,21 +41,6 @@ pub fn path_normalized_and_encoded(path: &str) -> String {
     percent_encode_path(normalized.as_bytes())
 }
 
-/// Huawei: `unquote(path)`, split on `/` (so `%2F` becomes a separator), each segment
-/// `quote(seg, safe='~')`, joined with `/`, and a `/` appended unless the result ends with
-/// one. `None` for an empty path, which the SDK cannot sign (it raises `IndexError`).
-pub fn path_decoded_encoded_with_trailing_slash(path: &str) -> Option<String> {
-    if path.is_empty() {
-        return None;
-    }
-    // Encoding each segment and joining with `/` equals encoding with `/` kept.
-    let mut out = percent_encode_path(percent_decode_lossy(path).as_bytes());
-    if !out.ends_with('/') {
-        out.push('/');
-    }
-    Some(out)
-}
-
 // ---- queries ---------------------------------------------------------------------------
 
 /// The `&`-separated pieces of a raw query, each split at its first `=` (no `=` → empty
@@ -87,60 +72,8 @@ pub fn decoded_query_pairs(query: &str) -> Vec<QueryPair<'_>> {
 pub fn query_sorted_as_sent(query: &str) -> String {
     let mut pairs: Vec<(&str, &str)> = split_query(query).collect();
     pairs.sort_unstable();
-    join_pairs(pairs.iter().map(|(k, v)| (Cow::from(*k), Cow::from(*v))))
-}
-
-/// Huawei: the decoded pairs sorted by (key, value) — Python tuple order on the raw strings —
-/// then `quote(k, safe='~')=quote(v, safe='~')` joined with `&`.
-pub fn query_decoded_sorted_encoded(query: &str) -> String {
-    let mut pairs = decoded_query_pairs(query);
-    pairs.sort_unstable();
-    join_pairs(
-        pairs
-            .iter()
-            .map(|(k, v)| (percent_encode(k).into(), percent_encode(v).into())),
-    )
-}
-
-/// Baidu: each decoded pair written `normalize(k)=normalize(v)`, those whole strings sorted
-/// bytewise (so `a-b=` < `a.b=` < `a1=` < `a=`), joined with `&`.
-pub fn query_encoded_sorted_as_strings(query: &str) -> String {
-    let mut pieces: Vec<String> = decoded_query_pairs(query)
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect();
-    pieces.sort_unstable();
+    let pieces: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
     pieces.join("&")
-}
-
-/// CTyun: a stable sort by decoded key, then `key=quote(value, safe='')` with the key written
-/// as decoded (not encoded), joined with `&`.
-pub fn query_sorted_by_key_value_encoded(query: &str) -> Vec<u8> {
-    let mut pairs = decoded_query_pairs(query);
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Vec::with_capacity(query.len() + 8);
-    for (n, (k, v)) in pairs.iter().enumerate() {
-        if n > 0 {
-            out.push(b'&');
-        }
-        out.extend_from_slice(k);
-        out.push(b'=');
-        out.extend_from_slice(percent_encode(v).as_bytes());
-    }
-    out
-}
-
-fn join_pairs<'a>(pairs: impl Iterator<Item = (Cow<'a, str>, Cow<'a, str>)>) -> String {
-    let mut out = String::new();
-    for (n, (k, v)) in pairs.enumerate() {
-        if n > 0 {
-            out.push('&');
-        }
-        out.push_str(&k);
-        out.push('=');
-        out.push_str(&v);
-    }
-    out
 }
 
 // ---- header values ---------------------------------------------------------------------
@@ -339,26 +272,6 @@ pub fn v4_string_to_sign(
     }
 }
 
-/// Baidu's canonical headers: per entry, `normalize(name):normalize(value.strip())`
-/// (unreserved kept, all else `%XX`), entries with an empty stripped value dropped, lines
-/// sorted bytewise and joined with `\n` (no final newline).
-pub fn encoded_sorted_lines(entries: &[(&str, &[u8])]) -> String {
-    let mut lines: Vec<String> = entries
-        .iter()
-        .map(|(name, value)| (name, strip_ascii(value)))
-        .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| {
-            format!(
-                "{}:{}",
-                percent_encode(name.as_bytes()),
-                percent_encode(value)
-            )
-        })
-        .collect();
-    lines.sort_unstable();
-    lines.join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,42 +295,13 @@ mod tests {
     }
 
     #[test]
-    fn huawei_path_decodes_splits_encodes_and_ends_with_slash() {
-        assert_eq!(path_decoded_encoded_with_trailing_slash(""), None);
-        for (input, want) in [
-            ("/", "/"),
-            ("/v3/projects", "/v3/projects/"),
-            ("/a%2Fb", "/a/b/"),
-            ("/a b*", "/a%20b%2A/"),
-            ("/%FF", "/%EF%BF%BD/"),
-        ] {
-            assert_eq!(
-                path_decoded_encoded_with_trailing_slash(input).as_deref(),
-                Some(want)
-            );
-        }
-    }
-
-    #[test]
     fn each_query_rule_sorts_its_own_way() {
         assert_eq!(query_sorted_as_sent("b=2&a=1&a"), "a=&a=1&b=2");
         assert_eq!(query_sorted_as_sent(""), "");
         assert_eq!(query_sorted_as_sent("a&&b"), "=&a=&b=");
-        // Decoded order: `~` (0x7E) sorts before `ü`.
-        assert_eq!(
-            query_decoded_sorted_encoded("%C3%BC=1&~=2&a%20b=c%2Fd"),
-            "a%20b=c%2Fd&~=2&%C3%BC=1"
-        );
-        // Whole strings: `a-b=` < `a.b=` < `a1=` < `a=`.
-        assert_eq!(
-            query_encoded_sorted_as_strings("a=1&a1=2&a.b=3&a-b=4"),
-            "a-b=4&a.b=3&a1=2&a=1"
-        );
-        // Stable by key; key as decoded, value encoded.
-        assert_eq!(
-            query_sorted_by_key_value_encoded("b=x%20y&a%20k=2&a%20k=1"),
-            b"a k=2&a k=1&b=x%20y"
-        );
+        let pairs = decoded_query_pairs("a=%2F&&b&=");
+        let pairs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+        assert_eq!(pairs, [(&b"a"[..], &b"/"[..]), (b"b", b""), (b"", b"")]);
     }
 
     #[test]
@@ -455,19 +339,6 @@ mod tests {
         assert_eq!(
             huawei.lines,
             b"host:example.amazonaws.com\nmy-header1:value1\nmy-header1:value1\n"
-        );
-    }
-
-    #[test]
-    fn baidu_lines_are_encoded_then_sorted() {
-        let entries: Vec<(&str, &[u8])> = vec![
-            ("x-bce-date", b"2024-01-01T00:00:00Z"),
-            ("host", b" bcc "),
-            ("empty", b" "),
-        ];
-        assert_eq!(
-            encoded_sorted_lines(&entries),
-            "host:bcc\nx-bce-date:2024-01-01T00%3A00%3A00Z"
         );
     }
 }

@@ -45,15 +45,6 @@ pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
     percent_encoding::percent_decode(input).into()
 }
 
-/// Decodes `%XX` escapes and reads the bytes as UTF-8, invalid sequences replaced with U+FFFD:
-/// what Python's `urllib.parse.unquote` returns.
-pub(crate) fn percent_decode_lossy(input: &str) -> Cow<'_, str> {
-    match percent_decode(input.as_bytes()) {
-        Cow::Borrowed(_) => Cow::Borrowed(input),
-        Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +70,5 @@ mod tests {
     fn decodes_as_python_unquote() {
         assert_eq!(percent_decode(b"a%2Fb%zz%4").as_ref(), b"a/b%zz%4");
         assert_eq!(percent_decode(b"a+b").as_ref(), b"a+b");
-        assert_eq!(percent_decode_lossy("%E1%88%B4%FF"), "ሴ\u{FFFD}");
     }
 }

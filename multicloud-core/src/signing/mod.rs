@@ -23,12 +23,9 @@ mod time;
 
 pub use self::time::SigningTime;
 pub use canonical::{
-    collapse_whitespace, decoded_query_pairs, encoded_sorted_lines,
-    path_decoded_encoded_with_trailing_slash, path_normalized_and_encoded,
-    query_decoded_sorted_encoded, query_encoded_sorted_as_strings, query_sorted_as_sent,
-    query_sorted_by_key_value_encoded, remove_dot_segments, split_query, strip_ascii,
-    strip_unicode, v4_canonical_request, v4_string_to_sign, HeaderBlock, QueryPair, Repeats,
-    ValueRule,
+    collapse_whitespace, decoded_query_pairs, path_normalized_and_encoded, query_sorted_as_sent,
+    remove_dot_segments, split_query, strip_ascii, strip_unicode, v4_canonical_request,
+    v4_string_to_sign, HeaderBlock, QueryPair, Repeats, ValueRule,
 };
 pub use encode::{form_encode, percent_decode, percent_encode, percent_encode_path};
 pub use hash::{
@@ -36,5 +33,5 @@ pub use hash::{
     EMPTY_SHA256_HEX,
 };
 pub use key_cache::{DerivedKeyCache, DEFAULT_KEY_CACHE_CAPACITY};
-pub use outgoing::{authority_from_uri, header_value, host_from_uri, HeaderEdits, Outgoing};
+pub use outgoing::{authority_from_uri, host_from_uri, HeaderEdits, Outgoing};
 pub use signer::{malformed, ParsedAuthorization, RequestSigner, SigningParts};

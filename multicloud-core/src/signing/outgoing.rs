@@ -86,8 +86,8 @@ impl<'r> Outgoing<'r> {
         self.received.is_some()
     }
 
-    /// The names a received request lists as signed (lower-cased, each once); `None` when
-    /// signing.
+    /// The names a received request being checked lists as signed (lower-cased, each once);
+    /// `None` when signing.
     pub fn listed_names(&self) -> Option<&[String]> {
         self.received.as_ref().map(|(names, _)| names.as_slice())
     }
@@ -109,9 +109,7 @@ impl<'r> Outgoing<'r> {
     /// a [`Config`](crate::ErrorKind::Config) error naming `what` (never the value: it may be
     /// secret).
     pub fn set(&mut self, name: HeaderName, value: impl AsRef<[u8]>, what: &str) -> Result<()> {
-        let value = header_value(value.as_ref(), what)?;
-        self.edits.push((name, vec![value]));
-        Ok(())
+        self.push(name, value.as_ref(), what, false)
     }
 
     /// Plans `values` as every value of `name`, in order (a signer that rewrites what it
@@ -128,8 +126,15 @@ impl<'r> Outgoing<'r> {
         value: impl AsRef<[u8]>,
         what: &str,
     ) -> Result<()> {
-        let mut value = header_value(value.as_ref(), what)?;
-        value.set_sensitive(true);
+        self.push(name, value.as_ref(), what, true)
+    }
+
+    fn push(&mut self, name: HeaderName, value: &[u8], what: &str, sensitive: bool) -> Result<()> {
+        let mut value = HeaderValue::from_bytes(value).map_err(|_| {
+            let why = "cannot be sent in an HTTP header (it holds a control character)";
+            Error::config(format!("{what} {why}"))
+        })?;
+        value.set_sensitive(sensitive);
         self.edits.push((name, vec![value]));
         Ok(())
     }
@@ -221,16 +226,6 @@ impl<'r> Outgoing<'r> {
     pub fn into_edits(self) -> HeaderEdits {
         HeaderEdits(self.edits)
     }
-}
-
-/// A header value from `bytes`, or a [`Config`](crate::ErrorKind::Config) error naming
-/// `what` (never the value).
-pub fn header_value(bytes: &[u8], what: &str) -> Result<HeaderValue> {
-    HeaderValue::from_bytes(bytes).map_err(|_| {
-        Error::config(format!(
-            "{what} cannot be sent in an HTTP header (it holds a control character)"
-        ))
-    })
 }
 
 /// The URI's `host[:port]` exactly as written, without user info: the configured endpoint

@@ -120,12 +120,9 @@ pub trait RequestSigner: fmt::Debug + Send + Sync {
         time: OffsetDateTime,
         signed_headers: &[&str],
     ) -> Result<SigningParts> {
-        let host = self.uri_host(request.uri());
-        self.compute(
-            &Outgoing::received(request, signed_headers, host),
-            key,
-            time,
-        )
+        let outgoing = Outgoing::received(request, signed_headers, self.uri_host(request.uri()));
+        let parts = self.compute(&outgoing, key, time);
+        parts.map_err(|e| tagged(self, e))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The timestamp forms signatures carry, all from a time passed in (a signer never reads the
 //! clock).
 
-use time::{Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::error::{Error, Result};
 
@@ -17,8 +17,8 @@ const BEIJING: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
 };
 
 impl SigningTime {
-    /// `time` in UTC; an error for a year before 0 or after 9999 (after 9998 for
-    /// [`beijing`](Self::beijing)'s shift to stay in range).
+    /// `time` in UTC; a [`Config`](crate::ErrorKind::Config) error for a year outside
+    /// 0–9998, so that every form, Beijing time's shift included, has four digits.
     pub fn new(time: OffsetDateTime) -> Result<Self> {
         let utc = time.to_offset(UtcOffset::UTC);
         if !(0..=9998).contains(&utc.year()) {
@@ -27,11 +27,6 @@ impl SigningTime {
             )));
         }
         Ok(SigningTime(utc))
-    }
-
-    /// The instant, in UTC.
-    pub fn utc(&self) -> OffsetDateTime {
-        self.0
     }
 
     /// Seconds since the Unix epoch.
@@ -75,7 +70,7 @@ impl SigningTime {
             "{}, {:02} {} {:04} {:02}:{:02}:{:02} -0000",
             &t.weekday().to_string()[..3],
             t.day(),
-            &month_name(t.month())[..3],
+            &t.month().to_string()[..3],
             t.year(),
             t.hour(),
             t.minute(),
@@ -110,10 +105,6 @@ fn compact(t: OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
-}
-
-fn month_name(month: Month) -> String {
-    month.to_string()
 }
 
 #[cfg(test)]

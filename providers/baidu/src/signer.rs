@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::header::{HeaderName, AUTHORIZATION, CONTENT_LENGTH};
 use http::Request;
 use multicloud_core::signing::{
-    encoded_sorted_lines, hmac_sha256_hex, malformed, query_encoded_sorted_as_strings, Outgoing,
+    decoded_query_pairs, hmac_sha256_hex, malformed, percent_encode, strip_ascii, Outgoing,
     ParsedAuthorization, RequestSigner, SigningParts, SigningTime,
 };
 use multicloud_core::{AccessKey, ProviderKind, Result, SecretString};
@@ -99,8 +99,8 @@ impl BceSigner {
             "{}\n{}\n{}\n{}",
             request.method().as_str(),
             uri.path(),
-            query_encoded_sorted_as_strings(uri.query().unwrap_or("")),
-            encoded_sorted_lines(&signed)
+            canonical_query(uri.query().unwrap_or("")),
+            canonical_headers(&signed)
         );
         let signature = hmac_sha256_hex(signing_key.expose().as_bytes(), canonical.as_bytes());
         let list = names.join(";");
@@ -159,6 +159,36 @@ impl RequestSigner for BceSigner {
     }
 }
 
+/// Each decoded pair written `normalize(k)=normalize(v)`, those whole strings sorted bytewise
+/// (so `a-b=` < `a.b=` < `a1=` < `a=`), joined with `&`.
+fn canonical_query(query: &str) -> String {
+    let mut pieces: Vec<String> = decoded_query_pairs(query)
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect();
+    pieces.sort_unstable();
+    pieces.join("&")
+}
+
+/// Per header, `normalize(name):normalize(value.strip())`, empty stripped values dropped,
+/// lines sorted bytewise and joined with `\n` (no final newline).
+fn canonical_headers(entries: &[(&str, &[u8])]) -> String {
+    let mut lines: Vec<String> = entries
+        .iter()
+        .map(|(name, value)| (name, strip_ascii(value)))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| {
+            format!(
+                "{}:{}",
+                percent_encode(name.as_bytes()),
+                percent_encode(value)
+            )
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
 /// Parses `bce-auth-v1/AK/timestamp/expiration/signed;headers/signature`.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
     parse(value).map_err(|e| e.with_provider(ProviderKind::Baidu))
@@ -189,6 +219,24 @@ fn parse(value: &str) -> Result<ParsedAuthorization> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_query_and_headers_sort_encoded_strings() {
+        // Whole strings: `a-b=` < `a.b=` < `a1=` < `a=`.
+        assert_eq!(
+            canonical_query("a=1&a1=2&a.b=3&a-b=4"),
+            "a-b=4&a.b=3&a1=2&a=1"
+        );
+        let entries: Vec<(&str, &[u8])> = vec![
+            ("x-bce-date", b"2024-01-01T00:00:00Z"),
+            ("host", b" bcc "),
+            ("empty", b" "),
+        ];
+        assert_eq!(
+            canonical_headers(&entries),
+            "host:bcc\nx-bce-date:2024-01-01T00%3A00%3A00Z"
+        );
+    }
     use time::macros::datetime;
 
     const PLANTED_SECRET: &str = "PLANTED-SECRET-4f3e2d";

@@ -5,9 +5,7 @@
 mod support;
 
 use multicloud_baidu::BceSigner;
-use multicloud_core::signing::{
-    hmac_sha256_hex, percent_encode_path, query_encoded_sorted_as_strings, RequestSigner,
-};
+use multicloud_core::signing::{hmac_sha256_hex, percent_encode_path, RequestSigner};
 use support::{access_key, case, pairs, text, Stages};
 
 fn check(id: &str) {
@@ -17,10 +15,8 @@ fn check(id: &str) {
     match text(c, "component") {
         Some("baidu.canonical_query_string") => {
             let raw = pairs(&input["query"]);
-            // The pairs as a query carries them (each percent-encoded), decoded back inside.
-            let out = query_encoded_sorted_as_strings(&support::wire_query(&raw));
-            stages.check(expected, "canonical_query_string", &out);
-            // The signer reaches the same string from the query as sent on the wire.
+            // The signer reaches the string from the query as sent on the wire (the pairs
+            // each percent-encoded), decoded back inside.
             let request = http::Request::get(format!(
                 "https://bj.bcebos.com/?{}",
                 support::wire_query(&raw)

@@ -11,7 +11,7 @@
 use base64::Engine as _;
 use http::header::HeaderName;
 use multicloud_core::signing::{
-    derive_key, hmac_sha256, malformed, query_sorted_by_key_value_encoded, sha256_hex, Outgoing,
+    decoded_query_pairs, derive_key, hmac_sha256, malformed, percent_encode, sha256_hex, Outgoing,
     ParsedAuthorization, RequestSigner, SigningParts, SigningTime,
 };
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
@@ -70,7 +70,7 @@ impl RequestSigner for EopSigner {
         let eop_date = SigningTime::new(time)?.beijing_compact();
         let request = out.request();
         // `ctyun-eop-request-id:ID\neop-date:DATE\n\nQUERY\nhex(SHA256(body))`.
-        let query = query_sorted_by_key_value_encoded(request.uri().query().unwrap_or(""));
+        let query = canonical_query(request.uri().query().unwrap_or(""));
         let mut string_to_sign = Vec::with_capacity(160 + query.len());
         string_to_sign.extend_from_slice(b"ctyun-eop-request-id:");
         string_to_sign.extend_from_slice(request_id(out)?);
@@ -115,6 +115,23 @@ pub fn body_sha256_hex(body: &[u8]) -> String {
     sha256_hex(body)
 }
 
+/// A stable sort by decoded key, then `key=quote(value, safe='')` with the key written as
+/// decoded (not encoded), joined with `&`.
+fn canonical_query(query: &str) -> Vec<u8> {
+    let mut pairs = decoded_query_pairs(query);
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(query.len() + 8);
+    for (n, (k, v)) in pairs.iter().enumerate() {
+        if n > 0 {
+            out.push(b'&');
+        }
+        out.extend_from_slice(k);
+        out.push(b'=');
+        out.extend_from_slice(percent_encode(v).as_bytes());
+    }
+    out
+}
+
 /// Parses `AK Headers=ctyun-eop-request-id;eop-date Signature=base64`.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
     parse(value).map_err(|e| e.with_provider(ProviderKind::Ctyun))
@@ -141,6 +158,14 @@ fn parse(value: &str) -> Result<ParsedAuthorization> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_query_is_stable_by_key_with_raw_keys() {
+        assert_eq!(
+            canonical_query("b=x%20y&a%20k=2&a%20k=1"),
+            b"a k=2&a k=1&b=x%20y"
+        );
+    }
     use bytes::Bytes;
     use http::Request;
     use time::macros::datetime;

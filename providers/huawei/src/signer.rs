@@ -7,10 +7,10 @@
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use http::Uri;
 use multicloud_core::signing::{
-    authority_from_uri, hmac_sha256_hex, path_decoded_encoded_with_trailing_slash,
-    query_decoded_sorted_encoded, sha256_hex, strip_unicode, v4_canonical_request,
-    v4_string_to_sign, HeaderBlock, Outgoing, ParsedAuthorization, Repeats, RequestSigner,
-    SigningParts, SigningTime, ValueRule, EMPTY_SHA256_HEX,
+    authority_from_uri, decoded_query_pairs, hmac_sha256_hex, percent_decode, percent_encode,
+    percent_encode_path, sha256_hex, strip_unicode, v4_canonical_request, v4_string_to_sign,
+    HeaderBlock, Outgoing, ParsedAuthorization, Repeats, RequestSigner, SigningParts, SigningTime,
+    ValueRule, EMPTY_SHA256_HEX,
 };
 use multicloud_core::{AccessKey, Error, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -100,9 +100,8 @@ impl RequestSigner for HuaweiSigner {
                 body_hash.as_bytes()
             }
         };
-        let path =
-            path_decoded_encoded_with_trailing_slash(request.uri().path()).ok_or_else(no_path)?;
-        let query = query_decoded_sorted_encoded(request.uri().query().unwrap_or(""));
+        let path = canonical_uri(request.uri().path()).ok_or_else(no_path)?;
+        let query = canonical_query(request.uri().query().unwrap_or(""));
         let headers = HeaderBlock::new(
             entries,
             ValueRule::StripUnicode,
@@ -134,6 +133,34 @@ impl RequestSigner for HuaweiSigner {
     fn provider(&self) -> Option<ProviderKind> {
         Some(ProviderKind::Huawei)
     }
+}
+
+/// `unquote(path)`, split on `/` (so `%2F` becomes a separator), each segment
+/// `quote(seg, safe='~')`, joined with `/`, and a `/` appended unless the result ends with one;
+/// `None` for an empty path, which the SDK cannot sign (it raises `IndexError`).
+fn canonical_uri(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    // Encoding each segment and joining with `/` equals encoding with `/` kept.
+    let decoded = percent_decode(path.as_bytes());
+    let mut uri = percent_encode_path(String::from_utf8_lossy(&decoded).as_bytes());
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    Some(uri)
+}
+
+/// The decoded pairs sorted by (key, value), Python tuple order on the raw strings, then
+/// `quote(k, safe='~')=quote(v, safe='~')` joined with `&`.
+fn canonical_query(query: &str) -> String {
+    let mut pairs = decoded_query_pairs(query);
+    pairs.sort_unstable();
+    let pieces: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect();
+    pieces.join("&")
 }
 
 fn no_path() -> Error {
@@ -192,6 +219,25 @@ fn parse(value: &str) -> Result<ParsedAuthorization> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_uri_and_query_follow_the_sdk() {
+        assert_eq!(canonical_uri(""), None);
+        for (input, want) in [
+            ("/", "/"),
+            ("/v3/projects", "/v3/projects/"),
+            ("/a%2Fb", "/a/b/"),
+            ("/a%20b*", "/a%20b%2A/"),
+            ("/%FF", "/%EF%BF%BD/"),
+        ] {
+            assert_eq!(canonical_uri(input).as_deref(), Some(want), "{input}");
+        }
+        // Decoded order: `~` (0x7E) sorts before `ü`.
+        assert_eq!(
+            canonical_query("%C3%BC=1&~=2&a%20b=c%2Fd"),
+            "a%20b=c%2Fd&~=2&%C3%BC=1"
+        );
+    }
     use bytes::Bytes;
     use http::header::HOST;
     use http::Request;
