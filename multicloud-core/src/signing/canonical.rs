@@ -5,11 +5,9 @@ use std::borrow::Cow;
 
 use super::encode::{percent_decode, percent_encode_path};
 
-// ---- paths -----------------------------------------------------------------------------
-
 /// botocore's `remove_dot_segments`: splits on `/`, drops empty and `.` segments, `..` pops,
 /// keeps a leading `/`, and a trailing `/` only if a segment is left (so `//` collapses).
-pub fn remove_dot_segments(path: &str) -> String {
+fn remove_dot_segments(path: &str) -> String {
     let mut kept: Vec<&str> = Vec::new();
     for segment in path.split('/') {
         match segment {
@@ -33,19 +31,25 @@ pub fn remove_dot_segments(path: &str) -> String {
 
 /// AWS `SigV4Auth`: `quote(remove_dot_segments(path) or '/', safe='/~')`. The path is the
 /// one on the wire, so an existing `%XX` is encoded again (`/a%20b` → `/a%2520b`).
-pub fn path_normalized_and_encoded(path: &str) -> String {
+pub fn path_normalized_and_encoded(path: &str) -> Cow<'_, str> {
+    // The usual path: nothing to remove, nothing to encode.
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"-_.~/".contains(b);
+    let dots = |segment: &str| segment == "." || segment == "..";
+    if path.starts_with('/') && !path.contains("//") && path.bytes().all(|b| plain(&b)) {
+        if !path.split('/').any(dots) {
+            return Cow::Borrowed(path);
+        }
+    }
     let normalized = remove_dot_segments(path);
     if normalized.is_empty() {
-        return "/".to_owned();
+        return Cow::Borrowed("/");
     }
-    percent_encode_path(normalized.as_bytes())
+    Cow::Owned(percent_encode_path(normalized.as_bytes()))
 }
-
-// ---- queries ---------------------------------------------------------------------------
 
 /// The `&`-separated pieces of a raw query, each split at its first `=` (no `=` → empty
 /// value); empty pieces are kept, as botocore keeps them. No pieces for an empty query.
-pub fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
+fn split_query(query: &str) -> impl Iterator<Item = (&str, &str)> {
     query
         .split('&')
         .filter(move |_| !query.is_empty())
@@ -70,13 +74,20 @@ pub fn decoded_query_pairs(query: &str) -> Vec<QueryPair<'_>> {
 /// AWS: the pairs as sent, sorted by (key, value) in byte order, joined `k=v&…` without
 /// re-encoding.
 pub fn query_sorted_as_sent(query: &str) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
     let mut pairs: Vec<(&str, &str)> = split_query(query).collect();
     pairs.sort_unstable();
-    let pieces: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    pieces.join("&")
+    let mut out = String::with_capacity(query.len() + 1);
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.extend([k, "=", v]);
+    }
+    out
 }
-
-// ---- header values ---------------------------------------------------------------------
 
 /// Whether `c` is whitespace to Python's `str.split()` / `str.strip()`: Rust's White_Space
 /// property plus the separators U+001C–U+001F.
@@ -91,7 +102,21 @@ fn is_python_ascii_space(b: u8) -> bool {
 
 /// `' '.join(value.split())`: trims and collapses every whitespace run, Unicode spaces
 /// included when the value is UTF-8 (AWS, botocore). Other bytes are split on ASCII space.
-pub fn collapse_whitespace(value: &[u8]) -> Vec<u8> {
+fn collapse_whitespace(value: &[u8]) -> Cow<'_, [u8]> {
+    // The usual value, printable ASCII with single inner spaces, is already collapsed.
+    let mut previous = b' ';
+    let collapsed = value.iter().all(|&b| {
+        let ok = b.is_ascii_graphic() || (b == b' ' && previous != b' ');
+        previous = b;
+        ok
+    });
+    if collapsed && previous != b' ' {
+        return Cow::Borrowed(value);
+    }
+    Cow::Owned(collapse_runs(value))
+}
+
+fn collapse_runs(value: &[u8]) -> Vec<u8> {
     match std::str::from_utf8(value) {
         Ok(text) => text
             .split(is_python_space)
@@ -116,13 +141,6 @@ pub fn strip_unicode(value: &[u8]) -> &[u8] {
     }
 }
 
-/// `value.strip()` on bytes: ASCII whitespace at both ends (Baidu).
-pub fn strip_ascii(value: &[u8]) -> &[u8] {
-    trim_bytes(value, |b| {
-        matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
-    })
-}
-
 fn trim_bytes(value: &[u8], space: impl Fn(u8) -> bool) -> &[u8] {
     let start = value.iter().position(|b| !space(*b)).unwrap_or(value.len());
     let end = value
@@ -131,8 +149,6 @@ fn trim_bytes(value: &[u8], space: impl Fn(u8) -> bool) -> &[u8] {
         .map_or(start, |i| i + 1);
     &value[start..end]
 }
-
-// ---- header blocks ---------------------------------------------------------------------
 
 /// How a header value is written into a canonical line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +167,7 @@ pub enum ValueRule {
 impl ValueRule {
     fn apply<'v>(self, value: &'v [u8]) -> Cow<'v, [u8]> {
         match self {
-            ValueRule::CollapseWhitespace => Cow::Owned(collapse_whitespace(value)),
+            ValueRule::CollapseWhitespace => collapse_whitespace(value),
             ValueRule::StripUnicode => Cow::Borrowed(strip_unicode(value)),
             ValueRule::AsSent => Cow::Borrowed(value),
             ValueRule::StripLowercase => {
@@ -245,7 +261,7 @@ pub fn v4_canonical_request(
     let mut out = Vec::with_capacity(
         uri.len() + query.len() + headers.lines.len() + headers.signed.len() + 96,
     );
-    out.extend_from_slice(method.as_str().to_ascii_uppercase().as_bytes());
+    out.extend(method.as_str().bytes().map(|b| b.to_ascii_uppercase()));
     for piece in [uri.as_bytes(), query.as_bytes(), &headers.lines] {
         out.push(b'\n');
         out.extend_from_slice(piece);
@@ -265,11 +281,12 @@ pub fn v4_string_to_sign(
     scope: Option<&str>,
     canonical_request: &[u8],
 ) -> String {
-    let hash = super::hash::sha256_hex(canonical_request);
-    match scope {
-        Some(scope) => format!("{algorithm}\n{timestamp}\n{scope}\n{hash}"),
-        None => format!("{algorithm}\n{timestamp}\n{hash}"),
+    let mut out = String::with_capacity(160);
+    for line in [algorithm, timestamp].into_iter().chain(scope) {
+        out.extend([line, "\n"]);
     }
+    super::hash::push_hex(&super::hash::sha256(canonical_request), &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -306,11 +323,11 @@ mod tests {
 
     #[test]
     fn whitespace_rules_follow_python() {
-        assert_eq!(collapse_whitespace(b"  a \t b\n c  "), b"a b c");
-        assert_eq!(collapse_whitespace("a\u{a0}b".as_bytes()), b"a b");
-        assert_eq!(collapse_whitespace(b"a \xff  b"), b"a \xff b");
+        assert_eq!(&*collapse_whitespace(b"  a \t b\n c  "), b"a b c");
+        assert_eq!(&*collapse_whitespace("a\u{a0}b".as_bytes()), b"a b");
+        assert_eq!(&*collapse_whitespace(b"a b"), b"a b");
+        assert_eq!(&*collapse_whitespace(b"a \xff  b"), b"a \xff b");
         assert_eq!(strip_unicode("\u{3000} a b \u{1f}".as_bytes()), b"a b");
-        assert_eq!(strip_ascii(b"\t a \x1f"), b"a \x1f");
     }
 
     #[test]

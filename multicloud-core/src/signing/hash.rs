@@ -10,6 +10,24 @@ use zeroize::Zeroizing;
 pub const EMPTY_SHA256_HEX: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/// Lower-case hex of `bytes` (a plain loop: the `hex` crate's iterator costs more than the
+/// HMAC it follows).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(bytes, &mut out);
+    out
+}
+
+/// Appends the lower-case hex of `bytes` to `out`.
+pub fn push_hex(bytes: &[u8], out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.extend(
+        bytes.iter().flat_map(|b| {
+            [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]].map(char::from)
+        }),
+    );
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
@@ -17,7 +35,7 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 /// Lower-case hex of SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(sha256(data))
+    hex(&sha256(data))
 }
 
 /// HMAC-SHA256 of `data` under `key`.
@@ -30,7 +48,7 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 
 /// Lower-case hex of HMAC-SHA256 of `data` under `key`.
 pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
-    hex::encode(hmac_sha256(key, data))
+    hex(&hmac_sha256(key, data))
 }
 
 /// A derived signing key: `k = HMAC(prefix ‖ secret, first)`, then `k = HMAC(k, part)` for
@@ -48,19 +66,25 @@ pub fn derive_key(prefix: &str, secret: &str, first: &[u8], rest: &[&[u8]]) -> Z
 
 /// Lower-case hex of SHA-1 of `data` (COS).
 pub fn sha1_hex(data: &[u8]) -> String {
-    hex::encode(Sha1::digest(data))
+    hex(&Sha1::digest(data))
 }
 
 /// Lower-case hex of HMAC-SHA1 of `data` under `key` (COS).
 pub fn hmac_sha1_hex(key: &[u8], data: &[u8]) -> String {
     let mut mac = Hmac::<Sha1>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
     mac.update(data);
-    hex::encode(mac.finalize().into_bytes())
+    hex(&mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_matches_the_hex_crate_for_every_byte() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex(&all), ::hex::encode(&all));
+    }
 
     #[test]
     fn sha256_and_hmac_match_rfc_examples() {
@@ -88,7 +112,7 @@ mod tests {
             &[b"us-east-1", b"iam", b"aws4_request"],
         );
         assert_eq!(
-            hex::encode(*key),
+            hex(&key[..]),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
         );
     }

@@ -23,15 +23,14 @@ mod time;
 
 pub use self::time::SigningTime;
 pub use canonical::{
-    collapse_whitespace, decoded_query_pairs, path_normalized_and_encoded, query_sorted_as_sent,
-    remove_dot_segments, split_query, strip_ascii, strip_unicode, v4_canonical_request,
-    v4_string_to_sign, HeaderBlock, QueryPair, Repeats, ValueRule,
+    decoded_query_pairs, path_normalized_and_encoded, query_sorted_as_sent, strip_unicode,
+    v4_canonical_request, v4_string_to_sign, HeaderBlock, QueryPair, Repeats, ValueRule,
 };
 pub use encode::{form_encode, percent_decode, percent_encode, percent_encode_path};
 pub use hash::{
-    derive_key, hmac_sha1_hex, hmac_sha256, hmac_sha256_hex, sha1_hex, sha256, sha256_hex,
-    EMPTY_SHA256_HEX,
+    derive_key, hex, hmac_sha1_hex, hmac_sha256, hmac_sha256_hex, push_hex, sha1_hex, sha256,
+    sha256_hex, EMPTY_SHA256_HEX,
 };
 pub use key_cache::{DerivedKeyCache, DEFAULT_KEY_CACHE_CAPACITY};
-pub use outgoing::{authority_from_uri, host_from_uri, HeaderEdits, Outgoing};
+pub use outgoing::{authority_from_uri, host_from_uri, Outgoing};
 pub use signer::{malformed, ParsedAuthorization, RequestSigner, SigningParts};

@@ -16,8 +16,11 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct Outgoing<'r> {
     request: &'r Request<Bytes>,
-    /// Names whose values are replaced by these (none: removed), in order.
-    edits: Vec<(HeaderName, Vec<HeaderValue>)>,
+    /// Names whose values are replaced by these (a list, not a map: a handful of edits is
+    /// found faster by comparing names than by hashing them).
+    set: Vec<(HeaderName, HeaderValue)>,
+    /// Names removed (unless also in `set`).
+    removed: Vec<HeaderName>,
     /// For a received request: the signed names it lists, and the host from its URI when
     /// it has no `Host` header.
     received: Option<(Vec<String>, Option<String>)>,
@@ -25,17 +28,27 @@ pub struct Outgoing<'r> {
 
 /// The edits a signer planned, to apply to the request it signed.
 #[derive(Debug, Default)]
-pub struct HeaderEdits(Vec<(HeaderName, Vec<HeaderValue>)>);
+pub(crate) struct HeaderEdits {
+    set: Vec<(HeaderName, HeaderValue)>,
+    removed: Vec<HeaderName>,
+}
 
 impl HeaderEdits {
-    /// Writes the edits: each edited name's values become the planned ones (none: removed).
-    pub fn apply(self, request: &mut Request<Bytes>) {
+    /// Writes the edits: removed names go, then each set name's values become the planned ones.
+    pub(crate) fn apply(self, request: &mut Request<Bytes>) {
         let headers = request.headers_mut();
-        for (name, values) in self.0 {
-            headers.remove(&name);
-            for value in values {
-                headers.append(name.clone(), value);
-            }
+        for name in &self.removed {
+            headers.remove(name);
+        }
+        // A name's planned values are next to each other (every plan first drops the name's
+        // earlier ones): the first replaces the request's, the others follow it.
+        let mut previous: Option<HeaderName> = None;
+        for (name, value) in self.set {
+            match previous.as_ref() == Some(&name) {
+                true => headers.append(&name, value),
+                false => headers.insert(&name, value).is_some(),
+            };
+            previous = Some(name);
         }
     }
 }
@@ -45,7 +58,8 @@ impl<'r> Outgoing<'r> {
     pub fn new(request: &'r Request<Bytes>) -> Self {
         Outgoing {
             request,
-            edits: Vec::new(),
+            set: Vec::new(),
+            removed: Vec::new(),
             received: None,
         }
     }
@@ -71,7 +85,8 @@ impl<'r> Outgoing<'r> {
         };
         Outgoing {
             request,
-            edits: Vec::new(),
+            set: Vec::new(),
+            removed: Vec::new(),
             received: Some((names, host)),
         }
     }
@@ -94,10 +109,13 @@ impl<'r> Outgoing<'r> {
 
     /// The first value of `name` as it will be sent.
     pub fn header(&self, name: &HeaderName) -> Option<&[u8]> {
-        match self.edits.iter().rev().find(|(n, _)| n == name) {
-            Some((_, values)) => values.first().map(HeaderValue::as_bytes),
-            None => self.request.headers().get(name).map(HeaderValue::as_bytes),
-        }
+        let planned = self.set.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        let value = match (planned, self.removed.contains(name)) {
+            (Some(value), _) => Some(value),
+            (None, true) => None,
+            (None, false) => self.request.headers().get(name),
+        };
+        value.map(HeaderValue::as_bytes)
     }
 
     /// Whether `name` will be sent.
@@ -108,14 +126,16 @@ impl<'r> Outgoing<'r> {
     /// Plans `name: value`, replacing every value of `name`. A value a header cannot carry is
     /// a [`Config`](crate::ErrorKind::Config) error naming `what` (never the value: it may be
     /// secret).
-    pub fn set(&mut self, name: HeaderName, value: impl AsRef<[u8]>, what: &str) -> Result<()> {
-        self.push(name, value.as_ref(), what, false)
+    pub fn set(&mut self, name: HeaderName, value: impl Into<Bytes>, what: &str) -> Result<()> {
+        self.push(name, value.into(), what, false)
     }
 
     /// Plans `values` as every value of `name`, in order (a signer that rewrites what it
     /// signs, such as Huawei's stripped values).
     pub fn set_values(&mut self, name: HeaderName, values: Vec<HeaderValue>) {
-        self.edits.push((name, values));
+        self.remove(name.clone());
+        self.set
+            .extend(values.into_iter().map(|value| (name.clone(), value)));
     }
 
     /// As [`set`](Self::set), with the value marked sensitive (kept out of HTTP logs and
@@ -123,29 +143,31 @@ impl<'r> Outgoing<'r> {
     pub fn set_sensitive(
         &mut self,
         name: HeaderName,
-        value: impl AsRef<[u8]>,
+        value: impl Into<Bytes>,
         what: &str,
     ) -> Result<()> {
-        self.push(name, value.as_ref(), what, true)
+        self.push(name, value.into(), what, true)
     }
 
-    fn push(&mut self, name: HeaderName, value: &[u8], what: &str, sensitive: bool) -> Result<()> {
-        let mut value = HeaderValue::from_bytes(value).map_err(|_| {
+    // `Bytes`, not `&[u8]`: a value made for the request moves in, uncopied.
+    fn push(&mut self, name: HeaderName, value: Bytes, what: &str, sensitive: bool) -> Result<()> {
+        let mut value = HeaderValue::from_maybe_shared(value).map_err(|_| {
             let why = "cannot be sent in an HTTP header (it holds a control character)";
             Error::config(format!("{what} {why}"))
         })?;
         value.set_sensitive(sensitive);
-        self.edits.push((name, vec![value]));
+        self.set.retain(|(n, _)| *n != name);
+        self.set.push((name, value));
         Ok(())
     }
 
-    /// Plans `Host: host` unless the request has a `Host` header; with neither, a
+    /// Plans `Host: host()` unless the request has a `Host` header; with neither, a
     /// [`Config`](crate::ErrorKind::Config) error.
-    pub fn set_host_if_absent(&mut self, host: Option<String>) -> Result<()> {
+    pub fn set_host_if_absent(&mut self, host: impl FnOnce() -> Option<String>) -> Result<()> {
         if self.contains(&HOST) {
             return Ok(());
         }
-        let host = host.ok_or_else(|| {
+        let host = host().ok_or_else(|| {
             Error::config(
                 "cannot sign a request without a host: give the URI an authority or set Host",
             )
@@ -155,7 +177,10 @@ impl<'r> Outgoing<'r> {
 
     /// Plans the removal of every value of `name`.
     pub fn remove(&mut self, name: HeaderName) {
-        self.edits.push((name, Vec::new()));
+        self.set.retain(|(n, _)| *n != name);
+        if self.request.headers().contains_key(&name) {
+            self.removed.push(name);
+        }
     }
 
     /// Every header as it will be sent (lower-case name, value) that `keep` accepts by name,
@@ -176,18 +201,16 @@ impl<'r> Outgoing<'r> {
     }
 
     fn sent(&self, keep: impl Fn(&str) -> bool) -> Vec<(&str, &[u8])> {
-        let edited = |name: &HeaderName| self.edits.iter().any(|(n, _)| n == name);
-        let mut out: Vec<(&str, &[u8])> = self
-            .request
-            .headers()
-            .iter()
-            .filter(|(name, _)| !edited(name) && keep(name.as_str()))
-            .map(|(name, value)| (name.as_str(), value.as_bytes()))
-            .collect();
-        for (at, (name, values)) in self.edits.iter().enumerate() {
-            let last_edit = !self.edits[at + 1..].iter().any(|(n, _)| n == name);
-            if last_edit && keep(name.as_str()) {
-                out.extend(values.iter().map(|v| (name.as_str(), v.as_bytes())));
+        let edited = |name: &HeaderName| {
+            self.set.iter().any(|(n, _)| n == name) || self.removed.contains(name)
+        };
+        let headers = self.request.headers();
+        let mut out = Vec::with_capacity(headers.len() + self.set.len());
+        let kept = headers.iter().filter(|(name, _)| !edited(name));
+        let planned = self.set.iter().map(|(name, value)| (name, value));
+        for (name, value) in kept.chain(planned) {
+            if keep(name.as_str()) {
+                out.push((name.as_str(), value.as_bytes()));
             }
         }
         out
@@ -223,8 +246,11 @@ impl<'r> Outgoing<'r> {
     }
 
     /// The planned edits, to [`apply`](HeaderEdits::apply) to the request.
-    pub fn into_edits(self) -> HeaderEdits {
-        HeaderEdits(self.edits)
+    pub(crate) fn into_edits(self) -> HeaderEdits {
+        HeaderEdits {
+            set: self.set,
+            removed: self.removed,
+        }
     }
 }
 

@@ -26,30 +26,25 @@ use crate::secret::AccessKey;
 /// A signer never reads a clock: the time is an argument.
 ///
 /// ```
-/// use bytes::Bytes;
-/// use multicloud_core::signing::{Outgoing, RequestSigner, SigningParts};
-/// use multicloud_core::{AccessKey, Result};
-/// use time::OffsetDateTime;
-///
+/// # use multicloud_core::{signing::*, AccessKey, Result};
+/// # use time::OffsetDateTime;
 /// /// A toy algorithm: the HMAC of the path under the secret.
 /// #[derive(Debug)]
 /// struct PathMac;
-///
 /// impl RequestSigner for PathMac {
 ///     fn prepare(&self, _: &mut Outgoing<'_>, _: &AccessKey, _: OffsetDateTime) -> Result<()> {
 ///         Ok(())
 ///     }
 ///     fn compute(&self, out: &Outgoing<'_>, key: &AccessKey, _: OffsetDateTime) -> Result<SigningParts> {
-///         let path = out.request().uri().path();
-///         let mac = multicloud_core::signing::hmac_sha256_hex(key.secret().expose().as_bytes(), path.as_bytes());
-///         Ok(SigningParts::new(path.as_bytes(), path.as_bytes(), mac.clone(), String::new(), format!("MAC {mac}")))
+///         let path = out.request().uri().path().as_bytes();
+///         let mac = hmac_sha256_hex(key.secret().expose().as_bytes(), path);
+///         Ok(SigningParts::new(path, path, mac.clone(), String::new(), format!("MAC {mac}")))
 ///     }
 /// }
-///
-/// let mut request = http::Request::get("https://example.com/a").body(Bytes::new()).unwrap();
+/// let mut request = http::Request::get("https://example.com/a").body(bytes::Bytes::new())?;
 /// PathMac.sign(&mut request, &AccessKey::new("AK", "secret"), OffsetDateTime::UNIX_EPOCH)?;
-/// assert!(request.headers()["authorization"].to_str().unwrap().starts_with("MAC "));
-/// # Ok::<(), multicloud_core::Error>(())
+/// assert!(request.headers()["authorization"].to_str()?.starts_with("MAC "));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait RequestSigner: fmt::Debug + Send + Sync {
     /// Plans, on `outgoing`, the headers this signer adds or replaces before computing. Not
@@ -95,7 +90,8 @@ pub trait RequestSigner: fmt::Debug + Send + Sync {
         time: OffsetDateTime,
     ) -> Result<()> {
         let mut outgoing = Outgoing::new(request);
-        plan(self, &mut outgoing, key, time)?;
+        let parts = plan(self, &mut outgoing, key, time)?;
+        set_authorization(self, &mut outgoing, parts.authorization)?;
         let edits = outgoing.into_edits();
         edits.apply(request);
         Ok(())
@@ -108,7 +104,11 @@ pub trait RequestSigner: fmt::Debug + Send + Sync {
         key: &AccessKey,
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
-        plan(self, &mut Outgoing::new(request), key, time)
+        let mut outgoing = Outgoing::new(request);
+        let parts = plan(self, &mut outgoing, key, time)?;
+        // Checked as `sign` checks it, so that both fail alike.
+        set_authorization(self, &mut outgoing, parts.authorization.clone())?;
+        Ok(parts)
     }
 
     /// Recomputes the signature of a received `request` over exactly `signed_headers` (as its
@@ -126,24 +126,30 @@ pub trait RequestSigner: fmt::Debug + Send + Sync {
     }
 }
 
-/// prepare → compute → the authorization header planned last.
+/// prepare → compute.
 fn plan<S: RequestSigner + ?Sized>(
     signer: &S,
     outgoing: &mut Outgoing<'_>,
     key: &AccessKey,
     time: OffsetDateTime,
 ) -> Result<SigningParts> {
-    let mut steps = || {
-        signer.prepare(outgoing, key, time)?;
-        let parts = signer.compute(outgoing, key, time)?;
-        outgoing.set_sensitive(
-            signer.authorization_header(),
-            &parts.authorization,
-            "the authorization value (made of the AccessKey id and the signing scope)",
-        )?;
-        Ok(parts)
-    };
-    steps().map_err(|e| tagged(signer, e))
+    signer
+        .prepare(outgoing, key, time)
+        .and_then(|()| signer.compute(outgoing, key, time))
+        .map_err(|e| tagged(signer, e))
+}
+
+/// Plans the authorization header, the last edit.
+fn set_authorization<S: RequestSigner + ?Sized>(
+    signer: &S,
+    outgoing: &mut Outgoing<'_>,
+    value: String,
+) -> Result<()> {
+    let what = "the authorization value (made of the AccessKey id and the signing scope)";
+    let header = signer.authorization_header();
+    outgoing
+        .set_sensitive(header, value, what)
+        .map_err(|e| tagged(signer, e))
 }
 
 fn tagged<S: RequestSigner + ?Sized>(signer: &S, error: Error) -> Error {
@@ -177,15 +183,19 @@ impl SigningParts {
     /// The parts from canonical bytes; bytes that are not UTF-8 (raw header values) show as
     /// U+FFFD here, while the signature covers the bytes themselves.
     pub fn new(
-        canonical_request: &[u8],
-        string_to_sign: &[u8],
+        canonical_request: impl Into<Vec<u8>>,
+        string_to_sign: impl Into<Vec<u8>>,
         signature: String,
         signed_headers: String,
         authorization: String,
     ) -> Self {
+        let text = |bytes: Vec<u8>| {
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
         SigningParts {
-            canonical_request: String::from_utf8_lossy(canonical_request).into_owned(),
-            string_to_sign: String::from_utf8_lossy(string_to_sign).into_owned(),
+            canonical_request: text(canonical_request.into()),
+            string_to_sign: text(string_to_sign.into()),
             signature,
             signed_headers,
             authorization,

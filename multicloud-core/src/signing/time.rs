@@ -11,10 +11,7 @@ use crate::error::{Error, Result};
 pub struct SigningTime(OffsetDateTime);
 
 /// UTC+08:00, the offset of CTyun's `Eop-date` (Beijing time, whatever the host's zone).
-const BEIJING: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
+const BEIJING: UtcOffset = time::macros::offset!(+8);
 
 impl SigningTime {
     /// `time` in UTC; a [`Config`](crate::ErrorKind::Config) error for a year outside
@@ -36,31 +33,22 @@ impl SigningTime {
 
     /// `YYYYMMDDTHHMMSSZ` (`X-Amz-Date`, `X-Sdk-Date`).
     pub fn compact(&self) -> String {
-        compact(self.0)
+        stamp(self.0, "YMDThmsZ")
     }
 
     /// `YYYYMMDD`: the date of a V4 scope.
     pub fn compact_date(&self) -> String {
-        let t = self.0;
-        format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
+        stamp(self.0, "YMD")
     }
 
     /// `YYYY-MM-DD`: the date of a TC3 scope.
     pub fn dashed_date(&self) -> String {
-        let t = self.0;
-        format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+        stamp(self.0, "Y-M-D")
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` (Baidu).
     pub fn iso_seconds(&self) -> String {
-        let t = self.0;
-        format!(
-            "{}T{:02}:{:02}:{:02}Z",
-            self.dashed_date(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        stamp(self.0, "Y-M-DTh:m:sZ")
     }
 
     /// `Wed, 21 Oct 2015 07:28:00 -0000`: botocore's rewrite of a `Date` header.
@@ -81,7 +69,7 @@ impl SigningTime {
     /// `YYYYMMDDTHHMMSSZ` of the Beijing wall-clock time (UTC+08:00), the `Z` kept as CTyun's
     /// SDK writes it.
     pub fn beijing_compact(&self) -> String {
-        compact(self.0.to_offset(BEIJING))
+        stamp(self.0.to_offset(BEIJING), "YMDThmsZ")
     }
 
     /// Parses `YYYYMMDDTHHMMSSZ` as UTC (a received `X-Sdk-Date`); `None` when malformed.
@@ -95,16 +83,32 @@ impl SigningTime {
     }
 }
 
-fn compact(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+/// `t` written by `pattern` (ASCII): `Y` the four-digit year, `M` `D` `h` `m` `s` two digits
+/// each, anything else as itself (by hand: `format!` padding costs more than the rest of a stamp).
+fn stamp(t: OffsetDateTime, pattern: &str) -> String {
+    let mut out = Vec::with_capacity(20);
+    // Each calendar field once (each accessor decodes the date again), and constant divisors
+    // only: a division by a variable costs more than the rest of a stamp.
+    let ((year, month, day), (hour, minute, second)) = (t.to_calendar_date(), t.to_hms());
+    let two = |out: &mut Vec<u8>, v: u8| out.extend([b'0' + v / 10, b'0' + v % 10]);
+    for c in pattern.bytes() {
+        match c {
+            b'Y' => {
+                // 0–9998 (checked by `new`).
+                let year = year.unsigned_abs();
+                two(&mut out, (year / 100 % 100) as u8);
+                two(&mut out, (year % 100) as u8);
+            }
+            b'M' => two(&mut out, u8::from(month)),
+            b'D' => two(&mut out, day),
+            b'h' => two(&mut out, hour),
+            b'm' => two(&mut out, minute),
+            b's' => two(&mut out, second),
+            literal => out.push(literal),
+        }
+    }
+    // Digits and the pattern's ASCII: never the empty fallback.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

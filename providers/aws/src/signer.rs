@@ -102,13 +102,18 @@ impl RequestSigner for SigV4Signer {
             out.set(X_AMZ_DATE, when.compact(), "X-Amz-Date")?;
         }
         if let Some(token) = key.session_token() {
-            out.set_sensitive(X_AMZ_SECURITY_TOKEN, token.expose(), "the session token")?;
+            out.set_sensitive(
+                X_AMZ_SECURITY_TOKEN,
+                token.expose().to_owned(),
+                "the session token",
+            )?;
         }
         if self.content_sha256_header {
             let hash = sha256_hex(out.request().body());
             out.set(X_AMZ_CONTENT_SHA256, hash, "the payload hash")?;
         }
-        out.set_host_if_absent(self.uri_host(out.request().uri()))
+        let request = out.request();
+        out.set_host_if_absent(|| self.uri_host(request.uri()))
     }
 
     fn compute(
@@ -118,7 +123,9 @@ impl RequestSigner for SigV4Signer {
         time: OffsetDateTime,
     ) -> Result<SigningParts> {
         let when = SigningTime::new(time)?;
-        let (stamp, date) = (when.compact(), when.compact_date());
+        let stamp = when.compact();
+        // The scope's date is the stamp's first eight characters.
+        let date = &stamp[..8];
         let request = out.request();
         let headers = HeaderBlock::new(
             out.headers_where(is_signed)?,
@@ -136,12 +143,21 @@ impl RequestSigner for SigV4Signer {
         };
         let path = match self.normalize_path {
             true => path_normalized_and_encoded(request.uri().path()),
-            false => request.uri().path().to_owned(),
+            false => request.uri().path().into(),
         };
         let query = query_sorted_as_sent(request.uri().query().unwrap_or(""));
         let canonical =
             v4_canonical_request(request.method(), &path, &query, &headers, payload_hash);
-        let scope = format!("{date}/{}/{}/aws4_request", self.region, self.service);
+        // `concat`, not `format!`: one exact allocation (this is a hot path).
+        let scope = [
+            &date,
+            "/",
+            &self.region,
+            "/",
+            &self.service,
+            "/aws4_request",
+        ]
+        .concat();
         let string_to_sign = v4_string_to_sign(ALGORITHM, &stamp, Some(&scope), &canonical);
         let signing_key = self.cache.get_or_derive(key, &scope, || {
             let rest: [&[u8]; 3] = [
@@ -152,14 +168,21 @@ impl RequestSigner for SigV4Signer {
             derive_key("AWS4", key.secret().expose(), date.as_bytes(), &rest)
         });
         let signature = hmac_sha256_hex(&signing_key[..], string_to_sign.as_bytes());
-        let authorization = format!(
-            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
+        let authorization = [
+            ALGORITHM,
+            " Credential=",
             key.id(),
-            headers.signed
-        );
+            "/",
+            &scope,
+            ", SignedHeaders=",
+            &headers.signed,
+            ", Signature=",
+            &signature,
+        ]
+        .concat();
         Ok(SigningParts::new(
-            &canonical,
-            string_to_sign.as_bytes(),
+            canonical,
+            string_to_sign,
             signature,
             headers.signed,
             authorization,

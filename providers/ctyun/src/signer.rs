@@ -86,13 +86,17 @@ impl RequestSigner for EopSigner {
         let k_date = derive_key("", key.secret().expose(), date, &rest);
         let mac = hmac_sha256(&k_date[..], &string_to_sign);
         let signature = base64::engine::general_purpose::STANDARD.encode(mac);
-        let authorization = format!(
-            "{} Headers={SIGNED_HEADERS} Signature={signature}",
-            key.id()
-        );
+        let authorization = [
+            key.id(),
+            " Headers=",
+            SIGNED_HEADERS,
+            " Signature=",
+            &signature,
+        ]
+        .concat();
         Ok(SigningParts::new(
-            &string_to_sign,
-            &string_to_sign,
+            string_to_sign.clone(),
+            string_to_sign,
             signature,
             SIGNED_HEADERS.to_owned(),
             authorization,

@@ -69,7 +69,7 @@ impl RequestSigner for Tc3Signer {
             "X-TC-Timestamp",
         )?;
         if let Some(token) = key.session_token() {
-            out.set_sensitive(X_TC_TOKEN, token.expose(), "the session token")?;
+            out.set_sensitive(X_TC_TOKEN, token.expose().to_owned(), "the session token")?;
         }
         if self.unsigned_payload {
             out.set(X_TC_CONTENT_SHA256, UNSIGNED_PAYLOAD, "X-TC-Content-SHA256")?;
@@ -82,7 +82,8 @@ impl RequestSigner for Tc3Signer {
             };
             out.set(CONTENT_TYPE, content_type, "Content-Type")?;
         }
-        out.set_host_if_absent(self.uri_host(out.request().uri()))
+        let request = out.request();
+        out.set_host_if_absent(|| self.uri_host(request.uri()))
     }
 
     fn compute(
@@ -120,21 +121,29 @@ impl RequestSigner for Tc3Signer {
             &headers,
             sha256_hex(payload).as_bytes(),
         );
-        let scope = format!("{date}/{}/tc3_request", self.service);
+        // `concat`, not `format!`: one exact allocation (this is a hot path).
+        let scope = [&date, "/", &self.service, "/tc3_request"].concat();
         let string_to_sign = v4_string_to_sign(ALGORITHM, &timestamp, Some(&scope), &canonical);
         let signing_key = self.cache.get_or_derive(key, &scope, || {
             let rest: [&[u8]; 2] = [self.service.as_bytes(), b"tc3_request"];
             derive_key("TC3", key.secret().expose(), date.as_bytes(), &rest)
         });
         let signature = hmac_sha256_hex(&signing_key[..], string_to_sign.as_bytes());
-        let authorization = format!(
-            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
+        let authorization = [
+            ALGORITHM,
+            " Credential=",
             key.id(),
-            headers.signed
-        );
+            "/",
+            &scope,
+            ", SignedHeaders=",
+            &headers.signed,
+            ", Signature=",
+            &signature,
+        ]
+        .concat();
         Ok(SigningParts::new(
-            &canonical,
-            string_to_sign.as_bytes(),
+            canonical,
+            string_to_sign,
             signature,
             headers.signed,
             authorization,

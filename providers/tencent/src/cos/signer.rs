@@ -113,7 +113,11 @@ impl RequestSigner for CosSigner {
     /// set: the HTTP stack sends it.
     fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, _: OffsetDateTime) -> Result<()> {
         if let Some(token) = key.session_token() {
-            out.set_sensitive(X_COS_SECURITY_TOKEN, token.expose(), "the session token")?;
+            out.set_sensitive(
+                X_COS_SECURITY_TOKEN,
+                token.expose().to_owned(),
+                "the session token",
+            )?;
         }
         Ok(())
     }
@@ -209,8 +213,8 @@ fn compute(
         param_list,
     );
     SigningParts::new(
-        &http_string,
-        string_to_sign.as_bytes(),
+        http_string,
+        string_to_sign,
         signature,
         header_list,
         authorization,
