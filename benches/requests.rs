@@ -41,10 +41,14 @@ pub fn aws_describe_instances() -> Request<Bytes> {
 
 /// Tencent CVM `DescribeInstances`: API 3.0 POST with a JSON body, with the headers the
 /// Tencent client sends (`Host`, `Content-Type`, action, version, region), in a header map
-/// made as the client makes it.
+/// made as the client makes it, with room for the signer's headers.
 pub fn tencent_describe_instances() -> Request<Bytes> {
+    let mut builder = Request::post("https://cvm.tencentcloudapi.com/");
+    if let Some(headers) = builder.headers_mut() {
+        headers.reserve(8);
+    }
     build(
-        Request::post("https://cvm.tencentcloudapi.com/")
+        builder
             .header("host", "cvm.tencentcloudapi.com")
             .header("content-type", "application/json; charset=utf-8")
             .header("x-tc-action", "DescribeInstances")

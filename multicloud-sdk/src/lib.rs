@@ -63,10 +63,9 @@ pub mod transport {
 }
 
 /// Request signing: the trait each provider's signer implements (bring it into scope to call
-/// `sign` on a provider's signer), what a signature's stages are, and a parsed
-/// `Authorization` header.
+/// `sign` on a provider's signer) and what a signature's stages are.
 pub mod signing {
-    pub use multicloud_core::signing::{ParsedAuthorization, RequestSigner, SigningParts};
+    pub use multicloud_core::signing::{RequestSigner, SigningParts};
 }
 
 /// The sync engine: policies, scheduled syncs, diffs, events and snapshot stores.

@@ -32,6 +32,7 @@
 //! [`faults`], [`recorder`], [`server`] (the [`SimCloud`] handle), and one module per
 //! provider. The `multicloud-mock` binary serves all five for non-Rust tools.
 
+mod authorization;
 pub mod aws;
 pub mod baidu;
 pub mod ctyun;

@@ -4,7 +4,6 @@
 //! |---|---|---|
 //! | [`percent_encode`] | `A-Z a-z 0-9 - _ . ~` | AWS query, Huawei, Baidu `normalize`, CTyun values |
 //! | [`percent_encode_path`] | the above and `/` | AWS path, Huawei URI, BOS paths |
-//! | [`form_encode`] | like [`percent_encode`], space written `+` | Tencent GET (`quote_plus`) |
 
 use std::borrow::Cow;
 
@@ -25,18 +24,14 @@ pub fn percent_encode(input: &[u8]) -> String {
     percent_encoding::percent_encode(input, UNRESERVED).to_string()
 }
 
+/// Appends [`percent_encode`]`(input)` to `out` (no intermediate string).
+pub fn push_percent_encoded(input: &[u8], out: &mut String) {
+    out.extend(percent_encoding::percent_encode(input, UNRESERVED));
+}
+
 /// `quote(x, safe='/-_.~')`: as [`percent_encode`], keeping `/`.
 pub fn percent_encode_path(input: &[u8]) -> String {
     percent_encoding::percent_encode(input, UNRESERVED_SLASH).to_string()
-}
-
-/// `quote_plus(x)`: as [`percent_encode`], with a space written `+`.
-pub fn form_encode(input: &[u8]) -> String {
-    input
-        .split(|b| *b == b' ')
-        .map(percent_encode)
-        .collect::<Vec<_>>()
-        .join("+")
 }
 
 /// Decodes `%XX` escapes (either hex case) into bytes, as Python's `unquote_to_bytes`: a `%`
@@ -63,7 +58,6 @@ mod tests {
             assert_eq!(percent_encode_path(&[b]), path_want, "byte {b:#x}");
         }
         assert_eq!(percent_encode("a b/ሴ".as_bytes()), "a%20b%2F%E1%88%B4");
-        assert_eq!(form_encode(b"a b+c  d"), "a+b%2Bc++d");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Appends the lower-case hex of `bytes` to `out`.
-pub fn push_hex(bytes: &[u8], out: &mut String) {
+pub(super) fn push_hex(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     out.extend(
         bytes.iter().flat_map(|b| {

@@ -12,7 +12,7 @@ use crate::secret::{AccessKey, SecretString};
 
 /// How many keys [`DerivedKeyCache::shared`] keeps: a key per (AccessKey, day, region,
 /// service) in use.
-pub const DEFAULT_KEY_CACHE_CAPACITY: usize = 256;
+const DEFAULT_KEY_CACHE_CAPACITY: usize = 256;
 
 /// A bounded cache of derived signing keys, the oldest evicted first.
 ///

@@ -267,7 +267,7 @@ pub fn authority_from_uri(uri: &Uri) -> Option<String> {
 /// The host a signature covers when the request has no `Host` header, as botocore derives it:
 /// the URI's host lower-cased (IPv6 kept in brackets), with the port unless it is the
 /// scheme's default. `None` when the URI has no host.
-pub fn host_from_uri(uri: &Uri) -> Option<String> {
+pub(crate) fn host_from_uri(uri: &Uri) -> Option<String> {
     let host = uri.host().filter(|h| !h.is_empty())?.to_ascii_lowercase();
     let default_port = match uri.scheme_str() {
         Some("https") => Some(443),

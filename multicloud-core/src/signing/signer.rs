@@ -1,5 +1,5 @@
 //! [`RequestSigner`], the one trait every provider's signer implements, with the shared
-//! plan → compute → apply step; [`SigningParts`] and [`ParsedAuthorization`].
+//! plan → compute → apply step; [`SigningParts`].
 
 use std::fmt;
 
@@ -64,8 +64,8 @@ pub trait RequestSigner: fmt::Debug + Send + Sync {
         time: OffsetDateTime,
     ) -> Result<SigningParts>;
 
-    /// The host a request without a `Host` header is signed for (default: [`host_from_uri`],
-    /// botocore's rule).
+    /// The host a request without a `Host` header is signed for (default, botocore's rule:
+    /// the URI's host lower-cased, with its port unless it is the scheme's default).
     fn uri_host(&self, uri: &Uri) -> Option<String> {
         host_from_uri(uri)
     }
@@ -215,111 +215,6 @@ impl fmt::Debug for SigningParts {
     }
 }
 
-/// The fields of an authorization header, as each algorithm carries them.
-#[derive(Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct ParsedAuthorization {
-    /// `AWS4-HMAC-SHA256`, `SDK-HMAC-SHA256`, `TC3-HMAC-SHA256`, `bce-auth-v1` or `EOP`.
-    pub algorithm: String,
-    /// The AccessKey id.
-    pub access_key_id: String,
-    /// The signed header names, in header order (lower-case as sent).
-    pub signed_headers: Vec<String>,
-    /// The signature (hex; Base64 for CTyun).
-    pub signature: String,
-    /// The credential scope (AWS `20150830/us-east-1/iam/aws4_request`, Tencent
-    /// `2019-02-25/cvm/tc3_request`).
-    pub scope: Option<String>,
-    /// The date the scope names (AWS `20150830`, Tencent `2019-02-25`) or Baidu's timestamp.
-    pub date: Option<String>,
-    /// The region of an AWS scope.
-    pub region: Option<String>,
-    /// The service of an AWS or Tencent scope.
-    pub service: Option<String>,
-    /// Baidu's expiration in seconds.
-    pub expiration_seconds: Option<u32>,
-}
-
-impl ParsedAuthorization {
-    /// The fields every algorithm has; the optional ones start empty.
-    pub fn new(
-        algorithm: impl Into<String>,
-        access_key_id: impl Into<String>,
-        signed_headers: Vec<String>,
-        signature: impl Into<String>,
-    ) -> Self {
-        ParsedAuthorization {
-            algorithm: algorithm.into(),
-            access_key_id: access_key_id.into(),
-            signed_headers,
-            signature: signature.into(),
-            ..Default::default()
-        }
-    }
-
-    /// Splits `ALGORITHM k1=v1, k2=v2, …` (the V4 family: AWS, Huawei, Tencent) into its
-    /// parameters.
-    pub fn params<'a>(value: &'a str, algorithm: &str) -> Result<Vec<(&'a str, &'a str)>> {
-        let rest = value
-            .strip_prefix(algorithm)
-            .and_then(|r| r.strip_prefix(' '))
-            .ok_or_else(|| malformed(algorithm, "wrong algorithm"))?;
-        rest.split(',')
-            .map(|piece| {
-                piece
-                    .trim()
-                    .split_once('=')
-                    .ok_or_else(|| malformed(algorithm, "a parameter has no '='"))
-            })
-            .collect()
-    }
-
-    /// The value of parameter `name` in `params`, or a decode error naming it.
-    pub fn required<'a>(
-        params: &[(&'a str, &'a str)],
-        name: &str,
-        algorithm: &str,
-    ) -> Result<&'a str> {
-        params
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| malformed(algorithm, &format!("no {name}")))
-    }
-
-    /// Splits a `;`-joined signed-header list (empty → no names).
-    pub fn split_signed_headers(list: &str) -> Vec<String> {
-        list.split(';')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-/// A [`Decode`](crate::ErrorKind::Decode) error for an authorization header that does not
-/// parse. The header itself is not repeated: it carries a signature.
-pub fn malformed(algorithm: &str, what: &str) -> Error {
-    Error::decode(format!(
-        "malformed {algorithm} authorization header: {what}"
-    ))
-}
-
-impl fmt::Debug for ParsedAuthorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParsedAuthorization")
-            .field("algorithm", &self.algorithm)
-            .field("access_key_id", &self.access_key_id)
-            .field("signed_headers", &self.signed_headers)
-            .field("signature_len", &self.signature.len())
-            .field("scope", &self.scope)
-            .field("date", &self.date)
-            .field("region", &self.region)
-            .field("service", &self.service)
-            .field("expiration_seconds", &self.expiration_seconds)
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,23 +230,5 @@ mod tests {
         );
         let dbg = format!("{parts:?}");
         assert!(!dbg.contains("deadbeef") && !dbg.contains("CANON") && !dbg.contains("STS"));
-        let parsed = ParsedAuthorization::new("ALG", "AK", vec![], "deadbeef");
-        assert!(!format!("{parsed:?}").contains("deadbeef"));
-    }
-
-    #[test]
-    fn params_read_what_the_signers_write() {
-        let p = ParsedAuthorization::params("ALG A=1, B=x;y,C=z", "ALG").unwrap();
-        assert_eq!(p, [("A", "1"), ("B", "x;y"), ("C", "z")]);
-        assert_eq!(
-            ParsedAuthorization::required(&p, "B", "ALG").unwrap(),
-            "x;y"
-        );
-        let e = ParsedAuthorization::required(&p, "D", "ALG").unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::Decode);
-        assert!(ParsedAuthorization::params("OTHER A=1", "ALG").is_err());
-        assert!(ParsedAuthorization::params("ALG A", "ALG").is_err());
-        assert_eq!(ParsedAuthorization::split_signed_headers("a;b"), ["a", "b"]);
-        assert!(ParsedAuthorization::split_signed_headers("").is_empty());
     }
 }

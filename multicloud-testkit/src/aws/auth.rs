@@ -3,10 +3,11 @@
 //! 15 minutes of the server clock, and the signature recomputed over the request as
 //! received (the headers the client listed in `SignedHeaders`) must match.
 
-use multicloud_aws::{parse_authorization, SigV4Signer};
+use multicloud_aws::SigV4Signer;
 use multicloud_core::signing::RequestSigner;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
+use crate::authorization;
 use crate::keys::SimKey;
 use crate::sim::{SimContext, SimRequest};
 
@@ -87,7 +88,7 @@ pub(crate) fn authenticate(
     let header = req
         .header("authorization")
         .ok_or_else(|| errors::missing_auth(service))?;
-    let parsed = parse_authorization(header)
+    let parsed = authorization::aws(header)
         .map_err(|_| errors::malformed_auth(service, "Credential, SignedHeaders and Signature"))?;
     let key = ctx
         .keys

@@ -6,13 +6,14 @@
 //! list. A request is expired once `timestamp + expirationSeconds` has passed; a timestamp
 //! more than 15 minutes ahead of the server is refused the same way.
 
-use multicloud_baidu::{parse_authorization, BceSigner};
+use multicloud_baidu::BceSigner;
 use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::errors;
+use crate::authorization;
 use crate::keys::SimKey;
 use crate::sim::{AuthedKey, SimContext, SimRequest, SimResponse};
 
@@ -45,7 +46,7 @@ pub(crate) fn authenticate(
     let header = req
         .header("authorization")
         .ok_or_else(|| errors::invalid_auth_header(rid))?;
-    let parsed = parse_authorization(header).map_err(|_| errors::invalid_auth_header(rid))?;
+    let parsed = authorization::baidu(header).map_err(|_| errors::invalid_auth_header(rid))?;
     let key = ctx
         .keys
         .get(&parsed.access_key_id)

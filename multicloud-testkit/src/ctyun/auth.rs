@@ -8,11 +8,12 @@
 
 use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
-use multicloud_ctyun::{parse_authorization, EopSigner};
+use multicloud_ctyun::EopSigner;
 use time::macros::{format_description, offset};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use super::errors;
+use crate::authorization;
 use crate::keys::SimKey;
 use crate::sim::{AuthedKey, SimContext, SimRequest, SimResponse};
 
@@ -54,7 +55,7 @@ pub(crate) fn authenticate(
     let header = req
         .header("eop-authorization")
         .ok_or_else(|| errors::signature_failed(rid))?;
-    let parsed = parse_authorization(header).map_err(|_| errors::signature_failed(rid))?;
+    let parsed = authorization::ctyun(header).map_err(|_| errors::signature_failed(rid))?;
     let key = ctx
         .keys
         .get(&parsed.access_key_id)

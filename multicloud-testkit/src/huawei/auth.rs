@@ -10,11 +10,12 @@ use std::sync::Mutex;
 
 use multicloud_core::signing::RequestSigner;
 use multicloud_core::AccessKey;
-use multicloud_huawei::{parse_authorization, HuaweiSigner};
+use multicloud_huawei::HuaweiSigner;
 use time::macros::format_description;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use super::errors;
+use crate::authorization;
 use crate::keys::SimKey;
 use crate::sim::{AuthedKey, SimContext, SimRequest, SimResponse};
 
@@ -108,8 +109,8 @@ pub(crate) fn authenticate(
             rid,
         ));
     };
-    let parsed =
-        parse_authorization(header).map_err(|_| errors::auth_failed(errors::MSG_SIGNATURE, rid))?;
+    let parsed = authorization::huawei(header)
+        .map_err(|_| errors::auth_failed(errors::MSG_SIGNATURE, rid))?;
     let ak = parsed.access_key_id.clone();
     if lockout.is_locked(&ak, ctx.now) {
         return Err(errors::auth_failed(errors::MSG_LOCKED, rid));

@@ -4,9 +4,10 @@
 //! CAM grant for the action.
 
 use multicloud_core::signing::RequestSigner;
-use multicloud_tencent::{parse_authorization, Tc3Signer};
+use multicloud_tencent::Tc3Signer;
 use time::OffsetDateTime;
 
+use crate::authorization;
 use crate::keys::SimKey;
 use crate::sim::{SimContext, SimRequest};
 
@@ -40,7 +41,7 @@ pub(crate) fn authenticate(
     let header = req
         .header("authorization")
         .ok_or_else(errors::invalid_authorization)?;
-    let parsed = parse_authorization(header).map_err(|_| errors::invalid_authorization())?;
+    let parsed = authorization::tencent(header).map_err(|_| errors::invalid_authorization())?;
     let ts = signed_time(req).ok_or_else(|| errors::missing("X-TC-Timestamp"))?;
     let now = ctx.now.unix_timestamp();
     if (now - ts).abs() > MAX_SKEW_SECS {

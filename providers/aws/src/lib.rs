@@ -91,7 +91,7 @@ mod wire;
 mod signer;
 
 pub use provider::{AwsProvider, AwsProviderBuilder};
-pub use signer::{parse_authorization, SigV4Signer};
+pub use signer::SigV4Signer;
 
 use multicloud_core::ProviderKind;
 

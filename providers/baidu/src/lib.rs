@@ -33,7 +33,7 @@ mod signer;
 
 use multicloud_core::ProviderKind;
 
-pub use signer::{parse_authorization, BceSigner};
+pub use signer::BceSigner;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Baidu;

@@ -37,7 +37,7 @@ mod signer;
 
 use multicloud_core::ProviderKind;
 
-pub use signer::{body_sha256_hex, parse_authorization, EopSigner};
+pub use signer::{body_sha256_hex, EopSigner};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Ctyun;

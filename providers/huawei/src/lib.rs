@@ -36,7 +36,7 @@ mod signer;
 
 use multicloud_core::ProviderKind;
 
-pub use signer::{parse_authorization, HuaweiSigner};
+pub use signer::HuaweiSigner;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Huawei;

@@ -132,7 +132,13 @@ impl PreparedCall {
     pub(crate) fn unsigned_request(&self) -> Result<Request<Bytes>> {
         let mut builder = Request::builder()
             .method(Method::POST)
-            .uri(&self.target.url)
+            .uri(&self.target.url);
+        // Room for the signer's headers too: an `http` header map made empty regrows (and
+        // rehashes every header) when it passes six.
+        if let Some(headers) = builder.headers_mut() {
+            headers.reserve(8);
+        }
+        builder = builder
             .header(HOST, &self.target.host)
             .header(CONTENT_TYPE, "application/json; charset=utf-8")
             .header("X-TC-Action", self.api.action)

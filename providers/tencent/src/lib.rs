@@ -79,7 +79,7 @@ use multicloud_core::ProviderKind;
 pub use cos::CosSigner;
 pub use provider::{TencentProvider, TencentProviderBuilder};
 pub use response::TencentIpBlocker;
-pub use signer::{parse_authorization, Tc3Signer};
+pub use signer::Tc3Signer;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Tencent;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use http::header::{HeaderName, AUTHORIZATION, CONTENT_TYPE};
 use http::{Method, Uri};
 use multicloud_core::signing::{
-    authority_from_uri, derive_key, hmac_sha256_hex, malformed, sha256_hex, v4_canonical_request,
-    v4_string_to_sign, DerivedKeyCache, HeaderBlock, Outgoing, ParsedAuthorization, Repeats,
-    RequestSigner, SigningParts, SigningTime, ValueRule,
+    authority_from_uri, derive_key, hmac_sha256_hex, sha256_hex, v4_canonical_request,
+    v4_string_to_sign, DerivedKeyCache, HeaderBlock, Outgoing, Repeats, RequestSigner,
+    SigningParts, SigningTime, ValueRule,
 };
 use multicloud_core::{AccessKey, ProviderKind, Result};
 use time::OffsetDateTime;
@@ -160,30 +160,6 @@ impl RequestSigner for Tc3Signer {
     }
 }
 
-/// Parses `TC3-HMAC-SHA256 Credential=SecretId/date/service/tc3_request,
-/// SignedHeaders=a;b, Signature=hex`.
-pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization> {
-    parse(value).map_err(|e| e.with_provider(ProviderKind::Tencent))
-}
-
-fn parse(value: &str) -> Result<ParsedAuthorization> {
-    let params = ParsedAuthorization::params(value, ALGORITHM)?;
-    let required = |name| ParsedAuthorization::required(&params, name, ALGORITHM);
-    let credential = required("Credential")?;
-    let mut pieces = credential.rsplitn(4, '/');
-    let (Some("tc3_request"), Some(service), Some(date), Some(id)) =
-        (pieces.next(), pieces.next(), pieces.next(), pieces.next())
-    else {
-        return Err(malformed(ALGORITHM, "bad Credential scope"));
-    };
-    let signed = ParsedAuthorization::split_signed_headers(required("SignedHeaders")?);
-    let mut parsed = ParsedAuthorization::new(ALGORITHM, id, signed, required("Signature")?);
-    parsed.scope = Some(credential[id.len() + 1..].to_owned());
-    parsed.date = Some(date.to_owned());
-    parsed.service = Some(service.to_owned());
-    Ok(parsed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,26 +258,6 @@ mod tests {
         assert_eq!(req.headers()[X_TC_TOKEN], "tok");
         assert!(req.headers()[X_TC_TOKEN].is_sensitive());
         assert_eq!(req.headers()[HOST], "cvm.tencentcloudapi.com");
-    }
-
-    #[test]
-    fn parse_authorization_round_trips() {
-        let mut req = post(b"{}");
-        signer().sign(&mut req, &key(), T).unwrap();
-        let p = parse_authorization(req.headers()[AUTHORIZATION].to_str().unwrap()).unwrap();
-        assert_eq!(p.access_key_id, "AKIDEXAMPLE");
-        assert_eq!(p.scope.as_deref(), Some("2019-02-25/cvm/tc3_request"));
-        assert_eq!(
-            (p.date.as_deref(), p.service.as_deref()),
-            (Some("2019-02-25"), Some("cvm"))
-        );
-        assert_eq!(p.signed_headers, ["content-type", "host"]);
-        let parts = signer().signing_parts(&req, &key(), T).unwrap();
-        assert_eq!(p.signature, parts.signature);
-        assert!(parse_authorization(
-            "TC3-HMAC-SHA256 Credential=AK/2019-02-25/cvm, SignedHeaders=a, Signature=b"
-        )
-        .is_err());
     }
 
     #[test]
