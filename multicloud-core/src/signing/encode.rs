@@ -7,31 +7,43 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-
-/// Every byte but RFC 3986's unreserved ones is escaped.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Unreserved bytes and `/` are kept.
-const UNRESERVED_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
-
 /// `quote(x, safe='-_.~')`: every byte but `A-Z a-z 0-9 - _ . ~` written `%XX`.
 pub fn percent_encode(input: &[u8]) -> String {
-    percent_encoding::percent_encode(input, UNRESERVED).to_string()
+    let mut out = String::with_capacity(input.len() + 8);
+    encode_into(input, false, &mut out);
+    out
 }
 
 /// Appends [`percent_encode`]`(input)` to `out` (no intermediate string).
 pub fn push_percent_encoded(input: &[u8], out: &mut String) {
-    out.extend(percent_encoding::percent_encode(input, UNRESERVED));
+    encode_into(input, false, out);
 }
 
 /// `quote(x, safe='/-_.~')`: as [`percent_encode`], keeping `/`.
 pub fn percent_encode_path(input: &[u8]) -> String {
-    percent_encoding::percent_encode(input, UNRESERVED_SLASH).to_string()
+    let mut out = String::with_capacity(input.len() + 8);
+    encode_into(input, true, &mut out);
+    out
+}
+
+/// Runs of kept bytes are copied whole, each other byte written `%XX`: a plain loop, as
+/// values are short and an iterator of pieces costs more than the copying.
+fn encode_into(input: &[u8], keep_slash: bool, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    // Kept bytes and escapes are ASCII: `from_utf8` never fails on them.
+    let mut start = 0;
+    for (at, &b) in input.iter().enumerate() {
+        let kept = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/');
+        if !kept {
+            out.push_str(std::str::from_utf8(&input[start..at]).unwrap_or_default());
+            let escape = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+            out.push_str(std::str::from_utf8(&escape).unwrap_or_default());
+            start = at + 1;
+        }
+    }
+    out.push_str(std::str::from_utf8(&input[start..]).unwrap_or_default());
 }
 
 /// Decodes `%XX` escapes (either hex case) into bytes, as Python's `unquote_to_bytes`: a `%`
