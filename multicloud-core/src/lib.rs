@@ -9,7 +9,8 @@
 //! - secrets ([`AccessKey`], [`SecretString`]) that never print;
 //! - the HTTP [`transport`] (retries, backoff, rate and concurrency limits);
 //! - [`pagination`]: paged APIs as lazy streams, with loop detection;
-//! - [`signing`]: the primitives the five request signers are composed of.
+//! - [`signing`]: the [`RequestSigner`](signing::RequestSigner) trait the five request signers
+//!   implement, and the canonical forms they share.
 //!
 //! Core knows no provider; provider crates depend on it, never the reverse.
 //!
