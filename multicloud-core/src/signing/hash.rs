@@ -21,11 +21,15 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Appends the lower-case hex of `bytes` to `out`.
 pub(super) fn push_hex(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.extend(
-        bytes.iter().flat_map(|b| {
-            [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]].map(char::from)
-        }),
-    );
+    // Into a byte buffer, then one `push_str`: pushing `char`s one by one costs more.
+    for chunk in bytes.chunks(32) {
+        let mut digits = [0u8; 64];
+        for (pair, b) in digits.chunks_exact_mut(2).zip(chunk) {
+            pair.copy_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
+        }
+        // Hex digits are ASCII: `from_utf8` never fails on them.
+        out.push_str(std::str::from_utf8(&digits[..chunk.len() * 2]).unwrap_or_default());
+    }
 }
 
 /// SHA-256 of `data`.
