@@ -44,10 +44,11 @@ impl HeaderEdits {
         // earlier ones): the first replaces the request's, the others follow it.
         let mut previous: Option<HeaderName> = None;
         for (name, value) in self.set {
-            match previous.as_ref() == Some(&name) {
-                true => headers.append(&name, value),
-                false => headers.insert(&name, value).is_some(),
-            };
+            if previous.as_ref() == Some(&name) {
+                headers.append(&name, value);
+            } else {
+                headers.insert(&name, value);
+            }
             previous = Some(name);
         }
     }
