@@ -26,24 +26,26 @@ pub fn percent_encode_path(input: &[u8]) -> String {
     out
 }
 
-/// Runs of kept bytes are copied whole, each other byte written `%XX`: a plain loop, as
-/// values are short and an iterator of pieces costs more than the copying.
+/// A plain byte loop into the string's own buffer, checked as UTF-8 once at the end: values
+/// are short, and per-piece `&str` pushes cost more than the bytes.
 fn encode_into(input: &[u8], keep_slash: bool, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    // Kept bytes and escapes are ASCII: `from_utf8` never fails on them.
-    let mut start = 0;
-    for (at, &b) in input.iter().enumerate() {
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.reserve(input.len());
+    for &b in input {
         let kept = b.is_ascii_alphanumeric()
             || matches!(b, b'-' | b'_' | b'.' | b'~')
             || (keep_slash && b == b'/');
-        if !kept {
-            out.push_str(std::str::from_utf8(&input[start..at]).unwrap_or_default());
-            let escape = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
-            out.push_str(std::str::from_utf8(&escape).unwrap_or_default());
-            start = at + 1;
+        match kept {
+            true => bytes.push(b),
+            false => {
+                bytes.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+            }
         }
     }
-    out.push_str(std::str::from_utf8(&input[start..]).unwrap_or_default());
+    // The string was UTF-8 and only ASCII was added: the lossy branch never runs.
+    *out = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 /// Decodes `%XX` escapes (either hex case) into bytes, as Python's `unquote_to_bytes`: a `%`
