@@ -19,7 +19,8 @@ use multicloud_sdk::sync::{
 use multicloud_sdk::tencent::TencentProviderBuilder;
 use multicloud_sdk::transport::{LimitConfig, RetryConfig, Transport};
 use multicloud_sdk::{
-    CloudProvider, CredentialStatus, ProviderKind, RegionStatus, StandardFeature, StaticCredential,
+    CloudProvider, CredentialStatus, ErrorKind, ProviderKind, RegionStatus, StandardFeature,
+    StaticCredential,
 };
 use multicloud_testkit::aws::AwsSim;
 use multicloud_testkit::tencent::TencentSim;
@@ -599,6 +600,183 @@ async fn tencent_a_failing_region_keeps_its_snapshot_and_catches_up() {
 
 // ---------------------------------------------------------------------------------------
 // Throttling
+// ---------------------------------------------------------------------------------------
+// Wrong-shaped 200s (issue 21: never a false removal)
+// ---------------------------------------------------------------------------------------
+
+/// A wrong-shaped HTTP 200 answer to the host listing and the error kind it must become.
+struct WrongShape {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+    kind: ErrorKind,
+}
+
+/// What a region might answer with 200 instead of the page asked for.
+fn wrong_shapes(cloud: Cloud) -> Vec<WrongShape> {
+    let shape = |name, content_type, body, kind| WrongShape {
+        name,
+        content_type,
+        body,
+        kind,
+    };
+    let html = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><p>captive portal<br></body></html>";
+    match cloud {
+        Cloud::Aws => vec![
+            shape("html page", "text/html", html, ErrorKind::Decode),
+            shape(
+                "other action",
+                "text/xml",
+                "<DescribeVolumesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\
+                 <requestId>v-1</requestId><volumeSet/></DescribeVolumesResponse>",
+                ErrorKind::Decode,
+            ),
+            shape(
+                "error envelope",
+                "text/xml",
+                "<Response><Errors><Error><Code>UnauthorizedOperation</Code>\
+                 <Message>not authorized</Message></Error></Errors>\
+                 <RequestID>e-1</RequestID></Response>",
+                ErrorKind::PermissionDenied,
+            ),
+            shape(
+                "missing list",
+                "text/xml",
+                "<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\
+                 <requestId>m-1</requestId></DescribeInstancesResponse>",
+                ErrorKind::Decode,
+            ),
+        ],
+        Cloud::Tencent => vec![
+            shape("html page", "text/html", html, ErrorKind::Decode),
+            shape(
+                "other action",
+                "application/json",
+                r#"{"Response":{"TotalCount":0,"DiskSet":[],"RequestId":"o-1"}}"#,
+                ErrorKind::Decode,
+            ),
+            shape(
+                "error envelope",
+                "application/json",
+                r#"{"Response":{"Error":{"Code":"UnauthorizedOperation","Message":"no"},"RequestId":"e-1"}}"#,
+                ErrorKind::PermissionDenied,
+            ),
+            shape(
+                "missing list",
+                "application/json",
+                r#"{"Response":{"TotalCount":200,"RequestId":"m-1"}}"#,
+                ErrorKind::Decode,
+            ),
+            shape(
+                "null list",
+                "application/json",
+                r#"{"Response":{"TotalCount":0,"InstanceSet":null,"RequestId":"n-1"}}"#,
+                ErrorKind::Decode,
+            ),
+        ],
+    }
+}
+
+/// Sync once healthy, then once per wrong shape with one region's host listing answering
+/// it: that (region, Host) fails with the expected kind and keeps its snapshot, no removal
+/// is reported anywhere, and every other region's diff is exactly its one new host.
+async fn a_wrong_shaped_200_is_a_typed_failure_never_a_removal(cloud: Cloud) {
+    let world = World::start(cloud, 29).await;
+    let engine = world.engine(memory());
+    assert_complete(&engine.sync_now(HOST).await);
+    let failing = world.host_regions()[0].clone();
+    let before = engine
+        .inventory()
+        .await
+        .expect("inventory")
+        .snapshot(&failing, StandardFeature::Host)
+        .cloned()
+        .expect("stored");
+    assert!(!before.items.is_empty());
+
+    for shape in wrong_shapes(cloud) {
+        // Every other region changes (one new host each), the failing one too (unseen).
+        world.sim.add_generated_host(&failing);
+        let mut want: BTreeMap<String, Summary> = BTreeMap::new();
+        for region in world.scannable().into_iter().filter(|r| *r != failing) {
+            let added = world.sim.add_generated_host(&region).id;
+            want.insert(
+                region,
+                Summary {
+                    added: ids(&[&added]),
+                    ..Summary::default()
+                },
+            );
+        }
+        world
+            .sim
+            .faults()
+            .on_region(cloud.hosts_endpoint(), failing.as_str())
+            .raw_body(Trigger::Always, shape.content_type, shape.body);
+
+        let report = engine.sync_now(HOST).await;
+        let name = shape.name;
+        let failures: Vec<(&str, StandardFeature, ErrorKind)> = report
+            .failures()
+            .map(|(r, f, e)| (r, f, e.kind()))
+            .collect();
+        assert_eq!(
+            failures,
+            [(failing.as_str(), StandardFeature::Host, shape.kind)],
+            "{name}"
+        );
+        let (_, _, err) = report.failures().next().expect("one failure");
+        assert!(!err.to_string().contains("captive portal"), "{name}: {err}");
+        assert_eq!(report.totals().removed, 0, "{name}: zero removals");
+        assert!(
+            report.diff(&failing, StandardFeature::Host).is_none(),
+            "{name}"
+        );
+        let healthy: BTreeMap<String, Summary> = report
+            .jobs
+            .iter()
+            .filter(|j| j.feature == StandardFeature::Host && j.region != failing)
+            .map(|j| {
+                let diff = report
+                    .diff(&j.region, StandardFeature::Host)
+                    .expect("synced");
+                (j.region.clone(), summary(diff))
+            })
+            .collect();
+        assert_eq!(healthy, want, "{name}");
+        let kept = engine
+            .inventory()
+            .await
+            .expect("inventory")
+            .snapshot(&failing, StandardFeature::Host)
+            .cloned()
+            .expect("kept");
+        assert_eq!(kept, before, "{name}: the previous snapshot is kept");
+        world
+            .sim
+            .faults()
+            .on_region(cloud.hosts_endpoint(), failing.as_str())
+            .clear();
+    }
+
+    // Healthy again: the region catches up with every host added meanwhile, none removed.
+    let report = engine.sync_now(HOST).await;
+    assert_complete(&report);
+    assert_eq!(report.totals().removed, 0);
+    let inventory = engine.inventory().await.expect("inventory");
+    assert_eq!(inventory_hosts(&inventory), world.expected_hosts());
+}
+
+#[tokio::test]
+async fn aws_a_wrong_shaped_200_is_a_typed_failure_never_a_removal() {
+    a_wrong_shaped_200_is_a_typed_failure_never_a_removal(Cloud::Aws).await;
+}
+
+#[tokio::test]
+async fn tencent_a_wrong_shaped_200_is_a_typed_failure_never_a_removal() {
+    a_wrong_shaped_200_is_a_typed_failure_never_a_removal(Cloud::Tencent).await;
+}
+
 // ---------------------------------------------------------------------------------------
 
 async fn throttling_still_ends_in_a_complete_sync(cloud: Cloud) {

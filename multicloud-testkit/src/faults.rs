@@ -73,17 +73,22 @@ pub enum FaultKind {
     ServerError,
     /// The provider's clock-skew error.
     ClockSkew,
+    /// An HTTP 200 with a body set by the test (see [`EndpointFaults::raw_body`]) instead of
+    /// the real answer: an HTML page, another action's document, an error envelope, a
+    /// document without its list.
+    RawBody,
     /// The real response, cut off half-way through the body.
     TruncateBody,
 }
 
 impl FaultKind {
     /// Every kind, in the order they are checked.
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 6] = [
         FaultKind::DropConnection,
         FaultKind::Throttle,
         FaultKind::ServerError,
         FaultKind::ClockSkew,
+        FaultKind::RawBody,
         FaultKind::TruncateBody,
     ];
 }
@@ -99,6 +104,16 @@ struct EndpointRules {
     rules: BTreeMap<FaultKind, Rule>,
     latency: Option<Duration>,
     pagination_loop: bool,
+    raw_body: Option<RawBody>,
+}
+
+/// The answer a [`FaultKind::RawBody`] fault sends, with HTTP 200.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawBody {
+    /// The `Content-Type` header sent with it.
+    pub content_type: String,
+    /// The body, sent as is.
+    pub body: Vec<u8>,
 }
 
 /// What the fault rules decided for one request.
@@ -108,6 +123,9 @@ pub struct FaultDecision {
     pub latency: Option<Duration>,
     /// The fault that fires, if any (the first in [`FaultKind::ALL`] order).
     pub fault: Option<FaultKind>,
+    /// The answer to send when `fault` is [`FaultKind::RawBody`] (from the most specific
+    /// scope whose raw-body rule fired).
+    pub raw_body: Option<RawBody>,
 }
 
 /// Which calls a set of rules applies to: an endpoint (or `"*"`), in one region or all.
@@ -222,6 +240,9 @@ impl FaultState {
                 };
                 if fire {
                     fired.push(*kind);
+                    if *kind == FaultKind::RawBody && decision.raw_body.is_none() {
+                        decision.raw_body = rules.raw_body.clone();
+                    }
                 }
             }
         }
@@ -310,6 +331,22 @@ impl EndpointFaults<'_> {
     /// Sends the real response cut off half-way through the body when `trigger` fires.
     pub fn truncate_body(self, trigger: Trigger) -> Self {
         self.set(FaultKind::TruncateBody, trigger)
+    }
+
+    /// Answers HTTP 200 with `body` (sent as is, with `content_type`) instead of the real
+    /// response when `trigger` fires: a wrong-shaped success, for the parsers' wire checks.
+    pub fn raw_body(
+        self,
+        trigger: Trigger,
+        content_type: impl Into<String>,
+        body: impl Into<Vec<u8>>,
+    ) -> Self {
+        let raw = RawBody {
+            content_type: content_type.into(),
+            body: body.into(),
+        };
+        self.state.edit(self.scope(), |r| r.raw_body = Some(raw));
+        self.set(FaultKind::RawBody, trigger)
     }
 
     /// Rejects the request as too far from the server clock when `trigger` fires.
@@ -425,6 +462,33 @@ mod tests {
         );
         f.on_region("a", "r1").clear();
         assert_eq!(d(Some("r1")), None);
+    }
+
+    #[test]
+    fn raw_body_fires_in_its_region_with_the_most_specific_body() {
+        let f = FaultState::new(0);
+        f.on("a")
+            .raw_body(Trigger::Always, "text/html", "<html>everywhere</html>");
+        f.on_region("a", "r1")
+            .raw_body(Trigger::first(1), "application/json", "{}");
+        let d = f.decide_in("a", Some("r1"));
+        assert_eq!(d.fault, Some(FaultKind::RawBody));
+        let raw = d.raw_body.expect("a body");
+        assert_eq!(
+            (raw.content_type.as_str(), raw.body.as_slice()),
+            ("application/json", &b"{}"[..])
+        );
+        // r1's own rule is spent: the unscoped rule answers.
+        let d = f.decide_in("a", Some("r1"));
+        assert_eq!(d.raw_body.expect("a body").body, b"<html>everywhere</html>");
+        // A replacing fault wins over the raw body; no rule, no body.
+        f.on("a").server_error(Trigger::first(1));
+        assert_eq!(
+            f.decide_in("a", Some("r2")).fault,
+            Some(FaultKind::ServerError)
+        );
+        f.on("a").clear();
+        assert_eq!(f.decide_in("a", Some("r2")), FaultDecision::default());
     }
 
     #[test]

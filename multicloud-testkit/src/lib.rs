@@ -48,7 +48,7 @@ pub mod server;
 pub mod sim;
 pub mod tencent;
 
-pub use faults::{EndpointFaults, FaultDecision, FaultKind, FaultState, Trigger};
+pub use faults::{EndpointFaults, FaultDecision, FaultKind, FaultState, RawBody, Trigger};
 pub use fixture::{FixtureBuilder, HostGen, InstanceTypeSpec, ProviderProfile, ResourceSpec};
 pub use inventory::{
     BlockAction, BlockRules, Inventory, SimBlockRule, SimHost, SimHostState, SimRegion, SimResource,

@@ -371,6 +371,17 @@ impl Responder {
                 Outcome::Fault(FaultKind::ClockSkew),
                 sh.sim.clock_skew_response(req, &ctx),
             ),
+            Some(FaultKind::RawBody) => {
+                let raw = decision.raw_body.clone().unwrap_or_default();
+                (
+                    Outcome::Fault(FaultKind::RawBody),
+                    SimResponse {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), raw.content_type)],
+                        body: raw.body,
+                    },
+                )
+            }
             other => {
                 truncate = other == Some(FaultKind::TruncateBody);
                 let (outcome, resp) = if endpoint.is_none() {

@@ -154,15 +154,18 @@ impl AwsClient {
                     .map_err(|e| Error::config(format!("cannot build the {api} request: {e}")))
             })
             .await?;
-        decode(&response, &api, lists)
+        let expected = format!("{action}Response");
+        decode(&response, &api, &endpoint.signing_region, &expected, lists)
     }
 
     /// Sends a REST `GET` (S3): `path` is already percent-encoded, `query` pairs are encoded
-    /// here. `api` names the IAM action (`s3:ListAllMyBuckets`).
+    /// here. `api` names the IAM action (`s3:ListAllMyBuckets`); `root` is the root element
+    /// the answer must have (`ListAllMyBucketsResult`), anything else is an error.
     pub(crate) async fn rest_get(
         &self,
         endpoint: &Endpoint,
         api: &str,
+        root: &str,
         path: &str,
         query: &[(&str, Option<String>)],
         lists: XmlLists,
@@ -186,7 +189,7 @@ impl AwsClient {
                     .map_err(|e| Error::config(format!("cannot build the {api} request: {e}")))
             })
             .await?;
-        decode(&response, api, lists)
+        decode(&response, api, &endpoint.signing_region, root, lists)
     }
 
     /// Builds (per attempt), signs and sends one call.
@@ -249,19 +252,89 @@ fn classify(call: &CallInfo, response: &HttpResponse) -> Result<()> {
     )
 }
 
-fn decode(response: &HttpResponse, api: &str, lists: XmlLists) -> Result<XmlDoc> {
-    let (root, doc) = xml::parse(&response.body, lists).map_err(|e| {
-        Error::decode(format!("{api} response: {}", e.message()))
+/// The root elements of AWS error documents: EC2 `<Response><Errors>`, query
+/// `<ErrorResponse>`, S3 `<Error>`.
+const ERROR_ROOTS: &[&str] = &["Response", "ErrorResponse", "Error"];
+
+/// Longest root element name quoted in an error; the rest of the body is never quoted.
+const MAX_QUOTED_ROOT: usize = 64;
+
+/// Decodes a successful answer to `api` (sent in `region`), which must be the document asked
+/// for: its root element must be `expected`.
+///
+/// An HTTP 200 carrying an AWS error document with a code is that error, classified by the
+/// code table in [`errors`]; any other root (an HTML page, another action's answer, an error
+/// document without a code) or a body that is not XML is a [`Decode`](multicloud_core::ErrorKind::Decode)
+/// error. Errors keep the request id when the body or headers carry one and never quote the
+/// body (at most the root element's name, cut to [`MAX_QUOTED_ROOT`] characters).
+fn decode(
+    response: &HttpResponse,
+    api: &str,
+    region: &str,
+    expected: &str,
+    lists: XmlLists,
+) -> Result<XmlDoc> {
+    let status = response.status.as_u16();
+    let failure = |message: String, request_id: Option<String>| {
+        let err = Error::decode(format!("{api} response in {region}: {message}"))
             .with_provider(ProviderKind::Aws)
             .with_action(api)
-            .with_http_status(response.status.as_u16())
-    })?;
-    Ok(XmlDoc { root, doc })
+            .with_http_status(status);
+        match request_id {
+            Some(id) => err.with_request_id(id),
+            None => err,
+        }
+    };
+    let (root, doc) = xml::parse(&response.body, lists)
+        .map_err(|e| failure(e.message().to_owned(), header_request_id(response)))?;
+    if root == expected {
+        return Ok(XmlDoc { root, doc });
+    }
+    if ERROR_ROOTS.contains(&root.as_str()) {
+        let err = errors::classify(status, &response.headers, &response.body);
+        if err.code().is_some() {
+            return Err(err.with_action(api));
+        }
+    }
+    let request_id = doc_request_id(&doc).or_else(|| header_request_id(response));
+    let shown: String = root.chars().take(MAX_QUOTED_ROOT).collect();
+    Err(failure(
+        format!("expected a <{expected}> document, got <{shown}>"),
+        request_id,
+    ))
+}
+
+/// The request id AWS puts in a header (`x-amzn-RequestId`, S3's `x-amz-request-id`).
+fn header_request_id(response: &HttpResponse) -> Option<String> {
+    ["x-amzn-requestid", "x-amz-request-id"]
+        .iter()
+        .find_map(|name| response.headers.get(*name)?.to_str().ok())
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+}
+
+/// The request id of a decoded document: EC2 `requestId`, query
+/// `ResponseMetadata/RequestId`, S3 and EC2 errors `RequestId` / `RequestID`.
+fn doc_request_id(doc: &Value) -> Option<String> {
+    [
+        doc.get("requestId"),
+        doc.get("ResponseMetadata").and_then(|m| m.get("RequestId")),
+        doc.get("RequestId"),
+        doc.get("RequestID"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(Value::as_str)
+    .map(str::trim)
+    .filter(|id| !id.is_empty() && id.len() <= MAX_QUOTED_ROOT)
+    .map(str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use multicloud_core::ErrorKind;
 
     #[test]
     fn form_bodies_are_percent_encoded_like_botocore() {
@@ -287,5 +360,128 @@ mod tests {
             b.body(()).unwrap().headers()[HOST],
             "ec2.us-east-1.amazonaws.com"
         );
+    }
+
+    fn ok(body: &str) -> HttpResponse {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-amzn-requestid", http::HeaderValue::from_static("hdr-1"));
+        HttpResponse::new(http::StatusCode::OK, headers, body.to_owned())
+    }
+
+    fn describe(body: &str) -> Result<XmlDoc> {
+        decode(
+            &ok(body),
+            "ec2:DescribeInstances",
+            "eu-west-1",
+            "DescribeInstancesResponse",
+            crate::wire::xml::EC2_LISTS,
+        )
+    }
+
+    #[test]
+    fn the_answer_asked_for_decodes_including_an_empty_list() {
+        let out = describe(
+            "<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\
+             <requestId>r-1</requestId><reservationSet/></DescribeInstancesResponse>",
+        )
+        .unwrap();
+        assert_eq!(out.root, "DescribeInstancesResponse");
+        let (items, next) = crate::wire::ec2::instances(out.doc).unwrap();
+        assert!(items.is_empty() && next.is_none());
+    }
+
+    #[test]
+    fn an_html_page_in_a_200_is_a_decode_error_without_the_body() {
+        for body in [
+            "<!DOCTYPE html><html><head><title>secret-portal</title></head><body>hi</body></html>",
+            "<html><body><p>unclosed<br></body></html>",
+            "not xml at all secret-portal",
+        ] {
+            let err = describe(body).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+            assert_eq!(err.action(), Some("ec2:DescribeInstances"));
+            assert_eq!(err.request_id(), Some("hdr-1"));
+            assert!(err.message().contains("eu-west-1"), "{err}");
+            assert!(!err.to_string().contains("secret-portal"), "{err}");
+        }
+    }
+
+    #[test]
+    fn another_actions_answer_is_a_decode_error_naming_both_roots() {
+        let err = describe(
+            "<DescribeVolumesResponse><requestId>r-7</requestId><volumeSet/></DescribeVolumesResponse>",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert_eq!(err.request_id(), Some("r-7"));
+        let text = err.to_string();
+        assert!(text.contains("<DescribeInstancesResponse>"), "{text}");
+        assert!(text.contains("<DescribeVolumesResponse>"), "{text}");
+        let long = format!("<{0}></{0}>", "A".repeat(500));
+        let err = describe(&long).unwrap_err();
+        assert!(err.to_string().len() < 400, "{err}");
+    }
+
+    #[test]
+    fn an_error_envelope_in_a_200_is_the_mapped_error() {
+        let err = describe(
+            "<Response><Errors><Error><Code>UnauthorizedOperation</Code>\
+             <Message>You are not authorized</Message></Error></Errors>\
+             <RequestID>r-9</RequestID></Response>",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert_eq!(err.code(), Some("UnauthorizedOperation"));
+        assert_eq!(err.request_id(), Some("r-9"));
+        assert_eq!(err.action(), Some("ec2:DescribeInstances"));
+        let err = describe(
+            "<ErrorResponse><Error><Code>Throttling</Code></Error><RequestId>q</RequestId></ErrorResponse>",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Throttled);
+        // An envelope without a code is not the document asked for either.
+        let err = describe("<Response><Errors/></Response>").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+    }
+
+    #[test]
+    fn a_missing_list_is_a_decode_error() {
+        let out = describe(
+            "<DescribeInstancesResponse><requestId>r</requestId></DescribeInstancesResponse>",
+        )
+        .unwrap();
+        let err = crate::wire::ec2::instances(out.doc).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(err.message().contains("reservationSet"), "{err}");
+    }
+
+    #[test]
+    fn s3_answers_must_have_the_rest_root() {
+        let list = |body: &str| {
+            decode(
+                &ok(body),
+                "s3:ListAllMyBuckets",
+                "us-east-1",
+                "ListAllMyBucketsResult",
+                crate::wire::xml::S3_LISTS,
+            )
+        };
+        let out = list("<ListAllMyBucketsResult><Owner><ID>o</ID></Owner><Buckets></Buckets></ListAllMyBucketsResult>")
+            .unwrap();
+        let (_, buckets) = crate::wire::s3::list_buckets(out.doc).unwrap();
+        assert!(buckets.is_empty());
+        let out =
+            list("<ListAllMyBucketsResult><Owner><ID>o</ID></Owner></ListAllMyBucketsResult>")
+                .unwrap();
+        let err = crate::wire::s3::list_buckets(out.doc).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        let err = list("<ListBucketResult><Name>b</Name></ListBucketResult>").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        let err = list("<Error><Code>AccessDenied</Code><Message>no</Message><RequestId>s3-1</RequestId></Error>")
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert_eq!(err.request_id(), Some("s3-1"));
+        let err = list("<html><body>login</body></html>").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
     }
 }

@@ -279,7 +279,14 @@ fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
             let query: Vec<(&str, Option<String>)> =
                 query.into_iter().filter(|(_, v)| v.is_some()).collect();
             let out = client
-                .rest_get(&endpoint, "s3:ListAllMyBuckets", "/", &query, S3_LISTS)
+                .rest_get(
+                    &endpoint,
+                    "s3:ListAllMyBuckets",
+                    "ListAllMyBucketsResult",
+                    "/",
+                    &query,
+                    S3_LISTS,
+                )
                 .await?;
             let (listed, next) = listed_buckets(out.doc)?;
             let mut resources = Vec::with_capacity(listed.len());
@@ -322,6 +329,7 @@ async fn bucket_location(client: &AwsClient, bucket: &str) -> Result<String> {
         .rest_get(
             &endpoint,
             "s3:GetBucketLocation",
+            "LocationConstraint",
             &path,
             &[("location", None)],
             S3_LISTS,

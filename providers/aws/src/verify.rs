@@ -357,6 +357,7 @@ async fn run_probe(client: &AwsClient, probe: Probe) -> Outcome {
             .rest_get(
                 &resolver.global(Service::S3),
                 "s3:ListAllMyBuckets",
+                "ListAllMyBucketsResult",
                 "/",
                 &[("max-buckets", Some("1".to_owned()))],
                 S3_LISTS,

@@ -37,6 +37,7 @@ pub(crate) fn list(client: Client, region: String) -> BoxStream<'static, Result<
                 wire::offset_page(
                     &resp,
                     CVM_DESCRIBE_INSTANCES.action,
+                    Some(&region),
                     "InstanceSet",
                     Some("TotalCount"),
                 )

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::api::REGION_DESCRIBE_REGIONS;
 use crate::client::Client;
-use crate::wire::{ApiResponse, RegionList};
+use crate::wire::{self, ApiResponse, RegionList};
 
 /// The regions where CVM is offered, as the account sees them.
 pub(crate) async fn list(client: &Client) -> Result<Vec<Region>> {
@@ -20,9 +20,13 @@ pub(crate) async fn list(client: &Client) -> Result<Vec<Region>> {
 
 fn from_response(resp: &ApiResponse) -> Result<Vec<Region>> {
     let list: RegionList = resp.parse(REGION_DESCRIBE_REGIONS.action)?;
-    let mut regions: Vec<Region> = list
-        .region_set
-        .unwrap_or_default()
+    let set = wire::required(
+        list.region_set,
+        resp,
+        REGION_DESCRIBE_REGIONS.action,
+        "RegionSet",
+    )?;
+    let mut regions: Vec<Region> = set
         .into_iter()
         .filter(|r| !r.region.is_empty())
         .map(|r| {
@@ -58,5 +62,26 @@ mod tests {
         assert_eq!(regions[1].status, RegionStatus::Enabled);
         assert_eq!(regions[0].id, "ap-closed");
         assert_eq!(regions[0].status, RegionStatus::Unavailable);
+    }
+
+    #[test]
+    fn a_missing_or_null_region_set_is_a_decode_error_not_zero_regions() {
+        for body in [
+            r#"{"Response":{"TotalCount":0,"RequestId":"rr"}}"#,
+            r#"{"Response":{"RegionSet":null,"RequestId":"rr"}}"#,
+        ] {
+            let resp = read_response("region:DescribeRegions", 200, body.as_bytes()).unwrap();
+            let err = from_response(&resp).unwrap_err();
+            assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
+            assert_eq!(err.request_id(), Some("rr"));
+            assert!(err.to_string().contains("RegionSet"), "{err}");
+        }
+        let resp = read_response(
+            "region:DescribeRegions",
+            200,
+            br#"{"Response":{"RegionSet":[],"RequestId":"rr"}}"#,
+        )
+        .unwrap();
+        assert!(from_response(&resp).unwrap().is_empty());
     }
 }

@@ -138,7 +138,13 @@ fn list_product(
                     json!({"Offset": offset, "Limit": PAGE_SIZE})
                 };
                 let resp = client.call(p.api, Some(&region), &params).await?;
-                wire::offset_page(&resp, p.api.action, p.list_field, Some("TotalCount"))
+                wire::offset_page(
+                    &resp,
+                    p.api.action,
+                    Some(&region),
+                    p.list_field,
+                    Some("TotalCount"),
+                )
             }
         },
         move |item| to_resource(p, item, &map_region),
@@ -176,7 +182,7 @@ pub(crate) fn list_global(client: Client) -> BoxStream<'static, Result<CloudReso
 async fn cam_users(client: &Client) -> Result<Vec<CloudResource>> {
     // ListUsers has no paging: it returns every sub-user at once.
     let resp = client.call(api::CAM_LIST_USERS, None, &json!({})).await?;
-    let page = wire::offset_page(&resp, api::CAM_LIST_USERS.action, "Data", None)?;
+    let page = wire::offset_page(&resp, api::CAM_LIST_USERS.action, None, "Data", None)?;
     page.items.into_iter().map(cam_user).collect()
 }
 
@@ -201,12 +207,13 @@ fn tagged_elsewhere(client: Client) -> BoxStream<'static, Result<CloudResource>>
             }
             let resp = client.call(api::TAG_GET_RESOURCES, None, &params).await?;
             let page: TagResources = resp.parse(api::TAG_GET_RESOURCES.action)?;
-            let items: Vec<CloudResource> = page
-                .resource_tag_mapping_list
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(tagged_resource)
-                .collect();
+            let list = wire::required(
+                page.resource_tag_mapping_list,
+                &resp,
+                api::TAG_GET_RESOURCES.action,
+                "ResourceTagMappingList",
+            )?;
+            let items: Vec<CloudResource> = list.into_iter().filter_map(tagged_resource).collect();
             Ok(Page::new(items, page.pagination_token))
         }
     });

@@ -123,7 +123,8 @@ pub(crate) struct Attachment<'a> {
 /// `DescribeRegions` output.
 #[derive(Debug, Deserialize)]
 pub(crate) struct DescribeRegions {
-    #[serde(rename = "regionInfo", deserialize_with = "list", default)]
+    /// Required: EC2 always sends `<regionInfo>`; its absence is a decode error.
+    #[serde(rename = "regionInfo", deserialize_with = "list")]
     pub(crate) regions: Vec<RegionInfo>,
 }
 
@@ -197,8 +198,12 @@ mod tests {
             .collect();
         assert_eq!(ids, ["i-1", "i-2"]);
         assert_eq!(next.as_deref(), Some(""));
-        let (items, next) = instances(serde_json::json!({})).unwrap();
-        assert!(items.is_empty() && next.is_none());
+        // No `reservationSet` at all is not an empty page: EC2 always sends the element.
+        let err = instances(serde_json::json!({})).unwrap_err();
+        assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
+        let err =
+            instances(serde_json::json!({"reservationSet": [{"reservationId": "r"}]})).unwrap_err();
+        assert!(err.message().contains("instancesSet"), "{err}");
     }
 
     #[test]
@@ -226,7 +231,10 @@ mod tests {
         let (items, next) = page(doc, "volumeSet").unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(next, None);
-        let (items, _) = page(serde_json::json!({}), "volumeSet").unwrap();
+        let (items, _) = page(serde_json::json!({"volumeSet": []}), "volumeSet").unwrap();
         assert!(items.is_empty());
+        let err = page(serde_json::json!({"nextToken": "t"}), "volumeSet").unwrap_err();
+        assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
+        assert!(err.message().contains("volumeSet"), "{err}");
     }
 }

@@ -97,16 +97,23 @@ where
     deserializer.deserialize_any(ListVisitor(PhantomData))
 }
 
-/// Moves the list under `key` out of `object`, read as [`list`] reads it into `Vec<Value>`:
-/// an array is the list, a single object is a list of one, and a missing or empty element
-/// is an empty list. Moving, not deserializing, keeps the raw items without copying them.
+/// Moves the required list under `key` out of `object`, read as [`list`] reads it into
+/// `Vec<Value>`: an array is the list, a single object is a list of one, and an empty
+/// element (`<reservationSet/>`, `<Users></Users>`) is an empty list. Moving, not
+/// deserializing, keeps the raw items without copying them.
+///
+/// A missing element is a decode error: EC2, the query APIs and S3 always send the list
+/// element of a listing, empty or not, so a document without it is not the page asked for
+/// and must never read as "no items" (which a sync would store as every item removed).
 pub(crate) fn take_list(
     object: &mut Map<String, Value>,
     key: &str,
     what: &str,
 ) -> Result<Vec<Value>> {
     match object.remove(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
+        None | Some(Value::Null) => Err(Error::decode(format!(
+            "unexpected {what} shape: the required <{key}> list is missing"
+        ))),
         Some(Value::Array(items)) => Ok(items),
         Some(Value::String(text)) if text.trim().is_empty() => Ok(Vec::new()),
         Some(one @ Value::Object(_)) => Ok(vec![one]),

@@ -64,7 +64,7 @@ fn search(
                 let resp = client
                     .call(api::CFW_DESCRIBE_BLOCK_IGNORE_LIST, Some(&region), &params)
                     .await?;
-                wire::offset_page(
+                wire::offset_page_lenient(
                     &resp,
                     api::CFW_DESCRIBE_BLOCK_IGNORE_LIST.action,
                     "Data",

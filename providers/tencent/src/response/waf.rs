@@ -100,7 +100,7 @@ fn query(
                     body: resp.body.get("Data").cloned().unwrap_or(Value::Null),
                     request_id: resp.request_id.clone(),
                 };
-                wire::offset_page(
+                wire::offset_page_lenient(
                     &data,
                     api::WAF_DESCRIBE_IP_ACCESS_CONTROL.action,
                     "Res",

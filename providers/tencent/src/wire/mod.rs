@@ -9,5 +9,7 @@ mod fields;
 mod shapes;
 
 pub(crate) use envelope::{check_response, read_response, ApiResponse};
-pub(crate) use fields::{as_u64, offset_page, tags, text, OffsetPage};
+pub(crate) use fields::{
+    as_u64, offset_page, offset_page_lenient, required, tags, text, OffsetPage,
+};
 pub(crate) use shapes::{CallerIdentity, CvmInstance, RegionList, TagResources, UserAppId};

@@ -54,6 +54,7 @@ pub(crate) struct RegionInfo {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct RegionList {
+    /// Required (checked with [`required`](super::required)): `None` means absent or null.
     #[serde(default)]
     pub(crate) region_set: Option<Vec<RegionInfo>>,
 }
@@ -94,6 +95,7 @@ pub(crate) struct CvmPlacement {
 pub(crate) struct TagResources {
     #[serde(default)]
     pub(crate) pagination_token: Option<String>,
+    /// Required (checked with [`required`](super::required)): `None` means absent or null.
     #[serde(default)]
     pub(crate) resource_tag_mapping_list: Option<Vec<Value>>,
 }
