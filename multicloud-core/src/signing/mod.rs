@@ -5,14 +5,28 @@
 //! the clouds' official Python SDKs byte for byte (see `docs/signing.md` in the design notes).
 //! Nothing here reads a clock or a random source.
 //!
-//! ```
-//! use multicloud_core::signing::{percent_encode, sha256_hex, SigningTime};
+//! A toy signer, to show the shape (each provider's `signer.rs` is a real one):
 //!
-//! assert_eq!(percent_encode("a b/ሴ".as_bytes()), "a%20b%2F%E1%88%B4");
-//! let time = SigningTime::new(time::macros::datetime!(2015-08-30 12:36:00 UTC))?;
-//! assert_eq!(time.compact(), "20150830T123600Z");
-//! assert_eq!(&sha256_hex(b"")[..8], "e3b0c442");
-//! # Ok::<(), multicloud_core::Error>(())
+//! ```
+//! # use multicloud_core::{signing::*, AccessKey, Result};
+//! # use time::OffsetDateTime;
+//! /// A toy algorithm: the HMAC of the path under the secret.
+//! #[derive(Debug)]
+//! struct PathMac;
+//! impl RequestSigner for PathMac {
+//!     fn prepare(&self, _: &mut Outgoing<'_>, _: &AccessKey, _: OffsetDateTime) -> Result<()> {
+//!         Ok(())
+//!     }
+//!     fn compute(&self, out: &Outgoing<'_>, key: &AccessKey, _: OffsetDateTime) -> Result<SigningParts> {
+//!         let path = out.request().uri().path().as_bytes();
+//!         let mac = hmac_sha256_hex(key.secret().expose().as_bytes(), path);
+//!         Ok(SigningParts::new(path, path, mac.clone(), String::new(), format!("MAC {mac}")))
+//!     }
+//! }
+//! let mut request = http::Request::get("https://example.com/a").body(bytes::Bytes::new())?;
+//! PathMac.sign(&mut request, &AccessKey::new("AK", "secret"), OffsetDateTime::UNIX_EPOCH)?;
+//! assert!(request.headers()["authorization"].to_str()?.starts_with("MAC "));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod canonical;

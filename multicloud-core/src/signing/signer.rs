@@ -23,29 +23,8 @@ use crate::secret::AccessKey;
 /// writes the planned headers and the authorization header only after every check has
 /// passed, so a failed signature leaves the request as it was.
 ///
-/// A signer never reads a clock: the time is an argument.
-///
-/// ```
-/// # use multicloud_core::{signing::*, AccessKey, Result};
-/// # use time::OffsetDateTime;
-/// /// A toy algorithm: the HMAC of the path under the secret.
-/// #[derive(Debug)]
-/// struct PathMac;
-/// impl RequestSigner for PathMac {
-///     fn prepare(&self, _: &mut Outgoing<'_>, _: &AccessKey, _: OffsetDateTime) -> Result<()> {
-///         Ok(())
-///     }
-///     fn compute(&self, out: &Outgoing<'_>, key: &AccessKey, _: OffsetDateTime) -> Result<SigningParts> {
-///         let path = out.request().uri().path().as_bytes();
-///         let mac = hmac_sha256_hex(key.secret().expose().as_bytes(), path);
-///         Ok(SigningParts::new(path, path, mac.clone(), String::new(), format!("MAC {mac}")))
-///     }
-/// }
-/// let mut request = http::Request::get("https://example.com/a").body(bytes::Bytes::new())?;
-/// PathMac.sign(&mut request, &AccessKey::new("AK", "secret"), OffsetDateTime::UNIX_EPOCH)?;
-/// assert!(request.headers()["authorization"].to_str()?.starts_with("MAC "));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
+/// A signer never reads a clock: the time is an argument. The [module docs](super) show a
+/// toy one.
 pub trait RequestSigner: fmt::Debug + Send + Sync {
     /// Plans, on `outgoing`, the headers this signer adds or replaces before computing. Not
     /// called for a received request being checked.
@@ -200,6 +179,36 @@ impl SigningParts {
             signed_headers,
             authorization,
         }
+    }
+}
+
+impl SigningParts {
+    /// The V4 family's parts (AWS, Huawei, Tencent), the authorization value being
+    /// `ALGORITHM <credential>, SignedHeaders=<list>, Signature=<hex>`, where `credential` is
+    /// joined from pieces (`Credential=`, id, `/`, scope; or `Access=`, id).
+    pub fn v4(
+        algorithm: &str,
+        credential: &[&str],
+        canonical_request: Vec<u8>,
+        string_to_sign: String,
+        signature: String,
+        signed_headers: String,
+    ) -> Self {
+        let mut authorization = [algorithm, " "].concat();
+        authorization.extend(credential.iter().copied());
+        authorization.extend([
+            ", SignedHeaders=",
+            &signed_headers,
+            ", Signature=",
+            &signature,
+        ]);
+        SigningParts::new(
+            canonical_request,
+            string_to_sign,
+            signature,
+            signed_headers,
+            authorization,
+        )
     }
 }
 

@@ -152,24 +152,13 @@ impl RequestSigner for SigV4Signer {
             derive_key("AWS4", key.secret().expose(), date.as_bytes(), &rest)
         });
         let signature = hmac_sha256_hex(&signing_key[..], string_to_sign.as_bytes());
-        let authorization = [
+        Ok(SigningParts::v4(
             ALGORITHM,
-            " Credential=",
-            key.id(),
-            "/",
-            &scope,
-            ", SignedHeaders=",
-            &headers.signed,
-            ", Signature=",
-            &signature,
-        ]
-        .concat();
-        Ok(SigningParts::new(
+            &["Credential=", key.id(), "/", &scope],
             canonical,
             string_to_sign,
             signature,
             headers.signed,
-            authorization,
         ))
     }
 
