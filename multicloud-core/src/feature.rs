@@ -1,4 +1,4 @@
-//! Features a user onboards an account for, and the policies each needs per provider.
+//! Features a user onboards an account for: each is a set of [resource kinds](crate::kind).
 
 use std::fmt;
 use std::str::FromStr;
@@ -6,19 +6,70 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::ProviderKind;
+use crate::kind::ResourceKind;
 
-/// Something an account is onboarded for, with the permissions it needs.
+/// Something an account is onboarded for: a set of resource kinds.
 ///
-/// The standard set is [`StandardFeature`]; an embedding service may add its own features
-/// (e.g. a custom probe) by implementing this trait.
+/// The standard set is [`StandardFeature`]: a kind names the standard features it serves in
+/// its declaration. An embedding service defines its own feature from kind ids with
+/// [`KindFeature`], or by implementing this trait. The permissions a feature needs are those
+/// of its kinds, so verify, listing and the policies to grant always agree.
 pub trait Feature: Send + Sync + fmt::Debug {
-    /// A short, stable name (`host`, `cspm`, …).
+    /// A short, stable name (`host`, `cspm`, …); sync policies schedule features by it.
     fn name(&self) -> &str;
 
-    /// The managed policies to grant on `provider` for this feature, as that cloud's console
-    /// names them. Empty when the provider does not offer the feature.
-    fn policies(&self, provider: ProviderKind) -> &'static [&'static str];
+    /// Whether `kind` belongs to this feature.
+    fn includes(&self, kind: &ResourceKind) -> bool;
+
+    /// The standard feature this is, if it is one (a provider may not offer it at all, or
+    /// not in every domain).
+    fn standard(&self) -> Option<StandardFeature> {
+        None
+    }
+}
+
+/// A feature defined by the ids of its kinds (`host`, `ec2.vpc`, `s3.bucket`, …).
+///
+/// ```
+/// use multicloud_core::{Feature, KindFeature, KindScope, ResourceKind};
+///
+/// let buckets = KindFeature::new("buckets", ["s3.bucket", "cos.bucket"]);
+/// let s3 = ResourceKind::resources("s3", "bucket", KindScope::Global).with_id("s3.bucket");
+/// assert!(buckets.includes(&s3));
+/// assert_eq!(buckets.name(), "buckets");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindFeature {
+    name: String,
+    kinds: Vec<String>,
+}
+
+impl KindFeature {
+    /// The feature `name`, made of the kinds with these ids (on any provider).
+    pub fn new(
+        name: impl Into<String>,
+        kinds: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        KindFeature {
+            name: name.into(),
+            kinds: kinds.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The kind ids.
+    pub fn kind_ids(&self) -> &[String] {
+        &self.kinds
+    }
+}
+
+impl Feature for KindFeature {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn includes(&self, kind: &ResourceKind) -> bool {
+        self.kinds.iter().any(|k| k == kind.id)
+    }
 }
 
 /// The standard features of the onboarding guides.
@@ -87,27 +138,24 @@ impl Feature for StandardFeature {
         self.as_str()
     }
 
-    // Policy names come from each cloud's onboarding guide (providers.md §x of each cloud).
-    fn policies(&self, provider: ProviderKind) -> &'static [&'static str] {
-        use ProviderKind::*;
-        use StandardFeature::*;
-        match (provider, self) {
-            (Aws, Host) => &["AmazonEC2ReadOnlyAccess", "IAMReadOnlyAccess"],
-            (Aws, Cspm) => &["ReadOnlyAccess"],
-            (Aws, Agentless) => &["AmazonEC2ReadOnlyAccess"],
-            (Aws, AuditLog) => &["AmazonSQSReadOnlyAccess", "AmazonS3ReadOnlyAccess"],
-            (Huawei, Host) => &["ECS ReadOnlyAccess", "IAM ReadOnlyAccess"],
-            (Huawei, Cspm) => &["Tenant Guest"],
-            (Huawei, Response) => &["CFW FullAccess", "WAF FullAccess"],
-            (Tencent, Host) => &["QcloudCVMReadOnlyAccess"],
-            (Tencent, Cspm) => &["ReadOnlyAccess", "QcloudCamReadOnlyAccess"],
-            (Tencent, Response) => &["QcloudCFWFullAccess", "QcloudWAFFullAccess"],
-            (Tencent, AuditLog) => &["QcloudCLSReadOnlyAccess"],
-            (Baidu, Cspm) => &["ReadOnlyAccess"],
-            (Ctyun, Cspm) => &["ecs viewer", "ctiam viewer"],
-            _ => &[],
+    fn includes(&self, kind: &ResourceKind) -> bool {
+        kind.is_in(*self)
+    }
+
+    fn standard(&self) -> Option<StandardFeature> {
+        Some(*self)
+    }
+}
+
+/// The policies to grant for `kinds`, each once, in declaration order.
+pub fn grants_for<'a>(kinds: impl IntoIterator<Item = &'a ResourceKind>) -> Vec<&'static str> {
+    let mut grants: Vec<&'static str> = Vec::new();
+    for kind in kinds {
+        if !grants.contains(&kind.grant) {
+            grants.push(kind.grant);
         }
     }
+    grants
 }
 
 #[cfg(test)]
@@ -127,17 +175,28 @@ mod tests {
     }
 
     #[test]
-    fn policies_follow_the_onboarding_guides() {
+    fn features_are_sets_of_kinds() {
+        use crate::kind::KindScope;
+        let hosts = ResourceKind::hosts("ec2")
+            .with_features(&[StandardFeature::Host])
+            .with_grant("AmazonEC2ReadOnlyAccess");
+        let vpcs = ResourceKind::resources("ec2", "vpc", KindScope::Regional)
+            .with_id("ec2.vpc")
+            .with_features(&[StandardFeature::Cspm])
+            .with_grant("AmazonVPCReadOnlyAccess");
+        let volumes = ResourceKind::resources("ec2", "volume", KindScope::Regional)
+            .with_id("ec2.volume")
+            .with_features(&[StandardFeature::Cspm, StandardFeature::Agentless])
+            .with_grant("AmazonEC2ReadOnlyAccess");
+        assert!(StandardFeature::Host.includes(&hosts));
+        assert!(!StandardFeature::Host.includes(&vpcs));
+        assert!(StandardFeature::Agentless.includes(&volumes));
+        let mine = KindFeature::new("network", ["ec2.vpc"]);
+        assert!(mine.includes(&vpcs) && !mine.includes(&volumes));
+        assert_eq!(mine.standard(), None);
         assert_eq!(
-            StandardFeature::Host.policies(ProviderKind::Aws),
-            ["AmazonEC2ReadOnlyAccess", "IAMReadOnlyAccess"]
+            grants_for([&hosts, &vpcs, &volumes]),
+            ["AmazonEC2ReadOnlyAccess", "AmazonVPCReadOnlyAccess"]
         );
-        assert_eq!(
-            StandardFeature::Host.policies(ProviderKind::Tencent),
-            ["QcloudCVMReadOnlyAccess"]
-        );
-        assert!(StandardFeature::Host
-            .policies(ProviderKind::Baidu)
-            .is_empty());
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The vocabulary and machinery every multicloud provider shares:
 //!
-//! - [`CloudProvider`] and the capability traits [`IpBlocker`], [`AuditLogSource`],
+//! - [`CloudProvider`], whose [`ResourceKind`]s are the unit of verify, listing and sync, and
+//!   the capability traits [`IpBlocker`], [`AuditLogSource`],
 //!   [`Onboarder`]; [`Credential`] sources; [`Feature`]s; the [`SyncPolicy`] trait;
 //! - the asset model ([`Region`], [`Host`], [`CloudResource`], …), the same for every cloud;
 //! - one [`Error`] with a [`kind()`](Error::kind) to match on;
@@ -43,9 +44,12 @@ pub mod clock;
 pub mod credential;
 pub mod error;
 pub mod feature;
+mod item;
+pub mod kind;
 pub mod model;
 pub mod pagination;
 pub mod policy;
+pub mod probe;
 pub mod provider;
 mod provider_kind;
 pub mod secret;
@@ -59,17 +63,21 @@ pub use credential::{
     StaticEnv,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
-pub use feature::{Feature, StandardFeature};
+pub use feature::{grants_for, Feature, KindFeature, StandardFeature};
+pub use item::{Item, ItemKey};
+pub use kind::{ItemClass, KindScope, ResourceKind};
 pub use model::{
     AccountName, CloudResource, Domain, Host, HostState, ProviderKind, Region, RegionStatus, Tags,
+    UnknownField,
 };
 pub use pagination::{paginate, Page};
 pub use policy::{RegionSelection, SyncPolicy};
 pub use provider::{
     AuditEvent, AuditLogSource, BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker,
-    OnboardOutcome, OnboardRequest, Onboarder,
+    KeyCheck, OnboardOutcome, OnboardRequest, Onboarder,
 };
 pub use secret::{AccessKey, SecretBytes, SecretString};
 pub use verify::{
-    CredentialStatus, FeatureCheck, FeatureStatus, Identity, PrincipalType, VerifyReport,
+    Access, CredentialStatus, FeatureCheck, FeatureStatus, Identity, KindCheck, PrincipalType,
+    VerifyReport,
 };

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 // `ProviderKind` lives in its own file because `error.rs` names it; parsing it reports an
 // `Error`, so its `FromStr` stays here, above both.
@@ -303,8 +303,35 @@ pub struct CloudResource {
     pub region: String,
     /// Tags.
     pub tags: Tags,
+    /// Fields the listing could not fill because a per-item call was refused or failed
+    /// (e.g. a bucket's region when `GetBucketLocation` is denied). Empty when complete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<UnknownField>,
     /// The provider's item exactly as received.
     pub raw: serde_json::Value,
+}
+
+/// A field of a [`CloudResource`] left unknown, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UnknownField {
+    /// The field (`region`, `tags`, …).
+    pub field: String,
+    /// The action whose call would have filled it (`s3:GetBucketLocation`, …).
+    pub action: String,
+    /// Why that call did not.
+    pub reason: ErrorKind,
+}
+
+impl UnknownField {
+    /// `field` is unknown because `action` failed with `reason`.
+    pub fn new(field: impl Into<String>, action: impl Into<String>, reason: ErrorKind) -> Self {
+        UnknownField {
+            field: field.into(),
+            action: action.into(),
+            reason,
+        }
+    }
 }
 
 impl CloudResource {
@@ -322,8 +349,15 @@ impl CloudResource {
             name: None,
             region: region.into(),
             tags: Tags::new(),
+            unknown: Vec::new(),
             raw: serde_json::Value::Null,
         }
+    }
+
+    /// Marks a field unknown (see [`CloudResource::unknown`]).
+    pub fn with_unknown(mut self, unknown: UnknownField) -> Self {
+        self.unknown.push(unknown);
+        self
     }
 
     /// Sets the resource's name.

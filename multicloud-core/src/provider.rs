@@ -4,26 +4,50 @@ use std::fmt;
 use std::net::IpAddr;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
+use futures::stream::{BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::error::Result;
-use crate::feature::StandardFeature;
+use crate::error::{Error, Result};
+use crate::feature::{Feature, StandardFeature};
+use crate::item::Item;
+use crate::kind::{ItemClass, KindScope, ResourceKind};
 use crate::model::{AccountName, CloudResource, Domain, Host, ProviderKind, Region};
 use crate::secret::AccessKey;
-use crate::verify::VerifyReport;
+use crate::verify::{CredentialStatus, Identity, VerifyReport};
+
+/// What the identity call said about a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyCheck {
+    /// The key's state.
+    pub status: CredentialStatus,
+    /// Who the key belongs to, when the provider said.
+    pub identity: Option<Identity>,
+}
+
+impl KeyCheck {
+    /// A key in state `status`, belonging to `identity` when known.
+    pub fn new(status: CredentialStatus, identity: Option<Identity>) -> Self {
+        KeyCheck { status, identity }
+    }
+}
 
 /// One onboarded account of one cloud.
 ///
-/// Object-safe: keep providers as `Arc<dyn CloudProvider>`. Listings are lazily paging
-/// streams: nothing is fetched until the stream is polled, and each page is requested only
-/// when the previous one is consumed.
+/// Object-safe: keep providers as `Arc<dyn CloudProvider>`. A provider declares its
+/// [resource kinds](crate::kind) once ([`resource_kinds`](Self::resource_kinds)); verify
+/// probes exactly their actions and listing runs per (region, kind), so one denied API never
+/// hides another kind. Listings are lazily paging streams: nothing is fetched until the
+/// stream is polled, and each page is requested only when the previous one is consumed.
 ///
 /// Contract for implementers:
-/// - `verify` never retries an authentication failure (some clouds lock a key after repeated
-///   failures) and classifies every failure into an [`ErrorKind`](crate::ErrorKind).
-/// - Streams yield `Err` for a failed page and then end; items already yielded stay valid.
+/// - [`check_key`](Self::check_key) and the probes never retry an authentication failure
+///   (some clouds lock a key after repeated failures).
+/// - [`probe_read`](Self::probe_read) makes one cheap call of the kind's main listing action;
+///   [`probe_write`](Self::probe_write) checks write actions only without side effects.
+/// - [`list`](Self::list) yields only items of the kind asked for; a failed page yields `Err`
+///   and ends the stream; items already yielded stay valid.
 /// - Only regions with [`RegionStatus::Enabled`](crate::RegionStatus::Enabled) are scanned.
 #[async_trait]
 pub trait CloudProvider: Send + Sync + fmt::Debug {
@@ -36,27 +60,106 @@ pub trait CloudProvider: Send + Sync + fmt::Debug {
     /// The edition / partition the account lives in.
     fn domain(&self) -> Domain;
 
-    /// The standard features this provider implements.
+    /// Every resource kind of this provider, declared once, in listing order.
+    fn resource_kinds(&self) -> &'static [ResourceKind];
+
+    /// The standard features this provider offers in its domain.
     fn features(&self) -> &[StandardFeature];
 
-    /// Checks the key and the permissions each of `features` needs.
+    /// The identity call: is the key valid, and whose is it? `Err` only when the check
+    /// could not run (configuration).
+    async fn check_key(&self) -> Result<KeyCheck>;
+
+    /// One cheap call of `kind`'s main listing action: `Ok` when allowed.
+    async fn probe_read(&self, kind: &ResourceKind) -> Result<()>;
+
+    /// A side-effect-free check of `kind`'s write actions (a dry run, a permission
+    /// simulation), or `None` when the provider has none: the writes are then reported as
+    /// not checked, never as allowed.
+    async fn probe_write(&self, kind: &ResourceKind) -> Option<Result<()>> {
+        let _ = kind;
+        None
+    }
+
+    /// Checks the key, then the permissions of every kind of `features` (one probe per kind,
+    /// in parallel; stops at the first authentication refusal).
     ///
     /// Returns `Ok` with a report even when the key is bad: the report says what is wrong.
     /// `Err` means the check itself could not run (e.g. a configuration error).
-    async fn verify(&self, features: &[StandardFeature]) -> Result<VerifyReport>;
+    async fn verify(&self, features: &[&dyn Feature]) -> Result<VerifyReport> {
+        crate::probe::verify(self, features).await
+    }
+
+    /// The kinds of `features` this provider offers, each once, in declaration order.
+    fn kinds_of(&self, features: &[&dyn Feature]) -> Vec<&'static ResourceKind> {
+        let offered = self.features();
+        let wanted: Vec<&&dyn Feature> = features
+            .iter()
+            .filter(|f| f.standard().is_none_or(|s| offered.contains(&s)))
+            .collect();
+        self.resource_kinds()
+            .iter()
+            .filter(|k| wanted.iter().any(|f| f.includes(k)))
+            .collect()
+    }
 
     /// The regions the account can see, with their opt-in state.
     async fn regions(&self) -> Result<Vec<Region>>;
 
+    /// The items of `kind`, page by page: in `region` for a regional kind, account-wide
+    /// (`region` is `None`) for a global one.
+    fn list(
+        &self,
+        kind: &ResourceKind,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<Item>>;
+
     /// The hosts in `region`, page by page.
-    fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>>;
+    fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
+        let streams: Vec<_> = self
+            .resource_kinds()
+            .iter()
+            .filter(|k| k.item == ItemClass::Host)
+            .map(|k| self.list(k, Some(region)))
+            .collect();
+        futures::stream::iter(streams)
+            .flatten()
+            .map(|item| match item? {
+                Item::Host(host) => Ok(host),
+                Item::Resource(r) => Err(wrong_item("host", &r.service, &r.resource_type)),
+            })
+            .boxed()
+    }
 
-    /// The cloud-product resources in `region`, page by page.
-    fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>>;
+    /// The cloud resources of every regional kind in `region`; each kind fails on its own.
+    fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
+        self.resources_of(KindScope::Regional, Some(region))
+    }
 
-    /// Resources that belong to no region (IAM users, global buckets lists, …).
+    /// The cloud resources of every global kind (IAM users, buckets, …).
     fn global_resources(&self) -> BoxStream<'static, Result<CloudResource>> {
-        Box::pin(futures::stream::empty())
+        self.resources_of(KindScope::Global, None)
+    }
+
+    /// The resources of every resource kind of `scope`, one listing after the other.
+    fn resources_of(
+        &self,
+        scope: KindScope,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<CloudResource>> {
+        let streams: Vec<_> = self
+            .resource_kinds()
+            .iter()
+            .filter(|k| k.item == ItemClass::Resource && k.scope == scope)
+            .map(|k| self.list(k, region))
+            .collect();
+        futures::stream::iter(streams)
+            .flatten()
+            .map(|item| match item? {
+                Item::Resource(r) => Ok(r),
+                Item::Host(h) => Err(wrong_item("resource", "host", &h.id)),
+            })
+            .boxed()
     }
 
     /// The IP-blocking capability, when the provider has one.
@@ -73,6 +176,12 @@ pub trait CloudProvider: Send + Sync + fmt::Debug {
     fn onboarder(&self) -> Option<&dyn Onboarder> {
         None
     }
+}
+
+fn wrong_item(wanted: &str, what: &str, which: &str) -> Error {
+    Error::decode(format!(
+        "a {wanted} listing yielded {what} {which}: the provider mixed up its kinds"
+    ))
 }
 
 /// Where an IP block lives.

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
-use crate::feature::StandardFeature;
+use crate::feature::{grants_for, Feature};
+use crate::kind::ResourceKind;
 use crate::model::{AccountName, Domain, ProviderKind};
 
 /// What kind of principal a key belongs to.
@@ -108,6 +109,16 @@ pub enum FeatureStatus {
         denied_actions: Vec<String>,
         /// The managed policies to grant.
         grant: Vec<String>,
+        /// The kinds that will not be listed (their previous snapshots are kept).
+        denied_kinds: Vec<String>,
+    },
+    /// Every read was allowed, but some write actions (e.g. creating a block rule) have no
+    /// side-effect-free check on this provider: they are not known to work.
+    Unverified {
+        /// The write actions that could not be checked.
+        not_checked: Vec<String>,
+        /// The managed policies that grant them.
+        grant: Vec<String>,
     },
     /// The provider does not offer this feature.
     Unsupported,
@@ -124,16 +135,169 @@ pub enum FeatureStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FeatureCheck {
-    /// The feature probed.
-    pub feature: StandardFeature,
+    /// The feature's name ([`Feature::name`]).
+    pub feature: String,
     /// The verdict.
     pub status: FeatureStatus,
 }
 
 impl FeatureCheck {
-    /// The verdict `status` on `feature`.
-    pub fn new(feature: StandardFeature, status: FeatureStatus) -> Self {
-        FeatureCheck { feature, status }
+    /// The verdict `status` on the feature named `feature`.
+    pub fn new(feature: impl Into<String>, status: FeatureStatus) -> Self {
+        FeatureCheck {
+            feature: feature.into(),
+            status,
+        }
+    }
+
+    /// Whether this is the verdict on `feature`.
+    pub fn is(&self, feature: &dyn Feature) -> bool {
+        self.feature == feature.name()
+    }
+
+    /// The verdict on `feature` from the checks of its kinds (`checks` may hold other kinds
+    /// too; those are ignored). No kind at all means the provider does not offer it.
+    pub fn fold(feature: &dyn Feature, kinds: &[ResourceKind], checks: &[KindCheck]) -> Self {
+        let mine: Vec<(&ResourceKind, &KindCheck)> = kinds
+            .iter()
+            .filter(|k| feature.includes(k))
+            .filter_map(|k| checks.iter().find(|c| c.kind == k.id).map(|c| (k, c)))
+            .collect();
+        if mine.is_empty() {
+            return FeatureCheck::new(feature.name(), FeatureStatus::Unsupported);
+        }
+        let mut allowed_actions = Vec::new();
+        let mut denied_actions = Vec::new();
+        let mut denied_kinds = Vec::new();
+        let mut not_checked = Vec::new();
+        let mut denied_grants = Vec::new();
+        let mut unchecked_grants = Vec::new();
+        let mut failure = None;
+        for (kind, check) in mine {
+            for (access, actions) in [
+                (&check.read, kind.list_actions),
+                (&check.write, kind.write_actions),
+            ] {
+                match access {
+                    Access::Allowed => {
+                        allowed_actions.extend(actions.iter().map(|a| (*a).to_owned()))
+                    }
+                    Access::Denied { actions } => {
+                        denied_actions.extend(actions.iter().cloned());
+                        if !denied_kinds.contains(&check.kind) {
+                            denied_kinds.push(check.kind.clone());
+                        }
+                        denied_grants.push(kind);
+                    }
+                    Access::NotChecked { .. } => {
+                        not_checked.extend(actions.iter().map(|a| (*a).to_owned()));
+                        unchecked_grants.push(kind);
+                    }
+                    Access::Failed { kind, message } => {
+                        failure = failure.or(Some((*kind, message.clone())));
+                    }
+                    Access::NotNeeded => {}
+                }
+            }
+        }
+        let owned = |kinds: Vec<&ResourceKind>| -> Vec<String> {
+            grants_for(kinds).into_iter().map(str::to_owned).collect()
+        };
+        let status = if !denied_actions.is_empty() {
+            FeatureStatus::Missing {
+                allowed_actions,
+                denied_actions,
+                grant: owned(denied_grants),
+                denied_kinds,
+            }
+        } else if let Some((kind, message)) = failure {
+            FeatureStatus::Error { kind, message }
+        } else if !not_checked.is_empty() {
+            FeatureStatus::Unverified {
+                not_checked,
+                grant: owned(unchecked_grants),
+            }
+        } else {
+            FeatureStatus::Ok
+        };
+        FeatureCheck::new(feature.name(), status)
+    }
+}
+
+/// Whether a set of actions (a kind's reads, or its writes) is granted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Access {
+    /// The probe succeeded.
+    Allowed,
+    /// The probe was refused.
+    Denied {
+        /// The refused actions.
+        actions: Vec<String>,
+    },
+    /// There is no side-effect-free way to check these actions here, or the probe was not
+    /// sent (the key failed, or an earlier probe was refused by authentication).
+    NotChecked {
+        /// Why.
+        reason: String,
+    },
+    /// The probe failed for another reason (throttled, network, decode).
+    Failed {
+        /// The classified failure.
+        kind: ErrorKind,
+        /// What happened.
+        message: String,
+    },
+    /// The kind declares no such actions.
+    NotNeeded,
+}
+
+impl Access {
+    /// The access a probe of `actions` found: allowed, denied, or failed.
+    pub fn from_probe(result: &Result<(), Error>, actions: &[&str]) -> Self {
+        match result {
+            Ok(()) => Access::Allowed,
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => Access::Denied {
+                actions: match e.action() {
+                    Some(action) => vec![action.to_owned()],
+                    None => actions.iter().map(|a| (*a).to_owned()).collect(),
+                },
+            },
+            Err(e) => Access::Failed {
+                kind: e.kind(),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// The verdict on one resource kind: may the key read it (list), and write it (if the kind
+/// has write actions)?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct KindCheck {
+    /// The kind's id.
+    pub kind: String,
+    /// The listing's actions.
+    pub read: Access,
+    /// The write actions.
+    pub write: Access,
+}
+
+impl KindCheck {
+    /// The verdict on the kind `kind`.
+    pub fn new(kind: impl Into<String>, read: Access, write: Access) -> Self {
+        KindCheck {
+            kind: kind.into(),
+            read,
+            write,
+        }
+    }
+
+    /// Whether the listing of this kind was refused.
+    pub fn is_read_denied(&self) -> bool {
+        matches!(self.read, Access::Denied { .. })
     }
 }
 
@@ -153,6 +317,8 @@ pub struct VerifyReport {
     pub identity: Option<Identity>,
     /// One verdict per requested feature.
     pub features: Vec<FeatureCheck>,
+    /// One verdict per kind of the requested features, in declaration order.
+    pub kinds: Vec<KindCheck>,
 }
 
 impl VerifyReport {
@@ -170,6 +336,7 @@ impl VerifyReport {
             credential,
             identity: None,
             features: Vec::new(),
+            kinds: Vec::new(),
         }
     }
 
@@ -183,6 +350,34 @@ impl VerifyReport {
     pub fn with_features(mut self, features: Vec<FeatureCheck>) -> Self {
         self.features = features;
         self
+    }
+
+    /// Sets the per-kind verdicts.
+    pub fn with_kinds(mut self, kinds: Vec<KindCheck>) -> Self {
+        self.kinds = kinds;
+        self
+    }
+
+    /// The verdict on `feature`, if it was requested.
+    pub fn feature(&self, feature: &dyn Feature) -> Option<&FeatureStatus> {
+        self.features
+            .iter()
+            .find(|f| f.is(feature))
+            .map(|f| &f.status)
+    }
+
+    /// The verdict on the kind `id`, if it was probed.
+    pub fn kind(&self, id: &str) -> Option<&KindCheck> {
+        self.kinds.iter().find(|k| k.kind == id)
+    }
+
+    /// The ids of the kinds whose listing the key may not call.
+    pub fn denied_kinds(&self) -> Vec<&str> {
+        self.kinds
+            .iter()
+            .filter(|k| k.is_read_denied())
+            .map(|k| k.kind.as_str())
+            .collect()
     }
 
     /// Whether the key works and every requested feature is granted.
@@ -200,7 +395,7 @@ impl VerifyReport {
         let mut denied_any = false;
         for check in &self.features {
             match &check.status {
-                FeatureStatus::Ok => return false,
+                FeatureStatus::Ok | FeatureStatus::Unverified { .. } => return false,
                 FeatureStatus::Missing {
                     allowed_actions, ..
                 } => {
@@ -229,11 +424,9 @@ mod tests {
             identity: None,
             features: statuses
                 .into_iter()
-                .map(|status| FeatureCheck {
-                    feature: StandardFeature::Host,
-                    status,
-                })
+                .map(|status| FeatureCheck::new("host", status))
                 .collect(),
+            kinds: Vec::new(),
         }
     }
 
@@ -243,11 +436,13 @@ mod tests {
             allowed_actions: vec![],
             denied_actions: vec!["ec2:DescribeInstances".into()],
             grant: vec!["AmazonEC2ReadOnlyAccess".into()],
+            denied_kinds: vec!["host".into()],
         };
         let partly = FeatureStatus::Missing {
             allowed_actions: vec!["ec2:DescribeInstances".into()],
             denied_actions: vec!["iam:ListUsers".into()],
             grant: vec!["IAMReadOnlyAccess".into()],
+            denied_kinds: vec!["iam.user".into()],
         };
         assert!(report(vec![missing.clone()]).is_valid_but_empty());
         assert!(!report(vec![missing.clone(), partly]).is_valid_but_empty());
@@ -255,6 +450,74 @@ mod tests {
         assert!(!report(vec![FeatureStatus::Ok]).is_valid_but_empty());
         assert!(report(vec![FeatureStatus::Ok]).is_ready());
         assert!(!report(vec![missing]).is_ready());
+    }
+
+    #[test]
+    fn a_feature_folds_its_kinds_checks() {
+        use crate::feature::{KindFeature, StandardFeature};
+        use crate::kind::KindScope;
+        const KINDS: [ResourceKind; 3] = [
+            ResourceKind::hosts("cvm")
+                .with_features(&[StandardFeature::Host])
+                .with_list_actions(&["cvm:DescribeInstances"])
+                .with_grant("QcloudCVMReadOnlyAccess"),
+            ResourceKind::resources("cbs", "disk", KindScope::Regional)
+                .with_id("cbs.disk")
+                .with_features(&[StandardFeature::Cspm])
+                .with_list_actions(&["cbs:DescribeDisks"])
+                .with_grant("QcloudCBSReadOnlyAccess"),
+            ResourceKind::capability("cfw.block", "cfw", KindScope::Regional)
+                .with_features(&[StandardFeature::Response])
+                .with_list_actions(&["cfw:DescribeBlockIgnoreList"])
+                .with_write_actions(&["cfw:CreateBlockIgnoreRuleList"])
+                .with_grant("QcloudCFWFullAccess"),
+        ];
+        let checks = vec![
+            KindCheck::new("host", Access::Allowed, Access::NotNeeded),
+            KindCheck::new(
+                "cbs.disk",
+                Access::Denied {
+                    actions: vec!["cbs:DescribeDisks".into()],
+                },
+                Access::NotNeeded,
+            ),
+            KindCheck::new(
+                "cfw.block",
+                Access::Allowed,
+                Access::NotChecked {
+                    reason: "no dry run".into(),
+                },
+            ),
+        ];
+        let host = FeatureCheck::fold(&StandardFeature::Host, &KINDS, &checks);
+        assert_eq!(host.status, FeatureStatus::Ok);
+        let cspm = FeatureCheck::fold(&StandardFeature::Cspm, &KINDS, &checks);
+        assert_eq!(
+            cspm.status,
+            FeatureStatus::Missing {
+                allowed_actions: vec![],
+                denied_actions: vec!["cbs:DescribeDisks".into()],
+                grant: vec!["QcloudCBSReadOnlyAccess".into()],
+                denied_kinds: vec!["cbs.disk".into()],
+            }
+        );
+        // A write that cannot be checked is never reported as granted.
+        let response = FeatureCheck::fold(&StandardFeature::Response, &KINDS, &checks);
+        assert_eq!(
+            response.status,
+            FeatureStatus::Unverified {
+                not_checked: vec!["cfw:CreateBlockIgnoreRuleList".into()],
+                grant: vec!["QcloudCFWFullAccess".into()],
+            }
+        );
+        let custom = KindFeature::new("compute", ["host", "cbs.disk"]);
+        let custom = FeatureCheck::fold(&custom, &KINDS, &checks);
+        assert!(
+            matches!(custom.status, FeatureStatus::Missing { ref allowed_actions, .. }
+            if allowed_actions == &["cvm:DescribeInstances"])
+        );
+        let none = FeatureCheck::fold(&StandardFeature::AuditLog, &KINDS, &checks);
+        assert_eq!(none.status, FeatureStatus::Unsupported);
     }
 
     #[test]
