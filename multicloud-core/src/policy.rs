@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::feature::StandardFeature;
 
 /// Which regions to scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,8 +34,9 @@ pub trait SyncPolicy: Send + Sync + fmt::Debug {
     /// Whether regions that appear later are included automatically ("region management").
     fn include_new_regions(&self) -> bool;
 
-    /// How often to sync `feature`, or `None` when it is off.
-    fn interval(&self, feature: StandardFeature) -> Option<Duration>;
+    /// How often to sync the feature named `feature` ([`Feature::name`](crate::Feature::name)),
+    /// or `None` when it is off.
+    fn interval(&self, feature: &str) -> Option<Duration>;
 
     /// How often to re-check the AccessKey's validity, or `None` when off.
     fn credential_check_interval(&self) -> Option<Duration>;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use multicloud_core::{Clock, CloudProvider, Error, Result, SyncPolicy, SystemClock};
+use multicloud_core::{Clock, CloudProvider, Error, Feature, Result, SyncPolicy, SystemClock};
 use tokio::sync::broadcast;
 
 use crate::engine::{zero_interval, Inner, SyncEngine, INVENTORY_FEATURES};
@@ -11,7 +11,7 @@ use crate::item::AccountRef;
 use crate::memory::MemoryStore;
 use crate::snapshot::SnapshotStore;
 
-/// How many (region, feature) jobs run at once unless [`SyncEngineBuilder::with_concurrency`]
+/// How many (region, kind) jobs run at once unless [`SyncEngineBuilder::with_concurrency`]
 /// says otherwise. Providers also limit their own request rates; this bounds open listings.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
@@ -33,6 +33,7 @@ pub struct SyncEngineBuilder {
     provider: Arc<dyn CloudProvider>,
     policy: Arc<dyn SyncPolicy>,
     store: Option<Arc<dyn SnapshotStore>>,
+    features: Vec<Arc<dyn Feature>>,
     concurrency: usize,
     clock: Arc<dyn Clock>,
     event_capacity: usize,
@@ -44,6 +45,10 @@ impl SyncEngineBuilder {
             provider,
             policy,
             store: None,
+            features: INVENTORY_FEATURES
+                .into_iter()
+                .map(|f| Arc::new(f) as Arc<dyn Feature>)
+                .collect(),
             concurrency: DEFAULT_CONCURRENCY,
             clock: Arc::new(SystemClock),
             event_capacity: DEFAULT_EVENT_CAPACITY,
@@ -57,7 +62,14 @@ impl SyncEngineBuilder {
         self
     }
 
-    /// How many (region, feature) jobs may run at once (at least 1).
+    /// The features the engine syncs and checks ([`INVENTORY_FEATURES`] by default): standard
+    /// ones, or your own sets of kinds ([`KindFeature`](multicloud_core::KindFeature)).
+    pub fn with_features(mut self, features: impl IntoIterator<Item = Arc<dyn Feature>>) -> Self {
+        self.features = features.into_iter().collect();
+        self
+    }
+
+    /// How many (region, kind) jobs may run at once (at least 1).
     pub fn with_concurrency(mut self, jobs: usize) -> Self {
         self.concurrency = jobs;
         self
@@ -88,9 +100,9 @@ impl SyncEngineBuilder {
                 "sync engine: event capacity must be at least 1",
             ));
         }
-        for feature in INVENTORY_FEATURES {
-            if self.policy.interval(feature).is_some_and(|d| d.is_zero()) {
-                return Err(zero_interval(feature.as_str()));
+        for feature in &self.features {
+            if self.policy.interval(feature.name()).is_some_and(|d| d.is_zero()) {
+                return Err(zero_interval(feature.name()));
             }
         }
         if self
@@ -107,6 +119,7 @@ impl SyncEngineBuilder {
                 provider: self.provider,
                 policy: self.policy,
                 store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                features: self.features,
                 concurrency: self.concurrency,
                 clock: self.clock,
                 events,

@@ -1,36 +1,41 @@
-//! The per-account sync engine: fan out over regions × features, diff, store, announce.
+//! The per-account sync engine: fan out over regions × resource kinds, diff, store, announce.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 use multicloud_core::{
-    Clock, CloudProvider, CredentialStatus, Error, Region, Result, StandardFeature, SyncPolicy,
-    VerifyReport,
+    Clock, CloudProvider, CredentialStatus, Error, Feature, Region, ResourceKind, Result,
+    StandardFeature, SyncPolicy, VerifyReport,
 };
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::diff::Diff;
 use crate::events::{EventStream, SyncEvent};
-use crate::inventory::{Inventory, Snapshot, GLOBAL_REGION};
-use crate::item::{AccountRef, Item};
+use crate::inventory::{Inventory, GLOBAL_REGION};
+use crate::item::AccountRef;
+use crate::job::{Job, Stop};
 use crate::regions;
-use crate::report::{JobOutcome, JobSuccess, SyncReport, SyncStats};
+use crate::report::{JobOutcome, SyncReport};
 use crate::snapshot::{DiffRecord, SnapshotStore};
 
-/// The features that have an inventory to sync, in sync order.
+/// The features an engine syncs unless [`with_features`](crate::SyncEngineBuilder::with_features)
+/// says otherwise.
 pub const INVENTORY_FEATURES: [StandardFeature; 2] = [StandardFeature::Host, StandardFeature::Cspm];
 
 /// Keeps one account's inventory up to date.
 ///
 /// [`sync_now`](Self::sync_now) runs one round: it lists the regions, then lists every
-/// selected region × feature with bounded concurrency. A job stores its new snapshot only
-/// when its listing completed without error; a failed job keeps the previous snapshot whole
-/// and reports no removals (a partial listing is treated as *no information*, not as
-/// "everything else was deleted"). [`run`](Self::run) repeats rounds on the policy's
-/// intervals. Rounds of one engine never overlap.
+/// selected region × [resource kind](multicloud_core::ResourceKind) of the requested
+/// features with bounded concurrency. A job stores its new snapshot only when its listing
+/// completed without error; a failed job keeps the previous snapshot whole and reports no
+/// removals (a partial listing is treated as *no information*, not as "everything else was
+/// deleted"), and one denied kind never hides another. The first authentication refusal
+/// (invalid, disabled or skewed key) stops the round: jobs in flight are cancelled and
+/// queued ones are not started, so a dead key is not sent again until the next credential
+/// check. [`run`](Self::run) repeats rounds on the policy's intervals. Rounds of one
+/// engine never overlap.
 ///
 /// Cloning is cheap and clones share everything (store, events, state).
 #[derive(Clone)]
@@ -43,17 +48,12 @@ pub(crate) struct Inner {
     pub(crate) policy: Arc<dyn SyncPolicy>,
     pub(crate) store: Arc<dyn SnapshotStore>,
     pub(crate) account: AccountRef,
+    pub(crate) features: Vec<Arc<dyn Feature>>,
     pub(crate) concurrency: usize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) events: broadcast::Sender<SyncEvent>,
     pub(crate) round: tokio::sync::Mutex<()>,
     pub(crate) credential: Mutex<Option<CredentialStatus>>,
-}
-
-/// One (region, feature) listing; `region: None` is the global pseudo-region.
-struct Job {
-    region: Option<Region>,
-    feature: StandardFeature,
 }
 
 // `SyncEngine::builder` is defined in `builder.rs`, beside the builder it returns.
@@ -107,21 +107,40 @@ impl SyncEngine {
             .clone()
     }
 
-    /// The inventory features the provider offers (of [`INVENTORY_FEATURES`]).
-    pub fn supported_features(&self) -> Vec<StandardFeature> {
-        let offered = self.inner.provider.features();
-        INVENTORY_FEATURES
-            .into_iter()
-            .filter(|f| offered.contains(f))
+    /// The engine's features (see [`with_features`](crate::SyncEngineBuilder::with_features)).
+    pub fn features(&self) -> &[Arc<dyn Feature>] {
+        &self.inner.features
+    }
+
+    /// The names of the engine's features that have an inventory on this provider.
+    pub fn supported_features(&self) -> Vec<String> {
+        self.inner
+            .features
+            .iter()
+            .filter(|f| self.offers(f.as_ref()))
+            .map(|f| f.name().to_owned())
             .collect()
     }
 
     /// The supported features the policy schedules (interval not off).
-    pub fn scheduled_features(&self) -> Vec<StandardFeature> {
+    pub fn scheduled_features(&self) -> Vec<String> {
         self.supported_features()
             .into_iter()
-            .filter(|f| self.inner.policy.interval(*f).is_some())
+            .filter(|f| self.inner.policy.interval(f).is_some())
             .collect()
+    }
+
+    /// Whether the provider has a kind with an inventory in `feature`.
+    pub(crate) fn offers(&self, feature: &dyn Feature) -> bool {
+        self.inner
+            .provider
+            .kinds_of(&[feature])
+            .iter()
+            .any(|k| k.has_inventory())
+    }
+
+    fn feature_refs(&self) -> Vec<&dyn Feature> {
+        self.inner.features.iter().map(|f| f.as_ref()).collect()
     }
 
     /// Checks the AccessKey now and announces a [`SyncEvent::CredentialStatusChanged`] when
@@ -130,7 +149,7 @@ impl SyncEngine {
     /// When the check itself cannot run, the status becomes
     /// [`CredentialStatus::Unknown`] and the error is returned.
     pub async fn check_credentials(&self) -> Result<VerifyReport> {
-        let result = self.inner.provider.verify(&self.supported_features()).await;
+        let result = self.inner.provider.verify(&self.feature_refs()).await;
         let status = match &result {
             Ok(report) => report.credential.clone(),
             Err(e) => CredentialStatus::Unknown {
@@ -157,86 +176,100 @@ impl SyncEngine {
         result
     }
 
+    /// Runs one round of every feature of the engine now.
+    pub async fn sync_all(&self) -> SyncReport {
+        self.sync_now(&self.feature_refs()).await
+    }
+
     /// Runs one sync round of `features` now and returns what it did.
     ///
-    /// Features without an inventory, or that the provider does not offer, are listed in
+    /// Features with no inventory kind on this provider are listed in
     /// [`SyncReport::skipped`]. Errors never abort the round: each is reported per region
-    /// and feature (and announced as [`SyncEvent::SyncFailed`]), while other jobs go on.
-    /// Cancelling the returned future leaves each (region, feature) at either its previous
-    /// or its new snapshot.
-    pub async fn sync_now(&self, features: &[StandardFeature]) -> SyncReport {
+    /// and kind (and announced as [`SyncEvent::SyncFailed`]), while other jobs go on; only an
+    /// authentication refusal stops the round (see the type's docs). Cancelling the returned
+    /// future leaves each (region, kind) at either its previous or its new snapshot.
+    pub async fn sync_now(&self, features: &[&dyn Feature]) -> SyncReport {
         let _round = self.inner.round.lock().await;
         let span = tracing::info_span!("sync_round", account = %self.inner.account);
         self.round(features).instrument(span).await
     }
 
-    async fn round(&self, requested: &[StandardFeature]) -> SyncReport {
+    async fn round(&self, requested: &[&dyn Feature]) -> SyncReport {
         let started = Instant::now();
-        let supported = self.supported_features();
-        let features: Vec<StandardFeature> = INVENTORY_FEATURES
+        let mut names: Vec<String> = Vec::new();
+        let mut skipped: Vec<String> = Vec::new();
+        for feature in requested {
+            let name = feature.name().to_owned();
+            let list = if self.offers(*feature) { &mut names } else { &mut skipped };
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        let kinds: Vec<&'static ResourceKind> = self
+            .inner
+            .provider
+            .kinds_of(requested)
             .into_iter()
-            .filter(|f| requested.contains(f) && supported.contains(f))
+            .filter(|k| k.has_inventory())
             .collect();
-        let mut skipped: Vec<StandardFeature> = requested
-            .iter()
-            .copied()
-            .filter(|f| !features.contains(f))
-            .collect();
-        skipped.sort();
-        skipped.dedup();
         let mut report = SyncReport {
             account: self.inner.account.clone(),
             started_at: self.inner.clock.now(),
             finished_at: self.inner.clock.now(),
             elapsed: Default::default(),
-            features: features.clone(),
+            features: names.clone(),
             skipped,
             regions_error: None,
             discovered: Vec::new(),
             jobs: Vec::new(),
         };
 
+        let stop = Stop::new();
         let mut jobs = Vec::new();
-        if !features.is_empty() {
+        let regional: Vec<&'static ResourceKind> = kinds.iter().copied().filter(|k| k.scope == multicloud_core::KindScope::Regional).collect();
+        if !regional.is_empty() {
             match self.select_regions(&mut report).await {
                 Ok(selected) => {
                     for region in selected {
-                        jobs.extend(features.iter().map(|&feature| Job {
+                        jobs.extend(regional.iter().map(|&kind| Job {
                             region: Some(region.clone()),
-                            feature,
+                            kind,
                         }));
                     }
                 }
                 Err(error) => {
                     let error = Arc::new(error);
+                    if error.is_auth_failure() {
+                        stop.trip(&error);
+                    }
                     report.regions_error = Some(Arc::clone(&error));
                     self.emit(SyncEvent::SyncFailed {
                         account: self.inner.account.clone(),
                         region: None,
-                        feature: None,
+                        kind: None,
                         error,
                     });
                 }
             }
-            if features.contains(&StandardFeature::Cspm) {
-                jobs.push(Job {
-                    region: None,
-                    feature: StandardFeature::Cspm,
-                });
-            }
         }
+        jobs.extend(
+            kinds
+                .iter()
+                .filter(|k| k.scope == multicloud_core::KindScope::Global)
+                .map(|&kind| Job { region: None, kind }),
+        );
 
         self.emit(SyncEvent::RoundStarted {
             account: self.inner.account.clone(),
-            features,
+            features: names,
             jobs: jobs.len(),
         });
         let mut outcomes: Vec<JobOutcome> = stream::iter(jobs)
-            .map(|job| self.run_job(job))
+            .map(|job| self.run_job(job, &stop))
             .buffer_unordered(self.inner.concurrency)
             .collect()
             .await;
-        outcomes.sort_by(|a, b| (&a.region, a.feature).cmp(&(&b.region, b.feature)));
+        outcomes.sort_by(|a, b| (&a.region, &a.kind).cmp(&(&b.region, &b.kind)));
         report.jobs = outcomes;
 
         let succeeded = report.jobs.iter().filter(|j| j.result.is_ok()).count();
@@ -274,85 +307,63 @@ impl SyncEngine {
         Ok(plan.selected)
     }
 
-    async fn run_job(&self, job: Job) -> JobOutcome {
+    async fn run_job(&self, job: Job, stop: &Stop) -> JobOutcome {
         let region = job
             .region
             .as_ref()
-            .map_or(GLOBAL_REGION, |r| r.id.as_str())
+            .map_or(GLOBAL_REGION, |r: &Region| r.id.as_str())
             .to_owned();
-        let feature = job.feature;
+        let kind = job.kind.id.to_owned();
         let account = self.inner.account.clone();
+        if let Some(refusal) = stop.refusal() {
+            return JobOutcome {
+                region,
+                kind,
+                result: Err(refusal),
+            };
+        }
         self.emit(SyncEvent::JobStarted {
             account: account.clone(),
             region: region.clone(),
-            feature,
+            kind: kind.clone(),
         });
-        let started = Instant::now();
-        let span = tracing::debug_span!("sync_job", region = %region, feature = %feature);
-        let result = self.list_and_store(&job, &region).instrument(span).await;
-        let result = match result {
-            Ok((diff, items)) => {
-                let diff = Arc::new(diff);
-                let stats = SyncStats::of(items, &diff, started.elapsed());
-                self.emit(SyncEvent::Synced {
-                    account,
-                    region: region.clone(),
-                    feature,
-                    diff: Arc::clone(&diff),
-                    stats,
-                });
-                Ok(JobSuccess { diff, stats })
+        let span = tracing::debug_span!("sync_job", region = %region, kind = %kind);
+        let result = tokio::select! {
+            biased;
+            refusal = stop.tripped() => Err(refusal),
+            result = job.list_and_store(&self.inner, &region).instrument(span) => {
+                result.map_err(|e| {
+                    let e = Arc::new(e);
+                    if e.is_auth_failure() {
+                        stop.trip(&e);
+                    }
+                    e
+                })
             }
+        };
+        match &result {
+            Ok(success) => self.emit(SyncEvent::Synced {
+                account,
+                region: region.clone(),
+                kind: kind.clone(),
+                diff: Arc::clone(&success.diff),
+                stats: success.stats,
+            }),
             Err(error) => {
-                tracing::warn!(region = %region, feature = %feature, error = %error.report(), "sync job failed; previous snapshot kept");
-                let error = Arc::new(error);
+                tracing::warn!(region = %region, kind = %kind, error = %error.report(), "sync job failed; previous snapshot kept");
                 self.emit(SyncEvent::SyncFailed {
                     account,
                     region: Some(region.clone()),
-                    feature: Some(feature),
-                    error: Arc::clone(&error),
+                    kind: Some(kind.clone()),
+                    error: Arc::clone(error),
                 });
-                Err(error)
             }
-        };
+        }
         JobOutcome {
             region,
-            feature,
+            kind,
             result,
         }
-    }
-
-    /// Lists everything; only a listing that completed is diffed and stored.
-    async fn list_and_store(&self, job: &Job, region: &str) -> Result<(Diff, usize)> {
-        let inner = &self.inner;
-        let listing: BoxStream<'static, Result<Item>> = match (&job.region, job.feature) {
-            (Some(r), StandardFeature::Host) => inner.provider.hosts(r).map_ok(Item::Host).boxed(),
-            (Some(r), _) => inner
-                .provider
-                .cloud_resources(r)
-                .map_ok(Item::Resource)
-                .boxed(),
-            (None, _) => inner
-                .provider
-                .global_resources()
-                .map_ok(Item::Resource)
-                .boxed(),
-        };
-        // The first error abandons the listing: items already received are dropped.
-        let items: Vec<Item> = listing.try_collect().await?;
-        let snapshot = Snapshot::new(inner.clock.now(), items);
-        let previous = inner
-            .store
-            .snapshot(&inner.account, region, job.feature)
-            .await?
-            .map(|s| s.items)
-            .unwrap_or_default();
-        let diff = Diff::between(&previous, &snapshot.items);
-        inner
-            .store
-            .save_snapshot(&inner.account, region, job.feature, &snapshot, &diff)
-            .await?;
-        Ok((diff, snapshot.len()))
     }
 
     pub(crate) fn emit(&self, event: SyncEvent) {

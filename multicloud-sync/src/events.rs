@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::stream::{BoxStream, Stream, StreamExt};
-use multicloud_core::{CredentialStatus, Error, Region, StandardFeature};
+use multicloud_core::{CredentialStatus, Error, Region};
 use tokio::sync::broadcast;
 
 use crate::diff::Diff;
@@ -15,18 +15,18 @@ use crate::report::SyncStats;
 
 /// One thing that happened in a [`SyncEngine`](crate::SyncEngine).
 ///
-/// A sync round emits `RoundStarted`, then per job (one region × feature) `JobStarted`
+/// A sync round emits `RoundStarted`, then per job (one region × resource kind) `JobStarted`
 /// followed by `Synced` or `SyncFailed`, then `RoundFinished`: enough to drive a progress
 /// bar. Every event names its account, so events of several engines can be merged.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SyncEvent {
-    /// A round began; `jobs` is how many (region, feature) jobs it will run.
+    /// A round began; `jobs` is how many (region, kind) jobs it will run.
     RoundStarted {
         /// The account.
         account: AccountRef,
-        /// The features synced in this round.
-        features: Vec<StandardFeature>,
+        /// The names of the features synced in this round.
+        features: Vec<String>,
         /// The number of jobs.
         jobs: usize,
     },
@@ -36,8 +36,8 @@ pub enum SyncEvent {
         account: AccountRef,
         /// The region (or [`GLOBAL_REGION`](crate::GLOBAL_REGION)).
         region: String,
-        /// The feature.
-        feature: StandardFeature,
+        /// The resource kind's id.
+        kind: String,
     },
     /// A job listed everything and stored the new snapshot.
     Synced {
@@ -45,8 +45,8 @@ pub enum SyncEvent {
         account: AccountRef,
         /// The region (or [`GLOBAL_REGION`](crate::GLOBAL_REGION)).
         region: String,
-        /// The feature.
-        feature: StandardFeature,
+        /// The resource kind's id.
+        kind: String,
         /// What changed since the previous snapshot.
         diff: Arc<Diff>,
         /// Counts.
@@ -58,8 +58,8 @@ pub enum SyncEvent {
         account: AccountRef,
         /// The region; `None` when listing the regions themselves failed.
         region: Option<String>,
-        /// The feature; `None` when listing the regions failed.
-        feature: Option<StandardFeature>,
+        /// The resource kind's id; `None` when listing the regions failed.
+        kind: Option<String>,
         /// What went wrong.
         error: Arc<Error>,
     },

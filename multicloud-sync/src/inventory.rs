@@ -1,8 +1,8 @@
-//! Stored listings: one [`Snapshot`] per (region, feature), and an account's [`Inventory`].
+//! Stored listings: one [`Snapshot`] per (region, kind), and an account's [`Inventory`].
 
 use std::collections::BTreeMap;
 
-use multicloud_core::{CloudResource, Host, StandardFeature};
+use multicloud_core::{CloudResource, Host};
 use time::OffsetDateTime;
 
 use crate::item::{AccountRef, Item, ItemKey};
@@ -10,7 +10,7 @@ use crate::item::{AccountRef, Item, ItemKey};
 /// The pseudo-region that global resources (IAM users, …) are synced and stored under.
 pub const GLOBAL_REGION: &str = "global";
 
-/// The last complete listing of one (account, region, feature).
+/// The last complete listing of one (account, region, kind).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Snapshot {
@@ -40,13 +40,13 @@ impl Snapshot {
     }
 }
 
-/// Everything stored for one account: its snapshots by (region, feature).
+/// Everything stored for one account: its snapshots by (region, kind).
 ///
-/// A region or feature whose last sync failed still shows its previous snapshot here.
+/// A (region, kind) whose last sync failed still shows its previous snapshot here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inventory {
     account: AccountRef,
-    snapshots: BTreeMap<(String, StandardFeature), Snapshot>,
+    snapshots: BTreeMap<(String, String), Snapshot>,
 }
 
 impl Inventory {
@@ -58,14 +58,9 @@ impl Inventory {
         }
     }
 
-    /// Adds or replaces the snapshot of (`region`, `feature`); for store implementations.
-    pub fn insert(
-        &mut self,
-        region: impl Into<String>,
-        feature: StandardFeature,
-        snapshot: Snapshot,
-    ) {
-        self.snapshots.insert((region.into(), feature), snapshot);
+    /// Adds or replaces the snapshot of (`region`, `kind`); for store implementations.
+    pub fn insert(&mut self, region: impl Into<String>, kind: impl Into<String>, snapshot: Snapshot) {
+        self.snapshots.insert((region.into(), kind.into()), snapshot);
     }
 
     /// The account.
@@ -73,14 +68,24 @@ impl Inventory {
         &self.account
     }
 
-    /// The snapshot of (`region`, `feature`), if one was ever stored.
-    pub fn snapshot(&self, region: &str, feature: StandardFeature) -> Option<&Snapshot> {
-        self.snapshots.get(&(region.to_owned(), feature))
+    /// The snapshot of (`region`, `kind`), if one was ever stored.
+    pub fn snapshot(&self, region: &str, kind: &str) -> Option<&Snapshot> {
+        self.snapshots.get(&(region.to_owned(), kind.to_owned()))
     }
 
-    /// Every snapshot as (region, feature, snapshot), sorted by region then feature.
-    pub fn snapshots(&self) -> impl Iterator<Item = (&str, StandardFeature, &Snapshot)> {
-        self.snapshots.iter().map(|((r, f), s)| (r.as_str(), *f, s))
+    /// Every snapshot as (region, kind, snapshot), sorted by region then kind.
+    pub fn snapshots(&self) -> impl Iterator<Item = (&str, &str, &Snapshot)> {
+        self.snapshots
+            .iter()
+            .map(|((r, k), s)| (r.as_str(), k.as_str(), s))
+    }
+
+    /// Every item of the kind `kind`, in every region.
+    pub fn items_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
+        self.snapshots
+            .iter()
+            .filter(move |((_, k), _)| k == kind)
+            .flat_map(|(_, s)| s.items.values())
     }
 
     /// The regions with at least one snapshot, sorted.
@@ -90,7 +95,7 @@ impl Inventory {
         regions
     }
 
-    /// Every item, by region then feature then key.
+    /// Every item, by region then kind then key.
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.snapshots.values().flat_map(|s| s.items.values())
     }

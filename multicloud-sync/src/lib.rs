@@ -8,12 +8,14 @@
 //!   cloud products and the AccessKey check; invalid values are rejected with a
 //!   [`PolicyError`] naming the key.
 //! - [`SyncEngine`], one per account: [`sync_now`](SyncEngine::sync_now) fans out over
-//!   regions × features with bounded concurrency and returns a [`SyncReport`];
+//!   regions × [resource kinds](multicloud_core::ResourceKind) of the requested features
+//!   with bounded concurrency and returns a [`SyncReport`];
 //!   [`run`](SyncEngine::run) follows the policy's schedule until shut down;
 //!   [`events`](SyncEngine::events) streams [`SyncEvent`]s (synced with [`Diff`], failed,
 //!   region discovered, credential status changed, and progress).
-//! - A failed region or feature keeps its previous snapshot: only a complete listing can
-//!   report a removal.
+//! - A failed (region, kind) keeps its previous snapshot: only a complete listing can
+//!   report a removal, and one denied kind never hides another. The first authentication
+//!   refusal stops the round, so a dead key is not hammered.
 //! - [`SnapshotStore`]: [`MemoryStore`] by default, [`SqliteStore`] to survive restarts.
 //!   Data is keyed by provider and account name, so rotating a key keeps the inventory.
 //!
@@ -32,19 +34,23 @@
 //! #     fn account(&self) -> &AccountName { &self.0 }
 //! #     fn domain(&self) -> Domain { Domain::International }
 //! #     fn features(&self) -> &[StandardFeature] { &[StandardFeature::Host] }
-//! #     async fn verify(&self, _: &[StandardFeature]) -> Result<VerifyReport> {
-//! #         Err(Error::config("not used here"))
+//! #     fn resource_kinds(&self) -> &'static [ResourceKind] { &KINDS }
+//! #     async fn check_key(&self) -> Result<KeyCheck> {
+//! #         Ok(KeyCheck::new(CredentialStatus::Valid, None))
 //! #     }
+//! #     async fn probe_read(&self, _: &ResourceKind) -> Result<()> { Ok(()) }
 //! #     async fn regions(&self) -> Result<Vec<Region>> { Ok(vec![Region::enabled("us-east-1")]) }
-//! #     fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
-//! #         let host = Host::new("i-1", region.id.clone(), HostState::Running)
+//! #     fn list(&self, _: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+//! #         let region = region.map_or("global".to_owned(), |r| r.id.clone());
+//! #         let host = Host::new("i-1", region, HostState::Running)
 //! #             .with_name(Some("web".into()));
-//! #         stream::iter(vec![Ok(host)]).boxed()
-//! #     }
-//! #     fn cloud_resources(&self, _: &Region) -> BoxStream<'static, Result<CloudResource>> {
-//! #         stream::empty().boxed()
+//! #         stream::iter(vec![Ok(Item::Host(host))]).boxed()
 //! #     }
 //! # }
+//! # static KINDS: [ResourceKind; 1] = [ResourceKind::hosts("ec2")
+//! #     .with_features(&[StandardFeature::Host])
+//! #     .with_list_actions(&["ec2:DescribeInstances"])
+//! #     .with_grant("AmazonEC2ReadOnlyAccess")];
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let policy = DefaultSyncPolicy::from_toml_str(r#"
@@ -58,13 +64,13 @@
 //!     .with_concurrency(4)
 //!     .build()?;
 //!
-//! let report = engine.sync_now(&[StandardFeature::Host]).await;
+//! let report = engine.sync_now(&[&StandardFeature::Host]).await;
 //! assert!(report.is_complete());
-//! let diff = report.diff("us-east-1", StandardFeature::Host).expect("job ran");
+//! let diff = report.diff("us-east-1", "host").expect("job ran");
 //! assert_eq!(diff.added.len(), 1); // the first sync adds everything
 //!
-//! let again = engine.sync_now(&[StandardFeature::Host]).await;
-//! assert!(again.diff("us-east-1", StandardFeature::Host).expect("job ran").is_empty());
+//! let again = engine.sync_now(&[&StandardFeature::Host]).await;
+//! assert!(again.diff("us-east-1", "host").expect("job ran").is_empty());
 //! assert_eq!(engine.inventory().await?.hosts().count(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
@@ -77,6 +83,7 @@ mod events;
 mod interval;
 mod inventory;
 mod item;
+mod job;
 mod memory;
 mod policy;
 mod regions;
@@ -84,6 +91,7 @@ mod report;
 mod schedule;
 mod snapshot;
 mod sqlite;
+mod sqlite_migrate;
 
 #[cfg(test)]
 mod tests;
@@ -98,6 +106,6 @@ pub use item::{AccountRef, Item, ItemKey};
 pub use memory::{MemoryStore, DEFAULT_HISTORY_LIMIT};
 pub use multicloud_core::{RegionSelection, SyncPolicy};
 pub use policy::{DefaultSyncPolicy, PolicyError};
-pub use report::{JobOutcome, JobSuccess, SyncReport, SyncStats};
+pub use report::{Degraded, JobOutcome, JobSuccess, SyncReport, SyncStats};
 pub use snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 pub use sqlite::SqliteStore;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use multicloud_core::{Result, StandardFeature};
+use multicloud_core::Result;
 
 use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
@@ -26,7 +26,7 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct AccountData {
-    snapshots: BTreeMap<(String, StandardFeature), Snapshot>,
+    snapshots: BTreeMap<(String, String), Snapshot>,
     diffs: VecDeque<DiffRecord>,
     regions: BTreeMap<String, KnownRegion>,
 }
@@ -63,12 +63,12 @@ impl SnapshotStore for MemoryStore {
         &self,
         account: &AccountRef,
         region: &str,
-        feature: StandardFeature,
+        kind: &str,
     ) -> Result<Option<Snapshot>> {
         Ok(self
             .lock()
             .get(account)
-            .and_then(|a| a.snapshots.get(&(region.to_owned(), feature)))
+            .and_then(|a| a.snapshots.get(&(region.to_owned(), kind.to_owned())))
             .cloned())
     }
 
@@ -76,19 +76,19 @@ impl SnapshotStore for MemoryStore {
         &self,
         account: &AccountRef,
         region: &str,
-        feature: StandardFeature,
+        kind: &str,
         snapshot: &Snapshot,
         diff: &Diff,
     ) -> Result<()> {
         let mut accounts = self.lock();
         let data = accounts.entry(account.clone()).or_default();
         data.snapshots
-            .insert((region.to_owned(), feature), snapshot.clone());
+            .insert((region.to_owned(), kind.to_owned()), snapshot.clone());
         if !diff.is_empty() && self.history_limit > 0 {
             data.diffs.push_back(DiffRecord {
                 account: account.clone(),
                 region: region.to_owned(),
-                feature,
+                kind: kind.to_owned(),
                 synced_at: snapshot.synced_at,
                 diff: diff.clone(),
             });
@@ -102,8 +102,8 @@ impl SnapshotStore for MemoryStore {
     async fn inventory(&self, account: &AccountRef) -> Result<Inventory> {
         let mut inventory = Inventory::new(account.clone());
         if let Some(data) = self.lock().get(account) {
-            for ((region, feature), snapshot) in &data.snapshots {
-                inventory.insert(region.clone(), *feature, snapshot.clone());
+            for ((region, kind), snapshot) in &data.snapshots {
+                inventory.insert(region.clone(), kind.clone(), snapshot.clone());
             }
         }
         Ok(inventory)

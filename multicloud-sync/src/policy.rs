@@ -18,6 +18,7 @@ use crate::interval::{Interval, IntervalError};
 /// include_new_regions = true         # region management: pick up regions that appear later
 /// host_interval = "1h"               # "off", a preset (1h 3h 6h 12h 24h 7d) or e.g. "90m"
 /// cspm_interval = "24h"
+/// agentless_interval = "off"         # volumes and snapshots for agentless scanning
 /// credential_check_interval = "6h"
 /// ```
 ///
@@ -33,8 +34,8 @@ use crate::interval::{Interval, IntervalError};
 ///     host_interval = "90m"
 ///     cspm_interval = "off"
 /// "#)?;
-/// assert_eq!(policy.interval(StandardFeature::Host), Some(Duration::from_secs(5400)));
-/// assert_eq!(policy.interval(StandardFeature::Cspm), None);
+/// assert_eq!(policy.interval("host"), Some(Duration::from_secs(5400)));
+/// assert_eq!(policy.interval(StandardFeature::Cspm.as_str()), None);
 ///
 /// let err = DefaultSyncPolicy::from_json_str(r#"{"host_interval": "0m"}"#).unwrap_err();
 /// assert!(err.to_string().starts_with("host_interval: "));
@@ -51,6 +52,8 @@ pub struct DefaultSyncPolicy {
     pub host_interval: Interval,
     /// How often to sync cloud products (CSPM), global resources included.
     pub cspm_interval: Interval,
+    /// How often to sync the agentless-scan inventory (volumes, snapshots).
+    pub agentless_interval: Interval,
     /// How often to re-check the AccessKey's validity.
     pub credential_check_interval: Interval,
 }
@@ -62,6 +65,7 @@ impl Default for DefaultSyncPolicy {
             include_new_regions: true,
             host_interval: Interval::Hours1,
             cspm_interval: Interval::Hours24,
+            agentless_interval: Interval::Off,
             credential_check_interval: Interval::Hours6,
         }
     }
@@ -199,11 +203,12 @@ impl SyncPolicy for DefaultSyncPolicy {
         self.include_new_regions
     }
 
-    fn interval(&self, feature: StandardFeature) -> Option<Duration> {
-        match feature {
-            StandardFeature::Host => self.host_interval.duration(),
-            StandardFeature::Cspm => self.cspm_interval.duration(),
-            // Other features have no inventory to sync.
+    fn interval(&self, feature: &str) -> Option<Duration> {
+        match feature.parse::<StandardFeature>() {
+            Ok(StandardFeature::Host) => self.host_interval.duration(),
+            Ok(StandardFeature::Cspm) => self.cspm_interval.duration(),
+            Ok(StandardFeature::Agentless) => self.agentless_interval.duration(),
+            // Other features have no inventory to sync; custom features need a custom policy.
             _ => None,
         }
     }
@@ -225,6 +230,8 @@ struct PolicyFile {
     host_interval: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cspm_interval: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agentless_interval: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     credential_check_interval: Option<Value>,
 }
@@ -253,6 +260,11 @@ impl PolicyFile {
                 "cspm_interval",
                 self.cspm_interval,
                 defaults.cspm_interval,
+            )?,
+            agentless_interval: parse_interval(
+                "agentless_interval",
+                self.agentless_interval,
+                defaults.agentless_interval,
             )?,
             credential_check_interval: parse_interval(
                 "credential_check_interval",
@@ -285,6 +297,7 @@ impl From<DefaultSyncPolicy> for PolicyFile {
             include_new_regions: Some(Value::Bool(p.include_new_regions)),
             host_interval: text(p.host_interval),
             cspm_interval: text(p.cspm_interval),
+            agentless_interval: text(p.agentless_interval),
             credential_check_interval: text(p.credential_check_interval),
         }
     }
@@ -387,18 +400,18 @@ mod tests {
         );
         let p = DefaultSyncPolicy::default();
         assert_eq!(
-            p.interval(StandardFeature::Host),
+            p.interval("host"),
             Some(Duration::from_secs(3600))
         );
         assert_eq!(
-            p.interval(StandardFeature::Cspm),
+            p.interval("cspm"),
             Some(Duration::from_secs(86_400))
         );
         assert_eq!(
             p.credential_check_interval(),
             Some(Duration::from_secs(6 * 3600))
         );
-        assert_eq!(p.interval(StandardFeature::Response), None);
+        assert_eq!(p.interval("response"), None);
         assert!(p.include_new_regions());
     }
 

@@ -1,9 +1,9 @@
-//! The outcome of one sync round: per (region, feature) diffs, counts and errors.
+//! The outcome of one sync round: per (region, kind) diffs, counts and errors.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use multicloud_core::{Error, Region, StandardFeature};
+use multicloud_core::{Error, ErrorKind, Region};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -38,6 +38,21 @@ impl SyncStats {
     }
 }
 
+/// Items of one job stored with a field unknown, because one per-item call failed: the
+/// denial is reported once here, not once per item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Degraded {
+    /// The field left unknown (`region`, `tags`, …).
+    pub field: String,
+    /// The action that was refused or failed.
+    pub action: String,
+    /// Why.
+    pub reason: ErrorKind,
+    /// How many items lack the field.
+    pub items: usize,
+}
+
 /// A job that completed: its diff and counts.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -46,16 +61,18 @@ pub struct JobSuccess {
     pub diff: Arc<Diff>,
     /// Counts.
     pub stats: SyncStats,
+    /// Fields some items lack, and why (empty when every item is complete).
+    pub degraded: Vec<Degraded>,
 }
 
-/// The outcome of one (region, feature) job.
+/// The outcome of one (region, kind) job.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct JobOutcome {
     /// The region (or [`GLOBAL_REGION`](crate::GLOBAL_REGION)).
     pub region: String,
-    /// The feature.
-    pub feature: StandardFeature,
+    /// The resource kind's id.
+    pub kind: String,
     /// The diff, or why the previous snapshot was kept.
     pub result: Result<JobSuccess, Arc<Error>>,
 }
@@ -72,16 +89,16 @@ pub struct SyncReport {
     pub finished_at: OffsetDateTime,
     /// How long it took (tokio's clock, so paused time in tests gives exact values).
     pub elapsed: Duration,
-    /// The features synced.
-    pub features: Vec<StandardFeature>,
+    /// The names of the features synced.
+    pub features: Vec<String>,
     /// Requested features that were not synced: they have no inventory, or the provider
     /// does not offer them.
-    pub skipped: Vec<StandardFeature>,
+    pub skipped: Vec<String>,
     /// Why the region listing failed; regional jobs did not run then.
     pub regions_error: Option<Arc<Error>>,
     /// Regions seen for the first time in this round.
     pub discovered: Vec<Region>,
-    /// One outcome per job, sorted by region then feature.
+    /// One outcome per job, sorted by region then kind.
     pub jobs: Vec<JobOutcome>,
 }
 
@@ -91,24 +108,24 @@ impl SyncReport {
         self.regions_error.is_none() && self.jobs.iter().all(|j| j.result.is_ok())
     }
 
-    /// The failed jobs as (region, feature, error).
-    pub fn failures(&self) -> impl Iterator<Item = (&str, StandardFeature, &Error)> {
+    /// The failed jobs as (region, kind, error).
+    pub fn failures(&self) -> impl Iterator<Item = (&str, &str, &Error)> {
         self.jobs.iter().filter_map(|j| match &j.result {
-            Err(e) => Some((j.region.as_str(), j.feature, e.as_ref())),
+            Err(e) => Some((j.region.as_str(), j.kind.as_str(), e.as_ref())),
             Ok(_) => None,
         })
     }
 
-    /// The outcome of (`region`, `feature`), if that job ran.
-    pub fn job(&self, region: &str, feature: StandardFeature) -> Option<&JobOutcome> {
+    /// The outcome of (`region`, `kind`), if that job ran.
+    pub fn job(&self, region: &str, kind: &str) -> Option<&JobOutcome> {
         self.jobs
             .iter()
-            .find(|j| j.region == region && j.feature == feature)
+            .find(|j| j.region == region && j.kind == kind)
     }
 
-    /// The diff of (`region`, `feature`), if that job ran and succeeded.
-    pub fn diff(&self, region: &str, feature: StandardFeature) -> Option<&Diff> {
-        match &self.job(region, feature)?.result {
+    /// The diff of (`region`, `kind`), if that job ran and succeeded.
+    pub fn diff(&self, region: &str, kind: &str) -> Option<&Diff> {
+        match &self.job(region, kind)?.result {
             Ok(success) => Some(&success.diff),
             Err(_) => None,
         }

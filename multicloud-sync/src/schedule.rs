@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use multicloud_core::StandardFeature;
 use tokio::time::Instant;
 
 use crate::engine::SyncEngine;
@@ -12,7 +11,8 @@ use crate::engine::SyncEngine;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Task {
     Credentials,
-    Sync(StandardFeature),
+    /// Sync the engine's feature at this index.
+    Sync(usize),
 }
 
 /// Periodic tasks with fixed periods. Each task first runs at the start; afterwards at
@@ -104,9 +104,12 @@ impl SyncEngine {
         if let Some(period) = self.inner.policy.credential_check_interval() {
             schedule.add(Task::Credentials, period, start);
         }
-        for feature in self.scheduled_features() {
-            if let Some(period) = self.inner.policy.interval(feature) {
-                schedule.add(Task::Sync(feature), period, start);
+        for (index, feature) in self.inner.features.iter().enumerate() {
+            if !self.offers(feature.as_ref()) {
+                continue;
+            }
+            if let Some(period) = self.inner.policy.interval(feature.name()) {
+                schedule.add(Task::Sync(index), period, start);
             }
         }
         tokio::pin!(shutdown);
@@ -136,10 +139,10 @@ impl SyncEngine {
                 tracing::warn!(account = %self.account(), error = %e.report(), "AccessKey check could not run");
             }
         }
-        let features: Vec<StandardFeature> = due
+        let features: Vec<&dyn multicloud_core::Feature> = due
             .iter()
             .filter_map(|t| match t {
-                Task::Sync(f) => Some(*f),
+                Task::Sync(index) => self.inner.features.get(*index).map(|f| f.as_ref()),
                 Task::Credentials => None,
             })
             .collect();
@@ -159,23 +162,23 @@ mod tests {
     async fn tasks_run_at_start_then_every_period() {
         let t0 = Instant::now();
         let mut s = Schedule::new();
-        s.add(Task::Sync(StandardFeature::Host), HOUR, t0);
+        s.add(Task::Sync(0), HOUR, t0);
         s.add(Task::Credentials, 3 * HOUR, t0);
         assert_eq!(s.next_due(), Some(t0));
         assert_eq!(
             s.take_due(t0),
-            [Task::Sync(StandardFeature::Host), Task::Credentials]
+            [Task::Sync(0), Task::Credentials]
         );
         assert_eq!(s.next_due(), Some(t0 + HOUR));
         assert!(s.take_due(t0 + HOUR / 2).is_empty());
-        assert_eq!(s.take_due(t0 + HOUR), [Task::Sync(StandardFeature::Host)]);
+        assert_eq!(s.take_due(t0 + HOUR), [Task::Sync(0)]);
         assert_eq!(
             s.take_due(t0 + 2 * HOUR),
-            [Task::Sync(StandardFeature::Host)]
+            [Task::Sync(0)]
         );
         assert_eq!(
             s.take_due(t0 + 3 * HOUR),
-            [Task::Sync(StandardFeature::Host), Task::Credentials]
+            [Task::Sync(0), Task::Credentials]
         );
     }
 
@@ -183,12 +186,12 @@ mod tests {
     async fn missed_ticks_are_skipped_not_replayed() {
         let t0 = Instant::now();
         let mut s = Schedule::new();
-        s.add(Task::Sync(StandardFeature::Cspm), HOUR, t0);
+        s.add(Task::Sync(1), HOUR, t0);
         s.take_due(t0);
         // Woken 3.5 periods late: one run, and the next is at the following grid point.
         assert_eq!(
             s.take_due(t0 + HOUR * 7 / 2),
-            [Task::Sync(StandardFeature::Cspm)]
+            [Task::Sync(1)]
         );
         assert_eq!(s.next_due(), Some(t0 + 4 * HOUR));
         assert!(s.take_due(t0 + HOUR * 7 / 2).is_empty());
@@ -197,8 +200,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_slow_run_drops_its_own_missed_ticks_but_not_others() {
         let t0 = Instant::now();
-        let host = Task::Sync(StandardFeature::Host);
-        let cspm = Task::Sync(StandardFeature::Cspm);
+        let host = Task::Sync(0);
+        let cspm = Task::Sync(1);
         let mut s = Schedule::new();
         s.add(host, HOUR, t0);
         s.add(cspm, 2 * HOUR, t0 + HOUR / 2);

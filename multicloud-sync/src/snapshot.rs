@@ -3,7 +3,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use multicloud_core::{Result, StandardFeature};
+use multicloud_core::Result;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -11,7 +11,7 @@ use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
 use crate::item::AccountRef;
 
-/// One stored diff: what one successful sync of (region, feature) changed.
+/// One stored diff: what one successful sync of (region, kind) changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DiffRecord {
@@ -19,8 +19,9 @@ pub struct DiffRecord {
     pub account: AccountRef,
     /// The region (or [`GLOBAL_REGION`](crate::GLOBAL_REGION)).
     pub region: String,
-    /// The feature.
-    pub feature: StandardFeature,
+    /// The resource kind's id (`host`, `ec2.vpc`, …). Records written before kinds existed
+    /// name the feature instead (`host`, `cspm`).
+    pub kind: String,
     /// When the sync completed.
     #[serde(with = "time::serde::rfc3339")]
     pub synced_at: OffsetDateTime,
@@ -29,19 +30,19 @@ pub struct DiffRecord {
 }
 
 impl DiffRecord {
-    /// The diff of (`account`, `region`, `feature`) synced at `synced_at`; for store
+    /// The diff of (`account`, `region`, `kind`) synced at `synced_at`; for store
     /// implementations.
     pub fn new(
         account: AccountRef,
         region: impl Into<String>,
-        feature: StandardFeature,
+        kind: impl Into<String>,
         synced_at: OffsetDateTime,
         diff: Diff,
     ) -> Self {
         DiffRecord {
             account,
             region: region.into(),
-            feature,
+            kind: kind.into(),
             synced_at,
             diff,
         }
@@ -84,7 +85,7 @@ impl KnownRegion {
 
 /// Persistence for the sync engine.
 ///
-/// Keys are (provider, account name, region, feature): the AccessKey never takes part, so
+/// Keys are (provider, account name, region, kind id): the AccessKey never takes part, so
 /// rotating an account's key keeps its inventory. Implementations must make
 /// [`save_snapshot`](Self::save_snapshot) atomic (the snapshot and its diff record together,
 /// or neither) so that a cancelled or crashed sync leaves the previous snapshot whole.
@@ -93,12 +94,12 @@ impl KnownRegion {
 /// persists across restarts.
 #[async_trait]
 pub trait SnapshotStore: Send + Sync + fmt::Debug {
-    /// The last complete snapshot of (`account`, `region`, `feature`), if any.
+    /// The last complete snapshot of (`account`, `region`, `kind`), if any.
     async fn snapshot(
         &self,
         account: &AccountRef,
         region: &str,
-        feature: StandardFeature,
+        kind: &str,
     ) -> Result<Option<Snapshot>>;
 
     /// Replaces that snapshot with `snapshot` and, when `diff` is not empty, appends it to
@@ -107,7 +108,7 @@ pub trait SnapshotStore: Send + Sync + fmt::Debug {
         &self,
         account: &AccountRef,
         region: &str,
-        feature: StandardFeature,
+        kind: &str,
         snapshot: &Snapshot,
         diff: &Diff,
     ) -> Result<()>;

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use multicloud_core::{AccountName, Error, ErrorKind, ProviderKind, Result, StandardFeature};
+use multicloud_core::{AccountName, Error, ErrorKind, ProviderKind, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -19,7 +19,7 @@ use crate::inventory::{Inventory, Snapshot};
 use crate::item::{AccountRef, Item};
 use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 
-// Tables, keyed by (provider, account name[, region, feature]) — never by AccessKey id.
+// Tables, keyed by (provider, account name[, region, kind]) — never by AccessKey id.
 // `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
 // holds its items as JSON; `diffs` is the timestamped history of non-empty diffs.
 const SCHEMA: &str = "
@@ -31,20 +31,22 @@ CREATE TABLE IF NOT EXISTS regions (
     origin TEXT NOT NULL, first_seen TEXT NOT NULL,
     PRIMARY KEY (provider, account, region));
 CREATE TABLE IF NOT EXISTS snapshots (
-    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, feature TEXT NOT NULL,
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
     synced_at TEXT NOT NULL,
-    PRIMARY KEY (provider, account, region, feature));
+    PRIMARY KEY (provider, account, region, kind));
 CREATE TABLE IF NOT EXISTS snapshot_items (
-    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, feature TEXT NOT NULL,
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
     item_key TEXT NOT NULL, item TEXT NOT NULL,
-    PRIMARY KEY (provider, account, region, feature, item_key));
+    PRIMARY KEY (provider, account, region, kind, item_key));
 CREATE TABLE IF NOT EXISTS diffs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, feature TEXT NOT NULL,
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
     synced_at TEXT NOT NULL, diff TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS diffs_by_account ON diffs (provider, account, id);
-PRAGMA user_version = 1;
 ";
+
+#[cfg(test)]
+pub(crate) const SCHEMA_FOR_TESTS: &str = SCHEMA;
 
 /// Snapshots, diff history and known regions in an SQLite database file.
 ///
@@ -88,7 +90,8 @@ impl SqliteStore {
     async fn init(conn: Connection) -> Result<Self> {
         let conn = blocking(move || {
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
-            conn.execute_batch(SCHEMA)?;
+            let mut conn = conn;
+            crate::sqlite_migrate::prepare(&mut conn, SCHEMA)?;
             Ok(conn)
         })
         .await?;
@@ -118,11 +121,12 @@ impl SnapshotStore for SqliteStore {
         &self,
         account: &AccountRef,
         region: &str,
-        feature: StandardFeature,
+        kind: &str,
     ) -> Result<Option<Snapshot>> {
         let (p, a) = keys(account);
         let region = region.to_owned();
-        self.with_conn(move |c| load_snapshot(c, &p, &a, &region, feature.as_str()))
+        let kind = kind.to_owned();
+        self.with_conn(move |c| load_snapshot(c, &p, &a, &region, &kind))
             .await
     }
 
@@ -130,12 +134,13 @@ impl SnapshotStore for SqliteStore {
         &self,
         account: &AccountRef,
         region: &str,
-        feature: StandardFeature,
+        kind: &str,
         snapshot: &Snapshot,
         diff: &Diff,
     ) -> Result<()> {
         let (p, a) = keys(account);
         let region = region.to_owned();
+        let f = kind.to_owned();
         let synced_at = format_time(snapshot.synced_at)?;
         let mut rows = Vec::with_capacity(snapshot.items.len());
         for (key, item) in &snapshot.items {
@@ -148,14 +153,13 @@ impl SnapshotStore for SqliteStore {
         };
         self.with_conn(move |c| {
             let tx = c.transaction()?;
-            let f = feature.as_str();
             tx.execute("INSERT OR IGNORE INTO accounts VALUES (?1, ?2)", params![p, a])?;
             tx.execute(
                 "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![p, a, region, f, synced_at],
             )?;
             tx.execute(
-                "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND feature = ?4",
+                "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
                 params![p, a, region, f],
             )?;
             {
@@ -167,7 +171,7 @@ impl SnapshotStore for SqliteStore {
             }
             if let Some(diff) = diff_json {
                 tx.execute(
-                    "INSERT INTO diffs (provider, account, region, feature, synced_at, diff) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![p, a, region, f, synced_at, diff],
                 )?;
             }
@@ -184,13 +188,13 @@ impl SnapshotStore for SqliteStore {
             let mut inventory = Inventory::new(account);
             let scopes: Vec<(String, String)> = c
                 .prepare(
-                    "SELECT region, feature FROM snapshots WHERE provider = ?1 AND account = ?2",
+                    "SELECT region, kind FROM snapshots WHERE provider = ?1 AND account = ?2",
                 )?
                 .query_map(params![p, a], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            for (region, feature) in scopes {
-                if let Some(s) = load_snapshot(c, &p, &a, &region, &feature)? {
-                    inventory.insert(region, parse_feature(&feature)?, s);
+            for (region, kind) in scopes {
+                if let Some(s) = load_snapshot(c, &p, &a, &region, &kind)? {
+                    inventory.insert(region, kind, s);
                 }
             }
             Ok(inventory)
@@ -205,7 +209,7 @@ impl SnapshotStore for SqliteStore {
         self.with_conn(move |c| {
             let rows: Vec<(String, String, String, String)> = c
                 .prepare(
-                    "SELECT region, feature, synced_at, diff FROM diffs \
+                    "SELECT region, kind, synced_at, diff FROM diffs \
                      WHERE provider = ?1 AND account = ?2 ORDER BY id DESC LIMIT ?3",
                 )?
                 .query_map(params![p, a, limit], |r| {
@@ -213,11 +217,11 @@ impl SnapshotStore for SqliteStore {
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             rows.into_iter()
-                .map(|(region, feature, synced_at, diff)| {
+                .map(|(region, kind, synced_at, diff)| {
                     Ok(DiffRecord {
                         account: account.clone(),
                         region,
-                        feature: parse_feature(&feature)?,
+                        kind,
                         synced_at: parse_time(&synced_at)?,
                         diff: from_json(&diff)?,
                     })
@@ -339,12 +343,12 @@ fn load_snapshot(
     p: &str,
     a: &str,
     region: &str,
-    feature: &str,
+    kind: &str,
 ) -> std::result::Result<Option<Snapshot>, StoreError> {
     let synced_at: Option<String> = c
         .query_row(
-            "SELECT synced_at FROM snapshots WHERE provider = ?1 AND account = ?2 AND region = ?3 AND feature = ?4",
-            params![p, a, region, feature],
+            "SELECT synced_at FROM snapshots WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
+            params![p, a, region, kind],
             |r| r.get(0),
         )
         .optional()?;
@@ -354,14 +358,21 @@ fn load_snapshot(
     let items: Vec<String> = c
         .prepare(
             "SELECT item FROM snapshot_items \
-             WHERE provider = ?1 AND account = ?2 AND region = ?3 AND feature = ?4",
+             WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
         )?
-        .query_map(params![p, a, region, feature], |r| r.get(0))?
+        .query_map(params![p, a, region, kind], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let items = items
-        .iter()
-        .map(|json| from_json::<Item>(json))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    // One row that no longer decodes must not hide the account's whole inventory: it is
+    // skipped and logged. At worst it shows up as added again at the next sync, never as a
+    // removal.
+    let mut decoded = Vec::with_capacity(items.len());
+    for json in &items {
+        match from_json::<Item>(json) {
+            Ok(item) => decoded.push(item),
+            Err(e) => tracing::warn!(region, kind, error = %e, "skipping a stored item that does not decode"),
+        }
+    }
+    let items = decoded;
     Ok(Some(Snapshot::new(parse_time(&synced_at)?, items)))
 }
 
@@ -370,11 +381,6 @@ fn keys(account: &AccountRef) -> (String, String) {
         account.provider.as_str().to_owned(),
         account.account.as_str().to_owned(),
     )
-}
-
-fn parse_feature(s: &str) -> std::result::Result<StandardFeature, StoreError> {
-    s.parse()
-        .map_err(|_| StoreError::Corrupt(format!("feature {s:?}")))
 }
 
 fn format_time(t: OffsetDateTime) -> std::result::Result<String, StoreError> {
@@ -386,17 +392,17 @@ fn parse_time(s: &str) -> std::result::Result<OffsetDateTime, StoreError> {
     OffsetDateTime::parse(s, &Rfc3339).map_err(|_| StoreError::Corrupt(format!("time {s:?}")))
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> std::result::Result<String, StoreError> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> std::result::Result<String, StoreError> {
     serde_json::to_string(v).map_err(StoreError::Json)
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> std::result::Result<T, StoreError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> std::result::Result<T, StoreError> {
     serde_json::from_str(s).map_err(StoreError::Json)
 }
 
 /// Failures inside the store, mapped to the SDK's [`Error`] at the boundary.
 #[derive(Debug, thiserror::Error)]
-enum StoreError {
+pub(crate) enum StoreError {
     #[error("sqlite")]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored JSON does not decode")]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use multicloud_core::{
-    CredentialStatus, ErrorKind, HostState, ManualClock, RegionSelection, RegionStatus,
+    CredentialStatus, ErrorKind, Feature, HostState, ManualClock, RegionSelection, RegionStatus,
     StandardFeature, SyncPolicy,
 };
 use tokio::sync::broadcast;
@@ -15,8 +15,9 @@ use crate::{
     GLOBAL_REGION,
 };
 
-const HOST: StandardFeature = StandardFeature::Host;
-const CSPM: StandardFeature = StandardFeature::Cspm;
+const HOST: &dyn Feature = &StandardFeature::Host;
+const CSPM: &dyn Feature = &StandardFeature::Cspm;
+const HOSTS: &str = "host";
 
 pub(crate) fn engine_with(
     cloud: &FakeCloud,
@@ -60,7 +61,7 @@ async fn the_first_sync_reports_everything_as_added() {
     assert_eq!(report.jobs.len(), 2);
     // Jobs come back sorted by region.
     assert_eq!(report.jobs[0].region, "eu-west-1");
-    let d = report.diff("us-east-1", HOST).unwrap();
+    let d = report.diff("us-east-1", HOSTS).unwrap();
     assert_eq!(
         d.added_keys(),
         [host_key("us-east-1-h1"), host_key("us-east-1-h2")]
@@ -70,7 +71,7 @@ async fn the_first_sync_reports_everything_as_added() {
     let inv = engine.inventory().await.unwrap();
     assert_eq!(inv.hosts().count(), 4);
     assert_eq!(inv.regions(), ["eu-west-1", "us-east-1"]);
-    assert_eq!(inv.snapshot("us-east-1", HOST).unwrap().synced_at, T0);
+    assert_eq!(inv.snapshot("us-east-1", HOSTS).unwrap().synced_at, T0);
 }
 
 #[tokio::test]
@@ -89,13 +90,13 @@ async fn a_second_sync_reports_the_exact_diff() {
     }
     let mut rx = engine.subscribe();
     let report = engine.sync_now(&[HOST]).await;
-    let d = report.diff("r1", HOST).unwrap();
+    let d = report.diff("r1", HOSTS).unwrap();
     assert_eq!(d.added_keys(), [host_key("r1-h9")]);
     assert_eq!(d.removed_keys(), [host_key("r1-h1")]);
     assert_eq!(d.changed.len(), 1);
     assert_eq!(d.changed[0].key, host_key("r1-h2"));
     assert_eq!(d.changed[0].fields, ["state", "tags"]);
-    assert!(report.diff("r2", HOST).unwrap().is_empty());
+    assert!(report.diff("r2", HOSTS).unwrap().is_empty());
 
     let synced: Vec<_> = drain(&mut rx)
         .into_iter()
@@ -131,7 +132,7 @@ async fn a_failed_region_keeps_its_snapshot_and_reports_no_removals() {
         let mut w = cloud.world();
         // r1 loses two hosts, but its listing breaks after the first page.
         w.hosts.get_mut("r1").unwrap().truncate(1);
-        w.failing.insert(("r1".into(), HOST));
+        w.failing.insert(("r1".into(), HOSTS.into()));
         w.hosts.get_mut("r2").unwrap().push(host("r2", "r2-new"));
     }
     let mut rx = engine.subscribe();
@@ -141,20 +142,20 @@ async fn a_failed_region_keeps_its_snapshot_and_reports_no_removals() {
         .failures()
         .map(|(r, f, e)| (r.to_owned(), f, e.kind()))
         .collect();
-    assert_eq!(failures, [("r1".to_owned(), HOST, ErrorKind::Transient)]);
-    assert!(report.diff("r1", HOST).is_none());
+    assert_eq!(failures, [("r1".to_owned(), HOSTS, ErrorKind::Transient)]);
+    assert!(report.diff("r1", HOSTS).is_none());
     // The other region's result is not discarded.
     assert_eq!(
-        report.diff("r2", HOST).unwrap().added_keys(),
+        report.diff("r2", HOSTS).unwrap().added_keys(),
         [host_key("r2-new")]
     );
 
     let after = engine.inventory().await.unwrap();
-    assert_eq!(after.snapshot("r1", HOST), before.snapshot("r1", HOST));
+    assert_eq!(after.snapshot("r1", HOSTS), before.snapshot("r1", HOSTS));
     let events = drain(&mut rx);
     assert!(events.iter().any(|e| matches!(e,
-        SyncEvent::SyncFailed { region: Some(r), feature: Some(HOST), error, .. }
-            if r == "r1" && error.kind() == ErrorKind::Transient)));
+        SyncEvent::SyncFailed { region: Some(r), kind: Some(k), error, .. }
+            if k == HOSTS && r == "r1" && error.kind() == ErrorKind::Transient)));
     assert!(!events.iter().any(|e| matches!(e,
         SyncEvent::Synced { region, diff, .. } if region == "r1" || !diff.removed.is_empty())));
 
@@ -162,7 +163,7 @@ async fn a_failed_region_keeps_its_snapshot_and_reports_no_removals() {
     cloud.world().failing.clear();
     let report = engine.sync_now(&[HOST]).await;
     assert_eq!(
-        report.diff("r1", HOST).unwrap().removed_keys(),
+        report.diff("r1", HOSTS).unwrap().removed_keys(),
         [host_key("r1-h2"), host_key("r1-h3")]
     );
 }
@@ -194,7 +195,7 @@ async fn a_failed_region_listing_keeps_every_snapshot_and_still_syncs_global() {
         e,
         SyncEvent::SyncFailed {
             region: None,
-            feature: None,
+            kind: None,
             ..
         }
     )));
@@ -229,12 +230,10 @@ async fn cspm_syncs_regional_and_global_resources() {
     let engine = engine(&cloud);
     let report = engine.sync_now(&[CSPM]).await;
     assert!(report.is_complete());
-    assert_eq!(
-        report.diff("r1", CSPM).unwrap().added.len(),
-        2,
-        "same id, different service"
-    );
-    assert_eq!(report.diff(GLOBAL_REGION, CSPM).unwrap().added.len(), 1);
+    // Same id, different service: two kinds, one item each.
+    assert_eq!(report.diff("r1", "s3.bucket").unwrap().added.len(), 1);
+    assert_eq!(report.diff("r1", "rds.db_instance").unwrap().added.len(), 1);
+    assert_eq!(report.diff(GLOBAL_REGION, "iam.user").unwrap().added.len(), 1);
     assert_eq!(Counters::get(&cloud.counters.host_listings), 0);
     let inv = engine.inventory().await.unwrap();
     assert_eq!(inv.resources().count(), 3);
@@ -243,16 +242,17 @@ async fn cspm_syncs_regional_and_global_resources() {
 
 #[tokio::test]
 async fn unsupported_and_non_inventory_features_are_skipped() {
-    let cloud = FakeCloud::new("cspm-only").with_features(&[CSPM]);
+    let cloud = FakeCloud::new("cspm-only").with_features(&[StandardFeature::Cspm]);
     cloud.seed(&["r1"], 1);
     let engine = engine(&cloud);
     let report = engine
-        .sync_now(&[StandardFeature::Response, HOST, CSPM])
+        .sync_now(&[&StandardFeature::Response, HOST, CSPM])
         .await;
-    assert_eq!(report.features, [CSPM]);
-    assert_eq!(report.skipped, [HOST, StandardFeature::Response]);
+    assert_eq!(report.features, ["cspm"]);
+    assert_eq!(report.skipped, ["response", "host"]);
     assert_eq!(Counters::get(&cloud.counters.host_listings), 0);
-    assert_eq!(Counters::get(&cloud.counters.resource_listings), 1);
+    // One listing per regional resource kind.
+    assert_eq!(Counters::get(&cloud.counters.resource_listings), 2);
 }
 
 #[tokio::test]
@@ -271,7 +271,7 @@ async fn a_new_region_is_announced_and_synced_with_region_management() {
     cloud.seed(&["r2"], 2);
     let report = engine.sync_now(&[HOST]).await;
     assert_eq!(report.discovered.len(), 1);
-    assert_eq!(report.diff("r2", HOST).unwrap().added.len(), 2);
+    assert_eq!(report.diff("r2", HOSTS).unwrap().added.len(), 2);
     let events = drain(&mut rx);
     let found: Vec<_> = events
         .iter()
@@ -301,12 +301,12 @@ async fn without_region_management_a_new_region_is_reported_but_not_synced() {
     let mut rx = engine.subscribe();
     let report = engine.sync_now(&[HOST]).await;
     assert_eq!(report.discovered.len(), 1);
-    assert!(report.job("r2", HOST).is_none());
+    assert!(report.job("r2", HOSTS).is_none());
     assert!(drain(&mut rx).iter().any(|e| matches!(e,
         SyncEvent::RegionDiscovered { region, included: false, .. } if region.id == "r2")));
     // Still not synced next time, and not announced again.
     let report = engine.sync_now(&[HOST]).await;
-    assert!(report.job("r2", HOST).is_none());
+    assert!(report.job("r2", HOSTS).is_none());
     assert!(report.discovered.is_empty());
 }
 
@@ -407,18 +407,22 @@ async fn concurrency_is_bounded() {
         .build()
         .unwrap();
     let report = engine.sync_now(&[HOST, CSPM]).await;
-    assert_eq!(report.jobs.len(), 13, "6 regions x 2 features + global");
+    assert_eq!(
+        report.jobs.len(),
+        19,
+        "6 regions x (hosts + 2 regional kinds) + 1 global kind"
+    );
     assert!(report.is_complete());
     assert_eq!(Counters::get(&cloud.counters.max_in_flight), 3);
-    // 13 one-second jobs, three at a time: five waves.
-    assert_eq!(report.elapsed, Duration::from_secs(5));
+    // 19 one-second jobs, three at a time: seven waves.
+    assert_eq!(report.elapsed, Duration::from_secs(7));
 }
 
 #[tokio::test]
 async fn progress_events_bracket_every_job() {
     let cloud = FakeCloud::new("prod");
     cloud.seed(&["r1", "r2"], 1);
-    cloud.world().failing.insert(("r2".into(), HOST));
+    cloud.world().failing.insert(("r2".into(), HOSTS.into()));
     let engine = engine(&cloud);
     let mut rx = engine.subscribe();
     engine.sync_now(&[HOST]).await;
@@ -457,8 +461,8 @@ impl SyncPolicy for ZeroPolicy {
     fn include_new_regions(&self) -> bool {
         true
     }
-    fn interval(&self, feature: StandardFeature) -> Option<Duration> {
-        (feature == HOST).then_some(Duration::ZERO)
+    fn interval(&self, feature: &str) -> Option<Duration> {
+        (feature == "host").then_some(Duration::ZERO)
     }
     fn credential_check_interval(&self) -> Option<Duration> {
         None
@@ -480,5 +484,101 @@ fn the_builder_rejects_unusable_settings() {
         .unwrap_err();
     assert!(err.message().contains("concurrency"), "{err}");
     let engine = SyncEngine::builder(cloud.arc(), policy).build().unwrap();
-    assert_eq!(engine.scheduled_features(), [HOST]);
+    assert_eq!(engine.scheduled_features(), ["host"]);
+}
+
+#[tokio::test]
+async fn a_denied_kind_keeps_its_snapshot_and_hides_no_other_kind() {
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["r1"], 1);
+    cloud.world().resources.insert(
+        "r1".into(),
+        vec![
+            resource("r1", "s3", "bucket", "b1"),
+            resource("r1", "rds", "db_instance", "db1"),
+        ],
+    );
+    let engine = engine(&cloud);
+    engine.sync_now(&[CSPM]).await;
+    {
+        let mut w = cloud.world();
+        w.refusing.insert(
+            ("r1".into(), "rds.db_instance".into()),
+            ErrorKind::PermissionDenied,
+        );
+        w.resources
+            .get_mut("r1")
+            .unwrap()
+            .push(resource("r1", "s3", "bucket", "b2"));
+    }
+    let report = engine.sync_now(&[CSPM]).await;
+    let failures: Vec<_> = report.failures().map(|(r, k, e)| (r, k, e.kind())).collect();
+    assert_eq!(
+        failures,
+        [("r1", "rds.db_instance", ErrorKind::PermissionDenied)]
+    );
+    assert_eq!(report.diff("r1", "s3.bucket").unwrap().added.len(), 1);
+    assert_eq!(report.totals().removed, 0);
+    let inv = engine.inventory().await.unwrap();
+    assert_eq!(inv.snapshot("r1", "rds.db_instance").unwrap().len(), 1);
+    assert_eq!(inv.items_of("s3.bucket").count(), 2);
+}
+
+#[tokio::test]
+async fn the_first_authentication_refusal_stops_the_round() {
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["r1", "r2", "r3"], 1);
+    let engine = SyncEngine::builder(cloud.arc(), Arc::new(DefaultSyncPolicy::default()))
+        .with_concurrency(1)
+        .build()
+        .unwrap();
+    cloud.world().refusing.insert(
+        ("r1".into(), HOSTS.into()),
+        ErrorKind::CredentialDisabled,
+    );
+    let report = engine.sync_now(&[HOST, CSPM]).await;
+    // One listing met the refusal; nothing else was sent with the key.
+    let listings = Counters::get(&cloud.counters.host_listings)
+        + Counters::get(&cloud.counters.resource_listings)
+        + Counters::get(&cloud.counters.global_listings);
+    assert_eq!(listings, 1);
+    assert_eq!(report.jobs.len(), 3 * 3 + 1);
+    assert!(report
+        .jobs
+        .iter()
+        .all(|j| j.result.as_ref().unwrap_err().kind() == ErrorKind::CredentialDisabled));
+    let skipped = report.job("r2", HOSTS).unwrap().result.as_ref().unwrap_err();
+    assert!(skipped.to_string().contains("refused earlier in this round"), "{skipped}");
+    // A later round tries again (the key may have been re-enabled).
+    cloud.world().refusing.clear();
+    assert!(engine.sync_now(&[HOST]).await.is_complete());
+}
+
+#[tokio::test]
+async fn a_listing_that_yields_another_kind_is_a_decode_error() {
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["r1"], 0);
+    {
+        let mut w = cloud.world();
+        w.resources.insert(
+            "r1".into(),
+            vec![
+                resource("r1", "s3", "bucket", "b1"),
+                resource("r1", "rds", "db_instance", "db1"),
+            ],
+        );
+        // Every resource listing yields every resource of the region.
+        w.mislabel = true;
+    }
+    let engine = engine(&cloud);
+    let report = engine.sync_now(&[CSPM]).await;
+    let failed: Vec<_> = report.failures().map(|(r, k, e)| (r, k, e.kind())).collect();
+    assert_eq!(
+        failed,
+        [
+            ("r1", "rds.db_instance", ErrorKind::Decode),
+            ("r1", "s3.bucket", ErrorKind::Decode)
+        ]
+    );
+    assert!(engine.inventory().await.unwrap().snapshot("r1", "s3.bucket").is_none());
 }

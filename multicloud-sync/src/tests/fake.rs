@@ -1,5 +1,5 @@
 //! A scriptable fake cloud: regions, hosts and resources in a shared map, failures per
-//! (region, feature), listing delays, and counters for assertions.
+//! (region, kind), listing delays, and counters for assertions.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
 use multicloud_core::{
     AccountName, CloudProvider, CloudResource, CredentialStatus, Domain, Error, ErrorKind, Host,
-    HostState, ProviderKind, Region, Result, StandardFeature, VerifyReport,
+    HostState, Item, ItemClass, KeyCheck, KindScope, ProviderKind, Region, ResourceKind, Result,
+    StandardFeature,
 };
 use serde_json::json;
 use time::macros::datetime;
@@ -25,8 +26,12 @@ pub(crate) struct World {
     pub(crate) regions: Vec<Region>,
     pub(crate) hosts: BTreeMap<String, Vec<Host>>,
     pub(crate) resources: BTreeMap<String, Vec<CloudResource>>,
-    /// (region or "global", feature) listings that yield one item, then fail.
-    pub(crate) failing: BTreeSet<(String, StandardFeature)>,
+    /// (region or "global", kind id) listings that yield one item, then fail.
+    pub(crate) failing: BTreeSet<(String, String)>,
+    /// (region or "global", kind id) listings refused with this error before any item.
+    pub(crate) refusing: BTreeMap<(String, String), ErrorKind>,
+    /// Resource listings yield every resource of the region, whatever its kind (a bug).
+    pub(crate) mislabel: bool,
     pub(crate) regions_fail: bool,
     pub(crate) credential: Option<CredentialStatus>,
     pub(crate) listing_delay: Duration,
@@ -35,7 +40,9 @@ pub(crate) struct World {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) host_listings: AtomicUsize,
+    /// Listings of regional resource kinds (one per region and kind).
     pub(crate) resource_listings: AtomicUsize,
+    /// Listings of global kinds.
     pub(crate) global_listings: AtomicUsize,
     pub(crate) verify_calls: AtomicUsize,
     in_flight: AtomicUsize,
@@ -122,6 +129,7 @@ impl FakeCloud {
         &self,
         items: Vec<T>,
         fail: bool,
+        refuse: Option<ErrorKind>,
     ) -> BoxStream<'static, Result<T>> {
         let delay = self.world().listing_delay;
         let counters = Arc::clone(&self.counters);
@@ -129,6 +137,9 @@ impl FakeCloud {
             let _busy = InFlight::enter(&counters);
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
+            }
+            if let Some(kind) = refuse {
+                return stream::iter(vec![Err(Error::new(kind, "injected refusal"))]);
             }
             let mut out: Vec<Result<T>> = items.into_iter().map(Ok).collect();
             if fail {
@@ -181,24 +192,22 @@ impl CloudProvider for FakeCloud {
         &self.features
     }
 
-    async fn verify(&self, features: &[StandardFeature]) -> Result<VerifyReport> {
+    fn resource_kinds(&self) -> &'static [ResourceKind] {
+        &FAKE_KINDS
+    }
+
+    async fn check_key(&self) -> Result<KeyCheck> {
         self.counters.verify_calls.fetch_add(1, Ordering::SeqCst);
         let credential = self
             .world()
             .credential
             .clone()
             .ok_or_else(|| Error::new(ErrorKind::Transient, "identity endpoint unreachable"))?;
-        let checks = features
-            .iter()
-            .map(|f| multicloud_core::FeatureCheck::new(*f, multicloud_core::FeatureStatus::Ok))
-            .collect();
-        Ok(VerifyReport::new(
-            ProviderKind::Aws,
-            self.account.clone(),
-            Domain::International,
-            credential,
-        )
-        .with_features(checks))
+        Ok(KeyCheck::new(credential, None))
+    }
+
+    async fn probe_read(&self, _kind: &ResourceKind) -> Result<()> {
+        Ok(())
     }
 
     async fn regions(&self) -> Result<Vec<Region>> {
@@ -209,47 +218,57 @@ impl CloudProvider for FakeCloud {
         Ok(w.regions.clone())
     }
 
-    fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
-        self.counters.host_listings.fetch_add(1, Ordering::SeqCst);
-        let (items, fail) = {
-            let w = self.world();
-            let items = w.hosts.get(&region.id).cloned().unwrap_or_default();
-            (
-                items,
-                w.failing
-                    .contains(&(region.id.clone(), StandardFeature::Host)),
-            )
+    fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+        let scope = region.map_or(GLOBAL_REGION, |r| r.id.as_str()).to_owned();
+        let counter = match (kind.item, region) {
+            (ItemClass::Host, _) => &self.counters.host_listings,
+            (_, Some(_)) => &self.counters.resource_listings,
+            (_, None) => &self.counters.global_listings,
         };
-        self.listing(items, fail)
-    }
-
-    fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
-        self.counters
-            .resource_listings
-            .fetch_add(1, Ordering::SeqCst);
-        let (items, fail) = {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let (items, fail, refuse) = {
             let w = self.world();
-            let items = w.resources.get(&region.id).cloned().unwrap_or_default();
-            (
-                items,
-                w.failing
-                    .contains(&(region.id.clone(), StandardFeature::Cspm)),
-            )
+            let items: Vec<Item> = if kind.item == ItemClass::Host {
+                let hosts = w.hosts.get(&scope).cloned().unwrap_or_default();
+                hosts.into_iter().map(Item::Host).collect()
+            } else {
+                let resources = w.resources.get(&scope).cloned().unwrap_or_default();
+                resources
+                    .into_iter()
+                    .map(Item::Resource)
+                    .filter(|i| w.mislabel || i.kind_id() == kind.id)
+                    .collect()
+            };
+            let key = (scope.clone(), kind.id.to_owned());
+            (items, w.failing.contains(&key), w.refusing.get(&key).copied())
         };
-        self.listing(items, fail)
-    }
-
-    fn global_resources(&self) -> BoxStream<'static, Result<CloudResource>> {
-        self.counters.global_listings.fetch_add(1, Ordering::SeqCst);
-        let (items, fail) = {
-            let w = self.world();
-            let items = w.resources.get(GLOBAL_REGION).cloned().unwrap_or_default();
-            (
-                items,
-                w.failing
-                    .contains(&(GLOBAL_REGION.to_owned(), StandardFeature::Cspm)),
-            )
-        };
-        self.listing(items, fail)
+        self.listing(items, fail, refuse)
     }
 }
+
+/// The fake's kinds: hosts, two regional products and one global one.
+pub(crate) static FAKE_KINDS: [ResourceKind; 5] = [
+    ResourceKind::hosts("ec2")
+        .with_features(&[StandardFeature::Host])
+        .with_list_actions(&["ec2:DescribeInstances"])
+        .with_grant("AmazonEC2ReadOnlyAccess"),
+    ResourceKind::resources("s3", "bucket", KindScope::Regional)
+        .with_id("s3.bucket")
+        .with_features(&[StandardFeature::Cspm])
+        .with_list_actions(&["s3:ListAllMyBuckets"])
+        .with_grant("AmazonS3ReadOnlyAccess"),
+    ResourceKind::resources("rds", "db_instance", KindScope::Regional)
+        .with_id("rds.db_instance")
+        .with_features(&[StandardFeature::Cspm])
+        .with_list_actions(&["rds:DescribeDBInstances"])
+        .with_grant("AmazonRDSReadOnlyAccess"),
+    ResourceKind::resources("iam", "user", KindScope::Global)
+        .with_id("iam.user")
+        .with_features(&[StandardFeature::Cspm])
+        .with_list_actions(&["iam:ListUsers"])
+        .with_grant("IAMReadOnlyAccess"),
+    ResourceKind::capability("waf.block", "waf", KindScope::Regional)
+        .with_features(&[StandardFeature::Response])
+        .with_write_actions(&["waf:CreateIPSet"])
+        .with_grant("AWSWAFFullAccess"),
+];

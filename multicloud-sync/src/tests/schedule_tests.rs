@@ -78,10 +78,10 @@ async fn each_feature_and_the_key_check_follow_their_own_interval() {
     sleep(12 * HOUR + MINUTE).await;
     stop.send(()).unwrap();
     handle.await.unwrap();
-    // Hosts at 0,3,6,9,12h (x2 regions); CSPM at 0,1.5,...,12h (9 rounds, x2 regions);
-    // key checks at 0,6,12h.
+    // Hosts at 0,3,6,9,12h (x2 regions); CSPM at 0,1.5,...,12h (9 rounds, x2 regions x 2
+    // regional kinds); key checks at 0,6,12h.
     assert_eq!(Counters::get(&cloud.counters.host_listings), 5 * 2);
-    assert_eq!(Counters::get(&cloud.counters.resource_listings), 9 * 2);
+    assert_eq!(Counters::get(&cloud.counters.resource_listings), 9 * 2 * 2);
     assert_eq!(Counters::get(&cloud.counters.global_listings), 9);
     assert_eq!(Counters::get(&cloud.counters.verify_calls), 3);
     let events = drain(&mut rx);
@@ -158,6 +158,6 @@ async fn with_everything_off_run_just_waits_for_shutdown() {
     stop.send(()).unwrap();
     handle.await.unwrap();
     // sync_now still works on demand.
-    let report = engine.sync_now(&[StandardFeature::Host]).await;
+    let report = engine.sync_now(&[&StandardFeature::Host]).await;
     assert!(report.is_complete());
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use multicloud_core::{AccountName, ProviderKind, StandardFeature};
+use multicloud_core::{AccountName, ProviderKind};
 use time::Duration as TimeDuration;
 
 use super::engine_tests::{drain, engine_with};
@@ -12,8 +12,8 @@ use crate::{
     SnapshotStore, SqliteStore, SyncEvent,
 };
 
-const HOST: StandardFeature = StandardFeature::Host;
-const CSPM: StandardFeature = StandardFeature::Cspm;
+const HOST: &str = "host";
+const CSPM: &str = "iam.user";
 
 fn account(provider: ProviderKind, name: &str) -> AccountRef {
     AccountRef::new(provider, AccountName::new(name).unwrap())
@@ -85,7 +85,7 @@ async fn conformance(store: &dyn SnapshotStore) {
     let history = store.diffs(&prod, 10).await.unwrap();
     assert_eq!(history.len(), 3);
     assert_eq!(
-        (history[0].region.as_str(), history[0].feature),
+        (history[0].region.as_str(), history[0].kind.as_str()),
         ("global", CSPM)
     );
     assert_eq!(history[1].diff, d2);
@@ -220,7 +220,7 @@ async fn an_engine_restarted_on_sqlite_with_a_rotated_key_keeps_its_inventory() 
     {
         let store = Arc::new(SqliteStore::open(&path).await.unwrap());
         let engine = engine_with(&cloud, DefaultSyncPolicy::default(), store);
-        let report = engine.sync_now(&[HOST]).await;
+        let report = engine.sync_now(&[&multicloud_core::StandardFeature::Host]).await;
         assert!(report.is_complete());
         assert_eq!(report.totals().added, 4);
     }
@@ -236,7 +236,7 @@ async fn an_engine_restarted_on_sqlite_with_a_rotated_key_keeps_its_inventory() 
         "inventory before any sync"
     );
     let mut rx = engine.subscribe();
-    let report = engine.sync_now(&[HOST]).await;
+    let report = engine.sync_now(&[&multicloud_core::StandardFeature::Host]).await;
     assert!(report.is_complete());
     assert_eq!(
         report.totals().added,

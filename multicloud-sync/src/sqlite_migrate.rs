@@ -1,0 +1,160 @@
+//! The SQLite schema's versions, and the upgrade of older files in place.
+//!
+//! - 1: snapshots keyed by (region, feature): `host`, or `cspm` holding every product.
+//! - 2: snapshots keyed by (region, resource kind), so a denied kind keeps its own snapshot.
+
+use multicloud_core::Item;
+use rusqlite::{params, Connection};
+
+use crate::sqlite::{from_json, StoreError};
+
+/// The schema this build writes.
+pub(crate) const SCHEMA_VERSION: i64 = 2;
+
+/// Creates the tables of a new file, upgrades an older one, and refuses a newer one.
+pub(crate) fn prepare(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    match version {
+        0 | SCHEMA_VERSION => {
+            conn.execute_batch(schema)?;
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            Ok(())
+        }
+        1 => from_v1(conn, schema),
+        newer => Err(StoreError::Corrupt(format!(
+            "the database has schema version {newer}, written by a newer multicloud; this \
+             build reads versions up to {SCHEMA_VERSION}"
+        ))),
+    }
+}
+
+/// Splits each (region, feature) snapshot into one snapshot per kind, deriving the kind from
+/// each stored item. All or nothing: one transaction.
+fn from_v1(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "ALTER TABLE snapshots RENAME TO snapshots_v1;
+         ALTER TABLE snapshot_items RENAME TO snapshot_items_v1;
+         ALTER TABLE diffs RENAME COLUMN feature TO kind;",
+    )?;
+    tx.execute_batch(schema)?;
+    let rows: Vec<(String, String, String, String, String, String)> = tx
+        .prepare(
+            "SELECT s.provider, s.account, s.region, s.synced_at, i.item_key, i.item \
+             FROM snapshot_items_v1 i JOIN snapshots_v1 s \
+             USING (provider, account, region, feature)",
+        )?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut moved = 0usize;
+    {
+        let mut snapshot = tx.prepare("INSERT OR IGNORE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut item =
+            tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        for (provider, account, region, synced_at, key, json) in &rows {
+            let kind = match from_json::<Item>(json) {
+                Ok(decoded) => decoded.kind_id(),
+                Err(e) => {
+                    tracing::warn!(%provider, %account, %region, error = %e, "dropping a stored item that does not decode while upgrading the store");
+                    continue;
+                }
+            };
+            snapshot.execute(params![provider, account, region, kind, synced_at])?;
+            item.execute(params![provider, account, region, kind, key, json])?;
+            moved += 1;
+        }
+    }
+    tx.execute_batch(
+        "DROP TABLE snapshot_items_v1;
+         DROP TABLE snapshots_v1;",
+    )?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    tracing::info!(items = moved, "snapshot store upgraded to per-kind snapshots");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The version 1 schema exactly as earlier builds created it.
+    const V1: &str = "
+CREATE TABLE accounts (provider TEXT NOT NULL, account TEXT NOT NULL, PRIMARY KEY (provider, account));
+CREATE TABLE regions (provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    origin TEXT NOT NULL, first_seen TEXT NOT NULL, PRIMARY KEY (provider, account, region));
+CREATE TABLE snapshots (provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    feature TEXT NOT NULL, synced_at TEXT NOT NULL, PRIMARY KEY (provider, account, region, feature));
+CREATE TABLE snapshot_items (provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    feature TEXT NOT NULL, item_key TEXT NOT NULL, item TEXT NOT NULL,
+    PRIMARY KEY (provider, account, region, feature, item_key));
+CREATE TABLE diffs (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL,
+    account TEXT NOT NULL, region TEXT NOT NULL, feature TEXT NOT NULL,
+    synced_at TEXT NOT NULL, diff TEXT NOT NULL);
+CREATE INDEX diffs_by_account ON diffs (provider, account, id);
+PRAGMA user_version = 1;
+";
+
+    #[test]
+    fn a_version_1_file_is_split_into_kinds() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        let t = "2026-01-01T00:00:00Z";
+        conn.execute(
+            "INSERT INTO snapshots VALUES ('aws', 'prod', 'us-east-1', 'cspm', ?1)",
+            [t],
+        )
+        .unwrap();
+        let vpc = r#"{"kind":"resource","item":{"service":"ec2","resource_type":"vpc","id":"vpc-1","name":null,"region":"us-east-1","tags":{},"raw":null}}"#;
+        let volume = r#"{"kind":"resource","item":{"service":"ec2","resource_type":"volume","id":"vol-1","name":null,"region":"us-east-1","tags":{},"raw":null}}"#;
+        for (key, item) in [("k1", vpc), ("k2", volume), ("k3", "{not json")] {
+            conn.execute(
+                "INSERT INTO snapshot_items VALUES ('aws', 'prod', 'us-east-1', 'cspm', ?1, ?2)",
+                [key, item],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO diffs (provider, account, region, feature, synced_at, diff) VALUES ('aws', 'prod', 'us-east-1', 'cspm', ?1, '{}')",
+            [t],
+        )
+        .unwrap();
+
+        prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
+        let kinds: Vec<(String, String)> = conn
+            .prepare("SELECT kind, synced_at FROM snapshots ORDER BY kind")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            kinds,
+            [("ec2.volume".to_owned(), t.to_owned()), ("ec2.vpc".to_owned(), t.to_owned())]
+        );
+        let items: i64 = conn
+            .query_row("SELECT COUNT(*) FROM snapshot_items", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(items, 2, "the row that does not decode is dropped, the rest kept");
+        let diff_kind: String = conn
+            .query_row("SELECT kind FROM diffs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(diff_kind, "cspm");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        // Opening again is a no-op.
+        prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
+    }
+
+    #[test]
+    fn a_newer_file_is_refused_with_its_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 9).unwrap();
+        let err = prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap_err();
+        assert!(err.to_string().contains("schema version 9"), "{err}");
+    }
+}
