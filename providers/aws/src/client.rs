@@ -76,6 +76,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     resolver: Resolver,
     page_size: Option<u32>,
+    /// The caller's account id, once an identity call has said it.
+    account_id: std::sync::OnceLock<String>,
 }
 
 impl fmt::Debug for AwsClient {
@@ -105,8 +107,19 @@ impl AwsClient {
                 clock,
                 resolver,
                 page_size,
+                account_id: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// The caller's account id, if an identity call has run.
+    pub(crate) fn known_account_id(&self) -> Option<&str> {
+        self.inner.account_id.get().map(String::as_str)
+    }
+
+    /// Remembers the caller's account id (the first answer wins; it never changes).
+    pub(crate) fn remember_account_id(&self, id: &str) {
+        let _ = self.inner.account_id.set(id.to_owned());
     }
 
     /// The transport in use.

@@ -35,7 +35,7 @@
 //!     .with_domain(Domain::International)
 //!     .build()?;
 //!
-//! let report = provider.verify(&[StandardFeature::Host, StandardFeature::Cspm]).await?;
+//! let report = provider.verify(&[&StandardFeature::Host, &StandardFeature::Cspm]).await?;
 //! if !report.is_ready() {
 //!     println!("not ready: {:?}", report.credential);
 //! }

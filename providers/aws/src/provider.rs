@@ -8,14 +8,14 @@ use futures::stream::BoxStream;
 
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, CloudResource, Credential, Domain, EnvCredential,
-    Error, Host, ProviderKind, Region, Result, StandardFeature, StaticCredential, SystemClock,
-    VerifyReport,
+    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error, Item,
+    KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature, StaticCredential,
+    SystemClock,
 };
 
 use crate::client::AwsClient;
 use crate::endpoints::{Partition, Resolver};
-use crate::{hosts, limits, regions, resources, verify};
+use crate::{limits, regions, resources, verify};
 
 /// Builds an [`AwsProvider`]:
 /// `AwsProviderBuilder::new("prod").from_env().with_domain(..).build()`.
@@ -214,15 +214,6 @@ impl AwsProvider {
     pub fn transport(&self) -> &Transport {
         self.client.transport()
     }
-
-    /// The agentless-scan inventory of `region`: EBS volumes and the account's own snapshots
-    /// (also part of [`cloud_resources`](CloudProvider::cloud_resources)).
-    pub fn agentless_resources(
-        &self,
-        region: &Region,
-    ) -> BoxStream<'static, Result<CloudResource>> {
-        resources::agentless(self.client.clone(), region.id.clone())
-    }
 }
 
 #[async_trait]
@@ -246,28 +237,24 @@ impl CloudProvider for AwsProvider {
         }
     }
 
-    async fn verify(&self, features: &[StandardFeature]) -> Result<VerifyReport> {
-        verify::verify(&self.client, &self.account, self.domain, features).await
+    fn resource_kinds(&self) -> &'static [ResourceKind] {
+        &resources::KINDS
+    }
+
+    async fn check_key(&self) -> Result<KeyCheck> {
+        verify::check_key(&self.client).await
+    }
+
+    async fn probe_read(&self, kind: &ResourceKind) -> Result<()> {
+        verify::probe_read(&self.client, kind).await
     }
 
     async fn regions(&self) -> Result<Vec<Region>> {
         regions::list(&self.client).await
     }
 
-    fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
-        hosts::list(self.client.clone(), region.id.clone())
-    }
-
-    /// VPCs, security groups, EBS volumes and snapshots, RDS DB instances and ELBv2 load
-    /// balancers of `region`. Each product is listed in turn; a failed product yields its
-    /// error and the next product is still listed.
-    fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
-        resources::regional(self.client.clone(), region.id.clone())
-    }
-
-    /// S3 buckets (with the region each lives in) and IAM users (region `global`).
-    fn global_resources(&self) -> BoxStream<'static, Result<CloudResource>> {
-        resources::global(self.client.clone())
+    fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+        resources::list(self.client.clone(), kind, region.map(|r| r.id.clone()))
     }
 }
 

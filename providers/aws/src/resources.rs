@@ -1,14 +1,20 @@
-//! Cloud products for CSPM, as [`CloudResource`]s: per region VPCs, security groups, EBS
-//! volumes and snapshots (EC2), RDS DB instances and ELBv2 load balancers; account-wide S3
-//! buckets (each with its region) and IAM users.
+//! The resource kinds of AWS, declared once: hosts (EC2 instances); per region VPCs,
+//! security groups, EBS volumes and snapshots (EC2), RDS DB instances and ELBv2 load
+//! balancers; account-wide S3 buckets (each with its region) and IAM users.
 //!
-//! Each product is its own lazily paged listing. A failed listing yields its error and
-//! ends, and the next product is still listed, so one denied service never hides the others.
+//! Each kind is its own lazily paged listing, so one denied service never hides the others.
+//! Per-item calls (a bucket's location, load balancer tags) degrade per item: a refused
+//! call leaves the field unknown on the item and is not sent again in that listing.
 
-use futures::stream::{self, BoxStream, StreamExt};
+use std::sync::Arc;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use multicloud_core::{paginate, CloudResource, Page, Result, Tags};
+use multicloud_core::{
+    paginate, CloudResource, Error, ErrorKind, Item, KindScope, Page, ResourceKind, Result,
+    StandardFeature, Tags, UnknownField,
+};
 
 use crate::client::{AwsClient, Params};
 use crate::endpoints::Service;
@@ -60,38 +66,119 @@ const SNAPSHOTS: Ec2Listing = Ec2Listing {
     params: &[("Owner.1", "self")],
 };
 
-/// Every regional product of `region`.
-pub(crate) fn regional(
+const CSPM: &[StandardFeature] = &[StandardFeature::Cspm];
+const CSPM_AGENTLESS: &[StandardFeature] = &[StandardFeature::Cspm, StandardFeature::Agentless];
+
+/// Every kind, in listing order. The grants are the narrowest AWS managed policies that
+/// allow each kind's actions (`ReadOnlyAccess` allows them all).
+pub(crate) static KINDS: [ResourceKind; 9] = [
+    ResourceKind::hosts("ec2")
+        .with_features(&[StandardFeature::Host])
+        .with_list_actions(&["ec2:DescribeInstances"])
+        .with_grant("AmazonEC2ReadOnlyAccess"),
+    ResourceKind::resources("ec2", "vpc", KindScope::Regional)
+        .with_id("ec2.vpc")
+        .with_features(CSPM)
+        .with_list_actions(&["ec2:DescribeVpcs"])
+        .with_grant("AmazonEC2ReadOnlyAccess"),
+    ResourceKind::resources("ec2", "security_group", KindScope::Regional)
+        .with_id("ec2.security_group")
+        .with_features(CSPM)
+        .with_list_actions(&["ec2:DescribeSecurityGroups"])
+        .with_grant("AmazonEC2ReadOnlyAccess"),
+    ResourceKind::resources("ec2", "volume", KindScope::Regional)
+        .with_id("ec2.volume")
+        .with_features(CSPM_AGENTLESS)
+        .with_list_actions(&["ec2:DescribeVolumes"])
+        .with_grant("AmazonEC2ReadOnlyAccess"),
+    ResourceKind::resources("ec2", "snapshot", KindScope::Regional)
+        .with_id("ec2.snapshot")
+        .with_features(CSPM_AGENTLESS)
+        .with_list_actions(&["ec2:DescribeSnapshots", "sts:GetCallerIdentity"])
+        .with_grant("AmazonEC2ReadOnlyAccess"),
+    ResourceKind::resources("rds", "db_instance", KindScope::Regional)
+        .with_id("rds.db_instance")
+        .with_features(CSPM)
+        .with_list_actions(&["rds:DescribeDBInstances"])
+        .with_grant("AmazonRDSReadOnlyAccess"),
+    ResourceKind::resources("elasticloadbalancing", "load_balancer", KindScope::Regional)
+        .with_id("elasticloadbalancing.load_balancer")
+        .with_features(CSPM)
+        .with_list_actions(&["elasticloadbalancing:DescribeLoadBalancers"])
+        .with_enrich_actions(&["elasticloadbalancing:DescribeTags"])
+        .with_grant("ElasticLoadBalancingReadOnly"),
+    ResourceKind::resources("s3", "bucket", KindScope::Global)
+        .with_id("s3.bucket")
+        .with_features(CSPM)
+        .with_list_actions(&["s3:ListAllMyBuckets"])
+        .with_enrich_actions(&["s3:GetBucketLocation"])
+        .with_grant("AmazonS3ReadOnlyAccess"),
+    // The onboarding guide grants IAM read with the Host feature too (host context).
+    ResourceKind::resources("iam", "user", KindScope::Global)
+        .with_id("iam.user")
+        .with_features(&[StandardFeature::Host, StandardFeature::Cspm])
+        .with_list_actions(&["iam:ListUsers"])
+        .with_grant("IAMReadOnlyAccess"),
+];
+
+/// The items of `kind` in `region` (global kinds: `region` is ignored).
+pub(crate) fn list(
     client: AwsClient,
-    region: String,
-) -> BoxStream<'static, Result<CloudResource>> {
-    let listings = vec![
-        ec2(client.clone(), region.clone(), VPCS),
-        ec2(client.clone(), region.clone(), SECURITY_GROUPS),
-        ec2(client.clone(), region.clone(), VOLUMES),
-        ec2(client.clone(), region.clone(), SNAPSHOTS),
-        rds(client.clone(), region.clone()),
-        load_balancers(client, region),
-    ];
-    stream::iter(listings).flatten().boxed()
+    kind: &ResourceKind,
+    region: Option<String>,
+) -> BoxStream<'static, Result<Item>> {
+    let regional = |region: Option<String>| {
+        region.ok_or_else(|| Error::config(format!("the AWS kind {kind} is listed per region")))
+    };
+    let resources = match (kind.id, kind.scope) {
+        ("host", _) => {
+            return match regional(region) {
+                Ok(region) => crate::hosts::list(client, region)
+                    .map_ok(Item::Host)
+                    .boxed(),
+                Err(e) => stream::once(async move { Err(e) }).boxed(),
+            }
+        }
+        ("s3.bucket", _) => buckets(client),
+        ("iam.user", _) => users(client),
+        (id, KindScope::Regional) => match regional(region) {
+            Ok(region) => match id {
+                "ec2.vpc" => ec2(client, region, VPCS),
+                "ec2.security_group" => ec2(client, region, SECURITY_GROUPS),
+                "ec2.volume" => ec2(client, region, VOLUMES),
+                "ec2.snapshot" => own_snapshots(client, region),
+                "rds.db_instance" => rds(client, region),
+                "elasticloadbalancing.load_balancer" => load_balancers(client, region),
+                other => unknown_kind(other),
+            },
+            Err(e) => stream::once(async move { Err(e) }).boxed(),
+        },
+        (other, _) => unknown_kind(other),
+    };
+    resources.map_ok(Item::Resource).boxed()
 }
 
-/// The agentless-scan inventory of `region`: EBS volumes and the account's snapshots.
-pub(crate) fn agentless(
-    client: AwsClient,
-    region: String,
-) -> BoxStream<'static, Result<CloudResource>> {
-    let listings = vec![
-        ec2(client.clone(), region.clone(), VOLUMES),
-        ec2(client, region, SNAPSHOTS),
-    ];
-    stream::iter(listings).flatten().boxed()
+fn unknown_kind(id: &str) -> BoxStream<'static, Result<CloudResource>> {
+    let error = Error::config(format!("AWS has no resource kind {id}"));
+    stream::once(async move { Err(error) }).boxed()
 }
 
-/// The account-wide products: S3 buckets and IAM users.
-pub(crate) fn global(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
-    stream::iter(vec![buckets(client.clone()), users(client)])
-        .flatten()
+/// The account's own snapshots: `Owner=self` is asked for, and each item's `ownerId` is
+/// checked too, so a server that ignores the filter cannot slip public or shared snapshots
+/// into the inventory.
+fn own_snapshots(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudResource>> {
+    let account = {
+        let client = client.clone();
+        async move { crate::verify::account_id(&client).await }
+    };
+    stream::once(account)
+        .map_ok(move |account| {
+            ec2(client.clone(), region.clone(), SNAPSHOTS).try_filter(move |snapshot| {
+                let owner = snapshot.raw.get("ownerId").and_then(Value::as_str);
+                std::future::ready(owner == Some(account.as_str()))
+            })
+        })
+        .try_flatten()
         .boxed()
 }
 
@@ -202,9 +289,11 @@ fn rds_page(doc: Value, region: &str) -> Result<(Vec<CloudResource>, Option<Stri
 const TAGS_PER_CALL: usize = 20;
 
 fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudResource>> {
+    let refused: Arc<std::sync::Mutex<Option<ErrorKind>>> = Arc::default();
     paginate(move |marker: Option<String>| {
         let client = client.clone();
         let region = region.clone();
+        let tags_refused = Arc::clone(&refused);
         async move {
             let endpoint = client.resolver().regional(Service::Elbv2, &region)?;
             let params = Params::new()
@@ -214,9 +303,15 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                 .query(&endpoint, "DescribeLoadBalancers", &params, QUERY_LISTS)
                 .await?;
             let (listed, next) = listed_load_balancers(out.doc)?;
-            // DescribeLoadBalancers carries no tags; fetch them for this page's ARNs.
+            // DescribeLoadBalancers carries no tags; fetch them for this page's ARNs. A
+            // refused or failed DescribeTags leaves the tags unknown and is not retried in
+            // this listing.
             let mut tags = std::collections::HashMap::new();
+            let mut tags_unknown = tags_refused.lock().unwrap_or_else(|p| p.into_inner()).clone();
             for chunk in listed.chunks(TAGS_PER_CALL) {
+                if tags_unknown.is_some() {
+                    break;
+                }
                 let mut params = Params::new();
                 for (n, (lb, _)) in chunk.iter().enumerate() {
                     params = params.with(
@@ -224,11 +319,21 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                         lb.load_balancer_arn.clone(),
                     );
                 }
-                let out = client
+                let described = match client
                     .query(&endpoint, "DescribeTags", &params, QUERY_LISTS)
-                    .await?;
-                let described: query_wire::DescribeTags =
-                    query_wire::decode_result(&out.doc, "DescribeTags")?;
+                    .await
+                    .and_then(|out| {
+                        query_wire::decode_result::<query_wire::DescribeTags>(&out.doc, "DescribeTags")
+                    }) {
+                    Ok(described) => described,
+                    Err(e) if e.is_auth_failure() => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(region = %region, error = %e, "load balancer tags unknown; not asking again in this listing");
+                        tags_unknown = Some(e.kind());
+                        *tags_refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.kind());
+                        break;
+                    }
+                };
                 for d in described.tag_descriptions {
                     tags.insert(d.resource_arn, query_tags(&d.tags));
                 }
@@ -238,7 +343,7 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                 .map(|(lb, raw)| {
                     let t = tags.remove(&lb.load_balancer_arn).unwrap_or_default();
                     let name = non_empty(lb.load_balancer_name.as_deref());
-                    resource(
+                    let balancer = resource(
                         "elasticloadbalancing",
                         "load_balancer",
                         lb.load_balancer_arn,
@@ -246,7 +351,15 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                         &region,
                         t,
                         raw,
-                    )
+                    );
+                    match tags_unknown {
+                        Some(reason) => balancer.with_unknown(UnknownField::new(
+                            "tags",
+                            "elasticloadbalancing:DescribeTags",
+                            reason,
+                        )),
+                        None => balancer,
+                    }
                 })
                 .collect();
             Ok(Page::new(resources, next))
@@ -268,8 +381,10 @@ fn listed_load_balancers(doc: Value) -> Result<Listed<LoadBalancer>> {
 }
 
 fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
+    let locator = Locator::default();
     paginate(move |token: Option<String>| {
         let client = client.clone();
+        let location = locator.clone();
         async move {
             let endpoint = client.resolver().global(Service::S3);
             let query = [
@@ -291,24 +406,63 @@ fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
             let (listed, next) = listed_buckets(out.doc)?;
             let mut resources = Vec::with_capacity(listed.len());
             for (bucket, raw) in listed {
-                let region = match non_empty(bucket.bucket_region.as_deref()) {
-                    Some(region) => region,
-                    None => bucket_location(&client, &bucket.name).await?,
+                let located = match non_empty(bucket.bucket_region.as_deref()) {
+                    Some(region) => Ok(region),
+                    None => location.of(&client, &bucket.name).await,
                 };
                 let name = bucket.name;
-                resources.push(resource(
+                let region = located.as_deref().unwrap_or(UNKNOWN_REGION);
+                let mut bucket = resource(
                     "s3",
                     "bucket",
                     name.clone(),
                     Some(name),
-                    &region,
+                    region,
                     Tags::new(),
                     raw,
-                ));
+                );
+                if let Err(reason) = located {
+                    bucket = bucket.with_unknown(UnknownField::new(
+                        "region",
+                        "s3:GetBucketLocation",
+                        reason,
+                    ));
+                }
+                resources.push(bucket);
             }
             Ok(Page::new(resources, next))
         }
     })
+}
+
+/// The `region` of a bucket whose location could not be read.
+pub(crate) const UNKNOWN_REGION: &str = "unknown";
+
+/// `GetBucketLocation` for one listing: after the first refusal (denied, or any failure
+/// that is not about the bucket itself) the rest of the listing asks no more.
+#[derive(Clone, Default)]
+struct Locator {
+    refused: Arc<std::sync::Mutex<Option<ErrorKind>>>,
+}
+
+impl Locator {
+    /// The bucket's region, or why it is unknown. A failure of the whole listing's key
+    /// (authentication) is still an error of the listing, returned as such by the caller's
+    /// next page; here it only marks the field.
+    async fn of(&self, client: &AwsClient, bucket: &str) -> std::result::Result<String, ErrorKind> {
+        if let Some(reason) = *self.refused.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Err(reason);
+        }
+        match bucket_location(client, bucket).await {
+            Ok(region) => Ok(region),
+            Err(e) => {
+                tracing::warn!(bucket, error = %e, "bucket location unknown; not asking again in this listing");
+                let reason = e.kind();
+                *self.refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+                Err(reason)
+            }
+        }
+    }
 }
 
 /// The buckets of one `ListBuckets` document, each with its raw item, and the next token.
@@ -399,6 +553,11 @@ fn resource(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kinds_are_well_declared() {
+        assert_eq!(multicloud_core::kind::check_declarations(&KINDS), Ok(()));
+    }
     use crate::wire::xml::parse;
 
     fn ec2_items(xml: &[u8], key: &str) -> Vec<Value> {

@@ -1,23 +1,19 @@
-//! Verify: STS `GetCallerIdentity` proves the key and names the account, then cheap
-//! permission probes tell, per wanted feature, whether the key may list what the feature
-//! needs and which managed policy to grant when it may not.
+//! Verify: STS `GetCallerIdentity` proves the key and names the account; one cheap probe per
+//! resource kind then tells whether the key may list it (core folds these into per-feature
+//! verdicts with the policies to grant).
 //!
 //! `GetCallerIdentity` needs no permission and ignores explicit denies (providers.md §1.a),
 //! so a valid key can still list nothing: the probes catch that ("valid but empty", see
-//! [`VerifyReport::is_valid_but_empty`]).
+//! [`VerifyReport::is_valid_but_empty`](multicloud_core::VerifyReport::is_valid_but_empty)).
 //!
 //! Nothing here retries an authentication failure. The one extra identity call, made when
 //! the key id is unknown, goes to the *other* partition's STS: it does not repeat the failed
 //! request, it asks a different authority whether the key is a China (or International) key,
 //! so the report can say "wrong domain" instead of "invalid key".
 
-use std::collections::HashMap;
-
-use futures::future::join_all;
-
 use multicloud_core::{
-    AccountName, CredentialStatus, Domain, Error, ErrorKind, Feature, FeatureCheck, FeatureStatus,
-    Identity, PrincipalType, ProviderKind, Result, StandardFeature, VerifyReport,
+    CredentialStatus, Domain, Error, ErrorKind, Identity, KeyCheck, PrincipalType, ResourceKind,
+    Result,
 };
 
 use crate::client::{AwsClient, Params};
@@ -26,122 +22,32 @@ use crate::errors::{DRY_RUN_OPERATION, UNKNOWN_KEY_CODES};
 use crate::wire::query::{decode_result, CallerIdentity};
 use crate::wire::xml::{EC2_LISTS, QUERY_LISTS, RDS_LISTS, S3_LISTS};
 
-/// A cheap call that succeeds only when the key holds one permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Probe {
-    /// An EC2 `Describe*` call with `DryRun=true`: `DryRunOperation` means allowed.
-    Ec2DryRun(&'static str),
-    IamListUsers,
-    S3ListBuckets,
-    RdsDescribeDbInstances,
-}
-
-impl Probe {
-    /// The IAM action the probe exercises, as reported in `denied_actions`.
-    fn action(self) -> String {
-        match self {
-            Probe::Ec2DryRun(action) => format!("ec2:{action}"),
-            Probe::IamListUsers => "iam:ListUsers".to_owned(),
-            Probe::S3ListBuckets => "s3:ListAllMyBuckets".to_owned(),
-            Probe::RdsDescribeDbInstances => "rds:DescribeDBInstances".to_owned(),
-        }
-    }
-}
-
-/// What a probe found.
-#[derive(Debug)]
-enum Outcome {
-    Allowed,
-    Denied,
-    Failed(Error),
-}
-
-/// The probes of each feature, each with the managed policy (from the onboarding guide, see
-/// [`Feature::policies`]) that grants it.
-fn probes_for(feature: StandardFeature) -> &'static [(Probe, &'static str)] {
-    match feature {
-        StandardFeature::Host => &[
-            (
-                Probe::Ec2DryRun("DescribeInstances"),
-                "AmazonEC2ReadOnlyAccess",
-            ),
-            (Probe::IamListUsers, "IAMReadOnlyAccess"),
-        ],
-        StandardFeature::Cspm => &[
-            (Probe::S3ListBuckets, "ReadOnlyAccess"),
-            (Probe::RdsDescribeDbInstances, "ReadOnlyAccess"),
-            (Probe::Ec2DryRun("DescribeSecurityGroups"), "ReadOnlyAccess"),
-            (Probe::IamListUsers, "ReadOnlyAccess"),
-        ],
-        StandardFeature::Agentless => &[
-            (
-                Probe::Ec2DryRun("DescribeVolumes"),
-                "AmazonEC2ReadOnlyAccess",
-            ),
-            (
-                Probe::Ec2DryRun("DescribeSnapshots"),
-                "AmazonEC2ReadOnlyAccess",
-            ),
-        ],
-        _ => &[],
-    }
-}
-
-/// Whether this crate implements `feature` in `domain`. Agentless scanning is offered
-/// outside mainland China only (architecture.md feature table).
-pub(crate) fn supports(feature: StandardFeature, domain: Domain) -> bool {
-    match feature {
-        StandardFeature::Host | StandardFeature::Cspm => true,
-        StandardFeature::Agentless => domain == Domain::International,
-        _ => false,
-    }
-}
-
-/// Runs the identity check and the probes of `features`.
-pub(crate) async fn verify(
-    client: &AwsClient,
-    account: &AccountName,
-    domain: Domain,
-    features: &[StandardFeature],
-) -> Result<VerifyReport> {
-    let mut report = VerifyReport::new(
-        ProviderKind::Aws,
-        account.clone(),
-        domain,
-        CredentialStatus::Valid,
-    );
+/// The identity call, with a diagnosis for every way it can fail.
+pub(crate) async fn check_key(client: &AwsClient) -> Result<KeyCheck> {
     match caller_identity(client, client.resolver()).await {
-        Ok(identity) => report.identity = Some(identity),
+        Ok(identity) => Ok(KeyCheck::new(CredentialStatus::Valid, Some(identity))),
         Err(e)
             if matches!(
                 e.kind(),
                 ErrorKind::Config | ErrorKind::CredentialNotConfigured
             ) =>
         {
-            return Err(e)
+            Err(e)
         }
         Err(e) => {
             let (status, identity) = diagnose(client, &e).await;
-            report.credential = status;
-            report.identity = identity;
-            report.features = features
-                .iter()
-                .map(|&feature| {
-                    FeatureCheck::new(
-                        feature,
-                        FeatureStatus::Error {
-                            kind: e.kind(),
-                            message: "not probed: the key did not pass the identity check"
-                                .to_owned(),
-                        },
-                    )
-                })
-                .collect();
-            return Ok(report);
+            Ok(KeyCheck::new(status, identity))
         }
     }
-    report.features = probe_features(client, domain, features).await;
-    Ok(report)
+}
+
+/// The caller's account id, asked once per client and remembered.
+pub(crate) async fn account_id(client: &AwsClient) -> Result<String> {
+    if let Some(id) = client.known_account_id() {
+        return Ok(id.to_owned());
+    }
+    let identity = caller_identity(client, client.resolver()).await?;
+    Ok(identity.account_id)
 }
 
 /// STS `GetCallerIdentity` against `resolver`'s partition.
@@ -151,6 +57,9 @@ async fn caller_identity(client: &AwsClient, resolver: &Resolver) -> Result<Iden
         .query(&endpoint, "GetCallerIdentity", &Params::new(), QUERY_LISTS)
         .await?;
     let id: CallerIdentity = decode_result(&out.doc, "GetCallerIdentity")?;
+    if resolver.partition() == client.resolver().partition() {
+        client.remember_account_id(&id.account);
+    }
     Ok(Identity::new(
         id.account,
         id.arn.clone(),
@@ -255,105 +164,33 @@ fn wrong_partition(actual: Partition) -> String {
     )
 }
 
-/// Runs every probe the wanted features need (each once) and folds them into verdicts.
-async fn probe_features(
-    client: &AwsClient,
-    domain: Domain,
-    features: &[StandardFeature],
-) -> Vec<FeatureCheck> {
-    let mut unique: Vec<Probe> = Vec::new();
-    for &feature in features.iter().filter(|f| supports(**f, domain)) {
-        for (probe, _) in probes_for(feature) {
-            if !unique.contains(probe) {
-                unique.push(*probe);
-            }
-        }
-    }
-    let outcomes: HashMap<Probe, Outcome> = join_all(
-        unique
-            .iter()
-            .map(|&p| async move { (p, run_probe(client, p).await) }),
-    )
-    .await
-    .into_iter()
-    .collect();
-    features
-        .iter()
-        .map(|&feature| {
-            let status = if supports(feature, domain) {
-                verdict(feature, &outcomes)
-            } else {
-                FeatureStatus::Unsupported
-            };
-            FeatureCheck::new(feature, status)
-        })
-        .collect()
-}
-
-fn verdict(feature: StandardFeature, outcomes: &HashMap<Probe, Outcome>) -> FeatureStatus {
-    let mut allowed_actions = Vec::new();
-    let mut denied_actions = Vec::new();
-    let mut grant: Vec<String> = Vec::new();
-    let mut failure: Option<&Error> = None;
-    for (probe, policy) in probes_for(feature) {
-        match outcomes.get(probe) {
-            Some(Outcome::Allowed) => allowed_actions.push(probe.action()),
-            None => {}
-            Some(Outcome::Denied) => {
-                denied_actions.push(probe.action());
-                if !grant.iter().any(|g| g == policy) {
-                    grant.push((*policy).to_owned());
-                }
-            }
-            Some(Outcome::Failed(e)) => failure = failure.or(Some(e)),
-        }
-    }
-    if !denied_actions.is_empty() {
-        // Keep the policies in the onboarding guide's order.
-        let order = feature.policies(ProviderKind::Aws);
-        grant.sort_by_key(|g| order.iter().position(|p| p == g).unwrap_or(usize::MAX));
-        return FeatureStatus::Missing {
-            allowed_actions,
-            denied_actions,
-            grant,
-        };
-    }
-    match failure {
-        Some(e) => FeatureStatus::Error {
-            kind: e.kind(),
-            message: e.to_string(),
-        },
-        None => FeatureStatus::Ok,
-    }
-}
-
-async fn run_probe(client: &AwsClient, probe: Probe) -> Outcome {
+/// One cheap call of `kind`'s main listing action, in the partition's home region.
+pub(crate) async fn probe_read(client: &AwsClient, kind: &ResourceKind) -> Result<()> {
     let resolver = client.resolver();
     let home = resolver.partition().home_region();
-    let result = match probe {
-        Probe::Ec2DryRun(action) => match resolver.regional(Service::Ec2, home) {
-            Ok(endpoint) => {
-                let params = Params::new().with("DryRun", "true").with("MaxResults", "5");
-                client
-                    .query(&endpoint, action, &params, EC2_LISTS)
-                    .await
-                    .map(drop)
-            }
-            Err(e) => Err(e),
-        },
-        Probe::IamListUsers => {
-            let params = Params::new().with("MaxItems", "1");
+    let result = match kind.id {
+        "host" => ec2_dry_run(client, "DescribeInstances").await,
+        "ec2.vpc" => ec2_dry_run(client, "DescribeVpcs").await,
+        "ec2.security_group" => ec2_dry_run(client, "DescribeSecurityGroups").await,
+        "ec2.volume" => ec2_dry_run(client, "DescribeVolumes").await,
+        "ec2.snapshot" => ec2_dry_run(client, "DescribeSnapshots").await,
+        "rds.db_instance" => {
+            let params = Params::new().with("MaxRecords", "20");
+            let endpoint = resolver.regional(Service::Rds, home)?;
             client
-                .query(
-                    &resolver.global(Service::Iam),
-                    "ListUsers",
-                    &params,
-                    QUERY_LISTS,
-                )
+                .query(&endpoint, "DescribeDBInstances", &params, RDS_LISTS)
                 .await
                 .map(drop)
         }
-        Probe::S3ListBuckets => client
+        "elasticloadbalancing.load_balancer" => {
+            let params = Params::new().with("PageSize", "1");
+            let endpoint = resolver.regional(Service::Elbv2, home)?;
+            client
+                .query(&endpoint, "DescribeLoadBalancers", &params, QUERY_LISTS)
+                .await
+                .map(drop)
+        }
+        "s3.bucket" => client
             .rest_get(
                 &resolver.global(Service::S3),
                 "s3:ListAllMyBuckets",
@@ -364,24 +201,31 @@ async fn run_probe(client: &AwsClient, probe: Probe) -> Outcome {
             )
             .await
             .map(drop),
-        Probe::RdsDescribeDbInstances => match resolver.regional(Service::Rds, home) {
-            Ok(endpoint) => {
-                let params = Params::new().with("MaxRecords", "20");
-                client
-                    .query(&endpoint, "DescribeDBInstances", &params, RDS_LISTS)
-                    .await
-                    .map(drop)
-            }
-            Err(e) => Err(e),
-        },
+        "iam.user" => {
+            let params = Params::new().with("MaxItems", "1");
+            client
+                .query(&resolver.global(Service::Iam), "ListUsers", &params, QUERY_LISTS)
+                .await
+                .map(drop)
+        }
+        other => Err(Error::config(format!("AWS has no resource kind {other}"))),
     };
     match result {
         // An endpoint that ignores DryRun and lists is as good an answer as DryRunOperation.
-        Ok(()) => Outcome::Allowed,
-        Err(e) if e.code() == Some(DRY_RUN_OPERATION) => Outcome::Allowed,
-        Err(e) if e.kind() == ErrorKind::PermissionDenied => Outcome::Denied,
-        Err(e) => Outcome::Failed(e),
+        Err(e) if e.code() == Some(DRY_RUN_OPERATION) => Ok(()),
+        other => other,
     }
+}
+
+/// An EC2 `Describe*` call with `DryRun=true`: `DryRunOperation` means allowed.
+async fn ec2_dry_run(client: &AwsClient, action: &str) -> Result<()> {
+    let home = client.resolver().partition().home_region();
+    let endpoint = client.resolver().regional(Service::Ec2, home)?;
+    let params = Params::new().with("DryRun", "true").with("MaxResults", "5");
+    client
+        .query(&endpoint, action, &params, EC2_LISTS)
+        .await
+        .map(drop)
 }
 
 #[cfg(test)]
@@ -406,52 +250,7 @@ mod tests {
     }
 
     #[test]
-    fn verdicts_name_denied_actions_and_policies() {
-        let mut outcomes = HashMap::new();
-        outcomes.insert(Probe::Ec2DryRun("DescribeInstances"), Outcome::Denied);
-        outcomes.insert(Probe::IamListUsers, Outcome::Allowed);
-        assert_eq!(
-            verdict(StandardFeature::Host, &outcomes),
-            FeatureStatus::Missing {
-                allowed_actions: vec!["iam:ListUsers".into()],
-                denied_actions: vec!["ec2:DescribeInstances".into()],
-                grant: vec!["AmazonEC2ReadOnlyAccess".into()],
-            }
-        );
-        outcomes.insert(Probe::IamListUsers, Outcome::Denied);
-        let FeatureStatus::Missing { grant, .. } = verdict(StandardFeature::Host, &outcomes) else {
-            panic!("expected Missing");
-        };
-        assert_eq!(grant, ["AmazonEC2ReadOnlyAccess", "IAMReadOnlyAccess"]);
-
-        let mut outcomes = HashMap::new();
-        outcomes.insert(Probe::Ec2DryRun("DescribeVolumes"), Outcome::Allowed);
-        outcomes.insert(
-            Probe::Ec2DryRun("DescribeSnapshots"),
-            Outcome::Failed(Error::new(ErrorKind::Throttled, "slow down")),
-        );
-        assert!(matches!(
-            verdict(StandardFeature::Agentless, &outcomes),
-            FeatureStatus::Error {
-                kind: ErrorKind::Throttled,
-                ..
-            }
-        ));
-        outcomes.insert(Probe::Ec2DryRun("DescribeSnapshots"), Outcome::Allowed);
-        assert_eq!(
-            verdict(StandardFeature::Agentless, &outcomes),
-            FeatureStatus::Ok
-        );
-    }
-
-    #[test]
-    fn cspm_grants_read_only_access_and_agentless_is_international_only() {
-        assert!(probes_for(StandardFeature::Cspm)
-            .iter()
-            .all(|(_, p)| *p == "ReadOnlyAccess"));
-        assert!(supports(StandardFeature::Agentless, Domain::International));
-        assert!(!supports(StandardFeature::Agentless, Domain::China));
-        assert!(!supports(StandardFeature::Response, Domain::International));
+    fn a_wrong_partition_names_the_domain_to_set() {
         assert_eq!(
             wrong_partition(Partition::AwsCn),
             "this key belongs to AWS China (aws-cn); set domain = china"

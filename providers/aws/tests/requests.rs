@@ -159,7 +159,7 @@ async fn a_garbled_identity_answer_leaves_the_key_state_unknown() {
         .mount(&server)
         .await;
     let report = provider(&server, Domain::International)
-        .verify(&[multicloud_core::StandardFeature::Host])
+        .verify(&[&multicloud_core::StandardFeature::Host])
         .await
         .unwrap();
     match report.credential {
