@@ -56,6 +56,11 @@ fn service_url(override_base: Option<&str>, marker: Option<&str>) -> String {
     url
 }
 
+/// One `GetService` call: the permission probe of the bucket kind.
+pub(crate) async fn probe(client: &Client) -> Result<()> {
+    get_service(client, None).await.map(drop)
+}
+
 /// Sends one `GetService` call; each attempt is signed at the clock's current time.
 async fn get_service(client: &Client, marker: Option<&str>) -> Result<xml::BucketPage> {
     let url = service_url(client.endpoints().override_base(), marker);

@@ -9,15 +9,15 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, CloudResource, Credential, Domain, EnvCredential,
-    Error, Host, IpBlocker, ProviderKind, Region, Result, StandardFeature, StaticCredential,
-    SystemClock, VerifyReport,
+    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
+    IpBlocker, Item, KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature,
+    StaticCredential, SystemClock,
 };
 
 use crate::client::Client;
 use crate::endpoints::Endpoints;
 use crate::response::TencentIpBlocker;
-use crate::{hosts, limits, regions, resources, verify};
+use crate::{limits, regions, resources, verify};
 
 /// Builds a [`TencentProvider`].
 ///
@@ -188,6 +188,8 @@ pub struct TencentProvider {
     client: Client,
     features: Vec<StandardFeature>,
     blocker: TencentIpBlocker,
+    /// The region permission probes go to, found once per provider.
+    probe_region: std::sync::OnceLock<String>,
 }
 
 impl TencentProvider {
@@ -201,6 +203,7 @@ impl TencentProvider {
             blocker: TencentIpBlocker::new(client.clone()),
             client,
             features,
+            probe_region: std::sync::OnceLock::new(),
         }
     }
 
@@ -233,24 +236,31 @@ impl CloudProvider for TencentProvider {
         &self.features
     }
 
-    async fn verify(&self, features: &[StandardFeature]) -> Result<VerifyReport> {
-        verify::verify(&self.client, &self.account, self.domain(), features).await
+    fn resource_kinds(&self) -> &'static [ResourceKind] {
+        &resources::KINDS
+    }
+
+    async fn check_key(&self) -> Result<KeyCheck> {
+        verify::check_key(&self.client).await
+    }
+
+    async fn probe_read(&self, kind: &ResourceKind) -> Result<()> {
+        let region = match self.probe_region.get() {
+            Some(region) => region.clone(),
+            None => {
+                let region = verify::probe_region(&self.client).await;
+                self.probe_region.get_or_init(|| region).clone()
+            }
+        };
+        verify::probe_read(&self.client, kind, &region).await
     }
 
     async fn regions(&self) -> Result<Vec<Region>> {
         regions::list(&self.client).await
     }
 
-    fn hosts(&self, region: &Region) -> BoxStream<'static, Result<Host>> {
-        hosts::list(self.client.clone(), region.id.clone())
-    }
-
-    fn cloud_resources(&self, region: &Region) -> BoxStream<'static, Result<CloudResource>> {
-        resources::list_regional(self.client.clone(), region.id.clone())
-    }
-
-    fn global_resources(&self) -> BoxStream<'static, Result<CloudResource>> {
-        resources::list_global(self.client.clone())
+    fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+        resources::list(self.client.clone(), kind, region.map(|r| r.id.clone()))
     }
 
     fn ip_blocker(&self) -> Option<&dyn IpBlocker> {

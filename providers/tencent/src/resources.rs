@@ -1,14 +1,20 @@
-//! Cloud products for CSPM.
+//! The resource kinds of Tencent Cloud, declared once, and their listings.
 //!
 //! Regional products are listed with each product's own `Describe*` action, because the tag
-//! service (`tag:GetResources`) only knows resources that carry tags. Global listings are CAM
-//! sub-users (`cam:ListUsers`), every COS bucket (`cos:GetService`, see `cos.rs`) and, through
-//! `tag:GetResources`, tagged resources of services this crate has no dedicated listing for
-//! (so nothing is reported twice).
+//! service (`tag:GetResources`) only knows resources that carry tags. Global kinds are CAM
+//! sub-users (`cam:ListUsers`), every COS bucket (`cos:GetService`, see `cos.rs`, tagged from
+//! the tag service) and, as `tag.resource`, tagged resources of services this crate has no
+//! dedicated listing for (so nothing is reported twice). The block lists of the cloud
+//! firewall and WAF are kinds with no inventory: they exist for their permissions.
 
-use futures::stream::{self, BoxStream, StreamExt};
+use std::sync::{Arc, Mutex};
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use multicloud_core::pagination::{paginate, Page};
-use multicloud_core::{CloudResource, Error, ProviderKind, Result};
+use multicloud_core::{
+    CloudResource, Error, ErrorKind, Item, KindScope, ProviderKind, ResourceKind, Result,
+    StandardFeature, UnknownField,
+};
 use serde_json::{json, Value};
 
 use crate::api::{self, Api};
@@ -103,16 +109,170 @@ const PAGE_SIZE: u64 = 100;
 /// among them: its buckets from the tag service lend their tags to `GetService`'s buckets.
 const COVERED: &[&str] = &["cvm", "cbs", "clb", "vpc", "cdb", "redis", "cam"];
 
-/// Every regional product in `region`, product after product. The stream ends after the
-/// first failed page, as the [`CloudProvider`](multicloud_core::CloudProvider) contract says.
-pub(crate) fn list_regional(
+const CSPM: &[StandardFeature] = &[StandardFeature::Cspm];
+
+/// Every kind, in listing order, with the narrowest preset policy granting its actions
+/// (`ReadOnlyAccess` grants every read).
+pub(crate) static KINDS: [ResourceKind; 12] = [
+    ResourceKind::hosts("cvm")
+        .with_features(&[StandardFeature::Host])
+        .with_list_actions(&["cvm:DescribeInstances"])
+        .with_grant("QcloudCVMReadOnlyAccess"),
+    ResourceKind::resources("cbs", "disk", KindScope::Regional)
+        .with_id("cbs.disk")
+        .with_features(CSPM)
+        .with_list_actions(&["cbs:DescribeDisks"])
+        .with_grant("QcloudCBSReadOnlyAccess"),
+    ResourceKind::resources("clb", "load_balancer", KindScope::Regional)
+        .with_id("clb.load_balancer")
+        .with_features(CSPM)
+        .with_list_actions(&["clb:DescribeLoadBalancers"])
+        .with_grant("QcloudCLBReadOnlyAccess"),
+    ResourceKind::resources("vpc", "vpc", KindScope::Regional)
+        .with_id("vpc.vpc")
+        .with_features(CSPM)
+        .with_list_actions(&["vpc:DescribeVpcs"])
+        .with_grant("QcloudVPCReadOnlyAccess"),
+    ResourceKind::resources("vpc", "security_group", KindScope::Regional)
+        .with_id("vpc.security_group")
+        .with_features(CSPM)
+        .with_list_actions(&["vpc:DescribeSecurityGroups"])
+        .with_grant("QcloudVPCReadOnlyAccess"),
+    ResourceKind::resources("cdb", "mysql_instance", KindScope::Regional)
+        .with_id("cdb.mysql_instance")
+        .with_features(CSPM)
+        .with_list_actions(&["cdb:DescribeDBInstances"])
+        .with_grant("QcloudCDBReadOnlyAccess"),
+    ResourceKind::resources("redis", "instance", KindScope::Regional)
+        .with_id("redis.instance")
+        .with_features(CSPM)
+        .with_list_actions(&["redis:DescribeInstances"])
+        .with_grant("QcloudRedisReadOnlyAccess"),
+    ResourceKind::resources("cam", "user", KindScope::Global)
+        .with_id("cam.user")
+        .with_features(CSPM)
+        .with_list_actions(&["cam:ListUsers"])
+        .with_grant("QcloudCamReadOnlyAccess"),
+    ResourceKind::resources("cos", "bucket", KindScope::Global)
+        .with_id("cos.bucket")
+        .with_features(CSPM)
+        .with_list_actions(&["cos:GetService"])
+        .with_enrich_actions(&["tag:GetResources"])
+        .with_grant("QcloudCOSReadOnlyAccess"),
+    ResourceKind::resources("tag", "resource", KindScope::Global)
+        .with_id("tag.resource")
+        .with_features(CSPM)
+        .with_list_actions(&["tag:GetResources"])
+        .with_grant("QcloudTAGReadOnlyAccess"),
+    ResourceKind::capability("cfw.block", "cfw", KindScope::Regional)
+        .with_features(&[StandardFeature::Response])
+        .with_list_actions(&["cfw:DescribeBlockIgnoreList"])
+        .with_write_actions(&[
+            "cfw:CreateBlockIgnoreRuleNew",
+            "cfw:DeleteBlockIgnoreRuleList",
+        ])
+        .with_grant("QcloudCFWFullAccess"),
+    ResourceKind::capability("waf.block", "waf", KindScope::Regional)
+        .with_features(&[StandardFeature::Response])
+        .with_list_actions(&["waf:DescribeIpAccessControl"])
+        .with_write_actions(&["waf:CreateIpAccessControl", "waf:DeleteIpAccessControlV2"])
+        .with_grant("QcloudWAFFullAccess"),
+];
+
+/// The items of `kind` in `region` (global kinds: `region` is ignored). The stream ends
+/// after the first failed page, as the [`CloudProvider`](multicloud_core::CloudProvider)
+/// contract says.
+pub(crate) fn list(
     client: Client,
-    region: String,
-) -> BoxStream<'static, Result<CloudResource>> {
-    let streams = PRODUCTS
-        .iter()
-        .map(move |p| list_product(client.clone(), region.clone(), p));
-    stop_after_error(stream::iter(streams).flatten())
+    kind: &ResourceKind,
+    region: Option<String>,
+) -> BoxStream<'static, Result<Item>> {
+    let fail = |e: Error| stream::once(async move { Err(e) }).boxed();
+    let resources = match (kind.id, region) {
+        ("host", Some(region)) => {
+            return crate::hosts::list(client, region).map_ok(Item::Host).boxed()
+        }
+        ("cam.user", _) => stream::once(async move { cam_users(&client).await })
+            .map_ok(|users| stream::iter(users.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed(),
+        ("cos.bucket", _) => buckets(client),
+        ("tag.resource", _) => tagged_elsewhere(client)
+            .try_filter(|r| std::future::ready(!is_cos_bucket(r)))
+            .map_ok(as_tag_resource)
+            .boxed(),
+        (id, Some(region)) => match PRODUCTS.iter().find(|p| p.kind_id() == id) {
+            Some(product) => list_product(client, region, product),
+            None => fail(unknown_kind(id)),
+        },
+        (id, None) => fail(unknown_kind(id)),
+    };
+    stop_after_error(resources.map_ok(Item::Resource)).boxed()
+}
+
+fn unknown_kind(id: &str) -> Error {
+    Error::config(format!(
+        "Tencent Cloud has no resource kind {id} listed that way (regional kinds need a region)"
+    ))
+    .with_provider(ProviderKind::Tencent)
+}
+
+impl Product {
+    /// The id of this product's kind.
+    fn kind_id(&self) -> String {
+        format!("{}.{}", self.service, self.resource_type)
+    }
+}
+
+fn is_cos_bucket(r: &CloudResource) -> bool {
+    r.service == "cos" && r.resource_type == "bucket"
+}
+
+/// A resource known only through the tag service, as the `tag.resource` kind: its id is the
+/// full six-part resource name (unique across services), its name the service's own id, and
+/// its real service and type stay readable in the name and the raw item.
+fn as_tag_resource(r: CloudResource) -> CloudResource {
+    let full = r
+        .raw
+        .get("Resource")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{}/{}/{}", r.service, r.resource_type, r.id));
+    CloudResource::new("tag", "resource", full, r.region)
+        .with_name(Some(format!("{}/{}/{}", r.service, r.resource_type, r.id)))
+        .with_tags(r.tags)
+        .with_raw(r.raw)
+}
+
+/// Every COS bucket, tagged from the tag service. A refused or failed tag listing leaves
+/// the buckets with their tags unknown instead of failing the bucket listing.
+fn buckets(client: Client) -> BoxStream<'static, Result<CloudResource>> {
+    let tags_failed: Arc<Mutex<Option<ErrorKind>>> = Arc::default();
+    let record = Arc::clone(&tags_failed);
+    let tagged = tagged_elsewhere(client.clone())
+        .filter_map(move |item| {
+            let kept = match item {
+                Ok(r) if is_cos_bucket(&r) => Some(Ok(r)),
+                Ok(_) => None,
+                Err(e) if e.is_auth_failure() => Some(Err(e)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "bucket tags unknown: the tag service failed");
+                    *record.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.kind());
+                    None
+                }
+            };
+            std::future::ready(kept)
+        })
+        .boxed();
+    crate::cos::with_every_bucket(tagged, client)
+        .try_filter(|r| std::future::ready(is_cos_bucket(r)))
+        .map_ok(move |bucket| {
+            match *tags_failed.lock().unwrap_or_else(|p| p.into_inner()) {
+                Some(reason) => bucket.with_unknown(UnknownField::new("tags", "tag:GetResources", reason)),
+                None => bucket,
+            }
+        })
+        .boxed()
 }
 
 fn list_product(
@@ -161,22 +321,6 @@ pub(crate) fn to_resource(p: &Product, item: Value, region: &str) -> Result<Clou
         .with_name(wire::text(&item, p.name_field))
         .with_tags(wire::tags(&item, p.tags_field))
         .with_raw(item))
-}
-
-/// CAM sub-users, tagged resources of services without a dedicated listing, then every COS
-/// bucket (with its tags from the tag service).
-pub(crate) fn list_global(client: Client) -> BoxStream<'static, Result<CloudResource>> {
-    let users = {
-        let client = client.clone();
-        stream::once(async move { cam_users(&client).await })
-            .map(|r| match r {
-                Ok(users) => stream::iter(users.into_iter().map(Ok)).boxed(),
-                Err(e) => stream::iter(vec![Err(e)]).boxed(),
-            })
-            .flatten()
-    };
-    let tagged = crate::cos::with_every_bucket(tagged_elsewhere(client.clone()), client);
-    stop_after_error(users.chain(tagged))
 }
 
 async fn cam_users(client: &Client) -> Result<Vec<CloudResource>> {
@@ -250,6 +394,15 @@ fn tagged_resource(item: Value) -> Option<CloudResource> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_kinds_are_well_declared_and_every_product_is_one() {
+        assert_eq!(multicloud_core::kind::check_declarations(&KINDS), Ok(()));
+        for p in PRODUCTS {
+            let kind = KINDS.iter().find(|k| k.id == p.kind_id()).unwrap();
+            assert_eq!(kind.probe_action(), Some(p.api.name().as_str()));
+        }
+    }
+
     fn product(service: &str, ty: &str) -> &'static Product {
         PRODUCTS
             .iter()
@@ -319,6 +472,16 @@ mod tests {
             "Tags":[{"TagKey":"env","TagValue":"prod"}]}))
         .unwrap();
         assert_eq!(kafka.key(), ("ckafka", "ckafkaId", "ckafka-xx"));
+        let listed = as_tag_resource(kafka.clone());
+        assert_eq!(
+            listed.key(),
+            (
+                "tag",
+                "resource",
+                "qcs::ckafka:ap-shanghai:uin/123:ckafkaId/ckafka-xx"
+            )
+        );
+        assert_eq!(listed.name.as_deref(), Some("ckafka/ckafkaId/ckafka-xx"));
         assert_eq!(kafka.region, "ap-shanghai");
         assert_eq!(kafka.tags.get("env").map(String::as_str), Some("prod"));
         assert!(

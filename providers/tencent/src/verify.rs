@@ -1,14 +1,16 @@
-//! `verify`: who the key belongs to, then one cheap read per action each feature needs.
+//! `verify`: who the key belongs to, then one cheap read per resource kind.
 //!
 //! Identity comes from `sts:GetCallerIdentity`, falling back to `cam:GetUserAppId` when STS
 //! refuses the key for another reason than its validity. An authentication failure is
 //! reported, never retried (the transport retries only throttling and transient errors).
-//! A probe that fails with anything but a permission error still proves the permission is
-//! granted: CAM checks the action before the service looks at the parameters.
+//! A probe that fails with anything but a permission error, an authentication failure, a
+//! throttle or a broken answer still proves the permission is granted: CAM checks the action
+//! before the service looks at the parameters. Tencent offers no dry run of the block
+//! calls, so their write actions are reported as not checked (core's default).
 
 use multicloud_core::{
-    AccountName, CredentialStatus, Domain, Error, ErrorKind, Feature, FeatureCheck, FeatureStatus,
-    Identity, PrincipalType, ProviderKind, Region, Result, StandardFeature, VerifyReport,
+    CredentialStatus, Error, ErrorKind, Identity, KeyCheck, PrincipalType, Region, ResourceKind,
+    Result, StandardFeature,
 };
 use serde_json::{json, Value};
 
@@ -27,107 +29,66 @@ pub(crate) const FEATURES: &[StandardFeature] = &[
     StandardFeature::Response,
 ];
 
-/// One probe: an action and the parameters of its cheapest call.
-struct Probe {
-    api: Api,
-    regional: bool,
-    params: Value,
-}
-
-fn probes(feature: StandardFeature) -> Vec<Probe> {
-    let p = |api: Api, regional: bool, params: Value| Probe {
-        api,
-        regional,
-        params,
-    };
-    match feature {
-        StandardFeature::Host => vec![
-            p(
-                api::REGION_DESCRIBE_REGIONS,
-                false,
-                json!({"Product": "cvm"}),
-            ),
-            p(
-                api::CVM_DESCRIBE_INSTANCES,
-                true,
-                json!({"Offset": 0, "Limit": 1}),
-            ),
-        ],
-        StandardFeature::Cspm => vec![
-            p(api::CAM_LIST_USERS, false, json!({})),
-            p(
-                api::CBS_DESCRIBE_DISKS,
-                true,
-                json!({"Offset": 0, "Limit": 1}),
-            ),
-            p(
-                api::VPC_DESCRIBE_VPCS,
-                true,
-                json!({"Offset": "0", "Limit": "1"}),
-            ),
-        ],
-        StandardFeature::Response => vec![
-            p(
-                api::CFW_DESCRIBE_BLOCK_IGNORE_LIST,
-                true,
-                json!({"Limit": 1, "Offset": 0, "RuleType": 1, "Direction": "", "SearchValue": "{}"}),
-            ),
-            p(
-                api::WAF_DESCRIBE_IP_ACCESS_CONTROL,
-                true,
-                json!({"Domain": "global", "ActionType": 42, "OffSet": 0, "Limit": 1}),
-            ),
-        ],
-        _ => Vec::new(),
+/// The identity call, with a diagnosis for every way it can fail.
+pub(crate) async fn check_key(client: &Client) -> Result<KeyCheck> {
+    match identity(client).await {
+        Ok(identity) => Ok(KeyCheck::new(CredentialStatus::Valid, Some(identity))),
+        Err(e) if e.kind() == ErrorKind::Config => Err(e),
+        Err(e) => Ok(KeyCheck::new(
+            CredentialStatus::from_error(&e, errors::diagnosis(&e)),
+            None,
+        )),
     }
 }
 
-/// Runs the identity call and the probes of `features`.
-pub(crate) async fn verify(
-    client: &Client,
-    account: &AccountName,
-    domain: Domain,
-    features: &[StandardFeature],
-) -> Result<VerifyReport> {
-    let report = |credential, identity, checks| {
-        VerifyReport::new(ProviderKind::Tencent, account.clone(), domain, credential)
-            .with_identity(identity)
-            .with_features(checks)
-    };
-    let identity = match identity(client).await {
-        Ok(identity) => identity,
-        Err(e) if e.kind() == ErrorKind::Config => return Err(e),
-        Err(e) => {
-            let checks = features
-                .iter()
-                .map(|&feature| {
-                    FeatureCheck::new(
-                        feature,
-                        FeatureStatus::Error {
-                            kind: e.kind(),
-                            message: "not probed: the key itself could not be verified".to_owned(),
-                        },
-                    )
-                })
-                .collect();
-            return Ok(report(
-                CredentialStatus::from_error(&e, errors::diagnosis(&e)),
-                None,
-                checks,
-            ));
+/// The cheapest call of `kind`'s main listing action, and whether it is regional.
+fn probe_call(kind: &ResourceKind) -> Option<(Api, bool, Value)> {
+    let page = || json!({"Offset": 0, "Limit": 1});
+    let text_page = || json!({"Offset": "0", "Limit": "1"});
+    Some(match kind.id {
+        "host" => (api::CVM_DESCRIBE_INSTANCES, true, page()),
+        "cbs.disk" => (api::CBS_DESCRIBE_DISKS, true, page()),
+        "clb.load_balancer" => (api::CLB_DESCRIBE_LOAD_BALANCERS, true, page()),
+        "vpc.vpc" => (api::VPC_DESCRIBE_VPCS, true, text_page()),
+        "vpc.security_group" => (api::VPC_DESCRIBE_SECURITY_GROUPS, true, text_page()),
+        "cdb.mysql_instance" => (api::CDB_DESCRIBE_DB_INSTANCES, true, page()),
+        "redis.instance" => (api::REDIS_DESCRIBE_INSTANCES, true, page()),
+        "cam.user" => (api::CAM_LIST_USERS, false, json!({})),
+        "tag.resource" => (api::TAG_GET_RESOURCES, false, json!({"MaxResults": 1})),
+        "cfw.block" => (
+            api::CFW_DESCRIBE_BLOCK_IGNORE_LIST,
+            true,
+            json!({"Limit": 1, "Offset": 0, "RuleType": 1, "Direction": "", "SearchValue": "{}"}),
+        ),
+        "waf.block" => (
+            api::WAF_DESCRIBE_IP_ACCESS_CONTROL,
+            true,
+            json!({"Domain": "global", "ActionType": 42, "OffSet": 0, "Limit": 1}),
+        ),
+        _ => return None,
+    })
+}
+
+/// One cheap read of `kind`'s listing action (`cos.bucket`: one `GetService` call).
+pub(crate) async fn probe_read(client: &Client, kind: &ResourceKind, region: &str) -> Result<()> {
+    if kind.id == "cos.bucket" {
+        return crate::cos::probe(client).await;
+    }
+    let (api, regional, params) = probe_call(kind)
+        .ok_or_else(|| Error::config(format!("Tencent Cloud has no resource kind {kind}")))?;
+    match client.call(api, regional.then_some(region), &params).await {
+        Ok(_) => Ok(()),
+        // Throttled, network, auth, permission and decode failures are answers about the key
+        // or the call; parameter, not-found and quota errors come after CAM let it through.
+        Err(e)
+            if e.is_retryable()
+                || e.is_auth_failure()
+                || matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::Decode | ErrorKind::Config) =>
+        {
+            Err(e)
         }
-    };
-    let region = probe_region(client).await;
-    let mut checks = Vec::with_capacity(features.len());
-    for &feature in features {
-        let status = if FEATURES.contains(&feature) {
-            check_feature(client, feature, &region).await
-        } else {
-            FeatureStatus::Unsupported
-        };
-        checks.push(FeatureCheck::new(feature, status));
+        Err(_) => Ok(()),
     }
-    Ok(report(CredentialStatus::Valid, Some(identity), checks))
 }
 
 async fn identity(client: &Client) -> Result<Identity> {
@@ -179,7 +140,7 @@ fn from_app_id(app: UserAppId) -> Identity {
 }
 
 /// `ap-guangzhou` when the account lists it (or the list is unavailable), else its first region.
-async fn probe_region(client: &Client) -> String {
+pub(crate) async fn probe_region(client: &Client) -> String {
     match crate::regions::list(client).await {
         Ok(regions) => pick_region(&regions),
         Err(_) => DEFAULT_PROBE_REGION.to_owned(),
@@ -194,46 +155,6 @@ fn pick_region(regions: &[Region]) -> String {
         usable[0].id.clone()
     }
 }
-
-async fn check_feature(client: &Client, feature: StandardFeature, region: &str) -> FeatureStatus {
-    let mut allowed = Vec::new();
-    let mut denied = Vec::new();
-    let mut failure: Option<Error> = None;
-    for probe in probes(feature) {
-        let region = probe.regional.then_some(region);
-        match client.call(probe.api, region, &probe.params).await {
-            // Seeing the region list proves reach, not that any asset can be listed.
-            Ok(_) if probe.api == api::REGION_DESCRIBE_REGIONS => {}
-            Ok(_) => allowed.push(probe.api.name()),
-            Err(e) if e.kind() == ErrorKind::PermissionDenied => denied.push(probe.api.name()),
-            // Throttled, network and auth failures say nothing about the grant.
-            Err(e) if e.is_retryable() || e.is_auth_failure() || e.kind() == ErrorKind::Decode => {
-                failure.get_or_insert(e);
-            }
-            // Parameter, not-found and quota errors come after CAM let the call through.
-            Err(_) => allowed.push(probe.api.name()),
-        }
-    }
-    if !denied.is_empty() {
-        return FeatureStatus::Missing {
-            allowed_actions: allowed,
-            denied_actions: denied,
-            grant: feature
-                .policies(ProviderKind::Tencent)
-                .iter()
-                .map(|p| (*p).to_owned())
-                .collect(),
-        };
-    }
-    match failure {
-        Some(e) => FeatureStatus::Error {
-            kind: e.kind(),
-            message: e.to_string(),
-        },
-        None => FeatureStatus::Ok,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,14 +207,13 @@ mod tests {
     }
 
     #[test]
-    fn every_implemented_feature_has_probes_and_policies() {
-        for &f in FEATURES {
-            assert!(!probes(f).is_empty(), "{f}");
-            assert!(!f.policies(ProviderKind::Tencent).is_empty(), "{f}");
+    fn every_kind_but_cos_has_a_probe_call_of_its_main_action() {
+        for kind in &crate::resources::KINDS {
+            if kind.id == "cos.bucket" {
+                continue;
+            }
+            let (api, _, _) = probe_call(kind).unwrap_or_else(|| panic!("{kind}"));
+            assert_eq!(Some(api.name().as_str()), kind.probe_action(), "{kind}");
         }
-        assert_eq!(
-            StandardFeature::Cspm.policies(ProviderKind::Tencent),
-            ["ReadOnlyAccess", "QcloudCamReadOnlyAccess"]
-        );
     }
 }
