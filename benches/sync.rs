@@ -19,7 +19,7 @@ use criterion::{BatchSize, Criterion, Throughput};
 use futures::{StreamExt, TryStreamExt};
 use multicloud_aws::AwsProviderBuilder;
 use multicloud_core::transport::{LimitConfig, Transport};
-use multicloud_core::{CloudProvider, Result, StandardFeature};
+use multicloud_core::{CloudProvider, Feature, Result, StandardFeature};
 use multicloud_sync::{
     DefaultSyncPolicy, MemoryStore, SyncEngine, SyncReport, DEFAULT_CONCURRENCY,
 };
@@ -31,7 +31,7 @@ use tokio::runtime::Runtime;
 const SEEDED_HOSTS: usize = 2_500;
 /// The criterion group of this bench.
 const GROUP: &str = "sync-aws";
-const HOST: &[StandardFeature] = &[StandardFeature::Host];
+const HOST: &[&dyn Feature] = &[&StandardFeature::Host];
 
 fn runtime() -> Runtime {
     match tokio::runtime::Builder::new_multi_thread()

@@ -18,7 +18,8 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use multicloud_sdk::aws::AwsProviderBuilder;
 use multicloud_sdk::{
-    CloudProvider, CredentialStatus, Domain, FeatureStatus, Region, Result, StandardFeature,
+    CloudProvider, CredentialStatus, Domain, Feature, FeatureStatus, Region, Result,
+    StandardFeature,
 };
 
 /// Verify an AWS AccessKey and inventory the account.
@@ -93,7 +94,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let provider = builder.build()?;
     match &cli.command {
         Command::Verify { features } => {
-            let report = provider.verify(features).await?;
+            let features: Vec<&dyn Feature> = features.iter().map(|f| f as &dyn Feature).collect();
+            let report = provider.verify(&features).await?;
             if cli.output == Output::Json {
                 println!("{}", to_json(&report));
             } else {

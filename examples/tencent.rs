@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use futures::StreamExt;
 use multicloud_sdk::tencent::TencentProviderBuilder;
-use multicloud_sdk::{CloudProvider, Domain, Region, StandardFeature};
+use multicloud_sdk::{CloudProvider, Domain, Feature, Region, StandardFeature};
 
 /// Verify a Tencent Cloud AccessKey and inventory the account.
 #[derive(Debug, Parser)]
@@ -85,7 +85,8 @@ async fn run(cli: Cli) -> multicloud_sdk::Result<ExitCode> {
     let provider = builder.build()?;
     match &cli.command {
         Command::Verify { features } => {
-            let report = provider.verify(features).await?;
+            let features: Vec<&dyn Feature> = features.iter().map(|f| f as &dyn Feature).collect();
+            let report = provider.verify(&features).await?;
             match cli.output {
                 Output::Json => println!("{}", to_json(&report)),
                 Output::Table => {

@@ -23,7 +23,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use multicloud_sdk::sync::{
     MemoryStore, SnapshotStore, SqliteStore, SyncEngine, SyncEvent, SyncReport,
 };
-use multicloud_sdk::{CredentialStatus, StandardFeature};
+use multicloud_sdk::{CredentialStatus, Feature, StandardFeature};
 
 /// Runs a full multi-cloud sync against the simulated clouds.
 #[derive(Debug, Parser)]
@@ -65,7 +65,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut engines = Vec::new();
     for account in &config.accounts {
         let provider = clouds.provider_for(account)?;
-        let report = provider.verify(&account.features).await?;
+        let features: Vec<&dyn Feature> =
+            account.features.iter().map(|f| f as &dyn Feature).collect();
+        let report = provider.verify(&features).await?;
         print::verify(&report);
         if report.credential == CredentialStatus::Valid {
             engines.push(
@@ -140,7 +142,7 @@ async fn sync_all(engines: &[SyncEngine]) -> Vec<SyncReport> {
         });
         async move {
             let report = engine
-                .sync_now(&[StandardFeature::Host, StandardFeature::Cspm])
+                .sync_now(&[&StandardFeature::Host, &StandardFeature::Cspm])
                 .await;
             let _ = progress.await;
             report

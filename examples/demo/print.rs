@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use multicloud_sdk::sync::{Diff, Inventory, Item, SyncReport};
-use multicloud_sdk::{CredentialStatus, FeatureStatus, StandardFeature, VerifyReport};
+use multicloud_sdk::{CredentialStatus, FeatureStatus, VerifyReport};
 
 /// One account's verify report, with the diagnosis when something is wrong.
 pub(crate) fn verify(report: &VerifyReport) {
@@ -38,12 +38,18 @@ pub(crate) fn verify(report: &VerifyReport) {
                 allowed_actions,
                 denied_actions,
                 grant,
+                denied_kinds,
             } => {
                 println!(
                     "      {:<10} missing: denied {}; grant {}",
                     check.feature,
                     denied_actions.join(", "),
                     grant.join(" + ")
+                );
+                println!(
+                    "      {:<10} not listed until granted: {}",
+                    "",
+                    denied_kinds.join(", ")
                 );
                 if !allowed_actions.is_empty() {
                     println!(
@@ -53,6 +59,12 @@ pub(crate) fn verify(report: &VerifyReport) {
                     );
                 }
             }
+            FeatureStatus::Unverified { not_checked, grant } => println!(
+                "      {:<10} reads ok; not checkable without side effects: {} (granted by {})",
+                check.feature,
+                not_checked.join(", "),
+                grant.join(" + ")
+            ),
             FeatureStatus::Unsupported => println!("      {:<10} not offered", check.feature),
             FeatureStatus::Error { kind, message } => {
                 println!(
@@ -68,11 +80,11 @@ pub(crate) fn verify(report: &VerifyReport) {
     }
 }
 
-/// Item counts per region and feature for one account.
+/// Item counts per region for one account: hosts, and every other kind as products.
 pub(crate) fn inventory(inventory: &Inventory) {
     let mut rows: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
-    for (region, feature, snapshot) in inventory.snapshots() {
-        let column = usize::from(feature != StandardFeature::Host);
+    for (region, kind, snapshot) in inventory.snapshots() {
+        let column = usize::from(kind != "host");
         rows.entry(region).or_default()[column] += snapshot.len();
     }
     println!("  {}", inventory.account());
@@ -86,13 +98,13 @@ pub(crate) fn inventory(inventory: &Inventory) {
     println!("      {:<18} {:>6} {:>10}", "total", totals[0], totals[1]);
 }
 
-/// A round's failures, grouped by feature and cause so a missing permission reads as one
+/// A round's failures, grouped by kind and cause so a missing permission reads as one
 /// line rather than one per region.
 pub(crate) fn failures(report: &SyncReport) {
     if let Some(e) = &report.regions_error {
         println!("  ! {}: listing regions failed: {e}", report.account);
     }
-    let mut groups: BTreeMap<(StandardFeature, String), Vec<&str>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, String), Vec<&str>> = BTreeMap::new();
     for (region, feature, error) in report.failures() {
         let cause = match (error.code(), error.action()) {
             (Some(code), Some(action)) => format!("{} {code} on {action}", error.kind()),
@@ -120,7 +132,7 @@ pub(crate) fn diffs(report: &SyncReport) {
             continue;
         }
         any = true;
-        println!("  {} {} {}", report.account, job.region, job.feature);
+        println!("  {} {} {}", report.account, job.region, job.kind);
         diff(&success.diff);
     }
     if !any {

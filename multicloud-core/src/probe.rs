@@ -33,24 +33,27 @@ pub async fn verify<P: CloudProvider + ?Sized>(
         key.status.clone(),
     )
     .with_identity(key.identity);
-    let checks = if key.status == CredentialStatus::Valid {
-        probe_kinds(provider, &kinds).await
-    } else {
-        let reason = "not probed: the key did not pass the identity check";
-        kinds
-            .iter()
-            .map(|k| KindCheck::new(k.id, not_checked(reason), not_checked(reason)))
-            .collect()
+    let checks = match &key.status {
+        CredentialStatus::Valid => probe_kinds(provider, &kinds).await,
+        CredentialStatus::Invalid { kind, .. } | CredentialStatus::Unknown { kind, .. } => {
+            // No probe is sent with a key that failed: some clouds lock it after a few.
+            let skipped = || Access::Failed {
+                kind: *kind,
+                message: "not probed: the key did not pass the identity check".to_owned(),
+            };
+            kinds
+                .iter()
+                .map(|k| KindCheck::new(k.id, skipped(), skipped()))
+                .collect()
+        }
     };
-    let declared = provider.resource_kinds();
     let verdicts = features
         .iter()
         .map(|f| {
-            let offered: Vec<ResourceKind> = declared
-                .iter()
-                .filter(|k| kinds.iter().any(|o| o.id == k.id))
-                .copied()
-                .collect();
+            // Per feature: a standard feature the provider does not offer here has no kinds,
+            // even when another requested feature shares them.
+            let offered: Vec<ResourceKind> =
+                provider.kinds_of(&[*f]).into_iter().copied().collect();
             FeatureCheck::fold(*f, &offered, &checks)
         })
         .collect();

@@ -28,8 +28,11 @@ pub use multicloud_core::{
 };
 // The asset model.
 pub use multicloud_core::{
-    AccountName, CloudResource, Domain, Host, HostState, ProviderKind, Region, RegionStatus, Tags,
+    AccountName, CloudResource, Domain, Host, HostState, Item, ItemKey, ProviderKind, Region,
+    RegionStatus, Tags, UnknownField,
 };
+// Resource kinds: the unit of verify, listing and sync.
+pub use multicloud_core::{ItemClass, KeyCheck, KindFeature, KindScope, ResourceKind};
 // Errors.
 pub use multicloud_core::{BoxError, Error, ErrorKind, Result};
 // Secrets and credentials.
@@ -41,8 +44,8 @@ pub use multicloud_core::{
 pub use multicloud_core::{ManualClock, SystemClock};
 // Features and the verify report.
 pub use multicloud_core::{
-    CredentialStatus, FeatureCheck, FeatureStatus, Identity, PrincipalType, StandardFeature,
-    VerifyReport,
+    Access, CredentialStatus, FeatureCheck, FeatureStatus, Identity, KindCheck, PrincipalType,
+    StandardFeature, VerifyReport,
 };
 // Sync policy.
 pub use multicloud_core::RegionSelection;

@@ -139,7 +139,7 @@ async fn planted_secrets_never_show_in_debug_or_errors() {
 
     // A wrong secret for a real key id: every failure path renders its error.
     let report = p
-        .verify(&[StandardFeature::Host, StandardFeature::Cspm])
+        .verify(&[&StandardFeature::Host, &StandardFeature::Cspm])
         .await
         .unwrap();
     rendered.push(format!("{report:?}"));

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use aws_support::{drain, provider, provider_with, sim};
-use multicloud_sdk::{CloudProvider, CloudResource, HostState, Region, RegionStatus};
+use futures::StreamExt;
+use multicloud_sdk::{
+    CloudProvider, CloudResource, HostState, Region, RegionStatus, StandardFeature,
+};
 use multicloud_testkit::SimHostState;
 
 fn scannable(regions: &[Region]) -> Vec<Region> {
@@ -278,7 +281,18 @@ async fn global_products_are_buckets_with_their_region_and_iam_users() {
 async fn agentless_inventory_is_volumes_and_own_snapshots() {
     let cloud = sim(0, 1, 3).await;
     let p = provider(&cloud, "admin");
-    let (resources, errors) = drain(p.agentless_resources(&Region::enabled("us-east-1"))).await;
+    // The agentless feature's kinds, listed one after the other.
+    let region = Region::enabled("us-east-1");
+    let listings: Vec<_> = p
+        .kinds_of(&[&StandardFeature::Agentless])
+        .into_iter()
+        .map(|kind| p.list(kind, Some(&region)))
+        .collect();
+    let resources = futures::stream::iter(listings)
+        .flatten()
+        .map(|item| item.map(|i| i.as_resource().cloned().expect("a resource")))
+        .boxed();
+    let (resources, errors) = drain(resources).await;
     assert!(errors.is_empty(), "{errors:?}");
     let types = count_by_type(&resources);
     assert_eq!(types.len(), 2, "{types:?}");

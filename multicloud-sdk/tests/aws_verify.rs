@@ -7,16 +7,16 @@ use std::sync::Arc;
 
 use aws_support::{builder, demo_key, provider, provider_with, sim, ATTEMPTS};
 use multicloud_sdk::{
-    AccessKey, Clock, CloudProvider, CredentialStatus, Domain, ErrorKind, FeatureStatus,
+    AccessKey, Clock, CloudProvider, CredentialStatus, Domain, ErrorKind, Feature, FeatureStatus,
     ManualClock, PrincipalType, StandardFeature, SystemClock,
 };
 use multicloud_testkit::aws::{ACCOUNT_ID, CHINA_ACCOUNT_ID};
 use multicloud_testkit::{Permissions, SimKey, Trigger};
 
-const ALL: [StandardFeature; 3] = [
-    StandardFeature::Host,
-    StandardFeature::Cspm,
-    StandardFeature::Agentless,
+const ALL: [&dyn Feature; 3] = [
+    &StandardFeature::Host,
+    &StandardFeature::Cspm,
+    &StandardFeature::Agentless,
 ];
 
 fn invalid(status: &CredentialStatus) -> (ErrorKind, Option<String>, String) {
@@ -68,7 +68,7 @@ async fn root_key_is_reported_as_root() {
     let p = builder(&cloud, key.access_key(), Domain::International)
         .build()
         .unwrap();
-    let report = p.verify(&[StandardFeature::Host]).await.unwrap();
+    let report = p.verify(&[&StandardFeature::Host]).await.unwrap();
     let identity = report.identity.unwrap();
     assert_eq!(
         identity.principal,
@@ -180,7 +180,7 @@ async fn international_key_on_china_says_set_domain_international() {
     let p = builder(&cloud, key.access_key(), Domain::China)
         .build()
         .unwrap();
-    let report = p.verify(&[StandardFeature::Host]).await.unwrap();
+    let report = p.verify(&[&StandardFeature::Host]).await.unwrap();
     let (kind, _, diagnosis) = invalid(&report.credential);
     assert_eq!(kind, ErrorKind::WrongDomainOrRegion);
     assert_eq!(
@@ -205,7 +205,7 @@ async fn china_key_in_china_verifies_and_has_no_agentless() {
         report
             .features
             .iter()
-            .find(|c| c.feature == f)
+            .find(|c| c.is(&f))
             .unwrap()
             .status
             .clone()
@@ -245,7 +245,7 @@ async fn throttled_identity_that_recovers_is_valid() {
         .on("sts:GetCallerIdentity")
         .throttle(Trigger::first(2));
     let report = provider(&cloud, "admin")
-        .verify(&[StandardFeature::Host])
+        .verify(&[&StandardFeature::Host])
         .await
         .unwrap();
     assert_eq!(report.credential, CredentialStatus::Valid);
@@ -261,7 +261,7 @@ async fn ec2_only_key_is_missing_iam_and_cspm_policies() {
         report
             .features
             .iter()
-            .find(|c| c.feature == f)
+            .find(|c| c.is(&f))
             .unwrap()
             .status
             .clone()
@@ -272,6 +272,7 @@ async fn ec2_only_key_is_missing_iam_and_cspm_policies() {
             allowed_actions: vec!["ec2:DescribeInstances".into()],
             denied_actions: vec!["iam:ListUsers".into()],
             grant: vec!["IAMReadOnlyAccess".into()],
+            denied_kinds: vec!["iam.user".into()],
         }
     );
     match status(StandardFeature::Cspm) {
@@ -280,7 +281,14 @@ async fn ec2_only_key_is_missing_iam_and_cspm_policies() {
             grant,
             ..
         } => {
-            assert_eq!(grant, ["ReadOnlyAccess"]);
+            // The narrowest policy per denied kind, not a blanket ReadOnlyAccess.
+            for policy in [
+                "AmazonRDSReadOnlyAccess",
+                "AmazonS3ReadOnlyAccess",
+                "IAMReadOnlyAccess",
+            ] {
+                assert!(grant.iter().any(|g| g == policy), "{policy} in {grant:?}");
+            }
             for action in [
                 "s3:ListAllMyBuckets",
                 "rds:DescribeDBInstances",
@@ -325,7 +333,7 @@ async fn identity_only_key_is_valid_but_empty() {
     let host = &report
         .features
         .iter()
-        .find(|c| c.feature == StandardFeature::Host)
+        .find(|c| c.is(&StandardFeature::Host))
         .unwrap()
         .status;
     assert_eq!(
@@ -334,6 +342,7 @@ async fn identity_only_key_is_valid_but_empty() {
             allowed_actions: vec![],
             denied_actions: vec!["ec2:DescribeInstances".into(), "iam:ListUsers".into()],
             grant: vec!["AmazonEC2ReadOnlyAccess".into(), "IAMReadOnlyAccess".into()],
+            denied_kinds: vec!["host".into(), "iam.user".into()],
         }
     );
 }

@@ -19,16 +19,16 @@ use multicloud_sdk::sync::{
 use multicloud_sdk::tencent::TencentProviderBuilder;
 use multicloud_sdk::transport::{LimitConfig, RetryConfig, Transport};
 use multicloud_sdk::{
-    CloudProvider, CredentialStatus, ErrorKind, ProviderKind, RegionStatus, StandardFeature,
-    StaticCredential,
+    CloudProvider, CredentialStatus, ErrorKind, Feature, ProviderKind, RegionStatus,
+    StandardFeature, StaticCredential,
 };
 use multicloud_testkit::aws::AwsSim;
 use multicloud_testkit::tencent::TencentSim;
 use multicloud_testkit::{KeyStatus, SimCloud, SimHost, SimHostState, Trigger};
 use tokio::sync::broadcast;
 
-const HOST: &[StandardFeature] = &[StandardFeature::Host];
-const BOTH: &[StandardFeature] = &[StandardFeature::Host, StandardFeature::Cspm];
+const HOST: &[&dyn Feature] = &[&StandardFeature::Host];
+const BOTH: &[&dyn Feature] = &[&StandardFeature::Host, &StandardFeature::Cspm];
 
 /// The two clouds these tests run against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,7 +214,7 @@ fn memory() -> Arc<dyn SnapshotStore> {
 /// The host ids the inventory holds, per region (regions with a host snapshot only).
 fn inventory_hosts(inv: &Inventory) -> BTreeMap<String, BTreeSet<String>> {
     inv.snapshots()
-        .filter(|(_, f, _)| *f == StandardFeature::Host)
+        .filter(|(_, f, _)| *f == "host")
         .map(|(region, _, snap)| {
             let ids = snap
                 .items
@@ -259,10 +259,10 @@ fn host_diffs(report: &SyncReport) -> BTreeMap<String, Summary> {
     report
         .jobs
         .iter()
-        .filter(|j| j.feature == StandardFeature::Host)
+        .filter(|j| j.kind == "host")
         .map(|j| {
             let diff = report
-                .diff(&j.region, StandardFeature::Host)
+                .diff(&j.region, "host")
                 .unwrap_or_else(|| panic!("{} failed: {:?}", j.region, j.result));
             (j.region.clone(), summary(diff))
         })
@@ -306,7 +306,7 @@ async fn first_sync_lists_exactly_the_scannable_regions(cloud: Cloud) {
     let host_jobs: BTreeSet<String> = report
         .jobs
         .iter()
-        .filter(|j| j.feature == StandardFeature::Host)
+        .filter(|j| j.kind == "host")
         .map(|j| j.region.clone())
         .collect();
     assert_eq!(host_jobs, scannable);
@@ -327,7 +327,7 @@ async fn first_sync_lists_exactly_the_scannable_regions(cloud: Cloud) {
     assert_eq!(inventory.hosts().count(), total);
     assert_eq!(report.totals().added, inventory.len());
     for region in world.host_regions() {
-        let diff = report.diff(&region, StandardFeature::Host).expect("ran");
+        let diff = report.diff(&region, "host").expect("ran");
         assert_eq!(summary(diff).added, expected[&region], "{region}");
     }
     // Several pages per region were needed, and no request went to the blocked region.
@@ -346,12 +346,10 @@ async fn first_sync_lists_exactly_the_scannable_regions(cloud: Cloud) {
     // and security groups of that region, and the global pseudo-region was listed.
     let mut matched = 0;
     for region in &scannable {
-        let snap = inventory
-            .snapshot(region, StandardFeature::Cspm)
-            .unwrap_or_else(|| panic!("{region}: no product snapshot"));
-        let listed: BTreeSet<String> = snap
-            .items
-            .values()
+        let listed: BTreeSet<String> = inventory
+            .snapshots()
+            .filter(|(r, kind, _)| r == region && *kind != "host")
+            .flat_map(|(_, _, snap)| snap.items.values())
             .filter_map(Item::as_resource)
             .filter(|r| r.resource_type == "vpc" || r.resource_type == "security_group")
             .map(|r| r.id.clone())
@@ -370,9 +368,11 @@ async fn first_sync_lists_exactly_the_scannable_regions(cloud: Cloud) {
     }
     assert!(matched >= 4, "{matched} VPCs and security groups");
     let global = inventory
-        .snapshot(GLOBAL_REGION, StandardFeature::Cspm)
-        .expect("global products");
-    assert!(!global.is_empty());
+        .snapshots()
+        .filter(|(r, _, _)| *r == GLOBAL_REGION)
+        .map(|(_, _, snap)| snap.len())
+        .sum::<usize>();
+    assert!(global > 0, "global products");
     let products: BTreeSet<(String, String)> = inventory
         .resources()
         .map(|r| (r.service.clone(), r.resource_type.clone()))
@@ -491,7 +491,7 @@ async fn a_failing_region_keeps_its_snapshot_and_catches_up(cloud: Cloud) {
         .inventory()
         .await
         .expect("inventory")
-        .snapshot(&failing, StandardFeature::Host)
+        .snapshot(&failing, "host")
         .cloned()
         .expect("stored");
 
@@ -509,37 +509,32 @@ async fn a_failing_region_keeps_its_snapshot_and_catches_up(cloud: Cloud) {
 
     let mut events = engine.subscribe();
     let report = engine.sync_now(BOTH).await;
-    let failures: Vec<(&str, StandardFeature)> =
-        report.failures().map(|(r, f, _)| (r, f)).collect();
-    assert_eq!(failures, [(failing.as_str(), StandardFeature::Host)]);
-    assert!(report.diff(&failing, StandardFeature::Host).is_none());
+    let failures: Vec<(&str, &str)> = report.failures().map(|(r, f, _)| (r, f)).collect();
+    assert_eq!(failures, [(failing.as_str(), "host")]);
+    assert!(report.diff(&failing, "host").is_none());
     // The region's other endpoints still answered: its products synced.
-    assert!(report.diff(&failing, StandardFeature::Cspm).is_some());
-    let failed_events: Vec<(Option<String>, Option<StandardFeature>)> = received(&mut events)
+    assert!(report
+        .jobs
+        .iter()
+        .any(|j| j.region == failing && j.kind != "host" && j.result.is_ok()));
+    let failed_events: Vec<(Option<String>, Option<String>)> = received(&mut events)
         .into_iter()
         .filter_map(|e| match e {
-            SyncEvent::SyncFailed {
-                region, feature, ..
-            } => Some((region, feature)),
+            SyncEvent::SyncFailed { region, kind, .. } => Some((region, kind)),
             _ => None,
         })
         .collect();
     assert_eq!(
         failed_events,
-        [(Some(failing.clone()), Some(StandardFeature::Host))]
+        [(Some(failing.clone()), Some("host".to_owned()))]
     );
     // No removal anywhere, the healthy region's diff is exact, the rest is unchanged.
     assert_eq!(report.totals().removed, 0);
     for (region, diff) in report
         .jobs
         .iter()
-        .filter(|j| j.feature == StandardFeature::Host && j.region != failing)
-        .map(|j| {
-            (
-                j.region.as_str(),
-                report.diff(&j.region, StandardFeature::Host),
-            )
-        })
+        .filter(|j| j.kind == "host" && j.region != failing)
+        .map(|j| (j.region.as_str(), report.diff(&j.region, "host")))
     {
         let want = if region == healthy {
             Summary {
@@ -556,7 +551,7 @@ async fn a_failing_region_keeps_its_snapshot_and_catches_up(cloud: Cloud) {
         .inventory()
         .await
         .expect("inventory")
-        .snapshot(&failing, StandardFeature::Host)
+        .snapshot(&failing, "host")
         .cloned()
         .expect("kept");
     assert_eq!(kept, before);
@@ -689,7 +684,7 @@ async fn a_wrong_shaped_200_is_a_typed_failure_never_a_removal(cloud: Cloud) {
         .inventory()
         .await
         .expect("inventory")
-        .snapshot(&failing, StandardFeature::Host)
+        .snapshot(&failing, "host")
         .cloned()
         .expect("stored");
     assert!(!before.items.is_empty());
@@ -716,30 +711,21 @@ async fn a_wrong_shaped_200_is_a_typed_failure_never_a_removal(cloud: Cloud) {
 
         let report = engine.sync_now(HOST).await;
         let name = shape.name;
-        let failures: Vec<(&str, StandardFeature, ErrorKind)> = report
+        let failures: Vec<(&str, &str, ErrorKind)> = report
             .failures()
             .map(|(r, f, e)| (r, f, e.kind()))
             .collect();
-        assert_eq!(
-            failures,
-            [(failing.as_str(), StandardFeature::Host, shape.kind)],
-            "{name}"
-        );
+        assert_eq!(failures, [(failing.as_str(), "host", shape.kind)], "{name}");
         let (_, _, err) = report.failures().next().expect("one failure");
         assert!(!err.to_string().contains("captive portal"), "{name}: {err}");
         assert_eq!(report.totals().removed, 0, "{name}: zero removals");
-        assert!(
-            report.diff(&failing, StandardFeature::Host).is_none(),
-            "{name}"
-        );
+        assert!(report.diff(&failing, "host").is_none(), "{name}");
         let healthy: BTreeMap<String, Summary> = report
             .jobs
             .iter()
-            .filter(|j| j.feature == StandardFeature::Host && j.region != failing)
+            .filter(|j| j.kind == "host" && j.region != failing)
             .map(|j| {
-                let diff = report
-                    .diff(&j.region, StandardFeature::Host)
-                    .expect("synced");
+                let diff = report.diff(&j.region, "host").expect("synced");
                 (j.region.clone(), summary(diff))
             })
             .collect();
@@ -748,7 +734,7 @@ async fn a_wrong_shaped_200_is_a_typed_failure_never_a_removal(cloud: Cloud) {
             .inventory()
             .await
             .expect("inventory")
-            .snapshot(&failing, StandardFeature::Host)
+            .snapshot(&failing, "host")
             .cloned()
             .expect("kept");
         assert_eq!(kept, before, "{name}: the previous snapshot is kept");
@@ -861,7 +847,7 @@ async fn two_accounts_of_one_provider_are_kept_apart() {
         a.totals().removed + a.totals().added + a.totals().changed,
         0
     );
-    let diff = b.diff("cn-north-1", StandardFeature::Host).expect("synced");
+    let diff = b.diff("cn-north-1", "host").expect("synced");
     assert_eq!(summary(diff).removed, ids(&[&gone]));
     assert_eq!(b.totals().removed, 1);
     let stored = store.diffs(china.account(), 10).await.expect("diffs");

@@ -6,20 +6,20 @@ mod tencent_support;
 use std::sync::Arc;
 
 use multicloud_sdk::{
-    AccessKey, Clock, CloudProvider, CredentialStatus, ErrorKind, FeatureStatus, ManualClock,
-    PrincipalType, StandardFeature,
+    AccessKey, Clock, CloudProvider, CredentialStatus, ErrorKind, Feature, FeatureStatus,
+    ManualClock, PrincipalType, StandardFeature,
 };
 use multicloud_testkit::{Permissions, SimKey};
 use tencent_support::{provider, provider_with, sim};
 
-const ALL: [StandardFeature; 3] = [
-    StandardFeature::Host,
-    StandardFeature::Cspm,
-    StandardFeature::Response,
+const ALL: [&dyn Feature; 3] = [
+    &StandardFeature::Host,
+    &StandardFeature::Cspm,
+    &StandardFeature::Response,
 ];
 
 #[tokio::test]
-async fn an_admin_key_is_valid_with_every_feature_ok() {
+async fn an_admin_key_is_valid_with_every_read_ok_and_blocking_unverified() {
     let cloud = sim(10, 2).await;
     let p = provider(&cloud, "admin");
     let report = p.verify(&ALL).await.unwrap();
@@ -27,10 +27,20 @@ async fn an_admin_key_is_valid_with_every_feature_ok() {
     let id = report.identity.as_ref().unwrap();
     assert_eq!(id.account_id, multicloud_testkit::tencent::OWNER_UIN);
     assert_eq!(id.principal_type, PrincipalType::User);
-    for check in &report.features {
-        assert_eq!(check.status, FeatureStatus::Ok, "{:?}", check.feature);
-    }
-    assert!(report.is_ready());
+    assert_eq!(
+        report.feature(&StandardFeature::Host),
+        Some(&FeatureStatus::Ok)
+    );
+    assert_eq!(
+        report.feature(&StandardFeature::Cspm),
+        Some(&FeatureStatus::Ok)
+    );
+    // Reads of the block lists pass; the writes have no side-effect-free check.
+    assert!(matches!(
+        report.feature(&StandardFeature::Response),
+        Some(FeatureStatus::Unverified { .. })
+    ));
+    assert!(report.denied_kinds().is_empty());
     // Identity came from STS, and no probe needed CAM's fallback.
     assert_eq!(cloud.count("sts:GetCallerIdentity"), 1);
     assert_eq!(cloud.count("cam:GetUserAppId"), 0);
@@ -40,7 +50,7 @@ async fn an_admin_key_is_valid_with_every_feature_ok() {
 async fn features_this_provider_lacks_are_unsupported() {
     let cloud = sim(1, 1).await;
     let report = provider(&cloud, "admin")
-        .verify(&[StandardFeature::Agentless])
+        .verify(&[&StandardFeature::Agentless])
         .await
         .unwrap();
     assert_eq!(report.features[0].status, FeatureStatus::Unsupported);
@@ -135,29 +145,31 @@ async fn a_key_without_list_permissions_is_valid_but_empty_with_the_policies_to_
         .unwrap();
     assert_eq!(report.credential, CredentialStatus::Valid);
     assert!(report.is_valid_but_empty());
-    let missing = |f: StandardFeature| match &report
-        .features
-        .iter()
-        .find(|c| c.feature == f)
-        .unwrap()
-        .status
-    {
-        FeatureStatus::Missing {
-            allowed_actions,
-            denied_actions,
-            grant,
-        } => {
-            assert!(allowed_actions.is_empty(), "{f}: {allowed_actions:?}");
-            (denied_actions.clone(), grant.clone())
-        }
-        other => panic!("{f}: expected Missing, got {other:?}"),
-    };
+    let missing =
+        |f: StandardFeature| match &report.features.iter().find(|c| c.is(&f)).unwrap().status {
+            FeatureStatus::Missing {
+                allowed_actions,
+                denied_actions,
+                grant,
+                ..
+            } => {
+                assert!(allowed_actions.is_empty(), "{f}: {allowed_actions:?}");
+                (denied_actions.clone(), grant.clone())
+            }
+            other => panic!("{f}: expected Missing, got {other:?}"),
+        };
     let (denied, grant) = missing(StandardFeature::Host);
     assert_eq!(denied, ["cvm:DescribeInstances"]);
     assert_eq!(grant, ["QcloudCVMReadOnlyAccess"]);
     let (denied, grant) = missing(StandardFeature::Cspm);
     assert!(denied.contains(&"cam:ListUsers".to_owned()), "{denied:?}");
-    assert_eq!(grant, ["ReadOnlyAccess", "QcloudCamReadOnlyAccess"]);
+    for policy in [
+        "QcloudCamReadOnlyAccess",
+        "QcloudCBSReadOnlyAccess",
+        "QcloudCOSReadOnlyAccess",
+    ] {
+        assert!(grant.iter().any(|g| g == policy), "{policy} in {grant:?}");
+    }
     let (denied, _) = missing(StandardFeature::Response);
     assert!(
         denied.contains(&"cfw:DescribeBlockIgnoreList".to_owned()),
@@ -166,10 +178,28 @@ async fn a_key_without_list_permissions_is_valid_but_empty_with_the_policies_to_
 }
 
 #[tokio::test]
-async fn the_readonly_demo_key_passes_every_read_probe() {
+async fn the_readonly_demo_key_passes_every_read_probe_but_blocking_is_not_checked() {
     let cloud = sim(5, 1).await;
     let report = provider(&cloud, "readonly").verify(&ALL).await.unwrap();
-    assert!(report.is_ready(), "{report:?}");
+    assert_eq!(
+        report.feature(&StandardFeature::Host),
+        Some(&FeatureStatus::Ok)
+    );
+    assert_eq!(
+        report.feature(&StandardFeature::Cspm),
+        Some(&FeatureStatus::Ok)
+    );
+    // Tencent has no dry run of the block calls: never reported as granted.
+    match report.feature(&StandardFeature::Response) {
+        Some(FeatureStatus::Unverified { not_checked, grant }) => {
+            assert!(not_checked
+                .iter()
+                .any(|a| a == "cfw:CreateBlockIgnoreRuleNew"));
+            assert_eq!(grant, &["QcloudCFWFullAccess", "QcloudWAFFullAccess"]);
+        }
+        other => panic!("expected Unverified, got {other:?}"),
+    }
+    assert!(!report.is_ready());
 }
 
 #[tokio::test]

@@ -101,7 +101,11 @@ impl SyncEngineBuilder {
             ));
         }
         for feature in &self.features {
-            if self.policy.interval(feature.name()).is_some_and(|d| d.is_zero()) {
+            if self
+                .policy
+                .interval(feature.name())
+                .is_some_and(|d| d.is_zero())
+            {
                 return Err(zero_interval(feature.name()));
             }
         }

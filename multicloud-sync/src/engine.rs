@@ -200,7 +200,11 @@ impl SyncEngine {
         let mut skipped: Vec<String> = Vec::new();
         for feature in requested {
             let name = feature.name().to_owned();
-            let list = if self.offers(*feature) { &mut names } else { &mut skipped };
+            let list = if self.offers(*feature) {
+                &mut names
+            } else {
+                &mut skipped
+            };
             if !list.contains(&name) {
                 list.push(name);
             }
@@ -226,7 +230,11 @@ impl SyncEngine {
 
         let stop = Stop::new();
         let mut jobs = Vec::new();
-        let regional: Vec<&'static ResourceKind> = kinds.iter().copied().filter(|k| k.scope == multicloud_core::KindScope::Regional).collect();
+        let regional: Vec<&'static ResourceKind> = kinds
+            .iter()
+            .copied()
+            .filter(|k| k.scope == multicloud_core::KindScope::Regional)
+            .collect();
         if !regional.is_empty() {
             match self.select_regions(&mut report).await {
                 Ok(selected) => {

@@ -59,8 +59,14 @@ impl Inventory {
     }
 
     /// Adds or replaces the snapshot of (`region`, `kind`); for store implementations.
-    pub fn insert(&mut self, region: impl Into<String>, kind: impl Into<String>, snapshot: Snapshot) {
-        self.snapshots.insert((region.into(), kind.into()), snapshot);
+    pub fn insert(
+        &mut self,
+        region: impl Into<String>,
+        kind: impl Into<String>,
+        snapshot: Snapshot,
+    ) {
+        self.snapshots
+            .insert((region.into(), kind.into()), snapshot);
     }
 
     /// The account.

@@ -36,4 +36,3 @@ impl fmt::Display for AccountRef {
         write!(f, "{}/{}", self.provider, self.account)
     }
 }
-

@@ -399,14 +399,8 @@ mod tests {
             DefaultSyncPolicy::default()
         );
         let p = DefaultSyncPolicy::default();
-        assert_eq!(
-            p.interval("host"),
-            Some(Duration::from_secs(3600))
-        );
-        assert_eq!(
-            p.interval("cspm"),
-            Some(Duration::from_secs(86_400))
-        );
+        assert_eq!(p.interval("host"), Some(Duration::from_secs(3600)));
+        assert_eq!(p.interval("cspm"), Some(Duration::from_secs(86_400)));
         assert_eq!(
             p.credential_check_interval(),
             Some(Duration::from_secs(6 * 3600))

@@ -165,17 +165,11 @@ mod tests {
         s.add(Task::Sync(0), HOUR, t0);
         s.add(Task::Credentials, 3 * HOUR, t0);
         assert_eq!(s.next_due(), Some(t0));
-        assert_eq!(
-            s.take_due(t0),
-            [Task::Sync(0), Task::Credentials]
-        );
+        assert_eq!(s.take_due(t0), [Task::Sync(0), Task::Credentials]);
         assert_eq!(s.next_due(), Some(t0 + HOUR));
         assert!(s.take_due(t0 + HOUR / 2).is_empty());
         assert_eq!(s.take_due(t0 + HOUR), [Task::Sync(0)]);
-        assert_eq!(
-            s.take_due(t0 + 2 * HOUR),
-            [Task::Sync(0)]
-        );
+        assert_eq!(s.take_due(t0 + 2 * HOUR), [Task::Sync(0)]);
         assert_eq!(
             s.take_due(t0 + 3 * HOUR),
             [Task::Sync(0), Task::Credentials]
@@ -189,10 +183,7 @@ mod tests {
         s.add(Task::Sync(1), HOUR, t0);
         s.take_due(t0);
         // Woken 3.5 periods late: one run, and the next is at the following grid point.
-        assert_eq!(
-            s.take_due(t0 + HOUR * 7 / 2),
-            [Task::Sync(1)]
-        );
+        assert_eq!(s.take_due(t0 + HOUR * 7 / 2), [Task::Sync(1)]);
         assert_eq!(s.next_due(), Some(t0 + 4 * HOUR));
         assert!(s.take_due(t0 + HOUR * 7 / 2).is_empty());
     }

@@ -187,9 +187,7 @@ impl SnapshotStore for SqliteStore {
         self.with_conn(move |c| {
             let mut inventory = Inventory::new(account);
             let scopes: Vec<(String, String)> = c
-                .prepare(
-                    "SELECT region, kind FROM snapshots WHERE provider = ?1 AND account = ?2",
-                )?
+                .prepare("SELECT region, kind FROM snapshots WHERE provider = ?1 AND account = ?2")?
                 .query_map(params![p, a], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             for (region, kind) in scopes {
@@ -369,7 +367,9 @@ fn load_snapshot(
     for json in &items {
         match from_json::<Item>(json) {
             Ok(item) => decoded.push(item),
-            Err(e) => tracing::warn!(region, kind, error = %e, "skipping a stored item that does not decode"),
+            Err(e) => {
+                tracing::warn!(region, kind, error = %e, "skipping a stored item that does not decode")
+            }
         }
     }
     let items = decoded;
@@ -396,7 +396,9 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> std::result::Result<String,
     serde_json::to_string(v).map_err(StoreError::Json)
 }
 
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> std::result::Result<T, StoreError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    s: &str,
+) -> std::result::Result<T, StoreError> {
     serde_json::from_str(s).map_err(StoreError::Json)
 }
 

@@ -45,12 +45,20 @@ fn from_v1(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
              USING (provider, account, region, feature)",
         )?
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut moved = 0usize;
     {
-        let mut snapshot = tx.prepare("INSERT OR IGNORE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut snapshot =
+            tx.prepare("INSERT OR IGNORE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)")?;
         let mut item =
             tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         for (provider, account, region, synced_at, key, json) in &rows {
@@ -72,7 +80,10 @@ fn from_v1(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
     )?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
-    tracing::info!(items = moved, "snapshot store upgraded to per-kind snapshots");
+    tracing::info!(
+        items = moved,
+        "snapshot store upgraded to per-kind snapshots"
+    );
     Ok(())
 }
 
@@ -132,12 +143,18 @@ PRAGMA user_version = 1;
             .unwrap();
         assert_eq!(
             kinds,
-            [("ec2.volume".to_owned(), t.to_owned()), ("ec2.vpc".to_owned(), t.to_owned())]
+            [
+                ("ec2.volume".to_owned(), t.to_owned()),
+                ("ec2.vpc".to_owned(), t.to_owned())
+            ]
         );
         let items: i64 = conn
             .query_row("SELECT COUNT(*) FROM snapshot_items", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(items, 2, "the row that does not decode is dropped, the rest kept");
+        assert_eq!(
+            items, 2,
+            "the row that does not decode is dropped, the rest kept"
+        );
         let diff_kind: String = conn
             .query_row("SELECT kind FROM diffs", [], |r| r.get(0))
             .unwrap();

@@ -233,7 +233,10 @@ async fn cspm_syncs_regional_and_global_resources() {
     // Same id, different service: two kinds, one item each.
     assert_eq!(report.diff("r1", "s3.bucket").unwrap().added.len(), 1);
     assert_eq!(report.diff("r1", "rds.db_instance").unwrap().added.len(), 1);
-    assert_eq!(report.diff(GLOBAL_REGION, "iam.user").unwrap().added.len(), 1);
+    assert_eq!(
+        report.diff(GLOBAL_REGION, "iam.user").unwrap().added.len(),
+        1
+    );
     assert_eq!(Counters::get(&cloud.counters.host_listings), 0);
     let inv = engine.inventory().await.unwrap();
     assert_eq!(inv.resources().count(), 3);
@@ -512,7 +515,10 @@ async fn a_denied_kind_keeps_its_snapshot_and_hides_no_other_kind() {
             .push(resource("r1", "s3", "bucket", "b2"));
     }
     let report = engine.sync_now(&[CSPM]).await;
-    let failures: Vec<_> = report.failures().map(|(r, k, e)| (r, k, e.kind())).collect();
+    let failures: Vec<_> = report
+        .failures()
+        .map(|(r, k, e)| (r, k, e.kind()))
+        .collect();
     assert_eq!(
         failures,
         [("r1", "rds.db_instance", ErrorKind::PermissionDenied)]
@@ -532,10 +538,10 @@ async fn the_first_authentication_refusal_stops_the_round() {
         .with_concurrency(1)
         .build()
         .unwrap();
-    cloud.world().refusing.insert(
-        ("r1".into(), HOSTS.into()),
-        ErrorKind::CredentialDisabled,
-    );
+    cloud
+        .world()
+        .refusing
+        .insert(("r1".into(), HOSTS.into()), ErrorKind::CredentialDisabled);
     let report = engine.sync_now(&[HOST, CSPM]).await;
     // One listing met the refusal; nothing else was sent with the key.
     let listings = Counters::get(&cloud.counters.host_listings)
@@ -547,8 +553,18 @@ async fn the_first_authentication_refusal_stops_the_round() {
         .jobs
         .iter()
         .all(|j| j.result.as_ref().unwrap_err().kind() == ErrorKind::CredentialDisabled));
-    let skipped = report.job("r2", HOSTS).unwrap().result.as_ref().unwrap_err();
-    assert!(skipped.to_string().contains("refused earlier in this round"), "{skipped}");
+    let skipped = report
+        .job("r2", HOSTS)
+        .unwrap()
+        .result
+        .as_ref()
+        .unwrap_err();
+    assert!(
+        skipped
+            .to_string()
+            .contains("refused earlier in this round"),
+        "{skipped}"
+    );
     // A later round tries again (the key may have been re-enabled).
     cloud.world().refusing.clear();
     assert!(engine.sync_now(&[HOST]).await.is_complete());
@@ -572,7 +588,10 @@ async fn a_listing_that_yields_another_kind_is_a_decode_error() {
     }
     let engine = engine(&cloud);
     let report = engine.sync_now(&[CSPM]).await;
-    let failed: Vec<_> = report.failures().map(|(r, k, e)| (r, k, e.kind())).collect();
+    let failed: Vec<_> = report
+        .failures()
+        .map(|(r, k, e)| (r, k, e.kind()))
+        .collect();
     assert_eq!(
         failed,
         [
@@ -580,5 +599,10 @@ async fn a_listing_that_yields_another_kind_is_a_decode_error() {
             ("r1", "s3.bucket", ErrorKind::Decode)
         ]
     );
-    assert!(engine.inventory().await.unwrap().snapshot("r1", "s3.bucket").is_none());
+    assert!(engine
+        .inventory()
+        .await
+        .unwrap()
+        .snapshot("r1", "s3.bucket")
+        .is_none());
 }

@@ -218,7 +218,11 @@ impl CloudProvider for FakeCloud {
         Ok(w.regions.clone())
     }
 
-    fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+    fn list(
+        &self,
+        kind: &ResourceKind,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<Item>> {
         let scope = region.map_or(GLOBAL_REGION, |r| r.id.as_str()).to_owned();
         let counter = match (kind.item, region) {
             (ItemClass::Host, _) => &self.counters.host_listings,
@@ -240,7 +244,11 @@ impl CloudProvider for FakeCloud {
                     .collect()
             };
             let key = (scope.clone(), kind.id.to_owned());
-            (items, w.failing.contains(&key), w.refusing.get(&key).copied())
+            (
+                items,
+                w.failing.contains(&key),
+                w.refusing.get(&key).copied(),
+            )
         };
         self.listing(items, fail, refuse)
     }

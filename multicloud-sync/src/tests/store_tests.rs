@@ -220,7 +220,9 @@ async fn an_engine_restarted_on_sqlite_with_a_rotated_key_keeps_its_inventory() 
     {
         let store = Arc::new(SqliteStore::open(&path).await.unwrap());
         let engine = engine_with(&cloud, DefaultSyncPolicy::default(), store);
-        let report = engine.sync_now(&[&multicloud_core::StandardFeature::Host]).await;
+        let report = engine
+            .sync_now(&[&multicloud_core::StandardFeature::Host])
+            .await;
         assert!(report.is_complete());
         assert_eq!(report.totals().added, 4);
     }
@@ -236,7 +238,9 @@ async fn an_engine_restarted_on_sqlite_with_a_rotated_key_keeps_its_inventory() 
         "inventory before any sync"
     );
     let mut rx = engine.subscribe();
-    let report = engine.sync_now(&[&multicloud_core::StandardFeature::Host]).await;
+    let report = engine
+        .sync_now(&[&multicloud_core::StandardFeature::Host])
+        .await;
     assert!(report.is_complete());
     assert_eq!(
         report.totals().added,

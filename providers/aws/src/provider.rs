@@ -253,7 +253,11 @@ impl CloudProvider for AwsProvider {
         regions::list(&self.client).await
     }
 
-    fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+    fn list(
+        &self,
+        kind: &ResourceKind,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<Item>> {
         resources::list(self.client.clone(), kind, region.map(|r| r.id.clone()))
     }
 }

@@ -307,7 +307,10 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
             // refused or failed DescribeTags leaves the tags unknown and is not retried in
             // this listing.
             let mut tags = std::collections::HashMap::new();
-            let mut tags_unknown = tags_refused.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let mut tags_unknown = tags_refused
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             for chunk in listed.chunks(TAGS_PER_CALL) {
                 if tags_unknown.is_some() {
                     break;
@@ -323,7 +326,10 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
                     .query(&endpoint, "DescribeTags", &params, QUERY_LISTS)
                     .await
                     .and_then(|out| {
-                        query_wire::decode_result::<query_wire::DescribeTags>(&out.doc, "DescribeTags")
+                        query_wire::decode_result::<query_wire::DescribeTags>(
+                            &out.doc,
+                            "DescribeTags",
+                        )
                     }) {
                     Ok(described) => described,
                     Err(e) if e.is_auth_failure() => return Err(e),

@@ -204,7 +204,12 @@ pub(crate) async fn probe_read(client: &AwsClient, kind: &ResourceKind) -> Resul
         "iam.user" => {
             let params = Params::new().with("MaxItems", "1");
             client
-                .query(&resolver.global(Service::Iam), "ListUsers", &params, QUERY_LISTS)
+                .query(
+                    &resolver.global(Service::Iam),
+                    "ListUsers",
+                    &params,
+                    QUERY_LISTS,
+                )
                 .await
                 .map(drop)
         }

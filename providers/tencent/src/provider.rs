@@ -259,7 +259,11 @@ impl CloudProvider for TencentProvider {
         regions::list(&self.client).await
     }
 
-    fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+    fn list(
+        &self,
+        kind: &ResourceKind,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<Item>> {
         resources::list(self.client.clone(), kind, region.map(|r| r.id.clone()))
     }
 

@@ -190,7 +190,9 @@ pub(crate) fn list(
     let fail = |e: Error| stream::once(async move { Err(e) }).boxed();
     let resources = match (kind.id, region) {
         ("host", Some(region)) => {
-            return crate::hosts::list(client, region).map_ok(Item::Host).boxed()
+            return crate::hosts::list(client, region)
+                .map_ok(Item::Host)
+                .boxed()
         }
         ("cam.user", _) => stream::once(async move { cam_users(&client).await })
             .map_ok(|users| stream::iter(users.into_iter().map(Ok)))
@@ -266,12 +268,14 @@ fn buckets(client: Client) -> BoxStream<'static, Result<CloudResource>> {
         .boxed();
     crate::cos::with_every_bucket(tagged, client)
         .try_filter(|r| std::future::ready(is_cos_bucket(r)))
-        .map_ok(move |bucket| {
-            match *tags_failed.lock().unwrap_or_else(|p| p.into_inner()) {
-                Some(reason) => bucket.with_unknown(UnknownField::new("tags", "tag:GetResources", reason)),
+        .map_ok(
+            move |bucket| match *tags_failed.lock().unwrap_or_else(|p| p.into_inner()) {
+                Some(reason) => {
+                    bucket.with_unknown(UnknownField::new("tags", "tag:GetResources", reason))
+                }
                 None => bucket,
-            }
-        })
+            },
+        )
         .boxed()
 }
 

@@ -83,7 +83,10 @@ pub(crate) async fn probe_read(client: &Client, kind: &ResourceKind, region: &st
         Err(e)
             if e.is_retryable()
                 || e.is_auth_failure()
-                || matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::Decode | ErrorKind::Config) =>
+                || matches!(
+                    e.kind(),
+                    ErrorKind::PermissionDenied | ErrorKind::Decode | ErrorKind::Config
+                ) =>
         {
             Err(e)
         }
