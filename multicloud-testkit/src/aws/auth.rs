@@ -142,9 +142,10 @@ pub(crate) fn authenticate(
         return Err(errors::bad_signature(service));
     }
     // GetCallerIdentity needs no permission, and an explicit deny does not stop it.
-    if endpoint != "sts:GetCallerIdentity" && !key.permissions.allows(endpoint) {
+    let action = iam_action(endpoint);
+    if endpoint != "sts:GetCallerIdentity" && !key.permissions.allows(action) {
         let arn = super::user_arn(&key, route.domain);
-        return Err(errors::denied(service, &arn, endpoint));
+        return Err(errors::denied(service, &arn, action));
     }
     Ok(key)
 }
@@ -173,5 +174,14 @@ mod tests {
         let e = skew_error(Service::Ec2, now + Duration::hours(1), now);
         assert_eq!((e.status, e.code.as_str()), (400, "RequestExpired"));
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("ab", "abc"));
+    }
+}
+
+/// The IAM action that grants an operation: the operation's own name, except where AWS
+/// names the permission differently (S3 `ListBuckets` is `s3:ListAllMyBuckets`).
+fn iam_action(endpoint: &str) -> &str {
+    match endpoint {
+        "s3:ListBuckets" => "s3:ListAllMyBuckets",
+        other => other,
     }
 }
