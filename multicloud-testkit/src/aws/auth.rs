@@ -150,6 +150,15 @@ pub(crate) fn authenticate(
     Ok(key)
 }
 
+/// The IAM action that grants an operation: the operation's own name, except where AWS
+/// names the permission differently (S3 `ListBuckets` is `s3:ListAllMyBuckets`).
+fn iam_action(endpoint: &str) -> &str {
+    match endpoint {
+        "s3:ListBuckets" => "s3:ListAllMyBuckets",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,14 +183,5 @@ mod tests {
         let e = skew_error(Service::Ec2, now + Duration::hours(1), now);
         assert_eq!((e.status, e.code.as_str()), (400, "RequestExpired"));
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("ab", "abc"));
-    }
-}
-
-/// The IAM action that grants an operation: the operation's own name, except where AWS
-/// names the permission differently (S3 `ListBuckets` is `s3:ListAllMyBuckets`).
-fn iam_action(endpoint: &str) -> &str {
-    match endpoint {
-        "s3:ListBuckets" => "s3:ListAllMyBuckets",
-        other => other,
     }
 }

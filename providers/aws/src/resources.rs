@@ -307,10 +307,7 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
             // refused or failed DescribeTags leaves the tags unknown and is not retried in
             // this listing.
             let mut tags = std::collections::HashMap::new();
-            let mut tags_unknown = tags_refused
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
+            let mut tags_unknown = *tags_refused.lock().unwrap_or_else(|p| p.into_inner());
             for chunk in listed.chunks(TAGS_PER_CALL) {
                 if tags_unknown.is_some() {
                     break;
