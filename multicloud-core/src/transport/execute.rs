@@ -9,6 +9,7 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use super::backoff::Backoff;
+use super::body::{read_capped, ReadError};
 use super::call::CallInfo;
 use super::classify::{request_id, ResponseClassifier};
 use super::client::Transport;
@@ -164,7 +165,7 @@ impl Transport {
         }
     }
 
-    /// One attempt: override, mark, send, read the body, classify.
+    /// One attempt: override, mark, send, read the body (within the size cap), classify.
     async fn send(
         &self,
         call: &CallInfo,
@@ -185,12 +186,10 @@ impl Transport {
             Failure::fatal(with_call(error, call))
         })?;
         let client = inner.client.client().map_err(Failure::fatal)?;
+        let cap = inner.limiter.config().max_response_bytes();
         let exchange = async {
-            let response = client.execute(request).await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>(HttpResponse::new(status, headers, body))
+            let response = client.execute(request).await.map_err(ReadError::Network)?;
+            read_capped(response, cap, &host).await
         };
         let response = match tokio::time::timeout(timeout, exchange).await {
             Err(_) => {
@@ -204,7 +203,11 @@ impl Transport {
                     timed_out: true,
                 });
             }
-            Ok(Err(e)) => return Err(network_failure(e, &host, call)),
+            Ok(Err(ReadError::Network(e))) => return Err(network_failure(e, &host, call)),
+            // The same request would get the same body: not retried.
+            Ok(Err(ReadError::TooLarge(error))) => {
+                return Err(Failure::fatal(with_call(error, call)))
+            }
             Ok(Ok(response)) => response,
         };
         tracing::Span::current().record("status", response.status.as_u16());

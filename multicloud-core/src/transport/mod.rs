@@ -17,7 +17,8 @@
 //! What happens between attempts is set on the [`TransportBuilder`]: [`Timeouts`] (connect,
 //! per attempt, whole call), [`RetryConfig`] (attempts, backoff with jitter, `Retry-After`
 //! clamp, per-provider retry budget) and [`LimitConfig`] (concurrency and [`Rate`] per
-//! (provider, API) key; a throttled response also drains the key's burst allowance).
+//! (provider, API) key; a throttled response also drains the key's burst allowance; the cap
+//! on response bodies, enforced while reading).
 //!
 //! # Endpoint overrides (tests and simulators)
 //!
@@ -44,6 +45,7 @@
 //! have their URL removed.
 
 mod backoff;
+mod body;
 mod budget;
 mod call;
 mod classify;
@@ -63,7 +65,7 @@ pub use classify::{
     REQUEST_ID_HEADERS,
 };
 pub use client::{Timeouts, Transport, TransportBuilder};
-pub use limit::{Limit, LimitConfig};
+pub use limit::{Limit, LimitConfig, DEFAULT_MAX_RESPONSE_BYTES};
 pub use rate::{Rate, TokenBucket};
 pub use redact::redact_uri;
 pub use response::HttpResponse;
