@@ -9,6 +9,7 @@
 //! - secrets ([`AccessKey`], [`SecretString`]) that never print;
 //! - the HTTP [`transport`] (retries, backoff, rate and concurrency limits);
 //! - [`pagination`]: paged APIs as lazy streams, with loop detection;
+//! - [`nesting`]: the bound on how deeply a response document may nest;
 //! - [`signing`]: the [`RequestSigner`](signing::RequestSigner) trait the five request signers
 //!   implement, and the canonical forms they share.
 //!
@@ -44,6 +45,7 @@ pub mod credential;
 pub mod error;
 pub mod feature;
 pub mod model;
+pub mod nesting;
 pub mod pagination;
 pub mod policy;
 pub mod provider;
