@@ -36,6 +36,11 @@
 //!   original authority is added if the signer did not set one, so the server sees exactly
 //!   the signed host. Use it to point a whole SDK, unchanged, at one simulator or proxy.
 //!
+//! Either way, plain `http://` reaches loopback hosts only unless
+//! [`TransportBuilder::with_insecure_http`] allows more, and loopback requests never go
+//! through a proxy; the [`TransportBuilder`] docs list these connection rules, with the
+//! trusted certificates.
+//!
 //! # Secrets
 //!
 //! Credential headers (`Authorization`, `*-token`, …) are marked sensitive before sending.
@@ -52,7 +57,9 @@ mod classify;
 mod client;
 mod endpoint;
 mod execute;
+mod http_client;
 mod limit;
+mod loopback;
 mod rate;
 mod redact;
 mod response;
