@@ -50,6 +50,7 @@ pub mod pagination;
 pub mod policy;
 pub mod provider;
 mod provider_kind;
+mod region_id;
 pub mod secret;
 pub mod signing;
 pub mod transport;
@@ -71,6 +72,7 @@ pub use provider::{
     AuditEvent, AuditLogSource, BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker,
     OnboardOutcome, OnboardRequest, Onboarder,
 };
+pub use region_id::{validate_region_id, MAX_REGION_ID_LEN};
 pub use secret::{AccessKey, SecretBytes, SecretString};
 pub use verify::{
     CredentialStatus, FeatureCheck, FeatureStatus, Identity, PrincipalType, VerifyReport,
