@@ -10,6 +10,7 @@
 //! - secrets ([`AccessKey`], [`SecretString`]) that never print;
 //! - the HTTP [`transport`] (retries, backoff, rate and concurrency limits);
 //! - [`pagination`]: paged APIs as lazy streams, with loop detection;
+//! - [`nesting`]: the bound on how deeply a response document may nest;
 //! - [`signing`]: the [`RequestSigner`](signing::RequestSigner) trait the five request signers
 //!   implement, and the canonical forms they share.
 //!
@@ -47,11 +48,13 @@ pub mod feature;
 mod item;
 pub mod kind;
 pub mod model;
+pub mod nesting;
 pub mod pagination;
 pub mod policy;
 pub mod probe;
 pub mod provider;
 mod provider_kind;
+mod region_id;
 pub mod secret;
 pub mod signing;
 pub mod transport;
@@ -76,6 +79,7 @@ pub use provider::{
     AuditEvent, AuditLogSource, BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker,
     KeyCheck, OnboardOutcome, OnboardRequest, Onboarder,
 };
+pub use region_id::{validate_region_id, MAX_REGION_ID_LEN};
 pub use secret::{AccessKey, SecretBytes, SecretString};
 pub use verify::{
     Access, CredentialStatus, FeatureCheck, FeatureStatus, Identity, KindCheck, PrincipalType,

@@ -4,6 +4,8 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::error::{Error, Result};
+
 /// A string that must never be printed: secret keys, session tokens, derived signing keys.
 ///
 /// `Debug` and `Display` print `"** redacted **"`; the memory is zeroized when dropped. There
@@ -126,6 +128,54 @@ impl AccessKey {
     pub fn session_token(&self) -> Option<&SecretString> {
         self.session_token.as_ref()
     }
+
+    /// Checks the key's text before anything is signed or sent, so that a mistyped or
+    /// half-pasted key fails here rather than as a refused request (Huawei locks a key after
+    /// five refusals in a row).
+    ///
+    /// The id must be visible ASCII (no space, no control character); the secret and any
+    /// session token must be non-blank, free of control characters and without leading or
+    /// trailing whitespace. A [`Config`](crate::ErrorKind::Config) error names the part
+    /// and the rule, never the text itself (a secret pasted into the id field stays
+    /// unprinted).
+    ///
+    /// ```
+    /// use multicloud_core::{AccessKey, ErrorKind};
+    ///
+    /// assert!(AccessKey::new("AKIDEXAMPLE", "s3cr3t/+x").validate().is_ok());
+    /// let err = AccessKey::new("AKID EXAMPLE", "s3cr3t").validate().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Config);
+    /// assert!(!err.to_string().contains("EXAMPLE"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.id.trim().is_empty() {
+            return Err(Error::config("the AccessKey id is empty"));
+        }
+        if !self.id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::config(
+                "the AccessKey id contains whitespace, a control character or non-ASCII text",
+            ));
+        }
+        check_secret_text("secret", self.secret.expose())?;
+        match &self.session_token {
+            Some(token) => check_secret_text("session token", token.expose()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The rules of [`AccessKey::validate`] for a secret part; the error names `part` only.
+fn check_secret_text(part: &str, text: &str) -> Result<()> {
+    let why = if text.trim().is_empty() {
+        "is empty or only whitespace"
+    } else if text.chars().any(char::is_control) {
+        "contains a control character"
+    } else if text.trim() != text {
+        "has leading or trailing whitespace"
+    } else {
+        return Ok(());
+    };
+    Err(Error::config(format!("the AccessKey {part} {why}")))
 }
 
 impl Drop for AccessKey {
@@ -178,6 +228,50 @@ mod tests {
         assert!(format!("{key:?}").contains("AKIDVISIBLE"));
         assert_eq!(key.secret().expose(), PLANTED_SECRET);
         assert_eq!(key.session_token().unwrap().expose(), PLANTED_TOKEN);
+    }
+
+    #[test]
+    fn well_formed_keys_pass_validation() {
+        for key in [
+            AccessKey::new(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
+            AccessKey::new(
+                "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
+                "Gu5t9xGARNpq86cd98joQYCN3",
+            ),
+            AccessKey::new("bb9fdb42056f11eda16", "s").with_session_token("tok+/="),
+        ] {
+            assert!(key.validate().is_ok(), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn blank_or_garbled_key_text_is_a_config_error_that_never_prints_it() {
+        let cases = [
+            AccessKey::new("", PLANTED_SECRET),
+            AccessKey::new("   ", PLANTED_SECRET),
+            AccessKey::new(format!("AKID {PLANTED_SECRET}"), "s"),
+            AccessKey::new(format!("{PLANTED_SECRET}\t"), "s"),
+            AccessKey::new(format!("{PLANTED_SECRET}\n"), "s"),
+            AccessKey::new(format!("AKIDé{PLANTED_SECRET}"), "s"),
+            AccessKey::new("AKID", ""),
+            AccessKey::new("AKID", " \t "),
+            AccessKey::new("AKID", format!("{PLANTED_SECRET}\n")),
+            AccessKey::new("AKID", format!(" {PLANTED_SECRET}")),
+            AccessKey::new("AKID", format!("{PLANTED_SECRET}\u{7f}x")),
+            AccessKey::new("AKID", PLANTED_SECRET).with_session_token(""),
+            AccessKey::new("AKID", PLANTED_SECRET).with_session_token(format!("{PLANTED_TOKEN}\r")),
+        ];
+        for key in cases {
+            let err = key.validate().unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Config);
+            for shown in [err.to_string(), format!("{err:?}"), err.report()] {
+                assert!(!shown.contains(PLANTED_SECRET), "{shown}");
+                assert!(!shown.contains(PLANTED_TOKEN), "{shown}");
+            }
+        }
     }
 
     #[test]

@@ -47,8 +47,8 @@ pub use multicloud_core::{
     Access, CredentialStatus, FeatureCheck, FeatureStatus, Identity, KindCheck, PrincipalType,
     StandardFeature, VerifyReport,
 };
-// Sync policy.
-pub use multicloud_core::RegionSelection;
+// Sync policy, and the local check of a region id.
+pub use multicloud_core::{validate_region_id, RegionSelection};
 // Capabilities: response actions, audit logs, quick configuration.
 pub use multicloud_core::{
     AuditEvent, BlockRequest, BlockRule, BlockTarget, OnboardOutcome, OnboardRequest,
@@ -57,11 +57,12 @@ pub use multicloud_core::{
 pub use multicloud_core::{paginate, Page};
 
 /// Transport settings the provider builders take: timeouts, retries, rate and concurrency
-/// limits, or a whole [`Transport`](transport::Transport) to share between providers.
+/// limits and the response size cap, or a whole [`Transport`](transport::Transport) (proxy,
+/// trusted certificates, plain-HTTP rule) to share between providers.
 pub mod transport {
     pub use multicloud_core::transport::{
         Limit, LimitConfig, Rate, RetryConfig, Sleeper, Timeouts, TokioSleeper, Transport,
-        TransportBuilder,
+        TransportBuilder, DEFAULT_MAX_RESPONSE_BYTES,
     };
 }
 

@@ -1,8 +1,7 @@
 //! [`Transport`] and its builder: the shared HTTP client plus retry, limit and override
 //! settings.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
@@ -10,6 +9,7 @@ use rand::{Rng, SeedableRng};
 
 use super::budget::RetryBudget;
 use super::endpoint::EndpointOverrides;
+use super::http_client::{ClientOptions, ClientSource};
 use super::limit::{LimitConfig, Limiter};
 use super::retry::RetryConfig;
 use super::sleep::{Sleeper, TokioSleeper};
@@ -92,6 +92,8 @@ pub struct Transport {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) client: ClientSource,
+    /// Whether plain `http://` may go to hosts other than loopback.
+    pub(crate) insecure_http: bool,
     pub(crate) timeouts: Timeouts,
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: Limiter,
@@ -102,24 +104,6 @@ pub(crate) struct Inner {
     /// Seeds a per-call jitter RNG, so parallel calls draw different delays while a seeded
     /// transport stays reproducible.
     pub(crate) seeds: Mutex<SmallRng>,
-}
-
-/// Where a transport gets its reqwest client from.
-#[derive(Debug)]
-pub(crate) enum ClientSource {
-    /// The client shared by every transport on the current tokio runtime.
-    Shared,
-    /// A client of this transport's own.
-    Dedicated(reqwest::Client),
-}
-
-impl ClientSource {
-    pub(crate) fn client(&self) -> Result<reqwest::Client> {
-        match self {
-            ClientSource::Shared => shared_client(),
-            ClientSource::Dedicated(client) => Ok(client.clone()),
-        }
-    }
 }
 
 impl Inner {
@@ -158,8 +142,24 @@ impl Transport {
 /// because a pooled connection is driven by a task of the runtime that opened it: handed to
 /// another runtime after the first one is gone (as happens between `#[tokio::test]`s), it
 /// would fail with "dispatch task is gone". A transport gets a client of its own when its
-/// connect timeout differs from the default or
+/// connect timeout, proxy or trusted certificates differ from the defaults, or
 /// [`with_dedicated_client`](Self::with_dedicated_client) asks for one.
+///
+/// # Connection rules
+///
+/// - **TLS trust.** Servers are checked against the Mozilla root certificates built into the
+///   SDK; [`with_system_trust_store`](Self::with_system_trust_store) adds the operating
+///   system's store and [`with_root_certificate_pem`](Self::with_root_certificate_pem) adds
+///   CA certificates of your own (a TLS-inspecting proxy, a private cloud).
+/// - **Plain HTTP.** Requests carry signatures and session tokens in their headers, so
+///   `http://` goes to loopback hosts only (127.0.0.0/8, `::1`, `localhost`: the
+///   simulators, local emulators), unless
+///   [`with_insecure_http(true)`](Self::with_insecure_http). Any other `http://` request,
+///   and an `http://` override to such a host, is a [`Config`](crate::ErrorKind::Config)
+///   error before anything is sent.
+/// - **Proxies.** Requests to loopback hosts never use a proxy. Others use the one set with
+///   [`with_proxy`](Self::with_proxy), or else the system's (`HTTPS_PROXY`, `HTTP_PROXY`,
+///   `ALL_PROXY`, honouring `NO_PROXY`).
 #[derive(Debug, Clone)]
 pub struct TransportBuilder {
     timeouts: Timeouts,
@@ -168,6 +168,8 @@ pub struct TransportBuilder {
     provider_overrides: Vec<(ProviderKind, String)>,
     host_overrides: Vec<(String, String)>,
     dedicated_client: bool,
+    client_options: ClientOptions,
+    insecure_http: bool,
     clock: Arc<dyn Clock>,
     sleeper: Arc<dyn Sleeper>,
 }
@@ -188,6 +190,8 @@ impl TransportBuilder {
             provider_overrides: Vec::new(),
             host_overrides: Vec::new(),
             dedicated_client: false,
+            client_options: ClientOptions::default(),
+            insecure_http: false,
             clock: Arc::new(SystemClock),
             sleeper: Arc::new(TokioSleeper),
         }
@@ -257,6 +261,37 @@ impl TransportBuilder {
         self
     }
 
+    /// Allows plain `http://` to hosts other than loopback (default: refused). Only for a
+    /// trusted network: signatures and session tokens then travel in clear text.
+    pub fn with_insecure_http(mut self, allowed: bool) -> Self {
+        self.insecure_http = allowed;
+        self
+    }
+
+    /// Sends requests to hosts other than loopback through the proxy at `url`
+    /// (`http://host:port`, optionally with `user:password@`) instead of the system's.
+    /// Loopback requests never use a proxy.
+    pub fn with_proxy(mut self, url: impl Into<String>) -> Self {
+        self.client_options.proxy = Some(url.into());
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM bundle (one or more `BEGIN CERTIFICATE`
+    /// blocks) besides the built-in roots; call again to add more bundles.
+    pub fn with_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.client_options.extra_roots.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Trusts the operating system's certificate store too (default: only the built-in
+    /// Mozilla roots and any [added](Self::with_root_certificate_pem) certificates). On
+    /// Linux the store is read from the usual bundle files, or from `SSL_CERT_FILE` /
+    /// `SSL_CERT_DIR` when set.
+    pub fn with_system_trust_store(mut self, enabled: bool) -> Self {
+        self.client_options.system_roots = enabled;
+        self
+    }
+
     /// Sets the clock used to read `Retry-After` dates (default: [`SystemClock`]).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -272,7 +307,9 @@ impl TransportBuilder {
     /// Validates the settings and builds the transport.
     ///
     /// Fails with [`Config`](crate::ErrorKind::Config) on a zero timeout or attempt count,
-    /// an invalid limit or override URL, or when the HTTP client cannot be set up.
+    /// an invalid limit, override URL, proxy URL or certificate, a plain `http://` override
+    /// to a host other than loopback (unless allowed), or when the HTTP client cannot be set
+    /// up.
     pub fn build(self) -> Result<Transport> {
         self.timeouts.validate()?;
         self.retry.validate()?;
@@ -284,14 +321,12 @@ impl TransportBuilder {
         for (host, url) in &self.host_overrides {
             overrides.add_host(host, url)?;
         }
-        let client =
-            if self.dedicated_client || self.timeouts.connect != Timeouts::default().connect {
-                ClientSource::Dedicated(new_client(self.timeouts.connect)?)
-            } else {
-                // Set the shared client up now, so a TLS setup failure surfaces at build time.
-                shared_client()?;
-                ClientSource::Shared
-            };
+        overrides.check_plain_http(self.insecure_http)?;
+        let options = ClientOptions {
+            connect_timeout: self.timeouts.connect,
+            ..self.client_options
+        };
+        let client = ClientSource::new(&options, self.dedicated_client)?;
         let seeds = match self.retry.seed {
             Some(seed) => SmallRng::seed_from_u64(seed),
             None => SmallRng::from_entropy(),
@@ -299,6 +334,7 @@ impl TransportBuilder {
         Ok(Transport {
             inner: Arc::new(Inner {
                 client,
+                insecure_http: self.insecure_http,
                 timeouts: self.timeouts,
                 budget: RetryBudget::new(self.retry.retry_budget),
                 retry: self.retry,
@@ -312,42 +348,6 @@ impl TransportBuilder {
     }
 }
 
-/// The client shared on the current tokio runtime (or outside any runtime), built on first
-/// use with the default connect timeout.
-fn shared_client() -> Result<reqwest::Client> {
-    type Clients = Mutex<HashMap<Option<tokio::runtime::Id>, reqwest::Client>>;
-    static SHARED: OnceLock<Clients> = OnceLock::new();
-    let runtime = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
-    let mut clients = SHARED
-        .get_or_init(Clients::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    if let Some(client) = clients.get(&runtime) {
-        return Ok(client.clone());
-    }
-    // Runtimes that ended leave their client behind; past a few, start afresh. A live runtime
-    // that loses its entry just gets a new client on its next call.
-    if clients.len() >= MAX_SHARED_CLIENTS {
-        clients.clear();
-    }
-    let client = new_client(Timeouts::default().connect)?;
-    clients.insert(runtime, client.clone());
-    Ok(client)
-}
-
-/// Bound on remembered per-runtime clients (a process normally has one runtime).
-const MAX_SHARED_CLIENTS: usize = 8;
-
-fn new_client(connect_timeout: Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .connect_timeout(connect_timeout)
-        // A redirect would be re-sent with a signature made for another URL; surface it.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::config("cannot set up the HTTP client").with_source(e.without_url()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,11 +359,33 @@ mod tests {
             Transport::builder().with_retry(RetryConfig::default().with_max_attempts(0)),
             Transport::builder().with_endpoint_override(ProviderKind::Aws, "127.0.0.1"),
             Transport::builder().with_host_override("x.example", "http://h/?q=1"),
+            Transport::builder().with_endpoint_override(ProviderKind::Aws, "http://10.1.2.3:80"),
+            Transport::builder().with_host_override("x.example", "http://sim.example"),
+            Transport::builder().with_proxy("::"),
+            Transport::builder().with_root_certificate_pem("no certificate here"),
         ];
         for builder in cases {
             let err = builder.build().unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::Config, "{err}");
         }
+    }
+
+    #[test]
+    fn plain_http_overrides_off_loopback_build_only_when_allowed() {
+        let off_loopback = || {
+            Transport::builder()
+                .with_endpoint_override(ProviderKind::Aws, "http://10.1.2.3:8080")
+                .with_host_override("x.example", "http://sim.internal")
+        };
+        let err = off_loopback().build().unwrap_err();
+        assert!(err.message().contains("with_insecure_http(true)"), "{err}");
+        assert!(off_loopback().with_insecure_http(true).build().is_ok());
+        let local = Transport::builder()
+            .with_endpoint_override(ProviderKind::Aws, "http://127.0.0.1:1")
+            .with_host_override("x.example", "http://localhost:2")
+            .with_host_override("y.example", "http://[::1]:3")
+            .with_host_override("z.example", "https://sim.internal");
+        assert!(local.build().is_ok());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use http::header::{HeaderValue, HOST};
 use http::uri::{Authority, Scheme};
 use http::{Request, Uri};
 
+use super::loopback::check_plain_http;
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 
@@ -64,6 +65,20 @@ impl EndpointOverrides {
             return Err(Error::config("host override needs a host name"));
         }
         self.hosts.insert(host, Origin::parse(url)?);
+        Ok(())
+    }
+
+    /// Refuses a plain `http://` override to a host other than loopback unless `allowed`.
+    pub(crate) fn check_plain_http(&self, allowed: bool) -> Result<()> {
+        for origin in self.providers.values().chain(self.hosts.values()) {
+            let uri = Uri::builder()
+                .scheme(origin.scheme.clone())
+                .authority(origin.authority.clone())
+                .path_and_query("/")
+                .build()
+                .map_err(|_| Error::config("endpoint override is not a valid URL"))?;
+            check_plain_http(&uri, allowed)?;
+        }
         Ok(())
     }
 

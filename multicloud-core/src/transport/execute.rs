@@ -9,9 +9,11 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use super::backoff::Backoff;
+use super::body::{read_capped, ReadError};
 use super::call::CallInfo;
 use super::classify::{request_id, ResponseClassifier};
 use super::client::Transport;
+use super::loopback::{check_plain_http, is_loopback};
 use super::redact::mark_sensitive_headers;
 use super::response::HttpResponse;
 use super::retry::{parse_retry_after, RetryConfig};
@@ -49,8 +51,9 @@ impl Transport {
     ///   errors; a timeout or a connection broken after sending is retried only for
     ///   [idempotent](CallInfo::idempotent) calls.
     ///
-    /// Before sending, an endpoint override (if one matches) redirects the request, and
-    /// credential headers are marked sensitive. The returned error carries the provider, the
+    /// Before sending, an endpoint override (if one matches) redirects the request, plain
+    /// `http://` to a host other than loopback is refused (unless the builder allowed it),
+    /// and credential headers are marked sensitive. Loopback requests never use a proxy. The returned error carries the provider, the
     /// API as its action, the number of attempts and the elapsed time; network errors keep
     /// the underlying error as their source, with its URL removed.
     ///
@@ -164,7 +167,8 @@ impl Transport {
         }
     }
 
-    /// One attempt: override, mark, send, read the body, classify.
+    /// One attempt: override, check the scheme, mark, send (loopback without a proxy), read
+    /// the body (within the size cap), classify.
     async fn send(
         &self,
         call: &CallInfo,
@@ -177,6 +181,9 @@ impl Transport {
             .overrides
             .apply(call.provider, &mut request)
             .map_err(|e| Failure::fatal(with_call(e, call)))?;
+        check_plain_http(request.uri(), inner.insecure_http)
+            .map_err(|e| Failure::fatal(with_call(e, call)))?;
+        let loopback = is_loopback(request.uri());
         mark_sensitive_headers(request.headers_mut());
         let host = host_of(request.uri());
         tracing::Span::current().record("host", host.as_str());
@@ -184,13 +191,11 @@ impl Transport {
             let error = Error::config("the request is not valid HTTP").with_source(e.without_url());
             Failure::fatal(with_call(error, call))
         })?;
-        let client = inner.client.client().map_err(Failure::fatal)?;
+        let client = inner.client.client(loopback).map_err(Failure::fatal)?;
+        let cap = inner.limiter.config().max_response_bytes();
         let exchange = async {
-            let response = client.execute(request).await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>(HttpResponse::new(status, headers, body))
+            let response = client.execute(request).await.map_err(ReadError::Network)?;
+            read_capped(response, cap, &host).await
         };
         let response = match tokio::time::timeout(timeout, exchange).await {
             Err(_) => {
@@ -204,7 +209,11 @@ impl Transport {
                     timed_out: true,
                 });
             }
-            Ok(Err(e)) => return Err(network_failure(e, &host, call)),
+            Ok(Err(ReadError::Network(e))) => return Err(network_failure(e, &host, call)),
+            // The same request would get the same body: not retried.
+            Ok(Err(ReadError::TooLarge(error))) => {
+                return Err(Failure::fatal(with_call(error, call)))
+            }
             Ok(Ok(response)) => response,
         };
         tracing::Span::current().record("status", response.status.as_u16());

@@ -68,11 +68,18 @@ impl Default for Limit {
     }
 }
 
-/// Which [`Limit`] applies to each (provider, API) key.
+/// Which [`Limit`] applies to each (provider, API) key, and the largest response body the
+/// transport reads.
 ///
 /// The most specific entry applies, whole: a per-API limit, else the provider's, else the
 /// default. Each key gets its own semaphore and token bucket, so a slow or throttled API
 /// never holds up another.
+///
+/// A response body larger than [`max_response_bytes`](Self::max_response_bytes) (default
+/// [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB) fails the call with a
+/// [`Decode`](crate::ErrorKind::Decode) error: a `Content-Length` above it is refused before
+/// the body is read, and a body without one stops being read at the cap, so a runaway or
+/// hostile server never makes the SDK buffer more than the cap per call.
 ///
 /// ```
 /// use multicloud_core::transport::{Limit, LimitConfig, Rate};
@@ -89,20 +96,40 @@ impl Default for Limit {
 /// assert_eq!(cvm.rate, Some(Rate::per_second(40)));
 /// assert_eq!(limits.limit_for(ProviderKind::Tencent, "cvm:DescribeRegions").rate, None);
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LimitConfig {
     default: Limit,
     providers: HashMap<ProviderKind, Limit>,
     apis: HashMap<ProviderKind, HashMap<String, Limit>>,
+    max_response_bytes: u64,
+}
+
+/// The default cap on a response body: 32 MiB.
+///
+/// The largest real pages are far smaller: an EC2 `DescribeInstances` page of 1,000
+/// instances is a few MiB of XML, a Tencent page of 100 instances a few hundred KiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
+impl Default for LimitConfig {
+    fn default() -> Self {
+        LimitConfig {
+            default: Limit::default(),
+            providers: HashMap::new(),
+            apis: HashMap::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
 }
 
 impl LimitConfig {
-    /// The default limits: [`Limit::default`] for every key.
+    /// The default limits: [`Limit::default`] for every key, responses up to
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`].
     pub fn new() -> Self {
         LimitConfig::default()
     }
 
-    /// No limits at all, unless overrides are added.
+    /// No concurrency or rate limits, unless overrides are added. The response size cap stays
+    /// at its default: it bounds memory, not load.
     pub fn unlimited() -> Self {
         LimitConfig::new().with_default(Limit::unlimited())
     }
@@ -150,6 +177,19 @@ impl LimitConfig {
         self
     }
 
+    /// Sets the largest response body read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one fails its call with a
+    /// [`Decode`](crate::ErrorKind::Decode) error. Must be at least 1.
+    pub fn with_max_response_bytes(mut self, max: u64) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
+    /// The largest response body read, in bytes.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
     /// The limit that applies to `(provider, api)`.
     pub fn limit_for(&self, provider: ProviderKind, api: &str) -> Limit {
         self.apis
@@ -161,6 +201,9 @@ impl LimitConfig {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
+        if self.max_response_bytes == 0 {
+            return Err(Error::config("max_response_bytes must be at least 1"));
+        }
         self.default.validate("the default limit")?;
         for (provider, limit) in &self.providers {
             limit.validate(provider.as_str())?;
@@ -304,5 +347,15 @@ mod tests {
         );
         assert!(bad_rate.validate().unwrap_err().message().contains("baidu"));
         assert!(LimitConfig::new().validate().is_ok());
+        let zero_cap = LimitConfig::new().with_max_response_bytes(0);
+        assert!(zero_cap.validate().is_err());
+    }
+
+    #[test]
+    fn the_response_cap_defaults_to_32_mib_and_survives_unlimited() {
+        assert_eq!(LimitConfig::new().max_response_bytes(), 32 << 20);
+        assert_eq!(LimitConfig::unlimited().max_response_bytes(), 32 << 20);
+        let raised = LimitConfig::unlimited().with_max_response_bytes(64 << 20);
+        assert_eq!(raised.max_response_bytes(), 64 << 20);
     }
 }

@@ -17,7 +17,8 @@
 //! What happens between attempts is set on the [`TransportBuilder`]: [`Timeouts`] (connect,
 //! per attempt, whole call), [`RetryConfig`] (attempts, backoff with jitter, `Retry-After`
 //! clamp, per-provider retry budget) and [`LimitConfig`] (concurrency and [`Rate`] per
-//! (provider, API) key; a throttled response also drains the key's burst allowance).
+//! (provider, API) key; a throttled response also drains the key's burst allowance; the cap
+//! on response bodies, enforced while reading).
 //!
 //! # Endpoint overrides (tests and simulators)
 //!
@@ -35,6 +36,11 @@
 //!   original authority is added if the signer did not set one, so the server sees exactly
 //!   the signed host. Use it to point a whole SDK, unchanged, at one simulator or proxy.
 //!
+//! Either way, plain `http://` reaches loopback hosts only unless
+//! [`TransportBuilder::with_insecure_http`] allows more, and loopback requests never go
+//! through a proxy; the [`TransportBuilder`] docs list these connection rules, with the
+//! trusted certificates.
+//!
 //! # Secrets
 //!
 //! Credential headers (`Authorization`, `*-token`, …) are marked sensitive before sending.
@@ -44,13 +50,16 @@
 //! have their URL removed.
 
 mod backoff;
+mod body;
 mod budget;
 mod call;
 mod classify;
 mod client;
 mod endpoint;
 mod execute;
+mod http_client;
 mod limit;
+mod loopback;
 mod rate;
 mod redact;
 mod response;
@@ -63,7 +72,7 @@ pub use classify::{
     REQUEST_ID_HEADERS,
 };
 pub use client::{Timeouts, Transport, TransportBuilder};
-pub use limit::{Limit, LimitConfig};
+pub use limit::{Limit, LimitConfig, DEFAULT_MAX_RESPONSE_BYTES};
 pub use rate::{Rate, TokenBucket};
 pub use redact::redact_uri;
 pub use response::HttpResponse;

@@ -7,6 +7,7 @@ use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::nesting::{check_json_depth, MAX_DEPTH};
 
 /// A complete HTTP response: the body has been read into memory.
 ///
@@ -47,7 +48,11 @@ impl HttpResponse {
     ///
     /// The [`Decode`](crate::ErrorKind::Decode) error says where decoding failed but quotes
     /// nothing from the body, so a credential in a response can never leak into an error.
+    /// A body nested deeper than [`MAX_DEPTH`](crate::nesting::MAX_DEPTH) is a `Decode` error
+    /// before anything is built from it.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        check_json_depth(&self.body, MAX_DEPTH)
+            .map_err(|e| e.with_http_status(self.status.as_u16()))?;
         serde_json::from_slice(&self.body).map_err(|e| {
             // serde_json's Display quotes offending values; report position and category only.
             Error::decode(format!(
@@ -108,6 +113,15 @@ mod tests {
         assert!(!err.report().contains(PLANTED), "{}", err.report());
         assert!(!format!("{err:?}").contains(PLANTED));
         assert!(err.message().contains("line 1"));
+    }
+
+    #[test]
+    fn json_refuses_a_body_nested_four_thousand_deep() {
+        let deep = format!("{}{}", "[".repeat(4000), "]".repeat(4000));
+        let response = HttpResponse::new(StatusCode::OK, HeaderMap::new(), deep);
+        let err = response.json::<serde_json::Value>().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(err.message().contains("deeper than 64 levels"), "{err}");
     }
 
     #[test]

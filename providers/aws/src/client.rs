@@ -211,6 +211,9 @@ impl AwsClient {
         F: FnMut(u32) -> Result<Request<Bytes>> + Send,
     {
         let key: AccessKey = self.inner.credential.access_key().await?;
+        // A blank or garbled key fails here, before a request is signed or sent.
+        key.validate()
+            .map_err(|e| e.with_provider(ProviderKind::Aws))?;
         let signer = signer_for(endpoint);
         let clock = self.inner.clock.clone();
         let call = CallInfo::read_only(ProviderKind::Aws, api);

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use multicloud_core::signing::percent_encode;
-use multicloud_core::{Domain, Error, Result};
+use multicloud_core::{validate_region_id, Domain, Error, ProviderKind, Result};
 
 /// Percent-encodes one query or form component: RFC 3986 unreserved characters stay, the
 /// rest is `%XX` — what botocore does for query-protocol bodies (`quote(x, safe='-_.~')`).
@@ -239,18 +239,9 @@ impl Resolver {
     }
 }
 
-/// Region ids become DNS labels: accept only what AWS region ids are made of.
+/// Region ids become DNS labels: accept only what region ids are made of.
 fn validate_region(region: &str) -> Result<()> {
-    let ok = !region.is_empty()
-        && region.len() <= 32
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::config(format!("invalid AWS region id {region:?}")))
-    }
+    validate_region_id(region).map_err(|e| e.with_provider(ProviderKind::Aws))
 }
 
 fn validate_override(url: &str) -> Result<String> {
@@ -353,7 +344,14 @@ mod tests {
     #[test]
     fn bad_regions_and_urls_are_config_errors() {
         let r = Resolver::new(Partition::Aws, None).unwrap();
-        for bad in ["", "us-east-1.evil.com", "US-EAST-1", "a/b"] {
+        for bad in [
+            "",
+            "us-east-1.evil.com",
+            "US-EAST-1",
+            "a/b",
+            "../x",
+            "us east-1",
+        ] {
             assert_eq!(
                 r.regional(Service::Ec2, bad).unwrap_err().kind(),
                 multicloud_core::ErrorKind::Config,

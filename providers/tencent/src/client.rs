@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use multicloud_core::transport::{CallInfo, HttpResponse, ResponseClassifier, Transport};
-use multicloud_core::{Clock, Credential, Domain, ProviderKind, Result};
+use multicloud_core::{validate_region_id, Clock, Credential, Domain, Error, ProviderKind, Result};
 use serde_json::Value;
 
 use crate::api::{Api, PreparedCall};
@@ -92,8 +92,14 @@ impl Client {
         params: &Value,
     ) -> Result<ApiResponse> {
         let inner = &self.inner;
+        // The region travels in the X-TC-Region header: checked here, before anything is
+        // signed or sent, as is the key's text.
+        if let Some(region) = region {
+            validate_region_id(region).map_err(|e| tagged(e, &api))?;
+        }
         let prepared = PreparedCall::new(api, region, inner.endpoints.target(api.service), params)?;
         let key = inner.credential.access_key().await?;
+        key.validate().map_err(|e| tagged(e, &api))?;
         let signer = Tc3Signer::new(api.service);
         let call = CallInfo::new(ProviderKind::Tencent, api.name()).with_idempotent(api.read_only);
         let response = inner
@@ -110,6 +116,13 @@ impl Client {
             .await?;
         wire::read_response(&call.api, response.status.as_u16(), &response.body)
     }
+}
+
+/// A local error tagged with the provider and the action it stopped.
+fn tagged(error: Error, api: &Api) -> Error {
+    error
+        .with_provider(ProviderKind::Tencent)
+        .with_action(api.name())
 }
 
 /// Classifies Tencent Cloud API 3.0 responses: the body's `Response.Error.Code` decides,

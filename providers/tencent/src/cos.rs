@@ -65,6 +65,10 @@ pub(crate) async fn probe(client: &Client) -> Result<()> {
 async fn get_service(client: &Client, marker: Option<&str>) -> Result<xml::BucketPage> {
     let url = service_url(client.endpoints().override_base(), marker);
     let key = client.credential().access_key().await?;
+    key.validate().map_err(|e| {
+        e.with_provider(ProviderKind::Tencent)
+            .with_action(GET_SERVICE)
+    })?;
     let call = CallInfo::read_only(ProviderKind::Tencent, GET_SERVICE);
     let signer = CosSigner::new();
     let response = client

@@ -16,6 +16,7 @@ use quick_xml::Reader;
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
+use multicloud_core::nesting::{too_deep, MAX_DEPTH};
 use multicloud_core::{Error, Result};
 
 /// How one protocol marks list members.
@@ -62,7 +63,9 @@ pub(crate) const S3_LISTS: XmlLists = XmlLists {
 /// Parses `body` and returns the root element's name and its content as JSON.
 ///
 /// One pass: each element's value is built when it closes, from its text and its finished
-/// children, which are moved (never copied) into the parent's object or array.
+/// children, which are moved (never copied) into the parent's object or array. A document
+/// nested deeper than [`MAX_DEPTH`] is a decode error as soon as the element past the limit
+/// opens, so no tree deeper than that is ever built (dropping one recurses).
 pub(crate) fn parse(body: &[u8], lists: XmlLists) -> Result<(String, Value)> {
     let mut reader = Reader::from_reader(body);
     reader.config_mut().trim_text(true);
@@ -72,9 +75,9 @@ pub(crate) fn parse(body: &[u8], lists: XmlLists) -> Result<(String, Value)> {
             .read_event()
             .map_err(|e| Error::decode(format!("malformed XML: {e}")))?;
         match event {
-            Event::Start(start) => tree.open(start.local_name().as_ref()),
+            Event::Start(start) => tree.open(start.local_name().as_ref())?,
             Event::Empty(start) => {
-                tree.open(start.local_name().as_ref());
+                tree.open(start.local_name().as_ref())?;
                 tree.close()?;
             }
             Event::End(_) => tree.close()?,
@@ -123,7 +126,10 @@ impl Builder {
         }
     }
 
-    fn open(&mut self, raw: &[u8]) {
+    fn open(&mut self, raw: &[u8]) -> Result<()> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(too_deep("XML", MAX_DEPTH));
+        }
         let name = match self.lists.members.iter().find(|m| m.as_bytes() == raw) {
             Some(member) => Cow::Borrowed(*member),
             None => Cow::Owned(match std::str::from_utf8(raw) {
@@ -136,6 +142,7 @@ impl Builder {
             text: String::new(),
             first_child: self.done.len(),
         });
+        Ok(())
     }
 
     fn text(&mut self, chunk: Cow<'_, str>) {
@@ -291,6 +298,38 @@ mod tests {
         ] {
             let doc = parse(&fixture(&format!("{name}.xml")), lists).unwrap();
             check(&format!("{name}.doc.json"), &doc);
+        }
+    }
+
+    fn nested(depth: usize) -> Vec<u8> {
+        format!("{}x{}", "<a>".repeat(depth), "</a>".repeat(depth)).into_bytes()
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_converts_and_one_more_level_is_refused() {
+        let (root, mut v) = parse(&nested(MAX_DEPTH), EC2_LISTS).unwrap();
+        assert_eq!(root, "a");
+        let mut levels = 1;
+        while let Value::Object(mut map) = v {
+            v = map.remove("a").unwrap();
+            levels += 1;
+        }
+        assert_eq!((levels, v), (MAX_DEPTH, json!("x")));
+        let err = parse(&nested(MAX_DEPTH + 1), EC2_LISTS).unwrap_err();
+        assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
+        assert!(err.message().contains("deeper than 64 levels"), "{err}");
+    }
+
+    #[test]
+    fn four_thousand_levels_are_a_decode_error_not_a_stack_overflow() {
+        // Closed properly, truncated, and as self-closing leaves at the bottom.
+        let closed = nested(4000);
+        let open_only = "<a>".repeat(4000).into_bytes();
+        let empty_leaf = format!("{}<b/>{}", "<a>".repeat(4000), "</a>".repeat(4000)).into_bytes();
+        for body in [closed, open_only, empty_leaf] {
+            let err = parse(&body, QUERY_LISTS).unwrap_err();
+            assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
+            assert!(err.message().contains("nested deeper"), "{err}");
         }
     }
 

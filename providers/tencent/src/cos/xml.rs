@@ -9,6 +9,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde_json::{Map, Value};
 
+use multicloud_core::nesting::{too_deep, MAX_DEPTH};
 use multicloud_core::{Error, ProviderKind, Result};
 
 /// One parsed element: its local name, its text and its child elements.
@@ -48,12 +49,17 @@ fn decode(what: &str) -> Error {
         .with_action(super::GET_SERVICE)
 }
 
-/// Parses a whole document into its root element. Errors never quote the body.
+/// Parses a whole document into its root element, at most [`MAX_DEPTH`] elements deep.
+/// Errors never quote the body.
 fn parse(body: &[u8]) -> Result<Node> {
     let mut reader = Reader::from_reader(body);
     let mut stack: Vec<Node> = Vec::new();
     loop {
         let event = reader.read_event().map_err(|_| decode("malformed XML"))?;
+        // A tree deeper than this is never built: dropping one recurses.
+        if matches!(event, Event::Start(_) | Event::Empty(_)) && stack.len() >= MAX_DEPTH {
+            return Err(decode(too_deep("XML", MAX_DEPTH).message()));
+        }
         let done = match event {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
@@ -253,6 +259,30 @@ mod tests {
             assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode, "{bad}");
             assert!(!err.to_string().contains("secret-ish"));
         }
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_a_decode_error_not_a_stack_overflow() {
+        let nested = |depth: usize, leaf: &str| {
+            let inner = format!(
+                "{}{leaf}{}",
+                "<a>".repeat(depth - 1),
+                "</a>".repeat(depth - 1)
+            );
+            format!("<ListAllMyBucketsResult>{inner}<Buckets/></ListAllMyBucketsResult>")
+        };
+        assert!(bucket_page(nested(MAX_DEPTH, "x").as_bytes()).is_ok());
+        for body in [
+            nested(MAX_DEPTH + 1, "x"),
+            nested(MAX_DEPTH, "<b/>"),
+            nested(4000, "x"),
+        ] {
+            let err = bucket_page(body.as_bytes()).unwrap_err();
+            assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
+            assert!(err.message().contains("deeper than 64 levels"), "{err}");
+        }
+        let deep_error = format!("<Error><Code>X</Code>{}</Error>", "<a>".repeat(4000));
+        assert_eq!(error(deep_error.as_bytes()), None);
     }
 
     #[test]

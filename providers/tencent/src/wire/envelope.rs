@@ -1,6 +1,7 @@
 //! The API 3.0 envelope: every answer is `{"Response": {..., "RequestId": "..."}}`; errors put
 //! `{"Error": {"Code", "Message"}}` inside `Response`, usually with HTTP 200.
 
+use multicloud_core::nesting::{check_json_depth, MAX_DEPTH};
 use multicloud_core::{Error, ErrorKind, ProviderKind, Result};
 use serde::Deserialize;
 use serde_json::Value;
@@ -66,8 +67,15 @@ pub(super) fn decode_error(action: &str, what: &str, request_id: Option<&str>) -
 }
 
 /// Reads an API 3.0 answer: the error it carries (whatever the HTTP status), or its `Response`.
+///
+/// A body nested deeper than [`MAX_DEPTH`] is never parsed: it reads as a body without an
+/// envelope, a decode error unless its status says throttled or transient.
 pub(crate) fn read_response(action: &str, status: u16, body: &[u8]) -> Result<ApiResponse> {
-    let mut parsed: Option<Value> = serde_json::from_slice::<Value>(body).ok();
+    let too_deep = check_json_depth(body, MAX_DEPTH).is_err();
+    let mut parsed: Option<Value> = match too_deep {
+        true => None,
+        false => serde_json::from_slice::<Value>(body).ok(),
+    };
     // Taken out of the document rather than cloned: it is the whole answer.
     let response = parsed
         .as_mut()
@@ -83,6 +91,8 @@ pub(crate) fn read_response(action: &str, status: u16, body: &[u8]) -> Result<Ap
         };
         let what = if body.is_empty() {
             "an empty body".to_owned()
+        } else if too_deep {
+            format!("a body nested deeper than {MAX_DEPTH} levels")
         } else {
             format!("a body without a Response object ({} bytes)", body.len())
         };
@@ -131,6 +141,9 @@ pub(crate) fn check_response(action: &str, status: u16, body: &[u8]) -> Result<(
         #[serde(rename = "Response")]
         response: Option<Common>,
     }
+    if check_json_depth(body, MAX_DEPTH).is_err() {
+        return read_response(action, status, body).map(|_| ());
+    }
     match serde_json::from_slice::<Envelope>(body) {
         Ok(Envelope {
             response: Some(Common { error: None, .. }),
@@ -167,6 +180,30 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn a_body_nested_four_thousand_deep_is_a_decode_error_naming_the_limit() {
+        let deep = format!(
+            r#"{{"Response":{{"InstanceSet":{}{}}}}}"#,
+            "[".repeat(4000),
+            "]".repeat(4000)
+        );
+        for check in [true, false] {
+            let err = match check {
+                true => check_response("cvm:DescribeInstances", 200, deep.as_bytes()),
+                false => read_response("cvm:DescribeInstances", 200, deep.as_bytes()).map(|_| ()),
+            }
+            .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode);
+            assert!(err.message().contains("deeper than 64 levels"), "{err}");
+        }
+        // A gateway's 503 keeps its retryable kind whatever its body.
+        let err = read_response("cvm:DescribeInstances", 503, deep.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Transient);
+        // Real depth passes: the envelope and a nested list are a handful of levels.
+        let ok = br#"{"Response":{"InstanceSet":[{"Tags":[{"Key":"k"}]}],"RequestId":"r"}}"#;
+        assert!(read_response("cvm:DescribeInstances", 200, ok).is_ok());
     }
 
     #[test]
