@@ -176,7 +176,7 @@ async fn blank_or_garbled_keys_send_nothing(cloud: Cloud) {
     for key in keys {
         let shown = format!("{key:?}");
         let p = cloud.provider(&sim, key, LimitConfig::unlimited());
-        let verify = p.verify(&[StandardFeature::Host]).await.unwrap_err();
+        let verify = p.verify(&[&StandardFeature::Host]).await.unwrap_err();
         let regions = p.regions().await.unwrap_err();
         let hosts = first_error(p.hosts(&cloud.a_region())).await;
         for err in [&verify, &regions, &hosts] {

@@ -167,6 +167,10 @@ fn unknown_kind(id: &str) -> BoxStream<'static, Result<CloudResource>> {
 /// checked too, so a server that ignores the filter cannot slip public or shared snapshots
 /// into the inventory.
 fn own_snapshots(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudResource>> {
+    // The region is checked before the identity call, so a bad one sends nothing at all.
+    if let Err(e) = multicloud_core::validate_region_id(&region) {
+        return stream::once(async move { Err(e) }).boxed();
+    }
     let account = {
         let client = client.clone();
         async move { crate::verify::account_id(&client).await }
