@@ -32,11 +32,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod client;
+mod endpoints;
+mod errors;
+mod hosts;
+mod limits;
+mod obs;
+mod projects;
+mod provider;
+mod regions;
+mod resources;
 mod signer;
+mod verify;
+mod wire;
 
 use multicloud_core::ProviderKind;
 
+pub use obs::ObsSigner;
+pub use provider::{HuaweiProvider, HuaweiProviderBuilder};
 pub use signer::HuaweiSigner;
+pub use verify::custom_policy;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Huawei;
