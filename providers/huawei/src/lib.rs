@@ -42,6 +42,7 @@ mod projects;
 mod provider;
 mod regions;
 mod resources;
+mod response;
 mod signer;
 mod verify;
 mod wire;
@@ -50,6 +51,7 @@ use multicloud_core::ProviderKind;
 
 pub use obs::ObsSigner;
 pub use provider::{HuaweiProvider, HuaweiProviderBuilder};
+pub use response::{HuaweiIpBlocker, DEFAULT_CFW_GROUP};
 pub use signer::HuaweiSigner;
 pub use verify::custom_policy;
 

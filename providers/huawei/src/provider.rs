@@ -10,13 +10,14 @@ use futures::stream::BoxStream;
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
     AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error, Item,
-    KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature, StaticCredential,
+    IpBlocker, KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature, StaticCredential,
     SystemClock,
 };
 
 use crate::client::Client;
 use crate::endpoints::Endpoints;
 use crate::resources::{self, PageSize, KINDS};
+use crate::response::{HuaweiIpBlocker, DEFAULT_CFW_GROUP};
 use crate::{limits, regions, verify};
 
 /// The features this provider offers.
@@ -52,6 +53,7 @@ pub struct HuaweiProviderBuilder {
     retry: Option<RetryConfig>,
     limits: Option<LimitConfig>,
     page_size: u32,
+    cfw_group: String,
     clock: Arc<dyn Clock>,
 }
 
@@ -81,6 +83,7 @@ impl HuaweiProviderBuilder {
             retry: None,
             limits: None,
             page_size: DEFAULT_PAGE_SIZE,
+            cfw_group: DEFAULT_CFW_GROUP.to_owned(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -160,6 +163,13 @@ impl HuaweiProviderBuilder {
         self
     }
 
+    /// The Cloud Firewall address group blocked IPs are added to (default
+    /// [`DEFAULT_CFW_GROUP`](crate::DEFAULT_CFW_GROUP)); a deny ACL rule must reference it.
+    pub fn with_cfw_address_group(mut self, name: impl Into<String>) -> Self {
+        self.cfw_group = name.into();
+        self
+    }
+
     /// Validates the settings and builds the provider.
     ///
     /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
@@ -193,11 +203,15 @@ impl HuaweiProviderBuilder {
                 .with_clock(self.clock.clone())
                 .build()?,
         };
+        if self.cfw_group.trim().is_empty() {
+            return Err(Error::config("the CFW address group name is empty"));
+        }
         let client = Client::new(endpoints, credential, transport, self.clock);
         Ok(HuaweiProvider {
             account,
             domain: self.domain,
             page_size: PageSize(self.page_size),
+            blocker: HuaweiIpBlocker::new(client.clone(), self.cfw_group),
             client,
         })
     }
@@ -206,20 +220,26 @@ impl HuaweiProviderBuilder {
 /// One onboarded Huawei Cloud account. Build it with [`HuaweiProviderBuilder`].
 ///
 /// Implements Host (ECS), CSPM (RMS-recorded VPCs, security groups, EIPs, EVS volumes, ELB
-/// load balancers, RDS instances, and OBS buckets) and Response (verify of the block
-/// permissions).
+/// load balancers, RDS instances, and OBS buckets) and Response (CFW address-group members
+/// and WAF black-IP rules, through [`CloudProvider::ip_blocker`]).
 #[derive(Debug)]
 pub struct HuaweiProvider {
     account: AccountName,
     domain: Domain,
     page_size: PageSize,
     client: Client,
+    blocker: HuaweiIpBlocker,
 }
 
 impl HuaweiProvider {
     /// The transport this provider sends through (its limits, timeouts and retries).
     pub fn transport(&self) -> &Transport {
         self.client.transport()
+    }
+
+    /// The IP blocker as its concrete type.
+    pub fn blocker(&self) -> &HuaweiIpBlocker {
+        &self.blocker
     }
 }
 
@@ -259,6 +279,10 @@ impl CloudProvider for HuaweiProvider {
 
     fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
         resources::list(self.client.clone(), kind, region, self.page_size)
+    }
+
+    fn ip_blocker(&self) -> Option<&dyn IpBlocker> {
+        Some(&self.blocker)
     }
 }
 
