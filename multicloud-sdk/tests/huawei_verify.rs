@@ -6,13 +6,13 @@ mod huawei_support;
 
 use std::sync::Arc;
 
+use huawei_support::{collect, provider, provider_with, sim};
 use multicloud_core::{
     Access, AccessKey, Clock, CloudProvider, CredentialStatus, ErrorKind, Feature, FeatureStatus,
     KindFeature, ManualClock, StandardFeature, SystemClock,
 };
 use multicloud_testkit::huawei::{DEMO_DOMAIN_ID, READONLY_AK};
 use multicloud_testkit::{KeyStatus, Permissions, SimKey};
-use huawei_support::{collect, provider, provider_with, sim};
 
 const HOST: StandardFeature = StandardFeature::Host;
 const CSPM: StandardFeature = StandardFeature::Cspm;
@@ -100,7 +100,11 @@ async fn each_missing_grant_names_its_policy_and_one_denied_kind_hides_no_other(
     let p = provider_with(&cloud, k, None);
     let report = p.verify(&ALL).await.unwrap();
     match report.feature(&HOST).unwrap() {
-        FeatureStatus::Missing { grant, denied_kinds, .. } => {
+        FeatureStatus::Missing {
+            grant,
+            denied_kinds,
+            ..
+        } => {
             assert_eq!(grant, &["ECS ReadOnlyAccess", "IAM ReadOnlyAccess"]);
             assert_eq!(denied_kinds, &["host", "iam.region"]);
         }
@@ -139,7 +143,10 @@ async fn a_key_granted_in_some_regions_reads_as_not_granted_there_not_as_empty()
     let k = key(
         &cloud,
         "HPUATESTREGIONAL0001",
-        Permissions::all_except(["ecs:ListServersDetails@cn-east-3", "ecs:ListServersDetails@cn-south-1"]),
+        Permissions::all_except([
+            "ecs:ListServersDetails@cn-east-3",
+            "ecs:ListServersDetails@cn-south-1",
+        ]),
     );
     let p = provider_with(&cloud, k, None);
     let report = p.verify(&[&HOST]).await.unwrap();
@@ -153,27 +160,43 @@ async fn a_key_granted_in_some_regions_reads_as_not_granted_there_not_as_empty()
         other => panic!("{other:?}"),
     }
     // The probe's error names the regions; listing there fails, not "no hosts".
-    let err = p.probe_read(huawei_support::kind(&p, "host")).await.unwrap_err();
+    let err = p
+        .probe_read(huawei_support::kind(&p, "host"))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
     let msg = err.to_string();
-    assert!(msg.contains("cn-east-3") && msg.contains("cn-south-1"), "{msg}");
+    assert!(
+        msg.contains("cn-east-3") && msg.contains("cn-south-1"),
+        "{msg}"
+    );
     assert!(msg.contains("not granted in regions"), "{msg}");
     let denied = collect(&p, "host", Some("cn-east-3")).await.unwrap_err();
     assert_eq!(denied.kind(), ErrorKind::PermissionDenied);
-    assert_eq!(collect(&p, "host", Some("cn-north-4")).await.unwrap().len(), 6);
+    assert_eq!(
+        collect(&p, "host", Some("cn-north-4")).await.unwrap().len(),
+        6
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_secret_is_refused_once_and_nothing_follows() {
     let cloud = sim(4, 2, 1).await;
     let admin = cloud.keys().by_label("admin").unwrap();
-    let p = provider_with(&cloud, AccessKey::new(admin.id.clone(), "not-the-secret"), None);
+    let p = provider_with(
+        &cloud,
+        AccessKey::new(admin.id.clone(), "not-the-secret"),
+        None,
+    );
     let report = p.verify(&ALL).await.unwrap();
     let (kind, code, diagnosis) = invalid(&report.credential);
     assert_eq!(kind, ErrorKind::InvalidCredential);
     assert_eq!(code.as_deref(), Some("APIGW.0301"));
     assert!(diagnosis.contains("wrong secret"), "{diagnosis}");
-    assert!(diagnosis.contains("SecretKey does not match"), "{diagnosis}");
+    assert!(
+        diagnosis.contains("SecretKey does not match"),
+        "{diagnosis}"
+    );
     assert_eq!(cloud.requests().len(), 1, "only the identity call was sent");
     // Every later call of this provider fails at once without reaching the cloud.
     for id in ["host", "vpc.vpcs"] {
@@ -184,10 +207,17 @@ async fn a_wrong_secret_is_refused_once_and_nothing_follows() {
     }
     assert!(p.regions().await.is_err());
     assert!(p.verify(&ALL).await.is_ok());
-    assert_eq!(cloud.requests().len(), 1, "zero requests after the first refusal");
+    assert_eq!(
+        cloud.requests().len(),
+        1,
+        "zero requests after the first refusal"
+    );
     // The key is far from being locked by the gateway.
     let fixed = provider(&cloud, "admin");
-    assert_eq!(fixed.verify(&[&HOST]).await.unwrap().credential, CredentialStatus::Valid);
+    assert_eq!(
+        fixed.verify(&[&HOST]).await.unwrap().credential,
+        CredentialStatus::Valid
+    );
 }
 
 #[tokio::test]
@@ -201,12 +231,20 @@ async fn an_unknown_key_and_a_disabled_key_say_which_they_are() {
     let disabled = provider(&cloud, "disabled");
     let (kind, _, diagnosis) = invalid(&disabled.verify(&ALL).await.unwrap().credential);
     assert_eq!(kind, ErrorKind::CredentialDisabled);
-    assert!(diagnosis.contains("disabled or account frozen"), "{diagnosis}");
+    assert!(
+        diagnosis.contains("disabled or account frozen"),
+        "{diagnosis}"
+    );
     // A key disabled while in use stops the account at the next call.
     let k = key(&cloud, "HPUATESTDISABLE00001", Permissions::All);
     let p = provider_with(&cloud, k, None);
-    assert_eq!(p.verify(&[&HOST]).await.unwrap().credential, CredentialStatus::Valid);
-    cloud.keys().set_status("HPUATESTDISABLE00001", KeyStatus::Disabled);
+    assert_eq!(
+        p.verify(&[&HOST]).await.unwrap().credential,
+        CredentialStatus::Valid
+    );
+    cloud
+        .keys()
+        .set_status("HPUATESTDISABLE00001", KeyStatus::Disabled);
     let before = cloud.requests().len();
     let e = collect(&p, "host", Some("cn-north-4")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::CredentialDisabled);
@@ -220,7 +258,11 @@ async fn a_locked_key_is_reported_as_locked_and_left_alone_for_five_minutes() {
     let readonly = cloud.keys().by_label("readonly").unwrap();
     // Someone else mistyped the secret six times: the gateway locks the AccessKey.
     for i in 0..6 {
-        let wrong = provider_with(&cloud, AccessKey::new(READONLY_AK, format!("typo-{i}")), None);
+        let wrong = provider_with(
+            &cloud,
+            AccessKey::new(READONLY_AK, format!("typo-{i}")),
+            None,
+        );
         let _ = wrong.check_key().await.unwrap();
     }
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
@@ -236,7 +278,11 @@ async fn a_locked_key_is_reported_as_locked_and_left_alone_for_five_minutes() {
     assert!(diagnosis.contains("locked for 5 minutes"), "{diagnosis}");
     let sent = cloud.requests().len();
     assert!(p.verify(&ALL).await.unwrap().credential != CredentialStatus::Valid);
-    assert_eq!(cloud.requests().len(), sent, "nothing is sent during the lock");
+    assert_eq!(
+        cloud.requests().len(),
+        sent,
+        "nothing is sent during the lock"
+    );
     // After the lock the same key is tried again.
     clock.set(SystemClock.now() + std::time::Duration::from_secs(6 * 60));
     let _ = p.check_key().await.unwrap();

@@ -9,7 +9,9 @@
 
 use serde_json::{json, Value};
 
-use super::blocklist::{body_json, hex_id, is_ip_or_cidr, millis, protect_object_id, CFW_MAX_LIMIT};
+use super::blocklist::{
+    body_json, hex_id, is_ip_or_cidr, millis, protect_object_id, CFW_MAX_LIMIT,
+};
 use super::errors;
 use super::handlers::{ok, resolve_project, uint_param};
 use crate::inventory::{BlockAction, SimBlockRule};
@@ -26,19 +28,22 @@ pub fn address_set_id(project_id: &str, name: &str) -> String {
 }
 
 fn sets(project: &str) -> Vec<Value> {
-    [(BLOCK_GROUP, 1, "blocked by the deny rule siem-deny"), (OTHER_GROUP, 0, "")]
-        .iter()
-        .map(|(name, refs, desc)| {
-            json!({
-                "set_id": address_set_id(project, name),
-                "name": name,
-                "description": desc,
-                "address_type": 0,
-                "ref_count": refs,
-                "object_id": protect_object_id(project, 0),
-            })
+    [
+        (BLOCK_GROUP, 1, "blocked by the deny rule siem-deny"),
+        (OTHER_GROUP, 0, ""),
+    ]
+    .iter()
+    .map(|(name, refs, desc)| {
+        json!({
+            "set_id": address_set_id(project, name),
+            "name": name,
+            "description": desc,
+            "address_type": 0,
+            "ref_count": refs,
+            "object_id": protect_object_id(project, 0),
         })
-        .collect()
+    })
+    .collect()
 }
 
 fn paging(req: &SimRequest, ctx: &SimContext<'_>) -> Result<(u64, u64), SimResponse> {
@@ -59,7 +64,11 @@ fn page(records: Vec<Value>, limit: u64, offset: u64, ctx: &SimContext<'_>) -> S
     } else {
         ((offset as usize).min(records.len()), records.len())
     };
-    let records: Vec<Value> = records.into_iter().skip(start).take(limit as usize).collect();
+    let records: Vec<Value> = records
+        .into_iter()
+        .skip(start)
+        .take(limit as usize)
+        .collect();
     ok(
         &json!({"data": {"offset": offset, "limit": limit, "total": total, "records": records}}),
         ctx,
@@ -230,8 +239,14 @@ mod tests {
 
     #[test]
     fn set_ids_are_stable_and_per_project() {
-        assert_eq!(address_set_id("p1", BLOCK_GROUP), address_set_id("p1", BLOCK_GROUP));
-        assert_ne!(address_set_id("p1", BLOCK_GROUP), address_set_id("p2", BLOCK_GROUP));
+        assert_eq!(
+            address_set_id("p1", BLOCK_GROUP),
+            address_set_id("p1", BLOCK_GROUP)
+        );
+        assert_ne!(
+            address_set_id("p1", BLOCK_GROUP),
+            address_set_id("p2", BLOCK_GROUP)
+        );
         assert!(set_of_project("p1", &address_set_id("p1", OTHER_GROUP)));
         assert!(!set_of_project("p2", &address_set_id("p1", OTHER_GROUP)));
     }

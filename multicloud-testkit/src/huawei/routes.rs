@@ -210,9 +210,7 @@ pub(crate) fn route(req: &SimRequest) -> Option<Route> {
         },
         ["v1", _, "address-sets"] if get => Route::CfwListSets { project_id: s(1) },
         ["v1", _, "address-items"] if get => Route::CfwListItems { project_id: s(1) },
-        ["v1", _, "address-items"] if *m == Method::POST => {
-            Route::CfwAddItems { project_id: s(1) }
-        }
+        ["v1", _, "address-items"] if *m == Method::POST => Route::CfwAddItems { project_id: s(1) },
         ["v1", _, "address-items", _] if *m == Method::DELETE => Route::CfwDeleteItem {
             project_id: s(1),
             item_id: s(3),

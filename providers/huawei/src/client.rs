@@ -285,11 +285,7 @@ impl Client {
     /// The key to sign with, unless it was refused before (then the remembered refusal).
     pub(crate) async fn key_for(&self, api: &str) -> Result<AccessKey> {
         let key = self.inner.credential.access_key().await?;
-        let mut latch = self
-            .inner
-            .refused
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut latch = self.inner.refused.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(r) = latch.as_ref() {
             let same = r.key_id == key.id() && r.fingerprint == fingerprint(&key);
             let expired = r.until.is_some_and(|t| self.inner.clock.now() >= t);
@@ -329,11 +325,7 @@ impl Client {
             refusal = %refusal,
             "the key was refused; no further call will be sent with it"
         );
-        *self
-            .inner
-            .refused
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(Refused {
+        *self.inner.refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(Refused {
             key_id: key.id().to_owned(),
             fingerprint: fingerprint(key),
             refusal,
@@ -347,9 +339,7 @@ impl Client {
     pub(crate) async fn send(&self, api: Api, request: &Request) -> Result<HttpResponse> {
         let inner = &self.inner;
         let key = self.key_for(api.name).await?;
-        let base = inner
-            .endpoints
-            .base(api.service, request.region.as_deref());
+        let base = inner.endpoints.base(api.service, request.region.as_deref());
         let mut url = format!("{base}{}", request.path);
         if !request.query.is_empty() {
             let q: Vec<String> = request
@@ -443,17 +433,20 @@ impl Client {
         {
             projects = self.projects(true).await?;
         }
-        projects.project_of(region).map(str::to_owned).ok_or_else(|| {
-            Error::new(
-                ErrorKind::WrongDomainOrRegion,
-                format!(
-                    "region {region} has no project in account {}: the account does not use \
+        projects
+            .project_of(region)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::WrongDomainOrRegion,
+                    format!(
+                        "region {region} has no project in account {}: the account does not use \
                      this region, so nothing in it can be listed (this is not an empty region)",
-                    projects.domain_id
-                ),
-            )
-            .with_provider(ProviderKind::Huawei)
-        })
+                        projects.domain_id
+                    ),
+                )
+                .with_provider(ProviderKind::Huawei)
+            })
     }
 }
 

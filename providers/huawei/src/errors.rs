@@ -143,9 +143,7 @@ pub(crate) fn parse_body(body: &[u8]) -> Option<ErrorBody> {
             .find(|o| o.contains_key("code"));
         if let Some(inner) = nested {
             out.code = inner.get("code").and_then(text);
-            out.message = out
-                .message
-                .or_else(|| inner.get("message").and_then(text));
+            out.message = out.message.or_else(|| inner.get("message").and_then(text));
         } else {
             out.code = obj.get("code").and_then(text);
             out.message = out.message.or_else(|| obj.get("message").and_then(text));
@@ -264,7 +262,11 @@ mod tests {
     fn response(status: u16, body: &str) -> HttpResponse {
         let mut headers = HeaderMap::new();
         headers.insert("x-request-id", "hdr-1".parse().unwrap());
-        HttpResponse::new(StatusCode::from_u16(status).unwrap(), headers, body.to_owned())
+        HttpResponse::new(
+            StatusCode::from_u16(status).unwrap(),
+            headers,
+            body.to_owned(),
+        )
     }
 
     fn err(status: u16, body: &str) -> Error {
@@ -302,9 +304,8 @@ mod tests {
             ),
         ];
         for (msg, refusal, kind) in cases {
-            let body = format!(
-                r#"{{"error_code":"APIGW.0301","error_msg":"{msg}","request_id":"r1"}}"#
-            );
+            let body =
+                format!(r#"{{"error_code":"APIGW.0301","error_msg":"{msg}","request_id":"r1"}}"#);
             let e = err(401, &body);
             assert_eq!(e.kind(), kind, "{msg}");
             assert_eq!(refusal_of(&e), Some(refusal), "{msg}");
@@ -338,11 +339,19 @@ mod tests {
         );
         assert_eq!(throttled.kind(), ErrorKind::Throttled);
         assert_eq!(
-            err(404, r#"{"error_code":"APIGW.0101","error_msg":"The API does not exist"}"#).kind(),
+            err(
+                404,
+                r#"{"error_code":"APIGW.0101","error_msg":"The API does not exist"}"#
+            )
+            .kind(),
             ErrorKind::WrongDomainOrRegion
         );
         assert_eq!(
-            err(502, r#"{"error_code":"APIGW.0201","error_msg":"Backend unavailable"}"#).kind(),
+            err(
+                502,
+                r#"{"error_code":"APIGW.0201","error_msg":"Backend unavailable"}"#
+            )
+            .kind(),
             ErrorKind::Transient
         );
         assert_eq!(err(503, "<html>busy</html>").kind(), ErrorKind::Transient);

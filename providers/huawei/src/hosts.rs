@@ -31,7 +31,11 @@ pub(crate) fn page_request(project_id: &str, region: &str, page: u64, limit: u32
 }
 
 /// Streams the ECS servers of `region`, `page_size` per page.
-pub(crate) fn list(client: Client, region: String, page_size: u32) -> BoxStream<'static, Result<Host>> {
+pub(crate) fn list(
+    client: Client,
+    region: String,
+    page_size: u32,
+) -> BoxStream<'static, Result<Host>> {
     let limit = page_size.clamp(1, MAX_PAGE_SIZE);
     let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
     paginate(move |token: Option<String>| {
@@ -45,7 +49,10 @@ pub(crate) fn list(client: Client, region: String, page_size: u32) -> BoxStream<
             };
             let project = client.project_id(&region).await?;
             let body = client
-                .json(ECS_LIST_SERVERS, &page_request(&project, &region, page, limit))
+                .json(
+                    ECS_LIST_SERVERS,
+                    &page_request(&project, &region, page, limit),
+                )
                 .await?;
             let items = wire::list(&body, "servers", ECS_LIST_SERVERS.name, Some(&region))?;
             let count = wire::number(&body, "count");
@@ -140,7 +147,8 @@ pub(crate) fn to_host(item: Value, region: &str) -> Result<Host> {
     let flavor = item
         .get("flavor")
         .and_then(|f| wire::text(f, "id").or_else(|| wire::text(f, "name")));
-    let created = wire::text(&item, "created").and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok());
+    let created =
+        wire::text(&item, "created").and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok());
     let host = Host::new(id, region, state(&status, &task))
         .with_name(wire::text(&item, "name"))
         .with_instance_type(flavor)
@@ -190,6 +198,9 @@ mod tests {
     fn pages_are_numbered_from_one() {
         let r = page_request("p1", "cn-north-4", 1, 100);
         assert_eq!(r.path, "/v1/p1/cloudservers/detail");
-        assert_eq!(r.query, [("offset", "1".to_owned()), ("limit", "100".to_owned())]);
+        assert_eq!(
+            r.query,
+            [("offset", "1".to_owned()), ("limit", "100".to_owned())]
+        );
     }
 }

@@ -25,9 +25,26 @@ const X_OBS_TOKEN: HeaderName = HeaderName::from_static("x-obs-security-token");
 
 /// Sub-resources that are part of the signed resource.
 const SUB_RESOURCES: &[&str] = &[
-    "acl", "cors", "delete", "encryption", "lifecycle", "location", "logging", "metadata",
-    "notification", "policy", "quota", "replication", "storageclass", "storageinfo",
-    "storagepolicy", "tagging", "uploads", "versioning", "versions", "website",
+    "acl",
+    "cors",
+    "delete",
+    "encryption",
+    "lifecycle",
+    "location",
+    "logging",
+    "metadata",
+    "notification",
+    "policy",
+    "quota",
+    "replication",
+    "storageclass",
+    "storageinfo",
+    "storagepolicy",
+    "tagging",
+    "uploads",
+    "versioning",
+    "versions",
+    "website",
 ];
 
 /// Signs OBS requests with the OBS signature (`OBS {AK}:{base64(HMAC-SHA1(SK, StringToSign))}`),
@@ -110,7 +127,13 @@ impl ObsSigner {
         if !subs.is_empty() {
             let parts: Vec<String> = subs
                 .iter()
-                .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+                .map(|(k, v)| {
+                    if v.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{k}={v}")
+                    }
+                })
                 .collect();
             s.push('?');
             s.push_str(&parts.join("&"));
@@ -123,9 +146,10 @@ impl RequestSigner for ObsSigner {
     /// Sets `x-obs-date` (RFC 1123), `x-obs-security-token` for a session key, and `Host`.
     fn prepare(&self, out: &mut Outgoing<'_>, key: &AccessKey, time: OffsetDateTime) -> Result<()> {
         let at = std::time::UNIX_EPOCH
-            + StdDuration::from_secs(u64::try_from(time.unix_timestamp()).map_err(|_| {
-                Error::config("OBS cannot sign a time before 1970")
-            })?);
+            + StdDuration::from_secs(
+                u64::try_from(time.unix_timestamp())
+                    .map_err(|_| Error::config("OBS cannot sign a time before 1970"))?,
+            );
         out.set(X_OBS_DATE, httpdate::fmt_http_date(at), "x-obs-date")?;
         if let Some(token) = key.session_token() {
             out.set_sensitive(
@@ -138,7 +162,12 @@ impl RequestSigner for ObsSigner {
         out.set_host_if_absent(|| self.uri_host(request.uri()))
     }
 
-    fn compute(&self, out: &Outgoing<'_>, key: &AccessKey, _time: OffsetDateTime) -> Result<SigningParts> {
+    fn compute(
+        &self,
+        out: &Outgoing<'_>,
+        key: &AccessKey,
+        _time: OffsetDateTime,
+    ) -> Result<SigningParts> {
         let sts = Self::string_to_sign(out);
         let mut mac = Hmac::<Sha1>::new_from_slice(key.secret().expose().as_bytes())
             .map_err(|_| Error::config("OBS cannot use this secret as an HMAC key"))?;
@@ -268,10 +297,22 @@ mod tests {
 
     #[test]
     fn obs_codes_map_to_kinds() {
-        assert_eq!(kind_of("SignatureDoesNotMatch", StatusCode::FORBIDDEN), ErrorKind::InvalidCredential);
-        assert_eq!(kind_of("AccessDenied", StatusCode::FORBIDDEN), ErrorKind::PermissionDenied);
-        assert_eq!(kind_of("RequestTimeTooSkewed", StatusCode::FORBIDDEN), ErrorKind::ClockSkew);
-        assert_eq!(kind_of("ServiceUnavailable", StatusCode::SERVICE_UNAVAILABLE), ErrorKind::Throttled);
+        assert_eq!(
+            kind_of("SignatureDoesNotMatch", StatusCode::FORBIDDEN),
+            ErrorKind::InvalidCredential
+        );
+        assert_eq!(
+            kind_of("AccessDenied", StatusCode::FORBIDDEN),
+            ErrorKind::PermissionDenied
+        );
+        assert_eq!(
+            kind_of("RequestTimeTooSkewed", StatusCode::FORBIDDEN),
+            ErrorKind::ClockSkew
+        );
+        assert_eq!(
+            kind_of("ServiceUnavailable", StatusCode::SERVICE_UNAVAILABLE),
+            ErrorKind::Throttled
+        );
         assert_eq!(kind_of("", StatusCode::BAD_GATEWAY), ErrorKind::Transient);
     }
 }

@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error, Item,
-    IpBlocker, KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature, StaticCredential,
-    SystemClock,
+    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
+    IpBlocker, Item, KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature,
+    StaticCredential, SystemClock,
 };
 
 use crate::client::Client;
@@ -178,7 +178,9 @@ impl HuaweiProviderBuilder {
     pub fn build(self) -> Result<HuaweiProvider> {
         let account = AccountName::new(self.account)?;
         let credential = self.credential.ok_or_else(|| {
-            Error::config("no credential: call with_access_key(...), with_credential(...) or from_env()")
+            Error::config(
+                "no credential: call with_access_key(...), with_credential(...) or from_env()",
+            )
         })?;
         if self.page_size == 0 {
             return Err(Error::config("the page size must be at least 1"));
@@ -277,7 +279,11 @@ impl CloudProvider for HuaweiProvider {
         regions::list(&self.client).await
     }
 
-    fn list(&self, kind: &ResourceKind, region: Option<&Region>) -> BoxStream<'static, Result<Item>> {
+    fn list(
+        &self,
+        kind: &ResourceKind,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<Item>> {
         resources::list(self.client.clone(), kind, region, self.page_size)
     }
 
@@ -346,9 +352,13 @@ mod tests {
             .build()
             .unwrap();
         let l = p.transport().limits();
-        assert_eq!(l.limit_for(ProviderKind::Huawei, "ecs:ListServersDetails"), mine);
         assert_eq!(
-            l.limit_for(ProviderKind::Huawei, "rms:ListAllResources").rate,
+            l.limit_for(ProviderKind::Huawei, "ecs:ListServersDetails"),
+            mine
+        );
+        assert_eq!(
+            l.limit_for(ProviderKind::Huawei, "rms:ListAllResources")
+                .rate,
             Some(Rate::per_second(200))
         );
     }

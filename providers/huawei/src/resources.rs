@@ -41,7 +41,11 @@ const RESPONSE: &[StandardFeature] = &[StandardFeature::Response];
 
 const RMS: &[&str] = &["rms:ListAllResources"];
 
-const fn rms(provider: &'static str, resource_type: &'static str, id: &'static str) -> ResourceKind {
+const fn rms(
+    provider: &'static str,
+    resource_type: &'static str,
+    id: &'static str,
+) -> ResourceKind {
     ResourceKind::resources(provider, resource_type, KindScope::Global)
         .with_id(id)
         .with_features(CSPM)
@@ -131,10 +135,17 @@ pub(crate) fn list(
 }
 
 /// One `ListAllResources` request.
-pub(crate) fn rms_request(domain_id: &str, rms_type: Option<&str>, limit: u32, marker: Option<&str>) -> Request {
-    let mut r = Request::get(format!("/v1/resource-manager/domains/{domain_id}/all-resources"))
-        .query("limit", limit)
-        .scope(Scope::Domain(domain_id.to_owned()));
+pub(crate) fn rms_request(
+    domain_id: &str,
+    rms_type: Option<&str>,
+    limit: u32,
+    marker: Option<&str>,
+) -> Request {
+    let mut r = Request::get(format!(
+        "/v1/resource-manager/domains/{domain_id}/all-resources"
+    ))
+    .query("limit", limit)
+    .scope(Scope::Domain(domain_id.to_owned()));
     if let Some(t) = rms_type {
         r = r.query("type", t);
     }
@@ -197,7 +208,12 @@ pub(crate) fn to_resource(item: Value) -> Result<CloudResource> {
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -18,7 +18,9 @@ mod waf;
 
 use async_trait::async_trait;
 use futures::stream::{BoxStream, StreamExt};
-use multicloud_core::{BlockRequest, BlockRule, BlockTarget, Error, IpBlocker, ProviderKind, Result};
+use multicloud_core::{
+    BlockRequest, BlockRule, BlockTarget, Error, IpBlocker, ProviderKind, Result,
+};
 
 use crate::client::Client;
 
@@ -61,11 +63,17 @@ impl IpBlocker for HuaweiIpBlocker {
         }
     }
 
-    fn list_blocks(&self, target: &BlockTarget, region: &str) -> BoxStream<'static, Result<BlockRule>> {
+    fn list_blocks(
+        &self,
+        target: &BlockTarget,
+        region: &str,
+    ) -> BoxStream<'static, Result<BlockRule>> {
         match target {
-            BlockTarget::CloudFirewall => {
-                cfw::list(self.client.clone(), self.cfw_group.clone(), region.to_owned())
-            }
+            BlockTarget::CloudFirewall => cfw::list(
+                self.client.clone(),
+                self.cfw_group.clone(),
+                region.to_owned(),
+            ),
             BlockTarget::Waf { scope } => {
                 waf::list(self.client.clone(), scope.clone(), region.to_owned())
             }

@@ -41,7 +41,12 @@ pub(crate) async fn check_key(client: &Client) -> Result<KeyCheck> {
             );
             Ok(KeyCheck::new(CredentialStatus::Valid, Some(identity)))
         }
-        Err(e) if matches!(e.kind(), ErrorKind::Config | ErrorKind::CredentialNotConfigured) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::Config | ErrorKind::CredentialNotConfigured
+            ) =>
+        {
             Err(e)
         }
         Err(e) => Ok(KeyCheck::new(
@@ -113,11 +118,10 @@ pub(crate) async fn probe_read(client: &Client, kind: &ResourceKind) -> Result<(
             })
             .await
         }
-        other => Err(Error::config(format!(
-            "kind {} has no probe for {other:?}",
-            kind.id
-        ))
-        .with_provider(ProviderKind::Huawei)),
+        other => Err(
+            Error::config(format!("kind {} has no probe for {other:?}", kind.id))
+                .with_provider(ProviderKind::Huawei),
+        ),
     }
 }
 
@@ -175,7 +179,11 @@ async fn probe_regions(
                 denied.push(region);
                 first_denial.get_or_insert(e);
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WrongDomainOrRegion | ErrorKind::NotFound) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WrongDomainOrRegion | ErrorKind::NotFound
+                ) => {}
             Err(e) => {
                 failure.get_or_insert(e);
             }

@@ -2,7 +2,9 @@
 
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::Method;
-use multicloud_core::{paginate, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind, Result};
+use multicloud_core::{
+    paginate, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind, Result,
+};
 use serde_json::{json, Value};
 
 use crate::client::{
@@ -74,10 +76,22 @@ async fn group(client: &Client, name: &str, region: &str) -> Result<Group> {
                         .query("limit", PAGE),
                 )
                 .await?;
-            let records = wire::list(&body, "data.records", CFW_LIST_ADDRESS_SETS.name, Some(region))?;
-            if let Some(set) = records.iter().find(|s| wire::text(s, "name").as_deref() == Some(name)) {
+            let records = wire::list(
+                &body,
+                "data.records",
+                CFW_LIST_ADDRESS_SETS.name,
+                Some(region),
+            )?;
+            if let Some(set) = records
+                .iter()
+                .find(|s| wire::text(s, "name").as_deref() == Some(name))
+            {
                 let Some(set_id) = wire::text(set, "set_id") else {
-                    return Err(decode_error(CFW_LIST_ADDRESS_SETS.name, Some(region), "an address group without set_id"));
+                    return Err(decode_error(
+                        CFW_LIST_ADDRESS_SETS.name,
+                        Some(region),
+                        "an address group without set_id",
+                    ));
                 };
                 if wire::number(set, "ref_count") == Some(0) {
                     return Err(Error::new(
@@ -89,9 +103,14 @@ async fn group(client: &Client, name: &str, region: &str) -> Result<Group> {
                     )
                     .with_provider(ProviderKind::Huawei));
                 }
-                return Ok(Group { project, object_id: object_id.clone(), set_id });
+                return Ok(Group {
+                    project,
+                    object_id: object_id.clone(),
+                    set_id,
+                });
             }
-            let total = wire::number(&body.get("data").cloned().unwrap_or_default(), "total").unwrap_or(0);
+            let total =
+                wire::number(&body.get("data").cloned().unwrap_or_default(), "total").unwrap_or(0);
             offset += records.len() as u64;
             if records.is_empty() || offset >= total {
                 break;
@@ -109,8 +128,13 @@ async fn group(client: &Client, name: &str, region: &str) -> Result<Group> {
 }
 
 fn to_rule(item: &Value, group: &Group, region: &str) -> Result<BlockRule> {
-    let (Some(id), Some(address)) = (wire::text(item, "item_id"), wire::text(item, "address")) else {
-        return Err(decode_error(CFW_LIST_ADDRESS_ITEMS.name, Some(region), "an address group member without item_id or address"));
+    let (Some(id), Some(address)) = (wire::text(item, "item_id"), wire::text(item, "address"))
+    else {
+        return Err(decode_error(
+            CFW_LIST_ADDRESS_ITEMS.name,
+            Some(region),
+            "an address group member without item_id or address",
+        ));
     };
     let mut raw = item.clone();
     if let Some(o) = raw.as_object_mut() {
@@ -121,7 +145,12 @@ fn to_rule(item: &Value, group: &Group, region: &str) -> Result<BlockRule> {
 }
 
 /// The members of the group, `address` filtering when given.
-fn members(client: Client, group: Group, region: String, address: Option<String>) -> BoxStream<'static, Result<BlockRule>> {
+fn members(
+    client: Client,
+    group: Group,
+    region: String,
+    address: Option<String>,
+) -> BoxStream<'static, Result<BlockRule>> {
     paginate(move |token: Option<String>| {
         let client = client.clone();
         let group = group.clone();
@@ -137,9 +166,20 @@ fn members(client: Client, group: Group, region: String, address: Option<String>
                 req = req.query("address", a);
             }
             let body = client.json(CFW_LIST_ADDRESS_ITEMS, &req).await?;
-            let records = wire::list(&body, "data.records", CFW_LIST_ADDRESS_ITEMS.name, Some(&region))?;
-            let rules = records.iter().map(|r| to_rule(r, &group, &region)).collect::<Result<Vec<_>>>()?;
-            let total = body.get("data").and_then(|d| wire::number(d, "total")).unwrap_or(0);
+            let records = wire::list(
+                &body,
+                "data.records",
+                CFW_LIST_ADDRESS_ITEMS.name,
+                Some(&region),
+            )?;
+            let rules = records
+                .iter()
+                .map(|r| to_rule(r, &group, &region))
+                .collect::<Result<Vec<_>>>()?;
+            let total = body
+                .get("data")
+                .and_then(|d| wire::number(d, "total"))
+                .unwrap_or(0);
             let next = offset + rules.len() as u64;
             let more = !rules.is_empty() && next < total;
             Ok(Page::new(rules, more.then(|| next.to_string())))
@@ -148,7 +188,11 @@ fn members(client: Client, group: Group, region: String, address: Option<String>
 }
 
 /// The members of the block group in `region`.
-pub(super) fn list(client: Client, name: String, region: String) -> BoxStream<'static, Result<BlockRule>> {
+pub(super) fn list(
+    client: Client,
+    name: String,
+    region: String,
+) -> BoxStream<'static, Result<BlockRule>> {
     futures::stream::once(async move {
         let g = group(&client, &name, &region).await?;
         Ok::<_, Error>(members(client, g, region, None))
@@ -158,13 +202,22 @@ pub(super) fn list(client: Client, name: String, region: String) -> BoxStream<'s
 }
 
 /// Adds `request.ip` to the group, or returns the member that already holds it.
-pub(super) async fn block(client: &Client, name: &str, request: &BlockRequest) -> Result<BlockRule> {
+pub(super) async fn block(
+    client: &Client,
+    name: &str,
+    request: &BlockRequest,
+) -> Result<BlockRule> {
     let region = request.region.as_str();
     let g = group(client, name, region).await?;
     let ip = request.ip.to_string();
-    let existing: Vec<BlockRule> = members(client.clone(), g.clone(), region.to_owned(), Some(ip.clone()))
-        .try_collect()
-        .await?;
+    let existing: Vec<BlockRule> = members(
+        client.clone(),
+        g.clone(),
+        region.to_owned(),
+        Some(ip.clone()),
+    )
+    .try_collect()
+    .await?;
     if let Some(rule) = existing.into_iter().find(|r| r.ip == ip) {
         return Ok(rule);
     }
@@ -182,23 +235,58 @@ pub(super) async fn block(client: &Client, name: &str, request: &BlockRequest) -
             &request_post(&g.project, region, body),
         )
         .await?;
-    let items = wire::list(&answer, "data.items", CFW_ADD_ADDRESS_ITEM.name, Some(region))?;
+    let items = wire::list(
+        &answer,
+        "data.items",
+        CFW_ADD_ADDRESS_ITEM.name,
+        Some(region),
+    )?;
     let Some(id) = items.first().and_then(|i| wire::text(i, "id")) else {
-        return Err(decode_error(CFW_ADD_ADDRESS_ITEM.name, Some(region), "no member id in the answer"));
+        return Err(decode_error(
+            CFW_ADD_ADDRESS_ITEM.name,
+            Some(region),
+            "no member id in the answer",
+        ));
     };
     let raw = json!({"item_id": id, "address": ip, "set_id": g.set_id, "object_id": g.object_id});
     Ok(BlockRule::new(id, ip, BlockTarget::CloudFirewall, region).with_raw(raw))
 }
 
 fn request_post(project: &str, region: &str, body: Value) -> Request {
-    request(project, region, "address-items").with_method(Method::POST).json(body)
+    request(project, region, "address-items")
+        .with_method(Method::POST)
+        .json(body)
 }
 
-/// Deletes exactly the member `rule.rule_id`; a member already gone is not an error.
+/// Deletes exactly the member `rule.rule_id`. A member already gone is not an error: when
+/// the rule names its group, the group is looked at first (CFW answers a missing member with
+/// a generic parameter error), and nothing is deleted if the member is not there.
 pub(super) async fn unblock(client: &Client, rule: &BlockRule) -> Result<()> {
-    let project = client.project_id(&rule.region).await?;
-    let req = request(&project, &rule.region, &format!("address-items/{}", crate::client::encode(&rule.rule_id)))
-        .with_method(Method::DELETE);
+    let region = rule.region.as_str();
+    let project = client.project_id(region).await?;
+    if let (Some(set_id), Some(object_id)) = (
+        wire::text(&rule.raw, "set_id"),
+        wire::text(&rule.raw, "object_id"),
+    ) {
+        let g = Group {
+            project: project.clone(),
+            object_id,
+            set_id,
+        };
+        let present: Vec<BlockRule> =
+            members(client.clone(), g, region.to_owned(), Some(rule.ip.clone()))
+                .try_collect()
+                .await?;
+        if !present.iter().any(|m| m.rule_id == rule.rule_id) {
+            return Ok(());
+        }
+    }
+    let req = request(
+        &project,
+        region,
+        &format!("address-items/{}", crate::client::encode(&rule.rule_id)),
+    )
+    .with_method(Method::DELETE);
     match client.json(CFW_DELETE_ADDRESS_ITEM, &req).await {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),

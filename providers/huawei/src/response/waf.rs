@@ -2,10 +2,15 @@
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::Method;
-use multicloud_core::{paginate, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind, Result};
+use multicloud_core::{
+    paginate, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind, Result,
+};
 use serde_json::{json, Value};
 
-use crate::client::{encode, Client, Request, Scope, WAF_CREATE_RULE, WAF_DELETE_RULE, WAF_LIST_POLICIES, WAF_LIST_RULES};
+use crate::client::{
+    encode, Client, Request, Scope, WAF_CREATE_RULE, WAF_DELETE_RULE, WAF_LIST_POLICIES,
+    WAF_LIST_RULES,
+};
 use crate::wire::{self, decode_error};
 
 /// `pagesize` of WAF lists (the API allows up to 100).
@@ -18,22 +23,38 @@ fn request(project: &str, region: &str, path: &str) -> Request {
 }
 
 /// The policies `scope` names: an id, a name, or `*` (every policy protecting a host).
-async fn policies(client: &Client, project: &str, region: &str, scope: &str) -> Result<Vec<String>> {
+async fn policies(
+    client: &Client,
+    project: &str,
+    region: &str,
+    scope: &str,
+) -> Result<Vec<String>> {
     let mut found = Vec::new();
     let mut page = 1;
     loop {
         let body = client
             .json(
                 WAF_LIST_POLICIES,
-                &request(project, region, "policy").query("page", page).query("pagesize", PAGE),
+                &request(project, region, "policy")
+                    .query("page", page)
+                    .query("pagesize", PAGE),
             )
             .await?;
         let items = wire::list(&body, "items", WAF_LIST_POLICIES.name, Some(region))?;
         for p in items {
-            let Some(id) = wire::text(p, "id") else { continue };
+            let Some(id) = wire::text(p, "id") else {
+                continue;
+            };
             let name = wire::text(p, "name").unwrap_or_default();
-            let protects = p.get("hosts").and_then(Value::as_array).is_some_and(|h| !h.is_empty());
-            let wanted = if scope == "*" { protects } else { id == scope || name == scope };
+            let protects = p
+                .get("hosts")
+                .and_then(Value::as_array)
+                .is_some_and(|h| !h.is_empty());
+            let wanted = if scope == "*" {
+                protects
+            } else {
+                id == scope || name == scope
+            };
             if wanted {
                 found.push(id);
             }
@@ -55,10 +76,21 @@ async fn policies(client: &Client, project: &str, region: &str, scope: &str) -> 
 }
 
 /// The black-IP rules of one policy.
-fn rules(client: Client, project: String, region: String, scope: String, policy: String) -> BoxStream<'static, Result<BlockRule>> {
+fn rules(
+    client: Client,
+    project: String,
+    region: String,
+    scope: String,
+    policy: String,
+) -> BoxStream<'static, Result<BlockRule>> {
     paginate(move |token: Option<String>| {
         let client = client.clone();
-        let (project, region, scope, policy) = (project.clone(), region.clone(), scope.clone(), policy.clone());
+        let (project, region, scope, policy) = (
+            project.clone(),
+            region.clone(),
+            scope.clone(),
+            policy.clone(),
+        );
         async move {
             let page: u64 = token.as_deref().unwrap_or("1").parse().unwrap_or(1);
             let body = client
@@ -75,12 +107,24 @@ fn rules(client: Client, project: String, region: String, scope: String, policy:
                 if wire::number(item, "white") != Some(0) {
                     continue;
                 }
-                let (Some(id), Some(addr)) = (wire::text(item, "id"), wire::text(item, "addr")) else {
-                    return Err(decode_error(WAF_LIST_RULES.name, Some(&region), "a rule without id or addr"));
+                let (Some(id), Some(addr)) = (wire::text(item, "id"), wire::text(item, "addr"))
+                else {
+                    return Err(decode_error(
+                        WAF_LIST_RULES.name,
+                        Some(&region),
+                        "a rule without id or addr",
+                    ));
                 };
                 out.push(
-                    BlockRule::new(format!("{policy}/{id}"), addr, BlockTarget::Waf { scope: scope.clone() }, region.clone())
-                        .with_raw(item.clone()),
+                    BlockRule::new(
+                        format!("{policy}/{id}"),
+                        addr,
+                        BlockTarget::Waf {
+                            scope: scope.clone(),
+                        },
+                        region.clone(),
+                    )
+                    .with_raw(item.clone()),
                 );
             }
             let total = wire::number(&body, "total").unwrap_or(0);
@@ -91,13 +135,25 @@ fn rules(client: Client, project: String, region: String, scope: String, policy:
 }
 
 /// Every black-IP rule of the policies `scope` names.
-pub(super) fn list(client: Client, scope: String, region: String) -> BoxStream<'static, Result<BlockRule>> {
+pub(super) fn list(
+    client: Client,
+    scope: String,
+    region: String,
+) -> BoxStream<'static, Result<BlockRule>> {
     stream::once(async move {
         let project = client.project_id(&region).await?;
         let ids = policies(&client, &project, &region, &scope).await?;
         let streams: Vec<_> = ids
             .into_iter()
-            .map(|p| rules(client.clone(), project.clone(), region.clone(), scope.clone(), p))
+            .map(|p| {
+                rules(
+                    client.clone(),
+                    project.clone(),
+                    region.clone(),
+                    scope.clone(),
+                    p,
+                )
+            })
             .collect();
         Ok::<_, Error>(stream::iter(streams).flatten())
     })
@@ -109,23 +165,39 @@ pub(super) fn list(client: Client, scope: String, region: String) -> BoxStream<'
 fn rule_name(ip: &str) -> String {
     let mut name: String = format!("mc-block-{ip}")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     name.truncate(64);
     name
 }
 
 /// Adds a black-IP rule for `request.ip` on each policy of the scope that lacks one.
-pub(super) async fn block(client: &Client, scope: &str, request: &BlockRequest) -> Result<BlockRule> {
+pub(super) async fn block(
+    client: &Client,
+    scope: &str,
+    request: &BlockRequest,
+) -> Result<BlockRule> {
     let region = request.region.as_str();
     let project = client.project_id(region).await?;
     let ip = request.ip.to_string();
     let mut ids = Vec::new();
     let mut raws = Vec::new();
     for policy in policies(client, &project, region, scope).await? {
-        let existing: Vec<BlockRule> = rules(client.clone(), project.clone(), region.to_owned(), scope.to_owned(), policy.clone())
-            .try_collect()
-            .await?;
+        let existing: Vec<BlockRule> = rules(
+            client.clone(),
+            project.clone(),
+            region.to_owned(),
+            scope.to_owned(),
+            policy.clone(),
+        )
+        .try_collect()
+        .await?;
         if let Some(rule) = existing.into_iter().find(|r| r.ip == ip) {
             ids.push(rule.rule_id);
             raws.push(rule.raw);
@@ -147,21 +219,35 @@ pub(super) async fn block(client: &Client, scope: &str, request: &BlockRequest) 
         let answer = client
             .json(
                 WAF_CREATE_RULE,
-                &request_for(&project, region, &format!("policy/{policy}/whiteblackip")).with_method(Method::POST).json(body),
+                &request(&project, region, &format!("policy/{policy}/whiteblackip"))
+                    .with_method(Method::POST)
+                    .json(body),
             )
             .await?;
         let Some(id) = wire::text(&answer, "id") else {
-            return Err(decode_error(WAF_CREATE_RULE.name, Some(region), "no rule id in the answer"));
+            return Err(decode_error(
+                WAF_CREATE_RULE.name,
+                Some(region),
+                "no rule id in the answer",
+            ));
         };
         ids.push(format!("{policy}/{id}"));
         raws.push(answer);
     }
-    let raw = if raws.len() == 1 { raws.remove(0) } else { Value::Array(raws) };
-    Ok(BlockRule::new(ids.join(","), ip, BlockTarget::Waf { scope: scope.to_owned() }, region).with_raw(raw))
-}
-
-fn request_for(project: &str, region: &str, path: &str) -> Request {
-    request(project, region, path)
+    let raw = if raws.len() == 1 {
+        raws.remove(0)
+    } else {
+        Value::Array(raws)
+    };
+    Ok(BlockRule::new(
+        ids.join(","),
+        ip,
+        BlockTarget::Waf {
+            scope: scope.to_owned(),
+        },
+        region,
+    )
+    .with_raw(raw))
 }
 
 /// Deletes exactly each `policy/rule` the rule id lists; a rule already gone is skipped.
@@ -174,8 +260,12 @@ pub(super) async fn unblock(client: &Client, rule: &BlockRule) -> Result<()> {
             ))
             .with_provider(ProviderKind::Huawei));
         };
-        let req = request(&project, &rule.region, &format!("policy/{}/whiteblackip/{}", encode(policy), encode(id)))
-            .with_method(Method::DELETE);
+        let req = request(
+            &project,
+            &rule.region,
+            &format!("policy/{}/whiteblackip/{}", encode(policy), encode(id)),
+        )
+        .with_method(Method::DELETE);
         match client.json(WAF_DELETE_RULE, &req).await {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::NotFound => {}

@@ -77,10 +77,19 @@ mod tests {
 
     #[test]
     fn a_missing_or_null_list_is_a_decode_error_naming_the_place() {
-        let e = list(&json!({"count": 0}), "servers", "ecs:ListServersDetails", Some("cn-north-4"))
-            .unwrap_err();
+        let e = list(
+            &json!({"count": 0}),
+            "servers",
+            "ecs:ListServersDetails",
+            Some("cn-north-4"),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), multicloud_core::ErrorKind::Decode);
-        assert!(e.to_string().contains("ecs:ListServersDetails in cn-north-4"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("ecs:ListServersDetails in cn-north-4"),
+            "{e}"
+        );
         assert!(e.to_string().contains("servers"), "{e}");
         assert!(list(&json!({"servers": null}), "servers", "a", None).is_err());
         assert!(list(&json!({"servers": {}}), "servers", "a", None).is_err());
