@@ -16,7 +16,7 @@ use crate::wire::{self, decode_error};
 /// `pagesize` of WAF lists (the API allows up to 100).
 const PAGE: u64 = 100;
 
-fn request(project: &str, region: &str, path: &str) -> Request {
+fn api_request(project: &str, region: &str, path: &str) -> Request {
     Request::get(format!("/v1/{project}/waf/{path}"))
         .in_region(region)
         .scope(Scope::Project(project.to_owned()))
@@ -35,7 +35,7 @@ async fn policies(
         let body = client
             .json(
                 WAF_LIST_POLICIES,
-                &request(project, region, "policy")
+                &api_request(project, region, "policy")
                     .query("page", page)
                     .query("pagesize", PAGE),
             )
@@ -96,7 +96,7 @@ fn rules(
             let body = client
                 .json(
                     WAF_LIST_RULES,
-                    &request(&project, &region, &format!("policy/{policy}/whiteblackip"))
+                    &api_request(&project, &region, &format!("policy/{policy}/whiteblackip"))
                         .query("page", page)
                         .query("pagesize", PAGE),
                 )
@@ -219,7 +219,7 @@ pub(super) async fn block(
         let answer = client
             .json(
                 WAF_CREATE_RULE,
-                &request(&project, region, &format!("policy/{policy}/whiteblackip"))
+                &api_request(&project, region, &format!("policy/{policy}/whiteblackip"))
                     .with_method(Method::POST)
                     .json(body),
             )
@@ -260,7 +260,7 @@ pub(super) async fn unblock(client: &Client, rule: &BlockRule) -> Result<()> {
             ))
             .with_provider(ProviderKind::Huawei));
         };
-        let req = request(
+        let req = api_request(
             &project,
             &rule.region,
             &format!("policy/{}/whiteblackip/{}", encode(policy), encode(id)),
