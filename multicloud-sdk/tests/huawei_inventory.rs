@@ -262,3 +262,29 @@ async fn kinds_without_inventory_list_nothing_and_say_so() {
     assert_eq!(e.kind(), ErrorKind::Config);
     assert_eq!(cloud.requests().len(), 0);
 }
+
+#[tokio::test]
+async fn without_the_region_catalog_the_projects_still_name_every_region() {
+    let cloud = sim(3, 1, 1).await;
+    let sk = "secret-of-the-ecs-only-key-000000";
+    cloud.keys().insert(
+        multicloud_testkit::SimKey::new(
+            "HPUATESTECSONLY00001",
+            sk,
+            multicloud_testkit::huawei::DEMO_DOMAIN_ID,
+        )
+        .with_permissions(multicloud_testkit::Permissions::only(["ecs:*"])),
+    );
+    let p = huawei_support::provider_with(
+        &cloud,
+        multicloud_core::AccessKey::new("HPUATESTECSONLY00001", sk),
+        None,
+    );
+    let regions = p.regions().await.unwrap();
+    assert_eq!(regions.len(), 9);
+    assert!(regions.iter().all(|r| r.is_scannable() && r.name.is_none()));
+    assert_eq!(
+        collect(&p, "host", Some("cn-north-4")).await.unwrap().len(),
+        3
+    );
+}

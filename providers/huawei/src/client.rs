@@ -31,6 +31,7 @@ use crate::endpoints::Endpoints;
 use crate::errors::{self, AuthRefusal, AUTH_FAILED};
 use crate::projects::{self, Projects};
 use crate::signer::HuaweiSigner;
+use crate::wire;
 
 /// One Huawei API: the name calls are limited, logged and reported by, and where it lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,8 @@ impl Api {
 
 /// IAM `KeystoneListAuthProjects`: the key's projects (any valid key may call it).
 pub(crate) const IAM_LIST_AUTH_PROJECTS: Api = Api::read("iam:KeystoneListAuthProjects", "iam");
+/// IAM `KeystoneListAuthDomains`: the key's account (any valid key may call it).
+pub(crate) const IAM_LIST_AUTH_DOMAINS: Api = Api::read("iam:KeystoneListAuthDomains", "iam");
 /// IAM `KeystoneListRegions`.
 pub(crate) const IAM_LIST_REGIONS: Api = Api::read("iam:KeystoneListRegions", "iam");
 /// IAM `ShowPermanentAccessKey`.
@@ -95,6 +98,7 @@ pub(crate) const WAF_DELETE_RULE: Api = Api::write("waf:DeleteWhiteBlackIpRule",
 /// Every API this crate calls (the rate-limit table and the tests check against it).
 pub(crate) const APIS: &[Api] = &[
     IAM_LIST_AUTH_PROJECTS,
+    IAM_LIST_AUTH_DOMAINS,
     IAM_LIST_REGIONS,
     IAM_SHOW_ACCESS_KEY,
     ECS_LIST_SERVERS,
@@ -419,9 +423,25 @@ impl Client {
         Ok(projects)
     }
 
-    /// The account (domain) id.
+    /// The account (domain) id: from the projects, else `GET /v3/auth/domains`.
     pub(crate) async fn domain_id(&self) -> Result<String> {
-        Ok(self.projects(false).await?.domain_id.clone())
+        if let Some(id) = &self.projects(false).await?.domain_id {
+            return Ok(id.clone());
+        }
+        let body = self
+            .json(IAM_LIST_AUTH_DOMAINS, &Request::get("/v3/auth/domains"))
+            .await?;
+        let domains = wire::list(&body, "domains", IAM_LIST_AUTH_DOMAINS.name, None)?;
+        domains
+            .first()
+            .and_then(|d| wire::text(d, "id"))
+            .ok_or_else(|| {
+                wire::decode_error(
+                    IAM_LIST_AUTH_DOMAINS.name,
+                    None,
+                    "the key sees no account (domain)",
+                )
+            })
     }
 
     /// The project id of `region`; looks again (at most once a minute) when the cached
@@ -440,9 +460,9 @@ impl Client {
                 Error::new(
                     ErrorKind::WrongDomainOrRegion,
                     format!(
-                        "region {region} has no project in account {}: the account does not use \
-                     this region, so nothing in it can be listed (this is not an empty region)",
-                        projects.domain_id
+                        "region {region} has no project in this account: the account does not \
+                         use this region, so nothing in it can be listed (this is not an empty \
+                         region)"
                     ),
                 )
                 .with_provider(ProviderKind::Huawei)

@@ -12,8 +12,8 @@ use crate::wire::{self, decode_error};
 /// What one `GET /v3/auth/projects` said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Projects {
-    /// The account (domain) id.
-    pub(crate) domain_id: String,
+    /// The account (domain) id, when the projects name it.
+    pub(crate) domain_id: Option<String>,
     /// Enabled projects by name (a region's default project is named after the region).
     pub(crate) by_name: BTreeMap<String, String>,
     /// When the answer arrived.
@@ -62,13 +62,6 @@ pub(crate) fn parse(body: &Value, now: OffsetDateTime) -> Result<Projects> {
             by_name.insert(name, id);
         }
     }
-    let domain_id = domain_id.ok_or_else(|| {
-        decode_error(
-            ACTION,
-            None,
-            "no project names its domain_id: the key sees no project at all",
-        )
-    })?;
     Ok(Projects {
         domain_id,
         by_name,
@@ -90,11 +83,12 @@ mod tests {
             {"id": "p4", "name": "ap-southeast-1", "domain_id": "d1", "enabled": false},
         ]});
         let p = parse(&body, OffsetDateTime::UNIX_EPOCH).unwrap();
-        assert_eq!(p.domain_id, "d1");
+        assert_eq!(p.domain_id.as_deref(), Some("d1"));
         assert_eq!(p.project_of("cn-north-4"), Some("p1"));
         assert_eq!(p.project_of("ap-southeast-1"), None);
         assert_eq!(p.region_names().collect::<Vec<_>>(), ["cn-north-4"]);
         assert!(parse(&json!({"projects": null}), OffsetDateTime::UNIX_EPOCH).is_err());
-        assert!(parse(&json!({"projects": []}), OffsetDateTime::UNIX_EPOCH).is_err());
+        let none = parse(&json!({"projects": []}), OffsetDateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(none.domain_id, None);
     }
 }

@@ -3,10 +3,11 @@
 //!
 //! A catalog region with a project is [`Enabled`](RegionStatus::Enabled); one without is
 //! [`NotOptedIn`](RegionStatus::NotOptedIn): the account has no project there, so nothing
-//! can be listed in it. When the key may not read the catalog (no IAM read), the regions are
-//! the projects named like regions, without display names.
+//! can be listed in it. When the catalog cannot be read (no IAM read, or an endpoint that
+//! does not serve it), the regions are the projects named like regions, without display
+//! names; only an authentication refusal fails the call.
 
-use multicloud_core::{ErrorKind, Region, RegionStatus, Result};
+use multicloud_core::{Region, RegionStatus, Result};
 use serde_json::Value;
 
 use crate::client::{Client, Request, IAM_LIST_REGIONS};
@@ -35,14 +36,17 @@ pub(crate) async fn list(client: &Client) -> Result<Vec<Region>> {
                 .filter_map(catalog_entry)
                 .collect::<Vec<_>>(),
         ),
-        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+        Err(e) if e.is_auth_failure() => return Err(e),
+        Err(e) => {
+            // Denied (no IAM read), absent (a gateway without the catalog) or failing: the
+            // projects alone still name every region the account uses.
             tracing::info!(
                 provider = "huawei",
-                "the key may not read the region catalog (IAM ReadOnlyAccess); regions come from projects alone"
+                kind = %e.kind(),
+                "the region catalog could not be read; regions come from projects alone"
             );
             None
         }
-        Err(e) => return Err(e),
     };
     let mut regions: Vec<Region> = Vec::new();
     if let Some(catalog) = &catalog {

@@ -27,7 +27,14 @@ use crate::client::Client;
 /// The address group blocked IPs are added to unless the builder names another.
 pub const DEFAULT_CFW_GROUP: &str = "siem-blocklist";
 
-/// The [`IpBlocker`] of a Huawei Cloud account (see the [module docs](self)).
+/// The [`IpBlocker`] of a Huawei Cloud account.
+///
+/// [`BlockTarget::CloudFirewall`] adds the address as a member of the Cloud Firewall address
+/// group a deny ACL rule uses (by default [`DEFAULT_CFW_GROUP`], on the internet-border
+/// protected object of the region's firewall). [`BlockTarget::Waf`] adds a black-IP rule on
+/// the WAF policy its `scope` names (id or name), or on every policy protecting a host for
+/// `*`. Blocking twice returns the existing member or rules; unblocking deletes exactly what
+/// the [`BlockRule`] names, never a whole list.
 #[derive(Debug, Clone)]
 pub struct HuaweiIpBlocker {
     client: Client,

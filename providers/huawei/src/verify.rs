@@ -32,11 +32,16 @@ const REGION_PROBES: usize = 4;
 /// The identity call.
 pub(crate) async fn check_key(client: &Client) -> Result<KeyCheck> {
     match client.projects(true).await {
-        Ok(projects) => {
+        Ok(_) => {
             let key_id = client.access_key_id().await?;
+            // The projects name the account; a gateway that leaves it out is asked directly.
+            let account = client
+                .domain_id()
+                .await
+                .unwrap_or_else(|_| "unknown".to_owned());
             let identity = Identity::new(
-                projects.domain_id.clone(),
-                format!("access key {key_id} of account {}", projects.domain_id),
+                account.clone(),
+                format!("access key {key_id}"),
                 PrincipalType::Unknown,
             );
             Ok(KeyCheck::new(CredentialStatus::Valid, Some(identity)))
