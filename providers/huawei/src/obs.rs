@@ -246,6 +246,9 @@ pub(crate) async fn list_page(
     marker: Option<&str>,
     max_keys: u32,
 ) -> Result<ListAllMyBucketsResult> {
+    // The projects lookup is the account's gate: a refused key stops here, before OBS (which
+    // has its own authentication) is ever called with it.
+    client.projects(false).await?;
     let key = client.key_for(OBS_LIST_BUCKETS.name).await?;
     let base = client.endpoints().base("obs", None);
     let mut url = format!("{base}/?max-keys={max_keys}");
