@@ -301,3 +301,64 @@ async fn secrets_never_show_in_reports_errors_or_debug() {
     assert!(!format!("{e:?} {e}").contains(secret));
     assert!(!format!("{p:?}").contains(secret));
 }
+
+/// A key source whose key can be replaced while the provider runs (a rotated secret).
+#[derive(Debug, Clone)]
+struct Rotating(Arc<std::sync::Mutex<AccessKey>>);
+
+impl multicloud_core::Credential for Rotating {
+    fn access_key<'a, 'b>(
+        &'a self,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = multicloud_core::Result<AccessKey>> + Send + 'b>,
+    >
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        let key = self.0.lock().unwrap().clone();
+        Box::pin(async move { Ok(key) })
+    }
+}
+
+#[tokio::test]
+async fn a_fixed_secret_is_tried_again_at_once() {
+    let cloud = sim(3, 1, 1).await;
+    let admin = cloud.keys().by_label("admin").unwrap();
+    let source = Rotating(Arc::new(std::sync::Mutex::new(AccessKey::new(
+        admin.id.clone(),
+        "mistyped",
+    ))));
+    let p = huawei_support::builder_with(&cloud, AccessKey::new("unused", "unused"))
+        .with_credential(source.clone())
+        .build()
+        .unwrap();
+    let first = p.check_key().await.unwrap();
+    assert!(matches!(first.status, CredentialStatus::Invalid { .. }));
+    assert!(p.check_key().await.is_ok());
+    assert_eq!(
+        cloud.requests().len(),
+        1,
+        "the same wrong secret is not sent twice"
+    );
+    *source.0.lock().unwrap() = admin.access_key();
+    assert_eq!(p.check_key().await.unwrap().status, CredentialStatus::Valid);
+    assert_eq!(cloud.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn an_empty_rms_reads_as_recorder_off_not_as_an_empty_account() {
+    let cloud = sim(3, 1, 1).await;
+    cloud.faults().on("rms:ListAllResources").raw_body(
+        multicloud_testkit::Trigger::every(1),
+        "application/json",
+        r#"{"resources": [], "page_info": {"current_count": 0, "next_marker": null}}"#,
+    );
+    let report = provider(&cloud, "admin").verify(&[&CSPM]).await.unwrap();
+    match report.feature(&CSPM).unwrap() {
+        FeatureStatus::Error { message, .. } => {
+            assert!(message.contains("resource recorder"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
