@@ -288,3 +288,25 @@ async fn without_the_region_catalog_the_projects_still_name_every_region() {
         3
     );
 }
+
+#[tokio::test]
+async fn resources_rms_reports_as_deleted_are_left_out() {
+    let cloud = sim(1, 1, 1).await;
+    let p = provider(&cloud, "admin");
+    let page = serde_json::json!({
+        "resources": [
+            {"id": "v-live", "name": "live", "provider": "vpc", "type": "vpcs",
+             "region_id": "cn-north-4", "state": "normal", "tags": {}},
+            {"id": "v-gone", "name": "gone", "provider": "vpc", "type": "vpcs",
+             "region_id": "cn-north-4", "state": "deleted", "tags": {}},
+        ],
+        "page_info": {"current_count": 2, "next_marker": null},
+    });
+    cloud.faults().on("rms:ListAllResources").raw_body(
+        Trigger::every(1),
+        "application/json",
+        page.to_string(),
+    );
+    let items = collect(&p, "vpc.vpcs", None).await.unwrap();
+    assert_eq!(ids(&items), BTreeSet::from(["vpc/vpcs/v-live".to_owned()]));
+}

@@ -155,7 +155,8 @@ pub(crate) fn rms_request(
     r
 }
 
-/// Streams the RMS resources of `provider.resource_type`, marker-paged.
+/// Streams the RMS resources of `provider.resource_type`, marker-paged (`limit` 1..=200),
+/// leaving out those RMS reports as `state: deleted`.
 pub(crate) fn rms_listing(
     client: Client,
     provider: &'static str,
@@ -174,6 +175,10 @@ pub(crate) fn rms_listing(
             let items = wire::list(&body, "resources", RMS_LIST_ALL_RESOURCES.name, None)?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
+                // RMS keeps deleted resources for a while (`state: deleted`).
+                if wire::text(item, "state").as_deref() == Some("deleted") {
+                    continue;
+                }
                 let r = to_resource(item.clone())?;
                 // Only this kind's items, whatever the server filtered.
                 if r.service == provider && r.resource_type == resource_type {

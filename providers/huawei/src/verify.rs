@@ -140,9 +140,10 @@ async fn probe_rms(client: &Client) -> Result<()> {
     if items.is_empty() {
         return Err(Error::new(
             ErrorKind::Service,
-            "RMS lists no resource at all in this account: its resource recorder is probably \
-             off, so cloud products cannot be inventoried (this is not an empty account); \
-             enable it in Config > Resource Recorder",
+            "RMS lists no resource at all in this account: unless the account is truly empty, \
+             RMS has not indexed it, most likely because the resource recorder (Config) is \
+             off, so cloud products cannot be inventoried (an empty RMS is not proof of an \
+             empty account); enable Config > Resource Recorder",
         )
         .with_provider(ProviderKind::Huawei)
         .with_action(RMS_LIST_ALL_RESOURCES.name));
