@@ -310,3 +310,67 @@ async fn resources_rms_reports_as_deleted_are_left_out() {
     let items = collect(&p, "vpc.vpcs", None).await.unwrap();
     assert_eq!(ids(&items), BTreeSet::from(["vpc/vpcs/v-live".to_owned()]));
 }
+
+#[tokio::test]
+async fn each_service_is_reached_by_its_real_host_name() {
+    use multicloud_core::transport::Transport;
+    use multicloud_core::{
+        BlockRequest, BlockTarget, Feature, FeatureStatus, ProviderKind, StandardFeature,
+    };
+    let cloud = sim(8, 2, 2).await;
+    // Requests are built for the public hosts and signed for them; only the connection goes
+    // to the simulator, which checks that each host's service matches the path and its
+    // region matches the project in the path.
+    let transport = Transport::builder()
+        .with_endpoint_override(ProviderKind::Huawei, cloud.base_url())
+        .with_retry(huawei_support::fast_retry(2))
+        .build()
+        .unwrap();
+    let p = multicloud_huawei::HuaweiProviderBuilder::new("real-hosts")
+        .with_access_key(cloud.keys().by_label("admin").unwrap().access_key())
+        .with_transport(transport)
+        .build()
+        .unwrap();
+    let report = p
+        .verify(&[
+            &StandardFeature::Host as &dyn Feature,
+            &StandardFeature::Cspm,
+        ])
+        .await
+        .unwrap();
+    assert!(report.is_ready(), "{report:#?}");
+    assert_eq!(
+        report.feature(&StandardFeature::Host),
+        Some(&FeatureStatus::Ok)
+    );
+    let hosts = collect(&p, "host", Some("cn-east-3")).await.unwrap();
+    assert_eq!(hosts.len(), 4);
+    assert!(!collect(&p, "rds.instances", None).await.unwrap().is_empty());
+    assert_eq!(collect(&p, "obs.buckets", None).await.unwrap().len(), 2);
+    let rule = p
+        .ip_blocker()
+        .unwrap()
+        .block_ip(&BlockRequest::new(
+            "203.0.113.5".parse().unwrap(),
+            BlockTarget::Waf { scope: "*".into() },
+            "cn-north-4",
+        ))
+        .await
+        .unwrap();
+    p.ip_blocker().unwrap().unblock_ip(&rule).await.unwrap();
+    let hosts_seen: BTreeSet<String> = cloud
+        .requests()
+        .iter()
+        .map(|r| r.request.host_name())
+        .collect();
+    for h in [
+        "iam.myhuaweicloud.com",
+        "rms.myhuaweicloud.com",
+        "obs.myhuaweicloud.com",
+        "ecs.cn-east-3.myhuaweicloud.com",
+        "waf.cn-north-4.myhuaweicloud.com",
+    ] {
+        assert!(hosts_seen.contains(h), "{h} not in {hosts_seen:?}");
+    }
+    assert!(cloud.requests().iter().all(|r| r.outcome.status() == Some(200)));
+}
