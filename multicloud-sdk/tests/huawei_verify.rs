@@ -62,6 +62,9 @@ async fn an_admin_key_reads_everything_and_block_writes_stay_unverified() {
     assert_eq!(cloud.count("ecs:ListServersDetails"), 9);
     assert_eq!(cloud.count("cfw:ListFirewallDetail"), 9);
     assert_eq!(cloud.count("waf:ListPolicy"), 9);
+    // The whole verify: identity 1, ECS/CFW/WAF 9 each, region catalog 1, RMS 1 per kind (6),
+    // OBS 1, key status 1.
+    assert_eq!(cloud.requests().len(), 37);
 }
 
 #[tokio::test]
