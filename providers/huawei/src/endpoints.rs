@@ -2,8 +2,8 @@
 //!
 //! Regional services live at `https://{service}.{region}.myhuaweicloud.com`, except the EU
 //! sovereign region `eu-west-101`, which is on `.myhuaweicloud.eu`. IAM and RMS are global
-//! (`iam.myhuaweicloud.com`, `rms.myhuaweicloud.com`), and the bucket list is read from the
-//! global OBS endpoint `obs.myhuaweicloud.com`. A test or proxy may replace all of them with
+//! (`iam.myhuaweicloud.com`, `rms.myhuaweicloud.com`); the bucket list is read from the OBS
+//! endpoint of a region the account uses (any region's endpoint lists every bucket). A test or proxy may replace all of them with
 //! one base URL ([`Endpoints::with_override`]), which then serves every service.
 
 use http::Uri;

@@ -247,10 +247,14 @@ pub(crate) async fn list_page(
     max_keys: u32,
 ) -> Result<ListAllMyBucketsResult> {
     // The projects lookup is the account's gate: a refused key stops here, before OBS (which
-    // has its own authentication) is ever called with it.
-    client.projects(false).await?;
+    // has its own authentication) is ever called with it. Any region's endpoint lists the
+    // buckets of every region; the global `obs.myhuaweicloud.com` refuses accounts without
+    // real-name authentication, so a region the account uses is preferred.
+    let projects = client.projects(false).await?;
     let key = client.key_for(OBS_LIST_BUCKETS.name).await?;
-    let base = client.endpoints().base("obs", None);
+    let base = client
+        .endpoints()
+        .base("obs", projects.region_names().next());
     let mut url = format!("{base}/?max-keys={max_keys}");
     if let Some(m) = marker.filter(|m| !m.is_empty()) {
         url.push_str(&format!("&marker={}", encode(m)));
