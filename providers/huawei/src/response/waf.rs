@@ -208,8 +208,10 @@ pub(super) async fn block(
             "addr": ip,
             "white": 0,
             "description": request.comment.clone().unwrap_or_else(|| "blocked by multicloud".to_owned()),
-            "time_mode": "permanent",
         });
+        // Only a timed block sends the time fields (`time_mode: customize`, `start` and
+        // `terminal` in epoch milliseconds, as providers.md has them; not in every SDK's
+        // model): a permanent rule is the documented default.
         if let Some(until) = request.expires_at {
             let now = client.clock().now();
             body["time_mode"] = json!("customize");
