@@ -935,3 +935,107 @@ async fn live_inventory_changes_show_up() {
         before
     );
 }
+
+#[tokio::test]
+async fn cfw_address_group_members_add_list_delete() {
+    let hw = Hw::start(2).await;
+    let project = Hw::project("cn-north-4");
+    let object_id = huawei::protect_object_id(&project, 0);
+    let r = hw
+        .get(
+            "admin",
+            &format!(
+                "/v1/{project}/address-sets?object_id={object_id}&key_word=siem&offset=0&limit=10"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sets = r.json()["data"]["records"].as_array().unwrap().clone();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0]["name"], huawei::BLOCK_GROUP);
+    assert_eq!(sets[0]["ref_count"], 1);
+    let set_id = huawei::address_set_id(&project, huawei::BLOCK_GROUP);
+    assert_eq!(sets[0]["set_id"], set_id.as_str());
+    let r = hw
+        .get(
+            "admin",
+            &format!("/v1/{project}/address-sets?offset=0&limit=10"),
+        )
+        .await;
+    assert_eq!(r.status, 400, "object_id is required");
+
+    let admin = hw.key("admin");
+    let add = json!({"set_id": set_id, "address_items": [
+        {"address_type": 0, "address": "203.0.113.7", "description": "incident-42"}]});
+    let path = format!("/v1/{project}/address-items");
+    let r = hw
+        .call_as(&admin, "POST", None, &path, &add.to_string())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let item_id = r.json()["data"]["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = hw
+        .call_as(&admin, "POST", None, &path, &add.to_string())
+        .await;
+    assert_eq!(again.status, 400, "a duplicate member is refused");
+    let r = hw
+        .get(
+            "admin",
+            &format!("{path}?set_id={set_id}&address=203.0.113&offset=0&limit=10"),
+        )
+        .await;
+    let records = r.json()["data"]["records"].as_array().unwrap().clone();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["item_id"], item_id.as_str());
+    assert_eq!(records[0]["description"], "incident-42");
+    // The read-only key may list but not add or delete.
+    let ro = hw.key("readonly");
+    let denied = hw.call_as(&ro, "POST", None, &path, &add.to_string()).await;
+    assert_eq!(denied.status, 403);
+    let r = hw
+        .call_as(&admin, "DELETE", None, &format!("{path}/{item_id}"), "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let gone = hw
+        .call_as(&admin, "DELETE", None, &format!("{path}/{item_id}"), "")
+        .await;
+    assert_eq!(gone.status, 400);
+    assert_eq!(error_code(&gone), "CFW.00200005");
+    assert_eq!(hw.cloud.count("cfw:AddAddressItem"), 3);
+}
+
+#[tokio::test]
+async fn grants_can_be_limited_to_region_projects() {
+    let hw = Hw::start(4).await;
+    let sk = "secret-of-a-regional-key-0000000";
+    hw.cloud.keys().insert(
+        multicloud_testkit::SimKey::new("HPUAREGIONAL00000001", sk, DEMO_DOMAIN_ID)
+            .with_permissions(Permissions::only(["ecs:ListServersDetails@cn-north-4"])),
+    );
+    let key = AccessKey::new("HPUAREGIONAL00000001", sk);
+    let path = |r: &str| format!("/v1/{}/cloudservers/detail", Hw::project(r));
+    let ok = hw.call_as(&key, "GET", None, &path("cn-north-4"), "").await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let denied = hw.call_as(&key, "GET", None, &path("cn-east-3"), "").await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(error_code(&denied), "Ecs.0319");
+    // The other way round: everything but one region.
+    hw.cloud.keys().set_permissions(
+        "HPUAREGIONAL00000001",
+        Permissions::all_except(["ecs:ListServersDetails@cn-east-3"]),
+    );
+    assert_eq!(
+        hw.call_as(&key, "GET", None, &path("cn-north-4"), "")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        hw.call_as(&key, "GET", None, &path("cn-east-3"), "")
+            .await
+            .status,
+        403
+    );
+}

@@ -2,8 +2,8 @@
 //!
 //! Serves IAM (`/v3/auth/projects`, `/v3/auth/domains`, `/v3/projects`, `/v3/regions`,
 //! `/v3.0/OS-CREDENTIAL/credentials/{ak}`), ECS `ListServersDetails`, RMS
-//! `ListAllResources`, OBS `ListBuckets`, and the CFW black/white-list and WAF white/black-IP
-//! calls, with Huawei's paths, paging, bodies and error codes. Every APIG-fronted call is
+//! `ListAllResources`, OBS `ListBuckets`, and the CFW black/white-list, CFW address-group
+//! member and WAF white/black-IP calls, with Huawei's paths, paging, bodies and error codes. Every APIG-fronted call is
 //! verified as `SDK-HMAC-SHA256` (and AKs lock after more than five consecutive failures);
 //! OBS calls are verified with the OBS/V2 signature the official OBS clients send
 //! (`OBS AK:sig` or `AWS AK:sig`, HMAC-SHA1 over the V2 string to sign).
@@ -28,6 +28,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod addressgroups;
 mod auth;
 mod blocklist;
 mod catalog;
@@ -43,9 +44,11 @@ use rand::rngs::SmallRng;
 use rand::Rng;
 
 use crate::fixture::{random_hex, random_uuid, InstanceTypeSpec, ProviderProfile, ResourceSpec};
+use crate::keys::Permissions;
 use crate::sim::{AuthedKey, CloudSim, SimContext, SimRequest, SimResponse};
 use routes::{host_info, route, Route};
 
+pub use addressgroups::{address_set_id, BLOCK_GROUP};
 pub use blocklist::{firewall_id, protect_object_id};
 pub use catalog::{
     project_id, ADMIN_AK, DEMO_DOMAIN_ID, DEMO_DOMAIN_NAME, DISABLED_AK, READONLY_AK,
@@ -142,6 +145,23 @@ const ALWAYS_ALLOWED: &[&str] = &[
     "iam:KeystoneListAuthDomains",
 ];
 
+/// Whether the key's policy grants this call. IAM policies are granted per region project:
+/// a pattern `endpoint@region` (e.g. `ecs:ListServersDetails@cn-north-4`) grants (in
+/// [`Permissions::Only`]) or refuses (in [`Permissions::AllExcept`]) the call in that region
+/// only, next to plain endpoint patterns that apply everywhere.
+fn granted(permissions: &Permissions, ctx: &SimContext<'_>) -> bool {
+    let plain = permissions.allows(ctx.endpoint);
+    let Some(region) = ctx.region else {
+        return plain;
+    };
+    let scoped = permissions.allows(&format!("{}@{region}", ctx.endpoint));
+    match permissions {
+        Permissions::All => true,
+        Permissions::Only(_) => plain || scoped,
+        Permissions::AllExcept(_) => plain && scoped,
+    }
+}
+
 impl CloudSim for HuaweiSim {
     fn provider(&self) -> ProviderKind {
         ProviderKind::Huawei
@@ -167,6 +187,10 @@ impl CloudSim for HuaweiSim {
             | Route::CfwAdd { project_id }
             | Route::CfwList { project_id }
             | Route::CfwDelete { project_id, .. }
+            | Route::CfwListSets { project_id }
+            | Route::CfwListItems { project_id }
+            | Route::CfwAddItems { project_id }
+            | Route::CfwDeleteItem { project_id, .. }
             | Route::WafPolicies { project_id }
             | Route::WafCreate { project_id, .. }
             | Route::WafList { project_id, .. }
@@ -193,7 +217,7 @@ impl CloudSim for HuaweiSim {
             return obs::authenticate(&r, req, ctx.keys, ctx);
         }
         let (key, authed) = auth::authenticate(req, ctx, &self.lockout)?;
-        if !ALWAYS_ALLOWED.contains(&ctx.endpoint) && !key.permissions.allows(ctx.endpoint) {
+        if !ALWAYS_ALLOWED.contains(&ctx.endpoint) && !granted(&key.permissions, ctx) {
             return Err(errors::permission_denied(
                 r.service(),
                 r.iam_action(),
@@ -226,6 +250,19 @@ impl CloudSim for HuaweiSim {
                 project_id,
                 list_id,
             } => blocklist::cfw_delete(req, key, ctx, project_id, list_id),
+            Route::CfwListSets { project_id } => {
+                addressgroups::list_sets(req, key, ctx, project_id)
+            }
+            Route::CfwListItems { project_id } => {
+                addressgroups::list_items(req, key, ctx, project_id)
+            }
+            Route::CfwAddItems { project_id } => {
+                addressgroups::add_items(req, key, ctx, project_id)
+            }
+            Route::CfwDeleteItem {
+                project_id,
+                item_id,
+            } => addressgroups::delete_item(req, key, ctx, project_id, item_id),
             Route::WafPolicies { project_id } => waf::waf_policies(req, key, ctx, project_id),
             Route::WafCreate {
                 project_id,

@@ -38,6 +38,14 @@ pub(crate) enum Route {
     CfwList { project_id: String },
     /// CFW `DeleteBlackWhiteList`: `DELETE /v1/{project_id}/black-white-list/{list_id}`.
     CfwDelete { project_id: String, list_id: String },
+    /// CFW `ListAddressSets`: `GET /v1/{project_id}/address-sets`.
+    CfwListSets { project_id: String },
+    /// CFW `ListAddressItems`: `GET /v1/{project_id}/address-items`.
+    CfwListItems { project_id: String },
+    /// CFW `AddAddressItem`: `POST /v1/{project_id}/address-items`.
+    CfwAddItems { project_id: String },
+    /// CFW `DeleteAddressItem`: `DELETE /v1/{project_id}/address-items/{item_id}`.
+    CfwDeleteItem { project_id: String, item_id: String },
     /// WAF `ListPolicy`: `GET /v1/{project_id}/waf/policy`.
     WafPolicies { project_id: String },
     /// WAF `CreateWhiteblackipRule`: `POST /v1/{project_id}/waf/policy/{policy_id}/whiteblackip`.
@@ -76,6 +84,10 @@ impl Route {
             Route::CfwAdd { .. } => "cfw:AddBlackWhiteList",
             Route::CfwList { .. } => "cfw:ListBlackWhiteLists",
             Route::CfwDelete { .. } => "cfw:DeleteBlackWhiteList",
+            Route::CfwListSets { .. } => "cfw:ListAddressSets",
+            Route::CfwListItems { .. } => "cfw:ListAddressItems",
+            Route::CfwAddItems { .. } => "cfw:AddAddressItem",
+            Route::CfwDeleteItem { .. } => "cfw:DeleteAddressItem",
             Route::WafPolicies { .. } => "waf:ListPolicy",
             Route::WafCreate { .. } => "waf:CreateWhiteblackipRule",
             Route::WafList { .. } => "waf:ListWhiteblackipRule",
@@ -103,6 +115,10 @@ impl Route {
             Route::CfwAdd { .. } => "cfw:blackWhiteList:create",
             Route::CfwList { .. } => "cfw:blackWhiteList:list",
             Route::CfwDelete { .. } => "cfw:blackWhiteList:delete",
+            Route::CfwListSets { .. } => "cfw:ipGroup:list",
+            Route::CfwListItems { .. } => "cfw:ipMember:list",
+            Route::CfwAddItems { .. } => "cfw:ipMember:create",
+            Route::CfwDeleteItem { .. } => "cfw:ipMember:delete",
             Route::WafPolicies { .. } => "waf:policy:list",
             Route::WafCreate { .. } => "waf:whiteBlackIpRule:create",
             Route::WafList { .. } => "waf:whiteBlackIpRule:list",
@@ -191,6 +207,13 @@ pub(crate) fn route(req: &SimRequest) -> Option<Route> {
         ["v1", _, "black-white-list", _] if *m == Method::DELETE => Route::CfwDelete {
             project_id: s(1),
             list_id: s(3),
+        },
+        ["v1", _, "address-sets"] if get => Route::CfwListSets { project_id: s(1) },
+        ["v1", _, "address-items"] if get => Route::CfwListItems { project_id: s(1) },
+        ["v1", _, "address-items"] if *m == Method::POST => Route::CfwAddItems { project_id: s(1) },
+        ["v1", _, "address-items", _] if *m == Method::DELETE => Route::CfwDeleteItem {
+            project_id: s(1),
+            item_id: s(3),
         },
         ["v1", _, "waf", "policy"] if get => Route::WafPolicies { project_id: s(1) },
         ["v1", _, "waf", "policy", _, "whiteblackip"] if *m == Method::POST => Route::WafCreate {

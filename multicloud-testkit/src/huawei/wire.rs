@@ -256,6 +256,7 @@ pub(crate) fn rms_resource(r: &SimResource, domain_id: &str) -> Value {
         "created": iso_seconds(r.created_at),
         "updated": iso_seconds(r.created_at),
         "provisioning_state": "Succeeded",
+        "state": "normal",
         "tags": tags_map(&r.tags),
         "properties": r.attrs,
     })
@@ -284,6 +285,7 @@ pub(crate) fn rms_server(h: &SimHost, domain_id: &str) -> Value {
         "created": iso_seconds(h.created_at),
         "updated": iso_seconds(h.created_at),
         "provisioning_state": "Succeeded",
+        "state": "normal",
         "tags": tags_map(&tags),
         "properties": {
             "status": status,

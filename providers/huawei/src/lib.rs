@@ -1,7 +1,44 @@
 //! # multicloud-huawei
 //!
-//! The Huawei Cloud provider of the multicloud SDK. See the workspace README for the feature table and
-//! what is built so far.
+//! The Huawei Cloud provider of the multicloud SDK (re-exported as `multicloud_sdk::huawei`).
+//!
+//! - **Requests**: JSON over HTTPS to `{service}.{region}.myhuaweicloud.com` (`.eu` for
+//!   `eu-west-101`; IAM and RMS global), signed with `SDK-HMAC-SHA256` ([`HuaweiSigner`]) on
+//!   every attempt; OBS with its own signature ([`ObsSigner`]).
+//! - **Projects**: one `GET /v3/auth/projects` gives each region's project id and the account
+//!   (domain) id; it is cached and looked up again when a region without a known project
+//!   is asked for.
+//! - **Never a retried authentication failure**: Huawei locks an AccessKey for 5 minutes after
+//!   more than five failed authentications in a row. The first `APIGW.0301` says which
+//!   variant it was (wrong secret, unknown key, key locked, key disabled / account frozen),
+//!   and no further request is sent with that key.
+//! - **Verify**: the key from the projects call, then one probe per kind, regional kinds in
+//!   every region (a grant on some regions only is reported as denied in the others); the
+//!   policies named are `ECS ReadOnlyAccess`, `IAM ReadOnlyAccess`, `Tenant Guest` and the
+//!   onboarding guide's custom `siemBasePolicy` / `siemNormalPolicy` ([`custom_policy`]
+//!   renders them as JSON to paste).
+//! - **Regions** from the projects matched against `GET /v3/regions`.
+//! - **Hosts**: ECS `ListServersDetails` (`offset` is a page number from 1).
+//! - **Cloud products**: RMS `ListAllResources` per resource type (VPCs, security groups,
+//!   EIPs, EVS volumes, ELB load balancers, RDS instances) and the OBS bucket list.
+//! - **Response actions**: [`HuaweiIpBlocker`] (CFW address-group members, WAF black-IP rules).
+//!
+//! ```
+//! use multicloud_core::{AccessKey, CloudProvider, ProviderKind};
+//! use multicloud_huawei::HuaweiProviderBuilder;
+//!
+//! let provider = HuaweiProviderBuilder::new("prod")
+//!     .with_access_key(AccessKey::new("HPUAEXAMPLE", "example-secret"))
+//!     .build()?;
+//! assert_eq!(provider.kind(), ProviderKind::Huawei);
+//! assert!(provider.ip_blocker().is_some());
+//! assert!(provider.resource_kinds().iter().any(|k| k.id == "host"));
+//! // Nothing is sent until a listing is polled or verify() runs:
+//! // let report = provider.verify(&[&multicloud_core::StandardFeature::Host]).await?;
+//! // The secret never shows up in Debug output.
+//! assert!(!format!("{provider:?}").contains("example-secret"));
+//! # Ok::<(), multicloud_core::Error>(())
+//! ```
 //!
 //! ```
 //! use multicloud_huawei::PROVIDER;
@@ -32,11 +69,28 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod client;
+mod endpoints;
+mod errors;
+mod hosts;
+mod limits;
+mod obs;
+mod projects;
+mod provider;
+mod regions;
+mod resources;
+mod response;
 mod signer;
+mod verify;
+mod wire;
 
 use multicloud_core::ProviderKind;
 
+pub use obs::ObsSigner;
+pub use provider::{HuaweiProvider, HuaweiProviderBuilder};
+pub use response::{HuaweiIpBlocker, DEFAULT_CFW_GROUP};
 pub use signer::HuaweiSigner;
+pub use verify::custom_policy;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Huawei;
