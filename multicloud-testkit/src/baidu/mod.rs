@@ -45,12 +45,28 @@ pub const MAX_KEYS: usize = handlers::MAX_KEYS;
 
 /// The simulated Baidu AI Cloud (plug it into [`SimCloud`](crate::SimCloud)).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct BaiduSim;
+pub struct BaiduSim {
+    /// Services (the part of an endpoint name before `:`) the account has not activated.
+    inactive: &'static [&'static str],
+}
 
 impl BaiduSim {
     /// A simulator.
     pub fn new() -> Self {
-        BaiduSim
+        BaiduSim::default()
+    }
+
+    /// Products the account has not activated, by service (`kafka`, `mongodb`, `scs`, …,
+    /// as in the endpoint names): their calls are answered 403 `OptInRequired` once the
+    /// key is authenticated and allowed the call.
+    pub fn with_inactive_products(mut self, services: &'static [&'static str]) -> Self {
+        self.inactive = services;
+        self
+    }
+
+    fn is_active(&self, endpoint: &str) -> bool {
+        let service = endpoint.split(':').next().unwrap_or_default();
+        !self.inactive.contains(&service)
     }
 }
 
@@ -146,6 +162,7 @@ impl CloudSim for BaiduSim {
 
     fn handle(&self, req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>) -> SimResponse {
         match checked_route(req) {
+            Some(r) if !self.is_active(r.api.endpoint()) => errors::opt_in_required(ctx.request_id),
             Some(r) if ctx.inventory.region(&r.region).is_some_and(|x| x.opted_in) => {
                 handlers::handle(&r, req, key, ctx)
             }
