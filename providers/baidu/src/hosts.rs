@@ -4,14 +4,13 @@
 use std::net::IpAddr;
 
 use multicloud_core::{Host, HostState, Item, Result};
-use serde::Deserialize;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::api::BCC_INSTANCES;
 use crate::paging::MarkerList;
-use crate::wire::{self, Instance};
+use crate::wire;
 
 /// The BCC instance listing.
 pub(crate) const LISTING: MarkerList = MarkerList {
@@ -42,47 +41,39 @@ fn ips(values: &[Option<&str>]) -> Vec<IpAddr> {
         .collect()
 }
 
-fn non_empty(v: Option<String>) -> Option<String> {
-    v.filter(|s| !s.trim().is_empty())
-}
-
-/// Maps one raw BCC instance in `region` to a host.
+/// Maps one raw BCC instance in `region` to a host. Only `id` is required; every other
+/// field is read leniently (absent, `null`, empty or of another type: unknown), so a new or
+/// odd field never loses the whole page.
 pub(crate) fn to_host(raw: Value, region: &str) -> Result<Host> {
-    let i = Instance::deserialize(&raw).map_err(|e| {
-        wire::decode_error(
-            BCC_INSTANCES.name,
-            Some(region),
-            &format!("bad instance ({e})"),
-        )
-    })?;
-    if i.id.is_empty() {
+    let field = |name: &str| wire::str_field(&raw, name).map(str::to_owned);
+    let Some(id) = field("id") else {
         return Err(wire::decode_error(
             BCC_INSTANCES.name,
             Some(region),
             "an instance has no `id`",
         ));
-    }
-    let os = match (non_empty(i.os_name), non_empty(i.os_version)) {
+    };
+    let os = match (field("osName"), field("osVersion")) {
         (Some(n), Some(v)) => Some(format!("{n} {v}")),
         (Some(n), None) => Some(n),
-        _ => non_empty(i.image_name),
+        _ => field("imageName"),
     };
-    let created = i
-        .create_time
-        .as_deref()
-        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
-    let state = i
-        .status
-        .as_deref()
-        .map_or(HostState::Other(String::new()), state_of);
-    Ok(Host::new(i.id, region, state)
-        .with_name(non_empty(i.name))
-        .with_instance_type(non_empty(i.spec).or(non_empty(i.instance_type)))
-        .with_zone(non_empty(i.zone_name))
-        .with_private_ips(ips(&[i.internal_ip.as_deref()]))
-        .with_public_ips(ips(&[i.public_ip.as_deref(), i.ipv6.as_deref()]))
+    let created =
+        wire::str_field(&raw, "createTime").and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+    let state = field("status").map_or(HostState::Other("unknown".to_owned()), |s| state_of(&s));
+    let private = ips(&[wire::str_field(&raw, "internalIp")]);
+    let public = ips(&[
+        wire::str_field(&raw, "publicIp"),
+        wire::str_field(&raw, "ipv6"),
+    ]);
+    Ok(Host::new(id, region, state)
+        .with_name(field("name"))
+        .with_instance_type(field("spec").or_else(|| field("instanceType")))
+        .with_zone(field("zoneName"))
+        .with_private_ips(private)
+        .with_public_ips(public)
         .with_os(os)
-        .with_vpc_id(non_empty(i.vpc_id))
+        .with_vpc_id(field("vpcId"))
         .with_created_at(created)
         .with_tags(wire::tags(&raw))
         .with_raw(raw))
@@ -117,6 +108,13 @@ mod tests {
         assert!(h.created_at.is_some());
         assert_eq!(h.raw, raw);
         assert!(to_host(json!({"name":"no id"}), "bj").is_err());
+        let odd = to_host(
+            json!({"id":"i-1","status":null,"createTime":5,"publicIp":[]}),
+            "gz",
+        )
+        .unwrap();
+        assert_eq!(odd.state, HostState::Other("unknown".into()));
+        assert!(odd.public_ips.is_empty() && odd.created_at.is_none());
         assert_eq!(state_of("Recycled"), HostState::Terminated);
         assert_eq!(state_of("Weird"), HostState::Other("Weird".into()));
     }

@@ -10,14 +10,13 @@ use futures::stream::{self, BoxStream, StreamExt};
 use multicloud_core::{
     CloudResource, Error, Item, KindScope, ResourceKind, Result, StandardFeature,
 };
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::{self, Api};
 use crate::client::Client;
 use crate::endpoints::HOME_REGION;
 use crate::paging::{MapItem, MarkerList};
-use crate::wire::{self, Bucket, BucketList, User, UserList};
+use crate::wire::{self, BucketList, UserList};
 use crate::{errors, hosts};
 
 const HOST: &[StandardFeature] = &[StandardFeature::Host];
@@ -272,13 +271,15 @@ async fn buckets(client: Client) -> Result<Vec<Item>> {
     doc.buckets
         .into_iter()
         .map(|raw| {
-            let b = Bucket::deserialize(&raw)
-                .map_err(|e| wire::decode_error(action, None, &format!("bad bucket ({e})")))?;
-            let region = b.location.filter(|l| !l.is_empty());
-            let region = region.as_deref().unwrap_or("global");
+            let Some(name) = wire::str_field(&raw, "name").map(str::to_owned) else {
+                return Err(wire::decode_error(action, None, "a bucket has no `name`"));
+            };
+            let region = wire::str_field(&raw, "location")
+                .unwrap_or("global")
+                .to_owned();
             Ok(Item::Resource(
-                CloudResource::new("bos", "bucket", b.name.clone(), region)
-                    .with_name(Some(b.name))
+                CloudResource::new("bos", "bucket", name.clone(), region)
+                    .with_name(Some(name))
                     .with_raw(raw),
             ))
         })
@@ -295,11 +296,13 @@ async fn users(client: Client) -> Result<Vec<Item>> {
     doc.users
         .into_iter()
         .map(|raw| {
-            let u = User::deserialize(&raw)
-                .map_err(|e| wire::decode_error(action, None, &format!("bad user ({e})")))?;
+            let Some(id) = wire::str_field(&raw, "id").map(str::to_owned) else {
+                return Err(wire::decode_error(action, None, "a user has no `id`"));
+            };
+            let name = wire::str_field(&raw, "name").map(str::to_owned);
             Ok(Item::Resource(
-                CloudResource::new("iam", "user", u.id, "global")
-                    .with_name(u.name)
+                CloudResource::new("iam", "user", id, "global")
+                    .with_name(name)
                     .with_raw(raw),
             ))
         })

@@ -28,26 +28,6 @@ pub(crate) struct Region {
     pub(crate) name: Option<String>,
 }
 
-/// The fields of a BCC instance the host model uses.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct Instance {
-    pub(crate) id: String,
-    pub(crate) name: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) spec: Option<String>,
-    pub(crate) instance_type: Option<String>,
-    pub(crate) zone_name: Option<String>,
-    pub(crate) internal_ip: Option<String>,
-    pub(crate) public_ip: Option<String>,
-    pub(crate) ipv6: Option<String>,
-    pub(crate) os_name: Option<String>,
-    pub(crate) os_version: Option<String>,
-    pub(crate) image_name: Option<String>,
-    pub(crate) vpc_id: Option<String>,
-    pub(crate) create_time: Option<String>,
-}
-
 /// BOS `ListBuckets`' answer.
 #[derive(Debug, Deserialize)]
 pub(crate) struct BucketList {
@@ -67,25 +47,9 @@ pub(crate) struct Owner {
     pub(crate) display_name: Option<String>,
 }
 
-/// The fields of a bucket the resource model uses.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Bucket {
-    pub(crate) name: String,
-    #[serde(default)]
-    pub(crate) location: Option<String>,
-}
-
 /// IAM `ListUser`'s answer.
 #[derive(Debug, Deserialize)]
 pub(crate) struct UserList {
     /// Required (`null` is refused).
     pub(crate) users: Vec<serde_json::Value>,
-}
-
-/// The fields of an IAM user the resource model uses.
-#[derive(Debug, Deserialize)]
-pub(crate) struct User {
-    pub(crate) id: String,
-    #[serde(default)]
-    pub(crate) name: Option<String>,
 }

@@ -10,7 +10,7 @@ use multicloud_core::{Error, ProviderKind, Result};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-pub(crate) use items::{Bucket, BucketList, Instance, RegionList, Tag, User, UserList};
+pub(crate) use items::{BucketList, RegionList, Tag, UserList};
 
 /// BCE's error body.
 #[derive(Debug, Deserialize)]
