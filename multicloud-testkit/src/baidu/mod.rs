@@ -6,9 +6,13 @@
 //! `{"requestId","code","message"}` errors. Every request is verified as `bce-auth-v1`,
 //! including its timestamp and validity period.
 //!
-//! The region comes from the host (`bcc.gz.baidubce.com`); requests sent with the loopback
-//! Host are served as region `bj`; there `GET /v1/instance` is RDS (MongoDB with
+//! The region comes from the `Host` header (`bcc.gz.baidubce.com`), as on BCE: a client
+//! pointed at this server by URL (the SDK's `with_endpoint_url`) keeps the real BCE host in
+//! `Host`, so service and region arrive exactly as in production. Requests sent with the
+//! loopback Host are served as region `bj`; there `GET /v1/instance` is RDS (MongoDB with
 //! `manner=marker`) and `GET /v2/instance` is BCC, since those paths are shared by products.
+//! Products the account has not activated ([`BaiduSim::with_inactive_products`]) answer
+//! 403 `OptInRequired`.
 //!
 //! ```
 //! use multicloud_testkit::baidu::{self, BaiduSim};
