@@ -285,3 +285,20 @@ async fn a_throttled_identity_call_leaves_the_key_unknown() {
     // Retried (3 attempts), then given up.
     assert_eq!(cloud.count("bos:ListBuckets"), 3);
 }
+
+#[tokio::test]
+async fn an_identity_answer_that_proves_nothing_falls_back_to_describe_regions() {
+    let cloud = sim(2, 1, 1).await;
+    cloud.faults().on("bos:ListBuckets").raw_body(
+        multicloud_testkit::Trigger::every(1),
+        "text/html",
+        "<html>not BOS</html>",
+    );
+    let report = provider(&cloud, "admin", 1000)
+        .verify(&CSPM)
+        .await
+        .expect("verify runs");
+    assert_eq!(report.credential, CredentialStatus::Valid);
+    assert_eq!(report.identity, None);
+    assert_eq!(cloud.count("bcc:DescribeRegions"), 1);
+}

@@ -1,19 +1,22 @@
 //! The key check and the onboarding advice.
 //!
 //! BCE has no "who am I" call. The identity call is BOS `ListBuckets` on `bj.bcebos.com`,
-//! whose `owner` is the account (id and display name). Any answer other than an
-//! authentication refusal proves the key works: a key refused *permission* for the bucket
-//! list (`AccessDenied`) or whose account has not activated BOS (`OptInRequired`) is valid,
-//! only without a known identity; the per-kind probes then say what it may read.
+//! whose `owner` is the account (id and display name). A key refused *permission* for the
+//! bucket list (`AccessDenied`) or whose account has not activated BOS (`OptInRequired`)
+//! is valid, only without a known identity: the signature was accepted, and the per-kind
+//! probes then say what it may read. An answer that proves nothing either way (no such
+//! route, a document of another shape) falls back to BCC `describeRegions`. An
+//! authentication refusal is final and never retried.
 
 use multicloud_core::{
     CredentialStatus, ErrorKind, FeatureStatus, Identity, KeyCheck, PrincipalType, Result,
     VerifyReport,
 };
 
-use crate::api::BOS_BUCKETS;
+use crate::api::{BOS_BUCKETS, DESCRIBE_REGIONS};
 use crate::client::Client;
 use crate::endpoints::HOME_REGION;
+use crate::errors;
 use crate::wire::{self, BucketList};
 
 /// The system policy that grants the reads of every product at once (not IAM's).
@@ -21,41 +24,77 @@ pub(crate) const QUICK_POLICY: &str = "GlobalReadPolicy";
 /// The policy CSPM needs besides the products' (or [`QUICK_POLICY`]).
 pub(crate) const IAM_POLICY: &str = "IAMReadAccessPolicy";
 
-/// The identity call.
+/// What one identity attempt proved.
+enum Attempt {
+    /// The key works (with the owner, when the answer named it).
+    Valid(Option<Identity>),
+    /// The key was refused, or the check could not run: final.
+    Final(KeyCheck),
+    /// The answer proves nothing about the key (no such route, an odd document): try the
+    /// next identity call, keeping this failure for the report.
+    Inconclusive(multicloud_core::Error),
+}
+
+/// Sorts a failed identity call.
+fn judge(e: multicloud_core::Error) -> Result<Attempt> {
+    if e.kind() == ErrorKind::PermissionDenied || errors::is_not_activated(&e) {
+        // The signature was accepted: the key works, its permissions are probed per kind.
+        return Ok(Attempt::Valid(None));
+    }
+    if e.kind() == ErrorKind::Config {
+        return Err(e);
+    }
+    if e.is_auth_failure() || e.is_retryable() {
+        return Ok(Attempt::Final(failed(&e)));
+    }
+    Ok(Attempt::Inconclusive(e))
+}
+
+/// The key check for a failure that ends it.
+fn failed(e: &multicloud_core::Error) -> KeyCheck {
+    let diagnosis = diagnosis(e);
+    let status = if e.is_auth_failure() {
+        CredentialStatus::from_error(e, diagnosis)
+    } else {
+        CredentialStatus::Unknown {
+            kind: e.kind(),
+            diagnosis,
+        }
+    };
+    KeyCheck::new(status, None)
+}
+
+/// The identity call: BOS `ListBuckets` (its `owner` is the account); when its answer
+/// proves nothing either way (a server without BOS), BCC `describeRegions`.
 pub(crate) async fn check_key(client: &Client) -> Result<KeyCheck> {
-    match client
+    let first = match client
         .call(&BOS_BUCKETS, Some(HOME_REGION), &[], None)
         .await
     {
-        Ok(body) => {
-            let identity = wire::parse::<BucketList>(BOS_BUCKETS.name, None, &body)
-                .ok()
-                .and_then(|doc| doc.owner)
-                .filter(|o| !o.id.is_empty())
-                .map(|o| {
-                    let principal = o.display_name.unwrap_or_else(|| o.id.clone());
-                    Identity::new(o.id, principal, PrincipalType::Unknown)
-                });
-            Ok(KeyCheck::new(CredentialStatus::Valid, identity))
-        }
-        Err(e) if matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::NotFound) => {
-            // The signature was accepted: the key works, its permissions are probed per kind.
-            Ok(KeyCheck::new(CredentialStatus::Valid, None))
-        }
-        Err(e) if e.kind() == ErrorKind::Config => Err(e),
-        Err(e) => {
-            let diagnosis = diagnosis(&e);
-            let status = if e.is_auth_failure() {
-                CredentialStatus::from_error(&e, diagnosis)
-            } else {
-                CredentialStatus::Unknown {
-                    kind: e.kind(),
-                    diagnosis,
-                }
-            };
-            Ok(KeyCheck::new(status, None))
-        }
-    }
+        Ok(body) => match wire::parse::<BucketList>(BOS_BUCKETS.name, None, &body) {
+            Ok(doc) => Attempt::Valid(doc.owner.filter(|o| !o.id.is_empty()).map(|o| {
+                let principal = o.display_name.unwrap_or_else(|| o.id.clone());
+                Identity::new(o.id, principal, PrincipalType::Unknown)
+            })),
+            Err(e) => Attempt::Inconclusive(e),
+        },
+        Err(e) => judge(e)?,
+    };
+    let first_failure = match first {
+        Attempt::Valid(identity) => return Ok(KeyCheck::new(CredentialStatus::Valid, identity)),
+        Attempt::Final(check) => return Ok(check),
+        Attempt::Inconclusive(e) => e,
+    };
+    tracing::debug!(error = %first_failure, "the bucket list proves nothing about the key; trying describeRegions");
+    let second = match client.call(&DESCRIBE_REGIONS, None, &[], Some("{}")).await {
+        Ok(_) => Attempt::Valid(None),
+        Err(e) => judge(e)?,
+    };
+    Ok(match second {
+        Attempt::Valid(identity) => KeyCheck::new(CredentialStatus::Valid, identity),
+        Attempt::Final(check) => check,
+        Attempt::Inconclusive(e) => failed(&e),
+    })
 }
 
 /// What the user should do about a failed identity call.
