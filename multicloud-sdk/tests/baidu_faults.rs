@@ -34,7 +34,10 @@ async fn throttling_and_server_errors_are_retried_to_success() {
     assert!(err.is_none(), "{err:?}");
     assert_eq!(
         items.len(),
-        cloud.inventory().resources_in("scs", "instance", "gz").len()
+        cloud
+            .inventory()
+            .resources_in("scs", "instance", "gz")
+            .len()
     );
 }
 
@@ -50,7 +53,10 @@ async fn dropped_connections_and_cut_bodies_are_retried() {
     assert!(err.is_none(), "{err:?}");
     assert_eq!(
         items.len(),
-        cloud.inventory().resources_in("rds", "instance", "bj").len()
+        cloud
+            .inventory()
+            .resources_in("rds", "instance", "bj")
+            .len()
     );
     cloud
         .faults()
@@ -82,6 +88,9 @@ async fn persistent_throttling_fails_only_its_kind() {
     assert!(err.is_none(), "{err:?}");
     assert_eq!(
         items.len(),
-        cloud.inventory().resources_in("mongodb", "instance", "bj").len()
+        cloud
+            .inventory()
+            .resources_in("mongodb", "instance", "bj")
+            .len()
     );
 }
