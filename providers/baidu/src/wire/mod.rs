@@ -89,9 +89,14 @@ pub(crate) fn marker_page(
             ))
         }
     };
+    let next_marker = doc
+        .get("nextMarker")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty());
     let truncated = match doc.get("isTruncated") {
         Some(Value::Bool(b)) => *b,
-        None | Some(Value::Null) => false,
+        // Without the flag, a next marker still means there is more.
+        None | Some(Value::Null) => next_marker.is_some(),
         Some(_) => {
             return Err(decode_error(
                 action,
@@ -101,9 +106,9 @@ pub(crate) fn marker_page(
         }
     };
     let next = if truncated {
-        match doc.get("nextMarker").and_then(Value::as_str) {
-            Some(m) if !m.is_empty() => Some(m.to_owned()),
-            _ => {
+        match next_marker {
+            Some(m) => Some(m.to_owned()),
+            None => {
                 return Err(decode_error(
                     action,
                     region,
@@ -149,6 +154,9 @@ mod tests {
         let last = br#"{"isTruncated":false,"nextMarker":"","instances":[]}"#;
         let page = marker_page("bcc:ListInstances", Some("bj"), "instances", last).unwrap();
         assert!(page.items.is_empty() && page.next.is_none());
+        let no_flag = br#"{"nextMarker":"i-9","instances":[]}"#;
+        let page = marker_page("bcc:ListInstances", Some("bj"), "instances", no_flag).unwrap();
+        assert_eq!(page.next.as_deref(), Some("i-9"));
         for bad in [
             &br#"{"isTruncated":false}"#[..],
             br#"{"isTruncated":false,"instances":null}"#,
