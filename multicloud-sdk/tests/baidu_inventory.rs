@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use baidu_support::{drain, hosts_of, key, provider, provider_with, sim};
 use futures::TryStreamExt;
-use multicloud_core::Item;
+use multicloud_sdk::Item;
 use multicloud_sdk::{AccessKey, CloudProvider, ErrorKind, HostState, RegionStatus};
 use multicloud_testkit::baidu;
 use multicloud_testkit::Trigger;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baidu_support::{drain, key, provider, provider_with, sim, sim_with};
-use multicloud_core::Access;
+use multicloud_sdk::Access;
 use multicloud_sdk::{
     AccessKey, Clock, CloudProvider, CredentialStatus, Domain, ErrorKind, Feature, FeatureStatus,
     ManualClock, StandardFeature, SystemClock, VerifyReport,
@@ -187,10 +187,13 @@ async fn each_authentication_failure_is_named_and_stops_after_one_request() {
     assert_eq!(code.as_deref(), Some("InvalidAccessKeyId"));
     assert!(diagnosis.contains("BCE_ACCESS_KEY_ID"), "{diagnosis}");
     assert_eq!(requests, 1, "no retry, no probe after an unknown key");
-    assert!(report
-        .kinds
-        .iter()
-        .all(|k| matches!(k.read, Access::NotChecked { .. })));
+    assert!(report.kinds.iter().all(|k| matches!(
+        k.read,
+        Access::Failed {
+            kind: ErrorKind::InvalidCredential,
+            ..
+        }
+    )));
 
     let planted = "planted-wrong-secret-7e3d";
     let wrong = AccessKey::new(admin.id(), planted);

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use multicloud_core::{Item, ResourceKind};
 use multicloud_sdk::baidu::{BaiduProvider, BaiduProviderBuilder};
 use multicloud_sdk::transport::RetryConfig;
 use multicloud_sdk::{AccessKey, Clock, CloudProvider, Error, Region, StaticCredential};
+use multicloud_sdk::{Item, ResourceKind};
 use multicloud_testkit::baidu::BaiduSim;
 use multicloud_testkit::SimCloud;
 
