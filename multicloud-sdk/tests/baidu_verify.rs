@@ -49,7 +49,7 @@ async fn a_full_key_is_ready_and_shows_the_account() {
         .as_ref()
         .expect("BOS owner gives the account");
     assert_eq!(id.account_id, baidu::DEMO_ACCOUNT_ID);
-    assert_eq!(report.kinds.len(), 11, "every kind is probed once");
+    assert_eq!(report.kinds.len(), 10, "every kind is probed once");
     assert!(report.kinds.iter().all(|k| k.read == Access::Allowed));
     assert_eq!(p.advice(&report), None);
 }

@@ -6,7 +6,7 @@
 //!
 //! | kind | API (host) | policy |
 //! |---|---|---|
-//! | `host`, `bcc.instance` | BCC `GET /v2/instance` (`bcc.{region}`) | `BCCReadAccessPolicy` |
+//! | `host` (Host and CSPM) | BCC `GET /v2/instance` (`bcc.{region}`) | `BCCReadAccessPolicy` |
 //! | `vpc.vpc` | `GET /v1/vpc` (`bcc.{region}`) | `VPCReadAccessPolicy` |
 //! | `scs.instance` | SCS Redis `GET /v2/instance` (`redis.{region}`) | `RedisReadAccessPolicy` |
 //! | `kafka.cluster` | `GET /v2/clusters` (`kafka.{region}`) | `KAFKAReadAccessPolicy` |

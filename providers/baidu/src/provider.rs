@@ -211,8 +211,9 @@ impl BaiduProviderBuilder {
 
 /// One onboarded Baidu AI Cloud account. Build it with [`BaiduProviderBuilder`].
 ///
-/// Offers CSPM (BCC instances, VPCs, SCS Redis, Kafka, MongoDB, RDS, BLB and application
-/// BLB per region; BOS buckets and IAM users per account) and Host (BCC instances). A
+/// Offers CSPM (BCC instances as the `host` kind, VPCs, SCS Redis, Kafka, MongoDB, RDS, BLB
+/// and application BLB per region; BOS buckets and IAM users per account) and Host (BCC
+/// instances). A
 /// product the account has not activated (`OptInRequired`) is not in use: its listing is
 /// empty and its probe passes.
 #[derive(Debug)]

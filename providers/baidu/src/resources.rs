@@ -2,9 +2,9 @@
 //!
 //! One kind per product, each granted by its own system policy (the onboarding guide's
 //! names), so verify names exactly the policies a partly granted key lacks and one product
-//! denied, not activated or failing never hides another. BCC instances are listed twice:
-//! as the `bcc.instance` product for CSPM, and as the provider's `host` kind. BOS buckets
-//! and IAM users are account-wide.
+//! denied, not activated or failing never hides another (every kind has its own listing
+//! action, so each can be denied alone). BCC instances are the `host` kind, in both the
+//! Host and the CSPM features. BOS buckets and IAM users are account-wide.
 
 use futures::stream::{self, BoxStream, StreamExt};
 use multicloud_core::{
@@ -19,18 +19,14 @@ use crate::paging::{MapItem, MarkerList};
 use crate::wire::{self, BucketList, UserList};
 use crate::{errors, hosts};
 
-const HOST: &[StandardFeature] = &[StandardFeature::Host];
+/// BCC instances serve both: the guide's CSPM, and the host list a library user wants.
+const HOST_AND_CSPM: &[StandardFeature] = &[StandardFeature::Host, StandardFeature::Cspm];
 const CSPM: &[StandardFeature] = &[StandardFeature::Cspm];
 
 /// Every kind, in listing order.
-pub(crate) static KINDS: [ResourceKind; 11] = [
+pub(crate) static KINDS: [ResourceKind; 10] = [
     ResourceKind::hosts("bcc")
-        .with_features(HOST)
-        .with_list_actions(&[api::BCC_INSTANCES.name])
-        .with_grant(api::BCC_INSTANCES.grant),
-    ResourceKind::resources("bcc", "instance", KindScope::Regional)
-        .with_id("bcc.instance")
-        .with_features(CSPM)
+        .with_features(HOST_AND_CSPM)
         .with_list_actions(&[api::BCC_INSTANCES.name])
         .with_grant(api::BCC_INSTANCES.grant),
     ResourceKind::resources("vpc", "vpc", KindScope::Regional)
@@ -114,13 +110,6 @@ const fn product(
 
 /// The regional products (their items key and id/name fields: providers.md §4.d).
 const PRODUCTS: &[Product] = &[
-    product(
-        "bcc.instance",
-        &api::BCC_INSTANCES,
-        "instances",
-        "id",
-        "name",
-    ),
     product("vpc.vpc", &api::VPCS, "vpcs", "vpcId", "name"),
     product(
         "scs.instance",
@@ -192,7 +181,7 @@ macro_rules! mapper {
 }
 
 /// One item mapper per entry of [`PRODUCTS`], in the same order (listings take plain `fn`s).
-const MAPPERS: [MapItem; 8] = [
+const MAPPERS: [MapItem; 7] = [
     mapper!(0),
     mapper!(1),
     mapper!(2),
@@ -200,7 +189,6 @@ const MAPPERS: [MapItem; 8] = [
     mapper!(4),
     mapper!(5),
     mapper!(6),
-    mapper!(7),
 ];
 
 fn failed(error: Error) -> BoxStream<'static, Result<Item>> {
@@ -365,6 +353,16 @@ mod tests {
         ] {
             assert!(grants.contains(&policy), "{policy}");
         }
+        // Each kind can be denied alone: no two kinds share their listing action.
+        for (n, kind) in KINDS.iter().enumerate() {
+            assert!(
+                KINDS[..n]
+                    .iter()
+                    .all(|k| k.probe_action() != kind.probe_action()),
+                "{}",
+                kind.id
+            );
+        }
         // Every regional resource kind has a lister, and mappers line up with products.
         for kind in KINDS
             .iter()
@@ -382,7 +380,7 @@ mod tests {
 
     #[test]
     fn an_item_without_its_id_is_a_decode_error() {
-        let err = MAPPERS[3](json!({"name":"k"}), Some("gz")).unwrap_err();
+        let err = MAPPERS[2](json!({"name":"k"}), Some("gz")).unwrap_err();
         assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode);
         assert!(err.to_string().contains("clusterId"));
     }
