@@ -9,14 +9,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
+use http::header::{CONTENT_TYPE, HOST};
 use http::HeaderValue;
 use multicloud_core::signing::{push_percent_encoded, RequestSigner};
 use multicloud_core::transport::{CallInfo, HttpResponse, ResponseClassifier, Transport};
 use multicloud_core::{Clock, Credential, Error, ErrorKind, ProviderKind, Result};
 
 use crate::api::{self, Api};
-use crate::endpoints;
+use crate::endpoints::{self, Endpoints};
 use crate::errors::{self, Failure};
 use crate::signer::BceSigner;
 use crate::wire;
@@ -31,6 +31,7 @@ pub(crate) struct Client {
 }
 
 struct Inner {
+    endpoints: Endpoints,
     credential: Arc<dyn Credential>,
     transport: Transport,
     clock: Arc<dyn Clock>,
@@ -40,6 +41,7 @@ struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
+            .field("endpoints", &self.inner.endpoints)
             .field("credential", &self.inner.credential)
             .field("page_size", &self.inner.page_size)
             .finish()
@@ -49,6 +51,7 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client over its parts.
     pub(crate) fn new(
+        endpoints: Endpoints,
         credential: Arc<dyn Credential>,
         transport: Transport,
         clock: Arc<dyn Clock>,
@@ -56,6 +59,7 @@ impl Client {
     ) -> Self {
         Client {
             inner: Arc::new(Inner {
+                endpoints,
                 credential,
                 transport,
                 clock,
@@ -97,8 +101,10 @@ impl Client {
             path_and_query.push('=');
             push_percent_encoded(value.as_bytes(), &mut path_and_query);
         }
-        let url = endpoints::url(api.service, region, &path_and_query);
         let inner = &self.inner;
+        let target = inner.endpoints.target(api.service, region, &path_and_query);
+        let host = HeaderValue::from_str(&target.host)
+            .map_err(|_| Error::config("the request host is not a valid header value"))?;
         let key = inner.credential.access_key().await?;
         let signer = BceSigner::new();
         let call = CallInfo::read_only(ProviderKind::Baidu, api.name);
@@ -109,9 +115,13 @@ impl Client {
                 |_attempt| {
                     let mut request = http::Request::builder()
                         .method(api.method.method())
-                        .uri(&url)
+                        .uri(&target.url)
                         .body(Bytes::from_static(body.unwrap_or("").as_bytes()))
                         .map_err(|e| Error::config(format!("cannot build the request: {e}")))?;
+                    if target.overridden {
+                        // The real host is signed and sent: it tells the server service and region.
+                        request.headers_mut().insert(HOST, host.clone());
+                    }
                     if body.is_some() {
                         request
                             .headers_mut()

@@ -6,11 +6,14 @@
 //! `describeRegions` on the region-less `bcc.baidubce.com`. URLs are always `https` (the
 //! official Go SDK defaults to plain `http`; this crate never does).
 //!
-//! With [`with_endpoint_url`](crate::BaiduProviderBuilder::with_endpoint_url) the requests are
-//! still built for these real hosts and signed for them; the transport then sends them to the
-//! override URL with the `Host` header kept. So a simulator or proxy behind one loopback URL
-//! still learns the service and the region of every request from its `Host` header, exactly
-//! as BCE itself does — no extra header, path or query is needed.
+//! With [`with_endpoint_url`](crate::BaiduProviderBuilder::with_endpoint_url) every request
+//! is sent to that one URL but keeps its real host in the `Host` header, which is what is
+//! signed. So a simulator or proxy behind one loopback URL still learns the service and the
+//! region of every request from `Host`, exactly as BCE itself does — no extra header, path
+//! or query is needed.
+
+use http::Uri;
+use multicloud_core::{Error, Result};
 
 /// The root domain of the BCE APIs.
 const ROOT: &str = "baidubce.com";
@@ -67,9 +70,72 @@ pub(crate) fn host(service: Service, region: Option<&str>) -> String {
     }
 }
 
-/// The `https` URL of `path_and_query` on `service` in `region`.
-pub(crate) fn url(service: Service, region: Option<&str>, path_and_query: &str) -> String {
-    format!("https://{}{path_and_query}", host(service, region))
+/// Where requests go: BCE's real hosts, or one override URL.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Endpoints {
+    /// `scheme://authority` of an override serving every service and region.
+    base: Option<String>,
+}
+
+/// The resolved target of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// The URL to send to.
+    pub(crate) url: String,
+    /// The real BCE host: signed, and sent as `Host` when the URL is an override's.
+    pub(crate) host: String,
+    /// Whether the URL is an override's (the `Host` header must then be set explicitly).
+    pub(crate) overridden: bool,
+}
+
+impl Endpoints {
+    /// BCE's public `https` endpoints.
+    pub(crate) fn public() -> Self {
+        Endpoints::default()
+    }
+
+    /// One URL (`scheme://host[:port]`, e.g. `http://127.0.0.1:40123`) serving everything.
+    pub(crate) fn with_override(url: &str) -> Result<Self> {
+        let bad =
+            |why: &str| Error::config(format!("endpoint URL must be scheme://host[:port] ({why})"));
+        let uri: Uri = url.trim().parse().map_err(|_| bad("not a URL"))?;
+        let scheme = uri.scheme_str().ok_or_else(|| bad("no scheme"))?;
+        if !matches!(scheme, "http" | "https") {
+            return Err(bad("the scheme is not http or https"));
+        }
+        let authority = uri.authority().ok_or_else(|| bad("no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(bad("credentials in the URL"));
+        }
+        if uri.query().is_some() || !matches!(uri.path(), "" | "/") {
+            return Err(bad("a path or query"));
+        }
+        Ok(Endpoints {
+            base: Some(format!("{scheme}://{authority}")),
+        })
+    }
+
+    /// Where to send `path_and_query` of `service` in `region`.
+    pub(crate) fn target(
+        &self,
+        service: Service,
+        region: Option<&str>,
+        path_and_query: &str,
+    ) -> Target {
+        let host = host(service, region);
+        match &self.base {
+            Some(base) => Target {
+                url: format!("{base}{path_and_query}"),
+                host,
+                overridden: true,
+            },
+            None => Target {
+                url: format!("https://{host}{path_and_query}"),
+                host,
+                overridden: false,
+            },
+        }
+    }
 }
 
 /// Whether `region` can be put in a host name (letters, digits and dashes only): a region
@@ -94,10 +160,28 @@ mod tests {
         assert_eq!(host(Service::Iam, Some("gz")), "iam.bj.baidubce.com");
         assert_eq!(host(Service::Bos, Some("gz")), "gz.bcebos.com");
         assert_eq!(host(Service::Bos, None), "bj.bcebos.com");
-        assert_eq!(
-            url(Service::Rds, Some("bd"), "/v1/instance?maxKeys=10"),
-            "https://rds.bd.baidubce.com/v1/instance?maxKeys=10"
-        );
+        let t = Endpoints::public().target(Service::Rds, Some("bd"), "/v1/instance?maxKeys=10");
+        assert_eq!(t.url, "https://rds.bd.baidubce.com/v1/instance?maxKeys=10");
+        assert!(!t.overridden);
+    }
+
+    #[test]
+    fn an_override_takes_every_request_and_keeps_the_real_host() {
+        let e = Endpoints::with_override("http://127.0.0.1:40123/").unwrap();
+        let t = e.target(Service::Redis, Some("gz"), "/v2/instance?maxKeys=1");
+        assert_eq!(t.url, "http://127.0.0.1:40123/v2/instance?maxKeys=1");
+        assert_eq!(t.host, "redis.gz.baidubce.com");
+        assert!(t.overridden);
+        for bad in [
+            "127.0.0.1:80",
+            "ftp://127.0.0.1",
+            "http://127.0.0.1/prefix",
+            "http://127.0.0.1/?q=1",
+            "http://u:p@127.0.0.1",
+            "not a url",
+        ] {
+            assert!(Endpoints::with_override(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use multicloud_core::{
 };
 
 use crate::client::{Client, MAX_PAGE_SIZE};
+use crate::endpoints::Endpoints;
 use crate::{regions, resources, verify};
 
 /// The standard features BCE offers: CSPM (the onboarding guide) and Host (BCC instances).
@@ -106,8 +107,7 @@ impl BaiduProviderBuilder {
     /// Requests are still built and signed for their real BCE host
     /// (`bcc.gz.baidubce.com`, `gz.bcebos.com`, …) and keep it in the `Host` header, so the
     /// server learns each request's service and region from `Host`, as BCE does (the
-    /// testkit's simulator routes on it). Not combinable with
-    /// [`with_transport`](Self::with_transport).
+    /// testkit's simulator routes on it).
     pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
         self
@@ -136,8 +136,7 @@ impl BaiduProviderBuilder {
 
     /// Sends through `transport`, as it is, instead of building one (to share one retry
     /// budget and set of limits between providers); it cannot be combined with
-    /// `with_timeouts`, `with_retry`, `with_limits` or `with_endpoint_url` (give the
-    /// transport its own endpoint override instead).
+    /// `with_timeouts`, `with_retry` or `with_limits`.
     pub fn with_transport(mut self, transport: Transport) -> Self {
         self.transport = Some(transport);
         self
@@ -181,30 +180,25 @@ impl BaiduProviderBuilder {
         }
         let transport = match self.transport {
             Some(t) => {
-                if self.timeouts.is_some()
-                    || self.retry.is_some()
-                    || self.limits.is_some()
-                    || self.endpoint_url.is_some()
-                {
+                if self.timeouts.is_some() || self.retry.is_some() || self.limits.is_some() {
                     return Err(Error::config(
-                        "with_transport cannot be combined with with_timeouts, with_retry, with_limits or with_endpoint_url",
+                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
                     ));
                 }
                 t
             }
-            None => {
-                let mut builder = Transport::builder()
-                    .with_timeouts(self.timeouts.unwrap_or_default())
-                    .with_retry(self.retry.unwrap_or_default())
-                    .with_limits(self.limits.unwrap_or_default())
-                    .with_clock(self.clock.clone());
-                if let Some(url) = &self.endpoint_url {
-                    builder = builder.with_endpoint_override(ProviderKind::Baidu, url.clone());
-                }
-                builder.build()?
-            }
+            None => Transport::builder()
+                .with_timeouts(self.timeouts.unwrap_or_default())
+                .with_retry(self.retry.unwrap_or_default())
+                .with_limits(self.limits.unwrap_or_default())
+                .with_clock(self.clock.clone())
+                .build()?,
         };
-        let client = Client::new(credential, transport, self.clock, self.page_size);
+        let endpoints = match &self.endpoint_url {
+            Some(url) => Endpoints::with_override(url)?,
+            None => Endpoints::public(),
+        };
+        let client = Client::new(endpoints, credential, transport, self.clock, self.page_size);
         Ok(BaiduProvider { account, client })
     }
 }
@@ -308,7 +302,7 @@ mod tests {
             BaiduProviderBuilder::new("p")
                 .with_access_key(key())
                 .with_transport(Transport::builder().build().unwrap())
-                .with_endpoint_url("http://127.0.0.1:1"),
+                .with_retry(RetryConfig::disabled()),
         ];
         for b in bad {
             let shown = format!("{b:?}");
@@ -317,6 +311,7 @@ mod tests {
         let ok = BaiduProviderBuilder::new("p")
             .with_access_key(key())
             .with_endpoint_url("http://127.0.0.1:1")
+            .with_transport(Transport::builder().build().unwrap())
             .build()
             .unwrap();
         assert_eq!(ok.kind(), ProviderKind::Baidu);
