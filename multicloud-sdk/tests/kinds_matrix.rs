@@ -6,9 +6,10 @@
 //!
 //! A provider added later joins with one `matrix!` line.
 
-#![cfg(all(feature = "aws", feature = "tencent"))]
+#![cfg(all(feature = "aws", feature = "tencent", feature = "baidu"))]
 
 mod aws_support;
+mod baidu_support;
 mod tencent_support;
 
 use std::collections::BTreeSet;
@@ -149,4 +150,13 @@ async fn tencent_every_kind_denied_alone_is_reported_and_hides_nothing() {
         Arc::new(tencent_support::provider_with(&cloud, key, None))
     };
     run_matrix(&cloud, build, "AKIDMCMATRIX").await;
+}
+
+#[tokio::test]
+async fn baidu_every_kind_denied_alone_is_reported_and_hides_nothing() {
+    let cloud = baidu_support::sim(3, 2, 1).await;
+    let build = |key: AccessKey| -> Arc<dyn CloudProvider> {
+        Arc::new(baidu_support::provider_with(&cloud, key, None))
+    };
+    run_matrix(&cloud, build, "bcematrix").await;
 }

@@ -574,3 +574,29 @@ async fn injected_faults_use_bce_codes() {
         .iter()
         .any(|r| r.outcome == Outcome::Fault(FaultKind::DropConnection)));
 }
+
+#[tokio::test]
+async fn a_product_not_activated_answers_opt_in_required_after_the_permission_check() {
+    let cloud = SimCloud::builder(BaiduSim::new().with_inactive_products(&["kafka"]))
+        .hosts(1)
+        .regions(2)
+        .resources_per_service(2)
+        .clock(common::clock())
+        .start()
+        .await
+        .expect("simulator starts");
+    let bce = Bce { cloud };
+    let r = bce
+        .get("admin", "kafka.bj.baidubce.com", "/v2/clusters")
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(code(&r), "OptInRequired");
+    let r = bce
+        .get("admin", "rds.bj.baidubce.com", "/v1/instance")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = bce
+        .get("readonly", "kafka.bj.baidubce.com", "/v2/clusters")
+        .await;
+    assert_eq!(code(&r), "AccessDenied");
+}

@@ -74,6 +74,16 @@ pub(crate) fn access_denied(request_id: &str) -> SimResponse {
     error(403, "AccessDenied", "Access denied.", request_id)
 }
 
+/// 403 `OptInRequired`: the product is not activated for the account.
+pub(crate) fn opt_in_required(request_id: &str) -> SimResponse {
+    error(
+        403,
+        "OptInRequired",
+        "The service is not activated for this account. Activate it in the console first.",
+        request_id,
+    )
+}
+
 /// 429 throttling. BCE's common table has no throttling code; the code is unconfirmed.
 pub(crate) fn throttled(request_id: &str) -> SimResponse {
     error(

@@ -6,9 +6,13 @@
 //! `{"requestId","code","message"}` errors. Every request is verified as `bce-auth-v1`,
 //! including its timestamp and validity period.
 //!
-//! The region comes from the host (`bcc.gz.baidubce.com`); requests sent with the loopback
-//! Host are served as region `bj`; there `GET /v1/instance` is RDS (MongoDB with
+//! The region comes from the `Host` header (`bcc.gz.baidubce.com`), as on BCE: a client
+//! pointed at this server by URL (the SDK's `with_endpoint_url`) keeps the real BCE host in
+//! `Host`, so service and region arrive exactly as in production. Requests sent with the
+//! loopback Host are served as region `bj`; there `GET /v1/instance` is RDS (MongoDB with
 //! `manner=marker`) and `GET /v2/instance` is BCC, since those paths are shared by products.
+//! Products the account has not activated ([`BaiduSim::with_inactive_products`]) answer
+//! 403 `OptInRequired`.
 //!
 //! ```
 //! use multicloud_testkit::baidu::{self, BaiduSim};
@@ -45,12 +49,28 @@ pub const MAX_KEYS: usize = handlers::MAX_KEYS;
 
 /// The simulated Baidu AI Cloud (plug it into [`SimCloud`](crate::SimCloud)).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct BaiduSim;
+pub struct BaiduSim {
+    /// Services (the part of an endpoint name before `:`) the account has not activated.
+    inactive: &'static [&'static str],
+}
 
 impl BaiduSim {
     /// A simulator.
     pub fn new() -> Self {
-        BaiduSim
+        BaiduSim::default()
+    }
+
+    /// Products the account has not activated, by service (`kafka`, `mongodb`, `scs`, …,
+    /// as in the endpoint names): their calls are answered 403 `OptInRequired` once the
+    /// key is authenticated and allowed the call.
+    pub fn with_inactive_products(mut self, services: &'static [&'static str]) -> Self {
+        self.inactive = services;
+        self
+    }
+
+    fn is_active(&self, endpoint: &str) -> bool {
+        let service = endpoint.split(':').next().unwrap_or_default();
+        !self.inactive.contains(&service)
     }
 }
 
@@ -146,6 +166,7 @@ impl CloudSim for BaiduSim {
 
     fn handle(&self, req: &SimRequest, key: &AuthedKey, ctx: &SimContext<'_>) -> SimResponse {
         match checked_route(req) {
+            Some(r) if !self.is_active(r.api.endpoint()) => errors::opt_in_required(ctx.request_id),
             Some(r) if ctx.inventory.region(&r.region).is_some_and(|x| x.opted_in) => {
                 handlers::handle(&r, req, key, ctx)
             }

@@ -1,11 +1,48 @@
 //! # multicloud-baidu
 //!
-//! The Baidu AI Cloud (BCE) provider of the multicloud SDK. See the workspace README for the feature table and
-//! what is built so far.
+//! The Baidu AI Cloud (BCE) provider of the multicloud SDK: verify an AccessKey (and say
+//! which system policies it lacks), list the regions, the BCC instances as hosts, and the
+//! cloud products for CSPM.
 //!
-//! ```
-//! use multicloud_baidu::PROVIDER;
-//! assert_eq!(PROVIDER.as_str(), "baidu");
+//! | kind | API (host) | policy |
+//! |---|---|---|
+//! | `host` (Host and CSPM) | BCC `GET /v2/instance` (`bcc.{region}`) | `BCCReadAccessPolicy` |
+//! | `vpc.vpc` | `GET /v1/vpc` (`bcc.{region}`) | `VPCReadAccessPolicy` |
+//! | `scs.instance` | SCS Redis `GET /v2/instance` (`redis.{region}`) | `RedisReadAccessPolicy` |
+//! | `kafka.cluster` | `GET /v2/clusters` (`kafka.{region}`) | `KAFKAReadAccessPolicy` |
+//! | `mongodb.instance` | `GET /v1/instance?manner=marker` (`mongodb.{region}`) | `MONGODBReadAccessPolicy` |
+//! | `rds.instance` | `GET /v1/instance` (`rds.{region}`) | `RDSReadAccessPolicy` |
+//! | `blb.blb`, `blb.appblb` | `GET /v1/blb`, `/v1/appblb` (`blb.{region}`) | `BLBReadAccessPolicy` |
+//! | `bos.bucket` (account-wide) | BOS `GET /` (`bj.bcebos.com`) | `BOSLISTANDReadAccessPolicy` |
+//! | `iam.user` (account-wide) | IAM `GET /v1/user` (`iam.bj.baidubce.com`) | `IAMReadAccessPolicy` |
+//!
+//! `GlobalReadPolicy` grants the reads of every product at once (IAM's excepted):
+//! [`BaiduProvider::advice`] offers it next to the exact missing policies. Regional listings
+//! page with `marker`/`maxKeys`/`isTruncated`/`nextMarker`. Requests always go to the real
+//! `https` hosts; [`with_endpoint_url`](BaiduProviderBuilder::with_endpoint_url) sends them
+//! to one URL with the real host kept in `Host`, which tells the server service and region.
+//!
+//! A product the account has not activated (`OptInRequired`) is **not in use**, not a
+//! permission problem: its listing yields nothing and its verify probe passes.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use multicloud_baidu::BaiduProviderBuilder;
+//! use multicloud_core::{CloudProvider, Feature, StandardFeature};
+//!
+//! # async fn run() -> Result<(), multicloud_core::Error> {
+//! // BCE_ACCESS_KEY_ID / BCE_SECRET_ACCESS_KEY
+//! let bce = BaiduProviderBuilder::new("prod").from_env().build()?;
+//! let report = bce.verify(&[&StandardFeature::Cspm as &dyn Feature]).await?;
+//! if let Some(advice) = bce.advice(&report) {
+//!     println!("{advice}");
+//! }
+//! for region in bce.regions().await? {
+//!     let hosts: Vec<_> = bce.hosts(&region).try_collect().await?;
+//!     println!("{}: {} BCC instances", region.id, hosts.len());
+//! }
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Requests are signed with `bce-auth-v1` by [`BceSigner`], a pure function of the request,
@@ -29,10 +66,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod api;
+mod client;
+mod endpoints;
+mod errors;
+mod hosts;
+mod paging;
+mod provider;
+mod regions;
+mod resources;
 mod signer;
+mod verify;
+mod wire;
 
 use multicloud_core::ProviderKind;
 
+pub use provider::{BaiduProvider, BaiduProviderBuilder};
 pub use signer::BceSigner;
 
 /// The provider this crate implements.

@@ -1,0 +1,328 @@
+//! [`BaiduProvider`], the [`CloudProvider`] of one Baidu AI Cloud account, and
+//! [`BaiduProviderBuilder`], which gathers the account, key source, endpoint override,
+//! transport settings, page size and clock.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
+use multicloud_core::{
+    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error, Item,
+    KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature, StaticCredential,
+    SystemClock, VerifyReport,
+};
+
+use crate::client::{Client, MAX_PAGE_SIZE};
+use crate::endpoints::Endpoints;
+use crate::{regions, resources, verify};
+
+/// The standard features BCE offers: CSPM (the onboarding guide) and Host (BCC instances).
+const FEATURES: &[StandardFeature] = &[StandardFeature::Host, StandardFeature::Cspm];
+
+/// Builds a [`BaiduProvider`].
+///
+/// ```
+/// use multicloud_baidu::BaiduProviderBuilder;
+/// use multicloud_core::{AccessKey, CloudProvider};
+///
+/// let provider = BaiduProviderBuilder::new("prod")
+///     .with_access_key(AccessKey::new("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "example-secret"))
+///     .with_page_size(100)
+///     .build()?;
+/// assert_eq!(provider.account().as_str(), "prod");
+/// # Ok::<(), multicloud_core::Error>(())
+/// ```
+pub struct BaiduProviderBuilder {
+    account: String,
+    credential: Option<Arc<dyn Credential>>,
+    domain: Domain,
+    endpoint_url: Option<String>,
+    transport: Option<Transport>,
+    timeouts: Option<Timeouts>,
+    retry: Option<RetryConfig>,
+    limits: Option<LimitConfig>,
+    clock: Arc<dyn Clock>,
+    page_size: u32,
+}
+
+impl fmt::Debug for BaiduProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BaiduProviderBuilder")
+            .field("account", &self.account)
+            .field("credential", &self.credential)
+            .field("domain", &self.domain)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("custom_transport", &self.transport.is_some())
+            .field("page_size", &self.page_size)
+            .finish()
+    }
+}
+
+impl BaiduProviderBuilder {
+    /// A builder for the account the user calls `account_name`.
+    pub fn new(account_name: impl Into<String>) -> Self {
+        BaiduProviderBuilder {
+            account: account_name.into(),
+            credential: None,
+            domain: Domain::China,
+            endpoint_url: None,
+            transport: None,
+            timeouts: None,
+            retry: None,
+            limits: None,
+            clock: Arc::new(SystemClock),
+            page_size: MAX_PAGE_SIZE,
+        }
+    }
+
+    /// Signs with keys from `credential`.
+    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
+        self.credential = Some(Arc::new(credential));
+        self
+    }
+
+    /// Signs with a fixed key.
+    pub fn with_access_key(self, key: AccessKey) -> Self {
+        self.with_credential(StaticCredential::new(key))
+    }
+
+    /// Reads the key from `BCE_ACCESS_KEY_ID` and `BCE_SECRET_ACCESS_KEY` (and
+    /// `BCE_SESSION_TOKEN`) when a request is made.
+    pub fn from_env(self) -> Self {
+        self.with_credential(EnvCredential::from_env(ProviderKind::Baidu))
+    }
+
+    /// BCE has one site (`*.baidubce.com`), reported as [`Domain::China`] (the default);
+    /// [`Domain::International`] is refused by [`build`](Self::build).
+    pub fn with_domain(mut self, domain: Domain) -> Self {
+        self.domain = domain;
+        self
+    }
+
+    /// Sends every request to this one URL (a simulator or proxy), e.g.
+    /// `http://127.0.0.1:40123`.
+    ///
+    /// Requests are still built and signed for their real BCE host
+    /// (`bcc.gz.baidubce.com`, `gz.bcebos.com`, …) and keep it in the `Host` header, so the
+    /// server learns each request's service and region from `Host`, as BCE does (the
+    /// testkit's simulator routes on it).
+    pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
+    /// builds (default: [`Timeouts::default`]).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// Sets how failed calls are retried (default: [`RetryConfig::default`]). Authentication
+    /// failures are never retried.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). BCE
+    /// documents no per-API rate limits for the calls this crate makes, so none are added.
+    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Sends through `transport`, as it is, instead of building one (to share one retry
+    /// budget and set of limits between providers); it cannot be combined with
+    /// `with_timeouts`, `with_retry` or `with_limits`.
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Takes request timestamps from `clock` (default: the system clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets `maxKeys`, the items per page of the marker listings (1 to 1000, the default).
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Validates the settings and builds the provider.
+    ///
+    /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
+    /// missing credential, the International domain, an invalid endpoint URL or page size,
+    /// invalid transport settings, or a transport given together with settings for the one
+    /// to build.
+    pub fn build(self) -> Result<BaiduProvider> {
+        let account = AccountName::new(self.account)?;
+        let credential = self.credential.ok_or_else(|| {
+            Error::config(
+                "no credential: call with_credential(...), with_access_key(...) or from_env()",
+            )
+        })?;
+        if self.domain != Domain::China {
+            return Err(Error::config(
+                "Baidu AI Cloud has one site (baidubce.com): use Domain::China",
+            ));
+        }
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+            return Err(Error::config(format!(
+                "page size {} is outside BCE's maxKeys range 1..={MAX_PAGE_SIZE}",
+                self.page_size
+            )));
+        }
+        let transport = match self.transport {
+            Some(t) => {
+                if self.timeouts.is_some() || self.retry.is_some() || self.limits.is_some() {
+                    return Err(Error::config(
+                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
+                    ));
+                }
+                t
+            }
+            None => Transport::builder()
+                .with_timeouts(self.timeouts.unwrap_or_default())
+                .with_retry(self.retry.unwrap_or_default())
+                .with_limits(self.limits.unwrap_or_default())
+                .with_clock(self.clock.clone())
+                .build()?,
+        };
+        let endpoints = match &self.endpoint_url {
+            Some(url) => Endpoints::with_override(url)?,
+            None => Endpoints::public(),
+        };
+        let client = Client::new(endpoints, credential, transport, self.clock, self.page_size);
+        Ok(BaiduProvider { account, client })
+    }
+}
+
+/// One onboarded Baidu AI Cloud account. Build it with [`BaiduProviderBuilder`].
+///
+/// Offers CSPM (BCC instances as the `host` kind, VPCs, SCS Redis, Kafka, MongoDB, RDS, BLB
+/// and application BLB per region; BOS buckets and IAM users per account) and Host (BCC
+/// instances). A
+/// product the account has not activated (`OptInRequired`) is not in use: its listing is
+/// empty and its probe passes.
+#[derive(Debug)]
+pub struct BaiduProvider {
+    account: AccountName,
+    client: Client,
+}
+
+impl BaiduProvider {
+    /// The transport this provider sends through (its limits, timeouts and retries).
+    pub fn transport(&self) -> &Transport {
+        self.client.transport()
+    }
+
+    /// What to grant, in a sentence, for a [`verify`](CloudProvider::verify) report: the
+    /// exact policies the key lacks, and `GlobalReadPolicy` (which grants every product's
+    /// reads at once) as the quick alternative. `None` when nothing is missing.
+    pub fn advice(&self, report: &VerifyReport) -> Option<String> {
+        verify::advice(report)
+    }
+}
+
+#[async_trait]
+impl CloudProvider for BaiduProvider {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Baidu
+    }
+
+    fn account(&self) -> &AccountName {
+        &self.account
+    }
+
+    fn domain(&self) -> Domain {
+        Domain::China
+    }
+
+    fn resource_kinds(&self) -> &'static [ResourceKind] {
+        &resources::KINDS
+    }
+
+    fn features(&self) -> &[StandardFeature] {
+        FEATURES
+    }
+
+    async fn check_key(&self) -> Result<KeyCheck> {
+        verify::check_key(&self.client).await
+    }
+
+    async fn probe_read(&self, kind: &ResourceKind) -> Result<()> {
+        resources::probe(&self.client, kind).await
+    }
+
+    async fn regions(&self) -> Result<Vec<Region>> {
+        regions::list(&self.client).await
+    }
+
+    fn list(
+        &self,
+        kind: &ResourceKind,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<Item>> {
+        resources::list(&self.client, kind, region.map(|r| r.id.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use multicloud_core::ErrorKind;
+
+    fn key() -> AccessKey {
+        AccessKey::new("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "planted-secret-4f2a")
+    }
+
+    #[test]
+    fn build_checks_its_settings() {
+        let bad = [
+            BaiduProviderBuilder::new("prod"),
+            BaiduProviderBuilder::new(" ").with_access_key(key()),
+            BaiduProviderBuilder::new("p")
+                .with_access_key(key())
+                .with_domain(Domain::International),
+            BaiduProviderBuilder::new("p")
+                .with_access_key(key())
+                .with_endpoint_url("not a url"),
+            BaiduProviderBuilder::new("p")
+                .with_access_key(key())
+                .with_page_size(0),
+            BaiduProviderBuilder::new("p")
+                .with_access_key(key())
+                .with_page_size(1001),
+            BaiduProviderBuilder::new("p")
+                .with_access_key(key())
+                .with_transport(Transport::builder().build().unwrap())
+                .with_retry(RetryConfig::disabled()),
+        ];
+        for b in bad {
+            let shown = format!("{b:?}");
+            assert_eq!(b.build().unwrap_err().kind(), ErrorKind::Config, "{shown}");
+        }
+        let ok = BaiduProviderBuilder::new("p")
+            .with_access_key(key())
+            .with_endpoint_url("http://127.0.0.1:1")
+            .with_transport(Transport::builder().build().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(ok.kind(), ProviderKind::Baidu);
+        assert_eq!(ok.features(), FEATURES);
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug() {
+        let b = BaiduProviderBuilder::new("p").with_access_key(key());
+        assert!(!format!("{b:?}").contains("planted-secret"));
+        let p = b.build().unwrap();
+        assert!(!format!("{p:?}").contains("planted-secret"));
+    }
+}
