@@ -3,9 +3,13 @@
 use std::sync::Arc;
 
 use multicloud_sdk::aws::AwsProviderBuilder;
+use multicloud_sdk::baidu::BaiduProviderBuilder;
+use multicloud_sdk::huawei::HuaweiProviderBuilder;
 use multicloud_sdk::tencent::TencentProviderBuilder;
 use multicloud_sdk::{CloudProvider, Domain, ProviderKind, StaticCredential};
 use multicloud_testkit::aws::AwsSim;
+use multicloud_testkit::baidu::BaiduSim;
+use multicloud_testkit::huawei::HuaweiSim;
 use multicloud_testkit::tencent::TencentSim;
 use multicloud_testkit::{SimCloud, SimHostState};
 
@@ -14,7 +18,9 @@ use crate::config::AccountConfig;
 /// One simulated cloud per provider that has a client in this build.
 pub(crate) struct SimulatedClouds {
     pub(crate) aws: SimCloud,
+    pub(crate) huawei: SimCloud,
     pub(crate) tencent: SimCloud,
+    pub(crate) baidu: SimCloud,
 }
 
 impl SimulatedClouds {
@@ -25,17 +31,32 @@ impl SimulatedClouds {
             .hosts(hosts)
             .start()
             .await?;
+        let huawei = SimCloud::builder(HuaweiSim::new())
+            .seed(2026)
+            .hosts(hosts)
+            .start()
+            .await?;
         let tencent = SimCloud::builder(TencentSim::new())
             .seed(2026)
             .hosts(hosts)
             .start()
             .await?;
-        Ok(SimulatedClouds { aws, tencent })
+        let baidu = SimCloud::builder(BaiduSim::new())
+            .seed(2026)
+            .hosts(hosts)
+            .start()
+            .await?;
+        Ok(SimulatedClouds {
+            aws,
+            huawei,
+            tencent,
+            baidu,
+        })
     }
 
     /// The simulators, for printing.
-    pub(crate) fn all(&self) -> [&SimCloud; 2] {
-        [&self.aws, &self.tencent]
+    pub(crate) fn all(&self) -> [&SimCloud; 4] {
+        [&self.aws, &self.huawei, &self.tencent, &self.baidu]
     }
 
     /// A provider for `account`, pointed at its simulated cloud.
@@ -50,6 +71,20 @@ impl SimulatedClouds {
                     .with_credential(credential)
                     .with_domain(account.domain)
                     .with_endpoint_url(self.aws.base_url())
+                    .build()?,
+            ),
+            ProviderKind::Huawei => Arc::new(
+                HuaweiProviderBuilder::new(account.name.clone())
+                    .with_credential(credential)
+                    .with_domain(account.domain)
+                    .with_endpoint_url(self.huawei.base_url())
+                    .build()?,
+            ),
+            ProviderKind::Baidu => Arc::new(
+                BaiduProviderBuilder::new(account.name.clone())
+                    .with_credential(credential)
+                    .with_domain(account.domain)
+                    .with_endpoint_url(self.baidu.base_url())
                     .build()?,
             ),
             ProviderKind::Tencent => Arc::new(
