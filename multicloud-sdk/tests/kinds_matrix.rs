@@ -1,15 +1,22 @@
 //! Issue 20's matrix, generated from each provider's kind declarations: for every kind, a
 //! key granted everything but that kind's listing action must
-//! - be reported by verify as denied for exactly that kind, with its policy to grant;
+//! - be reported by verify as denied for exactly that kind (and the kinds listed through the
+//!   same action, which no policy can tell apart: Huawei's RMS types), with its policy;
 //! - sync every other kind (listed and stored), and fail only that kind, keeping its
 //!   previous snapshot and reporting no removal.
 //!
 //! A provider added later joins with one `matrix!` line.
 
-#![cfg(all(feature = "aws", feature = "tencent", feature = "baidu"))]
+#![cfg(all(
+    feature = "aws",
+    feature = "tencent",
+    feature = "baidu",
+    feature = "huawei"
+))]
 
 mod aws_support;
 mod baidu_support;
+mod huawei_support;
 mod tencent_support;
 
 use std::collections::BTreeSet;
@@ -62,9 +69,16 @@ async fn run_matrix(
         let key = key_without(cloud, &format!("{key_prefix}{n:04}"), action);
         let provider = provider_for(key);
 
-        // Verify: denied is exactly this kind, with its policy.
+        // Kinds listed through the same action (Huawei's RMS types) are denied together.
+        let sharing: Vec<&str> = full
+            .kinds_of(&ALL)
+            .into_iter()
+            .filter(|k| k.probe_action() == Some(action))
+            .map(|k| k.id)
+            .collect();
+        // Verify: denied is exactly these kinds, with their policy.
         let report = provider.verify(&ALL).await.unwrap();
-        assert_eq!(report.denied_kinds(), [kind.id], "{kind}: {report:#?}");
+        assert_eq!(report.denied_kinds(), sharing, "{kind}: {report:#?}");
         let feature = StandardFeature::ALL
             .into_iter()
             .find(|f| kind.is_in(*f))
@@ -76,7 +90,11 @@ async fn run_matrix(
                 ..
             }) => {
                 assert_eq!(grant, &[kind.grant], "{kind}");
-                assert_eq!(denied_kinds, &[kind.id], "{kind}");
+                assert!(denied_kinds.iter().any(|k| k == kind.id), "{kind}");
+                assert!(
+                    denied_kinds.iter().all(|k| sharing.contains(&k.as_str())),
+                    "{kind}"
+                );
             }
             other => panic!("{kind}: expected Missing, got {other:?}"),
         }
@@ -99,7 +117,12 @@ async fn run_matrix(
             .unwrap();
         let round = engine.sync_all().await;
         let failed: BTreeSet<&str> = round.failures().map(|(_, k, _)| k).collect();
-        assert_eq!(failed, BTreeSet::from([kind.id]), "{kind}");
+        let denied: BTreeSet<&str> = inventory_kinds
+            .iter()
+            .map(|k| k.id)
+            .filter(|id| sharing.contains(id))
+            .collect();
+        assert_eq!(failed, denied, "{kind}");
         assert!(
             round
                 .failures()
@@ -120,8 +143,8 @@ async fn run_matrix(
             .collect();
         let others: BTreeSet<&str> = inventory_kinds
             .iter()
-            .filter(|k| k.id != kind.id)
             .map(|k| k.id)
+            .filter(|id| !denied.contains(id))
             .collect();
         assert_eq!(succeeded, others, "{kind}");
         let after = engine.inventory().await.unwrap();
@@ -159,4 +182,13 @@ async fn baidu_every_kind_denied_alone_is_reported_and_hides_nothing() {
         Arc::new(baidu_support::provider_with(&cloud, key, None))
     };
     run_matrix(&cloud, build, "bcematrix").await;
+}
+
+#[tokio::test]
+async fn huawei_every_kind_denied_alone_is_reported_and_hides_nothing() {
+    let cloud = huawei_support::sim(3, 2, 1).await;
+    let build = |key: AccessKey| -> Arc<dyn CloudProvider> {
+        Arc::new(huawei_support::provider_with(&cloud, key, None))
+    };
+    run_matrix(&cloud, build, "HPUAMCMATRIX").await;
 }
