@@ -303,3 +303,39 @@ async fn agentless_inventory_is_volumes_and_own_snapshots() {
     let body = String::from_utf8_lossy(&req.request.body).into_owned();
     assert!(body.contains("Owner.1=self"), "{body}");
 }
+
+#[tokio::test]
+async fn snapshots_of_other_accounts_are_dropped_even_if_the_server_ignores_owner_self() {
+    let cloud = sim(0, 1, 0).await;
+    // A server that ignores `Owner.1=self` and answers with a public snapshot of another
+    // account beside the caller's own.
+    let own = multicloud_testkit::aws::ACCOUNT_ID;
+    let body = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<DescribeSnapshotsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>r-1</requestId>
+  <snapshotSet>
+    <item><snapshotId>snap-own</snapshotId><ownerId>{own}</ownerId><volumeSize>8</volumeSize></item>
+    <item><snapshotId>snap-public</snapshotId><ownerId>999999999999</ownerId><volumeSize>8</volumeSize></item>
+  </snapshotSet>
+</DescribeSnapshotsResponse>"#
+    );
+    cloud.faults().on("ec2:DescribeSnapshots").raw_body(
+        multicloud_testkit::Trigger::Always,
+        "text/xml",
+        body,
+    );
+    let p = provider(&cloud, "admin");
+    let kind = p
+        .resource_kinds()
+        .iter()
+        .find(|k| k.id == "ec2.snapshot")
+        .unwrap();
+    let (items, errors) = drain(p.list(kind, Some(&Region::enabled("us-east-1")))).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let ids: Vec<String> = items
+        .iter()
+        .map(|i| i.as_resource().unwrap().id.clone())
+        .collect();
+    assert_eq!(ids, ["snap-own"]);
+}
