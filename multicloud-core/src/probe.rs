@@ -60,22 +60,54 @@ pub async fn verify<P: CloudProvider + ?Sized>(
     Ok(report.with_kinds(checks).with_features(verdicts))
 }
 
-/// Probes `kinds` in parallel, keeping their order.
+/// Probes `kinds` in parallel, keeping their order. Kinds listed through the same action
+/// with no write actions (Huawei's RMS types) are probed once: no policy can grant one of
+/// them without the others, so one answer is the answer for all.
 async fn probe_kinds<P: CloudProvider + ?Sized>(
     provider: &P,
     kinds: &[&'static ResourceKind],
 ) -> Vec<KindCheck> {
     let refused = AtomicBool::new(false);
+    let shares_probe = |a: &ResourceKind, b: &ResourceKind| {
+        a.write_actions.is_empty()
+            && b.write_actions.is_empty()
+            && a.probe_action().is_some()
+            && a.probe_action() == b.probe_action()
+    };
+    // For each kind, the earlier kind whose probe answers for it, if any.
+    let answered_by: Vec<Option<usize>> = kinds
+        .iter()
+        .enumerate()
+        .map(|(n, kind)| kinds[..n].iter().position(|k| shares_probe(k, kind)))
+        .collect();
     // Futures built first: a closure in the stream's type trips the `Send` inference of
     // the async trait method that awaits this.
     let probes: Vec<_> = kinds
         .iter()
-        .map(|kind| probe_kind(provider, &refused, kind))
+        .zip(&answered_by)
+        .filter(|(_, by)| by.is_none())
+        .map(|(kind, _)| probe_kind(provider, &refused, kind))
         .collect();
-    stream::iter(probes)
+    let probed: Vec<KindCheck> = stream::iter(probes)
         .buffered(PROBE_CONCURRENCY)
         .collect()
-        .await
+        .await;
+    let mut probed = probed.into_iter();
+    let mut checks: Vec<KindCheck> = Vec::with_capacity(kinds.len());
+    for (kind, by) in kinds.iter().zip(&answered_by) {
+        let check = match by {
+            Some(first) => {
+                let answer = &checks[*first];
+                KindCheck::new(kind.id, answer.read.clone(), answer.write.clone())
+            }
+            None => match probed.next() {
+                Some(check) => check,
+                None => KindCheck::new(kind.id, not_checked(STOPPED), not_checked(STOPPED)),
+            },
+        };
+        checks.push(check);
+    }
+    checks
 }
 
 /// The read and write verdicts on one kind.

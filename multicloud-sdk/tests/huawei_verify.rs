@@ -62,9 +62,10 @@ async fn an_admin_key_reads_everything_and_block_writes_stay_unverified() {
     assert_eq!(cloud.count("ecs:ListServersDetails"), 9);
     assert_eq!(cloud.count("cfw:ListFirewallDetail"), 9);
     assert_eq!(cloud.count("waf:ListPolicy"), 9);
-    // The whole verify: identity 1, ECS/CFW/WAF 9 each, region catalog 1, RMS 1 per kind (6),
-    // OBS 1, key status 1.
-    assert_eq!(cloud.requests().len(), 37);
+    // The whole verify: identity 1, ECS/CFW/WAF 9 each, region catalog 1, RMS once for its
+    // six kinds (one action grants them all), OBS 1, key status 1.
+    assert_eq!(cloud.count("rms:ListAllResources"), 1);
+    assert_eq!(cloud.requests().len(), 32);
 }
 
 #[tokio::test]
