@@ -287,3 +287,36 @@ async fn an_unopenable_path_is_a_config_error() {
     );
     assert_eq!(err.to_string(), "config: snapshot store failed");
 }
+
+#[tokio::test]
+async fn one_stored_row_that_no_longer_decodes_never_fails_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.db");
+    let a = account(ProviderKind::Aws, "prod");
+    let snap = snapshot(0, vec![host("r1", "i-1").into(), host("r1", "i-2").into()]);
+    let diff = Diff::between(&Default::default(), &snap.items);
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store
+            .save_snapshot(&a, "r1", HOST, &snap, &diff)
+            .await
+            .unwrap();
+    }
+    // Another writer (an older build, a disk fault) leaves one row unreadable: JSON nested
+    // deeper than the decoder accepts.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        let changed = conn
+            .execute(
+                "UPDATE snapshot_items SET item = ?1 WHERE item LIKE '%i-2%'",
+                [deep],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let inventory = store.inventory(&a).await.unwrap();
+    let ids: Vec<&str> = inventory.hosts().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["i-1"], "the good row is still read");
+}
