@@ -1,7 +1,38 @@
 //! # multicloud-ctyun
 //!
-//! The China Telecom e-Surfing Cloud (CTyun) provider of the multicloud SDK. See the workspace README for the feature table and
-//! what is built so far.
+//! The China Telecom e-Surfing Cloud (CTyun) provider of the multicloud SDK: verify an
+//! AccessKey (with a diagnosis per failure cause of the onboarding guide's FAQ: a missing
+//! permission, an expired key, an edition that does not match the key), list resource pools,
+//! hosts (ECS) and the guide's cloud products (Kafka, Redis DCS2, ZOS buckets, RocketMQ,
+//! ELB, EBS) as lazily paging streams.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use multicloud_core::{CloudProvider, Domain, StandardFeature};
+//! use multicloud_ctyun::{grant_advice, CtyunProviderBuilder};
+//!
+//! # async fn run() -> Result<(), multicloud_core::Error> {
+//! // CTYUN_AK / CTYUN_SK; the Chinese edition unless told otherwise.
+//! let ctyun = CtyunProviderBuilder::new("prod")
+//!     .from_env()
+//!     .with_domain(Domain::China)
+//!     .build()?;
+//! let report = ctyun.verify(&[&StandardFeature::Host, &StandardFeature::Cspm]).await?;
+//! if let Some(advice) = grant_advice(&report) {
+//!     println!("{advice}"); // the policies to grant, split by resource-pool / global scope
+//! }
+//! for region in ctyun.regions().await?.iter().filter(|r| r.is_scannable()) {
+//!     let hosts: Vec<_> = ctyun.hosts(region).try_collect().await?;
+//!     println!("{}: {} hosts", region.id, hosts.len());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every answer is the `{statusCode 800|900, errorCode, message, description, returnObj}`
+//! envelope, often with HTTP 200 on failure: errors are classified from it and keep the
+//! English `message` next to the Chinese `description`. Every request carries a User-Agent
+//! and a fresh `ctyun-eop-request-id`.
 //!
 //! ```
 //! use multicloud_ctyun::PROVIDER;
@@ -33,11 +64,23 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod client;
+mod endpoints;
+mod errors;
+mod hosts;
+mod paging;
+mod provider;
+mod regions;
+mod resources;
 mod signer;
+mod verify;
+mod wire;
 
 use multicloud_core::ProviderKind;
 
+pub use provider::{CtyunProvider, CtyunProviderBuilder};
 pub use signer::{body_sha256_hex, EopSigner};
+pub use verify::{grant_advice, policy_scope, PolicyScope, CTIAM_VIEWER};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Ctyun;

@@ -1,0 +1,360 @@
+//! [`CtyunProvider`], the [`CloudProvider`] of one CTyun account, and
+//! [`CtyunProviderBuilder`], which gathers the account, key source, edition, endpoint
+//! override, transport settings and clock.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use futures::stream::{BoxStream, StreamExt};
+use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
+use multicloud_core::{
+    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
+    ErrorKind, Item, KeyCheck, KindScope, ProviderKind, Region, RegionStatus, ResourceKind, Result,
+    StandardFeature, StaticCredential, SystemClock,
+};
+
+use crate::client::Client;
+use crate::endpoints::Endpoints;
+use crate::{regions, resources, verify};
+
+/// Builds a [`CtyunProvider`].
+///
+/// ```
+/// use multicloud_core::{AccessKey, CloudProvider, Domain};
+/// use multicloud_ctyun::CtyunProviderBuilder;
+///
+/// let provider = CtyunProviderBuilder::new("prod")
+///     .with_access_key(AccessKey::new("example-ak", "example-sk"))
+///     .with_domain(Domain::International)
+///     .build()?;
+/// assert_eq!(provider.domain(), Domain::International);
+/// # Ok::<(), multicloud_core::Error>(())
+/// ```
+pub struct CtyunProviderBuilder {
+    account: String,
+    credential: Option<Arc<dyn Credential>>,
+    domain: Domain,
+    endpoint_url: Option<String>,
+    transport: Option<Transport>,
+    timeouts: Option<Timeouts>,
+    retry: Option<RetryConfig>,
+    limits: Option<LimitConfig>,
+    clock: Arc<dyn Clock>,
+    page_size: Option<u32>,
+}
+
+impl fmt::Debug for CtyunProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CtyunProviderBuilder")
+            .field("account", &self.account)
+            .field("credential", &self.credential)
+            .field("domain", &self.domain)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("custom_transport", &self.transport.is_some())
+            .field("page_size", &self.page_size)
+            .finish()
+    }
+}
+
+impl CtyunProviderBuilder {
+    /// A builder for the account the user calls `account_name`, in the Chinese edition.
+    pub fn new(account_name: impl Into<String>) -> Self {
+        CtyunProviderBuilder {
+            account: account_name.into(),
+            credential: None,
+            domain: Domain::China,
+            endpoint_url: None,
+            transport: None,
+            timeouts: None,
+            retry: None,
+            limits: None,
+            clock: Arc::new(SystemClock),
+            page_size: None,
+        }
+    }
+
+    /// Signs with keys from `credential`.
+    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
+        self.credential = Some(Arc::new(credential));
+        self
+    }
+
+    /// Signs with a fixed key (AccessKey and SecurityKey).
+    pub fn with_access_key(self, key: AccessKey) -> Self {
+        self.with_credential(StaticCredential::new(key))
+    }
+
+    /// Reads the key from `CTYUN_ACCESS_KEY`/`CTYUN_AK` and `CTYUN_SECRET_KEY`/`CTYUN_SK`
+    /// when a request is made.
+    pub fn from_env(self) -> Self {
+        self.with_credential(EnvCredential::from_env(ProviderKind::Ctyun))
+    }
+
+    /// Chooses the edition the key was created in: [`Domain::China`] for the Chinese edition
+    /// (ctyun.cn, the default), [`Domain::International`] for the International edition
+    /// (eSurfing Cloud). Keys of the two editions are separate; verify names a mismatch as a
+    /// likely cause of a refused key.
+    pub fn with_domain(mut self, domain: Domain) -> Self {
+        self.domain = domain;
+        self
+    }
+
+    /// Sends every product's requests to this one URL (a simulator or proxy), e.g.
+    /// `http://127.0.0.1:40123`. Requests are signed for that host.
+    pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
+    /// builds (default: [`Timeouts::default`]).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// Sets how failed calls are retried (default: [`RetryConfig::default`]).
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). CTyun
+    /// publishes no per-API rate limits, so none are added.
+    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Sends through `transport`, as it is, instead of building one; it cannot be combined
+    /// with `with_timeouts`, `with_retry` or `with_limits`.
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Takes request timestamps from `clock` (default: the system clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Asks for at most `size` items per page (each product's own maximum still applies:
+    /// 50 for ECS and ZOS, 300 for EBS, 100 for Kafka and Redis).
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Validates the settings and builds the provider.
+    ///
+    /// Fails with [`Config`](ErrorKind::Config) for an empty account name, a missing
+    /// credential, an invalid endpoint URL, a zero page size, invalid transport settings,
+    /// or a transport given together with settings for the one to build.
+    pub fn build(self) -> Result<CtyunProvider> {
+        let account = AccountName::new(self.account)?;
+        let credential = self.credential.ok_or_else(|| {
+            Error::config(
+                "no credential: call with_access_key(...), with_credential(...) or from_env()",
+            )
+        })?;
+        if self.page_size == Some(0) {
+            return Err(Error::config("the page size must be at least 1"));
+        }
+        let endpoints = match &self.endpoint_url {
+            Some(url) => Endpoints::with_override(self.domain, url)?,
+            None => Endpoints::new(self.domain),
+        };
+        let transport = match self.transport {
+            Some(t) => {
+                if self.timeouts.is_some() || self.retry.is_some() || self.limits.is_some() {
+                    return Err(Error::config(
+                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
+                    ));
+                }
+                t
+            }
+            None => Transport::builder()
+                .with_timeouts(self.timeouts.unwrap_or_default())
+                .with_retry(self.retry.unwrap_or_default())
+                .with_limits(self.limits.unwrap_or_default())
+                .with_clock(self.clock.clone())
+                .build()?,
+        };
+        let client = Client::new(endpoints, credential, transport, self.clock, self.page_size);
+        Ok(CtyunProvider {
+            account,
+            client,
+            probe_region: Mutex::new(None),
+        })
+    }
+}
+
+/// One onboarded CTyun account. Build it with [`CtyunProviderBuilder`].
+///
+/// Kinds: ECS instances (the hosts, serving CSPM as the ECS product too), Kafka, Redis
+/// (DCS2), RocketMQ, ELB and EBS per resource pool, and ZOS buckets account-wide. Only pools
+/// with `openapiAvailable` are scanned.
+#[derive(Debug)]
+pub struct CtyunProvider {
+    account: AccountName,
+    client: Client,
+    /// The pool regional probes run in (the first one the API can drive), once known.
+    probe_region: Mutex<Option<String>>,
+}
+
+impl CtyunProvider {
+    /// The transport this provider sends through (its limits, timeouts and retries).
+    pub fn transport(&self) -> &Transport {
+        self.client.transport()
+    }
+
+    /// The pool a regional probe runs in: the first pool the API can drive.
+    async fn probe_region(&self) -> Result<String> {
+        if let Some(r) = self
+            .probe_region
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            return Ok(r);
+        }
+        let pools = regions::list(&self.client).await?;
+        let first = pools
+            .into_iter()
+            .find(|r| r.status == RegionStatus::Enabled)
+            .map(|r| r.id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::WrongDomainOrRegion,
+                    "no resource pool of this account can be driven by the API (openapiAvailable)",
+                )
+                .with_provider(ProviderKind::Ctyun)
+            })?;
+        *self
+            .probe_region
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(first.clone());
+        Ok(first)
+    }
+}
+
+/// Adds the policy and scope to grant to a refused call.
+fn with_grant_advice(e: Error, kind: &ResourceKind) -> Error {
+    if e.kind() == ErrorKind::PermissionDenied && !kind.grant.is_empty() {
+        let message = format!("{}; {}", e.message(), verify::denied_advice(kind.grant));
+        e.with_message(message)
+    } else {
+        e
+    }
+}
+
+#[async_trait]
+impl CloudProvider for CtyunProvider {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Ctyun
+    }
+
+    fn account(&self) -> &AccountName {
+        &self.account
+    }
+
+    fn domain(&self) -> Domain {
+        self.client.domain()
+    }
+
+    fn resource_kinds(&self) -> &'static [ResourceKind] {
+        &resources::KINDS
+    }
+
+    fn features(&self) -> &[StandardFeature] {
+        &verify::FEATURES
+    }
+
+    async fn check_key(&self) -> Result<KeyCheck> {
+        verify::check_key(&self.client).await
+    }
+
+    async fn probe_read(&self, kind: &ResourceKind) -> Result<()> {
+        let region = match kind.scope {
+            KindScope::Regional => Some(self.probe_region().await?),
+            KindScope::Global => None,
+        };
+        resources::probe(&self.client, kind, region.as_deref())
+            .await
+            .map_err(|e| with_grant_advice(e, kind))
+    }
+
+    async fn regions(&self) -> Result<Vec<Region>> {
+        regions::list(&self.client).await
+    }
+
+    fn list(
+        &self,
+        kind: &ResourceKind,
+        region: Option<&Region>,
+    ) -> BoxStream<'static, Result<Item>> {
+        let owned = *kind;
+        resources::list(self.client.clone(), kind, region.map(|r| r.id.clone()))
+            .map(move |item| item.map_err(|e| with_grant_advice(e, &owned)))
+            .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLANTED: &str = "PLANTED-SK-7d1e9c";
+
+    #[test]
+    fn build_needs_a_credential_a_valid_endpoint_and_a_page_size() {
+        let err = CtyunProviderBuilder::new("prod").build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let key = AccessKey::new("ak", "sk");
+        let err = CtyunProviderBuilder::new("prod")
+            .with_access_key(key.clone())
+            .with_endpoint_url("not a url")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let err = CtyunProviderBuilder::new("prod")
+            .with_access_key(key.clone())
+            .with_page_size(0)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let err = CtyunProviderBuilder::new("prod")
+            .with_access_key(key)
+            .with_transport(Transport::builder().build().unwrap())
+            .with_retry(RetryConfig::disabled())
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug() {
+        let builder =
+            CtyunProviderBuilder::new("prod").with_access_key(AccessKey::new("ak", PLANTED));
+        assert!(!format!("{builder:?}").contains(PLANTED));
+        let provider = builder.build().unwrap();
+        assert!(!format!("{provider:?}").contains(PLANTED));
+    }
+
+    #[test]
+    fn the_provider_declares_its_kinds_and_features() {
+        let p = CtyunProviderBuilder::new("prod")
+            .with_access_key(AccessKey::new("ak", "sk"))
+            .build()
+            .unwrap();
+        assert_eq!(p.kind(), ProviderKind::Ctyun);
+        assert_eq!(p.domain(), Domain::China);
+        assert_eq!(p.resource_kinds().len(), 7);
+        assert_eq!(p.features(), [StandardFeature::Host, StandardFeature::Cspm]);
+        let host_kinds = p.kinds_of(&[&StandardFeature::Host]);
+        assert_eq!(host_kinds.len(), 1);
+        assert_eq!(host_kinds[0].id, "host");
+    }
+}
