@@ -579,3 +579,39 @@ async fn injected_faults_use_ctyun_answers() {
         .iter()
         .any(|r| r.outcome == Outcome::Fault(FaultKind::ClockSkew)));
 }
+
+#[tokio::test]
+async fn rocketmq_lists_a_pool_from_the_region_header() {
+    let ct = Ct::start(2).await;
+    let region = huadong1();
+    let req = ct.signed(
+        &ct.key("admin"),
+        "GET",
+        "rocketmq",
+        "/v2/instance/list",
+        "",
+        &[("regionId", region.as_str())],
+        now(),
+    );
+    let r = send(req).await.expect("response");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let body = r.json();
+    let listed = body["returnObj"]["prodInstList"].as_array().unwrap().len();
+    let expected = ct
+        .cloud
+        .inventory()
+        .resources_in("rocketmq", "instance", &region)
+        .len();
+    assert!(expected > 0);
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn a_key_of_the_international_edition_is_unknown_here() {
+    let ct = Ct::start(1).await;
+    let r = ct
+        .call("intl", "GET", "ctecs", "/v4/region/list-regions", "")
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(r.json()["statusCode"], "CTAPI_10002");
+}

@@ -7,7 +7,7 @@
 //! as UTC (anything else is refused like a bad signature).
 
 use multicloud_core::signing::RequestSigner;
-use multicloud_core::AccessKey;
+use multicloud_core::{AccessKey, Domain};
 use multicloud_ctyun::EopSigner;
 use time::macros::{format_description, offset};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
@@ -56,9 +56,11 @@ pub(crate) fn authenticate(
         .header("eop-authorization")
         .ok_or_else(|| errors::signature_failed(rid))?;
     let parsed = authorization::ctyun(header).map_err(|_| errors::signature_failed(rid))?;
+    // The Chinese edition's gateway: keys of the International edition are not its own.
     let key = ctx
         .keys
         .get(&parsed.access_key_id)
+        .filter(|k| k.domain == Domain::China)
         .ok_or_else(|| errors::invalid_ak(rid))?;
     let at = req
         .header("eop-date")

@@ -30,6 +30,9 @@ pub const ADMIN_AK: &str = "3f9c0a7e5b2d4e8f9a1c3e5b7d9f1a2c";
 pub const READONLY_AK: &str = "4a0d1b8f6c3e5f9a0b2d4f6c8e0a2b3d";
 /// AK of the disabled demo key.
 pub const DISABLED_AK: &str = "5b1e2c9a7d4f6a0b1c3e5a7d9f1b3c4e";
+/// AK of a key of the International edition (eSurfing Cloud): valid there, unknown to the
+/// Chinese edition this simulator serves.
+pub const INTL_AK: &str = "6c2f3d0b8e5a7b1c2d4f6b8e0a2c4d5f";
 
 /// The `regionID` of a pool code (CTyun pool ids are 32 hex characters).
 pub fn region_id(region_code: &str) -> String {
@@ -69,7 +72,7 @@ pub(crate) fn id_gen(rng: &mut SmallRng, kind: &str) -> String {
     }
 }
 
-/// The three demo keys: `admin`, `readonly` and `disabled`.
+/// The demo keys: `admin`, `readonly`, `disabled` and `intl` (International edition).
 pub(crate) fn demo_keys() -> Vec<SimKey> {
     let key = |ak: &str, sk: &str, user: &str, label: &str| {
         SimKey::new(ak, sk, DEMO_ACCOUNT_ID)
@@ -98,6 +101,13 @@ pub(crate) fn demo_keys() -> Vec<SimKey> {
             "disabled",
         )
         .with_status(KeyStatus::Disabled),
+        key(
+            INTL_AK,
+            "d0f2b4c6e8a03d5f7b9c1e3a5c7e9f1d",
+            "intl-admin",
+            "intl",
+        )
+        .with_domain(Domain::International),
     ]
 }
 

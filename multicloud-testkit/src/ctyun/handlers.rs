@@ -330,6 +330,17 @@ pub(crate) fn handle(api: Api, req: &SimRequest, ctx: &SimContext<'_>) -> SimRes
                 "totalPage": total.div_ceil(size as usize),
             }))
         }
+        Api::RocketMqList => {
+            // No paging documented: one answer with every instance of the pool.
+            let region = usable_region(req.header("regionId").map(str::to_string), ctx)?;
+            let list: Vec<Value> = ctx
+                .inventory
+                .resources_in("rocketmq", "instance", &region)
+                .iter()
+                .map(wire::rocketmq)
+                .collect();
+            Ok(json!({"prodInstList": list}))
+        }
     })();
     match result {
         Ok(v) => errors::success(v, ctx.request_id),

@@ -4,8 +4,12 @@
 //! `customer-resources` and ECS `list-instances` (`pageNo`/`pageSize` ≤ 50, or
 //! `maxResults`/`nextToken`), and the product lists of providers.md §5.d: Kafka
 //! (`pageNum`, header `regionId`), Redis/DCS2 (`pageIndex`, header `regionId`), ZOS buckets,
-//! ELB (no paging) and EBS (`pageSize` ≤ 300). Answers use the `statusCode` 800/900 envelope;
-//! gateway failures use the EOP `CTAPI_*` shape. Every request's EOP signature is verified.
+//! ELB (no paging), EBS (`pageSize` ≤ 300) and RocketMQ (`/v2/instance/list`, header
+//! `regionId`, no paging). Answers use the `statusCode` 800/900 envelope; gateway failures
+//! use the EOP `CTAPI_*` shape. Every request's EOP signature is verified.
+//!
+//! The simulator is the Chinese edition's gateway: a key of the International edition
+//! ([`INTL_AK`]) is unknown to it and refused like any unknown key (`CTAPI_10002`).
 //!
 //! ```
 //! use multicloud_testkit::ctyun::{self, CtyunSim};
@@ -36,7 +40,7 @@ use crate::fixture::{
 };
 use crate::sim::{AuthedKey, CloudSim, SimContext, SimRequest, SimResponse};
 
-pub use catalog::{region_id, ADMIN_AK, DEMO_ACCOUNT_ID, DISABLED_AK, READONLY_AK};
+pub use catalog::{region_id, ADMIN_AK, DEMO_ACCOUNT_ID, DISABLED_AK, INTL_AK, READONLY_AK};
 
 /// ECS `list-instances` `pageSize` limit.
 pub const ECS_MAX_PAGE_SIZE: u64 = handlers::ECS_MAX_PAGE_SIZE;
@@ -101,6 +105,11 @@ pub fn profile() -> ProviderProfile {
             .with_attrs(net_attrs),
             ResourceSpec::regional("ebs", "disk", "disk", |rng, _| random_uuid(rng))
                 .with_attrs(net_attrs),
+            // Last, so the products before it keep their generated fixtures.
+            ResourceSpec::regional("rocketmq", "instance", "rocketmq", |rng, _| {
+                random_hex(rng, 16)
+            })
+            .with_attrs(net_attrs),
         ],
         vpc_resource: Some(("ctvpc".into(), "vpc".into())),
         demo_keys: catalog::demo_keys(),

@@ -25,6 +25,9 @@ pub(crate) enum Api {
     ElbList,
     /// ebs `GET /v4/ebs/list-ebs`.
     EbsList,
+    /// RocketMQ `GET /v2/instance/list` (header `regionId`; host name unconfirmed,
+    /// `rocketmq` assumed).
+    RocketMqList,
 }
 
 impl Api {
@@ -39,6 +42,7 @@ impl Api {
             Api::ZosListBuckets => "zos:ListBuckets",
             Api::ElbList => "elb:ListLoadBalancer",
             Api::EbsList => "ebs:ListEbs",
+            Api::RocketMqList => "rocketmq:ListInstances",
         }
     }
 
@@ -51,6 +55,7 @@ impl Api {
             Api::ZosListBuckets => "zos",
             Api::ElbList => "ctelb",
             Api::EbsList => "ebs",
+            Api::RocketMqList => "rocketmq",
         }
     }
 }
@@ -80,6 +85,7 @@ pub(crate) fn route(req: &SimRequest) -> Option<Api> {
         "/v4/oss/list-buckets" if get => Api::ZosListBuckets,
         "/v4/elb/list-loadbalancer" if get => Api::ElbList,
         "/v4/ebs/list-ebs" if get => Api::EbsList,
+        "/v2/instance/list" if get => Api::RocketMqList,
         _ => return None,
     };
     match host_endpoint(&req.host_name()) {

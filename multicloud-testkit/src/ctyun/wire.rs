@@ -252,6 +252,22 @@ pub(crate) fn elb(r: &SimResource) -> Value {
     })
 }
 
+/// RocketMQ `instance/list` entry (`returnObj.prodInstList[]`).
+pub(crate) fn rocketmq(r: &SimResource) -> Value {
+    json!({
+        "prodInstId": r.id,
+        "prodInstName": r.name,
+        "runningState": 1,
+        "prodType": "rocketmq",
+        "machineSpec": "rocketmq.2u4g.cluster",
+        "netName": r.attr_str("vpcId"),
+        "subnet": r.attr_str("subnetId"),
+        "securityGroup": "default",
+        "crtTime": beijing(r.created_at),
+        "expTime": "",
+    })
+}
+
 /// `ebs` `list-ebs` disk (`createTime` in epoch milliseconds).
 pub(crate) fn disk(r: &SimResource) -> Value {
     json!({
