@@ -3,9 +3,10 @@
 //! override, transport settings and clock.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::lock::Mutex;
 use futures::stream::{BoxStream, StreamExt};
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
@@ -210,34 +211,33 @@ impl CtyunProvider {
         self.client.transport()
     }
 
-    /// The pool a regional probe runs in: the first pool the API can drive.
+    /// The pool a regional probe runs in: the first pool the API can drive, looked up once
+    /// (the identity call already did, in a verify) however many probes ask at once.
     async fn probe_region(&self) -> Result<String> {
-        if let Some(r) = self
-            .probe_region
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-        {
-            return Ok(r);
+        let mut cached = self.probe_region.lock().await;
+        if let Some(r) = cached.as_ref() {
+            return Ok(r.clone());
         }
         let pools = regions::list(&self.client).await?;
-        let first = pools
-            .into_iter()
-            .find(|r| r.status == RegionStatus::Enabled)
-            .map(|r| r.id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::WrongDomainOrRegion,
-                    "no resource pool of this account can be driven by the API (openapiAvailable)",
-                )
-                .with_provider(ProviderKind::Ctyun)
-            })?;
-        *self
-            .probe_region
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(first.clone());
+        let first = first_usable(&pools)?;
+        *cached = Some(first.clone());
         Ok(first)
     }
+}
+
+/// The first pool the API can drive.
+fn first_usable(pools: &[Region]) -> Result<String> {
+    pools
+        .iter()
+        .find(|r| r.status == RegionStatus::Enabled)
+        .map(|r| r.id.clone())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::WrongDomainOrRegion,
+                "no resource pool of this account can be driven by the API (openapiAvailable)",
+            )
+            .with_provider(ProviderKind::Ctyun)
+        })
 }
 
 /// Adds the policy and scope to grant to a refused call.
@@ -273,7 +273,11 @@ impl CloudProvider for CtyunProvider {
     }
 
     async fn check_key(&self) -> Result<KeyCheck> {
-        verify::check_key(&self.client).await
+        let (check, pools) = verify::check_key(&self.client).await?;
+        if let Some(first) = pools.as_deref().and_then(|p| first_usable(p).ok()) {
+            *self.probe_region.lock().await = Some(first);
+        }
+        Ok(check)
     }
 
     async fn probe_read(&self, kind: &ResourceKind) -> Result<()> {

@@ -10,8 +10,8 @@
 use std::fmt;
 
 use multicloud_core::{
-    CredentialStatus, Domain, Error, ErrorKind, FeatureStatus, KeyCheck, Result, StandardFeature,
-    VerifyReport,
+    CredentialStatus, Domain, Error, ErrorKind, FeatureStatus, KeyCheck, Region, Result,
+    StandardFeature, VerifyReport,
 };
 
 use crate::client::Client;
@@ -127,13 +127,13 @@ pub(crate) fn denied_advice(policy: &str) -> String {
     )
 }
 
-/// Runs the identity call and says what a failure means.
-pub(crate) async fn check_key(client: &Client) -> Result<KeyCheck> {
+/// Runs the identity call and says what a failure means; returns the pools when listed.
+pub(crate) async fn check_key(client: &Client) -> Result<(KeyCheck, Option<Vec<Region>>)> {
     match regions::list(client).await {
-        Ok(_) => Ok(KeyCheck::new(CredentialStatus::Valid, None)),
+        Ok(pools) => Ok((KeyCheck::new(CredentialStatus::Valid, None), Some(pools))),
         // The gateway accepted the key; the listing probes report the permissions.
         Err(e) if e.kind() == ErrorKind::PermissionDenied => {
-            Ok(KeyCheck::new(CredentialStatus::Valid, None))
+            Ok((KeyCheck::new(CredentialStatus::Valid, None), None))
         }
         Err(e)
             if matches!(
@@ -145,10 +145,8 @@ pub(crate) async fn check_key(client: &Client) -> Result<KeyCheck> {
         }
         Err(e) => {
             let diagnosis = diagnosis(&e, client.domain());
-            Ok(KeyCheck::new(
-                CredentialStatus::from_error(&e, diagnosis),
-                None,
-            ))
+            let status = CredentialStatus::from_error(&e, diagnosis);
+            Ok((KeyCheck::new(status, None), None))
         }
     }
 }
