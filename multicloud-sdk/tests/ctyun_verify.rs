@@ -63,7 +63,11 @@ async fn an_admin_key_is_valid_and_every_kind_is_granted() {
     ] {
         assert_eq!(cloud.count(action), 1, "{action}");
     }
-    assert_eq!(cloud.count("region:ListRegions"), 1, "the probes reuse the identity call's pools");
+    assert_eq!(
+        cloud.count("region:ListRegions"),
+        1,
+        "the probes reuse the identity call's pools"
+    );
 }
 
 #[tokio::test]
