@@ -287,3 +287,14 @@ async fn a_failure_envelope_under_http_200_is_the_mapped_error() {
     assert_eq!(e.kind(), ErrorKind::WrongDomainOrRegion);
     assert!(e.to_string().contains("资源池不存在"), "{e}");
 }
+
+#[tokio::test]
+async fn an_auth_failure_while_listing_is_sent_once() {
+    let cloud = sim(10, 1, 1).await;
+    let p = provider(&cloud, "disabled");
+    let region = Region::enabled(multicloud_testkit::ctyun::region_id("cn-huadong1"));
+    let e = p.hosts(&region).try_collect::<Vec<_>>().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidCredential);
+    assert_eq!(e.code(), Some("CTAPI_10002"));
+    assert_eq!(cloud.requests().len(), 1, "never retried");
+}

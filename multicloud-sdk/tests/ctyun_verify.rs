@@ -288,3 +288,18 @@ async fn a_planted_secret_never_shows_in_reports_errors_or_debug() {
         assert!(!shown.contains(PLANTED), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn a_refused_request_time_names_the_clock() {
+    let cloud = sim(2, 1, 1).await;
+    cloud
+        .faults()
+        .on("region:ListRegions")
+        .clock_skew(multicloud_testkit::Trigger::every(1));
+    let report = provider(&cloud, "admin").verify(&BOTH).await.unwrap();
+    let (kind, code, diagnosis) = invalid(&report.credential);
+    assert_eq!(kind, ErrorKind::InvalidCredential);
+    assert_eq!(code.as_deref(), Some("CTAPI_10009"));
+    assert!(diagnosis.contains("clock"), "{diagnosis}");
+    assert_eq!(cloud.requests().len(), 1);
+}
