@@ -298,3 +298,24 @@ async fn an_auth_failure_while_listing_is_sent_once() {
     assert_eq!(e.code(), Some("CTAPI_10002"));
     assert_eq!(cloud.requests().len(), 1, "never retried");
 }
+
+#[tokio::test]
+async fn a_dropped_connection_or_a_cut_body_is_sent_again() {
+    let cloud = sim(30, 1, 1).await;
+    let p = provider(&cloud, "admin");
+    let region = usable(&p).await.into_iter().next().unwrap();
+    let want = expected(&cloud, "host", Some(&region.id)).len();
+    cloud
+        .faults()
+        .on("ecs:ListInstances")
+        .drop_connection(Trigger::first(1));
+    let hosts: Vec<_> = p.hosts(&region).try_collect().await.unwrap();
+    assert_eq!(hosts.len(), want);
+    cloud.faults().clear();
+    cloud
+        .faults()
+        .on("ecs:ListInstances")
+        .truncate_body(Trigger::first(1));
+    let hosts: Vec<_> = p.hosts(&region).try_collect().await.unwrap();
+    assert_eq!(hosts.len(), want);
+}
