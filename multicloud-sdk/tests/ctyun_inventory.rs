@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 
 use ctyun_support::{builder, key, provider, sim};
 use futures::{StreamExt, TryStreamExt};
-use multicloud_core::{Item, KindScope};
 use multicloud_sdk::ctyun::CtyunProvider;
 use multicloud_sdk::{CloudProvider, Domain, ErrorKind, Region, RegionStatus};
+use multicloud_sdk::{Item, KindScope};
 use multicloud_testkit::{Permissions, SimCloud, SimHostState, SimKey, Trigger};
 
 /// The provider's ids of `kind` in `region`, and the simulator's.

@@ -9,10 +9,8 @@ use ctyun_support::{builder, key, provider, sim};
 use multicloud_sdk::ctyun::{grant_advice, CTIAM_VIEWER};
 use multicloud_sdk::{
     AccessKey, CloudProvider, CredentialStatus, Domain, ErrorKind, Feature, FeatureStatus,
-    StandardFeature,
+    KindFeature, StandardFeature,
 };
-// Kinds and kind features are new in core; the facade re-exports them once the lead migrates it.
-use multicloud_core::KindFeature;
 use multicloud_testkit::ctyun::DEMO_ACCOUNT_ID;
 use multicloud_testkit::{Permissions, SimKey};
 
@@ -91,10 +89,11 @@ async fn a_key_of_the_other_edition_names_the_edition_and_stops() {
     assert!(!report.is_ready());
     // The refused identity call is the only request: nothing is probed, nothing retried.
     assert_eq!(cloud.requests().len(), 1);
-    assert!(report
-        .kinds
-        .iter()
-        .all(|k| matches!(k.read, multicloud_core::Access::NotChecked { .. })));
+    assert!(report.kinds.iter().all(|k| matches!(
+        &k.read,
+        multicloud_sdk::Access::Failed { kind: ErrorKind::InvalidCredential, message }
+            if message.contains("not probed")
+    )));
     // Chosen as International, the diagnosis points back at the Chinese edition.
     let p = builder(
         &cloud,
@@ -216,7 +215,7 @@ async fn one_denied_product_never_hides_the_others() {
     ] {
         assert_eq!(
             report.kind(id).map(|k| &k.read),
-            Some(&multicloud_core::Access::Allowed),
+            Some(&multicloud_sdk::Access::Allowed),
             "{id}"
         );
     }
