@@ -265,17 +265,24 @@ async fn drain<T>(streams: Vec<(String, BoxStream<'static, Result<T>>)>) -> (Vec
     (rows, failed)
 }
 
-/// The pools to scan: those named on the command line (by regionID or name), else every
-/// scannable one.
+/// The pools to scan: those named on the command line (by regionID, or by name when the
+/// pool list can be read), else every scannable one.
 async fn regions(provider: &impl CloudProvider, wanted: &[String]) -> Result<Vec<Region>> {
-    let all = provider.regions().await?;
     if wanted.is_empty() {
-        return Ok(all.into_iter().filter(Region::is_scannable).collect());
+        return Ok(provider
+            .regions()
+            .await?
+            .into_iter()
+            .filter(Region::is_scannable)
+            .collect());
     }
+    // Named pools are scanned even when the pool list cannot be read.
+    let known = provider.regions().await.unwrap_or_default();
     Ok(wanted
         .iter()
         .map(|w| {
-            all.iter()
+            known
+                .iter()
                 .find(|r| &r.id == w || r.name.as_deref() == Some(w.as_str()))
                 .cloned()
                 .unwrap_or_else(|| Region::enabled(w.clone()))

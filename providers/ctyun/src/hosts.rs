@@ -36,9 +36,10 @@ pub(crate) async fn page(
         "pageSize": page_size,
     }));
     let page: EcsPage = client.send(&call, Some(region)).await?;
+    let total = page.total();
     Ok(NumberedPage {
         items: required(LIST_INSTANCES.action, "results", Some(region), page.results)?,
-        total: page.total_count,
+        total,
     })
 }
 

@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::client::{Api, ApiCall, Client, Verb};
 use crate::hosts;
 use crate::paging::{by_page_number, NumberedPage};
-use crate::wire::items::field;
+use crate::wire::items::{count, field};
 
 const HOST_AND_CSPM: &[StandardFeature] = &[StandardFeature::Host, StandardFeature::Cspm];
 const CSPM: &[StandardFeature] = &[StandardFeature::Cspm];
@@ -223,10 +223,7 @@ impl Product {
     ) -> Result<NumberedPage> {
         let call = self.call(region, page_no, page_size);
         let mut obj: Value = client.send(&call, region).await?;
-        let total = self
-            .total
-            .and_then(|t| obj.get(t))
-            .and_then(|t| t.as_u64().or_else(|| t.as_str()?.parse().ok()));
+        let total = self.total.and_then(|t| obj.get(t)).and_then(count);
         let list = if self.list.is_empty() {
             obj
         } else {

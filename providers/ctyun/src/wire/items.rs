@@ -32,8 +32,23 @@ pub(crate) struct RegionItem {
 #[derive(Debug, Deserialize)]
 pub(crate) struct EcsPage {
     pub(crate) results: Option<Vec<Value>>,
+    /// A number, or a number written as text.
     #[serde(rename = "totalCount")]
-    pub(crate) total_count: Option<u64>,
+    pub(crate) total_count: Option<Value>,
+}
+
+impl EcsPage {
+    /// The reported total, when it is a number (or its text).
+    pub(crate) fn total(&self) -> Option<u64> {
+        count(self.total_count.as_ref()?)
+    }
+}
+
+/// A count sent as a number or as its text.
+pub(crate) fn count(value: &Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_str()?.trim().parse().ok())
 }
 
 /// A scalar field as text: strings as they are (empty = absent), numbers and booleans
@@ -51,13 +66,14 @@ pub(crate) fn field(item: &Value, name: &str) -> Option<String> {
 /// or `2023-06-01 10:00:00` in Beijing time (Kafka, Redis, RocketMQ).
 pub(crate) fn time_text(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t);
-    }
-    let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    PrimitiveDateTime::parse(text, fmt)
-        .ok()
-        .map(|t| t.assume_offset(offset!(+8)))
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+        let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        PrimitiveDateTime::parse(text, fmt)
+            .ok()
+            .map(|t| t.assume_offset(offset!(+8)))
+    })?;
+    // One form for every product: UTC.
+    Some(parsed.to_offset(time::UtcOffset::UTC))
 }
 
 /// A time field in either text form.
@@ -76,6 +92,7 @@ mod tests {
         assert_eq!(iso.unix_timestamp(), 1_685_584_800);
         let beijing = time_text("2023-06-01 10:00:00").unwrap();
         assert_eq!(beijing, iso);
+        assert_eq!(beijing.offset(), time::UtcOffset::UTC);
         assert_eq!(time_text("soon"), None);
     }
 
@@ -87,5 +104,8 @@ mod tests {
         assert_eq!(field(&item, "c"), None);
         assert_eq!(field(&item, "d"), None);
         assert_eq!(field(&item, "e"), None);
+        assert_eq!(count(&json!(12)), Some(12));
+        assert_eq!(count(&json!("12")), Some(12));
+        assert_eq!(count(&json!(null)), None);
     }
 }
