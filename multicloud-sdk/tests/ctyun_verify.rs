@@ -302,3 +302,21 @@ async fn a_refused_request_time_names_the_clock() {
     assert!(diagnosis.contains("clock"), "{diagnosis}");
     assert_eq!(cloud.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn a_product_missing_from_the_first_pool_is_probed_in_the_next() {
+    let cloud = sim(4, 2, 2).await;
+    let first = multicloud_testkit::ctyun::region_id("cn-huadong1");
+    cloud.faults().on_region("kafka:QueryInstances", first).raw_body(
+        multicloud_testkit::Trigger::every(1),
+        "application/json",
+        r#"{"statusCode":900,"errorCode":"Openapi.RegionInfo.AccessFailed","message":"The region cannot be accessed.","description":"资源池ID不存在或无权访问"}"#,
+    );
+    let report = provider(&cloud, "admin").verify(&BOTH).await.unwrap();
+    assert!(report.is_ready(), "{report:#?}");
+    assert_eq!(
+        cloud.count("kafka:QueryInstances"),
+        2,
+        "the first pool, then the next"
+    );
+}

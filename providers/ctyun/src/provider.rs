@@ -187,7 +187,7 @@ impl CtyunProviderBuilder {
         Ok(CtyunProvider {
             account,
             client,
-            probe_region: Mutex::new(None),
+            probe_pools: Mutex::new(None),
         })
     }
 }
@@ -201,8 +201,8 @@ impl CtyunProviderBuilder {
 pub struct CtyunProvider {
     account: AccountName,
     client: Client,
-    /// The pool regional probes run in (the first one the API can drive), once known.
-    probe_region: Mutex<Option<String>>,
+    /// The pools regional probes run in (those the API can drive), once known.
+    probe_pools: Mutex<Option<Vec<String>>>,
 }
 
 impl CtyunProvider {
@@ -211,33 +211,37 @@ impl CtyunProvider {
         self.client.transport()
     }
 
-    /// The pool a regional probe runs in: the first pool the API can drive, looked up once
-    /// (the identity call already did, in a verify) however many probes ask at once.
-    async fn probe_region(&self) -> Result<String> {
-        let mut cached = self.probe_region.lock().await;
-        if let Some(r) = cached.as_ref() {
-            return Ok(r.clone());
+    /// The pools a regional probe may run in (those the API can drive), looked up once (the
+    /// identity call already did, in a verify) however many probes ask at once.
+    async fn probe_pools(&self) -> Result<Vec<String>> {
+        let mut cached = self.probe_pools.lock().await;
+        if let Some(pools) = cached.as_ref() {
+            return Ok(pools.clone());
         }
-        let pools = regions::list(&self.client).await?;
-        let first = first_usable(&pools)?;
-        *cached = Some(first.clone());
-        Ok(first)
+        let pools = usable(&regions::list(&self.client).await?)?;
+        *cached = Some(pools.clone());
+        Ok(pools)
     }
 }
 
-/// The first pool the API can drive.
-fn first_usable(pools: &[Region]) -> Result<String> {
-    pools
+/// How many pools a regional probe tries when a product is not offered in a pool.
+const PROBE_POOLS: usize = 3;
+
+/// The pools the API can drive, or an error when there is none.
+fn usable(pools: &[Region]) -> Result<Vec<String>> {
+    let ids: Vec<String> = pools
         .iter()
-        .find(|r| r.status == RegionStatus::Enabled)
+        .filter(|r| r.status == RegionStatus::Enabled)
         .map(|r| r.id.clone())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::WrongDomainOrRegion,
-                "no resource pool of this account can be driven by the API (openapiAvailable)",
-            )
-            .with_provider(ProviderKind::Ctyun)
-        })
+        .collect();
+    if ids.is_empty() {
+        return Err(Error::new(
+            ErrorKind::WrongDomainOrRegion,
+            "no resource pool of this account can be driven by the API (openapiAvailable)",
+        )
+        .with_provider(ProviderKind::Ctyun));
+    }
+    Ok(ids)
 }
 
 /// Adds the policy and scope to grant to a refused call.
@@ -274,20 +278,31 @@ impl CloudProvider for CtyunProvider {
 
     async fn check_key(&self) -> Result<KeyCheck> {
         let (check, pools) = verify::check_key(&self.client).await?;
-        if let Some(first) = pools.as_deref().and_then(|p| first_usable(p).ok()) {
-            *self.probe_region.lock().await = Some(first);
+        if let Some(ids) = pools.as_deref().and_then(|p| usable(p).ok()) {
+            *self.probe_pools.lock().await = Some(ids);
         }
         Ok(check)
     }
 
+    /// One page of one item in the first pool the API can drive; a pool that answers it
+    /// does not offer the product (`Openapi.RegionInfo.AccessFailed`) passes the probe on to
+    /// the next, up to three pools.
     async fn probe_read(&self, kind: &ResourceKind) -> Result<()> {
-        let region = match kind.scope {
-            KindScope::Regional => Some(self.probe_region().await?),
-            KindScope::Global => None,
-        };
-        resources::probe(&self.client, kind, region.as_deref())
-            .await
-            .map_err(|e| with_grant_advice(e, kind))
+        if kind.scope == KindScope::Global {
+            return resources::probe(&self.client, kind, None)
+                .await
+                .map_err(|e| with_grant_advice(e, kind));
+        }
+        let pools = self.probe_pools().await?;
+        let mut result = Ok(());
+        for pool in pools.iter().take(PROBE_POOLS) {
+            result = resources::probe(&self.client, kind, Some(pool)).await;
+            match &result {
+                Err(e) if e.kind() == ErrorKind::WrongDomainOrRegion => continue,
+                _ => break,
+            }
+        }
+        result.map_err(|e| with_grant_advice(e, kind))
     }
 
     async fn regions(&self) -> Result<Vec<Region>> {
