@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use multicloud_sdk::aws::AwsProviderBuilder;
 use multicloud_sdk::baidu::BaiduProviderBuilder;
+use multicloud_sdk::ctyun::CtyunProviderBuilder;
 use multicloud_sdk::huawei::HuaweiProviderBuilder;
 use multicloud_sdk::tencent::TencentProviderBuilder;
 use multicloud_sdk::{CloudProvider, Domain, ProviderKind, StaticCredential};
 use multicloud_testkit::aws::AwsSim;
 use multicloud_testkit::baidu::BaiduSim;
+use multicloud_testkit::ctyun::CtyunSim;
 use multicloud_testkit::huawei::HuaweiSim;
 use multicloud_testkit::tencent::TencentSim;
 use multicloud_testkit::{SimCloud, SimHostState};
@@ -21,6 +23,7 @@ pub(crate) struct SimulatedClouds {
     pub(crate) huawei: SimCloud,
     pub(crate) tencent: SimCloud,
     pub(crate) baidu: SimCloud,
+    pub(crate) ctyun: SimCloud,
 }
 
 impl SimulatedClouds {
@@ -46,17 +49,29 @@ impl SimulatedClouds {
             .hosts(hosts)
             .start()
             .await?;
+        let ctyun = SimCloud::builder(CtyunSim::new())
+            .seed(2026)
+            .hosts(hosts)
+            .start()
+            .await?;
         Ok(SimulatedClouds {
             aws,
             huawei,
             tencent,
             baidu,
+            ctyun,
         })
     }
 
     /// The simulators, for printing.
-    pub(crate) fn all(&self) -> [&SimCloud; 4] {
-        [&self.aws, &self.huawei, &self.tencent, &self.baidu]
+    pub(crate) fn all(&self) -> [&SimCloud; 5] {
+        [
+            &self.aws,
+            &self.huawei,
+            &self.tencent,
+            &self.baidu,
+            &self.ctyun,
+        ]
     }
 
     /// A provider for `account`, pointed at its simulated cloud.
@@ -85,6 +100,13 @@ impl SimulatedClouds {
                     .with_credential(credential)
                     .with_domain(account.domain)
                     .with_endpoint_url(self.baidu.base_url())
+                    .build()?,
+            ),
+            ProviderKind::Ctyun => Arc::new(
+                CtyunProviderBuilder::new(account.name.clone())
+                    .with_credential(credential)
+                    .with_domain(account.domain)
+                    .with_endpoint_url(self.ctyun.base_url())
                     .build()?,
             ),
             ProviderKind::Tencent => Arc::new(

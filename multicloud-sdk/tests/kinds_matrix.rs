@@ -16,6 +16,7 @@
 
 mod aws_support;
 mod baidu_support;
+mod ctyun_support;
 mod huawei_support;
 mod tencent_support;
 
@@ -191,4 +192,14 @@ async fn huawei_every_kind_denied_alone_is_reported_and_hides_nothing() {
         Arc::new(huawei_support::provider_with(&cloud, key, None))
     };
     run_matrix(&cloud, build, "HPUAMCMATRIX").await;
+}
+
+#[tokio::test]
+async fn ctyun_every_kind_denied_alone_is_reported_and_hides_nothing() {
+    let cloud = ctyun_support::sim(3, 2, 1).await;
+    let build = |key: AccessKey| -> Arc<dyn CloudProvider> {
+        let domain = multicloud_sdk::Domain::China;
+        Arc::new(ctyun_support::builder(&cloud, key, domain).build().unwrap())
+    };
+    run_matrix(&cloud, build, "CTYMCMATRIX").await;
 }
