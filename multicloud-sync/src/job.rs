@@ -8,7 +8,6 @@ use multicloud_core::{Error, Item, Region, ResourceKind, Result};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::diff::Diff;
 use crate::engine::Inner;
 use crate::inventory::Snapshot;
 use crate::report::{Degraded, JobSuccess, SyncStats};
@@ -44,16 +43,11 @@ impl Job {
             .await?;
         let degraded = degraded(&items);
         let snapshot = Snapshot::new(inner.clock.now(), items);
-        let previous = inner
+        // Read, diff and write in one step: a concurrent writer of this (region, kind) can
+        // never make two diffs against the same previous snapshot.
+        let diff = inner
             .store
-            .snapshot(&inner.account, region, kind.id)
-            .await?
-            .map(|s| s.items)
-            .unwrap_or_default();
-        let diff = Diff::between(&previous, &snapshot.items);
-        inner
-            .store
-            .save_snapshot(&inner.account, region, kind.id, &snapshot, &diff)
+            .replace_snapshot(&inner.account, region, kind.id, &snapshot)
             .await?;
         let stats = SyncStats::of(snapshot.len(), &diff, started.elapsed());
         Ok(JobSuccess {

@@ -108,4 +108,4 @@ pub use multicloud_core::{RegionSelection, SyncPolicy};
 pub use policy::{DefaultSyncPolicy, PolicyError};
 pub use report::{Degraded, JobOutcome, JobSuccess, SyncReport, SyncStats};
 pub use snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, SQLITE_BUSY_TIMEOUT};

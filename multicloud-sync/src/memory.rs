@@ -55,6 +55,33 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<AccountRef, AccountData>> {
         self.accounts.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// `save_snapshot` with the lock already held.
+    fn save_locked(
+        &self,
+        accounts: &mut BTreeMap<AccountRef, AccountData>,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: &Snapshot,
+        diff: &Diff,
+    ) {
+        let data = accounts.entry(account.clone()).or_default();
+        data.snapshots
+            .insert((region.to_owned(), kind.to_owned()), snapshot.clone());
+        if !diff.is_empty() && self.history_limit > 0 {
+            data.diffs.push_back(DiffRecord {
+                account: account.clone(),
+                region: region.to_owned(),
+                kind: kind.to_owned(),
+                synced_at: snapshot.synced_at,
+                diff: diff.clone(),
+            });
+            while data.diffs.len() > self.history_limit {
+                data.diffs.pop_front();
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -80,23 +107,30 @@ impl SnapshotStore for MemoryStore {
         snapshot: &Snapshot,
         diff: &Diff,
     ) -> Result<()> {
-        let mut accounts = self.lock();
-        let data = accounts.entry(account.clone()).or_default();
-        data.snapshots
-            .insert((region.to_owned(), kind.to_owned()), snapshot.clone());
-        if !diff.is_empty() && self.history_limit > 0 {
-            data.diffs.push_back(DiffRecord {
-                account: account.clone(),
-                region: region.to_owned(),
-                kind: kind.to_owned(),
-                synced_at: snapshot.synced_at,
-                diff: diff.clone(),
-            });
-            while data.diffs.len() > self.history_limit {
-                data.diffs.pop_front();
-            }
-        }
+        self.save_locked(&mut self.lock(), account, region, kind, snapshot, diff);
         Ok(())
+    }
+
+    async fn replace_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: &Snapshot,
+    ) -> Result<Diff> {
+        // One lock for the read and the write: no other writer can come in between.
+        let mut accounts = self.lock();
+        let diff = {
+            let previous = accounts
+                .get(account)
+                .and_then(|a| a.snapshots.get(&(region.to_owned(), kind.to_owned())));
+            match previous {
+                Some(previous) => Diff::between(&previous.items, &snapshot.items),
+                None => Diff::between(&Default::default(), &snapshot.items),
+            }
+        };
+        self.save_locked(&mut accounts, account, region, kind, snapshot, &diff);
+        Ok(diff)
     }
 
     async fn inventory(&self, account: &AccountRef) -> Result<Inventory> {

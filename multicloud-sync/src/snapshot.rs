@@ -113,6 +113,36 @@ pub trait SnapshotStore: Send + Sync + fmt::Debug {
         diff: &Diff,
     ) -> Result<()>;
 
+    /// Replaces the snapshot of (`account`, `region`, `kind`) with `snapshot` and returns
+    /// the diff from the snapshot it replaced (everything added when there was none), which
+    /// is appended to the history when not empty.
+    ///
+    /// This is what the engine calls after a complete listing. The read, the diff and the
+    /// write must be one atomic step, so that two writers of the same (region, kind) never
+    /// both diff against the same previous snapshot (the second would report removals and
+    /// additions that never happened, or miss them). The default reads with
+    /// [`snapshot`](Self::snapshot) and writes with [`save_snapshot`](Self::save_snapshot),
+    /// which is atomic only if nothing else writes that snapshot meanwhile (one engine per
+    /// account and store). [`MemoryStore`](crate::MemoryStore) does both under one lock,
+    /// [`SqliteStore`](crate::SqliteStore) in one `BEGIN IMMEDIATE` transaction.
+    async fn replace_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: &Snapshot,
+    ) -> Result<Diff> {
+        let previous = self
+            .snapshot(account, region, kind)
+            .await?
+            .map(|s| s.items)
+            .unwrap_or_default();
+        let diff = Diff::between(&previous, &snapshot.items);
+        self.save_snapshot(account, region, kind, snapshot, &diff)
+            .await?;
+        Ok(diff)
+    }
+
     /// Everything stored for `account` (empty when unknown).
     async fn inventory(&self, account: &AccountRef) -> Result<Inventory>;
 

@@ -4,13 +4,20 @@
 //! (`spawn_blocking`) and never stalls the async workers. One connection behind a mutex is
 //! enough: the engine writes one snapshot per finished job, and SQLite serializes writers
 //! anyway.
+//!
+//! Another connection holding the write lock (a second process, a backup) is waited for at
+//! most [`SQLITE_BUSY_TIMEOUT`], then the call fails with a `Transient` error naming the file. After
+//! such a failure the next calls try the lock once without waiting, until one succeeds: a
+//! round of many jobs against a locked file fails within about one timeout, not one timeout
+//! per job in turn. A failed job keeps its previous snapshot and is synced again next round.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use multicloud_core::{AccountName, Error, ErrorKind, ProviderKind, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -63,14 +70,30 @@ pub(crate) const SCHEMA_FOR_TESTS: &str = SCHEMA;
 /// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    conn: Arc<Mutex<Conn>>,
+    /// The database file as given to [`open`](Self::open) (`:memory:` for an in-memory one),
+    /// named in every error.
+    file: Arc<str>,
+}
+
+/// How long a call waits for another connection's write lock before failing `Transient`.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// The connection and whether its last call found the database locked.
+#[derive(Debug)]
+struct Conn {
+    conn: Connection,
+    /// Set by a busy failure, cleared by the next call that succeeds: while set, calls try
+    /// the lock once instead of waiting [`SQLITE_BUSY_TIMEOUT`] each.
+    locked: bool,
 }
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path` and creates the tables if needed.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
-        let conn = blocking(move || {
+        let file: Arc<str> = path.display().to_string().into();
+        let conn = blocking(&file, move || {
             let conn = Connection::open(&path)?;
             // WAL lets readers work while a sync writes; NORMAL sync is durable enough with WAL.
             conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -78,25 +101,30 @@ impl SqliteStore {
             Ok(conn)
         })
         .await?;
-        Self::init(conn).await
+        Self::init(conn, file).await
     }
 
     /// A private in-memory database (for tests and examples).
     pub async fn open_in_memory() -> Result<Self> {
-        let conn = blocking(|| Ok(Connection::open_in_memory()?)).await?;
-        Self::init(conn).await
+        let file: Arc<str> = ":memory:".into();
+        let conn = blocking(&file, || Ok(Connection::open_in_memory()?)).await?;
+        Self::init(conn, file).await
     }
 
-    async fn init(conn: Connection) -> Result<Self> {
-        let conn = blocking(move || {
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    async fn init(conn: Connection, file: Arc<str>) -> Result<Self> {
+        let conn = blocking(&file, move || {
+            conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
             let mut conn = conn;
             crate::sqlite_migrate::prepare(&mut conn, SCHEMA)?;
             Ok(conn)
         })
         .await?;
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Arc::new(Mutex::new(Conn {
+                conn,
+                locked: false,
+            })),
+            file,
         })
     }
 
@@ -106,10 +134,25 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> std::result::Result<T, StoreError> + Send + 'static,
     {
         let conn = Arc::clone(&self.conn);
-        blocking(move || {
+        blocking(&self.file, move || {
             // A panic mid-transaction rolls the transaction back, so the data stays whole.
             let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
+            let state = &mut *guard;
+            if state.locked {
+                // Found locked last time: try once, do not queue another full wait.
+                state.conn.busy_timeout(Duration::ZERO)?;
+            }
+            let result = f(&mut state.conn);
+            let locked = matches!(&result, Err(e) if e.is_busy());
+            if state.locked != locked {
+                state.conn.busy_timeout(if locked {
+                    Duration::ZERO
+                } else {
+                    SQLITE_BUSY_TIMEOUT
+                })?;
+                state.locked = locked;
+            }
+            result
         })
         .await
     }
@@ -138,14 +181,7 @@ impl SnapshotStore for SqliteStore {
         snapshot: &Snapshot,
         diff: &Diff,
     ) -> Result<()> {
-        let (p, a) = keys(account);
-        let region = region.to_owned();
-        let f = kind.to_owned();
-        let synced_at = format_time(snapshot.synced_at)?;
-        let mut rows = Vec::with_capacity(snapshot.items.len());
-        for (key, item) in &snapshot.items {
-            rows.push((to_json(key)?, to_json(item)?));
-        }
+        let row = SnapshotRow::new(account, region, kind, snapshot)?;
         let diff_json = if diff.is_empty() {
             None
         } else {
@@ -153,30 +189,38 @@ impl SnapshotStore for SqliteStore {
         };
         self.with_conn(move |c| {
             let tx = c.transaction()?;
-            tx.execute("INSERT OR IGNORE INTO accounts VALUES (?1, ?2)", params![p, a])?;
-            tx.execute(
-                "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![p, a, region, f, synced_at],
-            )?;
-            tx.execute(
-                "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
-                params![p, a, region, f],
-            )?;
-            {
-                let mut insert =
-                    tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-                for (key, item) in &rows {
-                    insert.execute(params![p, a, region, f, key, item])?;
-                }
-            }
-            if let Some(diff) = diff_json {
-                tx.execute(
-                    "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![p, a, region, f, synced_at, diff],
-                )?;
-            }
+            row.write(&tx, diff_json)?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn replace_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: &Snapshot,
+    ) -> Result<Diff> {
+        let row = SnapshotRow::new(account, region, kind, snapshot)?;
+        let items = snapshot.items.clone();
+        self.with_conn(move |c| {
+            // IMMEDIATE takes the write lock before the read: a second writer of this
+            // snapshot waits for the commit and then reads what this one wrote.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let previous = load_snapshot(&tx, &row.p, &row.a, &row.region, &row.kind)?
+                .map(|s| s.items)
+                .unwrap_or_default();
+            let diff = Diff::between(&previous, &items);
+            let diff_json = if diff.is_empty() {
+                None
+            } else {
+                Some(to_json(&diff)?)
+            };
+            row.write(&tx, diff_json)?;
+            tx.commit()?;
+            Ok(diff)
         })
         .await
     }
@@ -376,6 +420,74 @@ fn load_snapshot(
     Ok(Some(Snapshot::new(parse_time(&synced_at)?, items)))
 }
 
+/// A snapshot ready to be written: its keys and its items as JSON rows.
+struct SnapshotRow {
+    p: String,
+    a: String,
+    region: String,
+    kind: String,
+    synced_at: String,
+    rows: Vec<(String, String)>,
+}
+
+impl SnapshotRow {
+    fn new(account: &AccountRef, region: &str, kind: &str, snapshot: &Snapshot) -> Result<Self> {
+        let (p, a) = keys(account);
+        let mut rows = Vec::with_capacity(snapshot.items.len());
+        for (key, item) in &snapshot.items {
+            rows.push((to_json(key)?, to_json(item)?));
+        }
+        Ok(SnapshotRow {
+            p,
+            a,
+            region: region.to_owned(),
+            kind: kind.to_owned(),
+            synced_at: format_time(snapshot.synced_at)?,
+            rows,
+        })
+    }
+
+    /// Replaces the stored snapshot inside `tx` and appends `diff` (already JSON) if any.
+    fn write(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        diff: Option<String>,
+    ) -> std::result::Result<(), StoreError> {
+        let SnapshotRow {
+            p,
+            a,
+            region,
+            kind,
+            synced_at,
+            rows,
+        } = self;
+        tx.execute(
+            "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
+            params![p, a],
+        )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![p, a, region, kind, synced_at],
+        )?;
+        tx.execute(
+            "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
+            params![p, a, region, kind],
+        )?;
+        let mut insert =
+            tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        for (key, item) in rows {
+            insert.execute(params![p, a, region, kind, key, item])?;
+        }
+        if let Some(diff) = diff {
+            tx.execute(
+                "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![p, a, region, kind, synced_at, diff],
+            )?;
+        }
+        Ok(())
+    }
+}
+
 fn keys(account: &AccountRef) -> (String, String) {
     (
         account.provider.as_str().to_owned(),
@@ -413,12 +525,39 @@ pub(crate) enum StoreError {
     Corrupt(String),
 }
 
-impl From<StoreError> for Error {
-    fn from(e: StoreError) -> Self {
-        // Core has no storage kind; pick the one whose documented action fits best:
-        // a busy or locked database may succeed later (Transient), a file that cannot be
-        // opened or is not a database needs fixing (Config), bad stored data is Decode.
-        let kind = match &e {
+impl StoreError {
+    /// Whether another connection held the lock past the busy timeout.
+    fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+
+    /// The SDK error for a failure on `file`.
+    fn into_error(self, file: &str) -> Error {
+        if self.is_busy() {
+            let waited = SQLITE_BUSY_TIMEOUT.as_millis();
+            return Error::new(
+                ErrorKind::Transient,
+                format!(
+                    "snapshot store {file} is locked by another connection (waited at most \
+                     {waited} ms); the previous snapshot is kept"
+                ),
+            )
+            .with_source(self);
+        }
+        Error::new(self.kind(), format!("snapshot store {file} failed")).with_source(self)
+    }
+}
+
+impl StoreError {
+    /// Core has no storage kind; this picks the one whose documented action fits best:
+    /// a busy or locked database may succeed later (Transient), a file that cannot be
+    /// opened or is not a database needs fixing (Config), bad stored data is Decode.
+    fn kind(&self) -> ErrorKind {
+        match self {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
                 rusqlite::ErrorCode::DatabaseBusy
                 | rusqlite::ErrorCode::DatabaseLocked
@@ -434,18 +573,23 @@ impl From<StoreError> for Error {
             },
             StoreError::Sqlite(_) => ErrorKind::Transient,
             StoreError::Json(_) | StoreError::Corrupt(_) => ErrorKind::Decode,
-        };
-        Error::new(kind, "snapshot store failed").with_source(e)
+        }
     }
 }
 
-async fn blocking<T, F>(f: F) -> Result<T>
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::new(e.kind(), "snapshot store failed").with_source(e)
+    }
+}
+
+async fn blocking<T, F>(file: &str, f: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce() -> std::result::Result<T, StoreError> + Send + 'static,
 {
     match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(Error::from),
+        Ok(result) => result.map_err(|e| e.into_error(file)),
         Err(join) => Err(Error::new(
             ErrorKind::Transient,
             "snapshot store: the database task did not finish",

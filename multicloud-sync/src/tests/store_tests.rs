@@ -8,8 +8,8 @@ use time::Duration as TimeDuration;
 use super::engine_tests::{drain, engine_with};
 use super::fake::{host, resource, FakeCloud, T0};
 use crate::{
-    AccountRef, DefaultSyncPolicy, Diff, Item, KnownRegion, MemoryStore, RegionOrigin, Snapshot,
-    SnapshotStore, SqliteStore, SyncEvent,
+    AccountRef, DefaultSyncPolicy, Diff, Item, ItemKey, KnownRegion, MemoryStore, RegionOrigin,
+    Snapshot, SnapshotStore, SqliteStore, SyncEvent,
 };
 
 const HOST: &str = "host";
@@ -285,7 +285,219 @@ async fn an_unopenable_path_is_a_config_error() {
         "{}",
         err.report()
     );
-    assert_eq!(err.to_string(), "config: snapshot store failed");
+    assert_eq!(
+        err.to_string(),
+        format!("config: snapshot store {} failed", dir.path().display())
+    );
+}
+
+/// `replace_snapshot` diffs against what is stored and keeps the history, in every store.
+async fn replace_conformance(store: &dyn SnapshotStore) {
+    let prod = account(ProviderKind::Aws, "prod");
+    let first = snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]);
+    let d1 = store
+        .replace_snapshot(&prod, "r1", HOST, &first)
+        .await
+        .unwrap();
+    assert_eq!(d1, Diff::between(&Default::default(), &first.items));
+    let mut changed = host("r1", "b");
+    changed.name = Some("renamed".into());
+    let second = snapshot(2, vec![changed.into(), host("r1", "c").into()]);
+    let d2 = store
+        .replace_snapshot(&prod, "r1", HOST, &second)
+        .await
+        .unwrap();
+    assert_eq!(d2, Diff::between(&first.items, &second.items));
+    assert_eq!(
+        (d2.added.len(), d2.removed.len(), d2.changed.len()),
+        (1, 1, 1)
+    );
+    // The same listing again changes nothing and adds no history.
+    let d3 = store
+        .replace_snapshot(&prod, "r1", HOST, &second)
+        .await
+        .unwrap();
+    assert!(d3.is_empty());
+    assert_eq!(
+        store.snapshot(&prod, "r1", HOST).await.unwrap(),
+        Some(second)
+    );
+    let history = store.diffs(&prod, 10).await.unwrap();
+    assert_eq!(
+        history.iter().map(|r| r.diff.clone()).collect::<Vec<_>>(),
+        [d2, d1]
+    );
+}
+
+#[tokio::test]
+async fn memory_replace_snapshot_conforms() {
+    replace_conformance(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_replace_snapshot_conforms() {
+    replace_conformance(&SqliteStore::open_in_memory().await.unwrap()).await;
+}
+
+/// A second connection to `path` (another process, in effect).
+fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    conn
+}
+
+/// Writes `snap` as the snapshot of (`account`, `region`, `HOST`) on a raw connection.
+fn write_raw(conn: &rusqlite::Connection, account: &AccountRef, region: &str, snap: &Snapshot) {
+    use crate::sqlite::to_json;
+    let (p, a) = (account.provider.as_str(), account.account.as_str());
+    let at = snap
+        .synced_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    conn.execute(
+        "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![p, a, region, HOST, at],
+    )
+    .unwrap();
+    conn.execute(
+        "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
+        rusqlite::params![p, a, region, HOST],
+    )
+    .unwrap();
+    for (key, item) in &snap.items {
+        conn.execute(
+            "INSERT INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![
+                p,
+                a,
+                region,
+                HOST,
+                to_json(key).unwrap(),
+                to_json(item).unwrap()
+            ],
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_replace_diffs_against_the_snapshot_committed_while_it_waited_for_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let prod = account(ProviderKind::Aws, "prod");
+    let base = snapshot(0, vec![host("r1", "a").into()]);
+    store
+        .replace_snapshot(&prod, "r1", HOST, &base)
+        .await
+        .unwrap();
+
+    // Another writer holds the write lock and replaces the snapshot with {a, b}.
+    let other = raw_connection(&path);
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    write_raw(
+        &other,
+        &prod,
+        "r1",
+        &snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]),
+    );
+    let ours = snapshot(2, vec![host("r1", "a").into(), host("r1", "c").into()]);
+    let task = {
+        let (store, prod, ours) = (store.clone(), prod.clone(), ours.clone());
+        tokio::spawn(async move { store.replace_snapshot(&prod, "r1", HOST, &ours).await })
+    };
+    // Well within SQLITE_BUSY_TIMEOUT: our replace is waiting for the lock by now.
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+    other.execute_batch("COMMIT").unwrap();
+    let diff = task.await.unwrap().unwrap();
+
+    // Read before the other commit, this would be "+c" against {a}, and b would silently
+    // stay missing from every later diff.
+    assert_eq!(diff.added_keys(), [ItemKey::Host { id: "c".into() }]);
+    assert_eq!(diff.removed_keys(), [ItemKey::Host { id: "b".into() }]);
+    assert_eq!(store.snapshot(&prod, "r1", HOST).await.unwrap(), Some(ours));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sqlite_writers_of_one_snapshot_never_diff_against_the_same_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.db");
+    let first = SqliteStore::open(&path).await.unwrap();
+    let second = SqliteStore::open(&path).await.unwrap();
+    let prod = account(ProviderKind::Aws, "prod");
+    for round in 0..20 {
+        let base = snapshot(0, vec![host("r1", "a").into()]);
+        first
+            .replace_snapshot(&prod, "r1", HOST, &base)
+            .await
+            .unwrap();
+        let with_b = snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]);
+        let with_c = snapshot(1, vec![host("r1", "a").into(), host("r1", "c").into()]);
+        let (d1, d2) = tokio::join!(
+            first.replace_snapshot(&prod, "r1", HOST, &with_b),
+            second.replace_snapshot(&prod, "r1", HOST, &with_c)
+        );
+        let (d1, d2) = (d1.unwrap(), d2.unwrap());
+        // Whichever went second saw the other's item and reports it removed; both
+        // diffing against {a} would report two additions and no removal.
+        let removals = d1.removed.len() + d2.removed.len();
+        assert_eq!(removals, 1, "round {round}: {d1:?} / {d2:?}");
+        assert_eq!(d1.added.len() + d2.added.len(), 2, "round {round}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_file_fails_a_round_fast_with_a_transient_error_naming_the_file() {
+    use std::time::Instant;
+
+    use crate::SQLITE_BUSY_TIMEOUT;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("locked.db");
+    let regions: Vec<String> = (0..16).map(|i| format!("r{i}")).collect();
+    let names: Vec<&str> = regions.iter().map(String::as_str).collect();
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&names, 1);
+    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let engine = engine_with(&cloud, DefaultSyncPolicy::default(), store.clone());
+    let features: [&dyn multicloud_core::Feature; 1] = [&multicloud_core::StandardFeature::Host];
+    assert!(engine.sync_now(&features).await.is_complete());
+
+    // A second connection holds the write lock for the whole round.
+    let other = raw_connection(&path);
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let report = engine.sync_now(&features).await;
+    let elapsed = started.elapsed();
+    assert_eq!(report.jobs.len(), 16);
+    for job in &report.jobs {
+        let err = job.result.as_ref().unwrap_err();
+        assert_eq!(err.kind(), multicloud_core::ErrorKind::Transient, "{err}");
+        assert!(
+            err.message().contains(&path.display().to_string()) && err.message().contains("locked"),
+            "{err}"
+        );
+    }
+    // Waiting the timeout per job in turn would take 16 × 250 ms = 4 s.
+    assert!(
+        elapsed < SQLITE_BUSY_TIMEOUT * 6,
+        "16 jobs against a locked file took {elapsed:?}"
+    );
+    // Nothing was lost: every region keeps its snapshot.
+    assert_eq!(engine.inventory().await.unwrap().hosts().count(), 16);
+
+    // Released: the next round stores again, and waits for a lock again when it must.
+    other.execute_batch("ROLLBACK").unwrap();
+    assert!(engine.sync_now(&features).await.is_complete());
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let err = store
+        .replace_snapshot(&AccountRef::of(&cloud), "r0", HOST, &snapshot(9, vec![]))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() >= SQLITE_BUSY_TIMEOUT / 2, "{err}");
+    other.execute_batch("ROLLBACK").unwrap();
 }
 
 #[tokio::test]

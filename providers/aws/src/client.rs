@@ -283,7 +283,7 @@ const MAX_QUOTED_ROOT: usize = 64;
 /// document without a code) or a body that is not XML is a [`Decode`](multicloud_core::ErrorKind::Decode)
 /// error. Errors keep the request id when the body or headers carry one and never quote the
 /// body (at most the root element's name, cut to [`MAX_QUOTED_ROOT`] characters).
-fn decode(
+pub(crate) fn decode(
     response: &HttpResponse,
     api: &str,
     region: &str,

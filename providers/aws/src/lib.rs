@@ -82,6 +82,8 @@ mod endpoints;
 mod errors;
 mod hosts;
 mod limits;
+#[cfg(test)]
+mod page_props;
 mod provider;
 mod regions;
 mod resources;

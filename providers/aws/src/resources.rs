@@ -25,14 +25,14 @@ use crate::wire::xml::{EC2_LISTS, QUERY_LISTS, RDS_LISTS, S3_LISTS};
 use crate::wire::{decode, ec2_tags, non_empty, query_tags};
 
 /// One page's items, each typed and raw, and the page's continuation token.
-type Listed<T> = (Vec<(T, Value)>, Option<String>);
+pub(crate) type Listed<T> = (Vec<(T, Value)>, Option<String>);
 
 /// The `region` of resources that belong to no region.
 pub(crate) const GLOBAL: &str = "global";
 
 /// One EC2 `Describe*` listing.
 #[derive(Debug, Clone, Copy)]
-struct Ec2Listing {
+pub(crate) struct Ec2Listing {
     action: &'static str,
     list_key: &'static str,
     resource_type: &'static str,
@@ -41,25 +41,25 @@ struct Ec2Listing {
     params: &'static [(&'static str, &'static str)],
 }
 
-const VPCS: Ec2Listing = Ec2Listing {
+pub(crate) const VPCS: Ec2Listing = Ec2Listing {
     action: "DescribeVpcs",
     list_key: "vpcSet",
     resource_type: "vpc",
     params: &[],
 };
-const SECURITY_GROUPS: Ec2Listing = Ec2Listing {
+pub(crate) const SECURITY_GROUPS: Ec2Listing = Ec2Listing {
     action: "DescribeSecurityGroups",
     list_key: "securityGroupInfo",
     resource_type: "security_group",
     params: &[],
 };
-const VOLUMES: Ec2Listing = Ec2Listing {
+pub(crate) const VOLUMES: Ec2Listing = Ec2Listing {
     action: "DescribeVolumes",
     list_key: "volumeSet",
     resource_type: "volume",
     params: &[],
 };
-const SNAPSHOTS: Ec2Listing = Ec2Listing {
+pub(crate) const SNAPSHOTS: Ec2Listing = Ec2Listing {
     action: "DescribeSnapshots",
     list_key: "snapshotSet",
     resource_type: "snapshot",
@@ -213,7 +213,7 @@ fn ec2(
 }
 
 /// The resources of one EC2 `Describe*` document, and its continuation token.
-fn ec2_page(
+pub(crate) fn ec2_page(
     doc: Value,
     region: &str,
     listing: Ec2Listing,
@@ -268,7 +268,7 @@ fn rds(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudReso
 }
 
 /// The DB instances of one `DescribeDBInstances` document, and its marker.
-fn rds_page(doc: Value, region: &str) -> Result<(Vec<CloudResource>, Option<String>)> {
+pub(crate) fn rds_page(doc: Value, region: &str) -> Result<(Vec<CloudResource>, Option<String>)> {
     let (page, items): (query_wire::DescribeDbInstances, _) =
         query_wire::listing(doc, "DescribeDBInstances", "DBInstances")?;
     let mut resources = Vec::with_capacity(items.len());
@@ -376,7 +376,7 @@ fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Resul
 
 /// The load balancers of one `DescribeLoadBalancers` document, each with its raw item, and
 /// the next marker.
-fn listed_load_balancers(doc: Value) -> Result<Listed<LoadBalancer>> {
+pub(crate) fn listed_load_balancers(doc: Value) -> Result<Listed<LoadBalancer>> {
     let (page, items): (query_wire::DescribeLoadBalancers, _) =
         query_wire::listing(doc, "DescribeLoadBalancers", "LoadBalancers")?;
     let mut listed = Vec::with_capacity(items.len());
@@ -473,7 +473,7 @@ impl Locator {
 }
 
 /// The buckets of one `ListBuckets` document, each with its raw item, and the next token.
-fn listed_buckets(doc: Value) -> Result<Listed<Bucket>> {
+pub(crate) fn listed_buckets(doc: Value) -> Result<Listed<Bucket>> {
     let (page, items) = s3_wire::list_buckets(doc)?;
     let mut listed = Vec::with_capacity(items.len());
     for raw in items {
@@ -518,7 +518,7 @@ fn users(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
 }
 
 /// The users of one `ListUsers` document, and the marker of the next page, if any.
-fn users_page(doc: Value) -> Result<(Vec<CloudResource>, Option<String>)> {
+pub(crate) fn users_page(doc: Value) -> Result<(Vec<CloudResource>, Option<String>)> {
     let (page, items): (query_wire::ListUsers, _) = query_wire::listing(doc, "ListUsers", "Users")?;
     let mut resources = Vec::with_capacity(items.len());
     for raw in items {

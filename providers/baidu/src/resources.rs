@@ -78,15 +78,15 @@ pub(crate) static KINDS: [ResourceKind; 10] = [
 
 /// How a regional product's items become resources.
 #[derive(Debug, Clone, Copy)]
-struct Product {
+pub(crate) struct Product {
     /// The kind's id.
-    kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The listing.
-    list: MarkerList,
+    pub(crate) list: MarkerList,
     /// The item's id field.
-    id_field: &'static str,
+    pub(crate) id_field: &'static str,
     /// The item's name field.
-    name_field: &'static str,
+    pub(crate) name_field: &'static str,
 }
 
 const fn product(
@@ -109,7 +109,7 @@ const fn product(
 }
 
 /// The regional products (their items key and id/name fields: providers.md §4.d).
-const PRODUCTS: &[Product] = &[
+pub(crate) const PRODUCTS: &[Product] = &[
     product("vpc.vpc", &api::VPCS, "vpcs", "vpcId", "name"),
     product(
         "scs.instance",
@@ -181,7 +181,7 @@ macro_rules! mapper {
 }
 
 /// One item mapper per entry of [`PRODUCTS`], in the same order (listings take plain `fn`s).
-const MAPPERS: [MapItem; 7] = [
+pub(crate) const MAPPERS: [MapItem; 7] = [
     mapper!(0),
     mapper!(1),
     mapper!(2),
@@ -251,11 +251,16 @@ async fn call_in_use(
 /// Every bucket of the account (one call on `bj.bcebos.com`; BOS lists all regions' buckets
 /// from any region's host). A bucket's region is its `location`.
 async fn buckets(client: Client) -> Result<Vec<Item>> {
-    let action = api::BOS_BUCKETS.name;
     let Some(body) = call_in_use(&client, &api::BOS_BUCKETS, Some(HOME_REGION)).await? else {
         return Ok(Vec::new());
     };
-    let doc: BucketList = wire::parse(action, None, &body)?;
+    buckets_page(&body)
+}
+
+/// The buckets of one BOS `ListBuckets` answer; an answer without `buckets` is an error.
+pub(crate) fn buckets_page(body: &[u8]) -> Result<Vec<Item>> {
+    let action = api::BOS_BUCKETS.name;
+    let doc: BucketList = wire::parse(action, None, body)?;
     doc.buckets
         .into_iter()
         .map(|raw| {
@@ -276,11 +281,16 @@ async fn buckets(client: Client) -> Result<Vec<Item>> {
 
 /// Every IAM user of the account.
 async fn users(client: Client) -> Result<Vec<Item>> {
-    let action = api::IAM_USERS.name;
     let Some(body) = call_in_use(&client, &api::IAM_USERS, None).await? else {
         return Ok(Vec::new());
     };
-    let doc: UserList = wire::parse(action, None, &body)?;
+    users_page(&body)
+}
+
+/// The users of one IAM `ListUser` answer; an answer without `users` is an error.
+pub(crate) fn users_page(body: &[u8]) -> Result<Vec<Item>> {
+    let action = api::IAM_USERS.name;
+    let doc: UserList = wire::parse(action, None, body)?;
     doc.users
         .into_iter()
         .map(|raw| {

@@ -394,19 +394,7 @@ impl Client {
     /// Sends `request` and decodes the JSON answer.
     pub(crate) async fn json(&self, api: Api, request: &Request) -> Result<Value> {
         let response = self.send(api, request).await?;
-        serde_json::from_slice(&response.body).map_err(|e| {
-            Error::decode(format!(
-                "{} answered a body that is not JSON{}: {e}",
-                api.name,
-                request
-                    .region
-                    .as_deref()
-                    .map(|r| format!(" in {r}"))
-                    .unwrap_or_default()
-            ))
-            .with_provider(ProviderKind::Huawei)
-            .with_action(api.name)
-        })
+        parse_json(api, request.region.as_deref(), &response.body)
     }
 
     /// The key's projects, from the cache unless `refresh` (one lookup at a time).
@@ -468,6 +456,19 @@ impl Client {
                 .with_provider(ProviderKind::Huawei)
             })
     }
+}
+
+/// Decodes an answer of `api` (sent in `region`) as JSON.
+pub(crate) fn parse_json(api: Api, region: Option<&str>, body: &[u8]) -> Result<Value> {
+    serde_json::from_slice(body).map_err(|e| {
+        Error::decode(format!(
+            "{} answered a body that is not JSON{}: {e}",
+            api.name,
+            region.map(|r| format!(" in {r}")).unwrap_or_default()
+        ))
+        .with_provider(ProviderKind::Huawei)
+        .with_action(api.name)
+    })
 }
 
 #[cfg(test)]

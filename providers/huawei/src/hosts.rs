@@ -54,13 +54,10 @@ pub(crate) fn list(
                     &page_request(&project, &region, page, limit),
                 )
                 .await?;
-            let items = wire::list(&body, "servers", ECS_LIST_SERVERS.name, Some(&region))?;
-            let count = wire::number(&body, "count");
-            let mut hosts = Vec::with_capacity(items.len());
+            let (hosts, count) = servers_page(&body, &region)?;
             {
                 let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-                for item in items {
-                    let host = to_host(item.clone(), &region)?;
+                for host in &hosts {
                     if !seen.insert(host.id.clone()) {
                         return Err(Error::new(
                             ErrorKind::PaginationLoop,
@@ -72,7 +69,6 @@ pub(crate) fn list(
                         .with_provider(ProviderKind::Huawei)
                         .with_action(ECS_LIST_SERVERS.name));
                     }
-                    hosts.push(host);
                 }
             }
             let listed = (page.saturating_sub(1)) * u64::from(limit) + hosts.len() as u64;
@@ -81,6 +77,17 @@ pub(crate) fn list(
         }
     })
     .boxed()
+}
+
+/// The hosts of one `ListServersDetails` answer in `region`, and the total `count` it
+/// reports; an answer without its `servers` list is an error.
+pub(crate) fn servers_page(body: &Value, region: &str) -> Result<(Vec<Host>, Option<u64>)> {
+    let items = wire::list(body, "servers", ECS_LIST_SERVERS.name, Some(region))?;
+    let hosts = items
+        .iter()
+        .map(|item| to_host(item.clone(), region))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((hosts, wire::number(body, "count")))
 }
 
 /// The normalized state of an ECS `status` (and `OS-EXT-STS:task_state`).

@@ -75,6 +75,8 @@ mod errors;
 mod hosts;
 mod limits;
 mod obs;
+#[cfg(test)]
+mod page_props;
 mod projects;
 mod provider;
 mod regions;

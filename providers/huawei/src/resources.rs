@@ -172,25 +172,36 @@ pub(crate) fn rms_listing(
             let domain = client.domain_id().await?;
             let request = rms_request(&domain, Some(&rms_type), limit, marker.as_deref());
             let body = client.json(RMS_LIST_ALL_RESOURCES, &request).await?;
-            let items = wire::list(&body, "resources", RMS_LIST_ALL_RESOURCES.name, None)?;
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                // RMS keeps deleted resources for a while (`state: deleted`).
-                if wire::text(item, "state").as_deref() == Some("deleted") {
-                    continue;
-                }
-                let r = to_resource(item.clone())?;
-                // Only this kind's items, whatever the server filtered.
-                if r.service == provider && r.resource_type == resource_type {
-                    out.push(r);
-                }
-            }
-            let next = body
-                .get("page_info")
-                .and_then(|p| wire::text(p, "next_marker"));
+            let (out, next) = rms_page(&body, provider, resource_type)?;
             Ok(Page::new(out, next))
         }
     })
+}
+
+/// The resources of `provider.resource_type` in one `ListAllResources` answer, and its next
+/// marker; an answer without its `resources` list is an error.
+pub(crate) fn rms_page(
+    body: &Value,
+    provider: &str,
+    resource_type: &str,
+) -> Result<(Vec<CloudResource>, Option<String>)> {
+    let items = wire::list(body, "resources", RMS_LIST_ALL_RESOURCES.name, None)?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        // RMS keeps deleted resources for a while (`state: deleted`).
+        if wire::text(item, "state").as_deref() == Some("deleted") {
+            continue;
+        }
+        let r = to_resource(item.clone())?;
+        // Only this kind's items, whatever the server filtered.
+        if r.service == provider && r.resource_type == resource_type {
+            out.push(r);
+        }
+    }
+    let next = body
+        .get("page_info")
+        .and_then(|p| wire::text(p, "next_marker"));
+    Ok((out, next))
 }
 
 /// Maps one RMS `ResourceEntity`.

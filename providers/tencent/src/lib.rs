@@ -65,6 +65,8 @@ mod endpoints;
 mod errors;
 mod hosts;
 mod limits;
+#[cfg(test)]
+mod page_props;
 mod paging;
 mod provider;
 mod regions;

@@ -334,7 +334,7 @@ async fn cam_users(client: &Client) -> Result<Vec<CloudResource>> {
     page.items.into_iter().map(cam_user).collect()
 }
 
-fn cam_user(item: Value) -> Result<CloudResource> {
+pub(crate) fn cam_user(item: Value) -> Result<CloudResource> {
     let id = wire::text(&item, "Uin").ok_or_else(|| {
         Error::decode("a cam:ListUsers item without Uin").with_provider(ProviderKind::Tencent)
     })?;
