@@ -23,7 +23,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use multicloud_sdk::transport::Timeouts;
 use multicloud_sdk::{
     BlockRequest, BlockRule, BlockTarget, CloudProvider, CredentialStatus, Domain, Error,
-    ErrorKind, Feature, Region, StandardFeature, VerifyReport,
+    ErrorKind, Feature, FeatureStatus, Region, StandardFeature, VerifyReport,
 };
 
 pub(crate) use print::to_json;
@@ -69,7 +69,7 @@ impl ProviderInfo {
              Global options work before or after the subcommand.\n\n\
              Exit codes: 0 ok; 1 a call failed or a listing is incomplete; 2 usage or \
              configuration error (bad option, missing key, invalid URL, unknown region); 3 verify \
-             found the key or its permissions not ready.",
+             found the key refused or a permission missing.",
             endpoint = self.endpoint_env,
             default = self.domains[0].0,
             domains = domains.join("\n"),
@@ -141,7 +141,8 @@ impl Global {
 /// The subcommands every example has.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Inventory {
-    /// Check the key and the permissions of each feature (exit 3 when not ready).
+    /// Check the key and the permissions of each feature (exit 3 when the key is refused or
+    /// a permission is missing).
     Verify {
         /// Features to check (comma-separated: host, cspm, agentless, response); default:
         /// every feature the cloud offers.
@@ -318,7 +319,11 @@ impl Ui {
     }
 
     /// Shows `what` while `work` runs.
-    pub(crate) async fn wait<T>(&self, what: impl Into<String>, work: impl Future<Output = T>) -> T {
+    pub(crate) async fn wait<T>(
+        &self,
+        what: impl Into<String>,
+        work: impl Future<Output = T>,
+    ) -> T {
         self.bar.set_message(what.into());
         self.bar.reset_elapsed();
         work.await
@@ -352,9 +357,14 @@ where
     let ui = Ui::new(global);
     let outcome = inventory(&ui, global, command, &provider, &extra).await;
     ui.done();
-    if let Ok(EXIT_NOT_READY) = outcome {
-        if let Some(hint) = fitting_domain(info, domain, &make).await {
-            println!("to fix: {hint}");
+    if let (Ok(EXIT_NOT_READY), Inventory::Verify { .. }) = (&outcome, command) {
+        // Only a refused key gets here with no feature checked: is it a key of another domain?
+        if let Ok(check) = provider.check_key().await {
+            if check.status != CredentialStatus::Valid {
+                if let Some(hint) = fitting_domain(info, domain, &make).await {
+                    println!("to fix: {hint}");
+                }
+            }
         }
     }
     match outcome {
@@ -375,11 +385,17 @@ async fn inventory<P: CloudProvider>(
     match command {
         Inventory::Verify { features } => {
             let wanted: Vec<&dyn Feature> = if features.is_empty() {
-                provider.features().iter().map(|f| f as &dyn Feature).collect()
+                provider
+                    .features()
+                    .iter()
+                    .map(|f| f as &dyn Feature)
+                    .collect()
             } else {
                 features.iter().map(|f| f as &dyn Feature).collect()
             };
-            let report = ui.wait("verifying the key", provider.verify(&wanted)).await?;
+            let report = ui
+                .wait("verifying the key", provider.verify(&wanted))
+                .await?;
             ui.done();
             if global.output == Output::Json {
                 println!("{}", to_json(&report));
@@ -387,13 +403,22 @@ async fn inventory<P: CloudProvider>(
                 print::report(&report);
                 extra(provider, &report);
             }
+            let problem = |status: &FeatureStatus| {
+                matches!(
+                    status,
+                    FeatureStatus::Missing { .. } | FeatureStatus::Error { .. }
+                )
+            };
             Ok(match &report.credential {
-                _ if report.is_ready() => EXIT_OK,
                 // No key at all, or a half-set one: the setup is wrong, not the key.
                 CredentialStatus::Invalid {
                     kind: ErrorKind::CredentialNotConfigured | ErrorKind::Config,
                     ..
                 } => EXIT_USAGE,
+                CredentialStatus::Valid if !report.features.iter().any(|f| problem(&f.status)) => {
+                    // Ok, not offered, or not checkable without side effects (printed).
+                    EXIT_OK
+                }
                 _ => EXIT_NOT_READY,
             })
         }
@@ -600,7 +625,9 @@ pub(crate) async fn run_blocking<P: CloudProvider>(
             if let Some(c) = comment {
                 request = request.with_comment(c.clone());
             }
-            let rule = ui.wait(format!("blocking {ip}"), blocker.block_ip(&request)).await;
+            let rule = ui
+                .wait(format!("blocking {ip}"), blocker.block_ip(&request))
+                .await;
             ui.done();
             rule.map(|rule| print::rules(global.output, &[rule]))
         }
@@ -611,7 +638,9 @@ pub(crate) async fn run_blocking<P: CloudProvider>(
                 at.target(),
                 at.region.clone(),
             );
-            let done = ui.wait(format!("unblocking {ip}"), blocker.unblock_ip(&rule)).await;
+            let done = ui
+                .wait(format!("unblocking {ip}"), blocker.unblock_ip(&rule))
+                .await;
             ui.done();
             done.map(|()| print::unblocked(global.output, ip, rule_id))
         }

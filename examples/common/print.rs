@@ -3,8 +3,7 @@
 use std::net::IpAddr;
 
 use multicloud_sdk::{
-    BlockRule, CloudResource, CredentialStatus, Error, FeatureStatus, Host, Region,
-    VerifyReport,
+    BlockRule, CloudResource, CredentialStatus, Error, FeatureStatus, Host, Region, VerifyReport,
 };
 
 use super::Output;
@@ -43,7 +42,10 @@ pub(crate) fn report(report: &VerifyReport) {
             code,
             diagnosis,
         } => {
-            let code = code.as_deref().map(|c| format!(", {c}")).unwrap_or_default();
+            let code = code
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default();
             println!("key: INVALID ({kind}{code})");
             println!("  {diagnosis}");
         }
@@ -61,7 +63,10 @@ pub(crate) fn report(report: &VerifyReport) {
     }
     if report.credential != CredentialStatus::Valid {
         let names: Vec<&str> = report.features.iter().map(|c| c.feature.as_str()).collect();
-        println!("features not checked until the key passes: {}", names.join(", "));
+        println!(
+            "features not checked until the key passes: {}",
+            names.join(", ")
+        );
         return;
     }
     for check in &report.features {
@@ -82,7 +87,9 @@ pub(crate) fn report(report: &VerifyReport) {
                 grant.join(" + ")
             ),
             FeatureStatus::Unsupported => "not offered by this cloud".to_owned(),
-            FeatureStatus::Error { kind, message } => format!("could not check ({kind}): {message}"),
+            FeatureStatus::Error { kind, message } => {
+                format!("could not check ({kind}): {message}")
+            }
             other => format!("{other:?}"),
         };
         println!("{:<10} {verdict}", check.feature.as_str());
@@ -177,7 +184,10 @@ pub(crate) fn rules(output: Output, rules: &[BlockRule]) {
 /// The answer to `unblock`.
 pub(crate) fn unblocked(output: Output, ip: &IpAddr, rule_id: &str) {
     if output == Output::Json {
-        println!("{}", to_json(&serde_json::json!({ "unblocked": rule_id, "ip": ip })));
+        println!(
+            "{}",
+            to_json(&serde_json::json!({ "unblocked": rule_id, "ip": ip }))
+        );
     } else {
         println!("unblocked {ip} ({rule_id})");
     }

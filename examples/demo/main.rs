@@ -24,12 +24,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use common::{Failure, Outcome};
 use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use multicloud_sdk::sync::{
     MemoryStore, SnapshotStore, SqliteStore, SyncEngine, SyncEvent, SyncReport,
 };
-use common::{Failure, Outcome};
 use multicloud_sdk::{CredentialStatus, Feature, StandardFeature};
 
 /// Runs a full multi-cloud sync against the simulated clouds.
@@ -113,9 +113,9 @@ async fn run(args: &Args) -> Outcome {
     };
     let mut engines = Vec::new();
     for account in &config.accounts {
-        let provider = clouds.provider_for(account).map_err(|e| {
-            setup(format!("{origin}: account {:?}: {e}", account.name))
-        })?;
+        let provider = clouds
+            .provider_for(account)
+            .map_err(|e| setup(format!("{origin}: account {:?}: {e}", account.name)))?;
         let features: Vec<&dyn Feature> =
             account.features.iter().map(|f| f as &dyn Feature).collect();
         let report = provider.verify(&features).await?;

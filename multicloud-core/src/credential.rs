@@ -221,10 +221,7 @@ impl Credential for EnvCredential {
                     self.absence(secret_names)
                 ),
             )
-            .with_hint(format!(
-                "export {} and {}",
-                key_id[0], secret_names[0]
-            ))),
+            .with_hint(format!("export {} and {}", key_id[0], secret_names[0]))),
             (Some(_), None) => Err(Error::config(format!(
                 "{} is set but the secret is not ({})",
                 key_id.join(" or "),
@@ -313,20 +310,33 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::CredentialNotConfigured);
         assert!(
             err.message().contains("AWS_ACCESS_KEY_ID set but empty")
-                && err.message().contains("AWS_SECRET_ACCESS_KEY set but empty"),
+                && err
+                    .message()
+                    .contains("AWS_SECRET_ACCESS_KEY set but empty"),
             "{err}"
         );
         let unset = EnvCredential::with_env(ProviderKind::Aws, env(&[]));
         let err = unset.access_key().await.unwrap_err();
         assert!(err.message().contains("AWS_ACCESS_KEY_ID unset"), "{err}");
-        assert!(err.to_string().contains("to fix: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("to fix: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
         let half = EnvCredential::with_env(
             ProviderKind::Tencent,
-            env(&[("TENCENTCLOUD_SECRET_ID", "AKIDx"), ("TENCENTCLOUD_SECRET_KEY", "")]),
+            env(&[
+                ("TENCENTCLOUD_SECRET_ID", "AKIDx"),
+                ("TENCENTCLOUD_SECRET_KEY", ""),
+            ]),
         );
         let err = half.access_key().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
-        assert!(err.message().contains("TENCENTCLOUD_SECRET_KEY set but empty"), "{err}");
+        assert!(
+            err.message()
+                .contains("TENCENTCLOUD_SECRET_KEY set but empty"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -604,7 +604,11 @@ async fn a_silent_server_ends_the_call_at_the_total_timeout() {
     let transport = Transport::builder()
         .with_request_timeout(Duration::from_millis(300))
         .with_total_timeout(Duration::from_millis(700))
-        .with_retry(RetryConfig::default().with_seed(3).with_initial_backoff(Duration::from_millis(10)))
+        .with_retry(
+            RetryConfig::default()
+                .with_seed(3)
+                .with_initial_backoff(Duration::from_millis(10)),
+        )
         .build()
         .unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -622,7 +626,11 @@ async fn a_silent_server_ends_the_call_at_the_total_timeout() {
     // Three attempts fit in 700 ms (300 + 300 + the 100 ms left), the fourth does not.
     assert_eq!(err.attempts(), Some(3), "{err}");
     assert!(took < Duration::from_secs(2), "took {took:?}");
-    assert!(err.to_string().contains("to fix: check that the endpoint is up"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("to fix: check that the endpoint is up"),
+        "{err}"
+    );
 }
 
 #[test]

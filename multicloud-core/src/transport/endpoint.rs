@@ -38,13 +38,15 @@ pub fn check_endpoint_url(url: &str) -> Result<Uri> {
         Error::config(format!("invalid endpoint URL {shown:?}: {why}"))
             .with_hint("give scheme://host[:port], e.g. http://127.0.0.1:4566")
     };
-    let uri: Uri = trimmed
-        .parse()
-        .map_err(|_| bad("not a URL".into()))?;
+    let uri: Uri = trimmed.parse().map_err(|_| bad("not a URL".into()))?;
     match uri.scheme_str() {
         Some("http" | "https") => {}
         Some(other) => return Err(bad(format!("the scheme {other:?} is not http or https"))),
-        None => return Err(bad("no scheme: it must start with http:// or https://".into())),
+        None => {
+            return Err(bad(
+                "no scheme: it must start with http:// or https://".into()
+            ))
+        }
     }
     let Some(authority) = uri.authority() else {
         return Err(bad("no host".into()));
@@ -174,7 +176,11 @@ mod tests {
 
     #[test]
     fn endpoint_urls_are_checked_up_front_port_included() {
-        for good in ["http://127.0.0.1:4566", "https://sim.example", "http://[::1]:1/"] {
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://sim.example",
+            "http://[::1]:1/",
+        ] {
             assert!(check_endpoint_url(good).is_ok(), "{good}");
         }
         for (bad, says) in [

@@ -201,7 +201,9 @@ impl Transport {
             Err(_) => {
                 let error = Error::new(
                     ErrorKind::Transient,
-                    format!("the request to {host} timed out: no complete answer within {timeout:.1?}"),
+                    format!(
+                        "the request to {host} timed out: no complete answer within {timeout:.1?}"
+                    ),
                 )
                 .with_hint(
                     "check that the endpoint is up and answering; raise the timeouts \

@@ -232,7 +232,12 @@ pub(crate) fn diagnosis(err: &Error) -> String {
         _ if err.code().is_some() || err.request_id().is_some() => {
             "See the error code and request id."
         }
-        _ => return format!("{what}; to fix: {}.", err.hint().unwrap_or("check the configuration")),
+        _ => {
+            return format!(
+                "{what}; to fix: {}.",
+                err.hint().unwrap_or("check the configuration")
+            )
+        }
     };
     format!("{what}. {todo}")
 }
