@@ -2,262 +2,66 @@
 //!
 //! The key comes from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`
 //! for temporary keys). `--endpoint-url` (or `AWS_ENDPOINT_URL`) sends every service to one
-//! AWS-compatible endpoint, as the official SDKs do.
+//! AWS-compatible endpoint, as the official SDKs do. Options go before or after the
+//! subcommand; `--help` lists them with the exit codes (0 ok, 1 failure, 2 usage or
+//! configuration, 3 verify found problems).
 //!
 //! ```text
 //! cargo run -p multicloud-sdk --example aws -- verify
-//! cargo run -p multicloud-sdk --example aws -- --domain china regions
-//! cargo run -p multicloud-sdk --example aws -- --regions us-east-1,eu-west-1 hosts
-//! cargo run -p multicloud-sdk --example aws -- --endpoint-url http://127.0.0.1:4566 --output json products
+//! cargo run -p multicloud-sdk --example aws -- regions --domain china
+//! cargo run -p multicloud-sdk --example aws -- hosts --regions us-east-1,eu-west-1
+//! cargo run -p multicloud-sdk --example aws -- products --endpoint-url http://127.0.0.1:4566 --output json
 //! ```
+
+#[path = "common/mod.rs"]
+mod common;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use futures::stream::BoxStream;
-use futures::StreamExt;
-use multicloud_sdk::aws::AwsProviderBuilder;
-use multicloud_sdk::{
-    CloudProvider, CredentialStatus, Domain, Feature, FeatureStatus, Region, Result,
-    StandardFeature,
+use clap::Parser;
+use common::{Global, Inventory, ProviderInfo};
+use multicloud_sdk::aws::{AwsProvider, AwsProviderBuilder};
+use multicloud_sdk::Domain;
+
+const AWS: ProviderInfo = ProviderInfo {
+    title: "AWS",
+    key_vars: [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ],
+    endpoint_env: "AWS_ENDPOINT_URL",
+    domains: &[
+        ("international", "the aws partition (amazonaws.com)"),
+        ("china", "the aws-cn partition (amazonaws.com.cn)"),
+    ],
+    builder: "AwsProviderBuilder::with_domain",
 };
 
 /// Verify an AWS AccessKey and inventory the account.
 #[derive(Debug, Parser)]
 #[command(name = "aws", version)]
 struct Cli {
-    /// International (the `aws` partition) or China (`aws-cn`).
-    #[arg(long, default_value = "international", value_parser = parse_domain)]
-    domain: Domain,
-    /// Only these regions (comma-separated); default: every region the account can use.
-    #[arg(long, value_delimiter = ',')]
-    regions: Vec<String>,
-    /// One URL serving every service (an emulator, proxy or simulator), e.g.
-    /// http://127.0.0.1:4566.
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
-    endpoint_url: Option<String>,
-    /// How to print the results.
-    #[arg(long, value_enum, default_value = "table")]
-    output: Output,
-    /// The name this account is known by.
-    #[arg(long, default_value = "default")]
-    account: String,
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
-    command: Command,
+    command: Inventory,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Output {
-    Table,
-    Json,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Check the key and the permissions of each feature.
-    Verify {
-        /// Features to check (comma-separated): host, cspm, agentless.
-        #[arg(long, value_delimiter = ',', default_value = "host,cspm,agentless")]
-        features: Vec<StandardFeature>,
-    },
-    /// List the regions and whether each is scanned.
-    Regions,
-    /// List the EC2 instances.
-    Hosts,
-    /// List the cloud products (regional and account-wide).
-    Products,
-}
-
-fn parse_domain(s: &str) -> std::result::Result<Domain, String> {
-    s.parse().map_err(|e: multicloud_sdk::Error| e.to_string())
+fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<AwsProvider> {
+    let mut builder = AwsProviderBuilder::new(global.account.clone())
+        .from_env()
+        .with_domain(domain)
+        .with_timeouts(global.timeouts());
+    if let Some(url) = &global.endpoint_url {
+        builder = builder.with_endpoint_url(url.clone());
+    }
+    builder.build()
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {}", e.report());
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run(cli: Cli) -> Result<ExitCode> {
-    let mut builder = AwsProviderBuilder::new(cli.account.clone())
-        .from_env()
-        .with_domain(cli.domain);
-    if let Some(url) = &cli.endpoint_url {
-        builder = builder.with_endpoint_url(url.clone());
-    }
-    let provider = builder.build()?;
-    match &cli.command {
-        Command::Verify { features } => {
-            let features: Vec<&dyn Feature> = features.iter().map(|f| f as &dyn Feature).collect();
-            let report = provider.verify(&features).await?;
-            if cli.output == Output::Json {
-                println!("{}", to_json(&report));
-            } else {
-                match &report.credential {
-                    CredentialStatus::Valid => println!("key: valid"),
-                    CredentialStatus::Invalid {
-                        kind, diagnosis, ..
-                    } => {
-                        println!("key: INVALID ({kind}): {diagnosis}")
-                    }
-                    CredentialStatus::Unknown { kind, diagnosis } => {
-                        println!("key: unknown ({kind}): {diagnosis}")
-                    }
-                    other => println!("key: {other:?}"),
-                }
-                if let Some(id) = &report.identity {
-                    println!(
-                        "identity: {} ({:?}) in account {}",
-                        id.principal, id.principal_type, id.account_id
-                    );
-                }
-                for check in &report.features {
-                    let verdict = match &check.status {
-                        FeatureStatus::Ok => "ok".to_owned(),
-                        FeatureStatus::Missing {
-                            denied_actions,
-                            grant,
-                            ..
-                        } => format!(
-                            "missing: denied {}; grant {}",
-                            denied_actions.join(", "),
-                            grant.join(" + ")
-                        ),
-                        FeatureStatus::Unsupported => "not offered".to_owned(),
-                        FeatureStatus::Error { kind, message } => {
-                            format!("error ({kind}): {message}")
-                        }
-                        other => format!("{other:?}"),
-                    };
-                    println!("{:<10} {verdict}", check.feature.as_str());
-                }
-                if report.is_valid_but_empty() {
-                    println!("warning: the key is valid but may list nothing (valid but empty)");
-                }
-            }
-            Ok(if report.is_ready() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            })
-        }
-        Command::Regions => {
-            let regions = provider.regions().await?;
-            if cli.output == Output::Json {
-                println!("{}", to_json(&regions));
-            } else {
-                for r in &regions {
-                    let scan = if r.is_scannable() {
-                        "scanned"
-                    } else {
-                        "not scanned"
-                    };
-                    println!("{:<16} {:<14?} {scan}", r.id, r.status);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Hosts => {
-            let mut streams = Vec::new();
-            for region in regions(&provider, &cli.regions).await? {
-                streams.push((region.id.clone(), provider.hosts(&region)));
-            }
-            let (rows, failed) = drain(streams).await;
-            if cli.output == Output::Json {
-                println!("{}", to_json(&rows));
-            } else {
-                for h in &rows {
-                    let ips: Vec<String> = h
-                        .private_ips
-                        .iter()
-                        .chain(&h.public_ips)
-                        .map(ToString::to_string)
-                        .collect();
-                    println!(
-                        "{:<16} {:<20} {:<24} {:<12?} {:<12} {}",
-                        h.region,
-                        h.id,
-                        h.name.as_deref().unwrap_or("-"),
-                        h.state,
-                        h.instance_type.as_deref().unwrap_or("-"),
-                        ips.join(",")
-                    );
-                }
-                println!("{} hosts", rows.len());
-            }
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Products => {
-            let mut streams = vec![("global".to_owned(), provider.global_resources())];
-            for region in regions(&provider, &cli.regions).await? {
-                streams.push((region.id.clone(), provider.cloud_resources(&region)));
-            }
-            let (rows, failed) = drain(streams).await;
-            if cli.output == Output::Json {
-                println!("{}", to_json(&rows));
-            } else {
-                for r in &rows {
-                    println!(
-                        "{:<16} {:<22} {:<16} {:<40} {}",
-                        r.region,
-                        r.service,
-                        r.resource_type,
-                        r.id,
-                        r.name.as_deref().unwrap_or("-")
-                    );
-                }
-                println!("{} resources", rows.len());
-            }
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-    }
-}
-
-/// Collects every stream, printing (not stopping at) each region's errors.
-async fn drain<T>(streams: Vec<(String, BoxStream<'static, Result<T>>)>) -> (Vec<T>, bool) {
-    let mut rows = Vec::new();
-    let mut failed = false;
-    for (region, mut stream) in streams {
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(row) => rows.push(row),
-                Err(e) => {
-                    failed = true;
-                    eprintln!("{region}: {}", e.report());
-                }
-            }
-        }
-    }
-    (rows, failed)
-}
-
-/// The regions to scan: those named on the command line, else every scannable one.
-async fn regions(provider: &impl CloudProvider, wanted: &[String]) -> Result<Vec<Region>> {
-    if !wanted.is_empty() {
-        return Ok(wanted.iter().map(Region::enabled).collect());
-    }
-    Ok(provider
-        .regions()
-        .await?
-        .into_iter()
-        .filter(Region::is_scannable)
-        .collect())
-}
-
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    let cli: Cli = common::parse(&AWS);
+    let make = |domain| build(&cli.global, domain);
+    common::exit(common::run_inventory(&AWS, &cli.global, &cli.command, make, |_, _| {}).await)
 }

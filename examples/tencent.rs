@@ -1,214 +1,91 @@
-//! Verify a Tencent Cloud key and list its hosts and cloud products.
+//! Verify a Tencent Cloud key, list its regions, hosts and cloud products, and block or
+//! unblock an IP in Cloud Firewall or WAF.
 //!
 //! The key comes from `TENCENTCLOUD_SECRET_ID` / `TENCENTCLOUD_SECRET_KEY` (and
-//! `TENCENTCLOUD_SESSION_TOKEN` for temporary keys).
+//! `TENCENTCLOUD_SESSION_TOKEN` for temporary keys). `--endpoint-url` (or
+//! `TENCENTCLOUD_ENDPOINT_URL`) sends every service to one URL, e.g. a simulator. For WAF,
+//! `--scope` names a protected domain (`www.example.com`), an instance id, or both as
+//! `instance_id/domain`. Options go before or after the subcommand; `--help` lists them with
+//! the exit codes.
 //!
 //! ```text
 //! cargo run -p multicloud-sdk --example tencent -- verify
-//! cargo run -p multicloud-sdk --example tencent -- --domain international --regions ap-singapore hosts
-//! cargo run -p multicloud-sdk --example tencent -- --endpoint-url http://127.0.0.1:40123 --output json products
+//! cargo run -p multicloud-sdk --example tencent -- hosts --domain international --regions ap-singapore
+//! cargo run -p multicloud-sdk --example tencent -- products --endpoint-url http://127.0.0.1:40123 --output json
+//! cargo run -p multicloud-sdk --example tencent -- block --region ap-guangzhou --target cfw 203.0.113.9
+//! cargo run -p multicloud-sdk --example tencent -- blocks --region ap-guangzhou
+//! cargo run -p multicloud-sdk --example tencent -- unblock --region ap-guangzhou --rule-id ID 203.0.113.9
 //! ```
+
+#[path = "common/mod.rs"]
+mod common;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use futures::StreamExt;
-use multicloud_sdk::tencent::TencentProviderBuilder;
-use multicloud_sdk::{CloudProvider, Domain, Feature, Region, StandardFeature};
+use clap::{Parser, Subcommand};
+use common::{Blocking, Global, Inventory, ProviderInfo};
+use multicloud_sdk::tencent::{TencentProvider, TencentProviderBuilder};
+use multicloud_sdk::Domain;
 
-/// Verify a Tencent Cloud AccessKey and inventory the account.
+const TENCENT: ProviderInfo = ProviderInfo {
+    title: "Tencent Cloud",
+    key_vars: [
+        "TENCENTCLOUD_SECRET_ID",
+        "TENCENTCLOUD_SECRET_KEY",
+        "TENCENTCLOUD_SESSION_TOKEN",
+    ],
+    endpoint_env: "TENCENTCLOUD_ENDPOINT_URL",
+    domains: &[
+        ("china", "the China site (tencentcloudapi.com)"),
+        (
+            "international",
+            "the International site (intl.tencentcloudapi.com)",
+        ),
+    ],
+    builder: "TencentProviderBuilder::with_domain",
+};
+
+/// Verify a Tencent Cloud AccessKey, inventory the account, block IPs.
 #[derive(Debug, Parser)]
 #[command(name = "tencent", version)]
 struct Cli {
-    /// China site (tencentcloudapi.com) or International site (intl.tencentcloudapi.com).
-    #[arg(long, default_value = "china", value_parser = parse_domain)]
-    domain: Domain,
-    /// Only these regions (comma-separated); default: every region the account can use.
-    #[arg(long, value_delimiter = ',')]
-    regions: Vec<String>,
-    /// One URL serving every service (a simulator or proxy), e.g. http://127.0.0.1:40123.
-    #[arg(long)]
-    endpoint_url: Option<String>,
-    /// How to print the results.
-    #[arg(long, value_enum, default_value = "table")]
-    output: Output,
-    /// The name this account is known by.
-    #[arg(long, default_value = "default")]
-    account: String,
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Output {
-    Table,
-    Json,
-}
-
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check the key and the permissions of each feature.
-    Verify {
-        /// Features to check (comma-separated): host, cspm, response.
-        #[arg(long, value_delimiter = ',', default_value = "host,cspm,response")]
-        features: Vec<StandardFeature>,
-    },
-    /// List the CVM instances.
-    Hosts,
-    /// List the cloud products (regional and global).
-    Products,
+    #[command(flatten)]
+    Inventory(Inventory),
+    #[command(flatten)]
+    Blocking(Blocking),
 }
 
-fn parse_domain(s: &str) -> Result<Domain, String> {
-    s.parse().map_err(|e: multicloud_sdk::Error| e.to_string())
+fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<TencentProvider> {
+    let mut builder = TencentProviderBuilder::new(global.account.clone())
+        .from_env()
+        .with_domain(domain)
+        .with_timeouts(global.timeouts());
+    if let Some(url) = &global.endpoint_url {
+        builder = builder.with_endpoint_url(url.clone());
+    }
+    builder.build()
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {}", e.report());
-            ExitCode::FAILURE
+    let cli: Cli = common::parse(&TENCENT);
+    let make = |domain| build(&cli.global, domain);
+    let outcome = match &cli.command {
+        Command::Inventory(command) => {
+            common::run_inventory(&TENCENT, &cli.global, command, make, |_, _| {}).await
         }
-    }
-}
-
-async fn run(cli: Cli) -> multicloud_sdk::Result<ExitCode> {
-    let mut builder = TencentProviderBuilder::new(cli.account.clone())
-        .from_env()
-        .with_domain(cli.domain);
-    if let Some(url) = &cli.endpoint_url {
-        builder = builder.with_endpoint_url(url.clone());
-    }
-    let provider = builder.build()?;
-    match &cli.command {
-        Command::Verify { features } => {
-            let features: Vec<&dyn Feature> = features.iter().map(|f| f as &dyn Feature).collect();
-            let report = provider.verify(&features).await?;
-            match cli.output {
-                Output::Json => println!("{}", to_json(&report)),
-                Output::Table => {
-                    println!(
-                        "account {} ({}): {:?}",
-                        report.account, report.domain, report.credential
-                    );
-                    if let Some(id) = &report.identity {
-                        println!(
-                            "identity: {} ({:?}) in account {}",
-                            id.principal, id.principal_type, id.account_id
-                        );
-                    }
-                    for check in &report.features {
-                        println!("{:<10} {:?}", check.feature.as_str(), check.status);
-                    }
-                }
-            }
-            Ok(if report.is_ready() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            })
-        }
-        Command::Hosts => {
-            let mut failed = false;
-            let mut rows = Vec::new();
-            for region in regions(&provider, &cli.regions).await? {
-                let mut hosts = provider.hosts(&region);
-                while let Some(host) = hosts.next().await {
-                    match host {
-                        Ok(h) => rows.push(h),
-                        Err(e) => {
-                            failed = true;
-                            eprintln!("{}: {}", region.id, e.report());
-                        }
-                    }
-                }
-            }
-            match cli.output {
-                Output::Json => println!("{}", to_json(&rows)),
-                Output::Table => {
-                    for h in &rows {
-                        let ips: Vec<String> =
-                            h.private_ips.iter().map(ToString::to_string).collect();
-                        println!(
-                            "{:<14} {:<16} {:<24} {:<12?} {}",
-                            h.region,
-                            h.id,
-                            h.name.as_deref().unwrap_or("-"),
-                            h.state,
-                            ips.join(",")
-                        );
-                    }
-                    println!("{} hosts", rows.len());
-                }
-            }
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Products => {
-            let mut failed = false;
-            let mut rows = Vec::new();
-            let mut streams = vec![("global".to_owned(), provider.global_resources())];
-            for region in regions(&provider, &cli.regions).await? {
-                streams.push((region.id.clone(), provider.cloud_resources(&region)));
-            }
-            for (where_, mut stream) in streams {
-                while let Some(item) = stream.next().await {
-                    match item {
-                        Ok(r) => rows.push(r),
-                        Err(e) => {
-                            failed = true;
-                            eprintln!("{where_}: {}", e.report());
-                        }
-                    }
-                }
-            }
-            match cli.output {
-                Output::Json => println!("{}", to_json(&rows)),
-                Output::Table => {
-                    for r in &rows {
-                        println!(
-                            "{:<14} {:<8} {:<16} {:<24} {}",
-                            r.region,
-                            r.service,
-                            r.resource_type,
-                            r.id,
-                            r.name.as_deref().unwrap_or("-")
-                        );
-                    }
-                    println!("{} resources", rows.len());
-                }
-            }
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-    }
-}
-
-/// The regions to scan: those named on the command line, else every usable one.
-async fn regions(
-    provider: &impl CloudProvider,
-    wanted: &[String],
-) -> multicloud_sdk::Result<Vec<Region>> {
-    if !wanted.is_empty() {
-        return Ok(wanted.iter().map(Region::enabled).collect());
-    }
-    Ok(provider
-        .regions()
-        .await?
-        .into_iter()
-        .filter(Region::is_scannable)
-        .collect())
-}
-
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        Command::Blocking(command) => match make(cli.global.domain()) {
+            Ok(provider) => common::run_blocking(&cli.global, command, &provider).await,
+            Err(e) => Err(e.into()),
+        },
+    };
+    common::exit(outcome)
 }

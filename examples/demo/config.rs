@@ -51,12 +51,34 @@ struct RawConfig {
     account: Vec<AccountConfig>,
 }
 
-/// Parses the accounts file; the policy is validated by the sync crate's own parser.
-pub(crate) fn parse(text: &str) -> Result<DemoConfig, Box<dyn std::error::Error>> {
-    let raw: RawConfig = toml::from_str(text)?;
-    let policy = DefaultSyncPolicy::from_toml_str(&toml::to_string(&raw.policy)?)?;
+/// Parses the accounts file read from `origin` (a path, or the bundled file); the policy is
+/// validated by the sync crate's own parser. An error says where (`origin:line:column`) and
+/// what, never quoting the file (it holds secrets).
+pub(crate) fn parse(origin: &str, text: &str) -> Result<DemoConfig, String> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let at = match e.span() {
+            Some(span) => {
+                let (line, column) = position(text, span.start);
+                format!("{origin}:{line}:{column}")
+            }
+            None => origin.to_owned(),
+        };
+        format!("{at}: {}", e.message().trim())
+    })?;
+    let policy = toml::to_string(&raw.policy)
+        .map_err(|e| e.to_string())
+        .and_then(|policy| DefaultSyncPolicy::from_toml_str(&policy).map_err(|e| e.to_string()))
+        .map_err(|e| format!("{origin}: [policy]: {e}"))?;
     Ok(DemoConfig {
         policy,
         accounts: raw.account,
     })
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }

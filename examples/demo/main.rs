@@ -9,15 +9,22 @@
 //! cargo run -p multicloud-sdk --example demo
 //! cargo run -p multicloud-sdk --example demo -- --hosts 2000 --db /tmp/inventory.sqlite
 //! ```
+//!
+//! Exit codes as in the provider examples: 0 ok, 1 failure, 2 usage or configuration (an
+//! accounts file that cannot be read or parsed, a database that cannot be opened).
 
 mod clouds;
+#[path = "../common/mod.rs"]
+mod common;
 mod config;
 mod print;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use common::{Failure, Outcome};
 use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use multicloud_sdk::sync::{
@@ -27,6 +34,9 @@ use multicloud_sdk::{CredentialStatus, Feature, StandardFeature};
 
 /// Runs a full multi-cloud sync against the simulated clouds.
 #[derive(Debug, Parser)]
+#[command(
+    after_help = "Exit codes: 0 ok; 1 a failure; 2 usage or configuration error (accounts file, database path)."
+)]
 struct Args {
     /// The accounts file (defaults to the bundled examples/demo/accounts.toml).
     #[arg(long)]
@@ -42,29 +52,70 @@ struct Args {
 const BUNDLED_ACCOUNTS: &str = include_str!("accounts.toml");
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
     let args = Args::parse();
-    let text = match &args.accounts {
-        Some(path) => std::fs::read_to_string(path)?,
-        None => BUNDLED_ACCOUNTS.to_owned(),
+    common::exit(run(&args).await)
+}
+
+/// What went wrong setting up, in the user's terms: exit 2.
+fn setup(message: String) -> Failure {
+    Failure::Usage(message)
+}
+
+async fn run(args: &Args) -> Outcome {
+    let (origin, text) = match &args.accounts {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                setup(format!(
+                    "cannot read the accounts file {}: {e}; pass an existing file to \
+                     --accounts, or leave it out for the bundled examples/demo/accounts.toml",
+                    path.display()
+                ))
+            })?;
+            (path.display().to_string(), text)
+        }
+        None => (
+            "examples/demo/accounts.toml (bundled)".to_owned(),
+            BUNDLED_ACCOUNTS.to_owned(),
+        ),
     };
-    let config = config::parse(&text)?;
+    let config = config::parse(&origin, &text).map_err(setup)?;
     let policy = Arc::new(config.policy);
 
     println!("== simulated clouds (127.0.0.1, {} hosts each)", args.hosts);
-    let clouds = clouds::SimulatedClouds::start(args.hosts).await?;
+    let clouds = clouds::SimulatedClouds::start(args.hosts)
+        .await
+        .map_err(|e| Failure::Usage(format!("cannot start the simulated clouds: {e}")))?;
     for cloud in clouds.all() {
         println!("  {:<8} {}", cloud.provider(), cloud.base_url());
     }
 
     println!("\n== verify {} accounts", config.accounts.len());
     let store: Arc<dyn SnapshotStore> = match &args.db {
-        Some(path) => Arc::new(SqliteStore::open(path).await?),
+        Some(path) => Arc::new(SqliteStore::open(path).await.map_err(|e| {
+            let mut causes = Vec::new();
+            let mut next = std::error::Error::source(&e);
+            while let Some(c) = next {
+                causes.push(c.to_string());
+                next = c.source();
+            }
+            let cause = match causes.last() {
+                Some(last) => format!(" ({last})"),
+                None => String::new(),
+            };
+            setup(format!(
+                "cannot open the SQLite inventory {}{cause}; check that its directory exists \
+                 and is writable, or leave out --db to keep the inventory in memory",
+                path.display()
+            ))
+        })?),
         None => Arc::new(MemoryStore::new()),
     };
     let mut engines = Vec::new();
     for account in &config.accounts {
-        let provider = clouds.provider_for(account)?;
+        let provider = clouds
+            .provider_for(account)
+            .map_err(|e| setup(format!("{origin}: account {:?}: {e}", account.name)))?;
         let features: Vec<&dyn Feature> =
             account.features.iter().map(|f| f as &dyn Feature).collect();
         let report = provider.verify(&features).await?;
@@ -110,7 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         totals.2,
         engines.len()
     );
-    Ok(())
+    Ok(common::EXIT_OK)
 }
 
 /// Syncs every engine at once, one progress bar per account.

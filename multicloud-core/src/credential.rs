@@ -188,6 +188,21 @@ impl EnvCredential {
             .filter_map(|n| self.env.var(n))
             .find(|v| !v.trim().is_empty())
     }
+
+    /// "unset", or which of `names` are set but blank (reported as such: "unset" would send
+    /// the user looking for a variable that is there).
+    fn absence(&self, names: &[&str]) -> String {
+        let blank: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| self.env.var(n).is_some())
+            .collect();
+        if blank.is_empty() {
+            format!("{} unset", names.join(" or "))
+        } else {
+            format!("{} set but empty", blank.join(" and "))
+        }
+    }
 }
 
 #[async_trait]
@@ -195,26 +210,30 @@ impl Credential for EnvCredential {
     async fn access_key(&self) -> Result<AccessKey> {
         let id = self.first(self.names.key_id);
         let secret = self.first(self.names.secret);
+        let (key_id, secret_names) = (self.names.key_id, self.names.secret);
         match (id, secret) {
             (None, None) => Err(Error::new(
                 ErrorKind::CredentialNotConfigured,
                 format!(
-                    "no {} key in the environment ({} / {} unset)",
+                    "no {} key in the environment ({}; {})",
                     self.provider,
-                    self.names.key_id.join(" or "),
-                    self.names.secret.join(" or ")
+                    self.absence(key_id),
+                    self.absence(secret_names)
                 ),
-            )),
+            )
+            .with_hint(format!("export {} and {}", key_id[0], secret_names[0]))),
             (Some(_), None) => Err(Error::config(format!(
-                "{} is set but {} is not",
-                self.names.key_id.join(" or "),
-                self.names.secret.join(" or ")
-            ))),
+                "{} is set but the secret is not ({})",
+                key_id.join(" or "),
+                self.absence(secret_names)
+            ))
+            .with_hint(format!("export {} too", secret_names[0]))),
             (None, Some(_)) => Err(Error::config(format!(
-                "{} is set but {} is not",
-                self.names.secret.join(" or "),
-                self.names.key_id.join(" or ")
-            ))),
+                "{} is set but the key id is not ({})",
+                secret_names.join(" or "),
+                self.absence(key_id)
+            ))
+            .with_hint(format!("export {} too", key_id[0]))),
             (Some(id), Some(secret)) => {
                 let key = AccessKey::new(id.trim(), secret.trim().to_owned());
                 Ok(match self.first(self.names.session_token) {
@@ -279,6 +298,45 @@ mod tests {
 
     fn env(vars: &[(&str, &str)]) -> Arc<dyn Env> {
         Arc::new(StaticEnv::new(vars.iter().copied()))
+    }
+
+    #[tokio::test]
+    async fn empty_variables_are_reported_as_empty_not_unset() {
+        let blank = EnvCredential::with_env(
+            ProviderKind::Aws,
+            env(&[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", " ")]),
+        );
+        let err = blank.access_key().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CredentialNotConfigured);
+        assert!(
+            err.message().contains("AWS_ACCESS_KEY_ID set but empty")
+                && err
+                    .message()
+                    .contains("AWS_SECRET_ACCESS_KEY set but empty"),
+            "{err}"
+        );
+        let unset = EnvCredential::with_env(ProviderKind::Aws, env(&[]));
+        let err = unset.access_key().await.unwrap_err();
+        assert!(err.message().contains("AWS_ACCESS_KEY_ID unset"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("to fix: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
+        let half = EnvCredential::with_env(
+            ProviderKind::Tencent,
+            env(&[
+                ("TENCENTCLOUD_SECRET_ID", "AKIDx"),
+                ("TENCENTCLOUD_SECRET_KEY", ""),
+            ]),
+        );
+        let err = half.access_key().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(
+            err.message()
+                .contains("TENCENTCLOUD_SECRET_KEY set but empty"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

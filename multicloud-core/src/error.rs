@@ -77,6 +77,37 @@ impl ErrorKind {
         }
     }
 
+    /// What a user should do about an error of this kind, when the kind alone says it; `None`
+    /// for kinds whose message must say it (configuration, decoding, service errors).
+    ///
+    /// [`Error`]'s `Display` ends with this advice unless [`Error::with_hint`] set a more
+    /// precise one.
+    pub fn advice(self) -> Option<&'static str> {
+        Some(match self {
+            ErrorKind::InvalidCredential => {
+                "check the key id and secret (and the domain: a key of one site or partition is \
+                 unknown on the other); retrying the same key will not help"
+            }
+            ErrorKind::CredentialDisabled => "re-enable the key in the console or issue a new one",
+            ErrorKind::PermissionDenied => {
+                "grant the key the permission for this action (verify names the policy to attach)"
+            }
+            ErrorKind::WrongDomainOrRegion => {
+                "check the domain (China or International) and that the account has the region \
+                 enabled"
+            }
+            ErrorKind::ClockSkew => "synchronise this machine's clock (NTP)",
+            ErrorKind::Throttled => "the provider is rate limiting this key; try again later",
+            ErrorKind::Transient => {
+                "check that the endpoint is reachable and answering, then try again"
+            }
+            ErrorKind::PaginationLoop => {
+                "the server repeated a page token; report it to the provider with the request id"
+            }
+            _ => return None,
+        })
+    }
+
     /// Whether an error of this kind may succeed if the same request is sent again.
     pub fn is_retryable(self) -> bool {
         matches!(self, ErrorKind::Throttled | ErrorKind::Transient)
@@ -91,7 +122,8 @@ impl fmt::Display for ErrorKind {
 
 /// The SDK's error: a [`kind`](Error::kind) to match on, plus whatever the provider said.
 ///
-/// `Display` is one line and never repeats the source; walk [`std::error::Error::source`]
+/// `Display` is one line: what happened, where (provider, action, HTTP status, attempts,
+/// request id) and, last, what to do ([`Error::hint`]). It never repeats the source; walk [`std::error::Error::source`]
 /// (or use [`Error::report`]) for the chain. No field ever holds a secret: messages are built
 /// from provider responses and our own text, never from key material.
 pub struct Error {
@@ -106,6 +138,7 @@ struct Inner {
     request_id: Option<String>,
     http_status: Option<u16>,
     action: Option<String>,
+    hint: Option<String>,
     retry_after: Option<Duration>,
     attempts: Option<u32>,
     elapsed: Option<Duration>,
@@ -124,6 +157,7 @@ impl Error {
                 request_id: None,
                 http_status: None,
                 action: None,
+                hint: None,
                 retry_after: None,
                 attempts: None,
                 elapsed: None,
@@ -169,6 +203,13 @@ impl Error {
     /// Sets the API action that was refused or failed (e.g. `ec2:DescribeInstances`).
     pub fn with_action(mut self, action: impl Into<String>) -> Self {
         self.inner.action = Some(action.into());
+        self
+    }
+
+    /// Sets what the user should do, replacing the [kind's advice](ErrorKind::advice) at the
+    /// end of `Display` (e.g. "build the provider with `with_domain(Domain::China)`").
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.inner.hint = Some(hint.into());
         self
     }
 
@@ -237,6 +278,15 @@ impl Error {
         self.inner.action.as_deref()
     }
 
+    /// What the user should do: the hint set with [`with_hint`](Self::with_hint), else the
+    /// [kind's advice](ErrorKind::advice).
+    pub fn hint(&self) -> Option<&str> {
+        self.inner
+            .hint
+            .as_deref()
+            .or_else(|| self.inner.kind.advice())
+    }
+
     /// The delay the server asked for before a retry.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
@@ -265,22 +315,30 @@ impl Error {
         )
     }
 
-    /// The error and its whole source chain on one line, for logs.
+    /// The error and its whole source chain on one line, for logs: what happened, each
+    /// cause, then what to do.
     pub fn report(&self) -> String {
-        let mut out = self.to_string();
+        let mut out = Head(self).to_string();
         let mut next = std::error::Error::source(self);
         while let Some(cause) = next {
             out.push_str(": ");
             out.push_str(&cause.to_string());
             next = cause.source();
         }
+        if let Some(hint) = self.hint() {
+            out.push_str("; to fix: ");
+            out.push_str(hint);
+        }
         out
     }
 }
 
-impl fmt::Display for Error {
+/// `Display` of an [`Error`] without its hint.
+struct Head<'a>(&'a Error);
+
+impl fmt::Display for Head<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
+        let i = &self.0.inner;
         write!(f, "{}", i.kind)?;
         if let Some(p) = i.provider {
             write!(f, " ({p})")?;
@@ -310,6 +368,16 @@ impl fmt::Display for Error {
     }
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Head(self).fmt(f)?;
+        if let Some(hint) = self.hint() {
+            write!(f, "; to fix: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
@@ -321,6 +389,7 @@ impl fmt::Debug for Error {
             .field("request_id", &i.request_id)
             .field("http_status", &i.http_status)
             .field("action", &i.action)
+            .field("hint", &i.hint)
             .field("retry_after", &i.retry_after)
             .field("attempts", &i.attempts)
             .field("elapsed", &i.elapsed)
@@ -352,9 +421,27 @@ mod tests {
         let s = e.to_string();
         assert_eq!(
             s,
-            "permission_denied (aws): not allowed [code UnauthorizedOperation] [http 403] [request id req-1]"
+            "permission_denied (aws): not allowed [code UnauthorizedOperation] [http 403] \
+             [request id req-1]; to fix: grant the key the permission for this action (verify \
+             names the policy to attach)"
         );
         assert!(!s.contains('\n'));
+    }
+
+    #[test]
+    fn an_explicit_hint_replaces_the_kinds_advice_and_config_errors_carry_none() {
+        let e = Error::new(ErrorKind::InvalidCredential, "unknown key")
+            .with_hint("build the provider with with_domain(Domain::China)");
+        assert!(e
+            .to_string()
+            .ends_with("; to fix: build the provider with with_domain(Domain::China)"));
+        let plain = Error::new(ErrorKind::ClockSkew, "too far");
+        assert_eq!(
+            plain.to_string(),
+            "clock_skew: too far; to fix: synchronise this machine's clock (NTP)"
+        );
+        assert_eq!(Error::config("bad").to_string(), "config: bad");
+        assert_eq!(Error::config("bad").hint(), None);
     }
 
     #[test]
@@ -381,9 +468,9 @@ mod tests {
     #[test]
     fn report_walks_the_source_chain_but_display_does_not() {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
-        let e = Error::new(ErrorKind::Transient, "send failed").with_source(io);
-        assert_eq!(e.to_string(), "transient: send failed");
-        assert_eq!(e.report(), "transient: send failed: reset by peer");
+        let e = Error::new(ErrorKind::Decode, "send failed").with_source(io);
+        assert_eq!(e.to_string(), "decode: send failed");
+        assert_eq!(e.report(), "decode: send failed: reset by peer");
         assert!(std::error::Error::source(&e).is_some());
     }
 }

@@ -326,7 +326,11 @@ async fn clamps_retry_after_to_the_configured_cap() {
         .with_seed(1)
         .with_initial_backoff(Duration::from_millis(10))
         .with_max_retry_after(Duration::from_secs(30));
-    retry_after_then_ok("3600", builder(&sleeper).with_retry(retry)).await;
+    // The total timeout (default 30 s) must leave room for the clamped delay.
+    let builder = builder(&sleeper)
+        .with_retry(retry)
+        .with_total_timeout(Duration::from_secs(120));
+    retry_after_then_ok("3600", builder).await;
     assert_eq!(sleeper.delays(), vec![Duration::from_secs(30)]);
 }
 
@@ -561,4 +565,78 @@ fn execute_future_is_send() {
     let call = describe();
     let fut = transport.execute(&call, |_| Err(Error::config("unused")), &StatusClassifier);
     assert_send(&fut);
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_config_error_sent_once() {
+    // A wiremock server speaks plain HTTP: an https:// request fails its TLS handshake.
+    let server = MockServer::start().await;
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let transport = builder(&sleeper).build().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let https = server.uri().replace("http://", "https://");
+
+    let err = transport
+        .execute(&describe(), post_api(&https, &seen), &StatusClassifier)
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(!err.is_retryable());
+    assert_eq!(*seen.lock().unwrap(), vec![1], "not retried");
+    assert!(sleeper.delays().is_empty());
+    let text = err.to_string();
+    assert!(text.contains("TLS handshake"), "{text}");
+    assert!(text.contains("use http://"), "{text}");
+}
+
+#[tokio::test]
+async fn a_silent_server_ends_the_call_at_the_total_timeout() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let transport = Transport::builder()
+        .with_request_timeout(Duration::from_millis(300))
+        .with_total_timeout(Duration::from_millis(700))
+        .with_retry(
+            RetryConfig::default()
+                .with_seed(3)
+                .with_initial_backoff(Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let started = std::time::Instant::now();
+
+    let err = transport
+        .execute(&describe(), post_api(&base, &seen), &StatusClassifier)
+        .await
+        .unwrap_err();
+
+    let took = started.elapsed();
+    held.abort();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+    assert!(err.message().contains("timed out"), "{err}");
+    // Three attempts fit in 700 ms (300 + 300 + the 100 ms left), the fourth does not.
+    assert_eq!(err.attempts(), Some(3), "{err}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert!(
+        err.to_string()
+            .contains("to fix: check that the endpoint is up"),
+        "{err}"
+    );
+}
+
+#[test]
+fn default_timeouts_surface_a_dead_endpoint_within_thirty_seconds() {
+    let t = multicloud_core::transport::Timeouts::default();
+    assert!(t.request < t.total, "{t:?}");
+    assert!(t.total <= Duration::from_secs(30), "{t:?}");
+    assert!(t.connect <= Duration::from_secs(5), "{t:?}");
 }

@@ -39,7 +39,12 @@ async fn a_server_signed_by_an_added_ca_is_trusted_and_not_without_it() {
     let err = get(&builder().build().unwrap(), &server.url)
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Transient, "{}", err.report());
+    // An untrusted certificate fails every handshake the same way: a configuration error.
+    assert_eq!(err.kind(), ErrorKind::Config, "{}", err.report());
+    assert!(
+        err.to_string().contains("with_root_certificate_pem"),
+        "{err}"
+    );
     assert_eq!((server.served(), server.refused(1).await), (0, 1));
 
     let trusting = builder().with_root_certificate_pem(CA_PEM).build().unwrap();

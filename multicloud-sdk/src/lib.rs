@@ -61,8 +61,8 @@ pub use multicloud_core::{paginate, Page};
 /// trusted certificates, plain-HTTP rule) to share between providers.
 pub mod transport {
     pub use multicloud_core::transport::{
-        Limit, LimitConfig, Rate, RetryConfig, Sleeper, Timeouts, TokioSleeper, Transport,
-        TransportBuilder, DEFAULT_MAX_RESPONSE_BYTES,
+        check_endpoint_url, Limit, LimitConfig, Rate, RetryConfig, Sleeper, Timeouts, TokioSleeper,
+        Transport, TransportBuilder, DEFAULT_MAX_RESPONSE_BYTES,
     };
 }
 

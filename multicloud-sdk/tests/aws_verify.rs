@@ -167,7 +167,7 @@ async fn china_key_on_international_says_set_domain_china() {
     assert_eq!(code.as_deref(), Some("InvalidClientTokenId"));
     assert_eq!(
         diagnosis,
-        "this key belongs to AWS China (aws-cn); set domain = china"
+        "this key belongs to AWS China (aws-cn); build the provider with with_domain(Domain::China)"
     );
     assert_eq!(report.identity.unwrap().account_id, CHINA_ACCOUNT_ID);
     assert_eq!(cloud.count("sts:GetCallerIdentity"), 2);
@@ -185,7 +185,7 @@ async fn international_key_on_china_says_set_domain_international() {
     assert_eq!(kind, ErrorKind::WrongDomainOrRegion);
     assert_eq!(
         diagnosis,
-        "this key belongs to AWS International (aws); set domain = international"
+        "this key belongs to AWS International (aws); build the provider with with_domain(Domain::International)"
     );
 }
 

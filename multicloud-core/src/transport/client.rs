@@ -18,30 +18,43 @@ use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 
 /// The three timeouts of a call, each with a default.
+///
+/// The defaults surface a dead endpoint (one that accepts connections and never answers)
+/// within 30 s: two attempts of at most 20 s, cut off by the 30 s total. Raise them for slow
+/// links or large pages, e.g. with [`TransportBuilder::with_total_timeout`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Timeouts {
-    /// Establishing a connection (TCP and TLS). Default 10 s.
+    /// Establishing a connection (TCP and TLS). Default 5 s.
     pub connect: Duration,
-    /// One attempt: from sending the request to the last byte of the body. Default 60 s.
+    /// One attempt: from sending the request to the last byte of the body. Default 20 s.
     pub request: Duration,
     /// The whole call, retries and backoff included. The clock starts once the first attempt
     /// is admitted by the concurrency and rate limits, so queueing does not count. No retry
-    /// starts past it, and an attempt in flight is cut off at it. Default 300 s.
+    /// starts past it, and an attempt in flight is cut off at it. Default 30 s.
     pub total: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            connect: Duration::from_secs(10),
-            request: Duration::from_secs(60),
-            total: Duration::from_secs(300),
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(20),
+            total: Duration::from_secs(30),
         }
     }
 }
 
 impl Timeouts {
+    /// A set of the three timeouts: connect, one attempt, and the whole call.
+    pub fn new(connect: Duration, request: Duration, total: Duration) -> Self {
+        Timeouts {
+            connect,
+            request,
+            total,
+        }
+    }
+
     fn validate(&self) -> Result<()> {
         if self.connect.is_zero() || self.request.is_zero() || self.total.is_zero() {
             return Err(Error::config("timeouts must be non-zero"));
@@ -197,7 +210,7 @@ impl TransportBuilder {
         }
     }
 
-    /// Sets all three timeouts.
+    /// Sets all three timeouts ([`Timeouts::new`] builds a set).
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
         self
@@ -391,9 +404,9 @@ mod tests {
     #[test]
     fn defaults_are_documented_values() {
         let t = Transport::builder().build().unwrap();
-        assert_eq!(t.timeouts().connect, Duration::from_secs(10));
-        assert_eq!(t.timeouts().request, Duration::from_secs(60));
-        assert_eq!(t.timeouts().total, Duration::from_secs(300));
+        assert_eq!(t.timeouts().connect, Duration::from_secs(5));
+        assert_eq!(t.timeouts().request, Duration::from_secs(20));
+        assert_eq!(t.timeouts().total, Duration::from_secs(30));
         assert_eq!(t.retry_config().max_attempts, 4);
         assert_eq!(t.limits(), &LimitConfig::default());
     }

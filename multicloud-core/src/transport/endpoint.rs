@@ -12,6 +12,60 @@ use super::loopback::check_plain_http;
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
 
+/// Checks a user-given endpoint URL (`--endpoint-url`, a builder's `with_endpoint_url`)
+/// before anything is sent: `http` or `https`, a host, a port from 1 to 65535 when one is
+/// given, no user info, no query. Every failure is a [`Config`](crate::ErrorKind::Config)
+/// error naming the URL and the fault; a URL with user info is never echoed (it would be a
+/// credential).
+///
+/// ```
+/// use multicloud_core::transport::check_endpoint_url;
+///
+/// assert!(check_endpoint_url("http://127.0.0.1:4566").is_ok());
+/// let err = check_endpoint_url("http://127.0.0.1:99999").unwrap_err();
+/// assert!(err.to_string().contains("port 99999"));
+/// ```
+pub fn check_endpoint_url(url: &str) -> Result<Uri> {
+    let trimmed = url.trim();
+    if trimmed.contains('@') {
+        return Err(Error::config(
+            "the endpoint URL must not contain credentials (user@host)",
+        ));
+    }
+    // A query may hold a signature: it is never echoed.
+    let shown = trimmed.split('?').next().unwrap_or_default();
+    let bad = |why: String| {
+        Error::config(format!("invalid endpoint URL {shown:?}: {why}"))
+            .with_hint("give scheme://host[:port], e.g. http://127.0.0.1:4566")
+    };
+    let uri: Uri = trimmed.parse().map_err(|_| bad("not a URL".into()))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => return Err(bad(format!("the scheme {other:?} is not http or https"))),
+        None => {
+            return Err(bad(
+                "no scheme: it must start with http:// or https://".into()
+            ))
+        }
+    }
+    let Some(authority) = uri.authority() else {
+        return Err(bad("no host".into()));
+    };
+    if authority.host().is_empty() {
+        return Err(bad("no host".into()));
+    }
+    // `Authority::port` hides a port that does not fit in 16 bits: read the text.
+    if let Some((_, port)) = authority.as_str().rsplit_once(':') {
+        if !port.contains(']') && !matches!(port.parse::<u16>(), Ok(1..)) {
+            return Err(bad(format!("port {port} is out of range (1 to 65535)")));
+        }
+    }
+    if uri.query().is_some() {
+        return Err(bad("it must not have a query".into()));
+    }
+    Ok(uri)
+}
+
 /// Where overridden requests go: a scheme and an authority (`http://127.0.0.1:8080`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Origin {
@@ -28,7 +82,10 @@ impl Origin {
                 "endpoint override must be scheme://host[:port] ({why})"
             ))
         };
-        let uri: Uri = url.trim().parse().map_err(|_| bad("not a URL"))?;
+        if url.contains('@') {
+            return Err(bad("credentials in the URL"));
+        }
+        let uri = check_endpoint_url(url)?;
         let parts = uri.into_parts();
         let scheme = parts.scheme.ok_or_else(|| bad("no scheme"))?;
         if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
@@ -116,6 +173,31 @@ impl EndpointOverrides {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_urls_are_checked_up_front_port_included() {
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://sim.example",
+            "http://[::1]:1/",
+        ] {
+            assert!(check_endpoint_url(good).is_ok(), "{good}");
+        }
+        for (bad, says) in [
+            ("http://127.0.0.1:99999", "port 99999 is out of range"),
+            ("http://127.0.0.1:0", "port 0 is out of range"),
+            ("127.0.0.1:4566", "scheme"),
+            ("ftp://h", "not http or https"),
+            ("http://h/?a=1", "query"),
+            ("not a url", "not a URL"),
+        ] {
+            let err = check_endpoint_url(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Config, "{bad}");
+            assert!(err.to_string().contains(says), "{bad}: {err}");
+        }
+        let err = check_endpoint_url("http://user:pw@h").unwrap_err();
+        assert!(!err.to_string().contains("pw"), "{err}");
+    }
 
     fn request(uri: &str) -> Request<Bytes> {
         Request::get(uri).body(Bytes::new()).unwrap()

@@ -201,7 +201,13 @@ impl Transport {
             Err(_) => {
                 let error = Error::new(
                     ErrorKind::Transient,
-                    format!("the request to {host} timed out after {timeout:?}"),
+                    format!(
+                        "the request to {host} timed out: no complete answer within {timeout:.1?}"
+                    ),
+                )
+                .with_hint(
+                    "check that the endpoint is up and answering; raise the timeouts \
+                     (TransportBuilder::with_request_timeout, with_total_timeout) for a slow one",
                 );
                 return Err(Failure {
                     error: with_call(error, call),
@@ -274,6 +280,20 @@ const TOTAL_TIMEOUT_NOTE: &str = "not retried: the total timeout would be exceed
 
 /// Maps a reqwest failure to a `Transient` error without the URL (its query may be signed).
 fn network_failure(e: reqwest::Error, host: &str, call: &CallInfo) -> Failure {
+    if e.is_connect() && is_tls_failure(&e) {
+        // The same handshake fails the same way: a configuration error, not retried.
+        let error = Error::config(format!(
+            "the TLS handshake with {host} failed: the server does not speak TLS on that port, \
+             or its certificate is not trusted"
+        ))
+        .with_hint(
+            "use http:// for a plain-HTTP endpoint (a local simulator or emulator); for a \
+             private CA or a TLS-inspecting proxy, add its certificate with \
+             TransportBuilder::with_root_certificate_pem",
+        )
+        .with_source(e.without_url());
+        return Failure::fatal(with_call(error, call));
+    }
     let (message, replay_safe, timed_out) = if e.is_connect() && e.is_timeout() {
         (format!("timed out connecting to {host}"), true, true)
     } else if e.is_connect() {
@@ -302,6 +322,27 @@ fn network_failure(e: reqwest::Error, host: &str, call: &CallInfo) -> Failure {
         replay_safe,
         timed_out,
     }
+}
+
+/// Whether a connection failed in its TLS handshake: rustls reports a corrupt or refused
+/// handshake (a plain-HTTP server answering, an untrusted certificate) as an I/O error of
+/// kind `InvalidData` somewhere in the chain.
+fn is_tls_failure(e: &reqwest::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(cause) = next {
+        // `io::Error::source` skips the error it wraps, so unwrap nested I/O errors by hand.
+        let mut io = cause.downcast_ref::<std::io::Error>();
+        while let Some(error) = io {
+            if error.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            io = error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>());
+        }
+        next = cause.source();
+    }
+    false
 }
 
 /// Fills in the provider and action when the error does not name them already.

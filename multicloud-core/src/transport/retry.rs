@@ -44,7 +44,7 @@ pub struct RetryConfig {
     /// Largest backoff delay. Default 20 s.
     pub max_backoff: Duration,
     /// Largest `Retry-After` the transport honours; longer requests are clamped to this.
-    /// Default 30 s.
+    /// Default 20 s, so that a clamped delay still fits in the default total timeout (30 s).
     pub max_retry_after: Duration,
     /// Capacity of the retry budget shared by all calls to one provider, in tokens: a retry
     /// costs [`RETRY_COST`](Self::RETRY_COST) tokens ([`TIMEOUT_RETRY_COST`](Self::TIMEOUT_RETRY_COST)
@@ -125,7 +125,7 @@ impl Default for RetryConfig {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(20),
-            max_retry_after: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(20),
             retry_budget: Some(500),
             seed: None,
         }

@@ -252,6 +252,8 @@ fn validate_override(url: &str) -> Result<String> {
             "endpoint URL must not contain credentials (user@host)",
         ));
     }
+    // Scheme, host and port range first (port 99999 fails here, not at request time).
+    multicloud_core::transport::check_endpoint_url(trimmed)?;
     let bad = |why: &str| Error::config(format!("invalid endpoint URL {trimmed:?}: {why}"));
     let uri: http::Uri = trimmed.parse().map_err(|_| bad("not a URL"))?;
     if !matches!(uri.scheme_str(), Some("http") | Some("https")) {

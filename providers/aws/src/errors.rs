@@ -260,6 +260,15 @@ pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
         .with_provider(ProviderKind::Aws)
         .with_http_status(status);
     if let Some(code) = parsed.code {
+        if kind == InvalidCredential && UNKNOWN_KEY_CODES.contains(&code.as_str()) {
+            // Where a key of the other partition lands: name the setting that fixes it.
+            err = err.with_hint(
+                "check the access key id (deleted or deactivated keys answer the same way); a \
+                 key of AWS China is unknown on the international partition and the other way \
+                 round: build the provider with with_domain(Domain::China) or \
+                 with_domain(Domain::International) to match (verify tells which)",
+            );
+        }
         err = err.with_code(code);
     }
     if let Some(id) = parsed.request_id {

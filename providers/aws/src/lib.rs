@@ -10,7 +10,7 @@
 //!   permission probes per feature (`DescribeInstances` with `DryRun`, an IAM read, S3/RDS
 //!   reads) reporting what is missing and the managed policy to grant. Failures are
 //!   classified (unknown or deactivated key, bad secret, expired token, clock skew, throttled)
-//!   and a key of the other partition is recognised ("set domain = china").
+//!   and a key of the other partition is recognised ("build the provider with with_domain(Domain::China)").
 //! - **regions**: EC2 `DescribeRegions` with opt-in status; not-opted-in regions are
 //!   reported, never scanned.
 //! - **hosts**: EC2 `DescribeInstances`, streamed page by page.

@@ -155,11 +155,11 @@ fn partition_label(partition: Partition) -> &'static str {
 
 fn wrong_partition(actual: Partition) -> String {
     let domain = match actual.domain() {
-        Domain::China => "china",
-        Domain::International => "international",
+        Domain::China => "China",
+        Domain::International => "International",
     };
     format!(
-        "this key belongs to {}; set domain = {domain}",
+        "this key belongs to {}; build the provider with with_domain(Domain::{domain})",
         partition_label(actual)
     )
 }
@@ -258,7 +258,7 @@ mod tests {
     fn a_wrong_partition_names_the_domain_to_set() {
         assert_eq!(
             wrong_partition(Partition::AwsCn),
-            "this key belongs to AWS China (aws-cn); set domain = china"
+            "this key belongs to AWS China (aws-cn); build the provider with with_domain(Domain::China)"
         );
     }
 }

@@ -98,6 +98,8 @@ impl Endpoints {
     pub(crate) fn with_override(url: &str) -> Result<Self> {
         let bad =
             |why: &str| Error::config(format!("endpoint URL must be scheme://host[:port] ({why})"));
+        // Scheme, host and port range (port 99999 fails here, not at request time).
+        multicloud_core::transport::check_endpoint_url(url)?;
         let uri: Uri = url.trim().parse().map_err(|_| bad("not a URL"))?;
         let scheme = uri.scheme_str().ok_or_else(|| bad("no scheme"))?;
         if !matches!(scheme, "http" | "https") {

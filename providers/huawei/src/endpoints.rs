@@ -31,6 +31,8 @@ impl Endpoints {
 
     /// One URL (e.g. `http://127.0.0.1:40123`) serving every service.
     pub(crate) fn with_override(url: &str) -> Result<Self> {
+        // Scheme, host and port range (port 99999 fails here, not at request time).
+        multicloud_core::transport::check_endpoint_url(url)?;
         let uri: Uri = url
             .trim()
             .parse()

@@ -229,7 +229,15 @@ pub(crate) fn diagnosis(err: &Error) -> String {
         ErrorKind::WrongDomainOrRegion | ErrorKind::Config => {
             "Check the domain (China or International site) and the endpoint."
         }
-        _ => "See the error code and request id.",
+        _ if err.code().is_some() || err.request_id().is_some() => {
+            "See the error code and request id."
+        }
+        _ => {
+            return format!(
+                "{what}; to fix: {}.",
+                err.hint().unwrap_or("check the configuration")
+            )
+        }
     };
     format!("{what}. {todo}")
 }
