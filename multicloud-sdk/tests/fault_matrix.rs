@@ -5,9 +5,14 @@
 //! - the failed (region, kind) keeps its previous snapshot, and **no removal** is reported;
 //! - how many requests the faulted region received (retries, pages, refusals).
 //!
-//! The auth cells add: a key disabled mid-sync costs at most the requests in flight, then
-//! none until the next round, whose region call is refused once and stops it; verify stops
-//! at the first refusal.
+//! The auth cells add: a key disabled or deleted mid-sync costs at most the requests in
+//! flight (the engine's concurrency), then none until the next round, whose region call is
+//! refused once (or not sent, where the client remembers the refusal) and stops it; verify
+//! stops at the first refusal, mid-probes too; a skewed clock stops the round at its first
+//! request.
+//!
+//! Time: real, with millisecond backoff and a short per-attempt deadline (the simulators
+//! answer over real sockets, which paused tokio time would race).
 //!
 //! A provider joins with one [`ProviderCase`] in `fault_matrix_support` and one line in the
 //! `fault_matrix!` invocation at the bottom.
@@ -106,7 +111,7 @@ impl Cell {
             .job(&faulted, "host")
             .and_then(|j| j.result.as_ref().ok());
         assert!(
-            listed.is_some_and(|s| s.stats.items > 5),
+            listed.is_some_and(|s| s.stats.items > case.page_size),
             "{}: the faulted region spans two pages",
             case.name
         );
@@ -466,17 +471,46 @@ async fn round_changed_midway(c: &Cell, change: impl FnOnce(&Cell)) -> SyncRepor
 }
 
 async fn key_disabled_mid_sync(case: &'static ProviderCase) {
+    key_refused_mid_sync(
+        case,
+        "disabled",
+        |c| assert!(c.sim.keys().set_status(&c.key.id, KeyStatus::Disabled)),
+        |c| assert!(c.sim.keys().set_status(&c.key.id, KeyStatus::Active)),
+        None,
+    )
+    .await;
+}
+
+async fn key_deleted_mid_sync(case: &'static ProviderCase) {
+    key_refused_mid_sync(
+        case,
+        "deleted",
+        |c| assert!(c.sim.keys().remove(&c.key.id).is_some()),
+        |c| c.sim.keys().insert(c.key.clone()),
+        Some(ErrorKind::InvalidCredential),
+    )
+    .await;
+}
+
+/// The key refused (`refuse`) once the round's first host request is in flight: at most the
+/// requests in flight are refused, then nothing is sent until the next round, whose region
+/// call is refused (`kind`, when given) and stops it; verify stops at the refusal; after
+/// `restore`, a new engine catches everything up.
+async fn key_refused_mid_sync(
+    case: &'static ProviderCase,
+    what: &str,
+    refuse: fn(&Cell),
+    restore: fn(&Cell),
+    kind: Option<ErrorKind>,
+) {
     let mut c = Cell::start(case).await;
     let before = c.all_stored().await;
     let added = c.grow();
     let refused = c.refused();
-    let report = round_changed_midway(&c, |c| {
-        assert!(c.sim.keys().set_status(&c.key.id, KeyStatus::Disabled));
-    })
-    .await;
+    let report = round_changed_midway(&c, refuse).await;
     let refused_in_round = c.refused() - refused;
     eprintln!(
-        "{}: sync with the key disabled midway: {refused_in_round} refused, {} jobs failed",
+        "{}: sync with the key {what} midway: {refused_in_round} refused, {} jobs failed",
         case.name,
         report.failures().count()
     );
@@ -485,7 +519,7 @@ async fn key_disabled_mid_sync(case: &'static ProviderCase) {
         "{}: at most the {CONCURRENCY} requests in flight are refused, got {refused_in_round}",
         case.name
     );
-    assert_stopped(&c, &report, &before, &added, "key disabled").await;
+    assert_stopped(&c, &report, &before, &added, what).await;
     // Nothing more is sent with the key after the round.
     let total = c.sim.count("*");
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -510,6 +544,9 @@ async fn key_disabled_mid_sync(case: &'static ProviderCase) {
         .as_ref()
         .expect("the region call was refused");
     assert!(regions_error.is_auth_failure(), "{}", case.name);
+    if let Some(kind) = kind {
+        assert_eq!(regions_error.kind(), kind, "{}", case.name);
+    }
     assert!(
         report.jobs.iter().all(|j| j.kind != "host"),
         "no regional job"
@@ -538,9 +575,9 @@ async fn key_disabled_mid_sync(case: &'static ProviderCase) {
         case.name
     );
 
-    // Enabled again: the next engine (a restart, or the next credential check) catches
+    // Usable again: the next engine (a restart, or the next credential check) catches
     // everything up.
-    assert!(c.sim.keys().set_status(&c.key.id, KeyStatus::Active));
+    restore(&c);
     c.unseen.clear();
     c.engine = Cell::engine_for(case, &c.sim, &c.key, None, &c.store);
     let report = c.engine.sync_now(HOST).await;
@@ -790,6 +827,8 @@ macro_rules! fault_matrix {
             async fn deep_nesting() { super::deep_nesting(&$case).await }
             #[tokio::test]
             async fn key_disabled_mid_sync() { super::key_disabled_mid_sync(&$case).await }
+            #[tokio::test]
+            async fn key_deleted_mid_sync() { super::key_deleted_mid_sync(&$case).await }
             #[tokio::test]
             async fn permission_removed_mid_sync() {
                 super::permission_removed_mid_sync(&$case).await

@@ -31,9 +31,9 @@ pub const MAX_PAGES: u64 = 8;
 /// The response size cap of the matrix's transport.
 pub const MAX_RESPONSE_BYTES: u64 = 1 << 20;
 /// The per-attempt deadline; the "slow" cell answers after [`SLOW`].
-pub const DEADLINE: Duration = Duration::from_millis(800);
+pub const DEADLINE: Duration = Duration::from_millis(600);
 /// How late the "slow" cell answers.
-pub const SLOW: Duration = Duration::from_secs(3);
+pub const SLOW: Duration = Duration::from_secs(2);
 
 /// How a provider's host listing pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,8 @@ pub struct ProviderCase {
     pub hosts_endpoint: &'static str,
     /// How the host listing pages.
     pub paging: Paging,
+    /// Hosts per page of the host listing.
+    pub page_size: usize,
     /// The API's document format.
     pub format: Format,
     /// Wrong-shaped 200s of the host listing.
@@ -176,6 +178,7 @@ pub const AWS: ProviderCase = ProviderCase {
     },
     hosts_endpoint: "ec2:DescribeInstances",
     paging: Paging::Token,
+    page_size: 5,
     format: Format::Xml,
     skew_kind: ErrorKind::ClockSkew,
     dead_round_requests: 1,
@@ -218,7 +221,7 @@ pub const TENCENT: ProviderCase = ProviderCase {
     name: "tencent",
     start: || {
         Box::pin(start(
-            SimCloud::builder(TencentSim::new()).hosts(300).regions(2),
+            SimCloud::builder(TencentSim::new()).hosts(210).regions(2),
         ))
     },
     build: |sim, key, clock| {
@@ -234,6 +237,7 @@ pub const TENCENT: ProviderCase = ProviderCase {
     },
     hosts_endpoint: "cvm:DescribeInstances",
     paging: Paging::Total,
+    page_size: 100,
     format: Format::Json,
     skew_kind: ErrorKind::ClockSkew,
     dead_round_requests: 1,
@@ -290,6 +294,7 @@ pub const HUAWEI: ProviderCase = ProviderCase {
     },
     hosts_endpoint: "ecs:ListServersDetails",
     paging: Paging::Total,
+    page_size: 5,
     format: Format::Json,
     // The gateway answers a skewed request like a wrong secret (`APIGW.0301`, "verify aksk
     // signature fail"); the diagnosis names both causes.
@@ -345,6 +350,7 @@ pub const BAIDU: ProviderCase = ProviderCase {
     },
     hosts_endpoint: "bcc:ListInstances",
     paging: Paging::Token,
+    page_size: 5,
     format: Format::Json,
     skew_kind: ErrorKind::ClockSkew,
     dead_round_requests: 1,
