@@ -46,6 +46,11 @@ pub enum ErrorKind {
     Decode,
     /// A server kept returning the same page token; the listing was stopped.
     PaginationLoop,
+    /// A listing reached its page cap (or its reported total promised more pages than the
+    /// cap allows) and was stopped: the server may be paging forever. The message names the
+    /// listing and the cap. Action: if the account really holds that many items, raise the
+    /// cap with [`LimitConfig::with_max_pages`](crate::transport::LimitConfig::with_max_pages).
+    PageLimit,
     /// The SDK was configured wrongly (bad endpoint, invalid policy, half-set credentials).
     Config,
     /// A credential source has nothing to offer (e.g. its environment variables are unset).
@@ -70,6 +75,7 @@ impl ErrorKind {
             ErrorKind::Transient => "transient",
             ErrorKind::Decode => "decode",
             ErrorKind::PaginationLoop => "pagination_loop",
+            ErrorKind::PageLimit => "page_limit",
             ErrorKind::Config => "config",
             ErrorKind::CredentialNotConfigured => "credential_not_configured",
             ErrorKind::NotFound => "not_found",
@@ -454,6 +460,7 @@ mod tests {
             ErrorKind::ClockSkew,
             ErrorKind::Decode,
             ErrorKind::PaginationLoop,
+            ErrorKind::PageLimit,
             ErrorKind::Config,
             ErrorKind::CredentialNotConfigured,
             ErrorKind::NotFound,

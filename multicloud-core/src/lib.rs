@@ -73,7 +73,7 @@ pub use model::{
     AccountName, CloudResource, Domain, Host, HostState, ProviderKind, Region, RegionStatus, Tags,
     UnknownField,
 };
-pub use pagination::{paginate, Page};
+pub use pagination::{paginate, paginate_capped, Page, PageCap};
 pub use policy::{RegionSelection, SyncPolicy};
 pub use provider::{
     AuditEvent, AuditLogSource, BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker,

@@ -1,7 +1,8 @@
 //! Turns "fetch page(token) → (items, next token)" into a lazily paging stream.
 //!
-//! Each provider writes only the page fetch; this module owns the loop, the end condition and
-//! loop detection. Offset- and page-number-based APIs encode their position as the token.
+//! Each provider writes only the page fetch; this module owns the loop, the end condition,
+//! loop detection and the page cap ([`PageCap`]). Offset- and page-number-based APIs encode
+//! their position as the token.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -31,11 +32,93 @@ impl<T> Page<T> {
     }
 }
 
+/// The default cap on the pages of one listing: 10,000 (a million items at 100 per page;
+/// the largest real listings take a few hundred pages).
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
+
+/// The most pages one listing may fetch, and the listing's name for the error that ends it.
+///
+/// A server that hands out a fresh page token forever (or reports a total of a billion
+/// items) would otherwise page without end; the cap ends such a listing with an
+/// [`ErrorKind::PageLimit`] error that names the listing, the cap and how to raise it.
+/// Providers take the cap from
+/// [`LimitConfig::max_pages`](crate::transport::LimitConfig::max_pages).
+///
+/// ```
+/// use multicloud_core::pagination::PageCap;
+/// use multicloud_core::ErrorKind;
+///
+/// let cap = PageCap::new("cvm:DescribeInstances in ap-guangzhou", 100);
+/// assert!(cap.check_total(10_000, 100).is_ok());
+/// let err = cap.check_total(1_000_000_000, 100).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::PageLimit);
+/// assert!(err.message().contains("with_max_pages"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCap {
+    listing: String,
+    max_pages: u64,
+}
+
+impl Default for PageCap {
+    fn default() -> Self {
+        PageCap::new("a listing", DEFAULT_MAX_PAGES)
+    }
+}
+
+impl PageCap {
+    /// A cap of `max_pages` (at least 1) on the listing named `listing` (for example
+    /// `"ec2:DescribeInstances in us-east-1"`).
+    pub fn new(listing: impl Into<String>, max_pages: u64) -> Self {
+        PageCap {
+            listing: listing.into(),
+            max_pages: max_pages.max(1),
+        }
+    }
+
+    /// The listing's name.
+    pub fn listing(&self) -> &str {
+        &self.listing
+    }
+
+    /// The most pages the listing may fetch.
+    pub fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
+    /// Checks the total an offset-paged listing reported on a page: `Err` with a
+    /// [`ErrorKind::PageLimit`] error when `total` items at `page_size` per page need more
+    /// pages than the cap, so the listing stops at once instead of paging towards it.
+    pub fn check_total(&self, total: u64, page_size: u64) -> Result<()> {
+        let pages = total.div_ceil(page_size.max(1));
+        if pages > self.max_pages {
+            return Err(self.exceeded(&format!(
+                "the server reported {total} items, {pages} pages of {page_size}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The error that ends the listing; `detail` says what reached the cap.
+    pub fn exceeded(&self, detail: &str) -> Error {
+        Error::new(
+            ErrorKind::PageLimit,
+            format!(
+                "{} stopped at its cap of {} pages ({detail}); if the account really holds \
+                 that many items, raise the cap with LimitConfig::with_max_pages",
+                self.listing, self.max_pages
+            ),
+        )
+    }
+}
+
 enum State<F> {
     Fetch {
         fetch: F,
         token: Option<String>,
         seen: HashSet<String>,
+        fetched: u64,
+        cap: PageCap,
     },
     Done,
 }
@@ -46,7 +129,9 @@ enum State<F> {
 /// `fetch` is called first with `None`, then with each `next` token. The stream ends after a
 /// page without a token. If a server returns a token it already returned (a pagination loop),
 /// the stream yields one [`ErrorKind::PaginationLoop`] error and ends instead of spinning. A
-/// failed fetch yields its error and ends the stream; items already yielded stay valid.
+/// failed fetch yields its error and ends the stream; items already yielded stay valid. At
+/// most [`DEFAULT_MAX_PAGES`] pages are fetched; [`paginate_capped`] sets the cap and names
+/// the listing.
 ///
 /// ```
 /// use futures::TryStreamExt;
@@ -72,20 +157,54 @@ where
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
+    paginate_capped(PageCap::default(), fetch)
+}
+
+/// [`paginate`] with a page cap: after `cap.max_pages()` pages, a page that still names a next
+/// one ends the stream with an [`ErrorKind::PageLimit`] error (its items are yielded first),
+/// and no further page is fetched.
+///
+/// ```
+/// use futures::StreamExt;
+/// use multicloud_core::pagination::{paginate_capped, Page, PageCap};
+/// use multicloud_core::ErrorKind;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// // A server with a fresh token for every page, forever.
+/// let listing = paginate_capped(PageCap::new("endless", 3), |token: Option<String>| async move {
+///     let n: u32 = token.map_or(0, |t| t.parse().unwrap_or(0));
+///     Ok(Page::new(vec![n], Some((n + 1).to_string())))
+/// });
+/// let out: Vec<_> = listing.collect().await;
+/// assert_eq!(out.len(), 4, "three pages, then the error");
+/// assert_eq!(out[3].as_ref().unwrap_err().kind(), ErrorKind::PageLimit);
+/// # });
+/// ```
+pub fn paginate_capped<T, F, Fut>(cap: PageCap, fetch: F) -> BoxStream<'static, Result<T>>
+where
+    T: Send + 'static,
+    F: FnMut(Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T>>> + Send + 'static,
+{
     let initial = State::Fetch {
         fetch,
         token: None,
         seen: HashSet::new(),
+        fetched: 0,
+        cap,
     };
     stream::unfold(initial, |state| async move {
         let State::Fetch {
             mut fetch,
             token,
             mut seen,
+            fetched,
+            cap,
         } = state
         else {
             return None;
         };
+        let fetched = fetched + 1;
         let page = match fetch(token).await {
             Ok(page) => page,
             Err(e) => return Some((stream::iter(vec![Err(e)]), State::Done)),
@@ -104,10 +223,18 @@ where
                 )));
                 State::Done
             }
+            Some(_) if fetched >= cap.max_pages() => {
+                out.push(Err(
+                    cap.exceeded(&format!("page {fetched} still named a next page"))
+                ));
+                State::Done
+            }
             Some(next) => State::Fetch {
                 fetch,
                 token: Some(next),
                 seen,
+                fetched,
+                cap,
             },
         };
         Some((stream::iter(out), next_state))
@@ -196,6 +323,57 @@ mod tests {
         let err = results.last().unwrap().as_ref().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PaginationLoop);
         assert!(err.message().contains("\"x\""));
+    }
+
+    #[tokio::test]
+    async fn fresh_tokens_forever_end_at_the_cap_with_a_page_limit_error() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let cap = PageCap::new("ec2:DescribeInstances in us-east-1", 5);
+        let results: Vec<Result<u32>> = paginate_capped(cap, move |token: Option<String>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let n: u32 = token.map_or(0, |t| t.parse().unwrap());
+            async move { Ok(Page::new(vec![n], Some((n + 1).to_string()))) }
+        })
+        .collect()
+        .await;
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            5,
+            "no page past the cap is fetched"
+        );
+        assert_eq!(results.len(), 6);
+        let err = results[5].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PageLimit);
+        let msg = err.message();
+        assert!(msg.contains("ec2:DescribeInstances in us-east-1"), "{msg}");
+        assert!(msg.contains("cap of 5 pages"), "{msg}");
+        assert!(msg.contains("LimitConfig::with_max_pages"), "{msg}");
+        assert!(!err.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn a_listing_of_exactly_the_cap_completes() {
+        let cap = PageCap::new("x", 3);
+        let items: Vec<u32> = paginate_capped(cap, |token: Option<String>| async move {
+            let n: u32 = token.map_or(0, |t| t.parse().unwrap());
+            Ok(Page::new(vec![n], (n < 2).then(|| (n + 1).to_string())))
+        })
+        .try_collect()
+        .await
+        .unwrap();
+        assert_eq!(items, [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_total_needing_more_pages_than_the_cap_is_refused() {
+        let cap = PageCap::new("cvm:DescribeInstances in ap-guangzhou", 10);
+        assert!(cap.check_total(1000, 100).is_ok());
+        let err = cap.check_total(1001, 100).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PageLimit);
+        assert!(err.message().contains("1001 items"), "{}", err.message());
+        assert_eq!(PageCap::new("y", 0).max_pages(), 1);
+        assert_eq!(PageCap::default().max_pages(), DEFAULT_MAX_PAGES);
     }
 
     #[tokio::test]

@@ -54,7 +54,7 @@ pub use multicloud_core::{
     AuditEvent, BlockRequest, BlockRule, BlockTarget, OnboardOutcome, OnboardRequest,
 };
 // Pagination: a paged API as a lazy stream.
-pub use multicloud_core::{paginate, Page};
+pub use multicloud_core::{paginate, paginate_capped, Page, PageCap};
 
 /// Transport settings the provider builders take: timeouts, retries, rate and concurrency
 /// limits and the response size cap, or a whole [`Transport`](transport::Transport) (proxy,
@@ -62,7 +62,7 @@ pub use multicloud_core::{paginate, Page};
 pub mod transport {
     pub use multicloud_core::transport::{
         check_endpoint_url, Limit, LimitConfig, Rate, RetryConfig, Sleeper, Timeouts, TokioSleeper,
-        Transport, TransportBuilder, DEFAULT_MAX_RESPONSE_BYTES,
+        Transport, TransportBuilder, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES,
     };
 }
 

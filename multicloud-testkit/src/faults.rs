@@ -104,6 +104,7 @@ struct EndpointRules {
     rules: BTreeMap<FaultKind, Rule>,
     latency: Option<Duration>,
     pagination_loop: bool,
+    endless_pagination: bool,
     raw_body: Option<RawBody>,
 }
 
@@ -206,6 +207,12 @@ impl FaultState {
     pub fn pagination_loop_in(&self, endpoint: &str, region: Option<&str>) -> bool {
         let map = self.lock();
         scopes(endpoint, region).any(|s| map.get(&s).is_some_and(|r| r.pagination_loop))
+    }
+
+    /// Whether the endless-pagination fault is on for a call to `endpoint` in `region`.
+    pub fn endless_pagination_in(&self, endpoint: &str, region: Option<&str>) -> bool {
+        let map = self.lock();
+        scopes(endpoint, region).any(|s| map.get(&s).is_some_and(|r| r.endless_pagination))
     }
 
     /// Decides the faults for one call to `endpoint` with no known region (advancing the
@@ -366,6 +373,16 @@ impl EndpointFaults<'_> {
         self
     }
 
+    /// Makes the endpoint page forever without ever repeating itself: a fresh next-page
+    /// token on every page (token-paged listings), or a total no client can reach
+    /// (offset-paged listings report a `TotalCount` of 10⁹). Only a page cap ends such a
+    /// listing.
+    pub fn endless_pagination(self) -> Self {
+        self.state
+            .edit(self.scope(), |r| r.endless_pagination = true);
+        self
+    }
+
     /// Removes one kind of fault from this endpoint.
     pub fn remove(self, kind: FaultKind) -> Self {
         self.state.edit(self.scope(), |r| {
@@ -489,6 +506,17 @@ mod tests {
         );
         f.on("a").clear();
         assert_eq!(f.decide_in("a", Some("r2")), FaultDecision::default());
+    }
+
+    #[test]
+    fn endless_pagination_is_scoped_like_the_loop() {
+        let f = FaultState::new(0);
+        f.on_region("a", "r1").endless_pagination();
+        assert!(f.endless_pagination_in("a", Some("r1")));
+        assert!(!f.endless_pagination_in("a", Some("r2")));
+        assert!(!f.pagination_loop_in("a", Some("r1")));
+        f.on_region("a", "r1").clear();
+        assert!(!f.endless_pagination_in("a", Some("r1")));
     }
 
     #[test]

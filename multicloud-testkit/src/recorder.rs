@@ -49,6 +49,9 @@ pub struct RecordedRequest {
     pub seq: u64,
     /// The endpoint name, if the route was known.
     pub endpoint: Option<String>,
+    /// The region the request was addressed to, as the simulator's
+    /// [`CloudSim::region_of`](crate::CloudSim::region_of) read it.
+    pub region: Option<String>,
     /// The request as received.
     pub request: SimRequest,
     /// How it was answered.
@@ -60,6 +63,7 @@ impl fmt::Debug for RecordedRequest {
         f.debug_struct("RecordedRequest")
             .field("seq", &self.seq)
             .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
             .field("request", &self.request)
             .field("outcome", &self.outcome)
             .finish()
@@ -115,6 +119,15 @@ impl Recorder {
             .count()
     }
 
+    /// How many requests for `endpoint` (`"*"` = all) were addressed to `region`.
+    pub fn count_in(&self, endpoint: &str, region: &str) -> usize {
+        self.count_where(|r| {
+            r.region.as_deref() == Some(region)
+                && (endpoint == crate::faults::ALL_ENDPOINTS
+                    || r.endpoint.as_deref() == Some(endpoint))
+        })
+    }
+
     /// How many requests ended with `outcome` matching the predicate.
     pub fn count_where(&self, predicate: impl Fn(&RecordedRequest) -> bool) -> usize {
         self.lock().iter().filter(|r| predicate(r)).count()
@@ -134,6 +147,7 @@ mod tests {
         RecordedRequest {
             seq,
             endpoint: endpoint.map(Into::into),
+            region: (seq == 2).then(|| "r1".to_owned()),
             request: SimRequest {
                 method: http::Method::POST,
                 host: "h".into(),
@@ -157,6 +171,8 @@ mod tests {
         assert_eq!(r.count("*"), 3);
         assert_eq!(r.count_where(|x| x.outcome.status() == Some(403)), 1);
         assert_eq!(r.requests_for("a")[1].seq, 2);
+        assert_eq!((r.count_in("a", "r1"), r.count_in("*", "r1")), (1, 1));
+        assert_eq!(r.count_in("a", "r2"), 0);
         r.clear();
         assert!(r.requests().is_empty());
     }

@@ -223,6 +223,11 @@ impl SimCloud {
         self.shared.recorder.count(endpoint)
     }
 
+    /// How many requests `endpoint` (`"*"` = all) received for `region`.
+    pub fn count_in(&self, endpoint: &str, region: &str) -> usize {
+        self.shared.recorder.count_in(endpoint, region)
+    }
+
     /// The firewall/WAF rules created through the API.
     pub fn block_rules(&self) -> &BlockRules {
         &self.shared.block_rules
@@ -415,6 +420,7 @@ impl Responder {
         }
         Answer {
             endpoint,
+            region,
             outcome,
             resp,
             latency: decision.latency,
@@ -425,6 +431,7 @@ impl Responder {
 /// What the simulator decided for one request.
 struct Answer {
     endpoint: Option<String>,
+    region: Option<String>,
     outcome: Outcome,
     resp: SimResponse,
     latency: Option<std::time::Duration>,
@@ -436,6 +443,7 @@ impl Respond for Responder {
         let req = Self::to_sim_request(request);
         let Answer {
             endpoint,
+            region,
             outcome,
             resp,
             latency,
@@ -454,6 +462,7 @@ impl Respond for Responder {
         self.shared.recorder.push(RecordedRequest {
             seq,
             endpoint,
+            region,
             request: req,
             outcome,
         });

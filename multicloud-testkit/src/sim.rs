@@ -280,6 +280,14 @@ impl SimContext<'_> {
     pub fn pagination_loop(&self) -> bool {
         self.faults.pagination_loop_in(self.endpoint, self.region)
     }
+
+    /// Whether the endless-pagination fault is on for this request's endpoint (and region):
+    /// the handler must then page forever, never repeating a token (see
+    /// [`EndpointFaults::endless_pagination`](crate::EndpointFaults::endless_pagination)).
+    pub fn endless_pagination(&self) -> bool {
+        self.faults
+            .endless_pagination_in(self.endpoint, self.region)
+    }
 }
 
 /// The key a request was authenticated with.

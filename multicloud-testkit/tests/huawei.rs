@@ -877,12 +877,21 @@ async fn injected_faults_use_huawei_codes() {
     assert!(err.is_err_and(|e| e.is_timeout()));
     hw.cloud.faults().on(ep).clear();
 
-    // Pagination loop: ECS repeats page one with a count no client reaches; RMS repeats its marker.
+    // Pagination loop: ECS repeats page one with a count two pages beyond it (within any
+    // page cap, so the client sees the loop); RMS repeats its marker.
     hw.cloud.faults().on(ep).pagination_loop();
     let p1 = hw.get("readonly", &format!("{ecs}&offset=1")).await.json();
     let p9 = hw.get("readonly", &format!("{ecs}&offset=9")).await.json();
     assert_eq!(p1["servers"], p9["servers"]);
-    assert!(p1["count"].as_u64().unwrap() > 1_000_000);
+    let listed = p1["servers"].as_array().unwrap().len() as u64;
+    assert!(p1["count"].as_u64().unwrap() > listed);
+    hw.cloud.faults().on(ep).clear();
+    // Endless: the real pages, with a count no client reaches.
+    hw.cloud.faults().on(ep).endless_pagination();
+    let p1 = hw.get("readonly", &format!("{ecs}&offset=1")).await.json();
+    assert_eq!(p1["count"].as_u64(), Some(1_000_000_000));
+    hw.cloud.faults().on(ep).clear();
+    hw.cloud.faults().on(ep).pagination_loop();
     let rms = format!("/v1/resource-manager/domains/{DEMO_DOMAIN_ID}/all-resources?limit=5");
     hw.cloud
         .faults()

@@ -9,6 +9,7 @@ use super::call::CallInfo;
 use super::rate::{Rate, TokenBucket};
 use crate::error::{Error, Result};
 use crate::model::ProviderKind;
+pub use crate::pagination::DEFAULT_MAX_PAGES;
 
 /// The limits on one (provider, API) key: how many calls may be in flight at once, and how
 /// fast new ones may start.
@@ -68,8 +69,8 @@ impl Default for Limit {
     }
 }
 
-/// Which [`Limit`] applies to each (provider, API) key, and the largest response body the
-/// transport reads.
+/// Which [`Limit`] applies to each (provider, API) key, the largest response body the
+/// transport reads, and the most pages one listing may take.
 ///
 /// The most specific entry applies, whole: a per-API limit, else the provider's, else the
 /// default. Each key gets its own semaphore and token bucket, so a slow or throttled API
@@ -80,6 +81,11 @@ impl Default for Limit {
 /// [`Decode`](crate::ErrorKind::Decode) error: a `Content-Length` above it is refused before
 /// the body is read, and a body without one stops being read at the cap, so a runaway or
 /// hostile server never makes the SDK buffer more than the cap per call.
+///
+/// A listing that reaches [`max_pages`](Self::max_pages) (default [`DEFAULT_MAX_PAGES`],
+/// 10,000) ends with a [`PageLimit`](crate::ErrorKind::PageLimit) error, and so does an
+/// offset-paged listing whose reported total needs more pages than that: a server handing
+/// out fresh page tokens forever stops after the cap instead of paging without end.
 ///
 /// ```
 /// use multicloud_core::transport::{Limit, LimitConfig, Rate};
@@ -102,6 +108,7 @@ pub struct LimitConfig {
     providers: HashMap<ProviderKind, Limit>,
     apis: HashMap<ProviderKind, HashMap<String, Limit>>,
     max_response_bytes: u64,
+    max_pages: u64,
 }
 
 /// The default cap on a response body: 32 MiB.
@@ -117,6 +124,7 @@ impl Default for LimitConfig {
             providers: HashMap::new(),
             apis: HashMap::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 }
@@ -190,6 +198,19 @@ impl LimitConfig {
         self.max_response_bytes
     }
 
+    /// Sets the most pages one listing may fetch (default [`DEFAULT_MAX_PAGES`]); a listing
+    /// that needs more ends with a [`PageLimit`](crate::ErrorKind::PageLimit) error naming
+    /// it. Must be at least 1.
+    pub fn with_max_pages(mut self, max: u64) -> Self {
+        self.max_pages = max;
+        self
+    }
+
+    /// The most pages one listing may fetch.
+    pub fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
     /// The limit that applies to `(provider, api)`.
     pub fn limit_for(&self, provider: ProviderKind, api: &str) -> Limit {
         self.apis
@@ -203,6 +224,9 @@ impl LimitConfig {
     pub(crate) fn validate(&self) -> Result<()> {
         if self.max_response_bytes == 0 {
             return Err(Error::config("max_response_bytes must be at least 1"));
+        }
+        if self.max_pages == 0 {
+            return Err(Error::config("max_pages must be at least 1"));
         }
         self.default.validate("the default limit")?;
         for (provider, limit) in &self.providers {
@@ -349,6 +373,12 @@ mod tests {
         assert!(LimitConfig::new().validate().is_ok());
         let zero_cap = LimitConfig::new().with_max_response_bytes(0);
         assert!(zero_cap.validate().is_err());
+        let zero_pages = LimitConfig::new().with_max_pages(0);
+        assert!(zero_pages
+            .validate()
+            .unwrap_err()
+            .message()
+            .contains("max_pages"));
     }
 
     #[test]
@@ -357,5 +387,7 @@ mod tests {
         assert_eq!(LimitConfig::unlimited().max_response_bytes(), 32 << 20);
         let raised = LimitConfig::unlimited().with_max_response_bytes(64 << 20);
         assert_eq!(raised.max_response_bytes(), 64 << 20);
+        assert_eq!(LimitConfig::unlimited().max_pages(), 10_000);
+        assert_eq!(LimitConfig::new().with_max_pages(7).max_pages(), 7);
     }
 }

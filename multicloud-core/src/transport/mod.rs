@@ -73,7 +73,7 @@ pub use classify::{
 };
 pub use client::{Timeouts, Transport, TransportBuilder};
 pub use endpoint::check_endpoint_url;
-pub use limit::{Limit, LimitConfig, DEFAULT_MAX_RESPONSE_BYTES};
+pub use limit::{Limit, LimitConfig, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES};
 pub use rate::{Rate, TokenBucket};
 pub use redact::redact_uri;
 pub use response::HttpResponse;

@@ -110,6 +110,9 @@ pub(super) fn paginate<'a, T: 'a>(
                 .map(str::to_string)
                 .unwrap_or_else(|| page_token(limit)),
         )
+    } else if call.ctx.endless_pagination() {
+        // The fault: a fresh token for every page, past the end and forever.
+        Some(page_token(offset + limit))
     } else {
         more.then(|| page_token(offset + limit))
     };

@@ -35,6 +35,21 @@ pub(crate) fn marker_page(
         },
     };
     let marker = req.query_param("marker").unwrap_or_default();
+    if ctx.endless_pagination() {
+        // The fault: an empty page with a fresh next marker, forever.
+        let n: u64 = marker
+            .strip_prefix("endless-")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let mut body = json!({
+            "marker": marker,
+            "isTruncated": true,
+            "nextMarker": format!("endless-{}", n + 1),
+            "maxKeys": max_keys,
+        });
+        body[wire::items_key(api)] = Value::Array(Vec::new());
+        return ok(&body, ctx);
+    }
     let start = if marker.is_empty() || marker == "-1" {
         0
     } else {

@@ -163,8 +163,13 @@ pub(crate) fn servers(
         .collect();
     let limit = limit as usize;
     let (start, count) = if ctx.pagination_loop() {
-        // The fault: page one forever, with a count no client ever reaches.
-        (0, i32::MAX as usize)
+        // The fault: page one forever, with a count the client expects to reach in two
+        // more pages (a count beyond its page cap would stop it before it saw the loop).
+        (0, hosts.len() + 2 * limit)
+    } else if ctx.endless_pagination() {
+        // The endless fault: a count no client can reach.
+        let start = (offset as usize - 1).saturating_mul(limit);
+        (start.min(hosts.len()), 1_000_000_000)
     } else if let Some(marker) = req.query_param("marker").filter(|m| !m.is_empty()) {
         let after = hosts
             .iter()

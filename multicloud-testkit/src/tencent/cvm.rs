@@ -138,5 +138,11 @@ pub(crate) fn describe_instances(call: &Call<'_>, region: &str) -> Result<Value,
         .take(limit)
         .map(|h| render(h))
         .collect();
-    Ok(json!({"TotalCount": selected.len(), "InstanceSet": page}))
+    // The endless fault: a total no client can reach.
+    let total = if call.ctx.endless_pagination() {
+        1_000_000_000
+    } else {
+        selected.len()
+    };
+    Ok(json!({"TotalCount": total, "InstanceSet": page}))
 }

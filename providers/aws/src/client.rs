@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use multicloud_core::signing::RequestSigner;
 use multicloud_core::transport::{CallInfo, HttpResponse, Transport};
-use multicloud_core::{AccessKey, Clock, Credential, Error, ProviderKind, Result};
+use multicloud_core::{AccessKey, Clock, Credential, Error, PageCap, ProviderKind, Result};
 
 use crate::endpoints::{encode, Endpoint, Resolver, Service};
 use crate::errors;
@@ -136,6 +136,16 @@ impl AwsClient {
     /// clamped into the range, or `max` when none was configured.
     pub(crate) fn page_size(&self, min: u32, max: u32) -> u32 {
         self.inner.page_size.map_or(max, |n| n.clamp(min, max))
+    }
+
+    /// The page cap of the listing `action` in `region` (`None`: account-wide), from the
+    /// transport's [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages).
+    pub(crate) fn page_cap(&self, action: &str, region: Option<&str>) -> PageCap {
+        let listing = match region {
+            Some(r) => format!("{action} in {r}"),
+            None => action.to_owned(),
+        };
+        PageCap::new(listing, self.transport().limits().max_pages())
     }
 
     /// The current time, from the injected clock.

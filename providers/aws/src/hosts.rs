@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use futures::stream::BoxStream;
 use serde_json::Value;
 
-use multicloud_core::{paginate, Host, HostState, Page, Result};
+use multicloud_core::{paginate_capped, Host, HostState, Page, Result};
 
 use crate::client::{AwsClient, Params};
 use crate::endpoints::Service;
@@ -19,7 +19,8 @@ const PAGE_MAX: u32 = 1000;
 
 /// Streams the instances of `region`, one `DescribeInstances` page at a time.
 pub(crate) fn list(client: AwsClient, region: String) -> BoxStream<'static, Result<Host>> {
-    paginate(move |token: Option<String>| {
+    let cap = client.page_cap("ec2:DescribeInstances", Some(&region));
+    paginate_capped(cap, move |token: Option<String>| {
         let client = client.clone();
         let region = region.clone();
         async move {

@@ -12,7 +12,7 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use multicloud_core::{
-    paginate, CloudResource, Error, ErrorKind, Item, KindScope, Page, ResourceKind, Result,
+    paginate_capped, CloudResource, Error, ErrorKind, Item, KindScope, Page, ResourceKind, Result,
     StandardFeature, Tags, UnknownField,
 };
 
@@ -191,7 +191,8 @@ fn ec2(
     region: String,
     listing: Ec2Listing,
 ) -> BoxStream<'static, Result<CloudResource>> {
-    paginate(move |token: Option<String>| {
+    let cap = client.page_cap(&format!("ec2:{}", listing.action), Some(&region));
+    paginate_capped(cap, move |token: Option<String>| {
         let client = client.clone();
         let region = region.clone();
         async move {
@@ -250,7 +251,8 @@ fn ec2_resource(raw: Value, region: &str, resource_type: &str) -> Result<CloudRe
 }
 
 fn rds(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudResource>> {
-    paginate(move |marker: Option<String>| {
+    let cap = client.page_cap("rds:DescribeDBInstances", Some(&region));
+    paginate_capped(cap, move |marker: Option<String>| {
         let client = client.clone();
         let region = region.clone();
         async move {
@@ -294,7 +296,8 @@ const TAGS_PER_CALL: usize = 20;
 
 fn load_balancers(client: AwsClient, region: String) -> BoxStream<'static, Result<CloudResource>> {
     let refused: Arc<std::sync::Mutex<Option<ErrorKind>>> = Arc::default();
-    paginate(move |marker: Option<String>| {
+    let cap = client.page_cap("elasticloadbalancing:DescribeLoadBalancers", Some(&region));
+    paginate_capped(cap, move |marker: Option<String>| {
         let client = client.clone();
         let region = region.clone();
         let tags_refused = Arc::clone(&refused);
@@ -389,7 +392,8 @@ pub(crate) fn listed_load_balancers(doc: Value) -> Result<Listed<LoadBalancer>> 
 
 fn buckets(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
     let locator = Locator::default();
-    paginate(move |token: Option<String>| {
+    let cap = client.page_cap("s3:ListBuckets", None);
+    paginate_capped(cap, move |token: Option<String>| {
         let client = client.clone();
         let location = locator.clone();
         async move {
@@ -501,7 +505,8 @@ async fn bucket_location(client: &AwsClient, bucket: &str) -> Result<String> {
 }
 
 fn users(client: AwsClient) -> BoxStream<'static, Result<CloudResource>> {
-    paginate(move |marker: Option<String>| {
+    let cap = client.page_cap("iam:ListUsers", None);
+    paginate_capped(cap, move |marker: Option<String>| {
         let client = client.clone();
         async move {
             let endpoint = client.resolver().global(Service::Iam);

@@ -13,7 +13,7 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::HeaderValue;
 use multicloud_core::signing::{push_percent_encoded, RequestSigner};
 use multicloud_core::transport::{CallInfo, HttpResponse, ResponseClassifier, Transport};
-use multicloud_core::{Clock, Credential, Error, ErrorKind, ProviderKind, Result};
+use multicloud_core::{Clock, Credential, Error, ErrorKind, PageCap, ProviderKind, Result};
 
 use crate::api::{self, Api};
 use crate::endpoints::{self, Endpoints};
@@ -76,6 +76,16 @@ impl Client {
     /// The `maxKeys` of every marker listing.
     pub(crate) fn page_size(&self) -> u32 {
         self.inner.page_size
+    }
+
+    /// The page cap of the listing `api` in `region` (`None`: account-wide), from the
+    /// transport's [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages).
+    pub(crate) fn page_cap(&self, api: &str, region: Option<&str>) -> PageCap {
+        let listing = match region {
+            Some(r) => format!("{api} in {r}"),
+            None => api.to_owned(),
+        };
+        PageCap::new(listing, self.transport().limits().max_pages())
     }
 
     /// Sends `api` to `region` (`None`: the region-less host) with `query` pairs (values

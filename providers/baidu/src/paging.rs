@@ -5,7 +5,7 @@
 //! with no item and no error, so the inventory records "none" and the other kinds go on.
 
 use futures::stream::{BoxStream, StreamExt};
-use multicloud_core::{paginate, Item, Page, Result};
+use multicloud_core::{paginate_capped, Item, Page, Result};
 use serde_json::Value;
 
 use crate::api::Api;
@@ -63,7 +63,8 @@ impl MarkerList {
         region: Option<String>,
         map: MapItem,
     ) -> BoxStream<'static, Result<Item>> {
-        paginate(move |marker: Option<String>| {
+        let cap = client.page_cap(self.api.name, region.as_deref());
+        paginate_capped(cap, move |marker: Option<String>| {
             let client = client.clone();
             let region = region.clone();
             async move {

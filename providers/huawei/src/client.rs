@@ -22,7 +22,9 @@ use bytes::Bytes;
 use http::Method;
 use multicloud_core::signing::RequestSigner;
 use multicloud_core::transport::{CallInfo, HttpResponse, Transport};
-use multicloud_core::{AccessKey, Clock, Credential, Error, ErrorKind, ProviderKind, Result};
+use multicloud_core::{
+    AccessKey, Clock, Credential, Error, ErrorKind, PageCap, ProviderKind, Result,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
@@ -271,6 +273,16 @@ impl Client {
 
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
+    }
+
+    /// The page cap of the listing `api` in `region` (`None`: account-wide), from the
+    /// transport's [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages).
+    pub(crate) fn page_cap(&self, api: &str, region: Option<&str>) -> PageCap {
+        let listing = match region {
+            Some(r) => format!("{api} in {r}"),
+            None => api.to_owned(),
+        };
+        PageCap::new(listing, self.transport().limits().max_pages())
     }
 
     pub(crate) fn endpoints(&self) -> &Endpoints {

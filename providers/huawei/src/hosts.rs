@@ -3,14 +3,18 @@
 //! `offset` is a **page number** starting at 1 (not a count of items to skip) and `limit` is
 //! at most 1000. A page shorter than `limit`, or the `count` reached, ends the listing; a
 //! server seen on an earlier page means the server is repeating itself, and the listing stops
-//! with [`PaginationLoop`](multicloud_core::ErrorKind::PaginationLoop).
+//! with [`PaginationLoop`](multicloud_core::ErrorKind::PaginationLoop). A `count` needing
+//! more pages than the listing's cap stops it at once with
+//! [`PageLimit`](multicloud_core::ErrorKind::PageLimit).
 
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use futures::stream::{BoxStream, StreamExt};
-use multicloud_core::{paginate, Error, ErrorKind, Host, HostState, Page, ProviderKind, Result};
+use multicloud_core::{
+    paginate_capped, Error, ErrorKind, Host, HostState, Page, ProviderKind, Result,
+};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -38,10 +42,13 @@ pub(crate) fn list(
 ) -> BoxStream<'static, Result<Host>> {
     let limit = page_size.clamp(1, MAX_PAGE_SIZE);
     let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
-    paginate(move |token: Option<String>| {
+    let cap = client.page_cap(ECS_LIST_SERVERS.name, Some(&region));
+    let total_cap = cap.clone();
+    paginate_capped(cap, move |token: Option<String>| {
         let client = client.clone();
         let region = region.clone();
         let seen = seen.clone();
+        let cap = total_cap.clone();
         async move {
             let page: u64 = match token {
                 None => 1,
@@ -55,6 +62,9 @@ pub(crate) fn list(
                 )
                 .await?;
             let (hosts, count) = servers_page(&body, &region)?;
+            if let Some(count) = count {
+                cap.check_total(count, u64::from(limit))?;
+            }
             {
                 let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
                 for host in &hosts {

@@ -14,7 +14,7 @@
 
 use futures::stream::{self, BoxStream, StreamExt};
 use multicloud_core::{
-    paginate, CloudResource, Error, ErrorKind, Item, KindScope, Page, ProviderKind, Region,
+    paginate_capped, CloudResource, Error, ErrorKind, Item, KindScope, Page, ProviderKind, Region,
     ResourceKind, Result, StandardFeature, UnknownField,
 };
 use serde_json::Value;
@@ -165,7 +165,11 @@ pub(crate) fn rms_listing(
 ) -> BoxStream<'static, Result<CloudResource>> {
     let limit = page_size.clamp(1, RMS_MAX_PAGE_SIZE);
     let rms_type = format!("{provider}.{resource_type}");
-    paginate(move |marker: Option<String>| {
+    let cap = client.page_cap(
+        &format!("{} of {rms_type}", RMS_LIST_ALL_RESOURCES.name),
+        None,
+    );
+    paginate_capped(cap, move |marker: Option<String>| {
         let client = client.clone();
         let rms_type = rms_type.clone();
         async move {
@@ -242,7 +246,8 @@ pub(crate) fn to_resource(item: Value) -> Result<CloudResource> {
 /// Streams every OBS bucket, with the region from its `Location`.
 pub(crate) fn buckets(client: Client, page_size: u32) -> BoxStream<'static, Result<CloudResource>> {
     let max_keys = page_size.clamp(1, OBS_MAX_PAGE_SIZE);
-    paginate(move |marker: Option<String>| {
+    let cap = client.page_cap(OBS_LIST_BUCKETS.name, None);
+    paginate_capped(cap, move |marker: Option<String>| {
         let client = client.clone();
         async move {
             let page = obs::list_page(&client, marker.as_deref(), max_keys).await?;

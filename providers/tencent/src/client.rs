@@ -9,7 +9,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use multicloud_core::transport::{CallInfo, HttpResponse, ResponseClassifier, Transport};
-use multicloud_core::{validate_region_id, Clock, Credential, Domain, Error, ProviderKind, Result};
+use multicloud_core::{
+    validate_region_id, Clock, Credential, Domain, Error, PageCap, ProviderKind, Result,
+};
 use serde_json::Value;
 
 use crate::api::{Api, PreparedCall};
@@ -66,6 +68,16 @@ impl Client {
     /// The transport in use.
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
+    }
+
+    /// The page cap of the listing `api` in `region` (`None`: account-wide), from the
+    /// transport's [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages).
+    pub(crate) fn page_cap(&self, api: &str, region: Option<&str>) -> PageCap {
+        let listing = match region {
+            Some(r) => format!("{api} in {r}"),
+            None => api.to_owned(),
+        };
+        PageCap::new(listing, self.transport().limits().max_pages())
     }
 
     /// Where requests go (COS builds its own URL from these).

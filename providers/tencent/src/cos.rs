@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
-use multicloud_core::pagination::{paginate, Page};
+use multicloud_core::pagination::{paginate_capped, Page, PageCap};
 use multicloud_core::signing::{percent_encode, RequestSigner};
 use multicloud_core::transport::{status_error, CallInfo, HttpResponse, ResponseClassifier};
 use multicloud_core::{CloudResource, Error, ProviderKind, Result};
@@ -154,7 +154,8 @@ pub(crate) fn with_every_bucket(
     tagged: BoxStream<'static, Result<CloudResource>>,
     client: Client,
 ) -> BoxStream<'static, Result<CloudResource>> {
-    with_listed_buckets(tagged, move |marker| {
+    let cap = client.page_cap("cos:GetService", None);
+    with_listed_buckets(tagged, cap, move |marker| {
         let client = client.clone();
         async move { get_service(&client, marker.as_deref()).await }
     })
@@ -163,6 +164,7 @@ pub(crate) fn with_every_bucket(
 /// [`with_every_bucket`] over any page source (`fetch(marker)`).
 fn with_listed_buckets<F, Fut>(
     tagged: BoxStream<'static, Result<CloudResource>>,
+    cap: PageCap,
     fetch: F,
 ) -> BoxStream<'static, Result<CloudResource>>
 where
@@ -182,18 +184,22 @@ where
         futures::future::ready(passed)
     });
     // Built only once the tag service is exhausted, so every tagged bucket is held by then.
-    let buckets = stream::once(async move { every_bucket(fetch, held) }).flatten();
+    let buckets = stream::once(async move { every_bucket(cap, fetch, held) }).flatten();
     stop_after_error(others.chain(buckets))
 }
 
 /// Every listed bucket, tagged from `held` (taken out as matched), then what is left.
-fn every_bucket<F, Fut>(mut fetch: F, held: Held) -> BoxStream<'static, Result<CloudResource>>
+fn every_bucket<F, Fut>(
+    cap: PageCap,
+    mut fetch: F,
+    held: Held,
+) -> BoxStream<'static, Result<CloudResource>>
 where
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<xml::BucketPage>> + Send + 'static,
 {
     let matched = held.clone();
-    let listed = paginate(move |marker: Option<String>| {
+    let listed = paginate_capped(cap, move |marker: Option<String>| {
         let page = fetch(marker);
         let held = matched.clone();
         async move {
@@ -357,15 +363,16 @@ mod tests {
         .boxed();
         let markers = Arc::new(Mutex::new(Vec::new()));
         let seen = markers.clone();
-        let out: Vec<_> = with_listed_buckets(tagged, move |marker: Option<String>| {
-            seen.lock().unwrap().push(marker.clone());
-            futures::future::ready(Ok(match marker.as_deref() {
-                None => page(&["a-1250000001", "b-1250000001"], Some("b-1250000001")),
-                _ => page(&["c-1250000001"], None),
-            }))
-        })
-        .collect()
-        .await;
+        let out: Vec<_> =
+            with_listed_buckets(tagged, PageCap::default(), move |marker: Option<String>| {
+                seen.lock().unwrap().push(marker.clone());
+                futures::future::ready(Ok(match marker.as_deref() {
+                    None => page(&["a-1250000001", "b-1250000001"], Some("b-1250000001")),
+                    _ => page(&["c-1250000001"], None),
+                }))
+            })
+            .collect()
+            .await;
         assert_eq!(
             summary(&out),
             [
@@ -392,7 +399,7 @@ mod tests {
         .boxed();
         let calls = Arc::new(Mutex::new(0));
         let counted = calls.clone();
-        let out: Vec<_> = with_listed_buckets(failing_tags, move |_| {
+        let out: Vec<_> = with_listed_buckets(failing_tags, PageCap::default(), move |_| {
             *counted.lock().unwrap() += 1;
             futures::future::ready(Ok(page(&["a-1250000001"], None)))
         })
@@ -406,14 +413,15 @@ mod tests {
         );
 
         let tags = stream::iter(vec![Ok(resource("cos", "z-1250000001", Some("x")))]).boxed();
-        let out: Vec<_> = with_listed_buckets(tags, |marker: Option<String>| {
-            futures::future::ready(match marker {
-                None => Ok(page(&["a-1250000001"], Some("a-1250000001"))),
-                Some(_) => Err(Error::new(ErrorKind::PermissionDenied, "denied")),
+        let out: Vec<_> =
+            with_listed_buckets(tags, PageCap::default(), |marker: Option<String>| {
+                futures::future::ready(match marker {
+                    None => Ok(page(&["a-1250000001"], Some("a-1250000001"))),
+                    Some(_) => Err(Error::new(ErrorKind::PermissionDenied, "denied")),
+                })
             })
-        })
-        .collect()
-        .await;
+            .collect()
+            .await;
         assert_eq!(
             summary(&out),
             ["cos:a-1250000001@ap-guangzhou", "error PermissionDenied"]

@@ -22,6 +22,7 @@ pub(crate) fn list(client: Client, region: String) -> BoxStream<'static, Result<
         api: CVM_DESCRIBE_INSTANCES.name(),
         page_size: PAGE_SIZE,
         id_field: "InstanceId",
+        cap: client.page_cap(&CVM_DESCRIBE_INSTANCES.name(), Some(&region)),
     };
     let map_region = region.clone();
     offset_stream(

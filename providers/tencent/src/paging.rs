@@ -5,6 +5,8 @@
 //! never fire, so two server faults are caught here instead: a page that repeats only items
 //! already listed (a loop), and an empty page before `TotalCount` is reached (an inconsistent
 //! total). Both end the stream with a typed error rather than spinning or silently truncating.
+//! A `TotalCount` that needs more pages than the listing's [`PageCap`] allows ends it at
+//! once with a [`PageLimit`](ErrorKind::PageLimit) error, and so does the cap itself.
 //! [`stop_after_error`] chains listings so that the first failure ends them all.
 
 use std::collections::HashSet;
@@ -12,7 +14,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, BoxStream, StreamExt};
-use multicloud_core::pagination::{paginate, Page};
+use multicloud_core::pagination::{paginate_capped, Page, PageCap};
 use multicloud_core::{Error, ErrorKind, ProviderKind, Result};
 use serde_json::Value;
 
@@ -27,6 +29,8 @@ pub(crate) struct OffsetListing {
     pub(crate) page_size: u64,
     /// The item field holding the unique id (`InstanceId`, `DiskId`, …).
     pub(crate) id_field: &'static str,
+    /// The most pages the listing may take (see [`Client::page_cap`](crate::client::Client::page_cap)).
+    pub(crate) cap: PageCap,
 }
 
 /// Streams every item of an offset-paged listing.
@@ -45,7 +49,8 @@ where
 {
     let seen: Arc<Mutex<HashSet<String>>> = Arc::default();
     let map = Arc::new(map);
-    paginate(move |token: Option<String>| {
+    let cap = listing.cap.clone();
+    paginate_capped(cap, move |token: Option<String>| {
         let offset: u64 = token.and_then(|t| t.parse().ok()).unwrap_or(0);
         let page = fetch(offset);
         let seen = Arc::clone(&seen);
@@ -105,7 +110,10 @@ fn next_offset(
     seen.extend(ids);
     let next = offset + count;
     Ok(match page.total {
-        Some(total) => (next < total).then_some(next),
+        Some(total) => {
+            listing.cap.check_total(total, listing.page_size)?;
+            (next < total).then_some(next)
+        }
         None => (count >= listing.page_size).then_some(next),
     })
 }
@@ -136,6 +144,7 @@ mod tests {
             api: "cvm:DescribeInstances".into(),
             page_size: 2,
             id_field: "InstanceId",
+            cap: PageCap::new("cvm:DescribeInstances in ap-guangzhou", 10),
         }
     }
 
@@ -206,6 +215,30 @@ mod tests {
         .await;
         assert_eq!(out.len(), 3);
         assert!(out.iter().all(|r| r.is_ok()));
+    }
+
+    #[tokio::test]
+    async fn a_total_count_beyond_the_cap_stops_after_the_first_page() {
+        let out = run(|o| OffsetPage {
+            items: items(o..o + 2),
+            total: Some(1_000_000_000),
+        })
+        .await;
+        assert_eq!(out.len(), 1, "no item of a listing that cannot complete");
+        let err = out[0].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PageLimit);
+        assert!(err.message().contains("ap-guangzhou"), "{}", err.message());
+    }
+
+    #[tokio::test]
+    async fn fresh_items_forever_without_a_total_end_at_the_cap() {
+        let out = run(|o| OffsetPage {
+            items: items(o..o + 2),
+            total: None,
+        })
+        .await;
+        assert_eq!(out.len(), 21, "ten pages of two, then the error");
+        assert_eq!(out[20].as_ref().unwrap_err().kind(), ErrorKind::PageLimit);
     }
 
     #[tokio::test]

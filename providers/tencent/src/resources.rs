@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use multicloud_core::pagination::{paginate, Page};
+use multicloud_core::pagination::{paginate_capped, Page};
 use multicloud_core::{
     CloudResource, Error, ErrorKind, Item, KindScope, ProviderKind, ResourceKind, Result,
     StandardFeature, UnknownField,
@@ -288,6 +288,7 @@ fn list_product(
         api: p.api.name(),
         page_size: PAGE_SIZE,
         id_field: p.id_field,
+        cap: client.page_cap(&p.api.name(), Some(&region)),
     };
     let map_region = region.clone();
     offset_stream(
@@ -346,7 +347,8 @@ pub(crate) fn cam_user(item: Value) -> Result<CloudResource> {
 /// Tagged resources of services not in [`COVERED`], from `tag:GetResources`
 /// (`PaginationToken`/`MaxResults` ≤ 200).
 fn tagged_elsewhere(client: Client) -> BoxStream<'static, Result<CloudResource>> {
-    let pages = paginate(move |token: Option<String>| {
+    let cap = client.page_cap(&api::TAG_GET_RESOURCES.name(), None);
+    let pages = paginate_capped(cap, move |token: Option<String>| {
         let client = client.clone();
         async move {
             let mut params = json!({"MaxResults": 200});

@@ -3,7 +3,8 @@
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::Method;
 use multicloud_core::{
-    paginate, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind, Result,
+    paginate_capped, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind,
+    Result,
 };
 use serde_json::{json, Value};
 
@@ -151,7 +152,8 @@ fn members(
     region: String,
     address: Option<String>,
 ) -> BoxStream<'static, Result<BlockRule>> {
-    paginate(move |token: Option<String>| {
+    let cap = client.page_cap(CFW_LIST_ADDRESS_ITEMS.name, Some(&region));
+    paginate_capped(cap, move |token: Option<String>| {
         let client = client.clone();
         let group = group.clone();
         let region = region.clone();

@@ -3,7 +3,8 @@
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::Method;
 use multicloud_core::{
-    paginate, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind, Result,
+    paginate_capped, BlockRequest, BlockRule, BlockTarget, Error, ErrorKind, Page, ProviderKind,
+    Result,
 };
 use serde_json::{json, Value};
 
@@ -83,7 +84,8 @@ fn rules(
     scope: String,
     policy: String,
 ) -> BoxStream<'static, Result<BlockRule>> {
-    paginate(move |token: Option<String>| {
+    let cap = client.page_cap(WAF_LIST_RULES.name, Some(&region));
+    paginate_capped(cap, move |token: Option<String>| {
         let client = client.clone();
         let (project, region, scope, policy) = (
             project.clone(),

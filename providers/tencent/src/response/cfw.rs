@@ -44,6 +44,7 @@ fn search(
         api: api::CFW_DESCRIBE_BLOCK_IGNORE_LIST.name(),
         page_size: PAGE_SIZE,
         id_field: "UniqueId",
+        cap: client.page_cap(&api::CFW_DESCRIBE_BLOCK_IGNORE_LIST.name(), Some(&region)),
     };
     let rule_region = region.clone();
     offset_stream(

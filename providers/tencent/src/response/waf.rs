@@ -79,6 +79,7 @@ fn query(
         api: api::WAF_DESCRIBE_IP_ACCESS_CONTROL.name(),
         page_size: PAGE_SIZE,
         id_field: "RuleId",
+        cap: client.page_cap(&api::WAF_DESCRIBE_IP_ACCESS_CONTROL.name(), Some(&region)),
     };
     let rule_region = region.clone();
     offset_stream(
