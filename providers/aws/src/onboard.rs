@@ -143,7 +143,7 @@ fn sqs_policy(queue_arn: &str) -> Value {
     })
 }
 
-/// Quick configuration for one AWS account (see the [module docs](self)).
+/// Quick configuration for one AWS account (see [`policy_documents`] for what it attaches).
 #[derive(Clone)]
 pub struct AwsOnboarder {
     client: AwsClient,

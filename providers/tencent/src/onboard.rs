@@ -106,7 +106,7 @@ pub fn policy_documents(request: &OnboardRequest) -> Result<Vec<PolicyDocument>>
     Ok(docs)
 }
 
-/// Quick configuration for one Tencent Cloud account (see the [module docs](self)).
+/// Quick configuration for one Tencent Cloud account (see [`policy_documents`] for what it attaches).
 #[derive(Clone)]
 pub struct TencentOnboarder {
     client: Client,
