@@ -101,6 +101,13 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "host,cspm,response")]
         features: Vec<StandardFeature>,
     },
+    /// Print the policies the features need: system policies by name, the guide's custom
+    /// ones as JSON to paste into IAM's policy editor.
+    Policy {
+        /// Features (comma-separated): host, cspm, response.
+        #[arg(long, value_delimiter = ',', default_value = "host,cspm,response")]
+        features: Vec<StandardFeature>,
+    },
     /// List the regions and whether each is scanned.
     Regions,
     /// List the ECS servers.
@@ -185,6 +192,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(2)
             })
+        }
+        Command::Policy { features } => {
+            for doc in multicloud_sdk::huawei::policy_documents(features) {
+                match &doc.document {
+                    None => println!("system policy: {}", doc.name),
+                    Some(_) => println!("custom policy {}:\n{}", doc.name, doc.render()),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Regions => {
             let regions = provider.regions().await?;

@@ -14,7 +14,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use futures::StreamExt;
 use multicloud_sdk::tencent::TencentProviderBuilder;
-use multicloud_sdk::{CloudProvider, Domain, Feature, Region, StandardFeature};
+use multicloud_sdk::{
+    CloudProvider, Domain, Feature, OnboardRequest, Onboarder, PolicyDocument, Region, Result,
+    StandardFeature,
+};
 
 /// Verify a Tencent Cloud AccessKey and inventory the account.
 #[derive(Debug, Parser)]
@@ -57,6 +60,44 @@ enum Command {
     Hosts,
     /// List the cloud products (regional and global).
     Products,
+    /// Print the policies the features need: managed policies by name, custom ones as JSON
+    /// to paste into the console.
+    Policy {
+        /// Features (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "host,cspm")]
+        features: Vec<StandardFeature>,
+        /// A value a custom policy is filled with, as name=value (repeatable): topic_id, logset_id, region (audit_log).
+        #[arg(long = "param", value_parser = parse_param)]
+        params: Vec<(String, String)>,
+    },
+    /// Quick configuration: with the root account's key, create (or reuse) a least-privilege
+    /// CAM sub-user, attach the features' policies and print its new key once.
+    Onboard {
+        /// The user name (the `multicloud-` prefix is added).
+        #[arg(long)]
+        user: String,
+        /// Features (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "host,cspm")]
+        features: Vec<StandardFeature>,
+        /// A value a custom policy is filled with, as name=value (repeatable).
+        #[arg(long = "param", value_parser = parse_param)]
+        params: Vec<(String, String)>,
+        /// Do not ask before creating anything.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// With the root account's key, issue a new key for the user, then delete its old key.
+    RotateKey {
+        /// The user name (the `multicloud-` prefix is added).
+        #[arg(long)]
+        user: String,
+        /// The key to replace.
+        #[arg(long)]
+        old_key_id: String,
+        /// Do not ask before changing anything.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 fn parse_domain(s: &str) -> Result<Domain, String> {
@@ -110,6 +151,12 @@ async fn run(cli: Cli) -> multicloud_sdk::Result<ExitCode> {
             } else {
                 ExitCode::from(2)
             })
+        }
+        Command::Policy { .. } | Command::Onboard { .. } | Command::RotateKey { .. } => {
+            let onboarder = provider
+                .onboarder()
+                .ok_or_else(|| multicloud_sdk::Error::config("no quick configuration here"))?;
+            return onboard_commands(onboarder, &cli.command).await;
         }
         Command::Hosts => {
             let mut failed = false;
@@ -211,4 +258,97 @@ async fn regions(
 
 fn to_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .ok_or_else(|| format!("expected name=value, got {s:?}"))
+}
+
+fn request(
+    user: &str,
+    features: &[StandardFeature],
+    params: &[(String, String)],
+) -> OnboardRequest {
+    params
+        .iter()
+        .fold(OnboardRequest::new(user, features.to_vec()), |r, (k, v)| {
+            r.with_param(k.clone(), v.clone())
+        })
+}
+
+fn print_policies(docs: &[PolicyDocument]) {
+    for doc in docs {
+        match &doc.document {
+            None => println!("managed policy: {}", doc.name),
+            Some(_) => println!("custom policy {}:\n{}", doc.name, doc.render()),
+        }
+    }
+}
+
+/// Asks on the terminal; `true` only for an explicit "yes".
+fn confirm(question: &str) -> bool {
+    use std::io::Write;
+    print!("{question} [yes/no] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+async fn onboard_commands(onboarder: &dyn Onboarder, command: &Command) -> Result<ExitCode> {
+    match command {
+        Command::Policy { features, params } => {
+            print_policies(&onboarder.policy_documents(&request("-", features, params))?);
+        }
+        Command::Onboard {
+            user,
+            features,
+            params,
+            yes,
+        } => {
+            let request = request(user, features, params);
+            let docs = onboarder.policy_documents(&request)?;
+            print_policies(&docs);
+            if !yes
+                && !confirm(&format!(
+                    "Create or reuse user {user} with these policies and a new key?"
+                ))
+            {
+                return Ok(ExitCode::FAILURE);
+            }
+            let outcome = onboarder.onboard(&request).await?;
+            println!(
+                "user: {} (created: {})",
+                outcome.user_name, outcome.created_user
+            );
+            println!("access key id: {}", outcome.access_key.id());
+            println!(
+                "secret (shown once, store it now): {}",
+                outcome.access_key.secret().expose()
+            );
+            println!("Use this key from now on, then delete the root account's key.");
+        }
+        Command::RotateKey {
+            user,
+            old_key_id,
+            yes,
+        } => {
+            if !yes
+                && !confirm(&format!(
+                    "Issue a new key for {user} and delete {old_key_id}?"
+                ))
+            {
+                return Ok(ExitCode::FAILURE);
+            }
+            let key = onboarder.rotate_key(user, old_key_id, &|_| {}).await?;
+            println!("new access key id: {}", key.id());
+            println!(
+                "secret (shown once, store it now): {}",
+                key.secret().expose()
+            );
+        }
+        _ => {}
+    }
+    Ok(ExitCode::SUCCESS)
 }
