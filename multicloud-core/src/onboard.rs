@@ -33,7 +33,7 @@ use crate::verify::{Identity, PrincipalType};
 
 /// What key rotation calls with the new key, to start using it (e.g.
 /// [`SharedCredential::replace`](crate::SharedCredential::replace)).
-pub type KeySwitch = dyn for<'k> Fn(&'k AccessKey) + Send + Sync;
+pub type KeySwitch<'a> = dyn for<'k> Fn(&'k AccessKey) + Send + Sync + 'a;
 
 /// One policy to grant: a managed (system) policy by name, or a custom one with its JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -378,7 +378,7 @@ pub async fn rotate_key(
     ops: &dyn IamOps,
     user_name: &str,
     old_key_id: &str,
-    switch: &KeySwitch,
+    switch: &KeySwitch<'_>,
     wait: PropagationWait,
     sleeper: &dyn Sleeper,
 ) -> Result<AccessKey> {
@@ -428,6 +428,269 @@ pub async fn rotate_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::TokioSleeper;
+    use std::sync::Mutex;
+
+    /// An in-memory IAM that logs every call and fails the calls named in `fail`.
+    #[derive(Debug, Default)]
+    struct FakeIam {
+        log: Mutex<Vec<String>>,
+        fail: Vec<&'static str>,
+        root: bool,
+        keys: Mutex<Vec<KeyInfo>>,
+        checks_before_ok: Mutex<u32>,
+    }
+
+    impl FakeIam {
+        fn call(&self, what: &str) -> Result<()> {
+            self.log.lock().unwrap().push(what.to_owned());
+            let name = what.split(' ').next().unwrap_or(what);
+            if self.fail.contains(&name) {
+                return Err(Error::new(ErrorKind::Transient, format!("{name} failed")));
+            }
+            Ok(())
+        }
+        fn log(&self) -> Vec<String> {
+            self.log.lock().unwrap().clone()
+        }
+    }
+
+    #[async_trait]
+    impl IamOps for FakeIam {
+        async fn caller(&self) -> Result<Identity> {
+            let kind = if self.root {
+                PrincipalType::Root
+            } else {
+                PrincipalType::User
+            };
+            Ok(Identity::new("1", "me", kind))
+        }
+        async fn find_user(&self, name: &str) -> Result<Option<IamUser>> {
+            self.call(&format!("find_user {name}"))?;
+            Ok(None)
+        }
+        async fn create_user(&self, name: &str) -> Result<IamUser> {
+            self.call(&format!("create_user {name}"))?;
+            Ok(IamUser {
+                name: name.to_owned(),
+                id: "u1".into(),
+            })
+        }
+        async fn delete_user(&self, user: &IamUser) -> Result<()> {
+            self.call(&format!("delete_user {}", user.name))
+        }
+        async fn ensure_policy(&self, policy: &PolicyDocument) -> Result<bool> {
+            self.call(&format!("ensure_policy {}", policy.name))?;
+            Ok(true)
+        }
+        async fn delete_policy(&self, name: &str) -> Result<()> {
+            self.call(&format!("delete_policy {name}"))
+        }
+        async fn attached(&self, _: &IamUser) -> Result<Vec<String>> {
+            self.call("attached")?;
+            Ok(Vec::new())
+        }
+        async fn attach(&self, _: &IamUser, policy: &PolicyDocument) -> Result<()> {
+            self.call(&format!("attach {}", policy.name))
+        }
+        async fn detach(&self, _: &IamUser, name: &str) -> Result<()> {
+            self.call(&format!("detach {name}"))
+        }
+        async fn keys(&self, _: &IamUser) -> Result<Vec<KeyInfo>> {
+            self.call("keys")?;
+            Ok(self.keys.lock().unwrap().clone())
+        }
+        async fn create_key(&self, _: &IamUser) -> Result<AccessKey> {
+            self.call("create_key")?;
+            Ok(AccessKey::new("NEWKEY", "new-secret-value"))
+        }
+        async fn delete_key(&self, _: &IamUser, id: &str) -> Result<()> {
+            self.call(&format!("delete_key {id}"))
+        }
+        async fn check_key(&self, _: &AccessKey) -> Result<()> {
+            self.call("check_key")?;
+            let mut left = self.checks_before_ok.lock().unwrap();
+            if *left > 0 {
+                *left -= 1;
+                return Err(Error::new(ErrorKind::InvalidCredential, "unknown key"));
+            }
+            Ok(())
+        }
+        fn key_cap(&self) -> usize {
+            2
+        }
+        fn not_root(&self, _: &Identity) -> String {
+            "this is an IAM user key".into()
+        }
+    }
+
+    fn docs() -> Vec<PolicyDocument> {
+        vec![
+            PolicyDocument::managed("Managed"),
+            PolicyDocument::custom("Custom", serde_json::json!({})),
+        ]
+    }
+
+    fn fast() -> PropagationWait {
+        PropagationWait::new(3, Duration::from_millis(1), Duration::from_millis(2))
+    }
+
+    #[tokio::test]
+    async fn a_failure_undoes_the_journal_in_reverse_and_names_what_stayed() {
+        let iam = FakeIam {
+            root: true,
+            fail: vec!["check_key", "delete_policy"],
+            ..FakeIam::default()
+        };
+        let request = OnboardRequest::new("ops", vec![]);
+        let err = onboard(&iam, &request, &docs(), fast(), &TokioSleeper)
+            .await
+            .unwrap_err();
+        let log = iam.log();
+        let undo: Vec<&str> = log
+            .iter()
+            .skip_while(|l| !l.starts_with("delete_key"))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            undo,
+            [
+                "delete_key NEWKEY",
+                "detach Custom",
+                "detach Managed",
+                "delete_policy Custom",
+                "delete_user ops"
+            ]
+        );
+        let text = err.to_string();
+        assert!(text.contains("failed at checking the new key"), "{text}");
+        assert!(text.contains("rolled back: key NEWKEY"), "{text}");
+        assert!(text.contains("could NOT undo: policy Custom"), "{text}");
+        assert!(!text.contains("new-secret-value"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_key_unknown_at_first_is_waited_for_and_a_user_key_refused() {
+        let iam = FakeIam {
+            root: true,
+            checks_before_ok: Mutex::new(2),
+            ..FakeIam::default()
+        };
+        let outcome = onboard(
+            &iam,
+            &OnboardRequest::new("ops", vec![]),
+            &docs(),
+            fast(),
+            &TokioSleeper,
+        )
+        .await
+        .unwrap();
+        assert_eq!(iam.log().iter().filter(|l| *l == "check_key").count(), 3);
+        assert!(outcome.created_user);
+        assert_eq!(outcome.newly_attached, ["Managed", "Custom"]);
+
+        let user_key = FakeIam::default();
+        let err = onboard(
+            &user_key,
+            &OnboardRequest::new("ops", vec![]),
+            &docs(),
+            fast(),
+            &TokioSleeper,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert!(
+            user_key.log().is_empty(),
+            "nothing may be sent after the refusal"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_rotation_whose_new_key_never_works_keeps_the_old_one() {
+        let iam = FakeIam {
+            root: true,
+            checks_before_ok: Mutex::new(99),
+            keys: Mutex::new(vec![KeyInfo {
+                id: "OLD".into(),
+                created: "1".into(),
+                ours: true,
+            }]),
+            ..FakeIam::default()
+        };
+        let switched = Mutex::new(false);
+        let err = rotate_key(
+            &FakeIamWithUser(&iam),
+            "ops",
+            "OLD",
+            &|_| *switched.lock().unwrap() = true,
+            fast(),
+            &TokioSleeper,
+        )
+        .await
+        .unwrap_err();
+        assert!(!*switched.lock().unwrap());
+        assert!(err.to_string().contains("OLD is still in use"), "{err}");
+        let log = iam.log();
+        assert!(log.contains(&"delete_key NEWKEY".to_owned()));
+        assert!(!log.contains(&"delete_key OLD".to_owned()));
+    }
+
+    /// The fake, but with the user already there (rotation needs one).
+    #[derive(Debug)]
+    struct FakeIamWithUser<'a>(&'a FakeIam);
+
+    #[async_trait]
+    impl IamOps for FakeIamWithUser<'_> {
+        async fn caller(&self) -> Result<Identity> {
+            self.0.caller().await
+        }
+        async fn find_user(&self, name: &str) -> Result<Option<IamUser>> {
+            Ok(Some(IamUser {
+                name: name.to_owned(),
+                id: "u1".into(),
+            }))
+        }
+        async fn create_user(&self, name: &str) -> Result<IamUser> {
+            self.0.create_user(name).await
+        }
+        async fn delete_user(&self, user: &IamUser) -> Result<()> {
+            self.0.delete_user(user).await
+        }
+        async fn ensure_policy(&self, policy: &PolicyDocument) -> Result<bool> {
+            self.0.ensure_policy(policy).await
+        }
+        async fn delete_policy(&self, name: &str) -> Result<()> {
+            self.0.delete_policy(name).await
+        }
+        async fn attached(&self, user: &IamUser) -> Result<Vec<String>> {
+            self.0.attached(user).await
+        }
+        async fn attach(&self, user: &IamUser, policy: &PolicyDocument) -> Result<()> {
+            self.0.attach(user, policy).await
+        }
+        async fn detach(&self, user: &IamUser, name: &str) -> Result<()> {
+            self.0.detach(user, name).await
+        }
+        async fn keys(&self, user: &IamUser) -> Result<Vec<KeyInfo>> {
+            self.0.keys(user).await
+        }
+        async fn create_key(&self, user: &IamUser) -> Result<AccessKey> {
+            self.0.create_key(user).await
+        }
+        async fn delete_key(&self, user: &IamUser, id: &str) -> Result<()> {
+            self.0.delete_key(user, id).await
+        }
+        async fn check_key(&self, key: &AccessKey) -> Result<()> {
+            self.0.check_key(key).await
+        }
+        fn key_cap(&self) -> usize {
+            2
+        }
+        fn not_root(&self, identity: &Identity) -> String {
+            self.0.not_root(identity)
+        }
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

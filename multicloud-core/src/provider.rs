@@ -467,6 +467,6 @@ pub trait Onboarder: Send + Sync + fmt::Debug {
         &self,
         user_name: &str,
         old_key_id: &str,
-        switch: &KeySwitch,
+        switch: &KeySwitch<'_>,
     ) -> Result<AccessKey>;
 }

@@ -215,7 +215,7 @@ impl Onboarder for AwsOnboarder {
         &self,
         user_name: &str,
         old_key_id: &str,
-        switch: &KeySwitch,
+        switch: &KeySwitch<'_>,
     ) -> Result<AccessKey> {
         let ops = self.ops(&[]);
         let name = self.user_name(user_name);

@@ -175,7 +175,7 @@ impl Onboarder for TencentOnboarder {
         &self,
         user_name: &str,
         old_key_id: &str,
-        switch: &KeySwitch,
+        switch: &KeySwitch<'_>,
     ) -> Result<AccessKey> {
         let ops = self.ops(&[]);
         let name = self.user_name(user_name);
