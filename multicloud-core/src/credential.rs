@@ -65,6 +65,44 @@ impl Credential for StaticCredential {
     }
 }
 
+/// A key that can be replaced while providers use it (key rotation): clone it into a
+/// provider's builder, then [`replace`](Self::replace) the key; the next request is signed
+/// with the new one.
+#[derive(Debug, Clone)]
+pub struct SharedCredential {
+    key: Arc<std::sync::RwLock<AccessKey>>,
+}
+
+impl SharedCredential {
+    /// A source yielding `key` until it is replaced.
+    pub fn new(key: AccessKey) -> Self {
+        SharedCredential {
+            key: Arc::new(std::sync::RwLock::new(key)),
+        }
+    }
+
+    /// Signs every later request with `key`.
+    pub fn replace(&self, key: AccessKey) {
+        *self.key.write().unwrap_or_else(|p| p.into_inner()) = key;
+    }
+
+    /// The id of the key in use.
+    pub fn key_id(&self) -> String {
+        self.key
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .id()
+            .to_owned()
+    }
+}
+
+#[async_trait]
+impl Credential for SharedCredential {
+    async fn access_key(&self) -> Result<AccessKey> {
+        Ok(self.key.read().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+}
+
 /// Read access to environment variables, injectable for tests.
 pub trait Env: Send + Sync + fmt::Debug {
     /// The value of `name`, or `None` when unset or not valid Unicode.

@@ -49,6 +49,7 @@ mod item;
 pub mod kind;
 pub mod model;
 pub mod nesting;
+pub mod onboard;
 pub mod pagination;
 pub mod policy;
 pub mod probe;
@@ -62,8 +63,8 @@ pub mod verify;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    Credential, CredentialChain, Env, EnvCredential, EnvVarNames, OsEnv, StaticCredential,
-    StaticEnv,
+    Credential, CredentialChain, Env, EnvCredential, EnvVarNames, OsEnv, SharedCredential,
+    StaticCredential, StaticEnv,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use feature::{grants_for, Feature, KindFeature, StandardFeature};
@@ -73,6 +74,7 @@ pub use model::{
     AccountName, CloudResource, Domain, Host, HostState, ProviderKind, Region, RegionStatus, Tags,
     UnknownField,
 };
+pub use onboard::{PolicyDocument, PropagationWait};
 pub use pagination::{paginate, paginate_capped, Page, PageCap};
 pub use policy::{RegionSelection, SyncPolicy};
 pub use provider::{

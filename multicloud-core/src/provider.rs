@@ -1,5 +1,6 @@
 //! The provider trait every cloud implements, and the optional capability traits.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -13,6 +14,7 @@ use crate::feature::{Feature, StandardFeature};
 use crate::item::Item;
 use crate::kind::{ItemClass, KindScope, ResourceKind};
 use crate::model::{AccountName, CloudResource, Domain, Host, ProviderKind, Region};
+use crate::onboard::{KeySwitch, PolicyDocument};
 use crate::secret::AccessKey;
 use crate::verify::{CredentialStatus, Identity, VerifyReport};
 
@@ -379,6 +381,9 @@ pub struct OnboardRequest {
     pub user_name: String,
     /// The features the new key must serve; decides the policies attached.
     pub features: Vec<StandardFeature>,
+    /// Values the custom policy documents are filled with (`queue_arn`, `topic_id`, …; each
+    /// provider's `policy_documents` names the ones it reads).
+    pub params: BTreeMap<String, String>,
 }
 
 impl OnboardRequest {
@@ -387,7 +392,14 @@ impl OnboardRequest {
         OnboardRequest {
             user_name: user_name.into(),
             features,
+            params: BTreeMap::new(),
         }
+    }
+
+    /// Sets a value a custom policy document is filled with.
+    pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
     }
 }
 
@@ -397,10 +409,16 @@ impl OnboardRequest {
 pub struct OnboardOutcome {
     /// The sub-account user.
     pub user_name: String,
-    /// The new key; store it, then delete the root key.
+    /// The new key; store it, then delete the root key. Its secret is shown only here.
     pub access_key: AccessKey,
-    /// The policies attached to the user.
+    /// The policies attached to the user (all of them the features need).
     pub policies: Vec<String>,
+    /// Whether this run created the user (`false`: an existing one was reused).
+    pub created_user: bool,
+    /// The policies this run attached (empty on a rerun with the same features).
+    pub newly_attached: Vec<String>,
+    /// Keys this run deleted to stay under the cloud's per-user cap (only ones it made).
+    pub deleted_keys: Vec<String>,
 }
 
 impl OnboardOutcome {
@@ -410,13 +428,45 @@ impl OnboardOutcome {
             user_name: user_name.into(),
             access_key,
             policies,
+            created_user: false,
+            newly_attached: Vec::new(),
+            deleted_keys: Vec::new(),
         }
+    }
+
+    /// Sets whether the user was created by this run.
+    pub fn with_created_user(mut self, created: bool) -> Self {
+        self.created_user = created;
+        self
+    }
+
+    /// Sets the policies attached and the keys deleted by this run.
+    pub fn with_changes(mut self, newly_attached: Vec<String>, deleted_keys: Vec<String>) -> Self {
+        self.newly_attached = newly_attached;
+        self.deleted_keys = deleted_keys;
+        self
     }
 }
 
 /// Quick configuration: a root key creates a least-privilege sub-account and its key.
+///
+/// See [`crate::onboard`] for the run every provider shares.
 #[async_trait]
 pub trait Onboarder: Send + Sync + fmt::Debug {
+    /// The policies `request.features` need, from the provider's kinds (managed policies) and
+    /// its guide's custom documents filled with `request.params`. What
+    /// [`onboard`](Self::onboard) attaches, and what a user grants by hand.
+    fn policy_documents(&self, request: &OnboardRequest) -> Result<Vec<PolicyDocument>>;
+
     /// Creates (or reuses) the user, attaches the policies and issues a new key.
     async fn onboard(&self, request: &OnboardRequest) -> Result<OnboardOutcome>;
+
+    /// Issues a new key for `user_name`, checks it works, calls `switch` with it (start
+    /// using it there), then deletes `old_key_id`. Returns the new key.
+    async fn rotate_key(
+        &self,
+        user_name: &str,
+        old_key_id: &str,
+        switch: &KeySwitch<'_>,
+    ) -> Result<AccessKey>;
 }

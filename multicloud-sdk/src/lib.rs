@@ -38,7 +38,7 @@ pub use multicloud_core::{BoxError, Error, ErrorKind, Result};
 // Secrets and credentials.
 pub use multicloud_core::{
     AccessKey, CredentialChain, Env, EnvCredential, EnvVarNames, OsEnv, SecretBytes, SecretString,
-    StaticCredential, StaticEnv,
+    SharedCredential, StaticCredential, StaticEnv,
 };
 // Clocks.
 pub use multicloud_core::{ManualClock, SystemClock};
@@ -52,6 +52,7 @@ pub use multicloud_core::{validate_region_id, RegionSelection};
 // Capabilities: response actions, audit logs, quick configuration.
 pub use multicloud_core::{
     AuditEvent, BlockRequest, BlockRule, BlockTarget, OnboardOutcome, OnboardRequest,
+    PolicyDocument, PropagationWait,
 };
 // Pagination: a paged API as a lazy stream.
 pub use multicloud_core::{paginate, paginate_capped, Page, PageCap};

@@ -86,6 +86,9 @@ pub struct SimKey {
     pub domain: Domain,
     /// A short label for listings (`admin`, `readonly`, `disabled`, …).
     pub label: String,
+    /// When a newly created key becomes known to the cloud (IAM propagation); `None` for
+    /// a key known from the start.
+    pub usable_from: Option<std::time::Instant>,
 }
 
 impl SimKey {
@@ -106,6 +109,7 @@ impl SimKey {
             permissions: Permissions::All,
             domain: Domain::International,
             label: "admin".into(),
+            usable_from: None,
         }
     }
 
@@ -138,6 +142,18 @@ impl SimKey {
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
+    }
+
+    /// Sets when the key becomes known to the cloud (see [`usable_from`](Self::usable_from)).
+    pub fn with_usable_from(mut self, at: std::time::Instant) -> Self {
+        self.usable_from = Some(at);
+        self
+    }
+
+    /// Whether the key has propagated (the cloud knows it).
+    pub fn has_propagated(&self) -> bool {
+        self.usable_from
+            .is_none_or(|at| std::time::Instant::now() >= at)
     }
 
     /// The key as an SDK [`AccessKey`], for signing test requests.
@@ -202,9 +218,14 @@ impl KeyStore {
         self.write().insert(key.id.clone(), key);
     }
 
-    /// Looks a key up by id.
+    /// Looks a key up by id; a key that has not propagated yet is not found.
     pub fn get(&self, id: &str) -> Option<SimKey> {
-        self.read().get(id).cloned()
+        self.read().get(id).filter(|k| k.has_propagated()).cloned()
+    }
+
+    /// Changes a key in place, propagated or not; false if unknown.
+    pub fn update_even_unpropagated(&self, id: &str, change: impl FnOnce(&mut SimKey)) -> bool {
+        self.update(id, change)
     }
 
     /// The first key with this label (`admin`, `readonly`, …).

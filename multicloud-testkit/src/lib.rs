@@ -40,6 +40,7 @@ pub mod faults;
 pub mod fixture;
 mod front;
 pub mod huawei;
+pub mod iam;
 pub mod inventory;
 pub mod keys;
 pub mod recorder;
@@ -50,6 +51,7 @@ pub mod tencent;
 
 pub use faults::{EndpointFaults, FaultDecision, FaultKind, FaultState, RawBody, Trigger};
 pub use fixture::{FixtureBuilder, HostGen, InstanceTypeSpec, ProviderProfile, ResourceSpec};
+pub use iam::{IamRefusal, IamState, SimUser, SimUserKey};
 pub use inventory::{
     BlockAction, BlockRules, Inventory, SimBlockRule, SimHost, SimHostState, SimRegion, SimResource,
 };

@@ -27,6 +27,7 @@ struct Shared {
     inventory: RwLock<Inventory>,
     block_rules: BlockRules,
     keys: KeyStore,
+    iam: crate::iam::IamState,
     faults: FaultState,
     recorder: Recorder,
     clock: Arc<dyn Clock>,
@@ -107,6 +108,7 @@ impl SimCloudBuilder {
             inventory: RwLock::new(self.inventory.unwrap_or(generated)),
             block_rules: BlockRules::default(),
             keys: KeyStore::new(keys),
+            iam: crate::iam::IamState::default(),
             faults: FaultState::new(seed),
             recorder: Recorder::default(),
             clock: self.clock,
@@ -201,6 +203,11 @@ impl SimCloud {
     /// The keys (change status and permissions while running).
     pub fn keys(&self) -> &KeyStore {
         &self.shared.keys
+    }
+
+    /// The IAM / CAM state (users, policies, keys made through the write APIs).
+    pub fn iam(&self) -> &crate::iam::IamState {
+        &self.shared.iam
     }
 
     /// The fault rules.
@@ -342,6 +349,7 @@ impl Responder {
             inventory: &inventory,
             block_rules: &sh.block_rules,
             keys: &sh.keys,
+            iam: &sh.iam,
             now: sh.clock.now(),
             faults: &sh.faults,
             endpoint: ep,

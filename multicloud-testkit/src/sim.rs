@@ -262,6 +262,8 @@ pub struct SimContext<'a> {
     pub block_rules: &'a BlockRules,
     /// The keys this cloud knows.
     pub keys: &'a KeyStore,
+    /// The IAM / CAM users, policies and keys the write APIs change.
+    pub iam: &'a crate::iam::IamState,
     /// The simulator's clock (injectable; the system clock by default).
     pub now: OffsetDateTime,
     /// The fault rules; handlers ask it about pagination loops.

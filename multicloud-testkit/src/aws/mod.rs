@@ -13,6 +13,7 @@
 //! | `rds:DescribeDBInstances` | databases |
 //! | `elasticloadbalancing:DescribeLoadBalancers`, `elasticloadbalancing:DescribeTags` | load balancers and their tags |
 //! | `iam:ListUsers` | users (global endpoint, us-east-1 scope) |
+//! | `iam:CreateUser`, `iam:CreateAccessKey`, … (see `iam.rs`) | quick configuration: users, policies, keys (root only) |
 //! | `tag:GetResources` | tagged resources (awsJson1.1) |
 //!
 //! Requests are routed by a real `Host` (`ec2.eu-west-1.amazonaws.com`) or, when the
@@ -21,6 +22,7 @@
 mod auth;
 mod ec2;
 mod errors;
+mod iam;
 mod instances;
 mod profile;
 mod query;
@@ -99,7 +101,7 @@ const ACTIONS: &[(Service, &[&str])] = &[
     (Service::S3, &["ListBuckets", "GetBucketLocation"]),
     (Service::Rds, &["DescribeDBInstances"]),
     (Service::Elb, &["DescribeLoadBalancers", "DescribeTags"]),
-    (Service::Iam, &["ListUsers"]),
+    (Service::Iam, iam::ACTIONS),
     (Service::Tagging, &["GetResources"]),
 ];
 
@@ -187,7 +189,7 @@ impl CloudSim for AwsSim {
         }
         let result = match (service, action) {
             (Service::Sts, _) => xml(query::get_caller_identity(&call)),
-            (Service::Iam, _) => xml(query::list_users(&call)),
+            (Service::Iam, _) => xml(iam::handle(&call, action)),
             (Service::Rds, _) => xml(query::describe_db_instances(&call)),
             (Service::Elb, "DescribeTags") => xml(query::describe_tags(&call)),
             (Service::Elb, _) => xml(query::describe_load_balancers(&call)),

@@ -12,6 +12,7 @@
 //! | `tag:GetResources` | tagged resources (`PaginationToken`, ≤ 200) |
 //! | `cbs:DescribeDisks`, `clb:DescribeLoadBalancers`, `vpc:DescribeVpcs`, `vpc:DescribeSecurityGroups`, `cdb:DescribeDBInstances`, `redis:DescribeInstances`, `cam:ListUsers` | products |
 //! | `cfw:CreateBlockIgnoreRuleNew`, `cfw:DescribeBlockIgnoreList`, `cfw:DeleteBlockIgnoreRuleNew`, `cfw:DeleteBlockIgnoreRuleList` | firewall IP lists |
+//! | `cam:AddUser`, `cam:CreateAccessKey`, … (see `cam.rs`) | quick configuration: sub-users, policies, keys (root only) |
 //! | `cos:GetService` | buckets (COS XML API, `q-sign-algorithm=sha1` signatures) |
 //! | `waf:DescribeDomains`, `waf:CreateIpAccessControl`, `waf:DescribeIpAccessControl`, `waf:DeleteIpAccessControlV2`, `waf:DeleteIpAccessControl` | WAF IP lists |
 //!
@@ -19,6 +20,7 @@
 //! International site) or, for loopback hosts, from the TC3 credential scope.
 
 mod auth;
+mod cam;
 mod cfw;
 mod cos;
 mod cvm;
@@ -185,7 +187,8 @@ impl CloudSim for TencentSim {
         let result = match (service, action) {
             ("sts", _) => identity::get_caller_identity(&call),
             ("cam", "GetUserAppId") => identity::get_user_app_id(&call),
-            ("cam", _) => identity::list_users(&call),
+            ("cam", "ListUsers") => identity::list_users(&call),
+            ("cam", _) => cam::handle(&call, action),
             ("region", _) => identity::describe_regions(&call),
             ("cvm", _) => cvm::describe_instances(&call, &region),
             ("tag", _) => products::get_resources(&call),

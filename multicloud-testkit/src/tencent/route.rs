@@ -32,7 +32,7 @@ pub(crate) const SERVICES: &[ServiceSpec] = &[
         name: "cam",
         version: "2019-01-16",
         regional: false,
-        actions: &["GetUserAppId", "ListUsers"],
+        actions: super::cam::ACTIONS,
     },
     ServiceSpec {
         name: "region",

@@ -153,6 +153,17 @@ impl AwsClient {
         self.inner.clock.now()
     }
 
+    /// A client like this one (transport, clock, endpoints) signing with `key` instead.
+    pub(crate) fn with_key(&self, key: AccessKey) -> AwsClient {
+        AwsClient::new(
+            Arc::new(multicloud_core::StaticCredential::new(key)),
+            self.inner.transport.clone(),
+            self.inner.clock.clone(),
+            self.inner.resolver.clone(),
+            self.inner.page_size,
+        )
+    }
+
     /// Sends a query-protocol call (EC2, STS, IAM, RDS, ELBv2): `POST /` with a form body.
     pub(crate) async fn query(
         &self,
@@ -161,12 +172,35 @@ impl AwsClient {
         params: &Params,
         lists: XmlLists,
     ) -> Result<XmlDoc> {
+        self.query_call(endpoint, action, params, lists, true).await
+    }
+
+    /// Sends a query-protocol call that changes something: a timeout or broken connection
+    /// is not retried (the change may have been made).
+    pub(crate) async fn query_write(
+        &self,
+        endpoint: &Endpoint,
+        action: &str,
+        params: &Params,
+    ) -> Result<XmlDoc> {
+        self.query_call(endpoint, action, params, xml::QUERY_LISTS, false)
+            .await
+    }
+
+    async fn query_call(
+        &self,
+        endpoint: &Endpoint,
+        action: &str,
+        params: &Params,
+        lists: XmlLists,
+        idempotent: bool,
+    ) -> Result<XmlDoc> {
         let service = endpoint.service;
         let body = Bytes::from(params.form_body(action, service.api_version()));
         let url = format!("{}/", endpoint.base_url);
         let api = format!("{}:{action}", service.action_prefix());
         let response = self
-            .send(endpoint, api.clone(), |_| {
+            .send(endpoint, api.clone(), idempotent, |_| {
                 let mut builder = Request::builder().method(Method::POST).uri(&url).header(
                     CONTENT_TYPE,
                     "application/x-www-form-urlencoded; charset=utf-8",
@@ -205,7 +239,7 @@ impl AwsClient {
             }
         }
         let response = self
-            .send(endpoint, api.to_owned(), |_| {
+            .send(endpoint, api.to_owned(), true, |_| {
                 let builder = with_host(Request::builder().method(Method::GET).uri(&url), &url)?;
                 builder
                     .body(Bytes::new())
@@ -216,7 +250,13 @@ impl AwsClient {
     }
 
     /// Builds (per attempt), signs and sends one call.
-    async fn send<F>(&self, endpoint: &Endpoint, api: String, mut build: F) -> Result<HttpResponse>
+    async fn send<F>(
+        &self,
+        endpoint: &Endpoint,
+        api: String,
+        idempotent: bool,
+        mut build: F,
+    ) -> Result<HttpResponse>
     where
         F: FnMut(u32) -> Result<Request<Bytes>> + Send,
     {
@@ -226,7 +266,7 @@ impl AwsClient {
             .map_err(|e| e.with_provider(ProviderKind::Aws))?;
         let signer = signer_for(endpoint);
         let clock = self.inner.clock.clone();
-        let call = CallInfo::read_only(ProviderKind::Aws, api);
+        let call = CallInfo::new(ProviderKind::Aws, api).with_idempotent(idempotent);
         self.inner
             .transport
             .execute(

@@ -114,6 +114,10 @@ pub(crate) const CODES: &[CodeRule] = &[
     rule(DRY_RUN_OPERATION, Service, "EC2 DryRun: the call would have succeeded"),
     rule("InvalidPaginationToken", Service, "EC2: the page token is invalid or expired"),
     rule("InvalidAction", Service, "the endpoint does not know this action"),
+    rule("EntityAlreadyExists", Service, "IAM: an entity of that name already exists"),
+    rule("LimitExceeded", Service, "IAM: a quota (e.g. access keys per user) is reached"),
+    rule("DeleteConflict", Service, "IAM: the entity still has keys or policies attached"),
+    rule("MalformedPolicyDocument", Service, "IAM: the policy document is not valid"),
 ];
 
 /// The rule for `code` (with `Client.`/`Server.` prefixes stripped), if the table has one.

@@ -82,6 +82,7 @@ mod endpoints;
 mod errors;
 mod hosts;
 mod limits;
+mod onboard;
 #[cfg(test)]
 mod page_props;
 mod provider;
@@ -92,6 +93,10 @@ mod wire;
 
 mod signer;
 
+pub use onboard::{
+    policy_documents, AwsOnboarder, AGENTLESS_POLICY, AUDIT_LOG_POLICY, DEFAULT_USER_PREFIX,
+    KEY_MARK, QUEUE_ARN,
+};
 pub use provider::{AwsProvider, AwsProviderBuilder};
 pub use signer::SigV4Signer;
 

@@ -9,12 +9,13 @@ use futures::stream::BoxStream;
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
     AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error, Item,
-    KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature, StaticCredential,
-    SystemClock,
+    KeyCheck, Onboarder, PropagationWait, ProviderKind, Region, ResourceKind, Result,
+    StandardFeature, StaticCredential, SystemClock,
 };
 
 use crate::client::AwsClient;
 use crate::endpoints::{Partition, Resolver};
+use crate::onboard::{self, AwsOnboarder};
 use crate::{limits, regions, resources, verify};
 
 /// Builds an [`AwsProvider`]:
@@ -30,6 +31,8 @@ pub struct AwsProviderBuilder {
     limits: Option<LimitConfig>,
     clock: Option<Arc<dyn Clock>>,
     page_size: Option<u32>,
+    user_prefix: String,
+    wait: PropagationWait,
 }
 
 impl fmt::Debug for AwsProviderBuilder {
@@ -60,6 +63,8 @@ impl AwsProviderBuilder {
             limits: None,
             clock: None,
             page_size: None,
+            user_prefix: onboard::DEFAULT_USER_PREFIX.to_owned(),
+            wait: PropagationWait::default(),
         }
     }
 
@@ -138,6 +143,20 @@ impl AwsProviderBuilder {
         self
     }
 
+    /// Sets the prefix quick configuration puts before the IAM user's name (default
+    /// `multicloud-`; empty for none).
+    pub fn with_user_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.user_prefix = prefix.into();
+        self
+    }
+
+    /// Sets how long quick configuration and key rotation wait for a new key to work
+    /// (default: [`PropagationWait::default`]).
+    pub fn with_propagation_wait(mut self, wait: PropagationWait) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Validates the settings and builds the provider.
     ///
     /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name,
@@ -170,10 +189,12 @@ impl AwsProviderBuilder {
                 .build()?,
         };
         let client = AwsClient::new(credential, transport, clock, resolver, self.page_size);
+        let onboarder = AwsOnboarder::new(client.clone(), self.domain, self.user_prefix, self.wait);
         Ok(AwsProvider {
             account,
             domain: self.domain,
             client,
+            onboarder,
         })
     }
 }
@@ -185,6 +206,7 @@ pub struct AwsProvider {
     account: AccountName,
     domain: Domain,
     client: AwsClient,
+    onboarder: AwsOnboarder,
 }
 
 impl fmt::Debug for AwsProvider {
@@ -259,6 +281,10 @@ impl CloudProvider for AwsProvider {
         region: Option<&Region>,
     ) -> BoxStream<'static, Result<Item>> {
         resources::list(self.client.clone(), kind, region.map(|r| r.id.clone()))
+    }
+
+    fn onboarder(&self) -> Option<&dyn Onboarder> {
+        Some(&self.onboarder)
     }
 }
 

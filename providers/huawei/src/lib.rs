@@ -92,7 +92,7 @@ pub use obs::ObsSigner;
 pub use provider::{HuaweiProvider, HuaweiProviderBuilder};
 pub use response::{HuaweiIpBlocker, DEFAULT_CFW_GROUP};
 pub use signer::HuaweiSigner;
-pub use verify::custom_policy;
+pub use verify::{custom_policy, policy_documents};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Huawei;

@@ -12,6 +12,7 @@
 //!   empty account.
 
 use futures::stream::{self, StreamExt};
+use multicloud_core::onboard::PolicyDocument;
 use multicloud_core::{
     CredentialStatus, Error, ErrorKind, Identity, KeyCheck, PrincipalType, ProviderKind,
     ResourceKind, Result,
@@ -272,9 +273,51 @@ pub fn custom_policy(name: &str) -> Option<Value> {
     }))
 }
 
+/// The policies `features` need, as one table with verify: the policy each of their kinds
+/// names, as a system policy by name or, for the guide's `siemBasePolicy` /
+/// `siemNormalPolicy`, as the custom document [`custom_policy`] renders.
+///
+/// ```
+/// use multicloud_core::StandardFeature;
+///
+/// let docs = multicloud_huawei::policy_documents(&[StandardFeature::Response]);
+/// assert!(docs.iter().all(|d| d.is_custom()));
+/// assert_eq!(docs[0].name, "siemBasePolicy");
+/// ```
+pub fn policy_documents(features: &[multicloud_core::StandardFeature]) -> Vec<PolicyDocument> {
+    let kinds = crate::resources::KINDS
+        .iter()
+        .filter(|k| features.iter().any(|f| k.is_in(*f)));
+    multicloud_core::grants_for(kinds)
+        .into_iter()
+        .map(|name| match custom_policy(name) {
+            Some(doc) => PolicyDocument::custom(name, doc),
+            None => PolicyDocument::managed(name),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_documents_follow_the_kinds() {
+        use multicloud_core::StandardFeature;
+        let names = |f: &[StandardFeature]| -> Vec<String> {
+            policy_documents(f).into_iter().map(|d| d.name).collect()
+        };
+        assert_eq!(
+            names(&[StandardFeature::Host]),
+            ["ECS ReadOnlyAccess", "IAM ReadOnlyAccess"]
+        );
+        let response = policy_documents(&[StandardFeature::Response]);
+        assert_eq!(
+            response.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+            [SIEM_BASE, SIEM_NORMAL]
+        );
+        assert_eq!(response[1].document, custom_policy(SIEM_NORMAL));
+    }
 
     #[test]
     fn both_custom_policies_render() {

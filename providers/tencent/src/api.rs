@@ -53,6 +53,19 @@ impl Api {
 pub(crate) const STS_GET_CALLER_IDENTITY: Api = read("sts", "2018-08-13", "GetCallerIdentity");
 pub(crate) const CAM_GET_USER_APP_ID: Api = read("cam", "2019-01-16", "GetUserAppId");
 pub(crate) const CAM_LIST_USERS: Api = read("cam", "2019-01-16", "ListUsers");
+pub(crate) const CAM_GET_USER: Api = read("cam", "2019-01-16", "GetUser");
+pub(crate) const CAM_ADD_USER: Api = write("cam", "2019-01-16", "AddUser");
+pub(crate) const CAM_DELETE_USER: Api = write("cam", "2019-01-16", "DeleteUser");
+pub(crate) const CAM_LIST_POLICIES: Api = read("cam", "2019-01-16", "ListPolicies");
+pub(crate) const CAM_CREATE_POLICY: Api = write("cam", "2019-01-16", "CreatePolicy");
+pub(crate) const CAM_DELETE_POLICY: Api = write("cam", "2019-01-16", "DeletePolicy");
+pub(crate) const CAM_LIST_ATTACHED_USER_POLICIES: Api =
+    read("cam", "2019-01-16", "ListAttachedUserPolicies");
+pub(crate) const CAM_ATTACH_USER_POLICY: Api = write("cam", "2019-01-16", "AttachUserPolicy");
+pub(crate) const CAM_DETACH_USER_POLICY: Api = write("cam", "2019-01-16", "DetachUserPolicy");
+pub(crate) const CAM_LIST_ACCESS_KEYS: Api = read("cam", "2019-01-16", "ListAccessKeys");
+pub(crate) const CAM_CREATE_ACCESS_KEY: Api = write("cam", "2019-01-16", "CreateAccessKey");
+pub(crate) const CAM_DELETE_ACCESS_KEY: Api = write("cam", "2019-01-16", "DeleteAccessKey");
 pub(crate) const REGION_DESCRIBE_REGIONS: Api = read("region", "2022-06-27", "DescribeRegions");
 pub(crate) const CVM_DESCRIBE_INSTANCES: Api = read("cvm", "2017-03-12", "DescribeInstances");
 pub(crate) const TAG_GET_RESOURCES: Api = read("tag", "2018-08-13", "GetResources");
@@ -83,6 +96,18 @@ pub(crate) const ALL: &[Api] = &[
     STS_GET_CALLER_IDENTITY,
     CAM_GET_USER_APP_ID,
     CAM_LIST_USERS,
+    CAM_GET_USER,
+    CAM_ADD_USER,
+    CAM_DELETE_USER,
+    CAM_LIST_POLICIES,
+    CAM_CREATE_POLICY,
+    CAM_DELETE_POLICY,
+    CAM_LIST_ATTACHED_USER_POLICIES,
+    CAM_ATTACH_USER_POLICY,
+    CAM_DETACH_USER_POLICY,
+    CAM_LIST_ACCESS_KEYS,
+    CAM_CREATE_ACCESS_KEY,
+    CAM_DELETE_ACCESS_KEY,
     REGION_DESCRIBE_REGIONS,
     CVM_DESCRIBE_INSTANCES,
     TAG_GET_RESOURCES,

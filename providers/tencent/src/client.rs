@@ -60,6 +60,16 @@ impl Client {
         }
     }
 
+    /// A client like this one (endpoints, transport, clock) signing with `key` instead.
+    pub(crate) fn with_key(&self, key: multicloud_core::AccessKey) -> Client {
+        Client::new(
+            self.inner.endpoints.clone(),
+            Arc::new(multicloud_core::StaticCredential::new(key)),
+            self.inner.transport.clone(),
+            self.inner.clock.clone(),
+        )
+    }
+
     /// The domain the client talks to.
     pub(crate) fn domain(&self) -> Domain {
         self.inner.endpoints.domain()

@@ -65,6 +65,7 @@ mod endpoints;
 mod errors;
 mod hosts;
 mod limits;
+mod onboard;
 #[cfg(test)]
 mod page_props;
 mod paging;
@@ -79,6 +80,9 @@ mod wire;
 use multicloud_core::ProviderKind;
 
 pub use cos::CosSigner;
+pub use onboard::{
+    policy_documents, TencentOnboarder, CIEM_PARAMS, CIEM_POLICY, DEFAULT_USER_PREFIX, KEY_MARK,
+};
 pub use provider::{TencentProvider, TencentProviderBuilder};
 pub use response::TencentIpBlocker;
 pub use signer::Tc3Signer;

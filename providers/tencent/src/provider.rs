@@ -10,12 +10,13 @@ use futures::stream::BoxStream;
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
     AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
-    IpBlocker, Item, KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature,
-    StaticCredential, SystemClock,
+    IpBlocker, Item, KeyCheck, Onboarder, PropagationWait, ProviderKind, Region, ResourceKind,
+    Result, StandardFeature, StaticCredential, SystemClock,
 };
 
 use crate::client::Client;
 use crate::endpoints::Endpoints;
+use crate::onboard::{self, TencentOnboarder};
 use crate::response::TencentIpBlocker;
 use crate::{limits, regions, resources, verify};
 
@@ -43,6 +44,8 @@ pub struct TencentProviderBuilder {
     limits: Option<LimitConfig>,
     clock: Arc<dyn Clock>,
     features: Vec<StandardFeature>,
+    user_prefix: String,
+    wait: PropagationWait,
 }
 
 impl fmt::Debug for TencentProviderBuilder {
@@ -71,6 +74,8 @@ impl TencentProviderBuilder {
             limits: None,
             clock: Arc::new(SystemClock),
             features: verify::FEATURES.to_vec(),
+            user_prefix: onboard::DEFAULT_USER_PREFIX.to_owned(),
+            wait: PropagationWait::default(),
         }
     }
 
@@ -141,6 +146,20 @@ impl TencentProviderBuilder {
         self
     }
 
+    /// Sets the prefix quick configuration puts before the CAM sub-user's name (default
+    /// `multicloud-`; empty for none).
+    pub fn with_user_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.user_prefix = prefix.into();
+        self
+    }
+
+    /// Sets how long quick configuration and key rotation wait for a new key to work
+    /// (default: [`PropagationWait::default`]).
+    pub fn with_propagation_wait(mut self, wait: PropagationWait) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Validates the settings and builds the provider.
     ///
     /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
@@ -172,7 +191,10 @@ impl TencentProviderBuilder {
                 .build()?,
         };
         let client = Client::new(endpoints, credential, transport, self.clock);
-        Ok(TencentProvider::new(account, client, self.features))
+        let mut provider = TencentProvider::new(account, client, self.features);
+        provider.onboarder =
+            TencentOnboarder::new(provider.client.clone(), self.user_prefix, self.wait);
+        Ok(provider)
     }
 }
 
@@ -188,6 +210,7 @@ pub struct TencentProvider {
     client: Client,
     features: Vec<StandardFeature>,
     blocker: TencentIpBlocker,
+    onboarder: TencentOnboarder,
     /// The region permission probes go to, found once per provider.
     probe_region: std::sync::OnceLock<String>,
 }
@@ -201,6 +224,11 @@ impl TencentProvider {
         TencentProvider {
             account,
             blocker: TencentIpBlocker::new(client.clone()),
+            onboarder: TencentOnboarder::new(
+                client.clone(),
+                onboard::DEFAULT_USER_PREFIX.to_owned(),
+                PropagationWait::default(),
+            ),
             client,
             features,
             probe_region: std::sync::OnceLock::new(),
@@ -269,6 +297,10 @@ impl CloudProvider for TencentProvider {
 
     fn ip_blocker(&self) -> Option<&dyn IpBlocker> {
         Some(&self.blocker)
+    }
+
+    fn onboarder(&self) -> Option<&dyn Onboarder> {
+        Some(&self.onboarder)
     }
 }
 
