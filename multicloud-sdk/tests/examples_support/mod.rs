@@ -1,16 +1,17 @@
 //! Runs the example binaries as a user does, against simulators on 127.0.0.1.
 //!
-//! Cargo sets `CARGO_BIN_EXE_*` for `[[bin]]` targets only, so the first use of an example
-//! builds it with the cargo that runs these tests (a no-op when `cargo test` built it
-//! already) and runs it from the target directory.
+//! Cargo sets `CARGO_BIN_EXE_*` for `[[bin]]` targets only. `cargo test` (without a target
+//! filter) builds the examples next to this test; when a binary is missing or older than the
+//! example sources or the workspace libraries, the first use builds it with the cargo that
+//! runs these tests.
 
 #![allow(dead_code, unreachable_pub)] // each test file uses a different subset
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use multicloud_testkit::{SimCloud, SimKey};
 
@@ -24,10 +25,13 @@ pub fn example(name: &str) -> PathBuf {
     }
     // target/<profile>/deps/<this test> → target/<profile>/examples/<name>
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let profile_dir = deps.parent().expect("target/<profile>");
+    let path = profile_dir.join("examples").join(name);
+    if is_fresh(&path, deps) {
+        built.insert(name.to_owned(), path.clone());
+        return path;
+    }
     let status = Command::new(env!("CARGO"))
         .args([
             "build",
@@ -45,10 +49,49 @@ pub fn example(name: &str) -> PathBuf {
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building example {name} failed");
-    let path = profile_dir.join("examples").join(name);
     assert!(path.exists(), "{} not found", path.display());
     built.insert(name.to_owned(), path.clone());
     path
+}
+
+/// Whether the binary at `path` is newer than every example source and every workspace
+/// library in `deps`.
+fn is_fresh(path: &Path, deps: &Path) -> bool {
+    let Some(built) = modified(path) else {
+        return false;
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut inputs = Vec::new();
+    collect(&examples, &mut inputs, &|p| {
+        p.extension().is_some_and(|e| e == "rs" || e == "toml")
+    });
+    collect(deps, &mut inputs, &|p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("libmulticloud_") && n.ends_with(".rlib"))
+    });
+    !inputs.is_empty()
+        && inputs
+            .iter()
+            .all(|p| modified(p).is_some_and(|m| m <= built))
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, keep: &dyn Fn(&Path) -> bool) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && dir.file_name().is_some_and(|n| n == "examples") {
+            collect(&path, out, keep);
+        } else if keep(&path) {
+            out.push(path);
+        }
+    }
 }
 
 /// What one run of an example did.
