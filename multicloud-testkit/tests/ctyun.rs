@@ -565,7 +565,8 @@ async fn injected_faults_use_ctyun_answers() {
     };
     let (p1, p7) = (page(1).await, page(7).await);
     assert_eq!(p1["returnObj"]["results"], p7["returnObj"]["results"]);
-    assert!(p1["returnObj"]["totalPage"].as_u64().unwrap() > 1000);
+    // The loop claims more pages than there are, but few enough for a client's page cap.
+    assert!(p1["returnObj"]["totalPage"].as_u64().unwrap() > 1);
 
     assert_eq!(
         ct.cloud

@@ -80,7 +80,9 @@ fn usable_region(region: Option<String>, ctx: &SimContext<'_>) -> Result<String,
 /// `(start index, reported total)` of a page-number page, honouring the loop fault.
 fn page_window(page: u64, size: u64, total: usize, ctx: &SimContext<'_>) -> (usize, usize) {
     if ctx.pagination_loop() {
-        (0, i32::MAX as usize)
+        // Page one again, under a total the client can reach within its page cap, so the
+        // loop (not the cap) is what stops it.
+        (0, total.max(size as usize).saturating_mul(4))
     } else {
         (((page - 1) * size) as usize, total)
     }

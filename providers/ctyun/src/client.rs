@@ -168,6 +168,19 @@ impl Client {
     }
 
     /// The page size of a product whose pages hold at most `max` items.
+    /// The page cap of the listing `action` in `region` (the transport's
+    /// [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages)).
+    pub(crate) fn page_cap(
+        &self,
+        action: &str,
+        region: &str,
+    ) -> multicloud_core::pagination::PageCap {
+        multicloud_core::pagination::PageCap::new(
+            format!("{action} in {region}"),
+            self.transport().limits().max_pages(),
+        )
+    }
+
     pub(crate) fn page_size(&self, max: u32) -> u32 {
         self.inner.page_size.map_or(max, |n| n.clamp(1, max))
     }
