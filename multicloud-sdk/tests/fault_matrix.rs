@@ -21,7 +21,8 @@
     feature = "aws",
     feature = "tencent",
     feature = "huawei",
-    feature = "baidu"
+    feature = "baidu",
+    feature = "ctyun"
 ))]
 
 mod fault_matrix_support;
@@ -859,5 +860,5 @@ fault_matrix! {
     tencent => fault_matrix_support::TENCENT;
     huawei => fault_matrix_support::HUAWEI;
     baidu => fault_matrix_support::BAIDU;
-    // ctyun => fault_matrix_support::CTYUN;   (once CTyun lists hosts)
+    ctyun => fault_matrix_support::CTYUN;
 }

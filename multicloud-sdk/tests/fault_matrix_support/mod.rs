@@ -14,12 +14,14 @@ use std::time::Duration;
 
 use multicloud_sdk::aws::AwsProviderBuilder;
 use multicloud_sdk::baidu::BaiduProviderBuilder;
+use multicloud_sdk::ctyun::CtyunProviderBuilder;
 use multicloud_sdk::huawei::HuaweiProviderBuilder;
 use multicloud_sdk::tencent::TencentProviderBuilder;
 use multicloud_sdk::transport::{LimitConfig, RetryConfig, Transport};
 use multicloud_sdk::{Clock, CloudProvider, ErrorKind, StaticCredential};
 use multicloud_testkit::aws::AwsSim;
 use multicloud_testkit::baidu::BaiduSim;
+use multicloud_testkit::ctyun::CtyunSim;
 use multicloud_testkit::huawei::HuaweiSim;
 use multicloud_testkit::tencent::TencentSim;
 use multicloud_testkit::{SimCloud, SimKey};
@@ -386,9 +388,65 @@ pub const BAIDU: ProviderCase = ProviderCase {
     },
 };
 
-// CTyun joins with `pub const CTYUN: ProviderCase = …` here (its simulator is
-// `multicloud_testkit::ctyun::CtyunSim`) and one line in `fault_matrix!`, once its provider
-// lists hosts.
+/// CTyun: ECS `list-instances` (JSON envelope, `pageNo`/`pageSize` with a total), pages of
+/// 10 (the API's smallest page).
+pub const CTYUN: ProviderCase = ProviderCase {
+    name: "ctyun",
+    start: || {
+        Box::pin(start(
+            SimCloud::builder(CtyunSim::new()).hosts(60).regions(3),
+        ))
+    },
+    build: |sim, key, clock| {
+        let mut b = CtyunProviderBuilder::new("matrix")
+            .with_credential(StaticCredential::new(key.access_key()))
+            .with_domain(key.domain)
+            .with_endpoint_url(sim.base_url())
+            .with_transport(transport())
+            .with_page_size(10);
+        if let Some(clock) = clock {
+            b = b.with_clock(clock);
+        }
+        Arc::new(b.build().expect("provider builds"))
+    },
+    hosts_endpoint: "ecs:ListInstances",
+    paging: Paging::Total,
+    page_size: 10,
+    format: Format::Json,
+    // EOP answers a skewed `Eop-date` like a wrong secret (CTAPI_10009).
+    skew_kind: ErrorKind::InvalidCredential,
+    dead_round_requests: 1,
+    dead_verify_requests: 1,
+    wrong_shapes: || {
+        vec![
+            html(),
+            shape(
+                "other action",
+                JSON,
+                r#"{"statusCode":800,"returnObj":{"volumes":[],"totalCount":0}}"#,
+                ErrorKind::Decode,
+            ),
+            shape(
+                "no envelope",
+                JSON,
+                r#"{"error":{"code":"Forbidden","message":"denied"}}"#,
+                ErrorKind::Decode,
+            ),
+            shape(
+                "missing list",
+                JSON,
+                r#"{"statusCode":800,"returnObj":{"totalCount":5}}"#,
+                ErrorKind::Decode,
+            ),
+            shape(
+                "null list",
+                JSON,
+                r#"{"statusCode":800,"returnObj":{"results":null,"totalCount":0}}"#,
+                ErrorKind::Decode,
+            ),
+        ]
+    },
+};
 
 /// A well-formed document nested `depth` levels deep, in `format`.
 pub fn deep_document(format: Format, depth: usize) -> (&'static str, Vec<u8>) {

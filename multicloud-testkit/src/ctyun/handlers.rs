@@ -82,7 +82,10 @@ fn page_window(page: u64, size: u64, total: usize, ctx: &SimContext<'_>) -> (usi
     if ctx.pagination_loop() {
         // Page one again, under a total the client can reach within its page cap, so the
         // loop (not the cap) is what stops it.
-        (0, total.max(size as usize).saturating_mul(4))
+        (0, total + 2 * size as usize)
+    } else if ctx.endless_pagination() {
+        // The endless fault: a total no client can reach.
+        (((page - 1) * size) as usize, 1_000_000_000)
     } else {
         (((page - 1) * size) as usize, total)
     }
