@@ -116,6 +116,8 @@ impl Client {
         let host = HeaderValue::from_str(&target.host)
             .map_err(|_| Error::config("the request host is not a valid header value"))?;
         let key = inner.credential.access_key().await?;
+        // A blank or garbled key is refused here, before anything is sent.
+        key.validate()?;
         let signer = BceSigner::new();
         let call = CallInfo::read_only(ProviderKind::Baidu, api.name);
         let response = inner

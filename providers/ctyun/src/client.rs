@@ -193,6 +193,9 @@ impl Client {
     ) -> Result<T> {
         let inner = &self.inner;
         let api = call.api;
+        if let Some(region) = region {
+            multicloud_core::validate_region_id(region)?;
+        }
         let url = format!(
             "{}{}",
             inner.endpoints.base_url(api.endpoint),
@@ -206,6 +209,8 @@ impl Client {
             None => Bytes::new(),
         };
         let key = inner.credential.access_key().await?;
+        // A blank or garbled key is refused here, before anything is sent.
+        key.validate()?;
         let info = CallInfo::read_only(ProviderKind::Ctyun, api.action);
         let response = inner
             .transport

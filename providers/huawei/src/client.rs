@@ -301,6 +301,8 @@ impl Client {
     /// The key to sign with, unless it was refused before (then the remembered refusal).
     pub(crate) async fn key_for(&self, api: &str) -> Result<AccessKey> {
         let key = self.inner.credential.access_key().await?;
+        // A blank or garbled key is refused here, before any request could count against it.
+        key.validate()?;
         let mut latch = self.inner.refused.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(r) = latch.as_ref() {
             let same = r.key_id == key.id() && r.fingerprint == fingerprint(&key);
@@ -355,6 +357,9 @@ impl Client {
     pub(crate) async fn send(&self, api: Api, request: &Request) -> Result<HttpResponse> {
         let inner = &self.inner;
         let key = self.key_for(api.name).await?;
+        if let Some(region) = request.region.as_deref() {
+            multicloud_core::validate_region_id(region)?;
+        }
         let base = inner.endpoints.base(api.service, request.region.as_deref());
         let mut url = format!("{base}{}", request.path);
         if !request.query.is_empty() {
@@ -447,6 +452,8 @@ impl Client {
     /// The project id of `region`; looks again (at most once a minute) when the cached
     /// answer has none, then reports the region as having no project.
     pub(crate) async fn project_id(&self, region: &str) -> Result<String> {
+        // A region name that is not an id is refused before the projects lookup is sent.
+        multicloud_core::validate_region_id(region)?;
         let mut projects = self.projects(false).await?;
         if projects.project_of(region).is_none()
             && self.inner.clock.now() - projects.fetched_at >= PROJECTS_REFRESH
