@@ -659,13 +659,15 @@ async fn ctyun_lists_the_hosts_of_its_scanned_pools_as_json() {
     assert_eq!(regions.code, 0, "{}", regions.both());
     let regions: Vec<serde_json::Value> =
         serde_json::from_str(&regions.stdout).expect("regions print one JSON array");
-    let inventory = cloud.inventory();
-    let mut expected: Vec<&str> = regions
-        .iter()
-        .filter(|r| r["status"] == "enabled")
-        .flat_map(|r| inventory.hosts_in(r["id"].as_str().expect("a region id")))
-        .map(|h| h.id.as_str())
-        .collect();
+    let mut expected: Vec<String> = {
+        let inventory = cloud.inventory();
+        regions
+            .iter()
+            .filter(|r| r["status"] == "enabled")
+            .flat_map(|r| inventory.hosts_in(r["id"].as_str().expect("a region id")))
+            .map(|h| h.id.clone())
+            .collect()
+    };
     expected.sort_unstable();
     assert!(
         !expected.is_empty(),
