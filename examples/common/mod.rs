@@ -737,7 +737,8 @@ fn onboard_request(
         })
 }
 
-fn print_policies(output: Output, docs: &[PolicyDocument]) {
+/// Prints policy documents: managed ones by name, custom ones as the JSON to paste.
+pub(crate) fn print_policies(output: Output, docs: &[PolicyDocument]) {
     if output == Output::Json {
         println!("{}", to_json(&docs));
         return;
