@@ -1,4 +1,6 @@
-//! Verify an AWS key and list its regions, hosts and cloud products.
+//! Verify an AWS key and list its regions, hosts and cloud products; print the policies a
+//! feature needs, and with the root user's key create a least-privilege user (`onboard`)
+//! or rotate its key (`rotate-key`).
 //!
 //! The key comes from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`
 //! for temporary keys). `--endpoint-url` (or `AWS_ENDPOINT_URL`) sends every service to one
@@ -11,6 +13,9 @@
 //! cargo run -p multicloud-sdk --example aws -- regions --domain china
 //! cargo run -p multicloud-sdk --example aws -- hosts --regions us-east-1,eu-west-1
 //! cargo run -p multicloud-sdk --example aws -- products --endpoint-url http://127.0.0.1:4566 --output json
+//! cargo run -p multicloud-sdk --example aws -- policy --features host,cspm
+//! cargo run -p multicloud-sdk --example aws -- onboard --user secops --features host,cspm
+//! cargo run -p multicloud-sdk --example aws -- rotate-key --user multicloud-secops --old-key-id AKIA...
 //! ```
 
 #[path = "common/mod.rs"]
@@ -18,8 +23,8 @@ mod common;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use common::{Global, Inventory, ProviderInfo};
+use clap::{Parser, Subcommand};
+use common::{Global, Inventory, Onboarding, ProviderInfo};
 use multicloud_sdk::aws::{AwsProvider, AwsProviderBuilder};
 use multicloud_sdk::Domain;
 
@@ -45,7 +50,15 @@ struct Cli {
     #[command(flatten)]
     global: Global,
     #[command(subcommand)]
-    command: Inventory,
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Inventory(Inventory),
+    #[command(flatten)]
+    Onboarding(Onboarding),
 }
 
 fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<AwsProvider> {
@@ -63,5 +76,14 @@ fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<AwsProvider>
 async fn main() -> ExitCode {
     let cli: Cli = common::parse(&AWS);
     let make = |domain| build(&cli.global, domain);
-    common::exit(common::run_inventory(&AWS, &cli.global, &cli.command, make, |_, _| {}).await)
+    let outcome = match &cli.command {
+        Command::Inventory(command) => {
+            common::run_inventory(&AWS, &cli.global, command, make, |_, _| {}).await
+        }
+        Command::Onboarding(command) => match make(cli.global.domain()) {
+            Ok(provider) => common::run_onboarding(&cli.global, command, &provider).await,
+            Err(e) => Err(e.into()),
+        },
+    };
+    common::exit(outcome)
 }

@@ -1,5 +1,6 @@
 //! Verify a Huawei Cloud key, list its regions, hosts and cloud products, and block or unblock
-//! an IP in Cloud Firewall or WAF.
+//! an IP in Cloud Firewall or WAF, and print the policies a feature needs (`policy`: system
+//! policies by name, the guide's custom ones as JSON; Huawei has no quick configuration yet).
 //!
 //! The key comes from `HUAWEICLOUD_SDK_AK` / `HUAWEICLOUD_SDK_SK` (and
 //! `HUAWEICLOUD_SDK_SECURITY_TOKEN` for temporary keys). `--endpoint-url` (or
@@ -16,6 +17,7 @@
 //! cargo run -p multicloud-sdk --example huawei -- block --region cn-north-4 --target cfw 203.0.113.9
 //! cargo run -p multicloud-sdk --example huawei -- blocks --region cn-north-4 --target waf --scope '*'
 //! cargo run -p multicloud-sdk --example huawei -- unblock --region cn-north-4 --target cfw --rule-id ID 203.0.113.9
+//! cargo run -p multicloud-sdk --example huawei -- policy --features host,cspm,response
 //! ```
 
 #[path = "common/mod.rs"]
@@ -26,7 +28,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use common::{Blocking, Global, Inventory, ProviderInfo};
 use multicloud_sdk::huawei::{custom_policy, HuaweiProvider, HuaweiProviderBuilder};
-use multicloud_sdk::{Domain, FeatureStatus, VerifyReport};
+use multicloud_sdk::{Domain, FeatureStatus, StandardFeature, VerifyReport};
 
 const HUAWEI: ProviderInfo = ProviderInfo {
     title: "Huawei Cloud",
@@ -69,6 +71,13 @@ enum Command {
     Inventory(Inventory),
     #[command(flatten)]
     Blocking(Blocking),
+    /// Print the policies the features need: system policies by name, the guide's custom
+    /// ones as JSON to paste into IAM's policy editor.
+    Policy {
+        /// Features (comma-separated: host, cspm, response).
+        #[arg(long, value_delimiter = ',', default_value = "host,cspm,response")]
+        features: Vec<StandardFeature>,
+    },
 }
 
 fn build(cli: &Cli, domain: Domain) -> multicloud_sdk::Result<HuaweiProvider> {
@@ -119,6 +128,11 @@ async fn main() -> ExitCode {
             Ok(provider) => common::run_blocking(&cli.global, command, &provider).await,
             Err(e) => Err(e.into()),
         },
+        Command::Policy { features } => {
+            let docs = multicloud_sdk::huawei::policy_documents(features);
+            common::print_policies(cli.global.output, &docs);
+            Ok(common::EXIT_OK)
+        }
     };
     common::exit(outcome)
 }

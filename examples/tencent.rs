@@ -1,5 +1,7 @@
 //! Verify a Tencent Cloud key, list its regions, hosts and cloud products, and block or
-//! unblock an IP in Cloud Firewall or WAF.
+//! unblock an IP in Cloud Firewall or WAF; print the policies a feature needs, and with the
+//! root account's key create a least-privilege sub-user (`onboard`) or rotate its key
+//! (`rotate-key`).
 //!
 //! The key comes from `TENCENTCLOUD_SECRET_ID` / `TENCENTCLOUD_SECRET_KEY` (and
 //! `TENCENTCLOUD_SESSION_TOKEN` for temporary keys). `--endpoint-url` (or
@@ -15,6 +17,8 @@
 //! cargo run -p multicloud-sdk --example tencent -- block --region ap-guangzhou --target cfw 203.0.113.9
 //! cargo run -p multicloud-sdk --example tencent -- blocks --region ap-guangzhou
 //! cargo run -p multicloud-sdk --example tencent -- unblock --region ap-guangzhou --rule-id ID 203.0.113.9
+//! cargo run -p multicloud-sdk --example tencent -- policy --features host,cspm
+//! cargo run -p multicloud-sdk --example tencent -- onboard --user secops --yes
 //! ```
 
 #[path = "common/mod.rs"]
@@ -23,7 +27,7 @@ mod common;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use common::{Blocking, Global, Inventory, ProviderInfo};
+use common::{Blocking, Global, Inventory, Onboarding, ProviderInfo};
 use multicloud_sdk::tencent::{TencentProvider, TencentProviderBuilder};
 use multicloud_sdk::Domain;
 
@@ -61,6 +65,8 @@ enum Command {
     Inventory(Inventory),
     #[command(flatten)]
     Blocking(Blocking),
+    #[command(flatten)]
+    Onboarding(Onboarding),
 }
 
 fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<TencentProvider> {
@@ -84,6 +90,10 @@ async fn main() -> ExitCode {
         }
         Command::Blocking(command) => match make(cli.global.domain()) {
             Ok(provider) => common::run_blocking(&cli.global, command, &provider).await,
+            Err(e) => Err(e.into()),
+        },
+        Command::Onboarding(command) => match make(cli.global.domain()) {
+            Ok(provider) => common::run_onboarding(&cli.global, command, &provider).await,
             Err(e) => Err(e.into()),
         },
     };

@@ -23,7 +23,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use multicloud_sdk::transport::Timeouts;
 use multicloud_sdk::{
     BlockRequest, BlockRule, BlockTarget, CloudProvider, CredentialStatus, Domain, Error,
-    ErrorKind, Feature, FeatureStatus, Region, StandardFeature, VerifyReport,
+    ErrorKind, Feature, FeatureStatus, OnboardRequest, Onboarder, PolicyDocument, Region,
+    StandardFeature, VerifyReport,
 };
 
 pub(crate) use print::to_json;
@@ -43,7 +44,7 @@ pub(crate) const EXIT_NOT_READY: u8 = 3;
 pub(crate) struct ProviderInfo {
     /// The cloud's name in messages ("AWS").
     pub(crate) title: &'static str,
-    /// Key variables: id, secret, optional session token.
+    /// Key variables: id, secret, optional session token ("" when the cloud has none).
     pub(crate) key_vars: [&'static str; 3],
     /// The variable `--endpoint-url` falls back to.
     pub(crate) endpoint_env: &'static str,
@@ -56,13 +57,18 @@ pub(crate) struct ProviderInfo {
 impl ProviderInfo {
     fn after_help(&self) -> String {
         let [id, secret, token] = self.key_vars;
+        let token = if token.is_empty() {
+            String::new()
+        } else {
+            format!(" ({token} too for a temporary key)")
+        };
         let domains: Vec<String> = self
             .domains
             .iter()
             .map(|(name, what)| format!("  {name:<14} {what}"))
             .collect();
         format!(
-            "Key: {id} and {secret} ({token} too for a temporary key).\n\
+            "Key: {id} and {secret}{token}.\n\
              Endpoint: --endpoint-url, or {endpoint}, sends every service to one URL (a \
              simulator, emulator or proxy).\n\
              Domains (--domain; default {default}):\n{domains}\n\
@@ -78,6 +84,14 @@ impl ProviderInfo {
 
     fn domain_names(&self) -> Vec<&'static str> {
         self.domains.iter().map(|(name, _)| *name).collect()
+    }
+}
+
+/// The domain a `--domain` value names: the SDK's names, and CTyun's `chinese` edition.
+fn domain_from(name: &str) -> Option<Domain> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "chinese" => Some(Domain::China),
+        other => other.parse().ok(),
     }
 }
 
@@ -128,7 +142,7 @@ impl Global {
     pub(crate) fn domain(&self) -> Domain {
         self.domain
             .as_deref()
-            .and_then(|d| d.parse().ok())
+            .and_then(domain_from)
             .unwrap_or_default()
     }
 
@@ -488,7 +502,7 @@ where
     M: Fn(Domain) -> multicloud_sdk::Result<P>,
 {
     for (name, _) in info.domains {
-        let Ok(other) = name.parse::<Domain>() else {
+        let Some(other) = domain_from(name) else {
             continue;
         };
         if other == domain {
@@ -522,7 +536,12 @@ pub(crate) async fn select_regions<P: CloudProvider>(
     let mut chosen = Vec::new();
     for name in wanted {
         let name = name.trim();
-        match known.iter().find(|r| r.id == name) {
+        // By id, or by the name the console shows (CTyun's pools: 华东1).
+        let found = known
+            .iter()
+            .find(|r| r.id == name)
+            .or_else(|| known.iter().find(|r| r.name.as_deref() == Some(name)));
+        match found {
             Some(region) if region.is_scannable() => chosen.push(region.clone()),
             Some(region) => {
                 return Err(Failure::Usage(format!(
@@ -653,4 +672,206 @@ pub(crate) async fn run_blocking<P: CloudProvider>(
         }
     };
     outcome.map(|()| EXIT_OK).map_err(Failure::Sdk)
+}
+
+/// Quick configuration: the subcommands of clouds that have an onboarder.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Onboarding {
+    /// Print the policies the features need: managed policies by name, custom ones as JSON
+    /// to paste into the console.
+    Policy {
+        /// Features (comma-separated: host, cspm, agentless, response).
+        #[arg(long, value_delimiter = ',', default_value = "host,cspm")]
+        features: Vec<StandardFeature>,
+        /// A value a custom policy is filled with, as name=value (repeatable).
+        #[arg(long = "param", value_parser = parse_param)]
+        params: Vec<(String, String)>,
+    },
+    /// With the root user's key: create (or reuse) a least-privilege user, attach the
+    /// features' policies and print its new key once.
+    Onboard {
+        /// The user name (the SDK adds its `multicloud-` prefix).
+        #[arg(long)]
+        user: String,
+        /// Features (comma-separated: host, cspm, agentless, response).
+        #[arg(long, value_delimiter = ',', default_value = "host,cspm")]
+        features: Vec<StandardFeature>,
+        /// A value a custom policy is filled with, as name=value (repeatable).
+        #[arg(long = "param", value_parser = parse_param)]
+        params: Vec<(String, String)>,
+        /// Do not ask before creating anything (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// With the root user's key: issue a new key for the user, check it works, then delete
+    /// its old key.
+    RotateKey {
+        /// The user name, as `onboard` printed it.
+        #[arg(long)]
+        user: String,
+        /// The key to replace.
+        #[arg(long)]
+        old_key_id: String,
+        /// Do not ask before changing anything (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `name=value`.
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .ok_or_else(|| format!("expected name=value, got {s:?}"))
+}
+
+fn onboard_request(
+    user: &str,
+    features: &[StandardFeature],
+    params: &[(String, String)],
+) -> OnboardRequest {
+    params
+        .iter()
+        .fold(OnboardRequest::new(user, features.to_vec()), |r, (k, v)| {
+            r.with_param(k.clone(), v.clone())
+        })
+}
+
+/// Prints policy documents: managed ones by name, custom ones as the JSON to paste.
+pub(crate) fn print_policies(output: Output, docs: &[PolicyDocument]) {
+    if output == Output::Json {
+        println!("{}", to_json(&docs));
+        return;
+    }
+    for doc in docs {
+        match &doc.document {
+            None => println!("managed policy: {}", doc.name),
+            Some(_) => println!("custom policy {}:\n{}", doc.name, doc.render()),
+        }
+    }
+}
+
+/// Asks on the terminal; only an explicit `yes` goes on. Without a terminal, `--yes` is
+/// required (a usage error otherwise).
+fn confirm(question: &str) -> Result<bool, Failure> {
+    use std::io::Write;
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Usage(
+            "stdin is not a terminal, so there is no one to confirm: pass --yes".to_owned(),
+        ));
+    }
+    eprint!("{question} [yes/no] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    Ok(std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes")
+}
+
+/// Prints a new key: its id, and its secret this once, with what to do next.
+fn print_new_key(output: Output, user: &str, key: &multicloud_sdk::AccessKey, root_note: bool) {
+    if output == Output::Json {
+        let value = serde_json::json!({
+            "user": user,
+            "access_key_id": key.id(),
+            "secret_access_key": key.secret().expose(),
+        });
+        println!("{}", to_json(&value));
+    } else {
+        println!("access key id: {}", key.id());
+        println!("secret (shown once): {}", key.secret().expose());
+    }
+    eprintln!("warning: store the secret now, it is not shown again.");
+    if root_note {
+        eprintln!(
+            "warning: use this key from now on, and delete the root user's key you ran this \
+             with (a root key can do anything in the account)."
+        );
+    }
+}
+
+/// Runs `policy`, `onboard` or `rotate-key` on the provider's onboarder.
+pub(crate) async fn run_onboarding<P: CloudProvider>(
+    global: &Global,
+    command: &Onboarding,
+    provider: &P,
+) -> Outcome {
+    let Some(onboarder) = provider.onboarder() else {
+        return Err(Failure::Usage(format!(
+            "{} offers no quick configuration",
+            provider.kind()
+        )));
+    };
+    onboarding(global, command, onboarder).await
+}
+
+async fn onboarding(global: &Global, command: &Onboarding, onboarder: &dyn Onboarder) -> Outcome {
+    let ui = Ui::new(global);
+    match command {
+        Onboarding::Policy { features, params } => {
+            let docs = onboarder.policy_documents(&onboard_request("-", features, params))?;
+            print_policies(global.output, &docs);
+        }
+        Onboarding::Onboard {
+            user,
+            features,
+            params,
+            yes,
+        } => {
+            let request = onboard_request(user, features, params);
+            let docs = onboarder.policy_documents(&request)?;
+            if !yes {
+                print_policies(Output::Table, &docs);
+                if !confirm(&format!(
+                    "Create or reuse user {user} with these policies and a new key?"
+                ))? {
+                    eprintln!("nothing changed");
+                    return Ok(EXIT_FAILURE);
+                }
+            }
+            let outcome = ui
+                .wait(format!("onboarding {user}"), onboarder.onboard(&request))
+                .await;
+            ui.done();
+            let outcome = outcome?;
+            if global.output == Output::Table {
+                let created = if outcome.created_user {
+                    "created"
+                } else {
+                    "reused"
+                };
+                println!("user: {} ({created})", outcome.user_name);
+                println!("policies: {}", outcome.policies.join(", "));
+                for old in &outcome.deleted_keys {
+                    println!("deleted an old key of ours: {old}");
+                }
+            }
+            print_new_key(global.output, &outcome.user_name, &outcome.access_key, true);
+        }
+        Onboarding::RotateKey {
+            user,
+            old_key_id,
+            yes,
+        } => {
+            if !yes
+                && !confirm(&format!(
+                    "Issue a new key for {user} and delete {old_key_id}?"
+                ))?
+            {
+                eprintln!("nothing changed");
+                return Ok(EXIT_FAILURE);
+            }
+            let key = ui
+                .wait(
+                    format!("rotating the key of {user}"),
+                    onboarder.rotate_key(user, old_key_id, &|_| {}),
+                )
+                .await;
+            ui.done();
+            let key = key?;
+            if global.output == Output::Table {
+                println!("deleted the old key {old_key_id}");
+            }
+            print_new_key(global.output, user, &key, false);
+        }
+    }
+    Ok(EXIT_OK)
 }

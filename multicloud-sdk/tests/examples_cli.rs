@@ -10,9 +10,10 @@ use examples_support::{key_parts, run};
 use multicloud_sdk::Domain;
 use multicloud_testkit::aws::AwsSim;
 use multicloud_testkit::baidu::BaiduSim;
+use multicloud_testkit::ctyun::CtyunSim;
 use multicloud_testkit::huawei::HuaweiSim;
 use multicloud_testkit::tencent::TencentSim;
-use multicloud_testkit::{CloudSim, SimCloud};
+use multicloud_testkit::{CloudSim, SimCloud, SimKey};
 
 async fn sim(cloud: impl CloudSim) -> SimCloud {
     SimCloud::builder(cloud)
@@ -623,4 +624,129 @@ async fn huawei_and_baidu_list_hosts_with_options_after_the_subcommand() {
     .await;
     assert_eq!(typo.code, 2, "{}", typo.both());
     assert!(typo.stderr.contains("did you mean bj?"), "{}", typo.both());
+}
+
+// CTyun on the shared command line (issue 27): its editions as --domain values, its key
+// variables, and the pools the account can drive.
+
+#[tokio::test]
+async fn ctyun_lists_the_hosts_of_its_scanned_pools_as_json() {
+    let cloud = sim(CtyunSim::new()).await;
+    let (id, secret) = key_parts(&cloud, "admin");
+    let url = cloud.base_url();
+    let env = [
+        ("CTYUN_AK", id.as_str()),
+        ("CTYUN_SK", secret.as_str()),
+        ("CTYUN_ENDPOINT_URL", url.as_str()),
+    ];
+    let hosts = run(
+        "ctyun",
+        &["hosts", "--output", "json", "--domain", "chinese"],
+        &env,
+    )
+    .await;
+    assert_eq!(hosts.code, 0, "{}", hosts.both());
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&hosts.stdout).expect("hosts print one JSON array");
+    let mut listed: Vec<&str> = listed
+        .iter()
+        .map(|h| h["id"].as_str().expect("each host has an id"))
+        .collect();
+    listed.sort_unstable();
+
+    // Every host of every pool the `regions` subcommand shows as enabled, and no other.
+    let regions = run("ctyun", &["regions", "--output", "json"], &env).await;
+    assert_eq!(regions.code, 0, "{}", regions.both());
+    let regions: Vec<serde_json::Value> =
+        serde_json::from_str(&regions.stdout).expect("regions print one JSON array");
+    let mut expected: Vec<String> = {
+        let inventory = cloud.inventory();
+        regions
+            .iter()
+            .filter(|r| r["status"] == "enabled")
+            .flat_map(|r| inventory.hosts_in(r["id"].as_str().expect("a region id")))
+            .map(|h| h.id.clone())
+            .collect()
+    };
+    expected.sort_unstable();
+    assert!(
+        !expected.is_empty(),
+        "the simulator has hosts in scanned pools"
+    );
+    assert_eq!(listed, expected);
+
+    // The edition names are CTyun's, and the others are refused as usage errors.
+    let wrong = run("ctyun", &["hosts", "--domain", "china"], &env).await;
+    assert_eq!(wrong.code, 2, "{}", wrong.both());
+    assert!(wrong.stderr.contains("chinese"), "{}", wrong.both());
+}
+
+// Quick configuration on the shared command line: policies to paste, and a root key that
+// makes a least-privilege user and prints its key once.
+
+#[tokio::test]
+async fn aws_prints_the_policies_and_onboards_a_user_with_the_root_key() {
+    let policy = run("aws", &["policy", "--features", "host"], &[]).await;
+    assert_eq!(policy.code, 0, "{}", policy.both());
+    for managed in ["AmazonEC2ReadOnlyAccess", "IAMReadOnlyAccess"] {
+        assert!(
+            policy
+                .stdout
+                .contains(&format!("managed policy: {managed}")),
+            "{}",
+            policy.both()
+        );
+    }
+    assert!(
+        !policy.stdout.contains("AmazonS3ReadOnlyAccess"),
+        "a cspm policy printed for host alone:\n{}",
+        policy.both()
+    );
+
+    const ROOT_ID: &str = "AKIAMCROOTKEY0000001";
+    const ROOT_SECRET: &str = "mcRootSecretNeverPrinted000000000000001";
+    let cloud = sim(AwsSim::new()).await;
+    cloud.keys().insert(
+        SimKey::new(ROOT_ID, ROOT_SECRET, multicloud_testkit::aws::ACCOUNT_ID)
+            .with_user("root", multicloud_testkit::aws::ACCOUNT_ID)
+            .with_label("root"),
+    );
+    let url = cloud.base_url();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", ROOT_ID),
+        ("AWS_SECRET_ACCESS_KEY", ROOT_SECRET),
+        ("AWS_ENDPOINT_URL", url.as_str()),
+    ];
+    // Without a terminal to confirm on, nothing is created unless --yes is given.
+    let unconfirmed = run("aws", &["onboard", "--user", "secops"], &env).await;
+    assert_eq!(unconfirmed.code, 2, "{}", unconfirmed.both());
+    assert!(
+        unconfirmed.stderr.contains("--yes"),
+        "{}",
+        unconfirmed.both()
+    );
+    assert!(cloud.iam().user("multicloud-secops").is_none());
+
+    let onboard = run(
+        "aws",
+        &["onboard", "--user", "secops", "--features", "host", "--yes"],
+        &env,
+    )
+    .await;
+    assert_eq!(onboard.code, 0, "{}", onboard.both());
+    let user = cloud.iam().user("multicloud-secops").expect("user created");
+    assert_eq!(user.keys.len(), 1);
+    let new_id = &user.keys[0].id;
+    assert_ne!(new_id, ROOT_ID);
+    assert!(
+        onboard.stdout.contains(&format!("access key id: {new_id}")),
+        "{}",
+        onboard.both()
+    );
+    assert!(
+        onboard.stderr.contains("delete the root user's key"),
+        "{}",
+        onboard.both()
+    );
+    assert!(!onboard.both().contains(ROOT_SECRET), "{}", onboard.both());
 }
