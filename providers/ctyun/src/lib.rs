@@ -68,6 +68,8 @@ mod client;
 mod endpoints;
 mod errors;
 mod hosts;
+#[cfg(test)]
+mod page_props;
 mod paging;
 mod provider;
 mod regions;
