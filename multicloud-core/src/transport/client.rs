@@ -132,6 +132,36 @@ impl Transport {
         TransportBuilder::new()
     }
 
+    /// The transport a provider builder ends up with: `given` as it is, or one built from
+    /// `timeouts`, `retry` and `limits` (defaults where unset), with `cloud_limits` adding
+    /// the cloud's own per-API limits. Setting those beside `given` is a `Config` error: a
+    /// given transport would silently ignore them.
+    pub fn for_provider(
+        given: Option<Transport>,
+        timeouts: Option<Timeouts>,
+        retry: Option<RetryConfig>,
+        limits: Option<LimitConfig>,
+        clock: Arc<dyn Clock>,
+        cloud_limits: impl FnOnce(LimitConfig) -> LimitConfig,
+    ) -> Result<Transport> {
+        match given {
+            Some(transport) => {
+                if timeouts.is_some() || retry.is_some() || limits.is_some() {
+                    return Err(Error::config(
+                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
+                    ));
+                }
+                Ok(transport)
+            }
+            None => Transport::builder()
+                .with_timeouts(timeouts.unwrap_or_default())
+                .with_retry(retry.unwrap_or_default())
+                .with_limits(cloud_limits(limits.unwrap_or_default()))
+                .with_clock(clock)
+                .build(),
+        }
+    }
+
     /// The timeouts in force.
     pub fn timeouts(&self) -> Timeouts {
         self.inner.timeouts

@@ -172,22 +172,14 @@ impl AwsProviderBuilder {
         }
         let resolver = Resolver::new(Partition::of(self.domain), self.endpoint_url.as_deref())?;
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let transport = match self.transport {
-            Some(t) => {
-                if self.timeouts.is_some() || self.retry.is_some() || self.limits.is_some() {
-                    return Err(Error::config(
-                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
-                    ));
-                }
-                t
-            }
-            None => Transport::builder()
-                .with_timeouts(self.timeouts.unwrap_or_default())
-                .with_retry(self.retry.unwrap_or_default())
-                .with_limits(limits::apply(self.limits.unwrap_or_default()))
-                .with_clock(clock.clone())
-                .build()?,
-        };
+        let transport = Transport::for_provider(
+            self.transport,
+            self.timeouts,
+            self.retry,
+            self.limits,
+            clock.clone(),
+            limits::apply,
+        )?;
         let client = AwsClient::new(credential, transport, clock, resolver, self.page_size);
         let onboarder = AwsOnboarder::new(client.clone(), self.domain, self.user_prefix, self.wait);
         Ok(AwsProvider {

@@ -189,22 +189,14 @@ impl HuaweiProviderBuilder {
             Some(url) => Endpoints::with_override(url)?,
             None => Endpoints::new(),
         };
-        let transport = match self.transport {
-            Some(t) => {
-                if self.timeouts.is_some() || self.retry.is_some() || self.limits.is_some() {
-                    return Err(Error::config(
-                        "with_transport cannot be combined with with_timeouts, with_retry or with_limits",
-                    ));
-                }
-                t
-            }
-            None => Transport::builder()
-                .with_timeouts(self.timeouts.unwrap_or_default())
-                .with_retry(self.retry.unwrap_or_default())
-                .with_limits(limits::apply(self.limits.unwrap_or_default()))
-                .with_clock(self.clock.clone())
-                .build()?,
-        };
+        let transport = Transport::for_provider(
+            self.transport,
+            self.timeouts,
+            self.retry,
+            self.limits,
+            self.clock.clone(),
+            limits::apply,
+        )?;
         if self.cfw_group.trim().is_empty() {
             return Err(Error::config("the CFW address group name is empty"));
         }
