@@ -132,6 +132,16 @@ impl Transport {
         TransportBuilder::new()
     }
 
+    /// The page cap of the listing `action` in `region` (`None`: account-wide), at this
+    /// transport's [`LimitConfig::max_pages`].
+    pub fn page_cap(&self, action: &str, region: Option<&str>) -> crate::pagination::PageCap {
+        let listing = match region {
+            Some(r) => format!("{action} in {r}"),
+            None => action.to_owned(),
+        };
+        crate::pagination::PageCap::new(listing, self.limits().max_pages())
+    }
+
     /// The transport a provider builder ends up with: `given` as it is, or one built from
     /// `timeouts`, `retry` and `limits` (defaults where unset), with `cloud_limits` adding
     /// the cloud's own per-API limits. Setting those beside `given` is a `Config` error: a

@@ -141,11 +141,7 @@ impl AwsClient {
     /// The page cap of the listing `action` in `region` (`None`: account-wide), from the
     /// transport's [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages).
     pub(crate) fn page_cap(&self, action: &str, region: Option<&str>) -> PageCap {
-        let listing = match region {
-            Some(r) => format!("{action} in {r}"),
-            None => action.to_owned(),
-        };
-        PageCap::new(listing, self.transport().limits().max_pages())
+        self.transport().page_cap(action, region)
     }
 
     /// The current time, from the injected clock.

@@ -167,20 +167,17 @@ impl Client {
         &self.inner.transport
     }
 
-    /// The page size of a product whose pages hold at most `max` items.
     /// The page cap of the listing `action` in `region` (the transport's
     /// [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages)).
     pub(crate) fn page_cap(
         &self,
         action: &str,
-        region: &str,
+        region: Option<&str>,
     ) -> multicloud_core::pagination::PageCap {
-        multicloud_core::pagination::PageCap::new(
-            format!("{action} in {region}"),
-            self.transport().limits().max_pages(),
-        )
+        self.transport().page_cap(action, region)
     }
 
+    /// The page size of a product whose pages hold at most `max` items.
     pub(crate) fn page_size(&self, max: u32) -> u32 {
         self.inner.page_size.map_or(max, |n| n.clamp(1, max))
     }

@@ -47,7 +47,7 @@ pub(crate) async fn page(
 pub(crate) fn list(client: Client, region: String) -> BoxStream<'static, Result<Item>> {
     let size = client.page_size(MAX_PAGE_SIZE);
     let r = region.clone();
-    let cap = client.page_cap(LIST_INSTANCES.action, &region);
+    let cap = client.page_cap(LIST_INSTANCES.action, Some(&region));
     by_page_number(cap, LIST_INSTANCES.action, size, "instanceID", move |n| {
         let (client, region) = (client.clone(), r.clone());
         async move { page(&client, &region, n, size).await }

@@ -302,7 +302,7 @@ pub(crate) fn list(
         Paging::Numbered { max, .. } => {
             let size = client.page_size(max);
             let r = region.clone();
-            let cap = client.page_cap(product.api.action, region.as_deref().unwrap_or("global"));
+            let cap = client.page_cap(product.api.action, region.as_deref());
             by_page_number(cap, product.api.action, size, product.id, move |n| {
                 let (client, r) = (client.clone(), r.clone());
                 async move { product.page(&client, r.as_deref(), n, size).await }

@@ -278,11 +278,7 @@ impl Client {
     /// The page cap of the listing `api` in `region` (`None`: account-wide), from the
     /// transport's [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages).
     pub(crate) fn page_cap(&self, api: &str, region: Option<&str>) -> PageCap {
-        let listing = match region {
-            Some(r) => format!("{api} in {r}"),
-            None => api.to_owned(),
-        };
-        PageCap::new(listing, self.transport().limits().max_pages())
+        self.transport().page_cap(api, region)
     }
 
     pub(crate) fn endpoints(&self) -> &Endpoints {
