@@ -41,6 +41,7 @@
 //! # }).unwrap();
 //! ```
 
+pub mod audit;
 pub mod clock;
 pub mod credential;
 pub mod error;
@@ -61,6 +62,7 @@ pub mod signing;
 pub mod transport;
 pub mod verify;
 
+pub use audit::{AuditConsumer, AuditEvent, AuditLogSource};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     Credential, CredentialChain, Env, EnvCredential, EnvVarNames, OsEnv, SharedCredential,
@@ -78,8 +80,8 @@ pub use onboard::{PolicyDocument, PropagationWait};
 pub use pagination::{paginate, paginate_capped, Page, PageCap};
 pub use policy::{RegionSelection, SyncPolicy};
 pub use provider::{
-    AuditEvent, AuditLogSource, BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker,
-    KeyCheck, OnboardOutcome, OnboardRequest, Onboarder,
+    BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker, KeyCheck, OnboardOutcome,
+    OnboardRequest, Onboarder,
 };
 pub use region_id::{validate_region_id, MAX_REGION_ID_LEN};
 pub use secret::{AccessKey, SecretBytes, SecretString};

@@ -9,6 +9,7 @@ use futures::stream::{BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::audit::AuditLogSource;
 use crate::error::{Error, Result};
 use crate::feature::{Feature, StandardFeature};
 use crate::item::Item;
@@ -300,77 +301,6 @@ pub trait IpBlocker: Send + Sync + fmt::Debug {
         target: &BlockTarget,
         region: &str,
     ) -> BoxStream<'static, Result<BlockRule>>;
-}
-
-/// One audit-log event (CloudTrail record, CLS log line), normalized.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct AuditEvent {
-    /// The provider's event id.
-    pub id: String,
-    /// When the call happened.
-    #[serde(with = "time::serde::rfc3339")]
-    pub time: OffsetDateTime,
-    /// The API called (`ConsoleLogin`, `RunInstances`, …).
-    pub event_name: String,
-    /// Who made the call.
-    pub principal: Option<String>,
-    /// Where the call came from.
-    pub source_ip: Option<String>,
-    /// The region of the call.
-    pub region: Option<String>,
-    /// The provider's record exactly as received.
-    pub raw: serde_json::Value,
-}
-
-impl AuditEvent {
-    /// The event `id`, a call of `event_name` at `time`; no principal, source, region or raw
-    /// record.
-    pub fn new(id: impl Into<String>, time: OffsetDateTime, event_name: impl Into<String>) -> Self {
-        AuditEvent {
-            id: id.into(),
-            time,
-            event_name: event_name.into(),
-            principal: None,
-            source_ip: None,
-            region: None,
-            raw: serde_json::Value::Null,
-        }
-    }
-
-    /// Sets who made the call.
-    pub fn with_principal(mut self, principal: Option<String>) -> Self {
-        self.principal = principal;
-        self
-    }
-
-    /// Sets where the call came from.
-    pub fn with_source_ip(mut self, source_ip: Option<String>) -> Self {
-        self.source_ip = source_ip;
-        self
-    }
-
-    /// Sets the region of the call.
-    pub fn with_region(mut self, region: Option<String>) -> Self {
-        self.region = region;
-        self
-    }
-
-    /// Sets the provider's raw record.
-    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
-        self.raw = raw;
-        self
-    }
-}
-
-/// Audit-log intake.
-#[async_trait]
-pub trait AuditLogSource: Send + Sync + fmt::Debug {
-    /// Receives the next batch of events; an empty batch means none are waiting.
-    async fn receive(&self) -> Result<Vec<AuditEvent>>;
-
-    /// Acknowledges events so they are not delivered again.
-    async fn acknowledge(&self, events: &[AuditEvent]) -> Result<()>;
 }
 
 /// A request to turn a root key into a least-privilege sub-account.

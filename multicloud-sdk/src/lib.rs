@@ -50,6 +50,7 @@ pub use multicloud_core::{
 // Sync policy, and the local check of a region id.
 pub use multicloud_core::{validate_region_id, RegionSelection};
 // Capabilities: response actions, audit logs, quick configuration.
+pub use multicloud_core::audit::{AuditConsumer, ConsumeError, ConsumeSummary};
 pub use multicloud_core::{
     AuditEvent, BlockRequest, BlockRule, BlockTarget, OnboardOutcome, OnboardRequest,
     PolicyDocument, PropagationWait,

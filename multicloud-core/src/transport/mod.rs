@@ -49,7 +49,7 @@
 //! ([`redact_uri`] strips it for providers' own messages), and reqwest errors kept as sources
 //! have their URL removed.
 
-mod backoff;
+pub(crate) mod backoff;
 mod body;
 mod budget;
 mod call;
