@@ -232,14 +232,24 @@ pub fn test_event(bucket: &str) -> String {
     .to_string()
 }
 
-/// A CloudTrail record of `event_name` with id `id`, by `user` of account `account`.
+/// A CloudTrail record of `event_name` with id `id`, by the IAM user `user` (the event
+/// source follows the name: `ConsoleLogin` signin, `*Trail` cloudtrail, buckets s3, else ec2).
 pub fn cloudtrail_record(id: &str, event_name: &str, time: &str, user: &str) -> Value {
+    let source = if event_name == "ConsoleLogin" {
+        "signin.amazonaws.com"
+    } else if event_name.ends_with("Trail") {
+        "cloudtrail.amazonaws.com"
+    } else if event_name.contains("Bucket") || event_name.contains("Object") {
+        "s3.amazonaws.com"
+    } else {
+        "ec2.amazonaws.com"
+    };
     json!({
         "eventVersion": "1.09",
         "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE",
                          "arn": format!("arn:aws:iam::123456789012:user/{user}"),
                          "accountId": "123456789012", "userName": user},
-        "eventTime": time, "eventSource": "ec2.amazonaws.com", "eventName": event_name,
+        "eventTime": time, "eventSource": source, "eventName": event_name,
         "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.7",
         "userAgent": "aws-cli/2", "requestParameters": null, "responseElements": null,
         "requestID": format!("req-{id}"), "eventID": id,
