@@ -55,13 +55,21 @@ impl AuditStep {
         }
     }
 
-    /// A step that failed with `error`; `fix` says what to do.
+    /// A step that failed with `error` (its message, code and action; the fix is given
+    /// apart); `fix` says what to do.
     pub fn failed(name: impl Into<String>, error: &Error, fix: impl Into<String>) -> Self {
+        let mut message = error.message().to_owned();
+        if let Some(code) = error.code() {
+            message.push_str(&format!(" ({code})"));
+        }
+        if let Some(action) = error.action() {
+            message.push_str(&format!(" [{action}]"));
+        }
         AuditStep::new(
             name,
             StepStatus::Failed {
                 kind: error.kind(),
-                message: error.to_string(),
+                message,
                 fix: fix.into(),
             },
         )

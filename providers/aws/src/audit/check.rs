@@ -3,7 +3,8 @@
 //!
 //! - `queue`: `GetQueueUrl` in the region given (a queue found in another region is
 //!   `WrongDomainOrRegion` naming it);
-//! - `receive`: a `ReceiveMessage` that peeks (`VisibilityTimeout` 0, no wait, one message);
+//! - `receive`: a `ReceiveMessage` that peeks (`VisibilityTimeout` 0, no wait, up to ten
+//!   messages);
 //! - `read_object`: `GetObject` of the log file the peeked message names (SSE-KMS without
 //!   `kms:Decrypt` is told apart from a bucket refusal), and `same_region`: the bucket's
 //!   region is the queue's;
@@ -15,7 +16,7 @@ use multicloud_core::{Error, ErrorKind, Result};
 
 use crate::onboard::AUDIT_LOG_POLICY;
 
-use super::notification::{self, Notification};
+use super::notification::{self, Notification, ObjectRef};
 use super::{cloudtrail, object, queue, sqs, AwsAuditSource};
 
 /// A receipt handle no queue issued: deleting it is refused for want of permission, or
@@ -40,19 +41,22 @@ pub(super) async fn run(source: &AwsAuditSource) -> Result<AuditCheck> {
     };
     source.lock().queue_url = Some(queue_url.clone());
     let peek = sqs::ReceiveRequest {
-        max_messages: 1,
+        max_messages: 10,
         wait_seconds: 0,
         visibility_timeout: Some(0),
     };
     match sqs::receive(client, &source.sqs, &queue_url, peek).await {
         Ok(messages) => {
             check.push(AuditStep::new("receive", StepStatus::Ok));
-            read_object(
-                source,
-                messages.first().map(|m| m.body.as_str()),
-                &mut check,
-            )
-            .await;
+            // The first log-file notification among them (S3's test event may come first).
+            let objects = messages
+                .iter()
+                .find_map(|m| match notification::parse(&m.body) {
+                    Notification::Objects(objects) if !objects.is_empty() => Some(objects),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            read_object(source, &objects, &mut check).await;
         }
         Err(e) => {
             let fix = match e.kind() {
@@ -91,19 +95,15 @@ pub(super) async fn run(source: &AwsAuditSource) -> Result<AuditCheck> {
 }
 
 /// Reads the log object a peeked message names, if any.
-async fn read_object(source: &AwsAuditSource, body: Option<&str>, check: &mut AuditCheck) {
-    let objects = match body.map(notification::parse) {
-        Some(Notification::Objects(objects)) if !objects.is_empty() => objects,
-        _ => {
-            check.push(skipped(
-                "read_object",
-                "no log-file notification is waiting in the queue; reading is checked once \
-                 CloudTrail has delivered a file",
-            ));
-            return;
-        }
+async fn read_object(source: &AwsAuditSource, objects: &[ObjectRef], check: &mut AuditCheck) {
+    let Some(first) = objects.first() else {
+        check.push(skipped(
+            "read_object",
+            "no log-file notification is waiting in the queue; reading is checked once \
+             CloudTrail has delivered a file",
+        ));
+        return;
     };
-    let first = &objects[0];
     if let Some(region) = first.region.as_deref().filter(|r| *r != source.region) {
         check.push(AuditStep::new(
             "same_region",
