@@ -480,3 +480,79 @@ async fn no_secret_shows_in_debug_errors_or_checks() {
         assert!(!shown.contains(secret), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn a_garbled_sqs_answer_is_a_decode_error_naming_the_call() {
+    let (cloud, audit) = pipeline().await;
+    audit.put_log_file(BUCKET, &key(1), &records("a", 1));
+    cloud.faults().on("sqs:ReceiveMessage").raw_body(
+        Trigger::Always,
+        "application/x-amz-json-1.0",
+        "<html>proxy login</html>",
+    );
+    let src = source(&cloud, FULL_ID, memory());
+    let err = fails_fast(&src).await;
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(err.action(), Some("sqs:ReceiveMessage"));
+    assert!(!err.to_string().contains("proxy login"), "{err}");
+}
+
+#[tokio::test]
+async fn checkpoint_entries_older_than_the_retention_are_forgotten() {
+    use multicloud_sdk::ManualClock;
+    let start = time::macros::datetime!(2026-03-01 10:00 UTC);
+    let clock = Arc::new(ManualClock::new(start));
+    let audit = AuditPipeline::new();
+    audit.set_long_poll_cap(Duration::from_millis(20));
+    audit.set_clock(clock.clone());
+    audit.notify(BUCKET, REGION, QUEUE);
+    let cloud = SimCloud::builder(AwsSim::new().with_audit(audit.clone()))
+        .hosts(1)
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    cloud.keys().insert(
+        SimKey::new(GUIDE_ID, SECRET, ACCOUNT_ID)
+            .with_user("guide", "AIDAGUIDE")
+            .with_permissions(Permissions::only([
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+                "s3:GetObject",
+            ])),
+    );
+    let checkpoint = Arc::new(MemoryCheckpoint::new());
+    let src = builder(
+        &cloud,
+        AccessKey::new(GUIDE_ID, SECRET),
+        Domain::International,
+    )
+    .with_clock(clock.clone())
+    .build()
+    .unwrap()
+    .audit_source(REGION, QUEUE)
+    .with_wait(Duration::from_secs(1))
+    .with_retention(Duration::from_secs(4 * 24 * 3600))
+    .with_checkpoint(checkpoint.clone())
+    .build()
+    .unwrap();
+    audit.put_log_file(BUCKET, &key(1), &records("a", 1));
+    let events = src.receive().await.unwrap();
+    src.acknowledge(&events).await.unwrap();
+    let scope = multicloud_sdk::audit::CheckpointScope::new(
+        multicloud_sdk::ProviderKind::Aws,
+        multicloud_sdk::AccountName::new("e2e").unwrap(),
+        format!("{REGION}/{QUEUE}"),
+    );
+    assert_eq!(checkpoint.len(&scope), 1);
+    // Within the retention the message comes back and is skipped.
+    clock.advance(time::Duration::days(1));
+    assert!(src.receive().await.unwrap().is_empty());
+    assert_eq!(audit.depth(REGION, QUEUE), 1);
+    assert_eq!(checkpoint.len(&scope), 1);
+    // Past the queue's retention the message is gone, and so is its entry.
+    clock.advance(time::Duration::days(4));
+    assert!(src.receive().await.unwrap().is_empty());
+    assert_eq!(audit.depth(REGION, QUEUE), 0);
+    assert_eq!(checkpoint.len(&scope), 0);
+}

@@ -23,6 +23,9 @@ use time::OffsetDateTime;
 use super::errors::AwsError;
 use super::Call;
 
+/// A queue's default message retention.
+const DEFAULT_RETENTION: time::Duration = time::Duration::days(4);
+
 /// A queue's default visibility timeout.
 const DEFAULT_VISIBILITY: time::Duration = time::Duration::seconds(30);
 
@@ -35,6 +38,10 @@ pub struct AuditPipeline {
 
 #[derive(Debug, Default)]
 struct State {
+    /// The clock messages are stamped with (default: the system clock).
+    clock: Option<Arc<dyn multicloud_core::Clock>>,
+    /// How long a queue keeps a message (default 4 days, SQS's default).
+    retention: Option<time::Duration>,
     /// (region, name) → queue.
     queues: BTreeMap<(String, String), Queue>,
     /// (bucket, key) → object.
@@ -55,6 +62,7 @@ struct Queue {
 #[derive(Debug)]
 struct Message {
     id: String,
+    sent_at: OffsetDateTime,
     body: String,
     visible_at: OffsetDateTime,
     handles: Vec<String>,
@@ -93,6 +101,17 @@ impl AuditPipeline {
         self.lock()
             .notifications
             .insert(bucket.to_owned(), (region.to_owned(), queue.to_owned()));
+    }
+
+    /// Stamps new messages with `clock`'s time (give the simulator's clock, so retention and
+    /// visibility follow it).
+    pub fn set_clock(&self, clock: Arc<dyn multicloud_core::Clock>) {
+        self.lock().clock = Some(clock);
+    }
+
+    /// How long queues keep a message (default 4 days, as SQS); older ones disappear.
+    pub fn set_retention(&self, retention: time::Duration) {
+        self.lock().retention = Some(retention);
     }
 
     /// How long an empty long poll waits at most (default 1 s; SQS itself waits the full
@@ -176,6 +195,11 @@ impl AuditPipeline {
 }
 
 fn push(state: &mut State, region: &str, queue: &str, body: String) {
+    use multicloud_core::Clock;
+    let sent_at = match &state.clock {
+        Some(clock) => clock.now(),
+        None => multicloud_core::SystemClock.now(),
+    };
     state.seq += 1;
     let id = format!("{:08x}-0000-4000-8000-{:012x}", state.seq, state.seq);
     state
@@ -185,6 +209,7 @@ fn push(state: &mut State, region: &str, queue: &str, body: String) {
         .messages
         .push(Message {
             id,
+            sent_at,
             body,
             visible_at: OffsetDateTime::UNIX_EPOCH,
             handles: Vec::new(),
@@ -317,6 +342,8 @@ pub(crate) fn handle(
             answer(json!({ "QueueUrl": url }))
         }
         "ReceiveMessage" => {
+            let retention = state.retention.unwrap_or(DEFAULT_RETENTION);
+            let cap = state.long_poll_cap.unwrap_or(Duration::from_secs(1));
             let queue = queue_of(&mut state, &region, text("QueueUrl"))?;
             let max = input
                 .get("MaxNumberOfMessages")
@@ -336,6 +363,7 @@ pub(crate) fn handle(
                 .and_then(Value::as_i64)
                 .map_or(DEFAULT_VISIBILITY, time::Duration::seconds);
             queue.receives += 1;
+            queue.messages.retain(|m| m.sent_at + retention > now);
             let mut out = Vec::new();
             for m in queue.messages.iter_mut().filter(|m| m.visible_at <= now) {
                 if out.len() as u64 == max {
@@ -352,7 +380,6 @@ pub(crate) fn handle(
                 }));
             }
             if out.is_empty() {
-                let cap = state.long_poll_cap.unwrap_or(Duration::from_secs(1));
                 let delay = Duration::from_secs(wait).min(cap);
                 return Ok(SqsAnswer {
                     body: json!({}),
