@@ -12,6 +12,7 @@ use multicloud_core::{
     PropagationWait, ProviderKind, Region, ResourceKind, Result, StandardFeature,
 };
 
+use crate::audit::AwsAuditSourceBuilder;
 use crate::client::AwsClient;
 use crate::endpoints::{Partition, Resolver};
 use crate::onboard::{self, AwsOnboarder};
@@ -158,6 +159,13 @@ impl AwsProvider {
     /// The transport this provider sends through (its limits, timeouts and retries).
     pub fn transport(&self) -> &Transport {
         self.client.transport()
+    }
+
+    /// Audit-log intake from the SQS queue `queue` in `region`, which the bucket CloudTrail
+    /// writes to notifies of each new log file (a standard queue in the bucket's region).
+    /// Set a persistent checkpoint on the builder so a restart does not replay.
+    pub fn audit_source(&self, region: &str, queue: &str) -> AwsAuditSourceBuilder {
+        AwsAuditSourceBuilder::new(self.client.clone(), self.account.clone(), region, queue)
     }
 }
 
