@@ -10,12 +10,13 @@ use futures::stream::BoxStream;
 use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
 use multicloud_core::{
     AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
-    IpBlocker, Item, KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature,
-    StaticCredential, SystemClock,
+    IpBlocker, Item, KeyCheck, Onboarder, PropagationWait, ProviderKind, Region, ResourceKind,
+    Result, StandardFeature, StaticCredential, SystemClock,
 };
 
 use crate::client::Client;
 use crate::endpoints::Endpoints;
+use crate::onboard::{self, HuaweiOnboarder};
 use crate::resources::{self, PageSize, KINDS};
 use crate::response::{HuaweiIpBlocker, DEFAULT_CFW_GROUP};
 use crate::{limits, regions, verify};
@@ -55,6 +56,8 @@ pub struct HuaweiProviderBuilder {
     page_size: u32,
     cfw_group: String,
     clock: Arc<dyn Clock>,
+    user_prefix: String,
+    wait: PropagationWait,
 }
 
 impl fmt::Debug for HuaweiProviderBuilder {
@@ -85,6 +88,8 @@ impl HuaweiProviderBuilder {
             page_size: DEFAULT_PAGE_SIZE,
             cfw_group: DEFAULT_CFW_GROUP.to_owned(),
             clock: Arc::new(SystemClock),
+            user_prefix: onboard::DEFAULT_USER_PREFIX.to_owned(),
+            wait: onboard::default_propagation_wait(),
         }
     }
 
@@ -170,6 +175,21 @@ impl HuaweiProviderBuilder {
         self
     }
 
+    /// Sets the prefix quick configuration puts before the IAM user's name (default
+    /// `multicloud-`; empty for none).
+    pub fn with_user_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.user_prefix = prefix.into();
+        self
+    }
+
+    /// Sets how long quick configuration and key rotation wait for a new key to work
+    /// (default: [`default_propagation_wait`](crate::default_propagation_wait), at most five
+    /// checks, below the gateway's lock after more than five failed authentications).
+    pub fn with_propagation_wait(mut self, wait: PropagationWait) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Validates the settings and builds the provider.
     ///
     /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
@@ -206,6 +226,7 @@ impl HuaweiProviderBuilder {
             domain: self.domain,
             page_size: PageSize(self.page_size),
             blocker: HuaweiIpBlocker::new(client.clone(), self.cfw_group),
+            onboarder: HuaweiOnboarder::new(client.clone(), self.user_prefix, self.wait),
             client,
         })
     }
@@ -215,7 +236,8 @@ impl HuaweiProviderBuilder {
 ///
 /// Implements Host (ECS), CSPM (RMS-recorded VPCs, security groups, EIPs, EVS volumes, ELB
 /// load balancers, RDS instances, and OBS buckets) and Response (CFW address-group members
-/// and WAF black-IP rules, through [`CloudProvider::ip_blocker`]).
+/// and WAF black-IP rules, through [`CloudProvider::ip_blocker`]), and quick configuration
+/// with the main account's key ([`CloudProvider::onboarder`]).
 #[derive(Debug)]
 pub struct HuaweiProvider {
     account: AccountName,
@@ -223,6 +245,7 @@ pub struct HuaweiProvider {
     page_size: PageSize,
     client: Client,
     blocker: HuaweiIpBlocker,
+    onboarder: HuaweiOnboarder,
 }
 
 impl HuaweiProvider {
@@ -281,6 +304,10 @@ impl CloudProvider for HuaweiProvider {
 
     fn ip_blocker(&self) -> Option<&dyn IpBlocker> {
         Some(&self.blocker)
+    }
+
+    fn onboarder(&self) -> Option<&dyn Onboarder> {
+        Some(&self.onboarder)
     }
 }
 
