@@ -330,6 +330,19 @@ async fn an_iam_users_key_is_refused_before_any_change_and_no_secret_is_shown() 
         assert!(err.message().contains(who), "{label}: {err}");
         assert!(err.message().contains("main account's key"), "{err}");
     }
+    // A temporary key (with a security token) is no main-account key either.
+    let temporary = AccessKey::new(ROOT_ID, ROOT_SECRET).with_session_token("mcSimToken");
+    let err = provider_with(&cloud, temporary)
+        .onboarder()
+        .unwrap()
+        .onboard(&OnboardRequest::new("secops", HOST_CSPM.to_vec()))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message()
+            .starts_with("this is a temporary (security-token) key"),
+        "{err}"
+    );
     assert!(cloud.iam().users().is_empty());
     assert_eq!(cloud.recorder().count("iam:CreateUser"), 0);
 

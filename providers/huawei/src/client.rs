@@ -305,6 +305,17 @@ impl Client {
         Ok(self.inner.credential.access_key().await?.id().to_owned())
     }
 
+    /// Whether the credential gives a temporary key (one with a security token).
+    pub(crate) async fn is_temporary(&self) -> Result<bool> {
+        Ok(self
+            .inner
+            .credential
+            .access_key()
+            .await?
+            .session_token()
+            .is_some())
+    }
+
     /// The key to sign with, unless it was refused before (then the remembered refusal).
     pub(crate) async fn key_for(&self, api: &str) -> Result<AccessKey> {
         let key = self.inner.credential.access_key().await?;

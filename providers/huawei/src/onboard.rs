@@ -177,11 +177,13 @@ impl Onboarder for HuaweiOnboarder {
     }
 }
 
-/// The user group this run uses, and whether this run made it.
+/// The user group this run uses, whether this run made it, and whether the user is known
+/// to be in it.
 #[derive(Debug, Clone)]
 struct Group {
     id: String,
     made_here: bool,
+    joined: bool,
 }
 
 /// The IAM calls of one run, made with the main account's key.
@@ -224,6 +226,7 @@ impl Ops {
         Ok(id.map(|id| Group {
             id,
             made_here: false,
+            joined: false,
         }))
     }
 
@@ -239,18 +242,25 @@ impl Ops {
                     Some(id) => Group {
                         id,
                         made_here: false,
+                        joined: false,
                     },
                     None => Group {
                         id: iam.create_group(&name, "made by multicloud").await?,
                         made_here: true,
+                        joined: false,
                     },
                 };
                 *memo = Some(g.clone());
                 g
             }
         };
-        if !iam.is_member(&group.id, &user.id).await? {
-            iam.add_member(&group.id, &user.id).await?;
+        if !group.joined {
+            if !iam.is_member(&group.id, &user.id).await? {
+                iam.add_member(&group.id, &user.id).await?;
+            }
+            if let Some(g) = memo.as_mut() {
+                g.joined = true;
+            }
         }
         Ok(group.id)
     }
@@ -320,6 +330,14 @@ impl IamOps for Ops {
         }
         let iam = self.iam().await?;
         let key_id = self.client.access_key_id().await?;
+        if self.client.is_temporary().await? {
+            let principal = format!("temporary access key {key_id}");
+            return Ok(Identity::new(
+                iam.domain_id(),
+                principal,
+                PrincipalType::Role,
+            ));
+        }
         let account = iam.domain_name().await?;
         let Some((user_id, user)) = self.key_owner(iam).await? else {
             let principal = format!(
@@ -518,12 +536,15 @@ impl IamOps for Ops {
     }
 
     fn not_root(&self, identity: &Identity) -> String {
+        let what = match identity.principal_type {
+            PrincipalType::Role => "this is a temporary (security-token) key",
+            _ => "this is an IAM user's key",
+        };
         format!(
-            "this is an IAM user's key ({}), not the main account's: a Huawei Cloud account's \
-             main (root) user is the IAM user named after the account, and quick \
-             configuration creates IAM users, user groups and keys with its key, once; use \
-             the main account's key, or grant the policies by hand (the `policy` command \
-             prints them)",
+            "{what} ({}), not the main account's: a Huawei Cloud account's main (root) user \
+             is the IAM user named after the account, and quick configuration creates IAM \
+             users, user groups and keys with its permanent key, once; use the main \
+             account's key, or grant the policies by hand (the `policy` command prints them)",
             identity.principal
         )
     }
