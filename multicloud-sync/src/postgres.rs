@@ -13,7 +13,7 @@ use std::fmt;
 use async_trait::async_trait;
 use multicloud_core::{AccountName, ProviderKind, Result};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Row, Transaction};
 use time::OffsetDateTime;
 
 use crate::diff::Diff;
@@ -58,6 +58,12 @@ impl PostgresSnapshotStore {
             .parse()
             .map_err(|e| db_error(&Target::unparsed(), "parse the database URL", e))?;
         let target = Target::of(&options);
+        // One plain connection first: the pool would retry a refused connection until its
+        // acquire timeout and then report only the timeout, hiding the cause.
+        let probe = PgConnection::connect_with(&options)
+            .await
+            .map_err(|e| db_error(&target, "connect", e))?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(connections.max(1))
             .acquire_timeout(std::time::Duration::from_secs(10))

@@ -155,6 +155,7 @@ impl SyncWorker {
             )
             .with_source(e)
         })?;
+        tracing::info!(worker = %self.shared.name, database = %store.database(), "sync worker connected");
         let shared = Arc::new(Shared {
             store: Some(store.clone()),
             ..Shared::clone(&self.shared)

@@ -177,6 +177,24 @@ async fn run_locked(
     store: &PostgresSnapshotStore,
 ) -> Result<()> {
     let mut conn = store.pool.acquire().await.map_err(store.err("connect"))?;
+    // The queue delivers at least once (a worker that misses heartbeats while busy loses its
+    // jobs to others). Holding the account's lock, a finished run of this slot means the
+    // job is done: it is not run twice. An unfinished one means its worker died mid-sync.
+    let finished: Option<bool> = sqlx::query_scalar(
+        "SELECT finished_at IS NOT NULL FROM multicloud.worker_runs \
+         WHERE provider = $1 AND account = $2 AND feature = $3 AND slot = $4",
+    )
+    .bind(&job.provider)
+    .bind(&job.account)
+    .bind(&job.feature)
+    .bind(job.slot)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(store.err("read a run"))?;
+    if finished == Some(true) {
+        tracing::debug!(%account, feature = %job.feature, slot = job.slot, "already synced; delivered again");
+        return Ok(());
+    }
     start_run(&mut conn, job, &shared.name)
         .await
         .map_err(store.err("record a run"))?;
