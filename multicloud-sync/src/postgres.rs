@@ -226,15 +226,8 @@ async fn write_snapshot(
                 diff.clone(),
             );
             let payload = to_json(&record).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            crate::outbox::insert(
-                &mut **tx,
-                account,
-                "synced",
-                Some(region),
-                Some(kind),
-                &payload,
-            )
-            .await?;
+            crate::outbox::insert(tx, account, "synced", Some(region), Some(kind), &payload)
+                .await?;
         }
         Ok::<_, sqlx::Error>(())
     };
