@@ -184,3 +184,35 @@ impl PostgresSnapshotStore {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use multicloud_core::{AccountName, ErrorKind, ProviderKind};
+
+    use super::*;
+
+    fn prod() -> AccountRef {
+        AccountRef::new(ProviderKind::Aws, AccountName::new("prod").unwrap())
+    }
+
+    #[test]
+    fn debug_shows_the_settings_keys_never_their_values() {
+        let settings =
+            serde_json::json!({ "endpoint_url": "http://127.0.0.1:9", "token": "marker-93f1" });
+        let account = WorkerAccount::new(prod(), "host_interval = \"1h\"", settings).unwrap();
+        let shown = format!("{account:?}");
+        assert!(
+            shown.contains("token") && shown.contains("endpoint_url"),
+            "{shown}"
+        );
+        assert!(!shown.contains("marker-93f1"), "{shown}");
+    }
+
+    #[test]
+    fn a_policy_that_does_not_load_is_refused_naming_the_key() {
+        let err = WorkerAccount::new(prod(), "host_interval = \"0s\"", serde_json::json!({}))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.message().contains("host_interval"), "{err}");
+    }
+}

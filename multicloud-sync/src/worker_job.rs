@@ -334,3 +334,50 @@ async fn finish_run(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use multicloud_core::{AccountName, ProviderKind};
+
+    use super::*;
+
+    fn account(name: &str) -> AccountRef {
+        AccountRef::new(ProviderKind::Aws, AccountName::new(name).unwrap())
+    }
+
+    /// The seconds in `[from, from + span)` at which (account, feature) enters a new slot.
+    fn boundaries(from: i64, span: i64, every: Duration, account: &AccountRef) -> Vec<i64> {
+        (from..from + span)
+            .filter(|t| {
+                slot_of(*t, every, account, "host") != slot_of(t - 1, every, account, "host")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_interval_is_one_slot_and_accounts_fall_due_at_different_seconds() {
+        let every = Duration::from_secs(3600);
+        let t0 = 1_800_000_000;
+        let mut offsets = BTreeSet::new();
+        for i in 0..20 {
+            let a = account(&format!("acct-{i}"));
+            // Exactly one new slot per interval, one interval apart, one slot each.
+            let first = boundaries(t0, 3600, every, &a);
+            assert_eq!(first.len(), 1, "{a}");
+            assert_eq!(boundaries(first[0] + 1, 3600, every, &a), [first[0] + 3600]);
+            assert_eq!(
+                slot_of(first[0] + 3600, every, &a, "host"),
+                slot_of(first[0], every, &a, "host") + 1
+            );
+            offsets.insert(first[0] % 3600);
+        }
+        assert!(offsets.len() > 10, "spread over the hour: {offsets:?}");
+        // Stable across calls (and processes: no random hasher).
+        assert_eq!(
+            slot_of(t0, every, &account("x"), "cspm"),
+            slot_of(t0, every, &account("x"), "cspm")
+        );
+    }
+}
