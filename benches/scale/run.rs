@@ -150,10 +150,7 @@ fn measured<F: std::future::Future<Output = ()>>(
     let started = Instant::now();
     rt.block_on(work);
     let wall = started.elapsed();
-    let (cpu, server_cpu) = (
-        measure::cpu("self") - cpu0,
-        measure::cpu(server) - server0,
-    );
+    let (cpu, server_cpu) = (measure::cpu("self") - cpu0, measure::cpu(server) - server0);
     let peak = measure::peak_rss();
     let mut requests = BTreeMap::new();
     let mut misses = 0;
@@ -233,7 +230,10 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
     for (t, n) in targets.iter().zip(&listed) {
         assert_eq!(*n, t.hosts, "{}: hosts listed", t.cloud.name());
     }
-    eprintln!("scale: cold listing (simulators rendering) {:?}", cold.elapsed());
+    eprintln!(
+        "scale: cold listing (simulators rendering) {:?}",
+        cold.elapsed()
+    );
 
     let mut phases = Vec::new();
     phases.push(measured("raw listing", &rt, &targets, &server, async {
@@ -267,10 +267,24 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
         .collect();
     for (name, first) in [("engine first sync", true), ("engine resync", false)] {
         phases.push(measured(name, &rt, &targets, &server, async {
-            let reports =
-                futures::future::join_all(engines.iter().map(|e| e.sync_now(HOST))).await;
+            let reports = futures::future::join_all(engines.iter().map(|e| e.sync_now(HOST))).await;
             for (report, t) in reports.iter().zip(&targets) {
                 check(report, t.hosts, first);
+                if first {
+                    let raw: usize = report
+                        .jobs
+                        .iter()
+                        .filter_map(|j| j.result.as_ref().ok())
+                        .flat_map(|s| &s.diff.added)
+                        .filter_map(|i| i.as_host())
+                        .map(|h| h.raw.len())
+                        .sum();
+                    eprintln!(
+                        "scale: {} raw JSON text {} bytes per host",
+                        t.cloud.name(),
+                        raw / t.hosts.max(1)
+                    );
+                }
             }
         }));
     }
@@ -287,7 +301,9 @@ fn print(settings: &Settings, targets: &[Target], phases: &[Phase], total: usize
         .unwrap_or_default();
     println!(
         "\nload average (1, 5, 15 min) at the end of the run: {}",
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     println!(
         "scale: {total} hosts ({}) × {} regions, {} ms per request, {} store (SQLite file {:.1} MB), \
@@ -305,7 +321,14 @@ fn print(settings: &Settings, targets: &[Target], phases: &[Phase], total: usize
     );
     println!(
         "  {:<18} {:>9} {:>9} {:>10} {:>10} {:>11} {:>12} {:>7}",
-        "phase", "wall ms", "/critical", "peak MB", "hosts/s", "CPU µs/host", "server CPU %", "misses"
+        "phase",
+        "wall ms",
+        "/critical",
+        "peak MB",
+        "hosts/s",
+        "CPU µs/host",
+        "server CPU %",
+        "misses"
     );
     for p in phases {
         println!(
@@ -373,6 +396,9 @@ fn requests_table(targets: &[Target], phases: &[Phase]) {
             if bad.is_empty() { String::new() } else { format!(", MISMATCH {bad:?}") },
             others.join(", ")
         );
-        assert!(bad.is_empty(), "requests per region differ from ceil(n/page)");
+        assert!(
+            bad.is_empty(),
+            "requests per region differ from ceil(n/page)"
+        );
     }
 }

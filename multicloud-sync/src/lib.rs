@@ -91,7 +91,9 @@ mod report;
 mod schedule;
 mod snapshot;
 mod sqlite;
+mod sqlite_diff;
 mod sqlite_migrate;
+mod sqlite_util;
 
 #[cfg(test)]
 mod tests;
