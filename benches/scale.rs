@@ -130,12 +130,14 @@ fn serve(settings: &Settings) {
                         .start()
                         .await
                 }
-                Cloud::Tencent => multicloud_testkit::SimCloud::builder(
-                    multicloud_testkit::tencent::TencentSim::new(),
-                )
-                .inventory(inventory)
-                .start()
-                .await,
+                Cloud::Tencent => {
+                    multicloud_testkit::SimCloud::builder(
+                        multicloud_testkit::tencent::TencentSim::new(),
+                    )
+                    .inventory(inventory)
+                    .start()
+                    .await
+                }
             };
             let sim = started.unwrap_or_else(|e| panic!("simulator: {e}"));
             let port = front::Front::start(sim.address(), settings.latency)
