@@ -162,13 +162,12 @@ impl Plan {
     }
 
     fn into_diff_with(self, mut take: impl FnMut(usize) -> Option<(ItemKey, Item)>) -> Diff {
-        let mut diff = Diff::default();
-        diff.added = self
+        let added = self
             .added
             .iter()
             .filter_map(|&i| take(i).map(|(_, item)| item))
             .collect();
-        diff.changed = self
+        let changed = self
             .changed
             .into_iter()
             .filter_map(|(i, fields, before)| {
@@ -181,7 +180,10 @@ impl Plan {
                 })
             })
             .collect();
-        diff.removed = self.removed;
-        diff
+        Diff {
+            added,
+            removed: self.removed,
+            changed,
+        }
     }
 }
