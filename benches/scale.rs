@@ -8,12 +8,14 @@
 //! sequential requests: the region listing, then the most pages of one region, each one
 //! latency), peak RSS of this process, hosts/s, this process's CPU per host, the canned
 //! server's CPU (so it is seen never to be the bottleneck), and the requests per (action,
-//! region) against exactly `ceil(hosts / page)` plus the region calls.
+//! region) against exactly `ceil(hosts / page)` plus the region calls. A last phase syncs the
+//! Tencent hosts through the provider's documented request rates and prints the wall time
+//! against that rate bound (`scale/rate.rs`).
 //!
 //! Settings (environment): `SCALE_HOSTS` (100000), `SCALE_REGIONS` (20), `SCALE_LATENCY_MS`
 //! (20), `SCALE_CLOUDS` (`aws,tencent`), `SCALE_STORE` (`sqlite` or `memory`),
-//! `SCALE_SERVER_THREADS` (2). Transports have no rate limits here, so latency, not a quota,
-//! bounds the wall time.
+//! `SCALE_SERVER_THREADS` (2). The first three phases' transports have no rate limits, so
+//! latency (or CPU), not a quota, bounds the wall time.
 //!
 //! The server is this same binary run with `--serve` in a child process, so its memory (the
 //! world and the cached pages) never counts in the peak RSS measured here.
@@ -22,6 +24,8 @@
 mod front;
 #[path = "scale/measure.rs"]
 mod measure;
+#[path = "scale/rate.rs"]
+mod rate;
 #[path = "scale/run.rs"]
 mod run;
 #[path = "scale/world.rs"]

@@ -20,21 +20,21 @@ use crate::measure;
 use crate::world::{self, Cloud};
 use crate::Settings;
 
-const HOST: &[&dyn Feature] = &[&StandardFeature::Host];
+pub(crate) const HOST: &[&dyn Feature] = &[&StandardFeature::Host];
 
 /// One cloud of the run: its provider and what the server holds.
-struct Target {
-    cloud: Cloud,
-    port: u16,
-    hosts: usize,
-    per_region: Vec<usize>,
+pub(crate) struct Target {
+    pub(crate) cloud: Cloud,
+    pub(crate) port: u16,
+    pub(crate) hosts: usize,
+    pub(crate) per_region: Vec<usize>,
     provider: Arc<dyn CloudProvider>,
 }
 
 impl Target {
     /// The sequential requests of the longest chain: the region listing, then the most
     /// pages any one region needs.
-    fn chain(&self) -> usize {
+    pub(crate) fn chain(&self) -> usize {
         let pages = self
             .per_region
             .iter()
@@ -45,7 +45,7 @@ impl Target {
     }
 }
 
-fn pages(n: usize, page: usize) -> usize {
+pub(crate) fn pages(n: usize, page: usize) -> usize {
     n.div_ceil(page).max(1)
 }
 
@@ -96,13 +96,13 @@ async fn raw_listing(provider: &dyn CloudProvider) -> usize {
 }
 
 /// What one phase measured.
-struct Phase {
+pub(crate) struct Phase {
     name: &'static str,
-    wall: Duration,
-    peak: u64,
+    pub(crate) wall: Duration,
+    pub(crate) peak: u64,
     cpu: Duration,
     server_cpu: Duration,
-    requests: BTreeMap<(usize, String), u64>,
+    pub(crate) requests: BTreeMap<(usize, String), u64>,
     misses: u64,
 }
 
@@ -132,7 +132,7 @@ fn control(port: u16, what: &str) -> String {
     String::from_utf8_lossy(&body).into_owned()
 }
 
-fn measured<F: std::future::Future<Output = ()>>(
+pub(crate) fn measured<F: std::future::Future<Output = ()>>(
     name: &'static str,
     rt: &tokio::runtime::Runtime,
     targets: &[Target],
@@ -183,7 +183,7 @@ fn measured<F: std::future::Future<Output = ()>>(
     }
 }
 
-fn check(report: &SyncReport, hosts: usize, first: bool) {
+pub(crate) fn check(report: &SyncReport, hosts: usize, first: bool) {
     assert!(
         report.is_complete(),
         "the benched sync failed: {:?}",
@@ -290,6 +290,7 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
     }
     let db_size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     print(settings, &targets, &phases, total, db_size);
+    crate::rate::run(&rt, &targets, &server, &store);
 }
 
 fn print(settings: &Settings, targets: &[Target], phases: &[Phase], total: usize, db: u64) {
