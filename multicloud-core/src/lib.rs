@@ -57,6 +57,7 @@ pub mod policy;
 pub mod probe;
 pub mod provider;
 mod provider_kind;
+mod raw;
 mod region_id;
 pub mod secret;
 pub mod signing;
@@ -84,6 +85,7 @@ pub use provider::{
     BlockRequest, BlockRule, BlockTarget, CloudProvider, IpBlocker, KeyCheck, OnboardOutcome,
     OnboardRequest, Onboarder,
 };
+pub use raw::RawRecord;
 pub use region_id::{validate_region_id, MAX_REGION_ID_LEN};
 pub use secret::{AccessKey, SecretBytes, SecretString};
 pub use verify::{

@@ -1,7 +1,8 @@
 //! The shared asset model: the same normalized names for all five clouds.
 //!
-//! Every normalized record keeps the provider's raw JSON beside it ([`Host::raw`],
-//! [`CloudResource::raw`]) so fields we do not normalize are never lost.
+//! Every normalized record keeps the provider's raw item beside it as compact JSON text
+//! ([`Host::raw`], [`CloudResource::raw`], a [`RawRecord`]) so fields we do not normalize
+//! are never lost.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::raw::RawRecord;
 
 // `ProviderKind` lives in its own file because `error.rs` names it; parsing it reports an
 // `Error`, so its `FromStr` stays here, above both.
@@ -202,8 +204,9 @@ pub struct Host {
     pub created_at: Option<OffsetDateTime>,
     /// Tags.
     pub tags: Tags,
-    /// The provider's item exactly as received (JSON; XML items are converted).
-    pub raw: serde_json::Value,
+    /// The provider's item exactly as received, as compact JSON text (XML items are
+    /// converted); shared, not copied, when the host is cloned.
+    pub raw: RawRecord,
 }
 
 impl Host {
@@ -222,7 +225,7 @@ impl Host {
             vpc_id: None,
             created_at: None,
             tags: Tags::new(),
-            raw: serde_json::Value::Null,
+            raw: RawRecord::null(),
         }
     }
 
@@ -280,9 +283,10 @@ impl Host {
         self
     }
 
-    /// Sets the provider's raw item.
-    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
-        self.raw = raw;
+    /// Sets the provider's raw item (a [`RawRecord`], or a `serde_json::Value` written as
+    /// compact JSON).
+    pub fn with_raw(mut self, raw: impl Into<RawRecord>) -> Self {
+        self.raw = raw.into();
         self
     }
 }
@@ -307,8 +311,9 @@ pub struct CloudResource {
     /// (e.g. a bucket's region when `GetBucketLocation` is denied). Empty when complete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<UnknownField>,
-    /// The provider's item exactly as received.
-    pub raw: serde_json::Value,
+    /// The provider's item exactly as received, as compact JSON text; shared, not copied,
+    /// when the resource is cloned.
+    pub raw: RawRecord,
 }
 
 /// A field of a [`CloudResource`] left unknown, and why.
@@ -350,7 +355,7 @@ impl CloudResource {
             region: region.into(),
             tags: Tags::new(),
             unknown: Vec::new(),
-            raw: serde_json::Value::Null,
+            raw: RawRecord::null(),
         }
     }
 
@@ -372,9 +377,10 @@ impl CloudResource {
         self
     }
 
-    /// Sets the provider's raw item.
-    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
-        self.raw = raw;
+    /// Sets the provider's raw item (a [`RawRecord`], or a `serde_json::Value` written as
+    /// compact JSON).
+    pub fn with_raw(mut self, raw: impl Into<RawRecord>) -> Self {
+        self.raw = raw.into();
         self
     }
 

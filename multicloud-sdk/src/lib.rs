@@ -29,8 +29,8 @@ pub use multicloud_core::{
 };
 // The asset model.
 pub use multicloud_core::{
-    AccountName, CloudResource, Domain, Host, HostState, Item, ItemKey, ProviderKind, Region,
-    RegionStatus, Tags, UnknownField,
+    AccountName, CloudResource, Domain, Host, HostState, Item, ItemKey, ProviderKind, RawRecord,
+    Region, RegionStatus, Tags, UnknownField,
 };
 // Resource kinds: the unit of verify, listing and sync.
 pub use multicloud_core::{ItemClass, KeyCheck, KindFeature, KindScope, ResourceKind};

@@ -156,7 +156,7 @@ async fn every_product_is_listed_across_pages_on_its_own_host() {
                 let r = item.as_resource().expect("resources only");
                 assert_eq!(r.region, region);
                 assert!(r.name.is_some());
-                assert!(r.raw.is_object());
+                assert!(r.raw.to_value().is_object());
             }
             let pages = cloud.count(endpoint) - before;
             assert_eq!(

@@ -79,8 +79,8 @@ async fn every_bucket_is_listed_once_with_its_region_and_the_tag_services_tags()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         assert_eq!(&got_tags, tags, "{}", b.id);
-        assert_eq!(b.raw["Location"], *region);
-        assert_eq!(b.raw["BucketType"], "cos");
+        assert_eq!(b.raw.to_value()["Location"], *region);
+        assert_eq!(b.raw.to_value()["BucketType"], "cos");
     }
     let by_id: BTreeMap<&str, &&CloudResource> = got.iter().map(|b| (b.id.as_str(), b)).collect();
     assert!(by_id[untagged.as_str()].tags.is_empty());

@@ -87,7 +87,7 @@ async fn hosts_are_listed_over_several_pages_and_regions_with_every_field() {
                 SimHostState::Terminated => HostState::Terminating,
             };
             assert_eq!(h.state, state);
-            assert_eq!(h.raw["InstanceId"], s.id.as_str());
+            assert_eq!(h.raw.to_value()["InstanceId"], s.id.as_str());
         }
     }
     // 100 per page: exactly ceil(n/100) calls per region, each asking for Limit 100.

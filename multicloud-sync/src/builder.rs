@@ -11,9 +11,12 @@ use crate::item::AccountRef;
 use crate::memory::MemoryStore;
 use crate::snapshot::SnapshotStore;
 
-/// How many (region, kind) jobs run at once unless [`SyncEngineBuilder::with_concurrency`]
-/// says otherwise. Providers also limit their own request rates; this bounds open listings.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The most (region, kind) jobs that run at once unless
+/// [`SyncEngineBuilder::with_concurrency`] says otherwise. A round runs as many jobs at once
+/// as it has, up to this bound, each as its own task on the runtime's workers; the
+/// transport's per-API limits (concurrency and the clouds' documented request rates) bound
+/// the requests themselves, so the jobs' width follows the work.
+pub const DEFAULT_CONCURRENCY: usize = 256;
 
 /// How many events a slow subscriber may fall behind before it skips some.
 pub const DEFAULT_EVENT_CAPACITY: usize = 1024;

@@ -182,7 +182,7 @@ mod tests {
         let mut changed = host("c");
         changed.state = HostState::Stopped;
         changed.tags.insert("env".into(), "prod".into());
-        changed.raw = json!({"different": true}); // raw is not compared for hosts
+        changed.raw = json!({"different": true}).into(); // raw is not compared for hosts
         let new = map([
             host("e").into(),
             changed.clone().into(),
@@ -256,7 +256,7 @@ mod tests {
         assert!(d.removed.is_empty());
 
         let mut b = a.clone();
-        b.raw = json!({"Name": "x", "Versioning": "Enabled"});
+        b.raw = json!({"Name": "x", "Versioning": "Enabled"}).into();
         b.region = "r2".into();
         assert_eq!(changed_fields(&a.into(), &b.into()), ["region", "raw"]);
     }

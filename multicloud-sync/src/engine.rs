@@ -1,7 +1,10 @@
 //! The per-account sync engine: fan out over regions × resource kinds, diff, store, announce.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use futures::stream::{self, StreamExt};
 use multicloud_core::{
@@ -272,9 +275,14 @@ impl SyncEngine {
             features: names,
             jobs: jobs.len(),
         });
+        // Every job is its own task, so listings parse on all of the runtime's workers; as
+        // many run at once as there are jobs, up to the engine's bound (the transport's
+        // per-API limits bound the requests themselves).
+        let width = self.inner.concurrency.min(jobs.len()).max(1);
+        let stop = Arc::new(stop);
         let mut outcomes: Vec<JobOutcome> = stream::iter(jobs)
-            .map(|job| self.run_job(job, &stop))
-            .buffer_unordered(self.inner.concurrency)
+            .map(|job| self.spawn_job(job, &stop))
+            .buffer_unordered(width)
             .collect()
             .await;
         outcomes.sort_by(|a, b| (&a.region, &a.kind).cmp(&(&b.region, &b.kind)));
@@ -313,6 +321,24 @@ impl SyncEngine {
             });
         }
         Ok(plan.selected)
+    }
+
+    /// Runs `job` as its own task; the task is aborted if the round is dropped.
+    fn spawn_job(&self, job: Job, stop: &Arc<Stop>) -> JobTask {
+        let engine = self.clone();
+        let stop = Arc::clone(stop);
+        let region = job
+            .region
+            .as_ref()
+            .map_or(GLOBAL_REGION, |r: &Region| r.id.as_str())
+            .to_owned();
+        let kind = job.kind.id.to_owned();
+        let task = async move { engine.run_job(job, &stop).await }.in_current_span();
+        JobTask {
+            handle: tokio::spawn(task),
+            region,
+            kind,
+        }
     }
 
     async fn run_job(&self, job: Job, stop: &Stop) -> JobOutcome {
@@ -377,6 +403,40 @@ impl SyncEngine {
     pub(crate) fn emit(&self, event: SyncEvent) {
         // No subscriber is fine: events are optional.
         let _ = self.inner.events.send(event);
+    }
+}
+
+/// A spawned job: aborted when dropped (a dropped round stops its listings); a panic in
+/// the job is resumed in the round, as if it had run inline.
+struct JobTask {
+    handle: tokio::task::JoinHandle<JobOutcome>,
+    region: String,
+    kind: String,
+}
+
+impl Future for JobTask {
+    type Output = JobOutcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<JobOutcome> {
+        match Pin::new(&mut self.handle).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(outcome)) => Poll::Ready(outcome),
+            Poll::Ready(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Poll::Ready(Err(_)) => Poll::Ready(JobOutcome {
+                region: std::mem::take(&mut self.region),
+                kind: std::mem::take(&mut self.kind),
+                result: Err(Arc::new(Error::new(
+                    multicloud_core::ErrorKind::Transient,
+                    "the sync job was cancelled (the runtime is shutting down)",
+                ))),
+            }),
+        }
+    }
+}
+
+impl Drop for JobTask {
+    fn drop(&mut self) {
+        self.handle.abort();
     }
 }
 

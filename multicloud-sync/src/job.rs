@@ -43,13 +43,15 @@ impl Job {
             .await?;
         let degraded = degraded(&items);
         let snapshot = Snapshot::new(inner.clock.now(), items);
+        let len = snapshot.len();
         // Read, diff and write in one step: a concurrent writer of this (region, kind) can
-        // never make two diffs against the same previous snapshot.
+        // never make two diffs against the same previous snapshot. Handed over, so the
+        // store can move the items into the diff.
         let diff = inner
             .store
-            .replace_snapshot(&inner.account, region, kind.id, &snapshot)
+            .replace_snapshot_owned(&inner.account, region, kind.id, snapshot)
             .await?;
-        let stats = SyncStats::of(snapshot.len(), &diff, started.elapsed());
+        let stats = SyncStats::of(len, &diff, started.elapsed());
         Ok(JobSuccess {
             diff: Arc::new(diff),
             stats,

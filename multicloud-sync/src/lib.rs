@@ -98,7 +98,9 @@ mod schedule;
 mod snapshot;
 mod sqlite;
 mod sqlite_audit;
+mod sqlite_diff;
 mod sqlite_migrate;
+mod sqlite_util;
 #[cfg(feature = "postgres")]
 pub mod worker;
 #[cfg(feature = "postgres")]

@@ -143,6 +143,20 @@ pub trait SnapshotStore: Send + Sync + fmt::Debug {
         Ok(diff)
     }
 
+    /// [`replace_snapshot`](Self::replace_snapshot) with the snapshot handed over, which
+    /// the engine calls: a store may move the new items into the diff instead of copying
+    /// them, and write them while holding the snapshot alone. The default borrows it.
+    async fn replace_snapshot_owned(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: Snapshot,
+    ) -> Result<Diff> {
+        self.replace_snapshot(account, region, kind, &snapshot)
+            .await
+    }
+
     /// Everything stored for `account` (empty when unknown).
     async fn inventory(&self, account: &AccountRef) -> Result<Inventory>;
 

@@ -16,15 +16,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use multicloud_core::{AccountName, Error, ErrorKind, ProviderKind, Result};
+use multicloud_core::{AccountName, ProviderKind, Result};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
 use crate::item::{AccountRef, Item};
 use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
+pub(crate) use crate::sqlite_util::{
+    blocking, format_time, from_json, parse_time, to_json, StoreError,
+};
 
 // Tables, keyed by (provider, account name[, region, kind]) — never by AccessKey id.
 // `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
@@ -211,23 +212,44 @@ impl SnapshotStore for SqliteStore {
         snapshot: &Snapshot,
     ) -> Result<Diff> {
         let row = SnapshotRow::new(account, region, kind, snapshot)?;
-        let items = snapshot.items.clone();
+        let plan = self
+            .with_conn(move |c| {
+                // IMMEDIATE takes the write lock before the read: a second writer of this
+                // snapshot waits for the commit and then reads what this one wrote.
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                // Compared as JSON text: only rows whose text changed are decoded.
+                let mut plan = crate::sqlite_diff::plan(
+                    &tx,
+                    (&row.p, &row.a, &row.region, &row.kind),
+                    &row.rows,
+                )?;
+                row.write(&tx, plan.json.take())?;
+                tx.commit()?;
+                Ok(plan)
+            })
+            .await?;
+        Ok(plan.into_diff(snapshot))
+    }
+
+    async fn replace_snapshot_owned(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: Snapshot,
+    ) -> Result<Diff> {
+        let (account, region, kind) = (account.clone(), region.to_owned(), kind.to_owned());
         self.with_conn(move |c| {
-            // IMMEDIATE takes the write lock before the read: a second writer of this
-            // snapshot waits for the commit and then reads what this one wrote.
+            // The rows are made here, one job at a time, so jobs waiting for the connection
+            // hold their items only, not their JSON too.
+            let row = SnapshotRow::new(&account, &region, &kind, &snapshot)?;
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let previous = load_snapshot(&tx, &row.p, &row.a, &row.region, &row.kind)?
-                .map(|s| s.items)
-                .unwrap_or_default();
-            let diff = Diff::between(&previous, &items);
-            let diff_json = if diff.is_empty() {
-                None
-            } else {
-                Some(to_json(&diff)?)
-            };
-            row.write(&tx, diff_json)?;
+            let mut plan =
+                crate::sqlite_diff::plan(&tx, (&row.p, &row.a, &row.region, &row.kind), &row.rows)?;
+            row.write(&tx, plan.json.take())?;
             tx.commit()?;
-            Ok(diff)
+            drop(row);
+            Ok(plan.into_diff_owned(snapshot))
         })
         .await
     }
@@ -427,7 +449,7 @@ fn load_snapshot(
     Ok(Some(Snapshot::new(parse_time(&synced_at)?, items)))
 }
 
-/// A snapshot ready to be written: its keys and its items as JSON rows.
+/// A snapshot ready to be written: its keys and its items as JSON rows, in key order.
 struct SnapshotRow {
     p: String,
     a: String,
@@ -438,7 +460,12 @@ struct SnapshotRow {
 }
 
 impl SnapshotRow {
-    fn new(account: &AccountRef, region: &str, kind: &str, snapshot: &Snapshot) -> Result<Self> {
+    fn new(
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: &Snapshot,
+    ) -> std::result::Result<Self, StoreError> {
         let (p, a) = keys(account);
         let mut rows = Vec::with_capacity(snapshot.items.len());
         for (key, item) in &snapshot.items {
@@ -500,107 +527,4 @@ fn keys(account: &AccountRef) -> (String, String) {
         account.provider.as_str().to_owned(),
         account.account.as_str().to_owned(),
     )
-}
-
-fn format_time(t: OffsetDateTime) -> std::result::Result<String, StoreError> {
-    t.format(&Rfc3339)
-        .map_err(|e| StoreError::Corrupt(format!("unformattable time: {e}")))
-}
-
-fn parse_time(s: &str) -> std::result::Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(s, &Rfc3339).map_err(|_| StoreError::Corrupt(format!("time {s:?}")))
-}
-
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> std::result::Result<String, StoreError> {
-    serde_json::to_string(v).map_err(StoreError::Json)
-}
-
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
-    s: &str,
-) -> std::result::Result<T, StoreError> {
-    serde_json::from_str(s).map_err(StoreError::Json)
-}
-
-/// Failures inside the store, mapped to the SDK's [`Error`] at the boundary.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum StoreError {
-    #[error("sqlite")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("stored JSON does not decode")]
-    Json(#[source] serde_json::Error),
-    #[error("stored value is invalid: {0}")]
-    Corrupt(String),
-}
-
-impl StoreError {
-    /// Whether another connection held the lock past the busy timeout.
-    fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
-    }
-
-    /// The SDK error for a failure on `file`.
-    fn into_error(self, file: &str) -> Error {
-        if self.is_busy() {
-            let waited = SQLITE_BUSY_TIMEOUT.as_millis();
-            return Error::new(
-                ErrorKind::Transient,
-                format!(
-                    "snapshot store {file} is locked by another connection (waited at most \
-                     {waited} ms); the previous snapshot is kept"
-                ),
-            )
-            .with_source(self);
-        }
-        Error::new(self.kind(), format!("snapshot store {file} failed")).with_source(self)
-    }
-}
-
-impl StoreError {
-    /// Core has no storage kind; this picks the one whose documented action fits best:
-    /// a busy or locked database may succeed later (Transient), a file that cannot be
-    /// opened or is not a database needs fixing (Config), bad stored data is Decode.
-    fn kind(&self) -> ErrorKind {
-        match self {
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
-                rusqlite::ErrorCode::DatabaseBusy
-                | rusqlite::ErrorCode::DatabaseLocked
-                | rusqlite::ErrorCode::SystemIoFailure
-                | rusqlite::ErrorCode::DiskFull
-                | rusqlite::ErrorCode::OutOfMemory => ErrorKind::Transient,
-                rusqlite::ErrorCode::CannotOpen
-                | rusqlite::ErrorCode::NotADatabase
-                | rusqlite::ErrorCode::ReadOnly
-                | rusqlite::ErrorCode::PermissionDenied
-                | rusqlite::ErrorCode::DatabaseCorrupt => ErrorKind::Config,
-                _ => ErrorKind::Transient,
-            },
-            StoreError::Sqlite(_) => ErrorKind::Transient,
-            StoreError::Json(_) | StoreError::Corrupt(_) => ErrorKind::Decode,
-        }
-    }
-}
-
-impl From<StoreError> for Error {
-    fn from(e: StoreError) -> Self {
-        Error::new(e.kind(), "snapshot store failed").with_source(e)
-    }
-}
-
-async fn blocking<T, F>(file: &str, f: F) -> Result<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> std::result::Result<T, StoreError> + Send + 'static,
-{
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(|e| e.into_error(file)),
-        Err(join) => Err(Error::new(
-            ErrorKind::Transient,
-            "snapshot store: the database task did not finish",
-        )
-        .with_source(join)),
-    }
 }

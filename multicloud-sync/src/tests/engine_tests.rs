@@ -421,6 +421,37 @@ async fn concurrency_is_bounded() {
     assert_eq!(report.elapsed, Duration::from_secs(7));
 }
 
+#[tokio::test(start_paused = true)]
+async fn by_default_every_job_runs_at_once_as_its_own_task() {
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["a", "b", "c", "d", "e", "f"], 1);
+    cloud.world().listing_delay = Duration::from_secs(1);
+    let engine = SyncEngine::builder(cloud.arc(), Arc::new(DefaultSyncPolicy::default()))
+        .build()
+        .unwrap();
+    let report = engine.sync_now(&[HOST, CSPM]).await;
+    assert!(report.is_complete());
+    assert_eq!(report.jobs.len(), 19);
+    assert_eq!(Counters::get(&cloud.counters.max_in_flight), 19);
+    // 19 one-second jobs at once: one wave.
+    assert_eq!(report.elapsed, Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_round_stops_its_jobs() {
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["a", "b"], 1);
+    cloud.world().listing_delay = Duration::from_secs(10);
+    let engine = engine(&cloud);
+    let round = tokio::time::timeout(Duration::from_secs(1), engine.sync_now(&[HOST])).await;
+    assert!(round.is_err(), "the round was cut short");
+    // The spawned jobs were aborted with it: nothing is stored even after they would have
+    // finished.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert!(engine.inventory().await.unwrap().is_empty());
+    assert_eq!(Counters::get(&cloud.counters.in_flight), 0);
+}
+
 #[tokio::test]
 async fn progress_events_bracket_every_job() {
     let cloud = FakeCloud::new("prod");

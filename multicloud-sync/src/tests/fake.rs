@@ -45,7 +45,7 @@ pub(crate) struct Counters {
     /// Listings of global kinds.
     pub(crate) global_listings: AtomicUsize,
     pub(crate) verify_calls: AtomicUsize,
-    in_flight: AtomicUsize,
+    pub(crate) in_flight: AtomicUsize,
     pub(crate) max_in_flight: AtomicUsize,
 }
 

@@ -211,8 +211,8 @@ mod tests {
         assert_eq!(h.tags.len(), 2);
         // The raw item is kept whole, including fields we do not normalize.
         assert_eq!(h.raw, item);
-        assert_eq!(h.raw["architecture"], "x86_64");
-        assert_eq!(h.raw["placement"]["tenancy"], "default");
+        assert_eq!(h.raw.to_value()["architecture"], "x86_64");
+        assert_eq!(h.raw.to_value()["placement"]["tenancy"], "default");
     }
 
     #[test]

@@ -178,12 +178,23 @@ fn own_snapshots(client: AwsClient, region: String) -> BoxStream<'static, Result
     stream::once(account)
         .map_ok(move |account| {
             ec2(client.clone(), region.clone(), SNAPSHOTS).try_filter(move |snapshot| {
-                let owner = snapshot.raw.get("ownerId").and_then(Value::as_str);
-                std::future::ready(owner == Some(account.as_str()))
+                let owner = snapshot
+                    .raw
+                    .parse::<SnapshotOwner>()
+                    .ok()
+                    .and_then(|o| o.owner_id);
+                std::future::ready(owner.as_deref() == Some(account.as_str()))
             })
         })
         .try_flatten()
         .boxed()
+}
+
+/// The one field of an EBS snapshot's raw item the owner filter reads.
+#[derive(serde::Deserialize)]
+struct SnapshotOwner {
+    #[serde(rename = "ownerId")]
+    owner_id: Option<String>,
 }
 
 fn ec2(
@@ -627,7 +638,7 @@ mod tests {
             ("ec2", "vpc", "vpc-1")
         );
         assert_eq!(r.name.as_deref(), Some("main"));
-        assert_eq!(r.raw["cidrBlock"], "10.0.0.0/16");
+        assert_eq!(r.raw.to_value()["cidrBlock"], "10.0.0.0/16");
 
         let sgs = ec2_items(
             br#"<R><securityGroupInfo><item><ownerId>1</ownerId><groupId>sg-1</groupId><groupName>web</groupName>
@@ -649,7 +660,7 @@ mod tests {
         );
         let r = ec2_resource(vols[0].clone(), "us-east-1", "volume").unwrap();
         assert_eq!((r.id.as_str(), r.name.as_deref()), ("vol-1", None));
-        assert_eq!(r.raw["size"], "8");
+        assert_eq!(r.raw.to_value()["size"], "8");
 
         let snaps = ec2_items(
             br#"<R><snapshotSet><item><snapshotId>snap-1</snapshotId><volumeId>vol-1</volumeId><ownerId>123</ownerId></item></snapshotSet></R>"#,

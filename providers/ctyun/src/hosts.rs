@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(h.os.as_deref(), Some("CentOS 7.9"));
         assert_eq!(h.vpc_id.as_deref(), Some("vpc-abc"));
         assert_eq!(h.created_at.unwrap().unix_timestamp(), 1_740_816_000);
-        assert_eq!(h.raw["instanceID"], "88f8");
+        assert_eq!(h.raw.to_value()["instanceID"], "88f8");
     }
 
     #[test]

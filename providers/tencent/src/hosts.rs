@@ -146,7 +146,7 @@ mod tests {
             Some(time::macros::datetime!(2025-03-01 08:00:00 UTC))
         );
         assert_eq!(h.tags.get("env").map(String::as_str), Some("prod"));
-        assert_eq!(h.raw["Uuid"], "u-1");
+        assert_eq!(h.raw.to_value()["Uuid"], "u-1");
     }
 
     #[test]

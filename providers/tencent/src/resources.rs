@@ -236,6 +236,7 @@ fn is_cos_bucket(r: &CloudResource) -> bool {
 fn as_tag_resource(r: CloudResource) -> CloudResource {
     let full = r
         .raw
+        .to_value()
         .get("Resource")
         .and_then(serde_json::Value::as_str)
         .map(str::to_owned)
@@ -425,7 +426,7 @@ mod tests {
         assert_eq!(r.key(), ("cbs", "disk", "disk-b94t5dzt"));
         assert_eq!(r.name.as_deref(), Some("test"));
         assert_eq!(r.tags.get("env").map(String::as_str), Some("dev"));
-        assert_eq!(r.raw["DiskSize"], 10);
+        assert_eq!(r.raw.to_value()["DiskSize"], 10);
     }
 
     #[test]

@@ -1,0 +1,405 @@
+//! The parent side of the scale bench: providers against the canned server, the phases, the
+//! checks and the printed table.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+use multicloud_aws::AwsProviderBuilder;
+use multicloud_core::transport::{LimitConfig, Transport};
+use multicloud_core::{CloudProvider, Feature, StandardFeature};
+use multicloud_sync::{
+    DefaultSyncPolicy, MemoryStore, SnapshotStore, SqliteStore, SyncEngine, SyncReport,
+};
+use multicloud_tencent::TencentProviderBuilder;
+
+use crate::measure;
+use crate::world::{self, Cloud};
+use crate::Settings;
+
+pub(crate) const HOST: &[&dyn Feature] = &[&StandardFeature::Host];
+
+/// One cloud of the run: its provider and what the server holds.
+pub(crate) struct Target {
+    pub(crate) cloud: Cloud,
+    pub(crate) port: u16,
+    pub(crate) hosts: usize,
+    pub(crate) per_region: Vec<usize>,
+    provider: Arc<dyn CloudProvider>,
+}
+
+impl Target {
+    /// The sequential requests of the longest chain: the region listing, then the most
+    /// pages any one region needs.
+    pub(crate) fn chain(&self) -> usize {
+        let pages = self
+            .per_region
+            .iter()
+            .map(|n| pages(*n, self.cloud.page_size()))
+            .max()
+            .unwrap_or(0);
+        1 + pages
+    }
+}
+
+pub(crate) fn pages(n: usize, page: usize) -> usize {
+    n.div_ceil(page).max(1)
+}
+
+fn provider(cloud: Cloud, port: u16) -> Arc<dyn CloudProvider> {
+    let key = cloud.admin_key();
+    let url = format!("http://127.0.0.1:{port}");
+    let transport = Transport::builder()
+        .with_limits(LimitConfig::unlimited())
+        .build()
+        .unwrap_or_else(|e| panic!("transport: {e}"));
+    let built: multicloud_core::Result<Arc<dyn CloudProvider>> = match cloud {
+        Cloud::Aws => AwsProviderBuilder::new("scale-aws")
+            .with_access_key(key.access_key())
+            .with_domain(key.domain)
+            .with_endpoint_url(url)
+            .with_transport(transport)
+            .build()
+            .map(|p| Arc::new(p) as Arc<dyn CloudProvider>),
+        Cloud::Tencent => TencentProviderBuilder::new("scale-tencent")
+            .with_access_key(key.access_key())
+            .with_domain(key.domain)
+            .with_endpoint_url(url)
+            .with_transport(transport)
+            .build()
+            .map(|p| Arc::new(p) as Arc<dyn CloudProvider>),
+    };
+    built.unwrap_or_else(|e| panic!("{} provider: {e}", cloud.name()))
+}
+
+/// Lists every region's hosts of one provider at once, keeping nothing; the host count.
+async fn raw_listing(provider: &dyn CloudProvider) -> usize {
+    let regions = provider
+        .regions()
+        .await
+        .unwrap_or_else(|e| panic!("regions: {e}"));
+    let scannable: Vec<_> = regions.into_iter().filter(|r| r.is_scannable()).collect();
+    let width = scannable.len().max(1);
+    futures::stream::iter(scannable)
+        .map(|region| {
+            provider
+                .hosts(&region)
+                .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        })
+        .buffer_unordered(width)
+        .try_fold(0usize, |total, n| async move { Ok(total + n) })
+        .await
+        .unwrap_or_else(|e| panic!("listing: {e}"))
+}
+
+/// What one phase measured.
+pub(crate) struct Phase {
+    name: &'static str,
+    pub(crate) wall: Duration,
+    pub(crate) peak: u64,
+    cpu: Duration,
+    server_cpu: Duration,
+    pub(crate) requests: BTreeMap<(usize, String), u64>,
+    misses: u64,
+}
+
+/// A control request to a front; its text answer.
+fn control(port: u16, what: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("front: {e}"));
+    let _ = write!(
+        s,
+        "GET /__scale/{what} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n"
+    );
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte).unwrap_or(0) == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    let _ = s.read_exact(&mut body);
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+pub(crate) fn measured<F: std::future::Future<Output = ()>>(
+    name: &'static str,
+    rt: &tokio::runtime::Runtime,
+    targets: &[Target],
+    server: &str,
+    work: F,
+) -> Phase {
+    for t in targets {
+        control(t.port, "reset");
+    }
+    let reset = measure::reset_peak();
+    if !reset {
+        eprintln!("scale: cannot reset VmHWM; the peak counts from the process start");
+    }
+    let (cpu0, server0) = (measure::cpu("self"), measure::cpu(server));
+    let started = Instant::now();
+    rt.block_on(work);
+    let wall = started.elapsed();
+    let (cpu, server_cpu) = (measure::cpu("self") - cpu0, measure::cpu(server) - server0);
+    let peak = measure::peak_rss();
+    let mut requests = BTreeMap::new();
+    let mut misses = 0;
+    for (i, t) in targets.iter().enumerate() {
+        for line in control(t.port, "stats").lines() {
+            let parts: Vec<&str> = line.split(' ').collect();
+            match parts.as_slice() {
+                ["misses", n] => misses += n.parse::<u64>().unwrap_or(0),
+                [action, region, n] => {
+                    requests.insert(
+                        (i, format!("{action} {region}")),
+                        n.parse::<u64>().unwrap_or(0),
+                    );
+                }
+                [action, n] if !action.is_empty() => {
+                    requests.insert((i, (*action).to_owned()), n.parse::<u64>().unwrap_or(0));
+                }
+                _ => {}
+            }
+        }
+    }
+    Phase {
+        name,
+        wall,
+        peak,
+        cpu,
+        server_cpu,
+        requests,
+        misses,
+    }
+}
+
+pub(crate) fn check(report: &SyncReport, hosts: usize, first: bool) {
+    assert!(
+        report.is_complete(),
+        "the benched sync failed: {:?}",
+        report
+            .failures()
+            .map(|(r, _, e)| (r.to_owned(), e.report()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(report.totals().items, hosts, "hosts synced");
+    assert_eq!(report.totals().added, if first { hosts } else { 0 });
+}
+
+/// Runs the phases and prints the table.
+pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    let server = server_pid.to_string();
+    let targets: Vec<Target> = settings
+        .clouds
+        .iter()
+        .zip(ports)
+        .enumerate()
+        .map(|(i, (cloud, port))| {
+            let hosts = settings.hosts_of(i);
+            Target {
+                cloud: *cloud,
+                port: *port,
+                hosts,
+                per_region: world::hosts_per_region(hosts, settings.regions),
+                provider: provider(*cloud, *port),
+            }
+        })
+        .collect();
+    let total: usize = targets.iter().map(|t| t.hosts).sum();
+
+    // Cold: the simulators render every page once (and check every signature); the front
+    // keeps the answers. Not reported.
+    let cold = Instant::now();
+    let listed = rt.block_on(futures::future::join_all(
+        targets.iter().map(|t| raw_listing(t.provider.as_ref())),
+    ));
+    for (t, n) in targets.iter().zip(&listed) {
+        assert_eq!(*n, t.hosts, "{}: hosts listed", t.cloud.name());
+    }
+    eprintln!(
+        "scale: cold listing (simulators rendering) {:?}",
+        cold.elapsed()
+    );
+
+    let mut phases = Vec::new();
+    phases.push(measured("raw listing", &rt, &targets, &server, async {
+        let listed =
+            futures::future::join_all(targets.iter().map(|t| raw_listing(t.provider.as_ref())))
+                .await;
+        assert_eq!(listed.iter().sum::<usize>(), total);
+    }));
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let db = dir.path().join("scale.sqlite");
+    let store: Arc<dyn SnapshotStore> = if settings.sqlite {
+        Arc::new(
+            rt.block_on(SqliteStore::open(&db))
+                .unwrap_or_else(|e| panic!("sqlite: {e}")),
+        )
+    } else {
+        Arc::new(MemoryStore::new())
+    };
+    let engines: Vec<SyncEngine> = targets
+        .iter()
+        .map(|t| {
+            SyncEngine::builder(
+                Arc::clone(&t.provider),
+                Arc::new(DefaultSyncPolicy::default()),
+            )
+            .with_store(Arc::clone(&store))
+            .build()
+            .unwrap_or_else(|e| panic!("engine: {e}"))
+        })
+        .collect();
+    for (name, first) in [("engine first sync", true), ("engine resync", false)] {
+        phases.push(measured(name, &rt, &targets, &server, async {
+            let reports = futures::future::join_all(engines.iter().map(|e| e.sync_now(HOST))).await;
+            for (report, t) in reports.iter().zip(&targets) {
+                check(report, t.hosts, first);
+                if first {
+                    let raw: usize = report
+                        .jobs
+                        .iter()
+                        .filter_map(|j| j.result.as_ref().ok())
+                        .flat_map(|s| &s.diff.added)
+                        .filter_map(|i| i.as_host())
+                        .map(|h| h.raw.len())
+                        .sum();
+                    eprintln!(
+                        "scale: {} raw JSON text {} bytes per host",
+                        t.cloud.name(),
+                        raw / t.hosts.max(1)
+                    );
+                }
+            }
+        }));
+    }
+    let db_size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    print(settings, &targets, &phases, total, db_size);
+    crate::rate::run(&rt, &targets, &server, &store);
+}
+
+fn print(settings: &Settings, targets: &[Target], phases: &[Phase], total: usize, db: u64) {
+    let latency = settings.latency;
+    let critical = targets
+        .iter()
+        .map(|t| latency * t.chain() as u32)
+        .max()
+        .unwrap_or_default();
+    println!(
+        "\nload average (1, 5, 15 min) at the end of the run: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    println!(
+        "scale: {total} hosts ({}) × {} regions, {} ms per request, {} store (SQLite file {:.1} MB), \
+         critical path {:.0} ms",
+        targets
+            .iter()
+            .map(|t| format!("{} {}", t.cloud.name(), t.hosts))
+            .collect::<Vec<_>>()
+            .join(", "),
+        settings.regions,
+        latency.as_millis(),
+        if settings.sqlite { "SQLite" } else { "memory" },
+        measure::mb(db),
+        critical.as_secs_f64() * 1e3,
+    );
+    println!(
+        "  {:<18} {:>9} {:>9} {:>10} {:>10} {:>11} {:>12} {:>7}",
+        "phase",
+        "wall ms",
+        "/critical",
+        "peak MB",
+        "hosts/s",
+        "CPU µs/host",
+        "server CPU %",
+        "misses"
+    );
+    for p in phases {
+        println!(
+            "  {:<18} {:>9.0} {:>8.2}x {:>10.1} {:>10.0} {:>11.1} {:>12.0} {:>7}",
+            p.name,
+            p.wall.as_secs_f64() * 1e3,
+            p.wall.as_secs_f64() / critical.as_secs_f64(),
+            measure::mb(p.peak),
+            total as f64 / p.wall.as_secs_f64(),
+            p.cpu.as_secs_f64() * 1e6 / total as f64,
+            p.server_cpu.as_secs_f64() * 100.0 / p.wall.as_secs_f64(),
+            p.misses,
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for p in phases {
+        let floor = (p.cpu + p.server_cpu).as_secs_f64() / cores as f64;
+        println!(
+            "  {}: CPU floor (bench + server CPU / {cores} cores) {:.0} ms: wall {:.2}x it",
+            p.name,
+            floor * 1e3,
+            p.wall.as_secs_f64() / floor
+        );
+    }
+    if let [raw, first, ..] = phases {
+        let own = first.cpu.saturating_sub(raw.cpu);
+        println!(
+            "  the engine's own CPU over the raw listing: {:.1} µs per host",
+            own.as_secs_f64() * 1e6 / total as f64
+        );
+    }
+    println!("  RSS now {:.1} MB", measure::mb(measure::rss()));
+    requests_table(targets, phases);
+}
+
+/// Requests per resource of every phase against `ceil(n / page)` per region plus one
+/// region listing per cloud; a mismatch is a failure.
+fn requests_table(targets: &[Target], phases: &[Phase]) {
+    for p in phases {
+        let mut bad = Vec::new();
+        let mut listed = 0u64;
+        let mut expected_total = 0u64;
+        for (i, t) in targets.iter().enumerate() {
+            let regions = t.cloud.regions(t.per_region.len());
+            for (region, n) in regions.iter().zip(&t.per_region) {
+                let want = pages(*n, t.cloud.page_size()) as u64;
+                let key = (i, format!("{} {region}", t.cloud.host_action()));
+                let got = p.requests.get(&key).copied().unwrap_or(0);
+                expected_total += want;
+                listed += got;
+                if got != want {
+                    bad.push(format!("{} {region}: {got} (want {want})", t.cloud.name()));
+                }
+            }
+        }
+        let others: Vec<String> = p
+            .requests
+            .iter()
+            .filter(|((_, k), _)| !k.starts_with("DescribeInstances "))
+            .map(|((i, k), n)| format!("{} {k}: {n}", targets[*i].cloud.name()))
+            .collect();
+        println!(
+            "  {}: {listed} DescribeInstances (exactly ceil(n/page) per region: {expected_total}){}; other calls: {}",
+            p.name,
+            if bad.is_empty() { String::new() } else { format!(", MISMATCH {bad:?}") },
+            others.join(", ")
+        );
+        assert!(
+            bad.is_empty(),
+            "requests per region differ from ceil(n/page)"
+        );
+    }
+}
