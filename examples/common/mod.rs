@@ -9,6 +9,7 @@
 // `block`, three onboard, the demo only prints errors.
 #![allow(dead_code, unused_imports)]
 
+mod audit;
 mod blocking;
 mod cli;
 mod inventory;
@@ -34,6 +35,7 @@ use multicloud_sdk::{
     StandardFeature, VerifyReport,
 };
 
+pub(crate) use audit::*;
 pub(crate) use blocking::*;
 pub(crate) use cli::*;
 pub(crate) use inventory::*;

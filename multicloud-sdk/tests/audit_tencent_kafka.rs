@@ -392,3 +392,68 @@ fn cls_settings_are_plain_with_the_logset_as_user_and_no_secret_shown() {
     );
     assert!(!format!("{config:?}").contains("planted-secret-0b7c"));
 }
+
+/// The `tencent` example built with this feature.
+fn tencent_example() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let status = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "multicloud-sdk",
+            "--features",
+            "tencent-kafka",
+        ])
+        .args(["--example", "tencent"])
+        .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "building the tencent example failed");
+    profile_dir.join("examples").join("tencent")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_tails_events_as_json_lines_and_resumes_in_its_group() {
+    let Some(broker) = broker("the_example_tails_events_as_json_lines_and_resumes_in_its_group")
+    else {
+        return;
+    };
+    let topic = unique("example");
+    broker.create_topic(&topic).await;
+    let records: Vec<(i32, String)> = (0..5).map(|i| (partition_of(i), cls_record(i))).collect();
+    broker.produce(&topic, "lz4", &records).await;
+    let example = tencent_example();
+    let tail = |max: &str| {
+        let output = std::process::Command::new(&example)
+            .args(["audit", "--broker", &broker.addr, "--topic", &topic])
+            .args(["--logset", "logset-unused", "--group", "example-group"])
+            .args(["--sasl", "scram-sha-512", "--sasl-user", &broker.user])
+            .args(["--max", max, "--idle", "10s", "--output", "json"])
+            .env("TENCENTCLOUD_SECRET_ID", "AKIDEXAMPLE")
+            .env("TENCENTCLOUD_SECRET_KEY", "planted-secret-51aa")
+            .env("MULTICLOUD_KAFKA_PASSWORD", &broker.password)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        for text in [&stdout, &stderr] {
+            assert!(!text.contains(&broker.password) && !text.contains("planted-secret-51aa"));
+        }
+        assert!(output.status.success(), "{stdout}\n{stderr}");
+        stdout
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["id"].to_string())
+            .collect::<Vec<_>>()
+    };
+    let first = tail("3");
+    assert_eq!(first.len(), 3);
+    // The second run resumes after what the first acknowledged: the other two, no repeats.
+    let second = tail("2");
+    let mut all: Vec<String> = first.iter().chain(&second).cloned().collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 5, "{first:?} then {second:?}");
+}

@@ -239,7 +239,8 @@ impl TencentProvider {
 
     /// Opens Kafka consumption of a CLS topic in `region` (`cls:OpenKafkaConsumer`) and
     /// returns the Kafka topic name to consume (`TopicID`; give it to
-    /// [`ClsKafkaConfig`](crate::audit::ClsKafkaConfig) with the topic's logset id).
+    /// `audit::ClsKafkaConfig` with the topic's logset id; the consumer needs the `kafka`
+    /// feature).
     pub async fn open_kafka_consumer(
         &self,
         region: &str,

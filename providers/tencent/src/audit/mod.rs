@@ -3,7 +3,7 @@
 //! The user ships a CloudAudit tracking set to a CLS log topic, opens Kafka consumption on
 //! that topic (console, or [`TencentProvider::open_kafka_consumer`]) and gives us the Kafka
 //! topic name (`TopicID`), the endpoint and the logset id. The parser,
-//! [`parse_cloud_audit_event`], is always built; the consumer, [`ClsAuditSource`], needs the
+//! [`parse_cloud_audit_event`], is always built; the consumer, `ClsAuditSource`, needs the
 //! crate's `kafka` feature (it links librdkafka, built from source).
 //!
 //! [`TencentProvider::open_kafka_consumer`]: crate::TencentProvider::open_kafka_consumer
