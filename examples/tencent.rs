@@ -111,7 +111,9 @@ struct AuditArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Sasl {
     Plain,
+    #[value(name = "scram-sha-256")]
     ScramSha256,
+    #[value(name = "scram-sha-512")]
     ScramSha512,
 }
 

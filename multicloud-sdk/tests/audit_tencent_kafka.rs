@@ -1,6 +1,7 @@
 //! The Tencent audit intake against a real Kafka-protocol broker (Tansu, started by
-//! `.ci/tansu.sh`): CLS-shaped Cloud Audit records produced with Snappy and LZ4 (CLS's
-//! compressions), consumed in a consumer group, acknowledged, the consumer killed mid-batch
+//! `.ci/tansu.sh`): CLS-shaped Cloud Audit records produced uncompressed and with LZ4 (two of
+//! CLS's three compressions; Tansu 0.6.0 cannot serve Snappy batches: its fetch fails with
+//! `UnexpectedType("Snappy")` and drops the connection), consumed in a consumer group, acknowledged, the consumer killed mid-batch
 //! and restarted — every event delivered, none lost, and only what follows the first
 //! unacknowledged record of a partition delivered again.
 //!
@@ -192,7 +193,7 @@ async fn every_event_is_delivered_across_a_killed_consumer_and_a_restart() {
     records.insert(5, (0, "plain text, not JSON".to_owned()));
     records.insert(12, (1, r#"{"__CONTENT__":"a log line"}"#.to_owned()));
     let (first, second) = records.split_at(records.len() / 2);
-    broker.produce(&topic, "snappy", first).await;
+    broker.produce(&topic, "none", first).await;
     broker.produce(&topic, "lz4", second).await;
 
     // Consumer A: ten events through the consumer (acknowledged), then a batch of which only
@@ -275,9 +276,7 @@ async fn events_map_from_the_cls_record_fields() {
     };
     let topic = unique("fields");
     broker.create_topic(&topic).await;
-    broker
-        .produce(&topic, "snappy", &[(0, cls_record(4))])
-        .await;
+    broker.produce(&topic, "lz4", &[(0, cls_record(4))]).await;
     let source = broker.source(&topic, &unique("group"), &broker.password);
     let mut events = Vec::new();
     for _ in 0..20 {
