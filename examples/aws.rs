@@ -16,6 +16,8 @@
 //! cargo run -p multicloud-sdk --example aws -- policy --features host,cspm
 //! cargo run -p multicloud-sdk --example aws -- onboard --user secops --features host,cspm
 //! cargo run -p multicloud-sdk --example aws -- rotate-key --user multicloud-secops --old-key-id AKIA...
+//! cargo run -p multicloud-sdk --example aws -- audit --region us-east-1 --queue trail-events --check
+//! cargo run -p multicloud-sdk --example aws -- audit --region us-east-1 --queue trail-events --since 1h --follow --checkpoint audit.db
 //! ```
 
 #[path = "common/mod.rs"]
@@ -23,8 +25,11 @@ mod common;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use common::{Global, Inventory, Onboarding, ProviderInfo};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use common::{Failure, Global, Inventory, Onboarding, ProviderInfo, TailOptions};
 use multicloud_sdk::aws::{AwsProvider, AwsProviderBuilder};
 use multicloud_sdk::Domain;
 
@@ -59,6 +64,24 @@ enum Command {
     Inventory(Inventory),
     #[command(flatten)]
     Onboarding(Onboarding),
+    /// Tail CloudTrail events from the SQS queue the trail's bucket notifies (or --check it).
+    Audit(Audit),
+}
+
+#[derive(Debug, Args)]
+struct Audit {
+    /// The SQS queue's name.
+    #[arg(long)]
+    queue: String,
+    /// The queue's region (the trail bucket's region).
+    #[arg(long)]
+    region: String,
+    /// Remember consumed log files in this SQLite file, so a rerun does not show them
+    /// again (default: in memory, for this run only).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    #[command(flatten)]
+    tail: TailOptions,
 }
 
 fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<AwsProvider> {
@@ -70,6 +93,24 @@ fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<AwsProvider>
         builder = builder.with_endpoint_url(url.clone());
     }
     builder.build()
+}
+
+async fn run_audit(global: &Global, audit: &Audit) -> common::Outcome {
+    let provider = build(global, global.domain())?;
+    let mut source = provider.audit_source(&audit.region, &audit.queue);
+    if let Some(path) = &audit.checkpoint {
+        let store = multicloud_sdk::sync::SqliteStore::open(path)
+            .await
+            .map_err(|e| {
+                Failure::Usage(format!(
+                    "cannot open the checkpoint {}: {e}; check that its directory exists and                      is writable",
+                    path.display()
+                ))
+            })?;
+        source = source.with_checkpoint(Arc::new(store));
+    }
+    let source = source.build()?;
+    common::run_audit(global.output, &source, &audit.tail).await
 }
 
 #[tokio::main]
@@ -84,6 +125,7 @@ async fn main() -> ExitCode {
             Ok(provider) => common::run_onboarding(&cli.global, command, &provider).await,
             Err(e) => Err(e.into()),
         },
+        Command::Audit(audit) => run_audit(&cli.global, audit).await,
     };
     common::exit(outcome)
 }

@@ -1,14 +1,12 @@
-//! The `audit` tail shared by the clouds with audit-log intake: print the events of an
+//! The `audit` subcommand every cloud with audit-log intake shares: tail the events of an
 //! [`AuditLogSource`] as they arrive (a table, or JSON lines with `--output json`), from
-//! `--since`, up to `--max`, and with `--follow` until interrupted.
-//!
-//! (The smallest printer the Tencent example needs; the AWS example's branch has the full
-//! one with `--check`, to be reconciled at merge.)
+//! `--since`, up to `--max`, and with `--follow` until interrupted; `--check` prints the
+//! source's readiness instead (exit 3 when a step failed).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use multicloud_sdk::{AuditConsumer, AuditEvent, AuditLogSource, Clock, SystemClock};
+use multicloud_sdk::audit::AuditConsumer;
+use multicloud_sdk::{AuditEvent, AuditLogSource, Clock, SystemClock};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -30,15 +28,31 @@ pub(crate) struct TailOptions {
     pub(crate) follow: bool,
     /// Without --follow: how long the source must be quiet before the tail ends.
     #[arg(long, value_parser = parse_age, default_value = "25s")]
-    pub(crate) idle: Duration,
+    pub(crate) idle: std::time::Duration,
+    /// Check that intake can run (queue, permissions, readable logs) and print each step
+    /// with its fix, consuming nothing.
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
-/// Tails `source` as `options` say; prints to stdout in `output`'s form.
+/// Tails `source` (or checks it) as `options` say; prints to stdout in `output`'s form.
 pub(crate) async fn run_audit(
     output: Output,
     source: &dyn AuditLogSource,
     options: &TailOptions,
 ) -> Outcome {
+    if options.check {
+        let check = source.check().await?;
+        match output {
+            Output::Json => println!("{}", to_json(&check)),
+            Output::Table => print!("{check}"),
+        }
+        return Ok(if check.is_ready() {
+            EXIT_OK
+        } else {
+            EXIT_NOT_READY
+        });
+    }
     let mut consumer = AuditConsumer::new(source);
     if let Some(since) = options.since {
         consumer = consumer.with_since(since);
@@ -49,7 +63,7 @@ pub(crate) async fn run_audit(
     if output == Output::Table {
         println!("{}", table_header());
     }
-    let last = Arc::new(Mutex::new(Instant::now()));
+    let last = Arc::new(Mutex::new(std::time::Instant::now()));
     let seen = last.clone();
     let idle = (!options.follow).then_some(options.idle);
     let stop = async move {
@@ -68,7 +82,7 @@ pub(crate) async fn run_audit(
         .run(
             move |event: AuditEvent| {
                 if let Ok(mut t) = seen.lock() {
-                    *t = Instant::now();
+                    *t = std::time::Instant::now();
                 }
                 print_event(output, &event);
                 async { Ok::<(), std::io::Error>(()) }
@@ -89,41 +103,46 @@ pub(crate) async fn run_audit(
     }
 }
 
-fn table_header() -> String {
+/// The table's header line.
+pub(crate) fn table_header() -> String {
     format!(
-        "{:<20}  {:<28}  {:<26}  {:<20}  {:<15}  {:<14}  RO",
+        "{:<20}  {:<30}  {:<24}  {:<44}  {:<15}  {:<14}  RO",
         "TIME", "EVENT", "SOURCE", "PRINCIPAL", "SOURCE IP", "REGION"
     )
 }
 
-fn print_event(output: Output, event: &AuditEvent) {
+/// One event: a table row, or one JSON document on one line.
+pub(crate) fn print_event(output: Output, event: &AuditEvent) {
     match output {
         Output::Json => println!(
             "{}",
             serde_json::to_string(event).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
         ),
-        Output::Table => {
-            let time = event
-                .time
-                .format(&Rfc3339)
-                .unwrap_or_else(|_| event.time.to_string());
-            let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-            let read_only = match event.read_only {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "-",
-            };
-            println!(
-                "{:<20}  {:<28}  {:<26}  {:<20}  {:<15}  {:<14}  {read_only}",
-                time,
-                event.event_name,
-                text(&event.event_source),
-                text(&event.principal),
-                text(&event.source_ip),
-                text(&event.region),
-            );
-        }
+        Output::Table => println!("{}", table_row(event)),
     }
+}
+
+/// One event as a table row.
+pub(crate) fn table_row(event: &AuditEvent) -> String {
+    let time = event
+        .time
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| event.time.to_string());
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let read_only = match event.read_only {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
+    };
+    format!(
+        "{:<20}  {:<30}  {:<24}  {:<44}  {:<15}  {:<14}  {read_only}",
+        time,
+        event.event_name,
+        text(&event.event_source),
+        text(&event.principal),
+        text(&event.source_ip),
+        text(&event.region),
+    )
 }
 
 /// `--since`: an RFC 3339 time, or an age back from now.
@@ -131,12 +150,13 @@ fn parse_since(s: &str) -> Result<OffsetDateTime, String> {
     if let Ok(t) = OffsetDateTime::parse(s.trim(), &Rfc3339) {
         return Ok(t);
     }
-    let age = time::Duration::try_from(parse_age(s)?).map_err(|e| e.to_string())?;
+    let age = parse_age(s)?;
+    let age = time::Duration::try_from(age).map_err(|e| e.to_string())?;
     Ok(SystemClock.now() - age)
 }
 
 /// `30s`, `15m`, `2h`, `1d`.
-fn parse_age(s: &str) -> Result<Duration, String> {
+fn parse_age(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let split = s
         .find(|c: char| !c.is_ascii_digit())
@@ -152,5 +172,5 @@ fn parse_age(s: &str) -> Result<Duration, String> {
         "d" => n * 86_400,
         _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
     };
-    Ok(Duration::from_secs(secs))
+    Ok(std::time::Duration::from_secs(secs))
 }

@@ -8,7 +8,7 @@ use multicloud_sdk::ctyun::CtyunProviderBuilder;
 use multicloud_sdk::huawei::HuaweiProviderBuilder;
 use multicloud_sdk::tencent::TencentProviderBuilder;
 use multicloud_sdk::{CloudProvider, Domain, ProviderKind, StaticCredential};
-use multicloud_testkit::aws::AwsSim;
+use multicloud_testkit::aws::{cloudtrail_record, AuditPipeline, AwsSim};
 use multicloud_testkit::baidu::BaiduSim;
 use multicloud_testkit::ctyun::CtyunSim;
 use multicloud_testkit::huawei::HuaweiSim;
@@ -17,9 +17,16 @@ use multicloud_testkit::{SimCloud, SimHostState};
 
 use crate::config::AccountConfig;
 
+/// Where the simulated trail delivers its logs and which queue its bucket notifies.
+pub(crate) const TRAIL_BUCKET: &str = "demo-trail-logs";
+pub(crate) const TRAIL_REGION: &str = "us-east-1";
+pub(crate) const TRAIL_QUEUE: &str = "demo-trail-events";
+
 /// One simulated cloud per provider that has a client in this build.
 pub(crate) struct SimulatedClouds {
     pub(crate) aws: SimCloud,
+    /// The simulated CloudTrail → S3 → SQS pipeline of the AWS cloud.
+    pub(crate) audit: AuditPipeline,
     pub(crate) huawei: SimCloud,
     pub(crate) tencent: SimCloud,
     pub(crate) baidu: SimCloud,
@@ -29,7 +36,10 @@ pub(crate) struct SimulatedClouds {
 impl SimulatedClouds {
     /// Starts the simulators with `hosts` hosts each, from a fixed seed (same world every run).
     pub(crate) async fn start(hosts: usize) -> std::io::Result<Self> {
-        let aws = SimCloud::builder(AwsSim::new())
+        let audit = AuditPipeline::new();
+        audit.set_long_poll_cap(std::time::Duration::from_millis(100));
+        audit.notify(TRAIL_BUCKET, TRAIL_REGION, TRAIL_QUEUE);
+        let aws = SimCloud::builder(AwsSim::new().with_audit(audit.clone()))
             .seed(2026)
             .hosts(hosts)
             .start()
@@ -56,11 +66,44 @@ impl SimulatedClouds {
             .await?;
         Ok(SimulatedClouds {
             aws,
+            audit,
             huawei,
             tencent,
             baidu,
             ctyun,
         })
+    }
+
+    /// CloudTrail delivers two log files to the trail's bucket, which notifies the queue;
+    /// returns what was done, for printing.
+    pub(crate) fn deliver_trail_logs(&self) -> Vec<String> {
+        let calls = [
+            ("ConsoleLogin", "alice"),
+            ("RunInstances", "alice"),
+            ("AuthorizeSecurityGroupIngress", "bob"),
+            ("DescribeInstances", "ci-deployer"),
+            ("DeleteTrail", "mallory"),
+        ];
+        let records: Vec<_> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, (name, user))| {
+                let id = format!("7f3c2a10-demo-4000-8000-00000000000{i}");
+                cloudtrail_record(&id, name, &format!("2026-03-01T10:0{i}:00Z"), user)
+            })
+            .collect();
+        let mut done = Vec::new();
+        for (n, chunk) in records.chunks(3).enumerate() {
+            let key = format!(
+                "AWSLogs/123456789012/CloudTrail/{TRAIL_REGION}/2026/03/01/123456789012_CloudTrail_{TRAIL_REGION}_20260301T10{n}0Z_demo.json.gz"
+            );
+            self.audit.put_log_file(TRAIL_BUCKET, &key, chunk);
+            done.push(format!(
+                "s3://{TRAIL_BUCKET}/{key} ({} records)",
+                chunk.len()
+            ));
+        }
+        done
     }
 
     /// The simulators, for printing.

@@ -3,7 +3,8 @@
 //! Starts the simulated clouds, loads accounts from `accounts.toml`, verifies every key
 //! (one is deliberately broken, and one is disabled, to show the diagnosis), syncs hosts and
 //! cloud products with progress bars, prints the inventory, changes the simulated world and
-//! syncs again to print the diff. Runs in seconds with no network.
+//! syncs again to print the diff, then tails a few CloudTrail events from the simulated
+//! S3 → SQS pipeline. Runs in seconds with no network.
 //!
 //! ```sh
 //! cargo run -p multicloud-sdk --example demo
@@ -13,6 +14,7 @@
 //! Exit codes as in the provider examples: 0 ok, 1 failure, 2 usage or configuration (an
 //! accounts file that cannot be read or parsed, a database that cannot be opened).
 
+mod audit;
 mod clouds;
 #[path = "../common/mod.rs"]
 mod common;
@@ -154,6 +156,7 @@ async fn run(args: &Args) -> Outcome {
         .fold((0, 0, 0), |acc, t| {
             (acc.0 + t.added, acc.1 + t.removed, acc.2 + t.changed)
         });
+    audit::show(&clouds, &config.accounts).await?;
     println!(
         "\n== done: {} added, {} removed, {} changed across {} accounts",
         totals.0,

@@ -42,6 +42,7 @@
 //! ```
 
 pub mod audit;
+pub mod builder;
 pub mod clock;
 pub mod credential;
 pub mod error;

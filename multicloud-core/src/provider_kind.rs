@@ -41,6 +41,17 @@ impl ProviderKind {
             ProviderKind::Ctyun => "ctyun",
         }
     }
+
+    /// The cloud's name as its users know it, for messages.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ProviderKind::Aws => "AWS",
+            ProviderKind::Huawei => "Huawei Cloud",
+            ProviderKind::Tencent => "Tencent Cloud",
+            ProviderKind::Baidu => "Baidu AI Cloud",
+            ProviderKind::Ctyun => "CTyun",
+        }
+    }
 }
 
 impl fmt::Display for ProviderKind {

@@ -74,6 +74,15 @@ pub mod signing {
     pub use multicloud_core::signing::{RequestSigner, SigningParts};
 }
 
+/// Audit-log intake: the consumer, the readiness check, and the checkpoint a source keeps
+/// consumed log objects in (the sync engine's stores implement it).
+pub mod audit {
+    pub use multicloud_core::audit::{
+        AuditCheck, AuditCheckpoint, AuditConsumer, AuditStep, CheckpointScope, ConsumeError,
+        ConsumeSummary, MemoryCheckpoint, RecentIds, StepStatus,
+    };
+}
+
 /// The sync engine: policies, scheduled syncs, diffs, events and snapshot stores.
 pub use multicloud_sync as sync;
 

@@ -750,3 +750,95 @@ async fn aws_prints_the_policies_and_onboards_a_user_with_the_root_key() {
     );
     assert!(!onboard.both().contains(ROOT_SECRET), "{}", onboard.both());
 }
+
+#[tokio::test]
+async fn aws_audit_checks_the_queue_and_tails_events_as_json_lines_or_a_table() {
+    use multicloud_testkit::aws::{cloudtrail_record, AuditPipeline};
+    let audit = AuditPipeline::new();
+    audit.set_long_poll_cap(Duration::from_millis(20));
+    audit.notify("trail", "us-east-1", "trail-events");
+    let cloud = sim(AwsSim::new().with_audit(audit.clone())).await;
+    let records: Vec<_> = (0..3)
+        .map(|i| {
+            cloudtrail_record(
+                &format!("ev-{i}"),
+                "RunInstances",
+                &format!("2026-03-01T10:00:0{i}Z"),
+                "alice",
+            )
+        })
+        .collect();
+    audit.put_log_file(
+        "trail",
+        "AWSLogs/1/CloudTrail/us-east-1/a.json.gz",
+        &records,
+    );
+    let env = aws_env(&cloud, "admin");
+    let base = ["audit", "--region", "us-east-1", "--queue", "trail-events"];
+
+    let check = run("aws", &[&base[..], &["--check"]].concat(), &refs(&env)).await;
+    assert_eq!(check.code, 0, "{}", check.both());
+    assert!(
+        check.stdout.contains("ok       read_object"),
+        "{}",
+        check.both()
+    );
+
+    let json = run(
+        "aws",
+        &[&base[..], &["--max", "2", "--output", "json"]].concat(),
+        &refs(&env),
+    )
+    .await;
+    assert_eq!(json.code, 0, "{}", json.both());
+    let lines: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", json.both());
+    assert_eq!(lines[0]["event_name"], "RunInstances");
+
+    // The third event is still unacknowledged: it comes back once its message is visible.
+    audit.reveal();
+    let table = run(
+        "aws",
+        &[
+            &base[..],
+            &["--since", "2026-03-01T10:00:02Z", "--idle", "1s"],
+        ]
+        .concat(),
+        &refs(&env),
+    )
+    .await;
+    assert_eq!(table.code, 0, "{}", table.both());
+    assert!(table.stdout.starts_with("TIME"), "{}", table.both());
+    assert_eq!(
+        table.stdout.lines().count(),
+        2,
+        "header and the one event at or after --since:\n{}",
+        table.both()
+    );
+    assert!(table.stderr.contains("before --since"), "{}", table.both());
+    assert_no_debug_output(&table.both());
+
+    let missing = run(
+        "aws",
+        &[
+            "audit",
+            "--region",
+            "us-east-1",
+            "--queue",
+            "nope",
+            "--check",
+        ],
+        &refs(&env),
+    )
+    .await;
+    assert_eq!(missing.code, 3, "{}", missing.both());
+    assert!(
+        missing.stdout.contains("FAILED   queue"),
+        "{}",
+        missing.both()
+    );
+}

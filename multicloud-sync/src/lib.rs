@@ -91,6 +91,7 @@ mod report;
 mod schedule;
 mod snapshot;
 mod sqlite;
+mod sqlite_audit;
 mod sqlite_migrate;
 
 #[cfg(test)]

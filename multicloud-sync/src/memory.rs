@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use multicloud_core::audit::{AuditCheckpoint, CheckpointScope, MemoryCheckpoint};
 use multicloud_core::Result;
+use time::OffsetDateTime;
 
 use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
@@ -22,6 +24,8 @@ pub const DEFAULT_HISTORY_LIMIT: usize = 1000;
 pub struct MemoryStore {
     accounts: Mutex<BTreeMap<AccountRef, AccountData>>,
     history_limit: usize,
+    /// Consumed audit-log objects (the store is also an [`AuditCheckpoint`]).
+    audit: MemoryCheckpoint,
 }
 
 #[derive(Debug, Default)]
@@ -48,6 +52,7 @@ impl MemoryStore {
         MemoryStore {
             accounts: Mutex::new(BTreeMap::new()),
             history_limit: limit,
+            audit: MemoryCheckpoint::new(),
         }
     }
 
@@ -180,5 +185,26 @@ impl SnapshotStore for MemoryStore {
     async fn delete_account(&self, account: &AccountRef) -> Result<()> {
         self.lock().remove(account);
         Ok(())
+    }
+}
+
+/// Consumed audit-log objects, kept like the snapshots: for the life of the process.
+#[async_trait]
+impl AuditCheckpoint for MemoryStore {
+    async fn consumed(&self, scope: &CheckpointScope, entries: &[String]) -> Result<Vec<String>> {
+        self.audit.consumed(scope, entries).await
+    }
+
+    async fn mark(
+        &self,
+        scope: &CheckpointScope,
+        entries: &[String],
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        self.audit.mark(scope, entries, at).await
+    }
+
+    async fn forget_before(&self, scope: &CheckpointScope, before: OffsetDateTime) -> Result<u64> {
+        self.audit.forget_before(scope, before).await
     }
 }

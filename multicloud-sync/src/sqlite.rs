@@ -28,7 +28,8 @@ use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 
 // Tables, keyed by (provider, account name[, region, kind]) — never by AccessKey id.
 // `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
-// holds its items as JSON; `diffs` is the timestamped history of non-empty diffs.
+// holds its items as JSON; `diffs` is the timestamped history of non-empty diffs;
+// `audit_checkpoint` the log objects audit intake consumed (`sqlite_audit.rs`).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
     provider TEXT NOT NULL, account TEXT NOT NULL,
@@ -50,6 +51,12 @@ CREATE TABLE IF NOT EXISTS diffs (
     provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
     synced_at TEXT NOT NULL, diff TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS diffs_by_account ON diffs (provider, account, id);
+CREATE TABLE IF NOT EXISTS audit_checkpoint (
+    provider TEXT NOT NULL, account TEXT NOT NULL, source TEXT NOT NULL, entry TEXT NOT NULL,
+    consumed_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, account, source, entry));
+CREATE INDEX IF NOT EXISTS audit_checkpoint_by_age
+    ON audit_checkpoint (provider, account, source, consumed_at);
 ";
 
 #[cfg(test)]
@@ -128,7 +135,7 @@ impl SqliteStore {
         })
     }
 
-    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn with_conn<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> std::result::Result<T, StoreError> + Send + 'static,

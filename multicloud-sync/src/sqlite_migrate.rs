@@ -2,6 +2,8 @@
 //!
 //! - 1: snapshots keyed by (region, feature): `host`, or `cspm` holding every product.
 //! - 2: snapshots keyed by (region, resource kind), so a denied kind keeps its own snapshot.
+//! - 3: adds `audit_checkpoint` (consumed audit-log objects); a version 2 file gains the
+//!   empty table in place.
 
 use multicloud_core::Item;
 use rusqlite::{params, Connection};
@@ -9,13 +11,14 @@ use rusqlite::{params, Connection};
 use crate::sqlite::{from_json, StoreError};
 
 /// The schema this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// Creates the tables of a new file, upgrades an older one, and refuses a newer one.
 pub(crate) fn prepare(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     match version {
-        0 | SCHEMA_VERSION => {
+        // Version 2 differs only by a table the schema creates if missing.
+        0 | 2 | SCHEMA_VERSION => {
             conn.execute_batch(schema)?;
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             Ok(())
@@ -165,6 +168,31 @@ PRAGMA user_version = 1;
         assert_eq!(version, SCHEMA_VERSION);
         // Opening again is a no-op.
         prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
+    }
+
+    #[test]
+    fn a_version_2_file_gains_the_audit_checkpoint_table_and_keeps_its_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE accounts (provider TEXT NOT NULL, account TEXT NOT NULL, \
+             PRIMARY KEY (provider, account));
+             INSERT INTO accounts VALUES ('aws', 'prod');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
+        let accounts: i64 = conn
+            .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(accounts, 1);
+        let checkpoints: i64 = conn
+            .query_row("SELECT COUNT(*) FROM audit_checkpoint", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(checkpoints, 0);
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
     }
 
     #[test]

@@ -457,7 +457,13 @@ impl Respond for Responder {
             latency,
         } = self.answer(&req, seq);
         let mut template = ResponseTemplate::new(resp.status);
+        let mut latency = latency;
         for (k, v) in &resp.headers {
+            if k == crate::sim::DELAY_HEADER {
+                let held = v.parse().map(std::time::Duration::from_millis).ok();
+                latency = latency.max(held);
+                continue;
+            }
             template = template.append_header(k.as_str(), v.as_str());
         }
         if req.method == http::Method::HEAD {

@@ -150,6 +150,9 @@ fn form_decode(raw: &[u8]) -> String {
         .into_owned()
 }
 
+/// The internal header [`SimResponse::with_delay`] sets; the server strips it.
+pub(crate) const DELAY_HEADER: &str = "x-multicloud-sim-delay-ms";
+
 /// A response to send.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SimResponse {
@@ -178,6 +181,12 @@ impl SimResponse {
             headers: vec![("Content-Type".into(), "text/xml;charset=UTF-8".into())],
             body: body.into_bytes(),
         }
+    }
+
+    /// Answers after `delay` (an empty long poll): the server holds the response that long.
+    pub fn with_delay(self, delay: std::time::Duration) -> Self {
+        let millis = delay.as_millis().to_string();
+        self.with_header(DELAY_HEADER, millis)
     }
 
     /// Adds a header.

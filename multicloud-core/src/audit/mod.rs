@@ -6,6 +6,8 @@
 //! consumer drops an event whose id it already handed over ([`RecentIds`]). Sources keep what
 //! must survive a restart themselves (committed Kafka offsets, consumed log objects).
 
+mod check;
+mod checkpoint;
 mod consume;
 mod recent;
 
@@ -17,6 +19,8 @@ use time::OffsetDateTime;
 
 use crate::error::Result;
 
+pub use check::{AuditCheck, AuditStep, StepStatus};
+pub use checkpoint::{AuditCheckpoint, CheckpointScope, MemoryCheckpoint};
 pub use consume::{AuditConsumer, ConsumeError, ConsumeSummary};
 pub use recent::RecentIds;
 
@@ -119,4 +123,17 @@ pub trait AuditLogSource: Send + Sync + fmt::Debug {
 
     /// Acknowledges events so they are not delivered again.
     async fn acknowledge(&self, events: &[AuditEvent]) -> Result<()>;
+
+    /// Checks, without consuming anything, whether intake can run: each thing that must work
+    /// as a named step, each failure with its fix. The default says nothing was checked.
+    async fn check(&self) -> Result<AuditCheck> {
+        let mut check = AuditCheck::new("audit-log source");
+        check.push(AuditStep::new(
+            "source",
+            StepStatus::NotChecked {
+                reason: "this source has no readiness check".into(),
+            },
+        ));
+        Ok(check)
+    }
 }

@@ -58,6 +58,33 @@ impl AwsError {
                 ];
                 r
             }
+            Service::Sqs => {
+                // awsJson1.0 with the legacy query code alongside (awsQueryCompatible).
+                let (json_code, query_code) = match self.code.as_str() {
+                    "QueueDoesNotExist" => (
+                        "QueueDoesNotExist",
+                        "AWS.SimpleQueueService.NonExistentQueue",
+                    ),
+                    "AccessDenied" => ("AccessDeniedException", "AccessDenied"),
+                    other => (other, other),
+                };
+                let fault = if self.status >= 500 {
+                    "Receiver"
+                } else {
+                    "Sender"
+                };
+                let body = serde_json::json!({
+                    "__type": format!("com.amazonaws.sqs#{json_code}"),
+                    "message": self.message,
+                });
+                let mut r = SimResponse::json(self.status, &body);
+                r.headers = vec![
+                    ("Content-Type".into(), "application/x-amz-json-1.0".into()),
+                    ("x-amzn-RequestId".into(), request_id.into()),
+                    ("x-amzn-query-error".into(), format!("{query_code};{fault}")),
+                ];
+                r
+            }
             Service::Sts | Service::Iam | Service::Rds | Service::Elb => {
                 let kind = if self.status >= 500 {
                     "Receiver"
@@ -195,6 +222,7 @@ pub(crate) fn throttled(service: Service) -> AwsError {
         Service::Ec2 => AwsError::new(503, "RequestLimitExceeded", "Request limit exceeded."),
         Service::S3 => AwsError::new(503, "SlowDown", "Please reduce your request rate."),
         Service::Tagging => AwsError::new(400, "ThrottledException", "Rate exceeded"),
+        Service::Sqs => AwsError::new(400, "RequestThrottled", "Rate exceeded"),
         _ => AwsError::new(400, "Throttling", "Rate exceeded"),
     }
 }

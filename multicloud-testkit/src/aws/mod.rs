@@ -15,6 +15,8 @@
 //! | `iam:ListUsers` | users (global endpoint, us-east-1 scope) |
 //! | `iam:CreateUser`, `iam:CreateAccessKey`, … (see `iam.rs`) | quick configuration: users, policies, keys (root only) |
 //! | `tag:GetResources` | tagged resources (awsJson1.1) |
+//! | `sqs:GetQueueUrl`, `sqs:ReceiveMessage`, `sqs:DeleteMessage` | audit-log queues (awsJson1.0, see [`AuditPipeline`]) |
+//! | `s3:GetObject` | CloudTrail log files (`kms:Decrypt` needed for SSE-KMS ones) |
 //!
 //! Requests are routed by a real `Host` (`ec2.eu-west-1.amazonaws.com`) or, when the
 //! client signed the loopback address, by the SigV4 credential scope.
@@ -28,6 +30,7 @@ mod profile;
 mod query;
 mod route;
 mod s3;
+mod sqs;
 mod tagging;
 
 use multicloud_core::{Domain, ProviderKind};
@@ -37,6 +40,7 @@ use crate::keys::SimKey;
 use crate::sim::{AuthedKey, CloudSim, SimContext, SimRequest, SimResponse};
 
 pub use profile::{demo_keys, profile, ACCOUNT_ID, CHINA_ACCOUNT_ID, DEMO_KEYS};
+pub use sqs::{cloudtrail_record, gzip, notification, sns_envelope, test_event, AuditPipeline};
 
 use errors::AwsError;
 use route::{Route, Service};
@@ -44,13 +48,19 @@ use route::{Route, Service};
 /// The AWS simulator.
 #[derive(Debug, Clone, Default)]
 pub struct AwsSim {
-    _private: (),
+    audit: AuditPipeline,
 }
 
 impl AwsSim {
     /// A simulator with the standard profile.
     pub fn new() -> Self {
         AwsSim::default()
+    }
+
+    /// Serves `pipeline`'s queues and log objects (keep a clone to drive it).
+    pub fn with_audit(mut self, pipeline: AuditPipeline) -> Self {
+        self.audit = pipeline;
+        self
     }
 }
 
@@ -98,7 +108,14 @@ const ACTIONS: &[(Service, &[&str])] = &[
             "DescribeSnapshots",
         ],
     ),
-    (Service::S3, &["ListBuckets", "GetBucketLocation"]),
+    (
+        Service::S3,
+        &["ListBuckets", "GetBucketLocation", "GetObject"],
+    ),
+    (
+        Service::Sqs,
+        &["GetQueueUrl", "ReceiveMessage", "DeleteMessage"],
+    ),
     (Service::Rds, &["DescribeDBInstances"]),
     (Service::Elb, &["DescribeLoadBalancers", "DescribeTags"]),
     (Service::Iam, iam::ACTIONS),
@@ -201,7 +218,19 @@ impl CloudSim for AwsSim {
             (Service::Ec2, _) => xml(ec2::describe_snapshots(&call)),
             (Service::S3, "ListBuckets") => s3::list_buckets(&call)
                 .map(|b| SimResponse::xml(200, b).with_header("x-amz-request-id", ctx.request_id)),
+            (Service::S3, "GetObject") => s3::get_object(&call, &self.audit),
             (Service::S3, _) => s3::get_bucket_location(&call).map(|b| SimResponse::xml(200, b)),
+            (Service::Sqs, _) => sqs::handle(&call, action, &self.audit).map(|a| {
+                let mut r = SimResponse::json(200, &a.body);
+                r.headers = vec![
+                    ("Content-Type".into(), "application/x-amz-json-1.0".into()),
+                    ("x-amzn-RequestId".into(), ctx.request_id.into()),
+                ];
+                match a.delay {
+                    Some(delay) => r.with_delay(delay),
+                    None => r,
+                }
+            }),
             (Service::Tagging, _) => tagging::get_resources(&call).map(|v| {
                 let mut r = SimResponse::json(200, &v);
                 r.headers = vec![

@@ -19,6 +19,7 @@ pub(crate) enum Service {
     Elb,
     S3,
     Tagging,
+    Sqs,
 }
 
 impl Service {
@@ -32,6 +33,7 @@ impl Service {
             Service::Elb => "elasticloadbalancing",
             Service::S3 => "s3",
             Service::Tagging => "tagging",
+            Service::Sqs => "sqs",
         }
     }
 
@@ -52,6 +54,7 @@ impl Service {
             "elasticloadbalancing" => Service::Elb,
             "s3" => Service::S3,
             "tagging" => Service::Tagging,
+            "sqs" => Service::Sqs,
             _ => return None,
         })
     }
@@ -65,7 +68,7 @@ impl Service {
             Service::Rds => "http://rds.amazonaws.com/doc/2014-10-31/",
             Service::Elb => "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
             Service::S3 => "http://s3.amazonaws.com/doc/2006-03-01/",
-            Service::Tagging => "",
+            Service::Tagging | Service::Sqs => "",
         }
     }
 }
@@ -211,6 +214,10 @@ pub(crate) fn action(req: &SimRequest, service: Service) -> Option<String> {
                 .strip_prefix("ResourceGroupsTaggingAPI_20170126.")
                 .map(str::to_string)
         }
+        Service::Sqs => req
+            .header("x-amz-target")?
+            .strip_prefix("AmazonSQS.")
+            .map(str::to_string),
         _ => param(&params(req), "Action").map(str::to_string),
     }
 }
@@ -227,7 +234,7 @@ fn s3_action(req: &SimRequest) -> Option<&'static str> {
     if bucket_only && req.query.iter().any(|(k, _)| k == "location") {
         return Some("GetBucketLocation");
     }
-    None
+    (!bucket_only).then_some("GetObject")
 }
 
 /// The bucket named in a path-style S3 path.

@@ -109,3 +109,52 @@ pub(crate) fn get_bucket_location(call: &Call<'_>) -> Result<String, AwsError> {
     x.close("LocationConstraint");
     Ok(x.finish())
 }
+
+/// `GetObject` (`GET /{bucket}/{key}`): a log object of the audit pipeline. An SSE-KMS
+/// object is refused unless the key is also granted `kms:Decrypt`, as S3 does.
+pub(crate) fn get_object(
+    call: &Call<'_>,
+    pipeline: &super::sqs::AuditPipeline,
+) -> Result<crate::sim::SimResponse, AwsError> {
+    let path = call.req.path.trim_start_matches('/');
+    let key = path.split_once('/').map(|(_, k)| k).unwrap_or_default();
+    let key = percent_encoding::percent_decode_str(key)
+        .decode_utf8_lossy()
+        .into_owned();
+    let bucket = s3_bucket(call.req);
+    let object = pipeline
+        .object(&bucket, &key)
+        .ok_or_else(|| AwsError::new(404, "NoSuchKey", "The specified key does not exist."))?;
+    let may_decrypt = call
+        .ctx
+        .keys
+        .get(&call.key.key_id)
+        .is_some_and(|k| k.permissions.allows("kms:Decrypt"));
+    if object.kms && !may_decrypt {
+        let arn = call.caller_arn();
+        return Err(AwsError::new(
+            403,
+            "AccessDenied",
+            format!(
+                "User: {arn} is not authorized to perform: kms:Decrypt on the resource \
+                 associated with this ciphertext because no identity-based policy allows the \
+                 kms:Decrypt action"
+            ),
+        ));
+    }
+    let mut response = crate::sim::SimResponse {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "application/octet-stream".into()),
+            ("ETag".into(), format!("\"{}\"", object.etag)),
+            ("x-amz-request-id".into(), call.ctx.request_id.into()),
+        ],
+        body: object.body,
+    };
+    if object.kms {
+        response
+            .headers
+            .push(("x-amz-server-side-encryption".into(), "aws:kms".into()));
+    }
+    Ok(response)
+}

@@ -245,8 +245,9 @@ impl AwsClient {
         decode(&response, api, &endpoint.signing_region, root, lists)
     }
 
-    /// Builds (per attempt), signs and sends one call.
-    async fn send<F>(
+    /// Builds (per attempt), signs and sends one call; the response is any 2xx (callers
+    /// decode it).
+    pub(crate) async fn send<F>(
         &self,
         endpoint: &Endpoint,
         api: String,

@@ -109,6 +109,7 @@ pub(crate) enum Service {
     Rds,
     Elbv2,
     S3,
+    Sqs,
 }
 
 impl Service {
@@ -121,6 +122,7 @@ impl Service {
             Service::Rds => "rds",
             Service::Elbv2 => "elasticloadbalancing",
             Service::S3 => "s3",
+            Service::Sqs => "sqs",
         }
     }
 
@@ -138,6 +140,7 @@ impl Service {
             Service::Rds => "2014-10-31",
             Service::Elbv2 => "2015-12-01",
             Service::S3 => "2006-03-01",
+            Service::Sqs => "2012-11-05",
         }
     }
 }
@@ -223,6 +226,29 @@ impl Resolver {
                 .base_url
                 .replacen("https://", &format!("https://{bucket}."), 1);
         (endpoint, "/".to_owned())
+    }
+
+    /// Where an S3 object of `bucket` in `region` is read, and the object's path (`key`
+    /// percent-encoded, `/` kept): virtual-hosted `{bucket}.s3.{region}.…` by default,
+    /// path-style with an endpoint override or a bucket name DNS cannot carry.
+    pub(crate) fn s3_object(
+        &self,
+        bucket: &str,
+        region: &str,
+        key: &str,
+    ) -> Result<(Endpoint, String)> {
+        let mut endpoint = self.regional(Service::S3, region)?;
+        let key: Vec<String> = key.split('/').map(encode).collect();
+        let key = key.join("/");
+        let encoded = encode(bucket);
+        if endpoint.path_style || bucket.contains('.') || encoded != bucket {
+            return Ok((endpoint, format!("/{encoded}/{key}")));
+        }
+        endpoint.base_url =
+            endpoint
+                .base_url
+                .replacen("https://", &format!("https://{bucket}."), 1);
+        Ok((endpoint, format!("/{key}")))
     }
 
     fn endpoint(&self, service: Service, host: String, region: &str) -> Endpoint {
@@ -340,6 +366,23 @@ mod tests {
         assert_eq!(
             (e.base_url.as_str(), path.as_str()),
             ("http://127.0.0.1:9000", "/logs")
+        );
+    }
+
+    #[test]
+    fn s3_objects_are_virtual_hosted_in_their_region_with_the_key_encoded() {
+        let r = Resolver::new(Partition::Aws, None).unwrap();
+        let (e, path) = r
+            .s3_object("trail", "eu-west-1", "AWSLogs/1/a b+c.json.gz")
+            .unwrap();
+        assert_eq!(e.base_url, "https://trail.s3.eu-west-1.amazonaws.com");
+        assert_eq!(e.signing_region, "eu-west-1");
+        assert_eq!(path, "/AWSLogs/1/a%20b%2Bc.json.gz");
+        let o = Resolver::new(Partition::Aws, Some("http://127.0.0.1:9000")).unwrap();
+        let (e, path) = o.s3_object("trail", "eu-west-1", "k/x").unwrap();
+        assert_eq!(
+            (e.base_url.as_str(), path.as_str()),
+            ("http://127.0.0.1:9000", "/trail/k/x")
         );
     }
 

@@ -110,6 +110,15 @@ pub(crate) const CODES: &[CodeRule] = &[
     rule("NoSuchEntity", NotFound, "IAM: the entity does not exist"),
     rule("DBInstanceNotFound", NotFound, "RDS: the DB instance does not exist"),
     rule("LoadBalancerNotFound", NotFound, "ELBv2: the load balancer does not exist"),
+    rule("NoSuchKey", NotFound, "S3: the object does not exist (deleted, or expired by a lifecycle rule)"),
+    rule("QueueDoesNotExist", NotFound, "SQS (JSON protocol): no queue of that name in this region and account"),
+    rule("AWS.SimpleQueueService.NonExistentQueue", NotFound, "SQS (query error code): no queue of that name in this region and account"),
+    // SQS.
+    rule("OverLimit", Throttled, "SQS: too many messages in flight (120,000 on a standard queue)"),
+    rule("ReceiptHandleIsInvalid", Service, "SQS: the receipt handle is not one this queue issued"),
+    rule("InvalidSecurity", Service, "SQS: the request was not made over HTTPS with SigV4"),
+    rule("KmsAccessDenied", PermissionDenied, "SQS: the queue is encrypted with a KMS key the caller may not use"),
+    rule("KMS.AccessDeniedException", PermissionDenied, "KMS: the caller may not use the key the object is encrypted with (kms:Decrypt)"),
     // Neither an error of the key nor retryable.
     rule(DRY_RUN_OPERATION, Service, "EC2 DryRun: the call would have succeeded"),
     rule("InvalidPaginationToken", Service, "EC2: the page token is invalid or expired"),
@@ -388,7 +397,7 @@ mod tests {
         h.insert("retry-after", "3".parse().unwrap());
         let e = classify(400, &h, b"");
         assert_eq!(e.code(), Some("AWS.SimpleQueueService.NonExistentQueue"));
-        assert_eq!(e.kind(), ErrorKind::Service);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
         assert_eq!(e.request_id(), Some("hdr-req"));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
     }

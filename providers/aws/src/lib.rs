@@ -16,6 +16,8 @@
 //! - **hosts**: EC2 `DescribeInstances`, streamed page by page.
 //! - **cloud products**: VPCs, security groups, EBS volumes and snapshots, RDS instances,
 //!   ELBv2 load balancers per region; S3 buckets and IAM users account-wide.
+//! - **audit logs**: [`AwsProvider::audit_source`] reads CloudTrail's log files as the
+//!   trail's bucket announces them on an SQS queue ([`AwsAuditSource`]).
 //!
 //! Domains: [`Domain::International`](multicloud_core::Domain::International) is the `aws`
 //! partition, [`Domain::China`](multicloud_core::Domain::China) is `aws-cn`
@@ -77,6 +79,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod audit;
 mod client;
 mod endpoints;
 mod errors;
@@ -93,6 +96,7 @@ mod wire;
 
 mod signer;
 
+pub use audit::{AwsAuditSource, AwsAuditSourceBuilder, MAX_RETENTION};
 pub use onboard::{
     policy_documents, AwsOnboarder, AGENTLESS_POLICY, AUDIT_LOG_POLICY, DEFAULT_USER_PREFIX,
     KEY_MARK, QUEUE_ARN,

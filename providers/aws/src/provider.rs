@@ -1,18 +1,18 @@
 //! [`AwsProvider`] and its builder.
 
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
-use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
+use multicloud_core::builder::ProviderSettings;
+use multicloud_core::transport::Transport;
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error, Item,
-    KeyCheck, Onboarder, PropagationWait, ProviderKind, Region, ResourceKind, Result,
-    StandardFeature, StaticCredential, SystemClock,
+    AccountName, CloudProvider, Domain, EnvCredential, Error, Item, KeyCheck, Onboarder,
+    PropagationWait, ProviderKind, Region, ResourceKind, Result, StandardFeature,
 };
 
+use crate::audit::AwsAuditSourceBuilder;
 use crate::client::AwsClient;
 use crate::endpoints::{Partition, Resolver};
 use crate::onboard::{self, AwsOnboarder};
@@ -21,47 +21,30 @@ use crate::{limits, regions, resources, verify};
 /// Builds an [`AwsProvider`]:
 /// `AwsProviderBuilder::new("prod").from_env().with_domain(..).build()`.
 pub struct AwsProviderBuilder {
-    account: String,
-    credential: Option<Arc<dyn Credential>>,
-    domain: Domain,
-    endpoint_url: Option<String>,
-    transport: Option<Transport>,
-    timeouts: Option<Timeouts>,
-    retry: Option<RetryConfig>,
-    limits: Option<LimitConfig>,
-    clock: Option<Arc<dyn Clock>>,
+    settings: ProviderSettings,
     page_size: Option<u32>,
     user_prefix: String,
     wait: PropagationWait,
 }
 
 impl fmt::Debug for AwsProviderBuilder {
-    // The credential's Debug redacts its secret; nothing else here is sensitive.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsProviderBuilder")
-            .field("account", &self.account)
-            .field("credential", &self.credential)
-            .field("domain", &self.domain)
-            .field("endpoint_url", &self.endpoint_url)
+            .field("settings", &self.settings)
             .field("page_size", &self.page_size)
-            .finish_non_exhaustive()
+            .field("user_prefix", &self.user_prefix)
+            .finish()
     }
 }
+
+multicloud_core::provider_builder_settings!(AwsProviderBuilder, settings);
 
 impl AwsProviderBuilder {
     /// A builder for the account the user calls `account_name`; International domain, no
     /// credential yet.
     pub fn new(account_name: impl Into<String>) -> Self {
         AwsProviderBuilder {
-            account: account_name.into(),
-            credential: None,
-            domain: Domain::International,
-            endpoint_url: None,
-            transport: None,
-            timeouts: None,
-            retry: None,
-            limits: None,
-            clock: None,
+            settings: ProviderSettings::new(ProviderKind::Aws, account_name, Domain::International),
             page_size: None,
             user_prefix: onboard::DEFAULT_USER_PREFIX.to_owned(),
             wait: PropagationWait::default(),
@@ -74,21 +57,10 @@ impl AwsProviderBuilder {
         self.with_credential(EnvCredential::from_env(ProviderKind::Aws))
     }
 
-    /// Sets where the key comes from.
-    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
-        self.credential = Some(Arc::new(credential));
-        self
-    }
-
-    /// Uses a fixed key.
-    pub fn with_access_key(self, key: AccessKey) -> Self {
-        self.with_credential(StaticCredential::new(key))
-    }
-
     /// Sets the partition: [`Domain::International`] (`aws`, the default) or
     /// [`Domain::China`] (`aws-cn`).
     pub fn with_domain(mut self, domain: Domain) -> Self {
-        self.domain = domain;
+        self.settings.set_domain(domain);
         self
     }
 
@@ -97,42 +69,7 @@ impl AwsProviderBuilder {
     /// proxies and the testkit's simulator. Signatures cover the URL's `host:port`; region
     /// and service come from the signing scope. S3 is addressed path-style.
     pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
-        self
-    }
-
-    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
-    /// builds (default: [`Timeouts::default`]).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
-        self
-    }
-
-    /// Sets how failed calls are retried (default: [`RetryConfig::default`]).
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). AWS's
-    /// documented EC2 limits are added for every EC2 API that `limits` does not limit itself.
-    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
-        self.limits = Some(limits);
-        self
-    }
-
-    /// Sends through `transport`, as it is, instead of building one (to share one retry
-    /// budget and set of limits between providers). Its limits are used unchanged, without
-    /// the EC2 limits [`with_limits`](Self::with_limits) adds; it cannot be combined with
-    /// `with_timeouts`, `with_retry` or `with_limits`.
-    pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Sets the clock requests are signed with (default: the system clock).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
+        self.settings.set_endpoint_url(url);
         self
     }
 
@@ -163,28 +100,23 @@ impl AwsProviderBuilder {
     /// a missing credential, an invalid endpoint URL, a zero page size, invalid transport
     /// settings, or a transport given together with settings for the one to build.
     pub fn build(self) -> Result<AwsProvider> {
-        let account = AccountName::new(self.account)?;
-        let credential = self.credential.ok_or_else(|| {
-            Error::config("no AWS credential: call from_env, with_credential or with_access_key")
-        })?;
         if self.page_size == Some(0) {
             return Err(Error::config("page size must be at least 1"));
         }
-        let resolver = Resolver::new(Partition::of(self.domain), self.endpoint_url.as_deref())?;
-        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let transport = Transport::for_provider(
-            self.transport,
-            self.timeouts,
-            self.retry,
-            self.limits,
-            clock.clone(),
-            limits::apply,
-        )?;
-        let client = AwsClient::new(credential, transport, clock, resolver, self.page_size);
-        let onboarder = AwsOnboarder::new(client.clone(), self.domain, self.user_prefix, self.wait);
+        let settings = self.settings.finish(limits::apply)?;
+        let domain = settings.domain;
+        let resolver = Resolver::new(Partition::of(domain), settings.endpoint_url.as_deref())?;
+        let client = AwsClient::new(
+            settings.credential,
+            settings.transport,
+            settings.clock,
+            resolver,
+            self.page_size,
+        );
+        let onboarder = AwsOnboarder::new(client.clone(), domain, self.user_prefix, self.wait);
         Ok(AwsProvider {
-            account,
-            domain: self.domain,
+            account: settings.account,
+            domain,
             client,
             onboarder,
         })
@@ -227,6 +159,13 @@ impl AwsProvider {
     /// The transport this provider sends through (its limits, timeouts and retries).
     pub fn transport(&self) -> &Transport {
         self.client.transport()
+    }
+
+    /// Audit-log intake from the SQS queue `queue` in `region`, which the bucket CloudTrail
+    /// writes to notifies of each new log file (a standard queue in the bucket's region).
+    /// Set a persistent checkpoint on the builder so a restart does not replay.
+    pub fn audit_source(&self, region: &str, queue: &str) -> AwsAuditSourceBuilder {
+        AwsAuditSourceBuilder::new(self.client.clone(), self.account.clone(), region, queue)
     }
 }
 
@@ -283,7 +222,8 @@ impl CloudProvider for AwsProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use multicloud_core::ErrorKind;
+    use multicloud_core::transport::{LimitConfig, RetryConfig};
+    use multicloud_core::{AccessKey, ErrorKind};
 
     #[test]
     fn build_rejects_missing_credential_empty_account_and_bad_settings() {

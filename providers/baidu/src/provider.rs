@@ -3,15 +3,14 @@
 //! transport settings, page size and clock.
 
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
-use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
+use multicloud_core::builder::ProviderSettings;
+use multicloud_core::transport::Transport;
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error, Item,
-    KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature, StaticCredential,
-    SystemClock, VerifyReport,
+    AccountName, CloudProvider, Domain, EnvCredential, Error, Item, KeyCheck, ProviderKind, Region,
+    ResourceKind, Result, StandardFeature, VerifyReport,
 };
 
 use crate::client::{Client, MAX_PAGE_SIZE};
@@ -35,57 +34,28 @@ const FEATURES: &[StandardFeature] = &[StandardFeature::Host, StandardFeature::C
 /// # Ok::<(), multicloud_core::Error>(())
 /// ```
 pub struct BaiduProviderBuilder {
-    account: String,
-    credential: Option<Arc<dyn Credential>>,
-    domain: Domain,
-    endpoint_url: Option<String>,
-    transport: Option<Transport>,
-    timeouts: Option<Timeouts>,
-    retry: Option<RetryConfig>,
-    limits: Option<LimitConfig>,
-    clock: Arc<dyn Clock>,
+    settings: ProviderSettings,
     page_size: u32,
 }
 
 impl fmt::Debug for BaiduProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BaiduProviderBuilder")
-            .field("account", &self.account)
-            .field("credential", &self.credential)
-            .field("domain", &self.domain)
-            .field("endpoint_url", &self.endpoint_url)
-            .field("custom_transport", &self.transport.is_some())
+            .field("settings", &self.settings)
             .field("page_size", &self.page_size)
             .finish()
     }
 }
 
+multicloud_core::provider_builder_settings!(BaiduProviderBuilder, settings);
+
 impl BaiduProviderBuilder {
     /// A builder for the account the user calls `account_name`.
     pub fn new(account_name: impl Into<String>) -> Self {
         BaiduProviderBuilder {
-            account: account_name.into(),
-            credential: None,
-            domain: Domain::China,
-            endpoint_url: None,
-            transport: None,
-            timeouts: None,
-            retry: None,
-            limits: None,
-            clock: Arc::new(SystemClock),
+            settings: ProviderSettings::new(ProviderKind::Baidu, account_name, Domain::China),
             page_size: MAX_PAGE_SIZE,
         }
-    }
-
-    /// Signs with keys from `credential`.
-    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
-        self.credential = Some(Arc::new(credential));
-        self
-    }
-
-    /// Signs with a fixed key.
-    pub fn with_access_key(self, key: AccessKey) -> Self {
-        self.with_credential(StaticCredential::new(key))
     }
 
     /// Reads the key from `BCE_ACCESS_KEY_ID` and `BCE_SECRET_ACCESS_KEY` (and
@@ -97,7 +67,7 @@ impl BaiduProviderBuilder {
     /// BCE has one site (`*.baidubce.com`), reported as [`Domain::China`] (the default);
     /// [`Domain::International`] is refused by [`build`](Self::build).
     pub fn with_domain(mut self, domain: Domain) -> Self {
-        self.domain = domain;
+        self.settings.set_domain(domain);
         self
     }
 
@@ -109,42 +79,7 @@ impl BaiduProviderBuilder {
     /// server learns each request's service and region from `Host`, as BCE does (the
     /// testkit's simulator routes on it).
     pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
-        self
-    }
-
-    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
-    /// builds (default: [`Timeouts::default`]).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
-        self
-    }
-
-    /// Sets how failed calls are retried (default: [`RetryConfig::default`]). Authentication
-    /// failures are never retried.
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). BCE
-    /// documents no per-API rate limits for the calls this crate makes, so none are added.
-    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
-        self.limits = Some(limits);
-        self
-    }
-
-    /// Sends through `transport`, as it is, instead of building one (to share one retry
-    /// budget and set of limits between providers); it cannot be combined with
-    /// `with_timeouts`, `with_retry` or `with_limits`.
-    pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Takes request timestamps from `clock` (default: the system clock).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.set_endpoint_url(url);
         self
     }
 
@@ -159,15 +94,10 @@ impl BaiduProviderBuilder {
     /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
     /// missing credential, the International domain, an invalid endpoint URL or page size,
     /// invalid transport settings, or a transport given together with settings for the one
-    /// to build.
+    /// to build. BCE documents no per-API rate limits for the calls this crate makes, so none
+    /// are added to the user's limits.
     pub fn build(self) -> Result<BaiduProvider> {
-        let account = AccountName::new(self.account)?;
-        let credential = self.credential.ok_or_else(|| {
-            Error::config(
-                "no credential: call with_credential(...), with_access_key(...) or from_env()",
-            )
-        })?;
-        if self.domain != Domain::China {
+        if self.settings.domain() != Domain::China {
             return Err(Error::config(
                 "Baidu AI Cloud has one site (baidubce.com): use Domain::China",
             ));
@@ -178,20 +108,22 @@ impl BaiduProviderBuilder {
                 self.page_size
             )));
         }
-        let transport = Transport::for_provider(
-            self.transport,
-            self.timeouts,
-            self.retry,
-            self.limits,
-            self.clock.clone(),
-            std::convert::identity,
-        )?;
-        let endpoints = match &self.endpoint_url {
+        let settings = self.settings.finish(std::convert::identity)?;
+        let endpoints = match &settings.endpoint_url {
             Some(url) => Endpoints::with_override(url)?,
             None => Endpoints::public(),
         };
-        let client = Client::new(endpoints, credential, transport, self.clock, self.page_size);
-        Ok(BaiduProvider { account, client })
+        let client = Client::new(
+            endpoints,
+            settings.credential,
+            settings.transport,
+            settings.clock,
+            self.page_size,
+        );
+        Ok(BaiduProvider {
+            account: settings.account,
+            client,
+        })
     }
 }
 
@@ -268,7 +200,8 @@ impl CloudProvider for BaiduProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use multicloud_core::ErrorKind;
+    use multicloud_core::transport::RetryConfig;
+    use multicloud_core::{AccessKey, ErrorKind};
 
     fn key() -> AccessKey {
         AccessKey::new("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "planted-secret-4f2a")

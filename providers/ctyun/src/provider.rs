@@ -3,16 +3,15 @@
 //! override, transport settings and clock.
 
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::lock::Mutex;
 use futures::stream::{BoxStream, StreamExt};
-use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
+use multicloud_core::builder::ProviderSettings;
+use multicloud_core::transport::Transport;
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
-    ErrorKind, Item, KeyCheck, KindScope, ProviderKind, Region, RegionStatus, ResourceKind, Result,
-    StandardFeature, StaticCredential, SystemClock,
+    AccountName, CloudProvider, Domain, EnvCredential, Error, ErrorKind, Item, KeyCheck, KindScope,
+    ProviderKind, Region, RegionStatus, ResourceKind, Result, StandardFeature,
 };
 
 use crate::client::Client;
@@ -33,57 +32,28 @@ use crate::{regions, resources, verify};
 /// # Ok::<(), multicloud_core::Error>(())
 /// ```
 pub struct CtyunProviderBuilder {
-    account: String,
-    credential: Option<Arc<dyn Credential>>,
-    domain: Domain,
-    endpoint_url: Option<String>,
-    transport: Option<Transport>,
-    timeouts: Option<Timeouts>,
-    retry: Option<RetryConfig>,
-    limits: Option<LimitConfig>,
-    clock: Arc<dyn Clock>,
+    settings: ProviderSettings,
     page_size: Option<u32>,
 }
 
 impl fmt::Debug for CtyunProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CtyunProviderBuilder")
-            .field("account", &self.account)
-            .field("credential", &self.credential)
-            .field("domain", &self.domain)
-            .field("endpoint_url", &self.endpoint_url)
-            .field("custom_transport", &self.transport.is_some())
+            .field("settings", &self.settings)
             .field("page_size", &self.page_size)
             .finish()
     }
 }
 
+multicloud_core::provider_builder_settings!(CtyunProviderBuilder, settings);
+
 impl CtyunProviderBuilder {
     /// A builder for the account the user calls `account_name`, in the Chinese edition.
     pub fn new(account_name: impl Into<String>) -> Self {
         CtyunProviderBuilder {
-            account: account_name.into(),
-            credential: None,
-            domain: Domain::China,
-            endpoint_url: None,
-            transport: None,
-            timeouts: None,
-            retry: None,
-            limits: None,
-            clock: Arc::new(SystemClock),
+            settings: ProviderSettings::new(ProviderKind::Ctyun, account_name, Domain::China),
             page_size: None,
         }
-    }
-
-    /// Signs with keys from `credential`.
-    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
-        self.credential = Some(Arc::new(credential));
-        self
-    }
-
-    /// Signs with a fixed key (AccessKey and SecurityKey).
-    pub fn with_access_key(self, key: AccessKey) -> Self {
-        self.with_credential(StaticCredential::new(key))
     }
 
     /// Reads the key from `CTYUN_ACCESS_KEY`/`CTYUN_AK` and `CTYUN_SECRET_KEY`/`CTYUN_SK`
@@ -97,47 +67,14 @@ impl CtyunProviderBuilder {
     /// (eSurfing Cloud). Keys of the two editions are separate; verify names a mismatch as a
     /// likely cause of a refused key.
     pub fn with_domain(mut self, domain: Domain) -> Self {
-        self.domain = domain;
+        self.settings.set_domain(domain);
         self
     }
 
     /// Sends every product's requests to this one URL (a simulator or proxy), e.g.
     /// `http://127.0.0.1:40123`. Requests are signed for that host.
     pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
-        self
-    }
-
-    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
-    /// builds (default: [`Timeouts::default`]).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
-        self
-    }
-
-    /// Sets how failed calls are retried (default: [`RetryConfig::default`]).
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). CTyun
-    /// publishes no per-API rate limits, so none are added.
-    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
-        self.limits = Some(limits);
-        self
-    }
-
-    /// Sends through `transport`, as it is, instead of building one; it cannot be combined
-    /// with `with_timeouts`, `with_retry` or `with_limits`.
-    pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Takes request timestamps from `clock` (default: the system clock).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.set_endpoint_url(url);
         self
     }
 
@@ -154,30 +91,23 @@ impl CtyunProviderBuilder {
     /// credential, an invalid endpoint URL, a zero page size, invalid transport settings,
     /// or a transport given together with settings for the one to build.
     pub fn build(self) -> Result<CtyunProvider> {
-        let account = AccountName::new(self.account)?;
-        let credential = self.credential.ok_or_else(|| {
-            Error::config(
-                "no credential: call with_access_key(...), with_credential(...) or from_env()",
-            )
-        })?;
         if self.page_size == Some(0) {
             return Err(Error::config("the page size must be at least 1"));
         }
-        let endpoints = match &self.endpoint_url {
-            Some(url) => Endpoints::with_override(self.domain, url)?,
-            None => Endpoints::new(self.domain),
+        let settings = self.settings.finish(std::convert::identity)?;
+        let endpoints = match &settings.endpoint_url {
+            Some(url) => Endpoints::with_override(settings.domain, url)?,
+            None => Endpoints::new(settings.domain),
         };
-        let transport = Transport::for_provider(
-            self.transport,
-            self.timeouts,
-            self.retry,
-            self.limits,
-            self.clock.clone(),
-            std::convert::identity,
-        )?;
-        let client = Client::new(endpoints, credential, transport, self.clock, self.page_size);
+        let client = Client::new(
+            endpoints,
+            settings.credential,
+            settings.transport,
+            settings.clock,
+            self.page_size,
+        );
         Ok(CtyunProvider {
-            account,
+            account: settings.account,
             client,
             probe_pools: Mutex::new(None),
         })
@@ -316,6 +246,8 @@ impl CloudProvider for CtyunProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use multicloud_core::transport::RetryConfig;
+    use multicloud_core::AccessKey;
 
     const PLANTED: &str = "PLANTED-SK-7d1e9c";
 

@@ -3,15 +3,14 @@
 //! override, transport settings and clock.
 
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
-use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
+use multicloud_core::builder::ProviderSettings;
+use multicloud_core::transport::Transport;
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
-    IpBlocker, Item, KeyCheck, Onboarder, PropagationWait, ProviderKind, Region, ResourceKind,
-    Result, StandardFeature, StaticCredential, SystemClock,
+    AccountName, CloudProvider, Domain, EnvCredential, IpBlocker, Item, KeyCheck, Onboarder,
+    PropagationWait, ProviderKind, Region, ResourceKind, Result, StandardFeature,
 };
 
 use crate::client::Client;
@@ -34,15 +33,7 @@ use crate::{limits, regions, resources, verify};
 /// # Ok::<(), multicloud_core::Error>(())
 /// ```
 pub struct TencentProviderBuilder {
-    account: String,
-    credential: Option<Arc<dyn Credential>>,
-    domain: Domain,
-    endpoint_url: Option<String>,
-    transport: Option<Transport>,
-    timeouts: Option<Timeouts>,
-    retry: Option<RetryConfig>,
-    limits: Option<LimitConfig>,
-    clock: Arc<dyn Clock>,
+    settings: ProviderSettings,
     features: Vec<StandardFeature>,
     user_prefix: String,
     wait: PropagationWait,
@@ -51,43 +42,24 @@ pub struct TencentProviderBuilder {
 impl fmt::Debug for TencentProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TencentProviderBuilder")
-            .field("account", &self.account)
-            .field("credential", &self.credential)
-            .field("domain", &self.domain)
-            .field("endpoint_url", &self.endpoint_url)
-            .field("custom_transport", &self.transport.is_some())
+            .field("settings", &self.settings)
+            .field("features", &self.features)
+            .field("user_prefix", &self.user_prefix)
             .finish()
     }
 }
+
+multicloud_core::provider_builder_settings!(TencentProviderBuilder, settings);
 
 impl TencentProviderBuilder {
     /// A builder for the account the user calls `account_name`, on the China site.
     pub fn new(account_name: impl Into<String>) -> Self {
         TencentProviderBuilder {
-            account: account_name.into(),
-            credential: None,
-            domain: Domain::China,
-            endpoint_url: None,
-            transport: None,
-            timeouts: None,
-            retry: None,
-            limits: None,
-            clock: Arc::new(SystemClock),
+            settings: ProviderSettings::new(ProviderKind::Tencent, account_name, Domain::China),
             features: verify::FEATURES.to_vec(),
             user_prefix: onboard::DEFAULT_USER_PREFIX.to_owned(),
             wait: PropagationWait::default(),
         }
-    }
-
-    /// Signs with keys from `credential`.
-    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
-        self.credential = Some(Arc::new(credential));
-        self
-    }
-
-    /// Signs with a fixed key.
-    pub fn with_access_key(self, key: AccessKey) -> Self {
-        self.with_credential(StaticCredential::new(key))
     }
 
     /// Reads the key from `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY` and
@@ -99,50 +71,14 @@ impl TencentProviderBuilder {
     /// Chooses the China site (`*.tencentcloudapi.com`, the default) or the International
     /// site (`*.intl.tencentcloudapi.com`).
     pub fn with_domain(mut self, domain: Domain) -> Self {
-        self.domain = domain;
+        self.settings.set_domain(domain);
         self
     }
 
     /// Sends every service's requests to this one URL (a simulator or proxy), e.g.
     /// `http://127.0.0.1:40123`. Requests are signed for that host.
     pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
-        self
-    }
-
-    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
-    /// builds (default: [`Timeouts::default`]).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
-        self
-    }
-
-    /// Sets how failed calls are retried (default: [`RetryConfig::default`]).
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). The
-    /// documented per-API rate limits of every action this crate calls are added for each
-    /// API that `limits` does not limit itself.
-    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
-        self.limits = Some(limits);
-        self
-    }
-
-    /// Sends through `transport`, as it is, instead of building one (to share one retry
-    /// budget and set of limits between providers). Its limits are used unchanged, without
-    /// the per-API limits [`with_limits`](Self::with_limits) adds; it cannot be combined
-    /// with `with_timeouts`, `with_retry` or `with_limits`.
-    pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Takes request timestamps from `clock` (default: the system clock).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.set_endpoint_url(url);
         self
     }
 
@@ -166,23 +102,18 @@ impl TencentProviderBuilder {
     /// missing credential, an invalid endpoint URL, invalid transport settings, or a transport
     /// given together with settings for the one to build.
     pub fn build(self) -> Result<TencentProvider> {
-        let account = AccountName::new(self.account)?;
-        let credential = self.credential.ok_or_else(|| {
-            Error::config("no credential: call with_credential(...) or from_env()")
-        })?;
-        let endpoints = match &self.endpoint_url {
-            Some(url) => Endpoints::with_override(self.domain, url)?,
-            None => Endpoints::new(self.domain),
+        let settings = self.settings.finish(limits::apply)?;
+        let endpoints = match &settings.endpoint_url {
+            Some(url) => Endpoints::with_override(settings.domain, url)?,
+            None => Endpoints::new(settings.domain),
         };
-        let transport = Transport::for_provider(
-            self.transport,
-            self.timeouts,
-            self.retry,
-            self.limits,
-            self.clock.clone(),
-            limits::apply,
-        )?;
-        let client = Client::new(endpoints, credential, transport, self.clock);
+        let client = Client::new(
+            endpoints,
+            settings.credential,
+            settings.transport,
+            settings.clock,
+        );
+        let account = settings.account;
         let mut provider = TencentProvider::new(account, client, self.features);
         provider.onboarder =
             TencentOnboarder::new(provider.client.clone(), self.user_prefix, self.wait);
@@ -321,8 +252,8 @@ impl CloudProvider for TencentProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use multicloud_core::transport::{Limit, Rate};
-    use multicloud_core::ErrorKind;
+    use multicloud_core::transport::{Limit, LimitConfig, Rate};
+    use multicloud_core::{AccessKey, ErrorKind, StaticCredential};
 
     #[test]
     fn build_needs_a_credential_and_a_valid_endpoint() {
