@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use multicloud_sdk::audit::StepStatus;
 use multicloud_sdk::tencent::audit::{ClsAuditSource, ClsKafkaConfig, SaslMechanism};
 use multicloud_sdk::{AccessKey, ErrorKind};
 use multicloud_sdk::{AuditConsumer, AuditEvent, AuditLogSource, ConsumeError};
@@ -278,6 +279,9 @@ async fn events_map_from_the_cls_record_fields() {
     broker.create_topic(&topic).await;
     broker.produce(&topic, "lz4", &[(0, cls_record(4))]).await;
     let source = broker.source(&topic, &unique("group"), &broker.password);
+    let check = source.check().await.unwrap();
+    assert!(check.is_ready(), "{check:?}");
+    assert_eq!(check.step("topic"), Some(&StepStatus::Ok));
     let mut events = Vec::new();
     for _ in 0..20 {
         events = source.receive().await.unwrap();
@@ -305,6 +309,9 @@ async fn a_bad_password_is_refused_with_a_clear_error_and_no_secret() {
     broker.create_topic(&topic).await;
     let wrong = "wrong-password-4c1d";
     let source = broker.source(&topic, &unique("group"), wrong);
+    let check = source.check().await.unwrap();
+    assert!(!check.is_ready(), "{check:?}");
+    assert!(!format!("{check:?}").contains(wrong));
     let outcome = tokio::time::timeout(
         Duration::from_secs(60),
         AuditConsumer::new(&source)
@@ -335,6 +342,18 @@ async fn an_unknown_topic_is_not_found() {
         return;
     };
     let source = broker.source(&unique("absent"), &unique("group"), &broker.password);
+    let check = source.check().await.unwrap();
+    assert!(!check.is_ready());
+    assert!(
+        matches!(
+            check.step("topic"),
+            Some(StepStatus::Failed {
+                kind: ErrorKind::NotFound,
+                ..
+            })
+        ),
+        "{check:?}"
+    );
     let mut outcome = Ok(Vec::new());
     for _ in 0..10 {
         outcome = source.receive().await;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use multicloud_core::audit::{AuditEvent, AuditLogSource};
+use multicloud_core::audit::{AuditCheck, AuditEvent, AuditLogSource, AuditStep, StepStatus};
 use multicloud_core::{Error, ErrorKind, ProviderKind, Result, SecretString};
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
@@ -48,6 +48,8 @@ pub struct ClsAuditSource {
     group: String,
     poll_wait: Duration,
     max_batch: usize,
+    /// SASL PLAIN to a remote host: the password crosses the network in clear.
+    clear_text: bool,
     state: Arc<Shared>,
 }
 
@@ -154,6 +156,7 @@ impl ClsAuditSource {
             group: config.group().to_owned(),
             poll_wait: config.poll_wait(),
             max_batch: config.max_batch(),
+            clear_text: config.sends_password_in_clear(),
             state,
         })
     }
@@ -273,6 +276,76 @@ impl AuditLogSource for ClsAuditSource {
     async fn acknowledge(&self, events: &[AuditEvent]) -> Result<()> {
         lock(&self.state.pending).acknowledge(events.iter().map(|e| e.id.as_str()));
         self.commit_due().await
+    }
+
+    /// Signs in and asks the broker for the topic's metadata (nothing is consumed); notes
+    /// when the password crosses the network in clear.
+    async fn check(&self) -> Result<AuditCheck> {
+        let mut check = AuditCheck::new(format!("CLS topic {} over Kafka", self.topic));
+        let consumer = self.consumer.clone();
+        let topic = self.topic.clone();
+        let metadata = tokio::task::spawn_blocking(move || {
+            consumer
+                .fetch_metadata(Some(&topic), Duration::from_secs(10))
+                .map(|m| {
+                    m.topics()
+                        .first()
+                        .map(|t| (t.error(), t.partitions().len()))
+                })
+        })
+        .await
+        .map_err(|e| {
+            Error::new(ErrorKind::Transient, format!("the check task failed: {e}"))
+                .with_provider(ProviderKind::Tencent)
+        })?;
+        let step = match metadata {
+            Ok(Some((None, partitions))) if partitions > 0 => {
+                AuditStep::new("topic", StepStatus::Ok)
+            }
+            Ok(Some((Some(code), _))) => {
+                let code = RDKafkaErrorCode::from(code);
+                let err = classify(
+                    &KafkaError::MetadataFetch(code),
+                    "check",
+                    &self.state.secret,
+                );
+                let fix = err.hint().unwrap_or("check the topic name").to_owned();
+                AuditStep::failed("topic", &err, fix)
+            }
+            Ok(_) => {
+                let err = classify(
+                    &KafkaError::MetadataFetch(RDKafkaErrorCode::UnknownTopicOrPartition),
+                    "check",
+                    &self.state.secret,
+                );
+                let fix = err.hint().unwrap_or("check the topic name").to_owned();
+                AuditStep::failed("topic", &err, fix)
+            }
+            Err(e) => {
+                // A refused sign-in shows through the client's error callback.
+                let err = lock(&self.state.last_error)
+                    .take()
+                    .unwrap_or_else(|| classify(&e, "check", &self.state.secret));
+                let fix = err
+                    .hint()
+                    .unwrap_or("check the endpoint and the network path to it")
+                    .to_owned();
+                AuditStep::failed("sign_in", &err, fix)
+            }
+        };
+        check.push(step);
+        if self.clear_text {
+            check.push(AuditStep::new(
+                "transport",
+                StepStatus::Note {
+                    message: "no TLS: SecretId#SecretKey crosses the network in clear; consume \
+                              from inside Tencent Cloud (the private endpoint) with a \
+                              sub-account key allowed to consume only"
+                        .into(),
+                },
+            ));
+        }
+        Ok(check)
     }
 }
 
