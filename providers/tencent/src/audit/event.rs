@@ -89,6 +89,8 @@ pub(crate) fn parse_record(payload: &[u8], fallback: Option<&Fallback>) -> Resul
         Some(t) if t.eq_ignore_ascii_case("write") => Some(false),
         _ => record.get("readOnly").and_then(boolean),
     };
+    let mut record = record;
+    redact_session_token(&mut record);
     Ok(AuditEvent::new(id, time, name)
         .with_event_source(text(&record, "eventSource"))
         .with_principal(principal)
@@ -119,6 +121,49 @@ fn unwrap_content(value: Value) -> Result<Map<String, Value>> {
             )),
         },
         None => Ok(record),
+    }
+}
+
+/// Console calls carry the caller's login session in `userIdentity.sessionContext`
+/// (JSON text with a `token`, per CloudAudit's `DescribeEvents` example): the token is a
+/// credential, so the raw record keeps everything but its value.
+fn redact_session_token(record: &mut Map<String, Value>) {
+    const REDACTED: &str = "** redacted **";
+    let Some(identity) = record.get_mut("userIdentity") else {
+        return;
+    };
+    let mut parsed = object_or_json_text(identity);
+    let Some(map) = parsed.as_mut() else {
+        return;
+    };
+    let Some(context) = map.get_mut("sessionContext") else {
+        return;
+    };
+    let changed = match context {
+        Value::Object(c) => c.get_mut("token").map(|t| *t = REDACTED.into()).is_some(),
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(mut c)) if c.contains_key("token") => {
+                c.insert("token".into(), REDACTED.into());
+                *text = Value::Object(c).to_string();
+                true
+            }
+            Ok(_) => false,
+            // Not JSON: keep no part of it that could be a token.
+            Err(_) => {
+                let had_token = text.contains("token");
+                if had_token {
+                    *text = REDACTED.into();
+                }
+                had_token
+            }
+        },
+        _ => false,
+    };
+    if changed {
+        *identity = match &*identity {
+            Value::String(_) => Value::String(Value::Object(map.clone()).to_string()),
+            _ => Value::Object(map.clone()),
+        };
     }
 }
 

@@ -62,6 +62,34 @@ fn a_full_text_log_is_read_from_its_content_field() {
 }
 
 #[test]
+fn a_console_session_token_never_reaches_the_raw_record() {
+    let context = r#"{"token": "planted-token-3f9", "userIp": "203.0.113.7", "mfa": 1}"#;
+    for identity in [
+        serde_json::json!({"principalId": "1", "sessionContext": context}),
+        serde_json::json!({"principalId": "1", "sessionContext": {"token": "planted-token-3f9"}}),
+        Value::String(
+            serde_json::json!({"principalId": "1", "sessionContext": context}).to_string(),
+        ),
+        serde_json::json!({"principalId": "1", "sessionContext": "token=planted-token-3f9"}),
+    ] {
+        let payload = serde_json::json!({
+            "eventID": "e", "eventTime": 1, "eventName": "ConsoleLogin", "userIdentity": identity,
+        });
+        let event = parse_cloud_audit_event(payload.to_string().as_bytes()).unwrap();
+        let shown = format!("{event:?} {}", serde_json::to_string(&event).unwrap());
+        assert!(!shown.contains("planted-token-3f9"), "{shown}");
+        assert_eq!(event.principal.as_deref(), Some("1"));
+    }
+    // What is not a token stays.
+    let payload = serde_json::json!({
+        "eventID": "e", "eventTime": 1, "eventName": "X",
+        "userIdentity": {"principalId": "1", "sessionContext": context},
+    });
+    let event = parse_cloud_audit_event(payload.to_string().as_bytes()).unwrap();
+    assert!(event.raw.to_string().contains("203.0.113.7"));
+}
+
+#[test]
 fn older_times_are_beijing_time_and_milliseconds_are_scaled() {
     let at = |v: Value| event_time(&v);
     assert_eq!(
