@@ -257,6 +257,10 @@ impl ClsKafkaConfig {
             ("enable.auto.offset.store", "false".to_owned()),
             ("auto.offset.reset", start.to_owned()),
             ("allow.auto.create.topics", "false".to_owned()),
+            // A crashed consumer's partitions move to a new one after 10 s, not librdkafka's
+            // default 45 s (Kafka brokers accept session timeouts from 6 s by default).
+            ("session.timeout.ms", "10000".to_owned()),
+            ("heartbeat.interval.ms", "3000".to_owned()),
             ("client.id", "multicloud-audit".to_owned()),
         ]
     }
