@@ -17,7 +17,7 @@ else
     if [ ! -x "$venv/bin/moto_server" ]; then
         command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
         python3 -m venv "$venv"
-        "$venv/bin/pip" install -q "moto[server]"
+        "$venv/bin/pip" install -q "moto[server]==5.2.1"
     fi
     moto_bin="$venv/bin/moto_server"
     moto_python="$venv/bin/python"

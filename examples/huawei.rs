@@ -1,6 +1,8 @@
 //! Verify a Huawei Cloud key, list its regions, hosts and cloud products, and block or unblock
-//! an IP in Cloud Firewall or WAF, and print the policies a feature needs (`policy`: system
-//! policies by name, the guide's custom ones as JSON; Huawei has no quick configuration yet).
+//! an IP in Cloud Firewall or WAF; print the policies a feature needs (`policy`: system
+//! policies by name, the guide's custom ones as JSON), and with the main account's key create
+//! a least-privilege IAM user in its own user group (`onboard`) or rotate its key
+//! (`rotate-key`).
 //!
 //! The key comes from `HUAWEICLOUD_SDK_AK` / `HUAWEICLOUD_SDK_SK` (and
 //! `HUAWEICLOUD_SDK_SECURITY_TOKEN` for temporary keys). `--endpoint-url` (or
@@ -18,6 +20,8 @@
 //! cargo run -p multicloud-sdk --example huawei -- blocks --region cn-north-4 --target waf --scope '*'
 //! cargo run -p multicloud-sdk --example huawei -- unblock --region cn-north-4 --target cfw --rule-id ID 203.0.113.9
 //! cargo run -p multicloud-sdk --example huawei -- policy --features host,cspm,response
+//! cargo run -p multicloud-sdk --example huawei -- onboard --user secops --features host,cspm --yes
+//! cargo run -p multicloud-sdk --example huawei -- rotate-key --user secops --old-key-id HPUA… --yes
 //! ```
 
 #[path = "common/mod.rs"]
@@ -26,9 +30,9 @@ mod common;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use common::{Blocking, Global, Inventory, ProviderInfo};
+use common::{Blocking, Global, Inventory, Onboarding, ProviderInfo};
 use multicloud_sdk::huawei::{custom_policy, HuaweiProvider, HuaweiProviderBuilder};
-use multicloud_sdk::{Domain, FeatureStatus, StandardFeature, VerifyReport};
+use multicloud_sdk::{Domain, FeatureStatus, VerifyReport};
 
 const HUAWEI: ProviderInfo = ProviderInfo {
     title: "Huawei Cloud",
@@ -71,13 +75,8 @@ enum Command {
     Inventory(Inventory),
     #[command(flatten)]
     Blocking(Blocking),
-    /// Print the policies the features need: system policies by name, the guide's custom
-    /// ones as JSON to paste into IAM's policy editor.
-    Policy {
-        /// Features (comma-separated: host, cspm, response).
-        #[arg(long, value_delimiter = ',', default_value = "host,cspm,response")]
-        features: Vec<StandardFeature>,
-    },
+    #[command(flatten)]
+    Onboarding(Onboarding),
 }
 
 fn build(cli: &Cli, domain: Domain) -> multicloud_sdk::Result<HuaweiProvider> {
@@ -128,11 +127,10 @@ async fn main() -> ExitCode {
             Ok(provider) => common::run_blocking(&cli.global, command, &provider).await,
             Err(e) => Err(e.into()),
         },
-        Command::Policy { features } => {
-            let docs = multicloud_sdk::huawei::policy_documents(features);
-            common::print_policies(cli.global.output, &docs);
-            Ok(common::EXIT_OK)
-        }
+        Command::Onboarding(command) => match make(cli.global.domain()) {
+            Ok(provider) => common::run_onboarding(&cli.global, command, &provider).await,
+            Err(e) => Err(e.into()),
+        },
     };
     common::exit(outcome)
 }

@@ -2,7 +2,8 @@
 //! (traits, model, errors, secrets, credentials, features, verify report, policy, pagination),
 //! the transport settings the provider builders take in [`transport`], the sync engine as
 //! [`sync`], and each provider behind a cargo feature of the same name (`aws`, `huawei`,
-//! `tencent`, `baidu`, `ctyun`; `full`, the default, is all of them).
+//! `tencent`, `baidu`, `ctyun`; `full`, the default, is all of them). The `postgres` feature
+//! adds the PostgreSQL store and multi-process sync workers ([`worker`]).
 //!
 //! The list is deliberate: core's machinery for writing a provider (request signing
 //! internals, the transport's call plumbing) is not re-exported; depend on
@@ -85,6 +86,10 @@ pub mod audit {
 
 /// The sync engine: policies, scheduled syncs, diffs, events and snapshot stores.
 pub use multicloud_sync as sync;
+
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod worker;
 
 /// Amazon Web Services.
 #[cfg(feature = "aws")]

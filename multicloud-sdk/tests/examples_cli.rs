@@ -842,3 +842,67 @@ async fn aws_audit_checks_the_queue_and_tails_events_as_json_lines_or_a_table() 
         missing.both()
     );
 }
+
+#[tokio::test]
+async fn huawei_prints_the_policies_and_onboards_a_user_with_the_main_account_key() {
+    let policy = run("huawei", &["policy", "--features", "host,response"], &[]).await;
+    assert_eq!(policy.code, 0, "{}", policy.both());
+    for line in [
+        "managed policy: ECS ReadOnlyAccess",
+        "custom policy siemBasePolicy:",
+        "custom policy siemNormalPolicy:",
+        "\"Version\": \"1.1\"",
+    ] {
+        assert!(policy.stdout.contains(line), "{line}:\n{}", policy.both());
+    }
+
+    const ROOT_ID: &str = "HPUAMCROOTKEY0000001";
+    const ROOT_SECRET: &str = "mcHuaweiRootSecretNeverPrinted000000001";
+    let cloud = sim(HuaweiSim::new()).await;
+    cloud
+        .keys()
+        .insert(multicloud_testkit::huawei::root_key(ROOT_ID, ROOT_SECRET));
+    let url = cloud.base_url();
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", ROOT_ID),
+        ("HUAWEICLOUD_SDK_SK", ROOT_SECRET),
+        ("HUAWEICLOUD_ENDPOINT_URL", url.as_str()),
+    ];
+    let unconfirmed = run("huawei", &["onboard", "--user", "secops"], &env).await;
+    assert_eq!(unconfirmed.code, 2, "{}", unconfirmed.both());
+    assert!(cloud.iam().user("multicloud-secops").is_none());
+
+    let onboard = run(
+        "huawei",
+        &["onboard", "--user", "secops", "--features", "host", "--yes"],
+        &env,
+    )
+    .await;
+    assert_eq!(onboard.code, 0, "{}", onboard.both());
+    let user = cloud.iam().user("multicloud-secops").expect("user created");
+    let new_id = &user.keys[0].id;
+    assert!(
+        onboard.stdout.contains(&format!("access key id: {new_id}")),
+        "{}",
+        onboard.both()
+    );
+    assert!(cloud.iam().group("multicloud-secops-group").is_some());
+    assert!(!onboard.both().contains(ROOT_SECRET), "{}", onboard.both());
+
+    // An IAM user's key is refused with the reason, and its secret is not printed either.
+    let (id, secret) = key_parts(&cloud, "admin");
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", id.as_str()),
+        ("HUAWEICLOUD_SDK_SK", secret.as_str()),
+        ("HUAWEICLOUD_ENDPOINT_URL", url.as_str()),
+    ];
+    let refused = run("huawei", &["onboard", "--user", "ops", "--yes"], &env).await;
+    assert_eq!(refused.code, 1, "{}", refused.both());
+    assert!(
+        refused.stderr.contains("this is an IAM user's key"),
+        "{}",
+        refused.both()
+    );
+    assert!(!refused.both().contains(&secret), "{}", refused.both());
+    assert_no_debug_output(&refused.both());
+}

@@ -85,7 +85,13 @@ mod inventory;
 mod item;
 mod job;
 mod memory;
+#[cfg(feature = "postgres")]
+mod outbox;
 mod policy;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_schema;
 mod regions;
 mod report;
 mod schedule;
@@ -93,6 +99,12 @@ mod snapshot;
 mod sqlite;
 mod sqlite_audit;
 mod sqlite_migrate;
+#[cfg(feature = "postgres")]
+pub mod worker;
+#[cfg(feature = "postgres")]
+mod worker_accounts;
+#[cfg(feature = "postgres")]
+mod worker_job;
 
 #[cfg(test)]
 mod tests;
@@ -110,3 +122,12 @@ pub use policy::{DefaultSyncPolicy, PolicyError};
 pub use report::{Degraded, JobOutcome, JobSuccess, SyncReport, SyncStats};
 pub use snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 pub use sqlite::{SqliteStore, SQLITE_BUSY_TIMEOUT};
+
+#[cfg(feature = "postgres")]
+pub use outbox::OutboxEvent;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresSnapshotStore, DEFAULT_POOL_SIZE};
+#[cfg(feature = "postgres")]
+pub use worker::{SyncWorker, SyncWorkerBuilder, DEFAULT_WORKER_CONCURRENCY};
+#[cfg(feature = "postgres")]
+pub use worker_accounts::{ProviderFactory, WorkerAccount, WorkerRun};

@@ -1,5 +1,6 @@
 //! The simulated clouds' IAM / CAM write side: users, their attached policies, custom
-//! policies and their access keys, shared by the clouds' handlers.
+//! policies, user groups (with the policies granted to them, in a cloud-defined scope) and
+//! access keys, shared by the clouds' handlers.
 //!
 //! A key created here goes into the cloud's [`KeyStore`] with the permissions of the user's
 //! policies, and is usable only after the [propagation delay](IamState::set_propagation_delay)
@@ -38,9 +39,33 @@ pub struct SimUser {
     pub keys: Vec<SimUserKey>,
 }
 
+/// One policy granted to a group, in a scope the cloud defines (Huawei: `domain` for
+/// global services, `projects` for every region's project; empty where scopes do not exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimGrant {
+    /// The policy's name.
+    pub policy: String,
+    /// Where it applies.
+    pub scope: String,
+}
+
+/// One simulated user group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimGroup {
+    /// The group name.
+    pub name: String,
+    /// The cloud's group id.
+    pub id: String,
+    /// The member users' names, in the order they joined.
+    pub members: Vec<String>,
+    /// The policies granted to the group, in grant order.
+    pub grants: Vec<SimGrant>,
+}
+
 #[derive(Default)]
 struct Inner {
     users: BTreeMap<String, SimUser>,
+    groups: BTreeMap<String, SimGroup>,
     custom: BTreeMap<String, serde_json::Value>,
     seq: u64,
     delay: Duration,
@@ -57,6 +82,7 @@ impl fmt::Debug for IamState {
         let inner = self.lock();
         f.debug_struct("IamState")
             .field("users", &inner.users.keys().collect::<Vec<_>>())
+            .field("groups", &inner.groups.keys().collect::<Vec<_>>())
             .field("custom", &inner.custom.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -132,6 +158,9 @@ impl IamState {
             return Err(IamRefusal::DeleteConflict);
         }
         inner.users.remove(name);
+        for g in inner.groups.values_mut() {
+            g.members.retain(|m| m != name);
+        }
         Ok(())
     }
 
@@ -173,11 +202,15 @@ impl IamState {
         if !inner.custom.contains_key(name) {
             return Err(IamRefusal::NoSuchEntity);
         }
-        if inner
+        let on_user = inner
             .users
             .values()
-            .any(|u| u.policies.iter().any(|p| p == name))
-        {
+            .any(|u| u.policies.iter().any(|p| p == name));
+        let on_group = inner
+            .groups
+            .values()
+            .any(|g| g.grants.iter().any(|p| p.policy == name));
+        if on_user || on_group {
             return Err(IamRefusal::DeleteConflict);
         }
         inner.custom.remove(name);
@@ -247,6 +280,130 @@ impl IamState {
         grants: impl Fn(&str, Option<&serde_json::Value>) -> Vec<String>,
     ) {
         let permissions = self.permissions(user, &grants);
+        let ids: Vec<String> = self
+            .user(user)
+            .map(|u| u.keys.iter().map(|k| k.id.clone()).collect())
+            .unwrap_or_default();
+        for id in ids {
+            keys.update_even_unpropagated(&id, |k| k.permissions = permissions.clone());
+        }
+    }
+
+    /// Creates a group.
+    pub fn create_group(&self, name: &str, id: &str) -> Result<SimGroup, IamRefusal> {
+        let mut inner = self.lock();
+        if inner.groups.contains_key(name) || inner.groups.values().any(|g| g.id == id) {
+            return Err(IamRefusal::Exists);
+        }
+        let group = SimGroup {
+            name: name.to_owned(),
+            id: id.to_owned(),
+            members: Vec::new(),
+            grants: Vec::new(),
+        };
+        inner.groups.insert(name.to_owned(), group.clone());
+        Ok(group)
+    }
+
+    /// The group `name`.
+    pub fn group(&self, name: &str) -> Option<SimGroup> {
+        self.lock().groups.get(name).cloned()
+    }
+
+    /// The group with id `id`.
+    pub fn group_by_id(&self, id: &str) -> Option<SimGroup> {
+        self.lock().groups.values().find(|g| g.id == id).cloned()
+    }
+
+    /// Every group, by name.
+    pub fn groups(&self) -> Vec<SimGroup> {
+        self.lock().groups.values().cloned().collect()
+    }
+
+    /// The groups `user` is a member of.
+    pub fn groups_of(&self, user: &str) -> Vec<SimGroup> {
+        let inner = self.lock();
+        inner
+            .groups
+            .values()
+            .filter(|g| g.members.iter().any(|m| m == user))
+            .cloned()
+            .collect()
+    }
+
+    /// Deletes a group, whatever its members and grants (as Keystone does).
+    pub fn delete_group(&self, name: &str) -> Result<SimGroup, IamRefusal> {
+        self.lock()
+            .groups
+            .remove(name)
+            .ok_or(IamRefusal::NoSuchEntity)
+    }
+
+    /// Changes a group: `change` returns `false` when there was nothing to change.
+    fn change_group(
+        &self,
+        group: &str,
+        change: impl FnOnce(&mut SimGroup, &BTreeMap<String, SimUser>) -> bool,
+    ) -> Result<(), IamRefusal> {
+        let mut inner = self.lock();
+        let Inner { users, groups, .. } = &mut *inner;
+        let g = groups.get_mut(group).ok_or(IamRefusal::NoSuchEntity)?;
+        if change(g, users) {
+            Ok(())
+        } else {
+            Err(IamRefusal::NoSuchEntity)
+        }
+    }
+
+    /// Adds `user` to the group (once).
+    pub fn add_member(&self, group: &str, user: &str) -> Result<(), IamRefusal> {
+        self.change_group(group, |g, users| {
+            if !users.contains_key(user) {
+                return false;
+            }
+            if !g.members.iter().any(|m| m == user) {
+                g.members.push(user.to_owned());
+            }
+            true
+        })
+    }
+
+    /// Removes `user` from the group; `NoSuchEntity` if it is not a member.
+    pub fn remove_member(&self, group: &str, user: &str) -> Result<(), IamRefusal> {
+        self.change_group(group, |g, _| {
+            let before = g.members.len();
+            g.members.retain(|m| m != user);
+            g.members.len() != before
+        })
+    }
+
+    /// Grants `policy` to the group in `scope` (once).
+    pub fn grant(&self, group: &str, policy: &str, scope: &str) -> Result<(), IamRefusal> {
+        let grant = SimGrant {
+            policy: policy.to_owned(),
+            scope: scope.to_owned(),
+        };
+        self.change_group(group, |g, _| {
+            if !g.grants.contains(&grant) {
+                g.grants.push(grant);
+            }
+            true
+        })
+    }
+
+    /// Revokes `policy` in `scope` from the group; `NoSuchEntity` if it was not granted.
+    pub fn revoke(&self, group: &str, policy: &str, scope: &str) -> Result<(), IamRefusal> {
+        self.change_group(group, |g, _| {
+            let before = g.grants.len();
+            g.grants
+                .retain(|p| !(p.policy == policy && p.scope == scope));
+            g.grants.len() != before
+        })
+    }
+
+    /// Gives every key of `user` these permissions (clouds whose grants live on groups
+    /// compute them themselves).
+    pub fn apply_permissions(&self, keys: &KeyStore, user: &str, permissions: &Permissions) {
         let ids: Vec<String> = self
             .user(user)
             .map(|u| u.keys.iter().map(|k| k.id.clone()).collect())

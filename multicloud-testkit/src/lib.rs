@@ -51,7 +51,7 @@ pub mod tencent;
 
 pub use faults::{EndpointFaults, FaultDecision, FaultKind, FaultState, RawBody, Trigger};
 pub use fixture::{FixtureBuilder, HostGen, InstanceTypeSpec, ProviderProfile, ResourceSpec};
-pub use iam::{IamRefusal, IamState, SimUser, SimUserKey};
+pub use iam::{IamRefusal, IamState, SimGrant, SimGroup, SimUser, SimUserKey};
 pub use inventory::{
     BlockAction, BlockRules, Inventory, SimBlockRule, SimHost, SimHostState, SimRegion, SimResource,
 };

@@ -1048,3 +1048,102 @@ async fn grants_can_be_limited_to_region_projects() {
         403
     );
 }
+
+#[tokio::test]
+async fn iam_writes_are_root_only_and_answer_iams_errors() {
+    let hw = Hw::start(2).await;
+    let root = AccessKey::new(
+        "HPUAMCROOTKEY0000001",
+        "rootSecretOfTheDemoAccount000000000001",
+    );
+    hw.cloud
+        .keys()
+        .insert(huawei::root_key(root.id(), root.secret().expose()));
+    let user_body = json!({"user": {"name": "ops", "domain_id": DEMO_DOMAIN_ID}}).to_string();
+    // An IAM user's key, even one with every permission, changes nothing here.
+    let admin = hw.key("admin");
+    let r = hw
+        .call_as(&admin, "POST", None, "/v3.0/OS-USER/users", &user_body)
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Policy doesn't allow iam:users:createUser to be performed."
+    );
+    let r = hw
+        .call_as(&root, "POST", None, "/v3.0/OS-USER/users", &user_body)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let user_id = r.json()["user"]["id"].as_str().unwrap().to_owned();
+    let again = hw
+        .call_as(&root, "POST", None, "/v3.0/OS-USER/users", &user_body)
+        .await;
+    assert_eq!((again.status, error_code(&again)), (400, "1109".to_owned()));
+    // Two keys per user, then IAM's documented quota answer.
+    let key_body = json!({"credential": {"user_id": user_id}}).to_string();
+    for _ in 0..2 {
+        let r = hw
+            .call_as(
+                &root,
+                "POST",
+                None,
+                "/v3.0/OS-CREDENTIAL/credentials",
+                &key_body,
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert!(r.json()["credential"]["secret"].is_string());
+    }
+    let r = hw
+        .call_as(
+            &root,
+            "POST",
+            None,
+            "/v3.0/OS-CREDENTIAL/credentials",
+            &key_body,
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["message"], "akSkNumExceed");
+    // A project-level permission cannot be granted on the account; an unknown one is 404.
+    let group = json!({"group": {"name": "ops-group", "domain_id": DEMO_DOMAIN_ID}});
+    let r = hw
+        .call_as(&root, "POST", None, "/v3/groups", &group.to_string())
+        .await;
+    let group_id = r.json()["group"]["id"].as_str().unwrap().to_owned();
+    let roles = hw
+        .call_as(
+            &root,
+            "GET",
+            None,
+            "/v3/roles?display_name=ECS%20ReadOnlyAccess",
+            "",
+        )
+        .await;
+    let ecs = roles.json()["roles"][0]["id"].as_str().unwrap().to_owned();
+    let on_domain = format!("/v3/domains/{DEMO_DOMAIN_ID}/groups/{group_id}/roles/{ecs}");
+    let r = hw.call_as(&root, "PUT", None, &on_domain, "").await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let everywhere = format!(
+        "/v3/OS-INHERIT/domains/{DEMO_DOMAIN_ID}/groups/{group_id}/roles/{ecs}/inherited_to_projects"
+    );
+    assert_eq!(
+        hw.call_as(&root, "PUT", None, &everywhere, "").await.status,
+        204
+    );
+    let unknown = format!("/v3/domains/{DEMO_DOMAIN_ID}/groups/{group_id}/roles/nope");
+    assert_eq!(
+        hw.call_as(&root, "PUT", None, &unknown, "").await.status,
+        404
+    );
+    assert_eq!(
+        hw.cloud.iam().group("ops-group").unwrap().grants[0].scope,
+        "projects"
+    );
+    // The account's own user cannot be deleted.
+    let root_user = hw.cloud.keys().by_label("root").unwrap().user_id;
+    let r = hw
+        .call_as(&root, "DELETE", None, &format!("/v3/users/{root_user}"), "")
+        .await;
+    assert_eq!((r.status, error_code(&r)), (400, "1107".to_owned()));
+}

@@ -2,5 +2,8 @@
 
 mod engine_tests;
 mod fake;
+#[cfg(feature = "postgres")]
+mod postgres_tests;
 mod schedule_tests;
+mod store_suite;
 mod store_tests;

@@ -1,162 +1,17 @@
-//! Both stores pass one conformance suite; SQLite also survives restarts.
+//! What only one store does: the memory store's history cap, SQLite's locks and files. The
+//! behaviour every store shares is in `store_suite.rs`.
 
 use std::sync::Arc;
 
-use multicloud_core::{AccountName, ProviderKind};
+use multicloud_core::ProviderKind;
 use time::Duration as TimeDuration;
 
-use super::engine_tests::{drain, engine_with};
-use super::fake::{host, resource, FakeCloud, T0};
+use super::engine_tests::engine_with;
+use super::fake::{host, FakeCloud, T0};
+use super::store_suite::{account, snapshot, HOST};
 use crate::{
-    AccountRef, DefaultSyncPolicy, Diff, Item, ItemKey, KnownRegion, MemoryStore, RegionOrigin,
-    Snapshot, SnapshotStore, SqliteStore, SyncEvent,
+    AccountRef, DefaultSyncPolicy, Diff, ItemKey, MemoryStore, Snapshot, SnapshotStore, SqliteStore,
 };
-
-const HOST: &str = "host";
-const CSPM: &str = "iam.user";
-
-fn account(provider: ProviderKind, name: &str) -> AccountRef {
-    AccountRef::new(provider, AccountName::new(name).unwrap())
-}
-
-fn snapshot(at_minutes: i64, items: Vec<Item>) -> Snapshot {
-    Snapshot::new(T0 + TimeDuration::minutes(at_minutes), items)
-}
-
-async fn conformance(store: &dyn SnapshotStore) {
-    let prod = account(ProviderKind::Aws, "prod");
-    let other = account(ProviderKind::Tencent, "prod"); // same name, other provider
-    assert_eq!(store.snapshot(&prod, "r1", HOST).await.unwrap(), None);
-    assert!(store.inventory(&prod).await.unwrap().is_empty());
-
-    // A complete but empty listing is a snapshot, unlike no listing at all.
-    let empty = snapshot(0, vec![]);
-    store
-        .save_snapshot(&prod, "r2", HOST, &empty, &Diff::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        store.snapshot(&prod, "r2", HOST).await.unwrap(),
-        Some(empty)
-    );
-    assert!(
-        store.diffs(&prod, 10).await.unwrap().is_empty(),
-        "empty diffs are not history"
-    );
-
-    let first = snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]);
-    let d1 = Diff::between(&Default::default(), &first.items);
-    store
-        .save_snapshot(&prod, "r1", HOST, &first, &d1)
-        .await
-        .unwrap();
-    let second = snapshot(2, vec![host("r1", "b").into(), host("r1", "c").into()]);
-    let d2 = Diff::between(&first.items, &second.items);
-    store
-        .save_snapshot(&prod, "r1", HOST, &second, &d2)
-        .await
-        .unwrap();
-    let global = snapshot(3, vec![resource("global", "iam", "user", "alice").into()]);
-    let d3 = Diff::between(&Default::default(), &global.items);
-    store
-        .save_snapshot(&prod, "global", CSPM, &global, &d3)
-        .await
-        .unwrap();
-    store
-        .save_snapshot(&other, "r1", HOST, &first, &d1)
-        .await
-        .unwrap();
-
-    assert_eq!(
-        store.snapshot(&prod, "r1", HOST).await.unwrap(),
-        Some(second.clone())
-    );
-    assert_eq!(store.snapshot(&prod, "r1", CSPM).await.unwrap(), None);
-    let inv = store.inventory(&prod).await.unwrap();
-    assert_eq!(inv.snapshot("r1", HOST), Some(&second));
-    assert_eq!(inv.snapshot("global", CSPM), Some(&global));
-    assert_eq!(inv.regions(), ["global", "r1", "r2"]);
-    assert_eq!(
-        inv.hosts().map(|h| h.id.as_str()).collect::<Vec<_>>(),
-        ["b", "c"]
-    );
-    assert_eq!(inv.resources().count(), 1);
-
-    let history = store.diffs(&prod, 10).await.unwrap();
-    assert_eq!(history.len(), 3);
-    assert_eq!(
-        (history[0].region.as_str(), history[0].kind.as_str()),
-        ("global", CSPM)
-    );
-    assert_eq!(history[1].diff, d2);
-    assert_eq!(history[1].synced_at, second.synced_at);
-    assert_eq!(history[2].diff, d1);
-    assert_eq!(store.diffs(&prod, 1).await.unwrap().len(), 1);
-
-    let r = |id: &str, origin, minutes| KnownRegion {
-        id: id.into(),
-        origin,
-        first_seen: T0 + TimeDuration::minutes(minutes),
-    };
-    store
-        .add_known_regions(
-            &prod,
-            &[
-                r("r2", RegionOrigin::Initial, 0),
-                r("r1", RegionOrigin::Initial, 0),
-            ],
-        )
-        .await
-        .unwrap();
-    // A known id keeps its first record.
-    store
-        .add_known_regions(
-            &prod,
-            &[
-                r("r1", RegionOrigin::Discovered, 9),
-                r("r3", RegionOrigin::Discovered, 9),
-            ],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        store.known_regions(&prod).await.unwrap(),
-        [
-            r("r1", RegionOrigin::Initial, 0),
-            r("r2", RegionOrigin::Initial, 0),
-            r("r3", RegionOrigin::Discovered, 9)
-        ]
-    );
-
-    assert_eq!(
-        store.accounts().await.unwrap(),
-        [prod.clone(), other.clone()]
-    );
-    store.delete_account(&prod).await.unwrap();
-    assert!(store.inventory(&prod).await.unwrap().is_empty());
-    assert!(store.diffs(&prod, 10).await.unwrap().is_empty());
-    assert!(store.known_regions(&prod).await.unwrap().is_empty());
-    assert_eq!(
-        store.accounts().await.unwrap(),
-        std::slice::from_ref(&other)
-    );
-    assert_eq!(
-        store.inventory(&other).await.unwrap().len(),
-        2,
-        "other account untouched"
-    );
-    store.delete_account(&prod).await.unwrap(); // idempotent
-}
-
-#[tokio::test]
-async fn memory_store_conforms() {
-    conformance(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn sqlite_store_conforms() {
-    conformance(&SqliteStore::open_in_memory().await.unwrap()).await;
-}
 
 #[tokio::test]
 async fn memory_history_is_capped() {
@@ -178,103 +33,6 @@ async fn memory_history_is_capped() {
 }
 
 #[tokio::test]
-async fn sqlite_data_survives_closing_and_reopening_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inventory.db");
-    let a = account(ProviderKind::Huawei, "prod");
-    let snap = snapshot(
-        0,
-        vec![
-            host("cn-north-4", "i-1").into(),
-            resource("cn-north-4", "obs", "bucket", "b").into(),
-        ],
-    );
-    let diff = Diff::between(&Default::default(), &snap.items);
-    let regions = [KnownRegion {
-        id: "cn-north-4".into(),
-        origin: RegionOrigin::Initial,
-        first_seen: T0,
-    }];
-    {
-        let store = SqliteStore::open(&path).await.unwrap();
-        store
-            .save_snapshot(&a, "cn-north-4", HOST, &snap, &diff)
-            .await
-            .unwrap();
-        store.add_known_regions(&a, &regions).await.unwrap();
-    }
-    let store = SqliteStore::open(&path).await.unwrap();
-    let inv = store.inventory(&a).await.unwrap();
-    assert_eq!(inv.snapshot("cn-north-4", HOST), Some(&snap));
-    assert_eq!(store.diffs(&a, 5).await.unwrap()[0].diff, diff);
-    assert_eq!(store.known_regions(&a).await.unwrap(), regions);
-    assert_eq!(store.accounts().await.unwrap(), [a]);
-}
-
-#[tokio::test]
-async fn an_engine_restarted_on_sqlite_with_a_rotated_key_keeps_its_inventory() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sync.db");
-    let cloud = FakeCloud::new("prod");
-    cloud.seed(&["r1", "r2"], 2);
-    {
-        let store = Arc::new(SqliteStore::open(&path).await.unwrap());
-        let engine = engine_with(&cloud, DefaultSyncPolicy::default(), store);
-        let report = engine
-            .sync_now(&[&multicloud_core::StandardFeature::Host])
-            .await;
-        assert!(report.is_complete());
-        assert_eq!(report.totals().added, 4);
-    }
-
-    // Restart: a new store on the same file, and the account's key was rotated meanwhile.
-    let rotated = cloud.clone().with_key("AKIAFAKE0002");
-    assert_ne!(rotated.key_id, cloud.key_id);
-    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
-    let engine = engine_with(&rotated, DefaultSyncPolicy::default(), store);
-    assert_eq!(
-        engine.inventory().await.unwrap().hosts().count(),
-        4,
-        "inventory before any sync"
-    );
-    let mut rx = engine.subscribe();
-    let report = engine
-        .sync_now(&[&multicloud_core::StandardFeature::Host])
-        .await;
-    assert!(report.is_complete());
-    assert_eq!(
-        report.totals().added,
-        0,
-        "nothing re-added after the restart"
-    );
-    assert!(report
-        .jobs
-        .iter()
-        .all(|j| j.result.as_ref().unwrap().diff.is_empty()));
-    assert!(
-        !drain(&mut rx)
-            .iter()
-            .any(|e| matches!(e, SyncEvent::RegionDiscovered { .. })),
-        "known regions survived"
-    );
-
-    // Deleting the account removes all of its rows.
-    engine
-        .store()
-        .delete_account(engine.account())
-        .await
-        .unwrap();
-    drop(engine);
-    let reopened = SqliteStore::open(&path).await.unwrap();
-    assert!(reopened.accounts().await.unwrap().is_empty());
-    assert!(reopened
-        .inventory(&AccountRef::of(&rotated))
-        .await
-        .unwrap()
-        .is_empty());
-}
-
-#[tokio::test]
 async fn an_unopenable_path_is_a_config_error() {
     let dir = tempfile::tempdir().unwrap();
     // A directory is not a database file.
@@ -289,54 +47,6 @@ async fn an_unopenable_path_is_a_config_error() {
         err.to_string(),
         format!("config: snapshot store {} failed", dir.path().display())
     );
-}
-
-/// `replace_snapshot` diffs against what is stored and keeps the history, in every store.
-async fn replace_conformance(store: &dyn SnapshotStore) {
-    let prod = account(ProviderKind::Aws, "prod");
-    let first = snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]);
-    let d1 = store
-        .replace_snapshot(&prod, "r1", HOST, &first)
-        .await
-        .unwrap();
-    assert_eq!(d1, Diff::between(&Default::default(), &first.items));
-    let mut changed = host("r1", "b");
-    changed.name = Some("renamed".into());
-    let second = snapshot(2, vec![changed.into(), host("r1", "c").into()]);
-    let d2 = store
-        .replace_snapshot(&prod, "r1", HOST, &second)
-        .await
-        .unwrap();
-    assert_eq!(d2, Diff::between(&first.items, &second.items));
-    assert_eq!(
-        (d2.added.len(), d2.removed.len(), d2.changed.len()),
-        (1, 1, 1)
-    );
-    // The same listing again changes nothing and adds no history.
-    let d3 = store
-        .replace_snapshot(&prod, "r1", HOST, &second)
-        .await
-        .unwrap();
-    assert!(d3.is_empty());
-    assert_eq!(
-        store.snapshot(&prod, "r1", HOST).await.unwrap(),
-        Some(second)
-    );
-    let history = store.diffs(&prod, 10).await.unwrap();
-    assert_eq!(
-        history.iter().map(|r| r.diff.clone()).collect::<Vec<_>>(),
-        [d2, d1]
-    );
-}
-
-#[tokio::test]
-async fn memory_replace_snapshot_conforms() {
-    replace_conformance(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn sqlite_replace_snapshot_conforms() {
-    replace_conformance(&SqliteStore::open_in_memory().await.unwrap()).await;
 }
 
 /// A second connection to `path` (another process, in effect).
@@ -417,34 +127,6 @@ async fn sqlite_replace_diffs_against_the_snapshot_committed_while_it_waited_for
     assert_eq!(diff.added_keys(), [ItemKey::Host { id: "c".into() }]);
     assert_eq!(diff.removed_keys(), [ItemKey::Host { id: "b".into() }]);
     assert_eq!(store.snapshot(&prod, "r1", HOST).await.unwrap(), Some(ours));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_sqlite_writers_of_one_snapshot_never_diff_against_the_same_previous_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inventory.db");
-    let first = SqliteStore::open(&path).await.unwrap();
-    let second = SqliteStore::open(&path).await.unwrap();
-    let prod = account(ProviderKind::Aws, "prod");
-    for round in 0..20 {
-        let base = snapshot(0, vec![host("r1", "a").into()]);
-        first
-            .replace_snapshot(&prod, "r1", HOST, &base)
-            .await
-            .unwrap();
-        let with_b = snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]);
-        let with_c = snapshot(1, vec![host("r1", "a").into(), host("r1", "c").into()]);
-        let (d1, d2) = tokio::join!(
-            first.replace_snapshot(&prod, "r1", HOST, &with_b),
-            second.replace_snapshot(&prod, "r1", HOST, &with_c)
-        );
-        let (d1, d2) = (d1.unwrap(), d2.unwrap());
-        // Whichever went second saw the other's item and reports it removed; both
-        // diffing against {a} would report two additions and no removal.
-        let removals = d1.removed.len() + d2.removed.len();
-        assert_eq!(removals, 1, "round {round}: {d1:?} / {d2:?}");
-        assert_eq!(d1.added.len() + d2.added.len(), 2, "round {round}");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -427,3 +427,74 @@ fn queue_of<'a>(
         .get_mut(&(region.to_owned(), name))
         .ok_or_else(missing_queue)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn a_log_file_is_stored_gzipped_and_announced_to_the_notified_queue_only() {
+        let p = AuditPipeline::new();
+        p.notify("trail", "us-east-1", "q");
+        let etag = p.put_log_file(
+            "trail",
+            "AWSLogs/a b.json.gz",
+            &[cloudtrail_record(
+                "e",
+                "ConsoleLogin",
+                "2026-03-01T00:00:00Z",
+                "u",
+            )],
+        );
+        p.put_log_file("other", "k", &[]);
+        assert_eq!(
+            p.depth("us-east-1", "q"),
+            1,
+            "a bucket without notification sends nothing"
+        );
+        let object = p.object("trail", "AWSLogs/a b.json.gz").unwrap();
+        assert_eq!(object.etag, etag);
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&object.body[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["Records"][0]["eventSource"], "signin.amazonaws.com");
+        let body = &p.lock().queues[&("us-east-1".to_owned(), "q".to_owned())].messages[0].body;
+        let note: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            note["Records"][0]["s3"]["object"]["key"],
+            "AWSLogs/a+b.json.gz"
+        );
+        assert_eq!(note["Records"][0]["s3"]["object"]["eTag"], etag.as_str());
+    }
+
+    #[test]
+    fn messages_are_stamped_with_the_pipeline_clock_and_reveal_ends_visibility() {
+        use multicloud_core::Clock;
+        let clock = Arc::new(multicloud_core::ManualClock::new(
+            time::macros::datetime!(2026-03-01 0:00 UTC),
+        ));
+        let p = AuditPipeline::new();
+        p.set_clock(clock.clone());
+        p.send("us-east-1", "q", "x");
+        {
+            let mut state = p.lock();
+            let q = state
+                .queues
+                .get_mut(&("us-east-1".to_owned(), "q".to_owned()))
+                .unwrap();
+            q.messages[0].visible_at = clock.now() + time::Duration::hours(1);
+        }
+        p.reveal();
+        assert_eq!(
+            p.lock().queues[&("us-east-1".to_owned(), "q".to_owned())].messages[0].visible_at,
+            OffsetDateTime::UNIX_EPOCH
+        );
+        assert_eq!(
+            p.lock().queues.values().next().unwrap().messages[0].sent_at,
+            clock.now()
+        );
+    }
+}

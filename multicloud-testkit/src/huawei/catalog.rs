@@ -65,7 +65,7 @@ pub(crate) fn regions() -> Vec<SimRegion> {
         .collect()
 }
 
-fn hex32(input: &str) -> String {
+pub(crate) fn hex32(input: &str) -> String {
     let digest = Sha256::digest(input.as_bytes());
     hex::encode(&digest[..16])
 }
@@ -100,6 +100,15 @@ pub(crate) fn readonly_permissions() -> Permissions {
         "cfw:List*",
         "waf:List*",
     ])
+}
+
+/// A key of the demo account's root user, the IAM user named after the account (what a
+/// "main account" key is): quick configuration needs one. Not seeded; insert it.
+pub fn root_key(access_key_id: &str, secret: &str) -> SimKey {
+    SimKey::new(access_key_id, secret, DEMO_DOMAIN_ID)
+        .with_user(DEMO_DOMAIN_NAME, user_id(DEMO_DOMAIN_ID, DEMO_DOMAIN_NAME))
+        .with_domain(Domain::China)
+        .with_label("root")
 }
 
 /// The three demo keys: `admin`, `readonly` and `disabled`.

@@ -1,7 +1,8 @@
 //! The simulated Huawei Cloud.
 //!
 //! Serves IAM (`/v3/auth/projects`, `/v3/auth/domains`, `/v3/projects`, `/v3/regions`,
-//! `/v3.0/OS-CREDENTIAL/credentials/{ak}`), ECS `ListServersDetails`, RMS
+//! `/v3.0/OS-CREDENTIAL/credentials/{ak}`, and the users, groups, grants, custom policies and
+//! access keys of quick configuration: `iam_write.rs`), ECS `ListServersDetails`, RMS
 //! `ListAllResources`, OBS `ListBuckets`, and the CFW black/white-list, CFW address-group
 //! member and WAF white/black-IP calls, with Huawei's paths, paging, bodies and error codes. Every APIG-fronted call is
 //! verified as `SDK-HMAC-SHA256` (and AKs lock after more than five consecutive failures);
@@ -34,6 +35,9 @@ mod blocklist;
 mod catalog;
 mod errors;
 mod handlers;
+mod iam_roles;
+mod iam_routes;
+mod iam_write;
 mod obs;
 mod routes;
 mod waf;
@@ -51,7 +55,7 @@ use routes::{host_info, route, Route};
 pub use addressgroups::{address_set_id, BLOCK_GROUP};
 pub use blocklist::{firewall_id, protect_object_id};
 pub use catalog::{
-    project_id, ADMIN_AK, DEMO_DOMAIN_ID, DEMO_DOMAIN_NAME, DISABLED_AK, READONLY_AK,
+    project_id, root_key, ADMIN_AK, DEMO_DOMAIN_ID, DEMO_DOMAIN_NAME, DISABLED_AK, READONLY_AK,
 };
 pub use waf::waf_policy_ids;
 
@@ -237,6 +241,7 @@ impl CloudSim for HuaweiSim {
             | Route::Projects
             | Route::Regions
             | Route::Credential { .. } => handlers::iam(&r, req, key, ctx),
+            Route::Iam(iam) => iam_write::handle(iam, req, key, ctx),
             Route::Servers { project_id } => handlers::servers(req, key, ctx, project_id),
             Route::AllResources { domain_id } => handlers::all_resources(req, key, ctx, domain_id),
             Route::ObsListBuckets => obs::list_buckets(req, key, ctx),

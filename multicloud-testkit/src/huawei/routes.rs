@@ -7,7 +7,43 @@
 
 use http::Method;
 
+use super::iam_routes::{self, IamRoute};
 use crate::sim::SimRequest;
+
+/// Each endpoint (but IAM's write side, in `iam_routes.rs`) and the IAM fine-grained action
+/// it needs (what Huawei names in its 403 messages, and what custom policies grant).
+pub(crate) const ACTIONS: &[(&str, &str)] = &[
+    (
+        "iam:KeystoneListAuthProjects",
+        "iam:projects:listProjectsForUser",
+    ),
+    (
+        "iam:KeystoneListAuthDomains",
+        "iam:projects:listProjectsForUser",
+    ),
+    ("iam:KeystoneListProjects", "iam:projects:listProjects"),
+    ("iam:KeystoneListRegions", "iam:regions:listRegions"),
+    (
+        "iam:ShowPermanentAccessKey",
+        "iam:credentials:getCredential",
+    ),
+    ("ecs:ListServersDetails", "ecs:cloudServers:list"),
+    ("rms:ListAllResources", "rms:resources:list"),
+    ("obs:ListBuckets", "obs:bucket:ListAllMyBuckets"),
+    ("obs:GetApiVersion", "obs:bucket:ListAllMyBuckets"),
+    ("cfw:ListFirewallDetail", "cfw:firewall:list"),
+    ("cfw:AddBlackWhiteList", "cfw:blackWhiteList:create"),
+    ("cfw:ListBlackWhiteLists", "cfw:blackWhiteList:list"),
+    ("cfw:DeleteBlackWhiteList", "cfw:blackWhiteList:delete"),
+    ("cfw:ListAddressSets", "cfw:ipGroup:list"),
+    ("cfw:ListAddressItems", "cfw:ipMember:list"),
+    ("cfw:AddAddressItem", "cfw:ipMember:create"),
+    ("cfw:DeleteAddressItem", "cfw:ipMember:delete"),
+    ("waf:ListPolicy", "waf:policy:list"),
+    ("waf:CreateWhiteblackipRule", "waf:whiteBlackIpRule:create"),
+    ("waf:ListWhiteblackipRule", "waf:whiteBlackIpRule:list"),
+    ("waf:DeleteWhiteBlackIpRule", "waf:whiteBlackIpRule:delete"),
+];
 
 /// One Huawei Cloud API this simulator serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +101,8 @@ pub(crate) enum Route {
         policy_id: String,
         rule_id: String,
     },
+    /// IAM's write side and the reads quick configuration needs (`iam_routes.rs`).
+    Iam(IamRoute),
 }
 
 impl Route {
@@ -92,6 +130,7 @@ impl Route {
             Route::WafCreate { .. } => "waf:CreateWhiteblackipRule",
             Route::WafList { .. } => "waf:ListWhiteblackipRule",
             Route::WafDelete { .. } => "waf:DeleteWhiteBlackIpRule",
+            Route::Iam(r) => r.endpoint(),
         }
     }
 
@@ -103,27 +142,14 @@ impl Route {
 
     /// The IAM fine-grained action the call needs (what Huawei names in its 403 messages).
     pub(crate) fn iam_action(&self) -> &'static str {
-        match self {
-            Route::AuthProjects | Route::AuthDomains => "iam:projects:listProjectsForUser",
-            Route::Projects => "iam:projects:listProjects",
-            Route::Regions => "iam:regions:listRegions",
-            Route::Credential { .. } => "iam:credentials:getCredential",
-            Route::Servers { .. } => "ecs:cloudServers:list",
-            Route::AllResources { .. } => "rms:resources:list",
-            Route::ObsListBuckets | Route::ObsApiVersion => "obs:bucket:ListAllMyBuckets",
-            Route::CfwFirewalls { .. } => "cfw:firewall:list",
-            Route::CfwAdd { .. } => "cfw:blackWhiteList:create",
-            Route::CfwList { .. } => "cfw:blackWhiteList:list",
-            Route::CfwDelete { .. } => "cfw:blackWhiteList:delete",
-            Route::CfwListSets { .. } => "cfw:ipGroup:list",
-            Route::CfwListItems { .. } => "cfw:ipMember:list",
-            Route::CfwAddItems { .. } => "cfw:ipMember:create",
-            Route::CfwDeleteItem { .. } => "cfw:ipMember:delete",
-            Route::WafPolicies { .. } => "waf:policy:list",
-            Route::WafCreate { .. } => "waf:whiteBlackIpRule:create",
-            Route::WafList { .. } => "waf:whiteBlackIpRule:list",
-            Route::WafDelete { .. } => "waf:whiteBlackIpRule:delete",
+        if let Route::Iam(r) = self {
+            return r.iam_action();
         }
+        let endpoint = self.endpoint();
+        ACTIONS
+            .iter()
+            .find(|(e, _)| *e == endpoint)
+            .map_or(endpoint, |(_, a)| a)
     }
 
     /// Whether the call is an OBS call (own signature and XML errors).
@@ -231,7 +257,7 @@ pub(crate) fn route(req: &SimRequest) -> Option<Route> {
                 rule_id: s(6),
             }
         }
-        _ => return None,
+        _ => Route::Iam(iam_routes::route(m, &segs)?),
     };
     // A real service host only serves its own APIs: `ecs.…` answers APIGW.0101 to a WAF path.
     let info = host_info(&req.host_name());

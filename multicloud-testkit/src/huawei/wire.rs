@@ -18,7 +18,7 @@ pub(crate) fn iso_seconds(t: OffsetDateTime) -> String {
 }
 
 /// `2020-01-08T06:26:08.123059Z` (microseconds, as IAM prints `create_time`).
-fn iso_micros(t: OffsetDateTime) -> String {
+pub(crate) fn iso_micros(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",

@@ -275,6 +275,17 @@ impl Client {
         &self.inner.transport
     }
 
+    /// A client for the same account and transport signing with `key` (its own refusal
+    /// latch and projects cache).
+    pub(crate) fn with_key(&self, key: AccessKey) -> Client {
+        Client::new(
+            self.inner.endpoints.clone(),
+            Arc::new(multicloud_core::StaticCredential::new(key)),
+            self.inner.transport.clone(),
+            self.inner.clock.clone(),
+        )
+    }
+
     /// The page cap of the listing `api` in `region` (`None`: account-wide), from the
     /// transport's [`LimitConfig::max_pages`](multicloud_core::transport::LimitConfig::max_pages).
     pub(crate) fn page_cap(&self, api: &str, region: Option<&str>) -> PageCap {
@@ -292,6 +303,17 @@ impl Client {
     /// The AccessKey id the credential gives now (never its secret).
     pub(crate) async fn access_key_id(&self) -> Result<String> {
         Ok(self.inner.credential.access_key().await?.id().to_owned())
+    }
+
+    /// Whether the credential gives a temporary key (one with a security token).
+    pub(crate) async fn is_temporary(&self) -> Result<bool> {
+        Ok(self
+            .inner
+            .credential
+            .access_key()
+            .await?
+            .session_token()
+            .is_some())
     }
 
     /// The key to sign with, unless it was refused before (then the remembered refusal).

@@ -22,6 +22,10 @@
 //! - **Cloud products**: RMS `ListAllResources` per resource type (VPCs, security groups,
 //!   EIPs, EVS volumes, ELB load balancers, RDS instances) and the OBS bucket list.
 //! - **Response actions**: [`HuaweiIpBlocker`] (CFW address-group members, WAF black-IP rules).
+//! - **Quick configuration** ([`HuaweiOnboarder`], with the main account's key): an IAM user
+//!   in its own user group `<user>-group`, the features' permissions granted to the group
+//!   (global services on the account, project services in every project), its permanent
+//!   access key, waited for until it works; reruns reuse all of it.
 //!
 //! ```
 //! use multicloud_core::{AccessKey, CloudProvider, ProviderKind};
@@ -73,8 +77,10 @@ mod client;
 mod endpoints;
 mod errors;
 mod hosts;
+mod iam;
 mod limits;
 mod obs;
+mod onboard;
 #[cfg(test)]
 mod page_props;
 mod projects;
@@ -89,6 +95,10 @@ mod wire;
 use multicloud_core::ProviderKind;
 
 pub use obs::ObsSigner;
+pub use onboard::{
+    default_propagation_wait, group_name, HuaweiOnboarder, DEFAULT_USER_PREFIX, GROUP_SUFFIX,
+    KEY_MARK,
+};
 pub use provider::{HuaweiProvider, HuaweiProviderBuilder};
 pub use response::{HuaweiIpBlocker, DEFAULT_CFW_GROUP};
 pub use signer::HuaweiSigner;

@@ -4,7 +4,8 @@
 //! (`APIGW.0308` "The throttling threshold has been reached: policy user over
 //! ratelimit,limit:200,time:1 second"); no service page this crate calls documents a lower
 //! one. The write calls of CFW and WAF are kept lower on purpose (10/s): blocking is rare and
-//! a runaway caller should not flood a firewall's rule table. OBS is not behind the gateway
+//! a runaway caller should not flood a firewall's rule table (the IAM writes of quick
+//! configuration get the same 10/s). OBS is not behind the gateway
 //! and documents no per-account limit for the bucket list; 20/s is this crate's choice.
 
 use multicloud_core::transport::{Limit, LimitConfig, Rate};
@@ -33,13 +34,15 @@ pub(crate) fn per_second(api: &crate::client::Api) -> u32 {
 /// Adds a rate limit for every API this crate calls to `config`, keeping the entries it
 /// already has.
 pub(crate) fn apply(config: LimitConfig) -> LimitConfig {
-    APIS.iter().fold(config, |config, api| {
-        config.with_api_if_unset(
-            ProviderKind::Huawei,
-            api.name,
-            Limit::default().with_rate(Rate::per_second(per_second(api))),
-        )
-    })
+    APIS.iter()
+        .chain(crate::iam::APIS)
+        .fold(config, |config, api| {
+            config.with_api_if_unset(
+                ProviderKind::Huawei,
+                api.name,
+                Limit::default().with_rate(Rate::per_second(per_second(api))),
+            )
+        })
 }
 
 #[cfg(test)]

@@ -3,19 +3,19 @@
 //! transport settings, page size and clock.
 
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
-use multicloud_core::transport::{LimitConfig, RetryConfig, Timeouts, Transport};
+use multicloud_core::builder::ProviderSettings;
+use multicloud_core::transport::Transport;
 use multicloud_core::{
-    AccessKey, AccountName, Clock, CloudProvider, Credential, Domain, EnvCredential, Error,
-    IpBlocker, Item, KeyCheck, ProviderKind, Region, ResourceKind, Result, StandardFeature,
-    StaticCredential, SystemClock,
+    AccountName, CloudProvider, Domain, EnvCredential, Error, IpBlocker, Item, KeyCheck, Onboarder,
+    PropagationWait, ProviderKind, Region, ResourceKind, Result, StandardFeature,
 };
 
 use crate::client::Client;
 use crate::endpoints::Endpoints;
+use crate::onboard::{self, HuaweiOnboarder};
 use crate::resources::{self, PageSize, KINDS};
 use crate::response::{HuaweiIpBlocker, DEFAULT_CFW_GROUP};
 use crate::{limits, regions, verify};
@@ -44,59 +44,36 @@ const DEFAULT_PAGE_SIZE: u32 = 1000;
 /// # Ok::<(), multicloud_core::Error>(())
 /// ```
 pub struct HuaweiProviderBuilder {
-    account: String,
-    credential: Option<Arc<dyn Credential>>,
-    domain: Domain,
-    endpoint_url: Option<String>,
-    transport: Option<Transport>,
-    timeouts: Option<Timeouts>,
-    retry: Option<RetryConfig>,
-    limits: Option<LimitConfig>,
+    settings: ProviderSettings,
     page_size: u32,
     cfw_group: String,
-    clock: Arc<dyn Clock>,
+    user_prefix: String,
+    wait: PropagationWait,
 }
 
 impl fmt::Debug for HuaweiProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HuaweiProviderBuilder")
-            .field("account", &self.account)
-            .field("credential", &self.credential)
-            .field("domain", &self.domain)
-            .field("endpoint_url", &self.endpoint_url)
+            .field("settings", &self.settings)
             .field("page_size", &self.page_size)
-            .field("custom_transport", &self.transport.is_some())
+            .field("cfw_group", &self.cfw_group)
+            .field("user_prefix", &self.user_prefix)
             .finish()
     }
 }
+
+multicloud_core::provider_builder_settings!(HuaweiProviderBuilder, settings);
 
 impl HuaweiProviderBuilder {
     /// A builder for the account the user calls `account_name`.
     pub fn new(account_name: impl Into<String>) -> Self {
         HuaweiProviderBuilder {
-            account: account_name.into(),
-            credential: None,
-            domain: Domain::China,
-            endpoint_url: None,
-            transport: None,
-            timeouts: None,
-            retry: None,
-            limits: None,
+            settings: ProviderSettings::new(ProviderKind::Huawei, account_name, Domain::China),
             page_size: DEFAULT_PAGE_SIZE,
             cfw_group: DEFAULT_CFW_GROUP.to_owned(),
-            clock: Arc::new(SystemClock),
+            user_prefix: onboard::DEFAULT_USER_PREFIX.to_owned(),
+            wait: onboard::default_propagation_wait(),
         }
-    }
-
-    /// Signs with keys from `credential`.
-    pub fn with_credential(mut self, credential: impl Credential + 'static) -> Self {
-        self.credential = Some(Arc::new(credential));
-        self
-    }
-
-    /// Signs with a fixed key.
-    pub fn with_access_key(self, key: AccessKey) -> Self {
-        self.with_credential(StaticCredential::new(key))
     }
 
     /// Reads the key from `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (and
@@ -109,50 +86,14 @@ impl HuaweiProviderBuilder {
     /// or [`Domain::International`] (huaweicloud.com/intl). Both use the same API hosts
     /// (`*.myhuaweicloud.com`); the domain is reported with the account.
     pub fn with_domain(mut self, domain: Domain) -> Self {
-        self.domain = domain;
+        self.settings.set_domain(domain);
         self
     }
 
     /// Sends every service's requests (IAM, ECS, RMS, OBS, CFW, WAF) to this one URL (a
     /// simulator or proxy), e.g. `http://127.0.0.1:40123`. Requests are signed for that host.
     pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
-        self
-    }
-
-    /// Sets the connect, per-attempt and whole-call timeouts of the transport the provider
-    /// builds (default: [`Timeouts::default`]).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
-        self
-    }
-
-    /// Sets how failed calls are retried (default: [`RetryConfig::default`]). Authentication
-    /// refusals are never retried, whatever this says.
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// Sets the concurrency and rate limits (default: [`LimitConfig::default`]). A rate
-    /// limit for every API this crate calls (the gateway's 200 calls/s per API; 10/s for
-    /// block/unblock writes) is added for each API that `limits` does not limit itself.
-    pub fn with_limits(mut self, limits: LimitConfig) -> Self {
-        self.limits = Some(limits);
-        self
-    }
-
-    /// Sends through `transport`, as it is, instead of building one. Its limits are used
-    /// unchanged; it cannot be combined with `with_timeouts`, `with_retry` or `with_limits`.
-    pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Takes request timestamps (and the refusal and project-cache timers) from `clock`
-    /// (default: the system clock).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.set_endpoint_url(url);
         self
     }
 
@@ -170,42 +111,50 @@ impl HuaweiProviderBuilder {
         self
     }
 
+    /// Sets the prefix quick configuration puts before the IAM user's name (default
+    /// `multicloud-`; empty for none).
+    pub fn with_user_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.user_prefix = prefix.into();
+        self
+    }
+
+    /// Sets how long quick configuration and key rotation wait for a new key to work
+    /// (default: [`default_propagation_wait`](crate::default_propagation_wait), at most five
+    /// checks, below the gateway's lock after more than five failed authentications).
+    pub fn with_propagation_wait(mut self, wait: PropagationWait) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Validates the settings and builds the provider.
     ///
     /// Fails with [`Config`](multicloud_core::ErrorKind::Config) for an empty account name, a
     /// missing credential, an invalid endpoint URL, a zero page size, invalid transport
     /// settings, or a transport given together with settings for the one to build.
     pub fn build(self) -> Result<HuaweiProvider> {
-        let account = AccountName::new(self.account)?;
-        let credential = self.credential.ok_or_else(|| {
-            Error::config(
-                "no credential: call with_access_key(...), with_credential(...) or from_env()",
-            )
-        })?;
         if self.page_size == 0 {
             return Err(Error::config("the page size must be at least 1"));
         }
-        let endpoints = match &self.endpoint_url {
-            Some(url) => Endpoints::with_override(url)?,
-            None => Endpoints::new(),
-        };
-        let transport = Transport::for_provider(
-            self.transport,
-            self.timeouts,
-            self.retry,
-            self.limits,
-            self.clock.clone(),
-            limits::apply,
-        )?;
         if self.cfw_group.trim().is_empty() {
             return Err(Error::config("the CFW address group name is empty"));
         }
-        let client = Client::new(endpoints, credential, transport, self.clock);
+        let settings = self.settings.finish(limits::apply)?;
+        let endpoints = match &settings.endpoint_url {
+            Some(url) => Endpoints::with_override(url)?,
+            None => Endpoints::new(),
+        };
+        let client = Client::new(
+            endpoints,
+            settings.credential,
+            settings.transport,
+            settings.clock,
+        );
         Ok(HuaweiProvider {
-            account,
-            domain: self.domain,
+            account: settings.account,
+            domain: settings.domain,
             page_size: PageSize(self.page_size),
             blocker: HuaweiIpBlocker::new(client.clone(), self.cfw_group),
+            onboarder: HuaweiOnboarder::new(client.clone(), self.user_prefix, self.wait),
             client,
         })
     }
@@ -215,7 +164,8 @@ impl HuaweiProviderBuilder {
 ///
 /// Implements Host (ECS), CSPM (RMS-recorded VPCs, security groups, EIPs, EVS volumes, ELB
 /// load balancers, RDS instances, and OBS buckets) and Response (CFW address-group members
-/// and WAF black-IP rules, through [`CloudProvider::ip_blocker`]).
+/// and WAF black-IP rules, through [`CloudProvider::ip_blocker`]), and quick configuration
+/// with the main account's key ([`CloudProvider::onboarder`]).
 #[derive(Debug)]
 pub struct HuaweiProvider {
     account: AccountName,
@@ -223,6 +173,7 @@ pub struct HuaweiProvider {
     page_size: PageSize,
     client: Client,
     blocker: HuaweiIpBlocker,
+    onboarder: HuaweiOnboarder,
 }
 
 impl HuaweiProvider {
@@ -282,13 +233,17 @@ impl CloudProvider for HuaweiProvider {
     fn ip_blocker(&self) -> Option<&dyn IpBlocker> {
         Some(&self.blocker)
     }
+
+    fn onboarder(&self) -> Option<&dyn Onboarder> {
+        Some(&self.onboarder)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use multicloud_core::transport::{Limit, Rate};
-    use multicloud_core::ErrorKind;
+    use multicloud_core::transport::{Limit, LimitConfig, Rate, RetryConfig};
+    use multicloud_core::{AccessKey, ErrorKind};
 
     fn key() -> AccessKey {
         AccessKey::new("HPUAEXAMPLE", "example-secret")

@@ -347,6 +347,9 @@ impl AuditLogSource for AwsAuditSource {
         let messages = sqs::receive(&self.client, &self.sqs, &queue_url, request).await?;
         let mut out = Vec::new();
         let mut passing = None;
+        // Registered only once the whole batch was read: a batch that fails half-way hands
+        // nothing over and leaves nothing waiting for an acknowledgement.
+        let mut waiting = Vec::new();
         for message in messages {
             let parsed = notification::parse(&message.body);
             let entries: Vec<String> = match &parsed {
@@ -384,7 +387,7 @@ impl AuditLogSource for AwsAuditSource {
                     .await?;
                 continue;
             }
-            self.lock().pending.push(Pending {
+            waiting.push(Pending {
                 message_id: message.message_id,
                 receipt_handle: message.receipt_handle,
                 entries: fresh,
@@ -392,6 +395,7 @@ impl AuditLogSource for AwsAuditSource {
             });
             out.extend(events);
         }
+        self.lock().pending.extend(waiting);
         match passing {
             // Nothing to hand over and a read failed for a passing reason: let the consumer
             // back off instead of polling again at once.
