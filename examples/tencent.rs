@@ -1,7 +1,8 @@
 //! Verify a Tencent Cloud key, list its regions, hosts and cloud products, and block or
 //! unblock an IP in Cloud Firewall or WAF; print the policies a feature needs, and with the
 //! root account's key create a least-privilege sub-user (`onboard`) or rotate its key
-//! (`rotate-key`).
+//! (`rotate-key`); tail Cloud Audit events from a CLS topic over Kafka (`audit`, built with
+//! `--features tencent-kafka`).
 //!
 //! The key comes from `TENCENTCLOUD_SECRET_ID` / `TENCENTCLOUD_SECRET_KEY` (and
 //! `TENCENTCLOUD_SESSION_TOKEN` for temporary keys). `--endpoint-url` (or
@@ -19,14 +20,21 @@
 //! cargo run -p multicloud-sdk --example tencent -- unblock --region ap-guangzhou --rule-id ID 203.0.113.9
 //! cargo run -p multicloud-sdk --example tencent -- policy --features host,cspm
 //! cargo run -p multicloud-sdk --example tencent -- onboard --user secops --yes
+//! cargo run -p multicloud-sdk --features tencent-kafka --example tencent -- audit \
+//!     --regions ap-guangzhou --topic TOPIC_ID --logset LOGSET_ID --max 20
 //! ```
+//!
+//! `audit` signs in to CLS's Kafka endpoint with SASL PLAIN (user = the logset id, password =
+//! `SecretId#SecretKey`); the public endpoint has no TLS, so the key crosses the network in
+//! clear: prefer a sub-account key allowed to consume only, or run inside Tencent Cloud
+//! against the private endpoint (`--broker kafkaconsumer-REGION.cls.tencentyun.com:9095`).
 
 #[path = "common/mod.rs"]
 mod common;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use common::{Blocking, Global, Inventory, Onboarding, ProviderInfo};
 use multicloud_sdk::tencent::{TencentProvider, TencentProviderBuilder};
 use multicloud_sdk::Domain;
@@ -67,6 +75,46 @@ enum Command {
     Blocking(Blocking),
     #[command(flatten)]
     Onboarding(Onboarding),
+    /// Tail Cloud Audit events from a CLS topic consumed over Kafka (needs the
+    /// `tencent-kafka` feature).
+    Audit(AuditArgs),
+}
+
+/// Where the CLS topic is and how to sign in.
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// The Kafka endpoint (default: CLS's public endpoint of the first --regions value,
+    /// kafkaconsumer-REGION.cls.tencentcs.com:9096).
+    #[arg(long)]
+    broker: Option<String>,
+    /// The Kafka topic: the TopicID that OpenKafkaConsumer / the console's Kafka
+    /// consumption tab gives (not the CLS topic id).
+    #[arg(long)]
+    topic: String,
+    /// The logset id of the CLS topic (the SASL user).
+    #[arg(long)]
+    logset: String,
+    /// The consumer group: where a restarted tail resumes.
+    #[arg(long, default_value = "multicloud-audit")]
+    group: String,
+    /// SASL mechanism: plain (CLS), or scram-sha-256/512 for a self-hosted broker, which
+    /// then signs in as --sasl-user with the password in MULTICLOUD_KAFKA_PASSWORD.
+    #[arg(long, value_enum, default_value = "plain")]
+    sasl: Sasl,
+    /// The SASL user for SCRAM.
+    #[arg(long)]
+    sasl_user: Option<String>,
+    #[command(flatten)]
+    tail: common::TailOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Sasl {
+    Plain,
+    #[value(name = "scram-sha-256")]
+    ScramSha256,
+    #[value(name = "scram-sha-512")]
+    ScramSha512,
 }
 
 fn build(global: &Global, domain: Domain) -> multicloud_sdk::Result<TencentProvider> {
@@ -96,6 +144,51 @@ async fn main() -> ExitCode {
             Ok(provider) => common::run_onboarding(&cli.global, command, &provider).await,
             Err(e) => Err(e.into()),
         },
+        Command::Audit(args) => audit(&cli.global, args).await,
     };
     common::exit(outcome)
+}
+
+#[cfg(feature = "tencent-kafka")]
+async fn audit(global: &Global, args: &AuditArgs) -> common::Outcome {
+    use multicloud_sdk::tencent::audit::{ClsAuditSource, ClsKafkaConfig, SaslMechanism};
+    use multicloud_sdk::{Credential, EnvCredential, ProviderKind};
+
+    let broker = match (&args.broker, global.regions.first()) {
+        (Some(broker), _) => broker.clone(),
+        (None, Some(region)) => ClsKafkaConfig::public_endpoint(region)?,
+        (None, None) => {
+            return Err(common::Failure::Usage(
+                "give --broker HOST:PORT, or --regions REGION for CLS's public endpoint".into(),
+            ))
+        }
+    };
+    let key = EnvCredential::from_env(ProviderKind::Tencent)
+        .access_key()
+        .await?;
+    let mut config =
+        ClsKafkaConfig::new(broker, &args.topic, &args.logset, &key).with_group(&args.group);
+    if args.sasl != Sasl::Plain {
+        let (Some(user), Ok(password)) =
+            (&args.sasl_user, std::env::var("MULTICLOUD_KAFKA_PASSWORD"))
+        else {
+            return Err(common::Failure::Usage(
+                "SCRAM needs --sasl-user and MULTICLOUD_KAFKA_PASSWORD".into(),
+            ));
+        };
+        let mechanism = match args.sasl {
+            Sasl::ScramSha256 => SaslMechanism::ScramSha256,
+            _ => SaslMechanism::ScramSha512,
+        };
+        config = config.with_sasl(mechanism, user, password);
+    }
+    let source = ClsAuditSource::connect(&config)?;
+    common::run_audit(global.output, &source, &args.tail).await
+}
+
+#[cfg(not(feature = "tencent-kafka"))]
+fn audit(_global: &Global, _args: &AuditArgs) -> std::future::Ready<common::Outcome> {
+    std::future::ready(Err(common::Failure::Usage(
+        "`audit` consumes CLS over Kafka: build the example with --features tencent-kafka".into(),
+    )))
 }

@@ -14,6 +14,7 @@
 //! | `cfw:CreateBlockIgnoreRuleNew`, `cfw:DescribeBlockIgnoreList`, `cfw:DeleteBlockIgnoreRuleNew`, `cfw:DeleteBlockIgnoreRuleList` | firewall IP lists |
 //! | `cam:AddUser`, `cam:CreateAccessKey`, … (see `cam.rs`) | quick configuration: sub-users, policies, keys (root only) |
 //! | `cos:GetService` | buckets (COS XML API, `q-sign-algorithm=sha1` signatures) |
+//! | `cls:OpenKafkaConsumer`, `cls:DescribeKafkaConsumer` | Kafka consumption of the Cloud Audit log topic (see `cls.rs`) |
 //! | `waf:DescribeDomains`, `waf:CreateIpAccessControl`, `waf:DescribeIpAccessControl`, `waf:DeleteIpAccessControlV2`, `waf:DeleteIpAccessControl` | WAF IP lists |
 //!
 //! The service is taken from a real host (`cvm.tencentcloudapi.com`, `.intl.` for the
@@ -22,6 +23,7 @@
 mod auth;
 mod cam;
 mod cfw;
+mod cls;
 mod cos;
 mod cvm;
 mod errors;
@@ -37,6 +39,7 @@ use serde_json::Value;
 use crate::fixture::ProviderProfile;
 use crate::sim::{AuthedKey, CloudSim, SimContext, SimRequest, SimResponse};
 
+pub use cls::{CLS_AUDIT_LOGSET_ID, CLS_AUDIT_TOPIC_ID};
 pub use profile::{demo_keys, profile, APP_ID, DEMO_KEYS, OWNER_UIN, WRITE_ENDPOINTS};
 
 use errors::TcError;
@@ -44,7 +47,8 @@ use errors::TcError;
 /// The Tencent Cloud simulator.
 #[derive(Debug, Clone, Default)]
 pub struct TencentSim {
-    _private: (),
+    /// CLS topics with Kafka consumption opened (shared by clones).
+    kafka_consumers: cls::KafkaConsumers,
 }
 
 impl TencentSim {
@@ -202,6 +206,8 @@ impl CloudSim for TencentSim {
             ("cfw", "DescribeBlockIgnoreList") => cfw::describe(&call),
             ("cfw", "DeleteBlockIgnoreRuleNew") => cfw::delete_new(&call),
             ("cfw", _) => cfw::delete_list(&call),
+            ("cls", "OpenKafkaConsumer") => cls::open(&call, &region, &self.kafka_consumers),
+            ("cls", _) => cls::describe(&call, &region, &self.kafka_consumers),
             ("waf", "DescribeDomains") => waf::describe_domains(&call),
             ("waf", "CreateIpAccessControl") => waf::create(&call),
             ("waf", "DescribeIpAccessControl") => waf::describe(&call),

@@ -41,8 +41,14 @@ pub const DEMO_KEYS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// Write calls the `readonly` key is denied (block/unblock IPs).
-pub const WRITE_ENDPOINTS: &[&str] = &["cfw:Create*", "cfw:Delete*", "waf:Create*", "waf:Delete*"];
+/// Write calls the `readonly` key is denied (block/unblock IPs, open Kafka consumption).
+pub const WRITE_ENDPOINTS: &[&str] = &[
+    "cfw:Create*",
+    "cfw:Delete*",
+    "waf:Create*",
+    "waf:Delete*",
+    "cls:OpenKafkaConsumer",
+];
 
 fn ids(rng: &mut SmallRng, kind: &str) -> String {
     let prefix = match kind {

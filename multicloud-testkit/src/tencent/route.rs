@@ -94,6 +94,12 @@ pub(crate) const SERVICES: &[ServiceSpec] = &[
         ],
     },
     ServiceSpec {
+        name: "cls",
+        version: "2020-10-16",
+        regional: true,
+        actions: &["OpenKafkaConsumer", "DescribeKafkaConsumer"],
+    },
+    ServiceSpec {
         name: "waf",
         version: "2018-01-25",
         regional: false,

@@ -89,6 +89,9 @@ pub(crate) const WAF_CREATE_IP_ACCESS_CONTROL: Api =
     write("waf", "2018-01-25", "CreateIpAccessControl");
 pub(crate) const WAF_DELETE_IP_ACCESS_CONTROL_V2: Api =
     write("waf", "2018-01-25", "DeleteIpAccessControlV2");
+pub(crate) const CLS_OPEN_KAFKA_CONSUMER: Api = write("cls", "2020-10-16", "OpenKafkaConsumer");
+pub(crate) const CLS_DESCRIBE_KAFKA_CONSUMER: Api =
+    read("cls", "2020-10-16", "DescribeKafkaConsumer");
 
 /// Every action above (the rate-limit table must cover each).
 #[cfg(test)]
@@ -123,6 +126,8 @@ pub(crate) const ALL: &[Api] = &[
     WAF_DESCRIBE_IP_ACCESS_CONTROL,
     WAF_CREATE_IP_ACCESS_CONTROL,
     WAF_DELETE_IP_ACCESS_CONTROL_V2,
+    CLS_OPEN_KAFKA_CONSUMER,
+    CLS_DESCRIBE_KAFKA_CONSUMER,
 ];
 
 /// A call ready to be signed and sent: the serialized body and the unsigned headers.

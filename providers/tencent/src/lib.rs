@@ -14,6 +14,9 @@
 //!   with [`CosSigner`]; tags from the tag service), and tagged resources of other services
 //!   through `tag:GetResources`.
 //! - **Response actions**: [`TencentIpBlocker`] blocks and unblocks IPs in CFW and WAF.
+//! - **Audit logs**: Cloud Audit events from a CLS topic over Kafka ([`audit`]; the consumer
+//!   needs the `kafka` feature), and the CLS calls that open Kafka consumption on a topic
+//!   ([`TencentProvider::open_kafka_consumer`], [`TencentProvider::describe_kafka_consumer`]).
 //! - **Rate limits**: the documented per-API limits, added by the builder to the transport's
 //!   limits (see [`TencentProviderBuilder::with_limits`]).
 //!
@@ -59,7 +62,9 @@
 //! ```
 
 mod api;
+pub mod audit;
 mod client;
+mod cls;
 mod cos;
 mod endpoints;
 mod errors;
@@ -79,6 +84,7 @@ mod wire;
 
 use multicloud_core::ProviderKind;
 
+pub use cls::{KafkaCompression, KafkaConsumerInfo, OpenKafkaConsumer};
 pub use cos::CosSigner;
 pub use onboard::{
     policy_documents, TencentOnboarder, CIEM_PARAMS, CIEM_POLICY, DEFAULT_USER_PREFIX, KEY_MARK,

@@ -66,6 +66,8 @@ pub(crate) const RATE_LIMITS: &[RateLimit] = &[
     limit("waf", "DescribeIpAccessControl", 20, false),
     limit("waf", "CreateIpAccessControl", 20, false),
     limit("waf", "DeleteIpAccessControlV2", 20, false),
+    limit("cls", "OpenKafkaConsumer", 20, true),
+    limit("cls", "DescribeKafkaConsumer", 20, false),
 ];
 
 /// Adds a rate limit for each of [`RATE_LIMITS`] to `config` (keys `service:Action`), keeping

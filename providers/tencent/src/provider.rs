@@ -167,6 +167,28 @@ impl TencentProvider {
     pub fn blocker(&self) -> &TencentIpBlocker {
         &self.blocker
     }
+
+    /// Opens Kafka consumption of a CLS topic in `region` (`cls:OpenKafkaConsumer`) and
+    /// returns the Kafka topic name to consume (`TopicID`; give it to
+    /// `audit::ClsKafkaConfig` with the topic's logset id; the consumer needs the `kafka`
+    /// feature).
+    pub async fn open_kafka_consumer(
+        &self,
+        region: &str,
+        request: &crate::OpenKafkaConsumer,
+    ) -> Result<String> {
+        crate::cls::open(&self.client, region, request).await
+    }
+
+    /// Whether Kafka consumption of the CLS topic `topic_id` in `region` is open, and the
+    /// Kafka topic to consume (`cls:DescribeKafkaConsumer`).
+    pub async fn describe_kafka_consumer(
+        &self,
+        region: &str,
+        topic_id: &str,
+    ) -> Result<crate::KafkaConsumerInfo> {
+        crate::cls::describe(&self.client, region, topic_id).await
+    }
 }
 
 #[async_trait]
