@@ -78,7 +78,7 @@ pub use model::{
     AccountName, CloudResource, Domain, Host, HostState, ProviderKind, Region, RegionStatus, Tags,
     UnknownField,
 };
-pub use onboard::{PolicyDocument, PropagationWait};
+pub use onboard::{OnboardSettings, PolicyDocument, PropagationWait};
 pub use pagination::{paginate, paginate_capped, Page, PageCap};
 pub use policy::{RegionSelection, SyncPolicy};
 pub use provider::{

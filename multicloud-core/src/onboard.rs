@@ -20,6 +20,7 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::{OnboardOutcome, OnboardRequest};
 use crate::secret::AccessKey;
-use crate::transport::Sleeper;
+use crate::transport::{Sleeper, TokioSleeper};
 use crate::verify::{Identity, PrincipalType};
 
 /// What key rotation calls with the new key, to start using it (e.g.
@@ -131,6 +132,55 @@ pub trait IamOps: Send + Sync + fmt::Debug {
     fn key_cap(&self) -> usize;
     /// What the cloud calls a key that is not the root's ("this is an IAM user key").
     fn not_root(&self, identity: &Identity) -> String;
+}
+
+/// What every provider's onboarder keeps besides its client: the prefix put before the
+/// sub-account's name, how long a new key is given to propagate, and the sleeper the wait
+/// goes through.
+#[derive(Clone)]
+pub struct OnboardSettings {
+    prefix: String,
+    wait: PropagationWait,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+impl fmt::Debug for OnboardSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnboardSettings")
+            .field("prefix", &self.prefix)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OnboardSettings {
+    /// Names users `<prefix><name>` and waits `wait` for new keys, on the tokio timer.
+    pub fn new(prefix: impl Into<String>, wait: PropagationWait) -> Self {
+        OnboardSettings {
+            prefix: prefix.into(),
+            wait,
+            sleeper: Arc::new(TokioSleeper),
+        }
+    }
+
+    /// The sub-account's name for `name`: the prefix put in front unless it is already there.
+    pub fn user_name(&self, name: &str) -> String {
+        if name.starts_with(&self.prefix) {
+            name.to_owned()
+        } else {
+            format!("{}{name}", self.prefix)
+        }
+    }
+
+    /// How long a new key is given to propagate.
+    pub fn wait(&self) -> PropagationWait {
+        self.wait
+    }
+
+    /// The sleeper the propagation wait goes through.
+    pub fn sleeper(&self) -> &dyn Sleeper {
+        self.sleeper.as_ref()
+    }
 }
 
 /// How long a new key is given to propagate: attempts and the backoff between them.

@@ -9,7 +9,6 @@
 //! value is [`KEY_MARK`] is one this SDK made). IAM allows two access keys per user.
 
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -17,7 +16,7 @@ use serde_json::{json, Value};
 use multicloud_core::onboard::{
     self, IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
 };
-use multicloud_core::transport::{Sleeper, TokioSleeper};
+use multicloud_core::OnboardSettings;
 use multicloud_core::{
     grants_for, AccessKey, CredentialStatus, Domain, Error, ErrorKind, Identity, OnboardOutcome,
     OnboardRequest, Onboarder, ResourceKind, Result, StandardFeature,
@@ -148,17 +147,14 @@ fn sqs_policy(queue_arn: &str) -> Value {
 pub struct AwsOnboarder {
     client: AwsClient,
     domain: Domain,
-    prefix: String,
-    wait: PropagationWait,
-    sleeper: Arc<dyn Sleeper>,
+    settings: OnboardSettings,
 }
 
 impl fmt::Debug for AwsOnboarder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsOnboarder")
             .field("domain", &self.domain)
-            .field("prefix", &self.prefix)
-            .field("wait", &self.wait)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -173,19 +169,13 @@ impl AwsOnboarder {
         AwsOnboarder {
             client,
             domain,
-            prefix,
-            wait,
-            sleeper: Arc::new(TokioSleeper),
+            settings: OnboardSettings::new(prefix, wait),
         }
     }
 
-    /// The IAM user name for `name`: the prefix put in front unless it is already there.
+    /// The user name for `name`: the configured prefix put in front unless it is already there.
     pub fn user_name(&self, name: &str) -> String {
-        if name.starts_with(&self.prefix) {
-            name.to_owned()
-        } else {
-            format!("{}{name}", self.prefix)
-        }
+        self.settings.user_name(name)
     }
 
     fn ops(&self, features: &[StandardFeature]) -> Ops {
@@ -208,7 +198,14 @@ impl Onboarder for AwsOnboarder {
         let mut named = request.clone();
         named.user_name = self.user_name(&request.user_name);
         let ops = self.ops(&request.features);
-        onboard::onboard(&ops, &named, &docs, self.wait, self.sleeper.as_ref()).await
+        onboard::onboard(
+            &ops,
+            &named,
+            &docs,
+            self.settings.wait(),
+            self.settings.sleeper(),
+        )
+        .await
     }
 
     async fn rotate_key(
@@ -224,8 +221,8 @@ impl Onboarder for AwsOnboarder {
             &name,
             old_key_id,
             switch,
-            self.wait,
-            self.sleeper.as_ref(),
+            self.settings.wait(),
+            self.settings.sleeper(),
         )
         .await
     }

@@ -18,14 +18,13 @@
 //!   unknown, and locks a key after more than five failed authentications in a row.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use multicloud_core::onboard::{
     self, IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
 };
-use multicloud_core::transport::{Sleeper, TokioSleeper};
+use multicloud_core::OnboardSettings;
 use multicloud_core::{
     AccessKey, CredentialStatus, Error, ErrorKind, Identity, OnboardOutcome, OnboardRequest,
     Onboarder, PrincipalType, ProviderKind, ResourceKind, Result, StandardFeature,
@@ -99,16 +98,13 @@ fn custom_kind(name: &str) -> &'static str {
 #[derive(Clone)]
 pub struct HuaweiOnboarder {
     client: Client,
-    prefix: String,
-    wait: PropagationWait,
-    sleeper: Arc<dyn Sleeper>,
+    settings: OnboardSettings,
 }
 
 impl fmt::Debug for HuaweiOnboarder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HuaweiOnboarder")
-            .field("prefix", &self.prefix)
-            .field("wait", &self.wait)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -117,19 +113,13 @@ impl HuaweiOnboarder {
     pub(crate) fn new(client: Client, prefix: String, wait: PropagationWait) -> Self {
         HuaweiOnboarder {
             client,
-            prefix,
-            wait,
-            sleeper: Arc::new(TokioSleeper),
+            settings: OnboardSettings::new(prefix, wait),
         }
     }
 
-    /// The IAM user name for `name`: the prefix put in front unless it is already there.
+    /// The user name for `name`: the configured prefix put in front unless it is already there.
     pub fn user_name(&self, name: &str) -> String {
-        if name.starts_with(&self.prefix) {
-            name.to_owned()
-        } else {
-            format!("{}{name}", self.prefix)
-        }
+        self.settings.user_name(name)
     }
 
     fn ops(&self, features: &[StandardFeature]) -> Ops {
@@ -161,7 +151,14 @@ impl Onboarder for HuaweiOnboarder {
             )));
         }
         let ops = self.ops(&request.features);
-        onboard::onboard(&ops, &named, &docs, self.wait, self.sleeper.as_ref()).await
+        onboard::onboard(
+            &ops,
+            &named,
+            &docs,
+            self.settings.wait(),
+            self.settings.sleeper(),
+        )
+        .await
     }
 
     async fn rotate_key(
@@ -172,8 +169,9 @@ impl Onboarder for HuaweiOnboarder {
     ) -> Result<AccessKey> {
         let ops = self.ops(&[]);
         let name = self.user_name(user_name);
-        let wait = self.wait;
-        onboard::rotate_key(&ops, &name, old_key_id, switch, wait, self.sleeper.as_ref()).await
+        let wait = self.settings.wait();
+        let sleeper = self.settings.sleeper();
+        onboard::rotate_key(&ops, &name, old_key_id, switch, wait, sleeper).await
     }
 }
 

@@ -8,7 +8,6 @@
 //! this SDK made: [`KEY_MARK`]) and `DeleteAccessKey`. CAM allows two keys per user.
 
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -16,7 +15,7 @@ use serde_json::{json, Value};
 use multicloud_core::onboard::{
     self, IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
 };
-use multicloud_core::transport::{Sleeper, TokioSleeper};
+use multicloud_core::OnboardSettings;
 use multicloud_core::{
     grants_for, AccessKey, CredentialStatus, Error, ErrorKind, Identity, OnboardOutcome,
     OnboardRequest, Onboarder, PrincipalType, ResourceKind, Result, StandardFeature,
@@ -110,16 +109,13 @@ pub fn policy_documents(request: &OnboardRequest) -> Result<Vec<PolicyDocument>>
 #[derive(Clone)]
 pub struct TencentOnboarder {
     client: Client,
-    prefix: String,
-    wait: PropagationWait,
-    sleeper: Arc<dyn Sleeper>,
+    settings: OnboardSettings,
 }
 
 impl fmt::Debug for TencentOnboarder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TencentOnboarder")
-            .field("prefix", &self.prefix)
-            .field("wait", &self.wait)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -128,19 +124,13 @@ impl TencentOnboarder {
     pub(crate) fn new(client: Client, prefix: String, wait: PropagationWait) -> Self {
         TencentOnboarder {
             client,
-            prefix,
-            wait,
-            sleeper: Arc::new(TokioSleeper),
+            settings: OnboardSettings::new(prefix, wait),
         }
     }
 
-    /// The sub-user name for `name`: the prefix put in front unless it is already there.
+    /// The user name for `name`: the configured prefix put in front unless it is already there.
     pub fn user_name(&self, name: &str) -> String {
-        if name.starts_with(&self.prefix) {
-            name.to_owned()
-        } else {
-            format!("{}{name}", self.prefix)
-        }
+        self.settings.user_name(name)
     }
 
     fn ops(&self, features: &[StandardFeature]) -> Ops {
@@ -168,7 +158,14 @@ impl Onboarder for TencentOnboarder {
             named = named.with_param("root_uin", me.account_id);
         }
         let docs = policy_documents(&named)?;
-        onboard::onboard(&ops, &named, &docs, self.wait, self.sleeper.as_ref()).await
+        onboard::onboard(
+            &ops,
+            &named,
+            &docs,
+            self.settings.wait(),
+            self.settings.sleeper(),
+        )
+        .await
     }
 
     async fn rotate_key(
@@ -184,8 +181,8 @@ impl Onboarder for TencentOnboarder {
             &name,
             old_key_id,
             switch,
-            self.wait,
-            self.sleeper.as_ref(),
+            self.settings.wait(),
+            self.settings.sleeper(),
         )
         .await
     }
