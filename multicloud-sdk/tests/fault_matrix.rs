@@ -509,6 +509,9 @@ async fn key_refused_mid_sync(
     let added = c.grow();
     let refused = c.refused();
     let report = round_changed_midway(&c, refuse).await;
+    // A request already handed to the connection when the round stopped cannot be recalled:
+    // it may land just after the round returns. Let those land, then count.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let refused_in_round = c.refused() - refused;
     eprintln!(
         "{}: sync with the key {what} midway: {refused_in_round} refused, {} jobs failed",
