@@ -80,6 +80,7 @@
 //! ```
 
 mod audit;
+mod buckets;
 mod client;
 mod endpoints;
 mod errors;

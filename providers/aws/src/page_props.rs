@@ -16,11 +16,12 @@ use serde_json::Value;
 use multicloud_core::transport::HttpResponse;
 use multicloud_core::{ErrorKind, Result};
 
+use crate::buckets::listed_buckets;
 use crate::client::decode;
 use crate::hosts::hosts_from_page;
 use crate::resources::{
-    ec2_page, listed_buckets, listed_load_balancers, rds_page, users_page, Ec2Listing,
-    SECURITY_GROUPS, SNAPSHOTS, VOLUMES, VPCS,
+    ec2_page, listed_load_balancers, rds_page, users_page, Ec2Listing, SECURITY_GROUPS, SNAPSHOTS,
+    VOLUMES, VPCS,
 };
 use crate::wire::xml::{XmlLists, EC2_LISTS, QUERY_LISTS, RDS_LISTS, S3_LISTS};
 use mutation::{apply, content_len, is_single_byte, mutation, Mutation};
