@@ -181,6 +181,28 @@ impl OnboardSettings {
     pub fn sleeper(&self) -> &dyn Sleeper {
         self.sleeper.as_ref()
     }
+
+    /// Runs [`onboard`] with these settings' wait and sleeper.
+    pub async fn onboard(
+        &self,
+        ops: &dyn IamOps,
+        request: &OnboardRequest,
+        policies: &[PolicyDocument],
+    ) -> Result<OnboardOutcome> {
+        onboard(ops, request, policies, self.wait, self.sleeper()).await
+    }
+
+    /// Runs [`rotate_key`] for the prefixed `user_name` with these settings' wait and sleeper.
+    pub async fn rotate_key(
+        &self,
+        ops: &dyn IamOps,
+        user_name: &str,
+        old_key_id: &str,
+        switch: &KeySwitch<'_>,
+    ) -> Result<AccessKey> {
+        let name = self.user_name(user_name);
+        rotate_key(ops, &name, old_key_id, switch, self.wait, self.sleeper()).await
+    }
 }
 
 /// How long a new key is given to propagate: attempts and the backoff between them.

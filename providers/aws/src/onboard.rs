@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use multicloud_core::onboard::{
-    self, IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
+    IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
 };
 use multicloud_core::OnboardSettings;
 use multicloud_core::{
@@ -198,14 +198,7 @@ impl Onboarder for AwsOnboarder {
         let mut named = request.clone();
         named.user_name = self.user_name(&request.user_name);
         let ops = self.ops(&request.features);
-        onboard::onboard(
-            &ops,
-            &named,
-            &docs,
-            self.settings.wait(),
-            self.settings.sleeper(),
-        )
-        .await
+        self.settings.onboard(&ops, &named, &docs).await
     }
 
     async fn rotate_key(
@@ -215,16 +208,9 @@ impl Onboarder for AwsOnboarder {
         switch: &KeySwitch<'_>,
     ) -> Result<AccessKey> {
         let ops = self.ops(&[]);
-        let name = self.user_name(user_name);
-        onboard::rotate_key(
-            &ops,
-            &name,
-            old_key_id,
-            switch,
-            self.settings.wait(),
-            self.settings.sleeper(),
-        )
-        .await
+        self.settings
+            .rotate_key(&ops, user_name, old_key_id, switch)
+            .await
     }
 }
 

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use multicloud_core::onboard::{
-    self, IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
+    IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
 };
 use multicloud_core::OnboardSettings;
 use multicloud_core::{
@@ -151,14 +151,7 @@ impl Onboarder for HuaweiOnboarder {
             )));
         }
         let ops = self.ops(&request.features);
-        onboard::onboard(
-            &ops,
-            &named,
-            &docs,
-            self.settings.wait(),
-            self.settings.sleeper(),
-        )
-        .await
+        self.settings.onboard(&ops, &named, &docs).await
     }
 
     async fn rotate_key(
@@ -168,10 +161,9 @@ impl Onboarder for HuaweiOnboarder {
         switch: &KeySwitch<'_>,
     ) -> Result<AccessKey> {
         let ops = self.ops(&[]);
-        let name = self.user_name(user_name);
-        let wait = self.settings.wait();
-        let sleeper = self.settings.sleeper();
-        onboard::rotate_key(&ops, &name, old_key_id, switch, wait, sleeper).await
+        self.settings
+            .rotate_key(&ops, user_name, old_key_id, switch)
+            .await
     }
 }
 

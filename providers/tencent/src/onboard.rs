@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use multicloud_core::onboard::{
-    self, IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
+    IamOps, IamUser, KeyInfo, KeySwitch, PolicyDocument, PropagationWait,
 };
 use multicloud_core::OnboardSettings;
 use multicloud_core::{
@@ -158,14 +158,7 @@ impl Onboarder for TencentOnboarder {
             named = named.with_param("root_uin", me.account_id);
         }
         let docs = policy_documents(&named)?;
-        onboard::onboard(
-            &ops,
-            &named,
-            &docs,
-            self.settings.wait(),
-            self.settings.sleeper(),
-        )
-        .await
+        self.settings.onboard(&ops, &named, &docs).await
     }
 
     async fn rotate_key(
@@ -175,16 +168,9 @@ impl Onboarder for TencentOnboarder {
         switch: &KeySwitch<'_>,
     ) -> Result<AccessKey> {
         let ops = self.ops(&[]);
-        let name = self.user_name(user_name);
-        onboard::rotate_key(
-            &ops,
-            &name,
-            old_key_id,
-            switch,
-            self.settings.wait(),
-            self.settings.sleeper(),
-        )
-        .await
+        self.settings
+            .rotate_key(&ops, user_name, old_key_id, switch)
+            .await
     }
 }
 
