@@ -37,6 +37,7 @@ pub(crate) fn run(
     );
     let engine = SyncEngine::builder(provider, Arc::new(DefaultSyncPolicy::default()))
         .with_store(Arc::clone(store))
+        .with_diff_detail(multicloud_sync::DiffDetail::Counts)
         .build()
         .unwrap_or_else(|e| panic!("engine: {e}"));
     let phase = measured("tencent, documented rates", rt, targets, server, async {

@@ -261,6 +261,7 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
                 Arc::new(DefaultSyncPolicy::default()),
             )
             .with_store(Arc::clone(&store))
+            .with_diff_detail(multicloud_sync::DiffDetail::Counts)
             .build()
             .unwrap_or_else(|e| panic!("engine: {e}"))
         })
@@ -270,27 +271,43 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
             let reports = futures::future::join_all(engines.iter().map(|e| e.sync_now(HOST))).await;
             for (report, t) in reports.iter().zip(&targets) {
                 check(report, t.hosts, first);
-                if first {
-                    let raw: usize = report
-                        .jobs
-                        .iter()
-                        .filter_map(|j| j.result.as_ref().ok())
-                        .flat_map(|s| &s.diff.added)
-                        .filter_map(|i| i.as_host())
-                        .map(|h| h.raw.len())
-                        .sum();
-                    eprintln!(
-                        "scale: {} raw JSON text {} bytes per host",
-                        t.cloud.name(),
-                        raw / t.hosts.max(1)
-                    );
-                }
             }
         }));
+    }
+    for (engine, t) in engines.iter().zip(&targets) {
+        raw_text_per_host(engine, t.cloud.name(), &rt);
     }
     let db_size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     print(settings, &targets, &phases, total, db_size);
     crate::rate::run(&rt, &targets, &server, &store);
+}
+
+/// Prints the raw JSON text per host of one stored region (outside the measured phases).
+fn raw_text_per_host(engine: &SyncEngine, cloud: &str, rt: &tokio::runtime::Runtime) {
+    let Some(region) = rt
+        .block_on(engine.store().known_regions(engine.account()))
+        .ok()
+        .and_then(|r| r.into_iter().next())
+    else {
+        return;
+    };
+    let snapshot = rt.block_on(
+        engine
+            .store()
+            .snapshot(engine.account(), &region.id, "host"),
+    );
+    if let Ok(Some(snapshot)) = snapshot {
+        let hosts: Vec<_> = snapshot
+            .items
+            .values()
+            .filter_map(|i| i.as_host())
+            .collect();
+        let raw: usize = hosts.iter().map(|h| h.raw.len()).sum();
+        eprintln!(
+            "scale: {cloud} raw JSON text {} bytes per host",
+            raw / hosts.len().max(1)
+        );
+    }
 }
 
 fn print(settings: &Settings, targets: &[Target], phases: &[Phase], total: usize, db: u64) {

@@ -10,6 +10,7 @@ use crate::engine::{zero_interval, Inner, SyncEngine, INVENTORY_FEATURES};
 use crate::item::AccountRef;
 use crate::memory::MemoryStore;
 use crate::snapshot::SnapshotStore;
+use crate::writer::DiffDetail;
 
 /// The most (region, kind) jobs that run at once unless
 /// [`SyncEngineBuilder::with_concurrency`] says otherwise. A round runs as many jobs at once
@@ -40,6 +41,7 @@ pub struct SyncEngineBuilder {
     concurrency: usize,
     clock: Arc<dyn Clock>,
     event_capacity: usize,
+    diff_detail: DiffDetail,
 }
 
 impl SyncEngineBuilder {
@@ -55,6 +57,7 @@ impl SyncEngineBuilder {
             concurrency: DEFAULT_CONCURRENCY,
             clock: Arc::new(SystemClock),
             event_capacity: DEFAULT_EVENT_CAPACITY,
+            diff_detail: DiffDetail::default(),
         }
     }
 
@@ -87,6 +90,17 @@ impl SyncEngineBuilder {
     /// The event channel's capacity (at least 1).
     pub fn with_event_capacity(mut self, capacity: usize) -> Self {
         self.event_capacity = capacity;
+        self
+    }
+
+    /// How much of each diff reports and events carry ([`DiffDetail::Items`] by default).
+    ///
+    /// [`DiffDetail::Counts`] is for large accounts: the report keeps counts, the store
+    /// keeps the whole diff in its history, and with a store that writes page by page
+    /// ([`SqliteStore`](crate::SqliteStore)) a round holds about one page per running job
+    /// instead of the inventory.
+    pub fn with_diff_detail(mut self, detail: DiffDetail) -> Self {
+        self.diff_detail = detail;
         self
     }
 
@@ -128,6 +142,7 @@ impl SyncEngineBuilder {
                 store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
                 features: self.features,
                 concurrency: self.concurrency,
+                diff_detail: self.diff_detail,
                 clock: self.clock,
                 events,
                 round: tokio::sync::Mutex::new(()),
@@ -145,6 +160,7 @@ impl fmt::Debug for SyncEngineBuilder {
             .field("store", &self.store)
             .field("concurrency", &self.concurrency)
             .field("event_capacity", &self.event_capacity)
+            .field("diff_detail", &self.diff_detail)
             .finish_non_exhaustive()
     }
 }

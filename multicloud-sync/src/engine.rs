@@ -22,6 +22,7 @@ use crate::job::{Job, Stop};
 use crate::regions;
 use crate::report::{JobOutcome, SyncReport};
 use crate::snapshot::{DiffRecord, SnapshotStore};
+use crate::writer::DiffDetail;
 
 /// The features an engine syncs unless [`with_features`](crate::SyncEngineBuilder::with_features)
 /// says otherwise.
@@ -53,6 +54,7 @@ pub(crate) struct Inner {
     pub(crate) account: AccountRef,
     pub(crate) features: Vec<Arc<dyn Feature>>,
     pub(crate) concurrency: usize,
+    pub(crate) diff_detail: DiffDetail,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) events: broadcast::Sender<SyncEvent>,
     pub(crate) round: tokio::sync::Mutex<()>,

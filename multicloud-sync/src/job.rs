@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
-use futures::stream::TryStreamExt;
+use futures::stream::{Stream, TryReadyChunksError, TryStreamExt};
 use multicloud_core::{Error, Item, Region, ResourceKind, Result};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::diff::Diff;
 use crate::engine::Inner;
 use crate::inventory::Snapshot;
 use crate::report::{Degraded, JobSuccess, SyncStats};
+use crate::writer::{CommittedSnapshot, DiffDetail, SnapshotWriter};
 
 /// One listing; `region: None` is the global pseudo-region.
 pub(crate) struct Job {
@@ -18,16 +20,44 @@ pub(crate) struct Job {
     pub(crate) kind: &'static ResourceKind,
 }
 
+/// The most items handed to a page-by-page store in one write: whatever the listing has
+/// ready is written, up to this many, so a job holds about one provider page.
+const STAGE_BATCH: usize = 1_000;
+
 impl Job {
-    /// Lists everything; only a listing that completed is diffed and stored.
+    /// Lists everything; only a listing that completed is diffed and stored. With a store
+    /// that writes page by page, pages are staged as they arrive; otherwise the listing is
+    /// collected and handed over whole.
     pub(crate) async fn list_and_store(&self, inner: &Inner, region: &str) -> Result<JobSuccess> {
         let started = Instant::now();
+        let writer = inner
+            .store
+            .begin_snapshot(&inner.account, region, self.kind.id)
+            .await?;
+        let (committed, degraded) = match writer {
+            Some(writer) => self.stream_into(inner, region, writer).await?,
+            None => self.collect_and_replace(inner, region).await?,
+        };
+        let stats = SyncStats::of(committed.items, committed.counts, started.elapsed());
+        Ok(JobSuccess {
+            diff: Arc::new(committed.diff),
+            stats,
+            degraded,
+        })
+    }
+
+    /// The listing, checked item by item. The first error ends it: a partial listing is
+    /// never stored.
+    fn listing<'a>(
+        &self,
+        inner: &Inner,
+        region: &'a str,
+    ) -> impl Stream<Item = Result<Item>> + Send + 'a {
         let kind = self.kind;
-        let items: Vec<Item> = inner
+        inner
             .provider
             .list(kind, self.region.as_ref())
-            // The first error abandons the listing: items already received are dropped.
-            .and_then(|item| async move {
+            .and_then(move |item| async move {
                 // A lister that yields another kind's items would corrupt two snapshots.
                 if item.kind_id() == kind.id {
                     Ok(item)
@@ -39,9 +69,39 @@ impl Job {
                     )))
                 }
             })
-            .try_collect()
-            .await?;
-        let degraded = degraded(&items);
+    }
+
+    /// Stages each ready batch of the listing in `writer`, then commits. An error drops
+    /// the writer, which abandons what was staged.
+    async fn stream_into(
+        &self,
+        inner: &Inner,
+        region: &str,
+        mut writer: Box<dyn SnapshotWriter>,
+    ) -> Result<(CommittedSnapshot, Vec<Degraded>)> {
+        let mut degraded = Vec::new();
+        let mut batches = std::pin::pin!(self.listing(inner, region).try_ready_chunks(STAGE_BATCH));
+        while let Some(batch) = batches
+            .try_next()
+            .await
+            .map_err(|TryReadyChunksError(_, e)| e)?
+        {
+            add_degraded(&mut degraded, &batch);
+            writer.write(batch).await?;
+        }
+        let committed = writer.commit(inner.clock.now(), inner.diff_detail).await?;
+        Ok((committed, degraded))
+    }
+
+    /// Collects the whole listing and hands it to the store in one step.
+    async fn collect_and_replace(
+        &self,
+        inner: &Inner,
+        region: &str,
+    ) -> Result<(CommittedSnapshot, Vec<Degraded>)> {
+        let items: Vec<Item> = self.listing(inner, region).try_collect().await?;
+        let mut degraded = Vec::new();
+        add_degraded(&mut degraded, &items);
         let snapshot = Snapshot::new(inner.clock.now(), items);
         let len = snapshot.len();
         // Read, diff and write in one step: a concurrent writer of this (region, kind) can
@@ -49,20 +109,20 @@ impl Job {
         // store can move the items into the diff.
         let diff = inner
             .store
-            .replace_snapshot_owned(&inner.account, region, kind.id, snapshot)
+            .replace_snapshot_owned(&inner.account, region, self.kind.id, snapshot)
             .await?;
-        let stats = SyncStats::of(len, &diff, started.elapsed());
-        Ok(JobSuccess {
-            diff: Arc::new(diff),
-            stats,
-            degraded,
-        })
+        let counts = diff.counts();
+        let diff = match inner.diff_detail {
+            DiffDetail::Counts => Diff::default(),
+            _ => diff,
+        };
+        Ok((CommittedSnapshot::new(len, counts, diff), degraded))
     }
 }
 
-/// The unknown fields of `items`, one entry per (field, action, reason) with its count.
-fn degraded(items: &[Item]) -> Vec<Degraded> {
-    let mut out: Vec<Degraded> = Vec::new();
+/// Adds the unknown fields of `items` to `out`: one entry per (field, action, reason) with
+/// its count.
+fn add_degraded(out: &mut Vec<Degraded>, items: &[Item]) {
     for unknown in items
         .iter()
         .filter_map(Item::as_resource)
@@ -80,7 +140,6 @@ fn degraded(items: &[Item]) -> Vec<Degraded> {
             }),
         }
     }
-    out
 }
 
 /// Set by the first authentication refusal of a round; every job not yet finished then ends

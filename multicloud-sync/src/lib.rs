@@ -100,6 +100,8 @@ mod sqlite;
 mod sqlite_audit;
 mod sqlite_diff;
 mod sqlite_migrate;
+mod sqlite_stream;
+mod sqlite_thread;
 mod sqlite_util;
 #[cfg(feature = "postgres")]
 pub mod worker;
@@ -107,6 +109,7 @@ pub mod worker;
 mod worker_accounts;
 #[cfg(feature = "postgres")]
 mod worker_job;
+mod writer;
 
 #[cfg(test)]
 mod tests;
@@ -124,6 +127,7 @@ pub use policy::{DefaultSyncPolicy, PolicyError};
 pub use report::{Degraded, JobOutcome, JobSuccess, SyncReport, SyncStats};
 pub use snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 pub use sqlite::{SqliteStore, SQLITE_BUSY_TIMEOUT};
+pub use writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
 #[cfg(feature = "postgres")]
 pub use outbox::OutboxEvent;

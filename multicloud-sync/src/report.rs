@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::diff::Diff;
 use crate::item::AccountRef;
+use crate::writer::DiffCounts;
 
 /// Counts for one successful job.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -27,12 +28,12 @@ pub struct SyncStats {
 }
 
 impl SyncStats {
-    pub(crate) fn of(items: usize, diff: &Diff, elapsed: Duration) -> Self {
+    pub(crate) fn of(items: usize, counts: DiffCounts, elapsed: Duration) -> Self {
         SyncStats {
             items,
-            added: diff.added.len(),
-            removed: diff.removed.len(),
-            changed: diff.changed.len(),
+            added: counts.added,
+            removed: counts.removed,
+            changed: counts.changed,
             elapsed,
         }
     }
@@ -53,7 +54,9 @@ pub struct Degraded {
     pub items: usize,
 }
 
-/// A job that completed: its diff and counts.
+/// A job that completed: its diff and counts. With
+/// [`DiffDetail::Counts`](crate::DiffDetail::Counts) the diff is empty and the counts are in
+/// `stats`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct JobSuccess {

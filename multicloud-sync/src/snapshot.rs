@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
 use crate::item::AccountRef;
+use crate::writer::SnapshotWriter;
 
 /// One stored diff: what one successful sync of (region, kind) changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,6 +156,23 @@ pub trait SnapshotStore: Send + Sync + fmt::Debug {
     ) -> Result<Diff> {
         self.replace_snapshot(account, region, kind, &snapshot)
             .await
+    }
+
+    /// Starts a new snapshot of (`account`, `region`, `kind`) written page by page, when
+    /// this store can diff against what it holds without the whole listing in memory.
+    ///
+    /// `None` (the default) means it cannot: the engine then collects the listing and calls
+    /// [`replace_snapshot_owned`](Self::replace_snapshot_owned).
+    /// [`SqliteStore`](crate::SqliteStore) stages the pages in a temporary table and diffs
+    /// them in SQL at [`commit`](SnapshotWriter::commit).
+    async fn begin_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+    ) -> Result<Option<Box<dyn SnapshotWriter>>> {
+        let _ = (account, region, kind);
+        Ok(None)
     }
 
     /// Everything stored for `account` (empty when unknown).

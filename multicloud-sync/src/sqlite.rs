@@ -1,9 +1,9 @@
 //! A persistent [`SnapshotStore`] in one embedded SQLite file.
 //!
-//! rusqlite is synchronous, so every call runs on tokio's blocking pool
-//! (`spawn_blocking`) and never stalls the async workers. One connection behind a mutex is
-//! enough: the engine writes one snapshot per finished job, and SQLite serializes writers
-//! anyway.
+//! rusqlite is synchronous, so the connection lives on a thread of its own and every call
+//! is queued to it, never stalling the async workers. One connection is enough: SQLite
+//! serializes writers anyway, and a sync stages its pages in a temporary table of that
+//! connection (`sqlite_stream.rs`).
 //!
 //! Another connection holding the write lock (a second process, a backup) is waited for at
 //! most [`SQLITE_BUSY_TIMEOUT`], then the call fails with a `Transient` error naming the file. After
@@ -12,20 +12,24 @@
 //! per job in turn. A failed job keeps its previous snapshot and is synced again next round.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use multicloud_core::{AccountName, ProviderKind, Result};
+use multicloud_core::{AccountName, Error, ErrorKind, ProviderKind, Result};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
 use crate::item::{AccountRef, Item};
 use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
+use crate::sqlite_stream::SqliteSnapshotWriter;
+use crate::sqlite_thread::ConnThread;
 pub(crate) use crate::sqlite_util::{
     blocking, format_time, from_json, parse_time, to_json, StoreError,
 };
+use crate::writer::SnapshotWriter;
 
 // Tables, keyed by (provider, account name[, region, kind]) — never by AccessKey id.
 // `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
@@ -78,23 +82,17 @@ pub(crate) const SCHEMA_FOR_TESTS: &str = SCHEMA;
 /// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Conn>>,
+    /// The connection, on its own thread (`sqlite_thread.rs`).
+    conn: Arc<ConnThread>,
     /// The database file as given to [`open`](Self::open) (`:memory:` for an in-memory one),
     /// named in every error.
     file: Arc<str>,
+    /// The last staging run handed to a snapshot writer.
+    runs: Arc<AtomicI64>,
 }
 
 /// How long a call waits for another connection's write lock before failing `Transient`.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_millis(250);
-
-/// The connection and whether its last call found the database locked.
-#[derive(Debug)]
-struct Conn {
-    conn: Connection,
-    /// Set by a busy failure, cleared by the next call that succeeds: while set, calls try
-    /// the lock once instead of waiting [`SQLITE_BUSY_TIMEOUT`] each.
-    locked: bool,
-}
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path` and creates the tables if needed.
@@ -124,16 +122,27 @@ impl SqliteStore {
             conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
             let mut conn = conn;
             crate::sqlite_migrate::prepare(&mut conn, SCHEMA)?;
+            conn.execute_batch(crate::sqlite_stream::STAGING)?;
             Ok(conn)
         })
         .await?;
+        let thread = ConnThread::start(conn).map_err(|e| {
+            Error::new(
+                ErrorKind::Transient,
+                format!("snapshot store {file}: could not start its database thread"),
+            )
+            .with_source(e)
+        })?;
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(Conn {
-                conn,
-                locked: false,
-            })),
+            conn: Arc::new(thread),
             file,
+            runs: Arc::new(AtomicI64::new(0)),
         })
+    }
+
+    /// The database file, as named in errors.
+    pub(crate) fn file(&self) -> &str {
+        &self.file
     }
 
     pub(crate) async fn with_conn<T, F>(&self, f: F) -> Result<T>
@@ -141,28 +150,18 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> std::result::Result<T, StoreError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        blocking(&self.file, move || {
-            // A panic mid-transaction rolls the transaction back, so the data stays whole.
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let state = &mut *guard;
-            if state.locked {
-                // Found locked last time: try once, do not queue another full wait.
-                state.conn.busy_timeout(Duration::ZERO)?;
-            }
-            let result = f(&mut state.conn);
-            let locked = matches!(&result, Err(e) if e.is_busy());
-            if state.locked != locked {
-                state.conn.busy_timeout(if locked {
-                    Duration::ZERO
-                } else {
-                    SQLITE_BUSY_TIMEOUT
-                })?;
-                state.locked = locked;
-            }
-            result
-        })
-        .await
+        self.conn.call(&self.file, true, f).await
+    }
+
+    /// [`with_conn`](Self::with_conn) for work on this connection's temporary tables only:
+    /// it can never find the file locked, so it leaves the locked state as it was (a staged
+    /// page succeeding says nothing about the file's lock).
+    pub(crate) async fn with_temp_tables<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> std::result::Result<T, StoreError> + Send + 'static,
+    {
+        self.conn.call(&self.file, false, f).await
     }
 }
 
@@ -252,6 +251,22 @@ impl SnapshotStore for SqliteStore {
             Ok(plan.into_diff_owned(snapshot))
         })
         .await
+    }
+
+    async fn begin_snapshot(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+    ) -> Result<Option<Box<dyn SnapshotWriter>>> {
+        let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(Some(Box::new(SqliteSnapshotWriter::new(
+            self.clone(),
+            account,
+            region,
+            kind,
+            run,
+        ))))
     }
 
     async fn inventory(&self, account: &AccountRef) -> Result<Inventory> {

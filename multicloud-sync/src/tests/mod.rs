@@ -7,3 +7,4 @@ mod postgres_tests;
 mod schedule_tests;
 mod store_suite;
 mod store_tests;
+mod stream_tests;

@@ -1,0 +1,421 @@
+//! The SQLite store's page-by-page snapshot write: pages go into a temporary staging table
+//! as they arrive, and the commit diffs them against the stored snapshot in SQL, so neither
+//! the listing nor the stored snapshot is ever held in memory whole. Only rows whose JSON
+//! text differs are read back (and decoded only to name the changed fields), and only those
+//! are written: a resync that changed nothing rewrites no row.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use multicloud_core::Result;
+use rusqlite::{params, Connection, TransactionBehavior};
+use time::OffsetDateTime;
+
+use crate::diff::{changed_fields, Change, Diff};
+use crate::item::{AccountRef, Item, ItemKey};
+use crate::sqlite::SqliteStore;
+use crate::sqlite_util::{format_time, from_json, to_json, StoreError};
+use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
+
+/// The staging table: temporary, so it lives in this connection's own temp database (never
+/// in the file's WAL) and vanishes with the connection, whatever a crash left in it.
+pub(crate) const STAGING: &str = "
+CREATE TEMP TABLE IF NOT EXISTS staged_items (
+    run INTEGER NOT NULL, item_key TEXT NOT NULL, item TEXT NOT NULL,
+    UNIQUE (run, item_key));
+";
+
+/// Which snapshot a writer replaces.
+#[derive(Debug)]
+struct Scope {
+    provider: String,
+    account: String,
+    region: String,
+    kind: String,
+}
+
+/// A snapshot being staged in an [`SqliteStore`]; made by its `begin_snapshot`.
+pub(crate) struct SqliteSnapshotWriter {
+    store: SqliteStore,
+    scope: Arc<Scope>,
+    /// This writer's rows in the staging table.
+    run: i64,
+    /// Set once committed; otherwise dropping the writer clears its staged rows.
+    finished: bool,
+}
+
+impl SqliteSnapshotWriter {
+    pub(crate) fn new(
+        store: SqliteStore,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        run: i64,
+    ) -> Self {
+        SqliteSnapshotWriter {
+            store,
+            scope: Arc::new(Scope {
+                provider: account.provider.as_str().to_owned(),
+                account: account.account.as_str().to_owned(),
+                region: region.to_owned(),
+                kind: kind.to_owned(),
+            }),
+            run,
+            finished: false,
+        }
+    }
+}
+
+impl fmt::Debug for SqliteSnapshotWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteSnapshotWriter")
+            .field("scope", &self.scope)
+            .field("run", &self.run)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl SnapshotWriter for SqliteSnapshotWriter {
+    async fn write(&mut self, items: Vec<Item>) -> Result<()> {
+        // Serialized here, on the caller's task, so jobs serialize in parallel and the
+        // connection is held for the inserts alone.
+        let rows = items
+            .iter()
+            .map(|item| Ok((to_json(&item.key())?, to_json(item)?)))
+            .collect::<std::result::Result<Vec<(String, String)>, StoreError>>()
+            .map_err(|e| e.into_error(self.store.file()))?;
+        drop(items);
+        let run = self.run;
+        self.store
+            .with_temp_tables(move |c| {
+                let tx = c.transaction()?;
+                {
+                    let mut insert = tx.prepare_cached(
+                        "INSERT OR REPLACE INTO temp.staged_items (run, item_key, item) \
+                         VALUES (?1, ?2, ?3)",
+                    )?;
+                    for (key, item) in &rows {
+                        insert.execute(params![run, key, item])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn commit(
+        mut self: Box<Self>,
+        synced_at: OffsetDateTime,
+        detail: DiffDetail,
+    ) -> Result<CommittedSnapshot> {
+        let synced_at = format_time(synced_at).map_err(|e| e.into_error(self.store.file()))?;
+        let (scope, run) = (Arc::clone(&self.scope), self.run);
+        let committed = self
+            .store
+            .with_conn(move |c| commit_run(c, &scope, run, &synced_at, detail))
+            .await;
+        // Committed or failed, the commit's transaction removed or rolled back as one:
+        // a failed commit still leaves staged rows, which the drop below clears.
+        self.finished = committed.is_ok();
+        committed
+    }
+}
+
+impl Drop for SqliteSnapshotWriter {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // An abandoned listing: clear its staged rows in the background (best effort; the
+        // table is temporary, so they go with the connection in any case).
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (store, run) = (self.store.clone(), self.run);
+            runtime.spawn(async move {
+                let cleared = store
+                    .with_temp_tables(move |c| {
+                        c.execute("DELETE FROM temp.staged_items WHERE run = ?1", [run])?;
+                        Ok(())
+                    })
+                    .await;
+                if let Err(e) = cleared {
+                    tracing::debug!(run, error = %e, "could not clear an abandoned snapshot's staged rows");
+                }
+            });
+        }
+    }
+}
+
+/// A staged row that is new, or whose text differs from the stored one.
+struct Candidate {
+    key: ItemKey,
+    key_json: String,
+    text: String,
+    stored: Option<String>,
+}
+
+/// A changed item: its stored and new versions, decoded and as text.
+struct Changed {
+    key: ItemKey,
+    key_json: String,
+    fields: Vec<&'static str>,
+    before: Item,
+    before_text: String,
+    after: Item,
+    after_text: String,
+}
+
+/// What the commit found, in key order.
+#[derive(Default)]
+struct Found {
+    added: Vec<(ItemKey, String)>,
+    removed: Vec<(ItemKey, Item, String)>,
+    changed: Vec<Changed>,
+}
+
+fn commit_run(
+    c: &mut Connection,
+    scope: &Scope,
+    run: i64,
+    synced_at: &str,
+    detail: DiffDetail,
+) -> std::result::Result<CommittedSnapshot, StoreError> {
+    let Scope {
+        provider: p,
+        account: a,
+        region,
+        kind,
+    } = scope;
+    // IMMEDIATE takes the write lock before the reads: a second writer of this snapshot
+    // waits for this commit and then diffs against what it wrote.
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let items: i64 = tx.query_row(
+        "SELECT count(*) FROM temp.staged_items WHERE run = ?1",
+        [run],
+        |r| r.get(0),
+    )?;
+    let found = find_changes(&tx, scope, run)?;
+    // Apply only the difference: rows that left, then rows new or with other text.
+    tx.execute(
+        "DELETE FROM snapshot_items WHERE provider = ?2 AND account = ?3 AND region = ?4 \
+         AND kind = ?5 AND NOT EXISTS (SELECT 1 FROM temp.staged_items s \
+         WHERE s.run = ?1 AND s.item_key = snapshot_items.item_key)",
+        params![run, p, a, region, kind],
+    )?;
+    tx.execute(
+        "INSERT INTO snapshot_items (provider, account, region, kind, item_key, item) \
+         SELECT ?2, ?3, ?4, ?5, item_key, item FROM temp.staged_items WHERE run = ?1 \
+         ON CONFLICT (provider, account, region, kind, item_key) \
+         DO UPDATE SET item = excluded.item WHERE snapshot_items.item <> excluded.item",
+        params![run, p, a, region, kind],
+    )?;
+    tx.execute("DELETE FROM temp.staged_items WHERE run = ?1", [run])?;
+    tx.execute(
+        "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
+        params![p, a],
+    )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![p, a, region, kind, synced_at],
+    )?;
+    if let Some(history) = history_json(&found)? {
+        tx.execute(
+            "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![p, a, region, kind, synced_at, history],
+        )?;
+    }
+    tx.commit()?;
+    let counts = DiffCounts::new(found.added.len(), found.removed.len(), found.changed.len());
+    let diff = match detail {
+        DiffDetail::Counts => Diff::default(),
+        _ => found.into_diff()?,
+    };
+    Ok(CommittedSnapshot::new(
+        usize::try_from(items).unwrap_or(0),
+        counts,
+        diff,
+    ))
+}
+
+/// Reads the staged rows that are new or differ, and the stored rows no longer listed.
+fn find_changes(
+    tx: &rusqlite::Transaction<'_>,
+    scope: &Scope,
+    run: i64,
+) -> std::result::Result<Found, StoreError> {
+    let Scope {
+        provider: p,
+        account: a,
+        region,
+        kind,
+    } = scope;
+    let mut found = Found::default();
+    let candidates = tx
+        .prepare(
+            "SELECT s.item_key, s.item, i.item FROM temp.staged_items s \
+             LEFT JOIN snapshot_items i ON i.provider = ?2 AND i.account = ?3 \
+             AND i.region = ?4 AND i.kind = ?5 AND i.item_key = s.item_key \
+             WHERE s.run = ?1 AND (i.item IS NULL OR i.item <> s.item)",
+        )?
+        .query_map(params![run, p, a, region, kind], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, String, Option<String>)>>>()?;
+    for (key_json, text, stored) in candidates {
+        let key: ItemKey = from_json(&key_json)?;
+        classify(
+            Candidate {
+                key,
+                key_json,
+                text,
+                stored,
+            },
+            scope,
+            &mut found,
+        )?;
+    }
+    let removed = tx
+        .prepare(
+            "SELECT i.item_key, i.item FROM snapshot_items i \
+             WHERE i.provider = ?2 AND i.account = ?3 AND i.region = ?4 AND i.kind = ?5 \
+             AND NOT EXISTS (SELECT 1 FROM temp.staged_items s \
+             WHERE s.run = ?1 AND s.item_key = i.item_key)",
+        )?
+        .query_map(params![run, p, a, region, kind], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+    for (key_json, text) in removed {
+        // A stored row that no longer decodes is dropped without being reported: at worst
+        // an item goes unannounced, never a removal that did not happen.
+        let key = decode_stored::<ItemKey>(&key_json, scope);
+        if let (Some(key), Some(item)) = (key, decode_stored::<Item>(&text, scope)) {
+            found.removed.push((key, item, text));
+        }
+    }
+    found.added.sort_by(|x, y| x.0.cmp(&y.0));
+    found.removed.sort_by(|x, y| x.0.cmp(&y.0));
+    found.changed.sort_by(|x, y| x.key.cmp(&y.key));
+    Ok(found)
+}
+
+/// Files one candidate as added, changed, or neither (its text differs in fields the diff
+/// does not compare, such as a host's raw record: stored anew, not reported).
+fn classify(
+    candidate: Candidate,
+    scope: &Scope,
+    found: &mut Found,
+) -> std::result::Result<(), StoreError> {
+    let Candidate {
+        key,
+        key_json,
+        text,
+        stored,
+    } = candidate;
+    // A stored row that no longer decodes counts as absent: its item shows up as added.
+    let before = stored.and_then(|s| decode_stored::<Item>(&s, scope).map(|item| (item, s)));
+    let Some((before, before_text)) = before else {
+        found.added.push((key, text));
+        return Ok(());
+    };
+    let after: Item = from_json(&text)?;
+    let fields = changed_fields(&before, &after);
+    if !fields.is_empty() {
+        found.changed.push(Changed {
+            key,
+            key_json,
+            fields,
+            before,
+            before_text,
+            after,
+            after_text: text,
+        });
+    }
+    Ok(())
+}
+
+/// A stored value, or `None` (logged) when it no longer decodes.
+fn decode_stored<T: serde::de::DeserializeOwned>(text: &str, scope: &Scope) -> Option<T> {
+    match from_json::<T>(text) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            tracing::warn!(region = %scope.region, kind = %scope.kind, error = %e, "skipping a stored item that does not decode");
+            None
+        }
+    }
+}
+
+/// The [`Diff`]'s JSON, as `serde_json` writes it, from the texts already at hand.
+fn history_json(found: &Found) -> std::result::Result<Option<String>, StoreError> {
+    if found.added.is_empty() && found.removed.is_empty() && found.changed.is_empty() {
+        return Ok(None);
+    }
+    let texts = |out: &mut String, list: &mut dyn Iterator<Item = &str>| {
+        for (n, text) in list.enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(text);
+        }
+    };
+    let mut out = String::from("{\"added\":[");
+    texts(&mut out, &mut found.added.iter().map(|(_, t)| t.as_str()));
+    out.push_str("],\"removed\":[");
+    texts(
+        &mut out,
+        &mut found.removed.iter().map(|(_, _, t)| t.as_str()),
+    );
+    out.push_str("],\"changed\":[");
+    for (n, change) in found.changed.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"key\":");
+        out.push_str(&change.key_json);
+        out.push_str(",\"fields\":");
+        out.push_str(&to_json(&change.fields)?);
+        out.push_str(",\"before\":");
+        out.push_str(&change.before_text);
+        out.push_str(",\"after\":");
+        out.push_str(&change.after_text);
+        out.push('}');
+    }
+    out.push_str("]}");
+    Ok(Some(out))
+}
+
+impl Found {
+    /// The diff with every item, decoded.
+    fn into_diff(self) -> std::result::Result<Diff, StoreError> {
+        let added = self
+            .added
+            .iter()
+            .map(|(_, text)| from_json::<Item>(text))
+            .collect::<std::result::Result<_, _>>()?;
+        let removed = self.removed.into_iter().map(|(_, item, _)| item).collect();
+        let changed = self
+            .changed
+            .into_iter()
+            .map(|c| Change {
+                key: c.key,
+                fields: c.fields.into_iter().map(str::to_owned).collect(),
+                before: c.before,
+                after: c.after,
+            })
+            .collect();
+        Ok(Diff {
+            added,
+            removed,
+            changed,
+        })
+    }
+}
+
+/// How many rows are staged, for any writer; for tests.
+#[cfg(test)]
+pub(crate) fn staged_rows(c: &Connection) -> std::result::Result<i64, StoreError> {
+    Ok(c.query_row("SELECT count(*) FROM temp.staged_items", [], |r| r.get(0))?)
+}
