@@ -106,11 +106,8 @@ fn host_fields(a: &Host, b: &Host) -> Vec<&'static str> {
     check("state", a.state != b.state);
     check("instance_type", a.instance_type != b.instance_type);
     check("zone", a.zone != b.zone);
-    check(
-        "private_ips",
-        sorted(&a.private_ips) != sorted(&b.private_ips),
-    );
-    check("public_ips", sorted(&a.public_ips) != sorted(&b.public_ips));
+    check("private_ips", !same_ips(&a.private_ips, &b.private_ips));
+    check("public_ips", !same_ips(&a.public_ips, &b.public_ips));
     check("os", a.os != b.os);
     check("vpc_id", a.vpc_id != b.vpc_id);
     check("tags", a.tags != b.tags);
@@ -132,6 +129,11 @@ fn resource_fields(a: &CloudResource, b: &CloudResource) -> Vec<&'static str> {
 }
 
 // Providers list addresses in no guaranteed order; a reorder is not a change.
+/// Whether two IP lists hold the same set; equal lists (the usual case) need no sorting.
+fn same_ips(a: &[IpAddr], b: &[IpAddr]) -> bool {
+    a == b || sorted(a) == sorted(b)
+}
+
 fn sorted(ips: &[IpAddr]) -> Vec<IpAddr> {
     let mut v = ips.to_vec();
     v.sort_unstable();

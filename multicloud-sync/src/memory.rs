@@ -1,7 +1,7 @@
 //! The default, in-process [`SnapshotStore`].
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use multicloud_core::audit::{AuditCheckpoint, CheckpointScope, MemoryCheckpoint};
@@ -30,7 +30,8 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct AccountData {
-    snapshots: BTreeMap<(String, String), Snapshot>,
+    /// Shared, so a diff can run outside the lock against the snapshot it replaces.
+    snapshots: BTreeMap<(String, String), Arc<Snapshot>>,
     diffs: VecDeque<DiffRecord>,
     regions: BTreeMap<String, KnownRegion>,
 }
@@ -72,20 +73,43 @@ impl MemoryStore {
         diff: &Diff,
     ) {
         let data = accounts.entry(account.clone()).or_default();
-        data.snapshots
-            .insert((region.to_owned(), kind.to_owned()), snapshot.clone());
+        data.snapshots.insert(
+            (region.to_owned(), kind.to_owned()),
+            Arc::new(snapshot.clone()),
+        );
+        self.record_locked(data, account, region, kind, snapshot.synced_at, diff);
+    }
+
+    /// Appends `diff` to the account's history when it is not empty, within the cap.
+    fn record_locked(
+        &self,
+        data: &mut AccountData,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        synced_at: OffsetDateTime,
+        diff: &Diff,
+    ) {
         if !diff.is_empty() && self.history_limit > 0 {
             data.diffs.push_back(DiffRecord {
                 account: account.clone(),
                 region: region.to_owned(),
                 kind: kind.to_owned(),
-                synced_at: snapshot.synced_at,
+                synced_at,
                 diff: diff.clone(),
             });
             while data.diffs.len() > self.history_limit {
                 data.diffs.pop_front();
             }
         }
+    }
+}
+
+/// The diff from `previous` (none: everything is added) to `snapshot`.
+fn diff_against(previous: Option<&Snapshot>, snapshot: &Snapshot) -> Diff {
+    match previous {
+        Some(previous) => Diff::between(&previous.items, &snapshot.items),
+        None => Diff::between(&BTreeMap::new(), &snapshot.items),
     }
 }
 
@@ -101,7 +125,7 @@ impl SnapshotStore for MemoryStore {
             .lock()
             .get(account)
             .and_then(|a| a.snapshots.get(&(region.to_owned(), kind.to_owned())))
-            .cloned())
+            .map(|s| Snapshot::clone(s)))
     }
 
     async fn save_snapshot(
@@ -129,12 +153,44 @@ impl SnapshotStore for MemoryStore {
             let previous = accounts
                 .get(account)
                 .and_then(|a| a.snapshots.get(&(region.to_owned(), kind.to_owned())));
-            match previous {
-                Some(previous) => Diff::between(&previous.items, &snapshot.items),
-                None => Diff::between(&Default::default(), &snapshot.items),
-            }
+            diff_against(previous.map(Arc::as_ref), snapshot)
         };
         self.save_locked(&mut accounts, account, region, kind, snapshot, &diff);
+        Ok(diff)
+    }
+
+    async fn replace_snapshot_owned(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: Snapshot,
+    ) -> Result<Diff> {
+        // Diffed outside the lock against a shared handle on the previous snapshot, then
+        // the new one is moved in: no snapshot is copied, and other jobs wait only for the
+        // swap. The swap checks that the previous snapshot is still the one diffed against;
+        // if another writer came in between, the diff is made again under the lock.
+        let scope = (region.to_owned(), kind.to_owned());
+        let previous = self
+            .lock()
+            .get(account)
+            .and_then(|a| a.snapshots.get(&scope).cloned());
+        let diff = diff_against(previous.as_deref(), &snapshot);
+        let mut accounts = self.lock();
+        let data = accounts.entry(account.clone()).or_default();
+        let current = data.snapshots.get(&scope);
+        let unchanged = match (&previous, current) {
+            (None, None) => true,
+            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+            _ => false,
+        };
+        let diff = if unchanged {
+            diff
+        } else {
+            diff_against(current.map(Arc::as_ref), &snapshot)
+        };
+        self.record_locked(data, account, region, kind, snapshot.synced_at, &diff);
+        data.snapshots.insert(scope, Arc::new(snapshot));
         Ok(diff)
     }
 
@@ -142,7 +198,7 @@ impl SnapshotStore for MemoryStore {
         let mut inventory = Inventory::new(account.clone());
         if let Some(data) = self.lock().get(account) {
             for ((region, kind), snapshot) in &data.snapshots {
-                inventory.insert(region.clone(), kind.clone(), snapshot.clone());
+                inventory.insert(region.clone(), kind.clone(), Snapshot::clone(snapshot));
             }
         }
         Ok(inventory)
