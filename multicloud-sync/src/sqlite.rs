@@ -33,7 +33,8 @@ use crate::writer::SnapshotWriter;
 
 // Tables, keyed by (provider, account name[, region, kind]) — never by AccessKey id.
 // `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
-// holds its items as JSON; `diffs` is the timestamped history of non-empty diffs;
+// holds its items as JSON; `snapshot_generations` counts the writes of each snapshot
+// (`sqlite_stream.rs`); `diffs` is the timestamped history of non-empty diffs;
 // `audit_checkpoint` the log objects audit intake consumed (`sqlite_audit.rs`).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -60,6 +61,10 @@ CREATE TABLE IF NOT EXISTS audit_checkpoint (
     provider TEXT NOT NULL, account TEXT NOT NULL, source TEXT NOT NULL, entry TEXT NOT NULL,
     consumed_at INTEGER NOT NULL,
     PRIMARY KEY (provider, account, source, entry));
+CREATE TABLE IF NOT EXISTS snapshot_generations (
+    provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    PRIMARY KEY (provider, account, region, kind));
 CREATE INDEX IF NOT EXISTS audit_checkpoint_by_age
     ON audit_checkpoint (provider, account, source, consumed_at);
 ";
@@ -260,12 +265,17 @@ impl SnapshotStore for SqliteStore {
         kind: &str,
     ) -> Result<Option<Box<dyn SnapshotWriter>>> {
         let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
+        let (p, a) = keys(account);
+        let scope = (region.to_owned(), kind.to_owned());
+        let generation = self
+            .with_conn(move |c| crate::sqlite_stream::generation(c, (&p, &a, &scope.0, &scope.1)))
+            .await?;
         Ok(Some(Box::new(SqliteSnapshotWriter::new(
             self.clone(),
             account,
             region,
             kind,
-            run,
+            (run, generation),
         ))))
     }
 
@@ -408,6 +418,7 @@ impl SnapshotStore for SqliteStore {
             for table in [
                 "snapshot_items",
                 "snapshots",
+                "snapshot_generations",
                 "diffs",
                 "regions",
                 "accounts",
@@ -518,6 +529,7 @@ impl SnapshotRow {
             "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
             params![p, a, region, kind, synced_at],
         )?;
+        crate::sqlite_stream::bump_generation(tx, (p, a, region, kind))?;
         tx.execute(
             "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
             params![p, a, region, kind],

@@ -4,6 +4,10 @@
 //! - 2: snapshots keyed by (region, resource kind), so a denied kind keeps its own snapshot.
 //! - 3: adds `audit_checkpoint` (consumed audit-log objects); a version 2 file gains the
 //!   empty table in place.
+//! - 4: adds `snapshot_generations` (bumped by every snapshot write, so a page-by-page
+//!   writer can tell that nobody replaced the snapshot it compared its pages with); an
+//!   older file gains the empty table in place, and a missing row reads as generation 0.
+//!   A build that reads only up to 3 refuses the file, since it would not bump them.
 
 use multicloud_core::Item;
 use rusqlite::{params, Connection};
@@ -11,14 +15,14 @@ use rusqlite::{params, Connection};
 use crate::sqlite::{from_json, StoreError};
 
 /// The schema this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 /// Creates the tables of a new file, upgrades an older one, and refuses a newer one.
 pub(crate) fn prepare(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     match version {
-        // Version 2 differs only by a table the schema creates if missing.
-        0 | 2 | SCHEMA_VERSION => {
+        // Versions 2 and 3 differ only by tables the schema creates if missing.
+        0 | 2 | 3 | SCHEMA_VERSION => {
             conn.execute_batch(schema)?;
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             Ok(())
@@ -189,6 +193,37 @@ PRAGMA user_version = 1;
             .query_row("SELECT COUNT(*) FROM audit_checkpoint", [], |r| r.get(0))
             .unwrap();
         assert_eq!(checkpoints, 0);
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_3_file_gains_the_generations_table_and_keeps_its_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let v3: String = crate::sqlite::SCHEMA_FOR_TESTS
+            .split(";")
+            .filter(|stmt| !stmt.contains("snapshot_generations"))
+            .collect::<Vec<_>>()
+            .join(";");
+        conn.execute_batch(&v3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO snapshots VALUES ('aws', 'prod', 'us-east-1', 'host', 't');
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
+        let snapshots: i64 = conn
+            .query_row("SELECT COUNT(*) FROM snapshots", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(snapshots, 1);
+        let generations: i64 = conn
+            .query_row("SELECT COUNT(*) FROM snapshot_generations", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(generations, 0, "a missing row reads as generation 0");
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();

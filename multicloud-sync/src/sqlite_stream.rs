@@ -1,15 +1,22 @@
 //! The SQLite store's page-by-page snapshot write: pages go into a temporary staging table
 //! as they arrive, and the commit diffs them against the stored snapshot in SQL, so neither
-//! the listing nor the stored snapshot is ever held in memory whole. Only rows whose JSON
-//! text differs are read back (and decoded only to name the changed fields), and only those
-//! are written: a resync that changed nothing rewrites no row.
+//! the listing nor the stored snapshot is ever held in memory whole.
+//!
+//! Each staged item is first compared with its stored row: an item whose JSON text is
+//! unchanged is staged as its key alone, so a resync stages keys, not items. That
+//! comparison is only valid against the snapshot as it was, so every snapshot write bumps
+//! the snapshot's generation, and a commit that finds another generation than its writer
+//! began with stores nothing and fails `Transient` (the listing is synced again next
+//! round). Only rows whose text differs are read back (and decoded only to name the
+//! changed fields), and only those are written: a resync that changed nothing rewrites no
+//! row.
 
 use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use multicloud_core::Result;
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use time::OffsetDateTime;
 
 use crate::diff::{changed_fields, Change, Diff};
@@ -18,11 +25,11 @@ use crate::sqlite::SqliteStore;
 use crate::sqlite_util::{format_time, from_json, to_json, StoreError};
 use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
-/// The staging table: temporary, so it lives in this connection's own temp database (never
+/// The staging table (`item` NULL: the same text as the stored row when staged): temporary, so it lives in this connection's own temp database (never
 /// in the file's WAL) and vanishes with the connection, whatever a crash left in it.
 pub(crate) const STAGING: &str = "
 CREATE TEMP TABLE IF NOT EXISTS staged_items (
-    run INTEGER NOT NULL, item_key TEXT NOT NULL, item TEXT NOT NULL,
+    run INTEGER NOT NULL, item_key TEXT NOT NULL, item TEXT,
     UNIQUE (run, item_key));
 ";
 
@@ -41,6 +48,8 @@ pub(crate) struct SqliteSnapshotWriter {
     scope: Arc<Scope>,
     /// This writer's rows in the staging table.
     run: i64,
+    /// The snapshot's generation when the writer began.
+    generation: i64,
     /// Set once committed; otherwise dropping the writer clears its staged rows.
     finished: bool,
 }
@@ -51,7 +60,7 @@ impl SqliteSnapshotWriter {
         account: &AccountRef,
         region: &str,
         kind: &str,
-        run: i64,
+        (run, generation): (i64, i64),
     ) -> Self {
         SqliteSnapshotWriter {
             store,
@@ -62,6 +71,7 @@ impl SqliteSnapshotWriter {
                 kind: kind.to_owned(),
             }),
             run,
+            generation,
             finished: false,
         }
     }
@@ -72,6 +82,7 @@ impl fmt::Debug for SqliteSnapshotWriter {
         f.debug_struct("SqliteSnapshotWriter")
             .field("scope", &self.scope)
             .field("run", &self.run)
+            .field("generation", &self.generation)
             .finish_non_exhaustive()
     }
 }
@@ -87,22 +98,9 @@ impl SnapshotWriter for SqliteSnapshotWriter {
             .collect::<std::result::Result<Vec<(String, String)>, StoreError>>()
             .map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
-        let run = self.run;
+        let (run, scope) = (self.run, Arc::clone(&self.scope));
         self.store
-            .with_temp_tables(move |c| {
-                let tx = c.transaction()?;
-                {
-                    let mut insert = tx.prepare_cached(
-                        "INSERT OR REPLACE INTO temp.staged_items (run, item_key, item) \
-                         VALUES (?1, ?2, ?3)",
-                    )?;
-                    for (key, item) in &rows {
-                        insert.execute(params![run, key, item])?;
-                    }
-                }
-                tx.commit()?;
-                Ok(())
-            })
+            .with_temp_tables(move |c| stage(c, &scope, run, &rows))
             .await
     }
 
@@ -112,10 +110,10 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         detail: DiffDetail,
     ) -> Result<CommittedSnapshot> {
         let synced_at = format_time(synced_at).map_err(|e| e.into_error(self.store.file()))?;
-        let (scope, run) = (Arc::clone(&self.scope), self.run);
+        let (scope, run, generation) = (Arc::clone(&self.scope), self.run, self.generation);
         let committed = self
             .store
-            .with_conn(move |c| commit_run(c, &scope, run, &synced_at, detail))
+            .with_conn(move |c| commit_run(c, &scope, (run, generation), &synced_at, detail))
             .await;
         // Committed or failed, the commit's transaction removed or rolled back as one:
         // a failed commit still leaves staged rows, which the drop below clears.
@@ -148,6 +146,68 @@ impl Drop for SqliteSnapshotWriter {
     }
 }
 
+/// Stages one page: an item whose text equals its stored row's as its key alone.
+fn stage(
+    c: &mut Connection,
+    scope: &Scope,
+    run: i64,
+    rows: &[(String, String)],
+) -> std::result::Result<(), StoreError> {
+    let Scope {
+        provider: p,
+        account: a,
+        region,
+        kind,
+    } = scope;
+    let tx = c.transaction()?;
+    {
+        let mut stored = tx.prepare_cached(
+            "SELECT item = ?6 FROM snapshot_items WHERE provider = ?1 AND account = ?2 \
+             AND region = ?3 AND kind = ?4 AND item_key = ?5",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO temp.staged_items (run, item_key, item) VALUES (?1, ?2, ?3)",
+        )?;
+        for (key, item) in rows {
+            let same: Option<bool> = stored
+                .query_row(params![p, a, region, kind, key, item], |r| r.get(0))
+                .optional()?;
+            let text = if same == Some(true) { None } else { Some(item) };
+            insert.execute(params![run, key, text])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The generation of the snapshot of `scope` (0 when it was never written).
+pub(crate) fn generation(
+    c: &Connection,
+    (p, a, region, kind): (&str, &str, &str, &str),
+) -> std::result::Result<i64, StoreError> {
+    Ok(c.query_row(
+        "SELECT generation FROM snapshot_generations \
+         WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
+        params![p, a, region, kind],
+        |r| r.get(0),
+    )
+    .optional()?
+    .unwrap_or(0))
+}
+
+/// Marks the snapshot of `scope` as written once more; every snapshot write calls it.
+pub(crate) fn bump_generation(
+    tx: &rusqlite::Transaction<'_>,
+    (p, a, region, kind): (&str, &str, &str, &str),
+) -> std::result::Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO snapshot_generations VALUES (?1, ?2, ?3, ?4, 1) \
+         ON CONFLICT (provider, account, region, kind) DO UPDATE SET generation = generation + 1",
+        params![p, a, region, kind],
+    )?;
+    Ok(())
+}
+
 /// A staged row that is new, or whose text differs from the stored one.
 struct Candidate {
     key: ItemKey,
@@ -178,7 +238,7 @@ struct Found {
 fn commit_run(
     c: &mut Connection,
     scope: &Scope,
-    run: i64,
+    (run, began_at): (i64, i64),
     synced_at: &str,
     detail: DiffDetail,
 ) -> std::result::Result<CommittedSnapshot, StoreError> {
@@ -191,6 +251,13 @@ fn commit_run(
     // IMMEDIATE takes the write lock before the reads: a second writer of this snapshot
     // waits for this commit and then diffs against what it wrote.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = generation(&tx, (p, a, region, kind))?;
+    if now != began_at {
+        return Err(StoreError::Replaced(format!(
+            "the {kind} snapshot of {region} was replaced by another writer while this \
+             listing was staged; nothing was stored, and the next round syncs it again"
+        )));
+    }
     let items: i64 = tx.query_row(
         "SELECT count(*) FROM temp.staged_items WHERE run = ?1",
         [run],
@@ -206,7 +273,8 @@ fn commit_run(
     )?;
     tx.execute(
         "INSERT INTO snapshot_items (provider, account, region, kind, item_key, item) \
-         SELECT ?2, ?3, ?4, ?5, item_key, item FROM temp.staged_items WHERE run = ?1 \
+         SELECT ?2, ?3, ?4, ?5, item_key, item FROM temp.staged_items \
+         WHERE run = ?1 AND item IS NOT NULL \
          ON CONFLICT (provider, account, region, kind, item_key) \
          DO UPDATE SET item = excluded.item WHERE snapshot_items.item <> excluded.item",
         params![run, p, a, region, kind],
@@ -220,6 +288,7 @@ fn commit_run(
         "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
         params![p, a, region, kind, synced_at],
     )?;
+    bump_generation(&tx, (p, a, region, kind))?;
     if let Some(history) = history_json(&found)? {
         tx.execute(
             "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) \
@@ -258,7 +327,7 @@ fn find_changes(
             "SELECT s.item_key, s.item, i.item FROM temp.staged_items s \
              LEFT JOIN snapshot_items i ON i.provider = ?2 AND i.account = ?3 \
              AND i.region = ?4 AND i.kind = ?5 AND i.item_key = s.item_key \
-             WHERE s.run = ?1 AND (i.item IS NULL OR i.item <> s.item)",
+             WHERE s.run = ?1 AND s.item IS NOT NULL AND (i.item IS NULL OR i.item <> s.item)",
         )?
         .query_map(params![run, p, a, region, kind], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))

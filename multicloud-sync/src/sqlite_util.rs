@@ -35,6 +35,9 @@ pub(crate) enum StoreError {
     Json(#[source] serde_json::Error),
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
+    /// Another writer replaced the snapshot while a page-by-page writer was listing.
+    #[error("{0}")]
+    Replaced(String),
 }
 
 impl StoreError {
@@ -59,6 +62,12 @@ impl StoreError {
                 ),
             )
             .with_source(self);
+        }
+        if let StoreError::Replaced(why) = &self {
+            return Error::new(
+                ErrorKind::Transient,
+                format!("snapshot store {file}: {why}"),
+            );
         }
         Error::new(self.kind(), format!("snapshot store {file} failed")).with_source(self)
     }
@@ -85,6 +94,7 @@ impl StoreError {
             },
             StoreError::Sqlite(_) => ErrorKind::Transient,
             StoreError::Json(_) | StoreError::Corrupt(_) => ErrorKind::Decode,
+            StoreError::Replaced(_) => ErrorKind::Transient,
         }
     }
 }

@@ -227,22 +227,78 @@ async fn a_dropped_writer_leaves_the_snapshot_and_clears_what_it_staged() {
 }
 
 #[tokio::test]
-async fn two_writers_of_one_snapshot_each_diff_against_the_last_commit() {
+async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
     let store = SqliteStore::open_in_memory().await.unwrap();
     let a = account(ProviderKind::Aws, "prod");
+    store
+        .replace_snapshot(&a, "r1", HOST, &snapshot(1, vec![version(1, 0, 0)]))
+        .await
+        .unwrap();
     let mut first = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
     let mut second = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
-    first.write(vec![version(1, 0, 0)]).await.unwrap();
-    second
+    // h01 unchanged: each writer stages it as "same as stored".
+    first
         .write(vec![version(1, 0, 0), version(2, 0, 0)])
         .await
         .unwrap();
+    second.write(vec![version(1, 0, 0)]).await.unwrap();
     let one = first.commit(T0, DiffDetail::Items).await.unwrap();
-    let two = second.commit(T0, DiffDetail::Items).await.unwrap();
-    assert_eq!(one.diff.added_keys(), [ItemKey::Host { id: "h01".into() }]);
-    // Staged apart: the second saw only its own rows, and diffed against the first's commit.
-    assert_eq!(two.diff.added_keys(), [ItemKey::Host { id: "h02".into() }]);
-    assert_eq!(two.items, 2);
+    assert_eq!(one.diff.added_keys(), [ItemKey::Host { id: "h02".into() }]);
+
+    // The second compared its page with a snapshot that is gone: diffing it now could
+    // report h02 as removed against the wrong base, or store a stale "same".
+    let err = second.commit(T0, DiffDetail::Items).await.unwrap_err();
+    assert_eq!(err.kind(), multicloud_core::ErrorKind::Transient, "{err}");
+    assert!(
+        err.message().contains("replaced by another writer"),
+        "{err}"
+    );
+    let stored = store.snapshot(&a, "r1", HOST).await.unwrap().unwrap();
+    assert_eq!(stored.len(), 2, "the first commit stays whole");
+
+    // Any other write path counts as a replacement too.
+    let mut third = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
+    third.write(vec![version(1, 0, 0)]).await.unwrap();
+    store
+        .replace_snapshot(&a, "r1", HOST, &snapshot(3, vec![version(1, 1, 0)]))
+        .await
+        .unwrap();
+    assert!(third.commit(T0, DiffDetail::Counts).await.is_err());
+}
+
+#[tokio::test]
+async fn unchanged_items_are_staged_as_keys_alone() {
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    let a = account(ProviderKind::Aws, "prod");
+    let old: Vec<Item> = (0..10).map(|i| version(i, 0, 0)).collect();
+    store
+        .replace_snapshot(&a, "r1", HOST, &snapshot(1, old))
+        .await
+        .unwrap();
+    let mut writer = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
+    let mut new: Vec<Item> = (0..10).map(|i| version(i, 0, 0)).collect();
+    new[3] = version(3, 1, 0);
+    new.push(version(11, 0, 0));
+    writer.write(new).await.unwrap();
+    let with_text = store
+        .with_temp_tables(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM temp.staged_items WHERE item IS NOT NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        with_text, 2,
+        "only the renamed and the new item carry their text"
+    );
+    let got = writer.commit(T0, DiffDetail::Items).await.unwrap();
+    assert_eq!(
+        (got.items, got.counts.added, got.counts.changed),
+        (11, 1, 1)
+    );
 }
 
 #[tokio::test]
