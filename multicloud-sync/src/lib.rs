@@ -18,6 +18,9 @@
 //!   refusal stops the round, so a dead key is not hammered.
 //! - [`SnapshotStore`]: [`MemoryStore`] by default, [`SqliteStore`] to survive restarts.
 //!   Data is keyed by provider and account name, so rotating a key keeps the inventory.
+//!   SQLite takes each listing page by page ([`SnapshotWriter`]) and diffs in SQL; with
+//!   [`DiffDetail::Counts`] reports keep counts only, so a large account's round holds
+//!   about one page per running job instead of its inventory.
 //!
 //! ```
 //! use std::sync::Arc;
