@@ -12,7 +12,7 @@ use crate::diff::Diff;
 use crate::engine::Inner;
 use crate::inventory::Snapshot;
 use crate::report::{Degraded, JobSuccess, SyncStats};
-use crate::writer::{CommittedSnapshot, DiffDetail, SnapshotWriter};
+use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
 /// One listing; `region: None` is the global pseudo-region.
 pub(crate) struct Job {
@@ -34,14 +34,17 @@ impl Job {
             .store
             .begin_snapshot(&inner.account, region, self.kind.id)
             .await?;
-        let (committed, degraded) = match writer {
-            Some(writer) => self.stream_into(inner, region, writer).await?,
+        let (items, counts, diff, degraded) = match writer {
+            Some(writer) => {
+                let (committed, degraded) = self.stream_into(inner, region, writer).await?;
+                let diff = Arc::new(committed.diff);
+                (committed.items, committed.counts, diff, degraded)
+            }
             None => self.collect_and_replace(inner, region).await?,
         };
-        let stats = SyncStats::of(committed.items, committed.counts, started.elapsed());
         Ok(JobSuccess {
-            diff: Arc::new(committed.diff),
-            stats,
+            diff,
+            stats: SyncStats::of(items, counts, started.elapsed()),
             degraded,
         })
     }
@@ -93,12 +96,13 @@ impl Job {
         Ok((committed, degraded))
     }
 
-    /// Collects the whole listing and hands it to the store in one step.
+    /// Collects the whole listing and hands it to the store in one step: the items stored,
+    /// the diff's counts, the diff as the detail asks, and the degraded fields.
     async fn collect_and_replace(
         &self,
         inner: &Inner,
         region: &str,
-    ) -> Result<(CommittedSnapshot, Vec<Degraded>)> {
+    ) -> Result<(usize, DiffCounts, Arc<Diff>, Vec<Degraded>)> {
         let items: Vec<Item> = self.listing(inner, region).try_collect().await?;
         let mut degraded = Vec::new();
         add_degraded(&mut degraded, &items);
@@ -106,17 +110,17 @@ impl Job {
         let len = snapshot.len();
         // Read, diff and write in one step: a concurrent writer of this (region, kind) can
         // never make two diffs against the same previous snapshot. Handed over, so the
-        // store can move the items into the diff.
+        // store can move the items into the diff and keep that diff in its history.
         let diff = inner
             .store
             .replace_snapshot_owned(&inner.account, region, self.kind.id, snapshot)
             .await?;
         let counts = diff.counts();
         let diff = match inner.diff_detail {
-            DiffDetail::Counts => Diff::default(),
+            DiffDetail::Counts => Arc::new(Diff::default()),
             _ => diff,
         };
-        Ok((CommittedSnapshot::new(len, counts, diff), degraded))
+        Ok((len, counts, diff, degraded))
     }
 }
 

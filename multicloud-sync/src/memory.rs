@@ -28,11 +28,21 @@ pub struct MemoryStore {
     audit: MemoryCheckpoint,
 }
 
+/// One history entry: a [`DiffRecord`] without its account, the diff shared.
+#[derive(Debug)]
+struct Recorded {
+    region: String,
+    kind: String,
+    synced_at: OffsetDateTime,
+    diff: Arc<Diff>,
+}
+
 #[derive(Debug, Default)]
 struct AccountData {
     /// Shared, so a diff can run outside the lock against the snapshot it replaces.
     snapshots: BTreeMap<(String, String), Arc<Snapshot>>,
-    diffs: VecDeque<DiffRecord>,
+    /// The history, newest last; each diff shared with the report that announced it.
+    diffs: VecDeque<Recorded>,
     regions: BTreeMap<String, KnownRegion>,
 }
 
@@ -77,26 +87,27 @@ impl MemoryStore {
             (region.to_owned(), kind.to_owned()),
             Arc::new(snapshot.clone()),
         );
-        self.record_locked(data, account, region, kind, snapshot.synced_at, diff);
+        if !diff.is_empty() {
+            let diff = Arc::new(diff.clone());
+            self.record_locked(data, region, kind, snapshot.synced_at, &diff);
+        }
     }
 
     /// Appends `diff` to the account's history when it is not empty, within the cap.
     fn record_locked(
         &self,
         data: &mut AccountData,
-        account: &AccountRef,
         region: &str,
         kind: &str,
         synced_at: OffsetDateTime,
-        diff: &Diff,
+        diff: &Arc<Diff>,
     ) {
         if !diff.is_empty() && self.history_limit > 0 {
-            data.diffs.push_back(DiffRecord {
-                account: account.clone(),
+            data.diffs.push_back(Recorded {
                 region: region.to_owned(),
                 kind: kind.to_owned(),
                 synced_at,
-                diff: diff.clone(),
+                diff: Arc::clone(diff),
             });
             while data.diffs.len() > self.history_limit {
                 data.diffs.pop_front();
@@ -165,7 +176,7 @@ impl SnapshotStore for MemoryStore {
         region: &str,
         kind: &str,
         snapshot: Snapshot,
-    ) -> Result<Diff> {
+    ) -> Result<Arc<Diff>> {
         // Diffed outside the lock against a shared handle on the previous snapshot, then
         // the new one is moved in: no snapshot is copied, and other jobs wait only for the
         // swap. The swap checks that the previous snapshot is still the one diffed against;
@@ -184,12 +195,12 @@ impl SnapshotStore for MemoryStore {
             (Some(p), Some(c)) => Arc::ptr_eq(p, c),
             _ => false,
         };
-        let diff = if unchanged {
+        let diff = Arc::new(if unchanged {
             diff
         } else {
             diff_against(current.map(Arc::as_ref), &snapshot)
-        };
-        self.record_locked(data, account, region, kind, snapshot.synced_at, &diff);
+        });
+        self.record_locked(data, region, kind, snapshot.synced_at, &diff);
         data.snapshots.insert(scope, Arc::new(snapshot));
         Ok(diff)
     }
@@ -208,7 +219,22 @@ impl SnapshotStore for MemoryStore {
         Ok(self
             .lock()
             .get(account)
-            .map(|a| a.diffs.iter().rev().take(limit).cloned().collect())
+            .map(|a| {
+                a.diffs
+                    .iter()
+                    .rev()
+                    .take(limit)
+                    .map(|r| {
+                        DiffRecord::new(
+                            account.clone(),
+                            r.region.clone(),
+                            r.kind.clone(),
+                            r.synced_at,
+                            Diff::clone(&r.diff),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default())
     }
 

@@ -1,6 +1,7 @@
 //! Where snapshots, diff history and known regions live: the [`SnapshotStore`] trait.
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use multicloud_core::Result;
@@ -145,17 +146,20 @@ pub trait SnapshotStore: Send + Sync + fmt::Debug {
     }
 
     /// [`replace_snapshot`](Self::replace_snapshot) with the snapshot handed over, which
-    /// the engine calls: a store may move the new items into the diff instead of copying
-    /// them, and write them while holding the snapshot alone. The default borrows it.
+    /// the engine calls when [`begin_snapshot`](Self::begin_snapshot) gives no writer: a
+    /// store may move the new items into the diff instead of copying them, write them while
+    /// holding the snapshot alone, and keep the returned diff in its history as the same
+    /// allocation the engine reports. The default borrows the snapshot.
     async fn replace_snapshot_owned(
         &self,
         account: &AccountRef,
         region: &str,
         kind: &str,
         snapshot: Snapshot,
-    ) -> Result<Diff> {
+    ) -> Result<Arc<Diff>> {
         self.replace_snapshot(account, region, kind, &snapshot)
             .await
+            .map(Arc::new)
     }
 
     /// Starts a new snapshot of (`account`, `region`, `kind`) written page by page, when

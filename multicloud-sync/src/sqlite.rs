@@ -241,7 +241,7 @@ impl SnapshotStore for SqliteStore {
         region: &str,
         kind: &str,
         snapshot: Snapshot,
-    ) -> Result<Diff> {
+    ) -> Result<Arc<Diff>> {
         let (account, region, kind) = (account.clone(), region.to_owned(), kind.to_owned());
         self.with_conn(move |c| {
             // The rows are made here, one job at a time, so jobs waiting for the connection
@@ -253,7 +253,7 @@ impl SnapshotStore for SqliteStore {
             row.write(&tx, plan.json.take())?;
             tx.commit()?;
             drop(row);
-            Ok(plan.into_diff_owned(snapshot))
+            Ok(Arc::new(plan.into_diff_owned(snapshot)))
         })
         .await
     }

@@ -217,7 +217,7 @@ proptest! {
             (diff, history)
         });
         let expected = Diff::between(&old, &new);
-        prop_assert_eq!(&diff, &expected);
+        prop_assert_eq!(diff.as_ref(), &expected);
         if expected.is_empty() {
             // No record for an empty diff: the newest is the first snapshot's, if it had items.
             let newest = history.first().map(|r| r.diff.added.len());

@@ -315,3 +315,22 @@ async fn a_failed_staged_listing_keeps_the_previous_snapshot() {
     assert!(report.job("r1", HOST).unwrap().result.is_err());
     assert_eq!(engine.inventory().await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn the_memory_store_keeps_the_reported_diff_itself_in_its_history() {
+    let store = Arc::new(crate::MemoryStore::new());
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["r1"], 3);
+    let engine = engine_with(&cloud, DefaultSyncPolicy::default(), store.clone());
+    let hosts: [&dyn multicloud_core::Feature; 1] = [&StandardFeature::Host];
+    let report = engine.sync_now(&hosts).await;
+    let success = report.job("r1", HOST).unwrap().result.as_ref().unwrap();
+    assert_eq!(success.diff.added.len(), 3);
+    // Nobody subscribed, so no event holds it: the report and the history share one diff
+    // (a copy in the history would leave the report's alone).
+    assert_eq!(Arc::strong_count(&success.diff), 2);
+    assert_eq!(
+        store.diffs(&AccountRef::of(&cloud), 1).await.unwrap()[0].diff,
+        *success.diff
+    );
+}
