@@ -78,8 +78,8 @@ const HUAWEI_REGIONS: [&str; 20] = [
     "tr-west-1",
 ];
 
-/// Every BCC region Baidu AI Cloud has (the BCC endpoints of Baidu's own CCE network plugin,
-/// `bcc.{region}.baidubce.com`): eleven, not twenty.
+/// Every BCC region of Baidu's own endpoint list (`BCCEndpoints` of
+/// `baidubce/baiducloud-cce-cni-driver`, `bcc.{region}.baidubce.com`): eleven, not twenty.
 const BAIDU_REGIONS: [&str; 11] = [
     "bj", "gz", "su", "hkg", "fwh", "bd", "sin", "fsh", "yq", "nj", "cd",
 ];
