@@ -11,26 +11,31 @@
 //! service), never the volatile ones (dates, signatures, request ids).
 //!
 //! It counts requests per (action, region) and cache misses; `GET /__scale/stats` returns
-//! them as text lines and `GET /__scale/reset` zeroes them.
+//! them as text lines, `GET /__scale/reset` zeroes them and `GET /__scale/latency/<ms>` sets
+//! the injected latency from then on. Which action and region a request is comes from
+//! `route.rs`, per cloud.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::route::Router;
+
 /// A parsed message head: the raw bytes (through the blank line) and the header fields.
-struct Head {
+pub(crate) struct Head {
     raw: Vec<u8>,
-    start: String,
+    pub(crate) start: String,
     headers: Vec<(String, String)>,
 }
 
 impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -99,19 +104,27 @@ struct Stats {
 /// The shared state of one front.
 pub(crate) struct Front {
     upstream: SocketAddr,
-    latency: Duration,
+    /// The injected latency, in microseconds.
+    latency_us: AtomicU64,
+    router: Router,
     cache: RwLock<HashMap<Vec<u8>, Arc<Vec<u8>>>>,
     stats: Mutex<Stats>,
 }
 
 impl Front {
-    /// Listens on 127.0.0.1 (random port), forwarding misses to `upstream`.
-    pub(crate) async fn start(upstream: SocketAddr, latency: Duration) -> io::Result<SocketAddr> {
+    /// Listens on 127.0.0.1 (random port), forwarding misses to `upstream`; `router` names
+    /// each request's action and region.
+    pub(crate) async fn start(
+        upstream: SocketAddr,
+        latency: Duration,
+        router: Router,
+    ) -> io::Result<SocketAddr> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let front = Arc::new(Front {
             upstream,
-            latency,
+            latency_us: AtomicU64::new(latency.as_micros() as u64),
+            router,
             cache: RwLock::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
         });
@@ -143,7 +156,8 @@ impl Front {
                     continue;
                 }
             }
-            let (key, action, region) = describe(&head, &body);
+            let key = cache_key(&head, &body);
+            let (action, region) = self.router.route(&head, &body);
             self.count(action, region);
             let cached = self
                 .cache
@@ -166,7 +180,8 @@ impl Front {
                     response
                 }
             };
-            tokio::time::sleep(self.latency).await;
+            let latency = self.latency_us.load(Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_micros(latency)).await;
             write.write_all(&response).await?;
         }
         Ok(())
@@ -208,6 +223,9 @@ impl Front {
         let mut text = String::new();
         if what == "reset" {
             *stats = Stats::default();
+        } else if let Some(ms) = what.strip_prefix("latency/") {
+            let ms: u64 = ms.parse().unwrap_or(0);
+            self.latency_us.store(ms * 1000, Ordering::Relaxed);
         } else {
             text.push_str(&format!("misses {}\n", stats.misses));
             for ((action, region), n) in &stats.requests {
@@ -224,46 +242,21 @@ impl Front {
     }
 }
 
-/// The cache key of a request, and the action and region it is counted under.
-fn describe(head: &Head, body: &[u8]) -> (Vec<u8>, String, String) {
+/// The cache key of a request: the method and target, the host, the routing headers (Tencent's
+/// `X-TC-Action`/`-Region`/`-Version`, the credential scope's region and service of SigV4 and
+/// TC3) and the body. Dates, signatures and request ids are left out.
+fn cache_key(head: &Head, body: &[u8]) -> Vec<u8> {
     let mut key = head.start.as_bytes().to_vec();
-    let mut region = head.header("x-tc-region").unwrap_or_default().to_owned();
-    let mut action = head.header("x-tc-action").unwrap_or_default().to_owned();
-    for name in ["x-tc-action", "x-tc-region", "x-tc-version"] {
+    // Baidu routes by host (`bcc.{region}.baidubce.com`), even through the override URL.
+    for name in ["host", "x-tc-action", "x-tc-region", "x-tc-version"] {
         key.push(b'\n');
         key.extend_from_slice(head.header(name).unwrap_or_default().as_bytes());
     }
-    // `Credential=<key id>/<date>/<region>/<service>/…`: region and service route the call
-    // (SigV4; TC3 puts the service there). The date and key id are left out.
-    if let Some(scope) = head
-        .header("authorization")
-        .and_then(|a| a.split("Credential=").nth(1))
-    {
-        let parts: Vec<&str> = scope
-            .split([',', ' '])
-            .next()
-            .unwrap_or_default()
-            .split('/')
-            .collect();
-        let routing = parts.get(2..parts.len().saturating_sub(1)).unwrap_or(&[]);
+    if let Some(scope) = crate::route::credential_scope(head) {
         key.push(b'\n');
-        key.extend_from_slice(routing.join("/").as_bytes());
-        if region.is_empty() && parts.len() == 5 {
-            region = parts[2].to_owned();
-        }
-    }
-    if action.is_empty() {
-        action = form_value(body, "Action").unwrap_or_else(|| "?".into());
+        key.extend_from_slice(scope.join("/").as_bytes());
     }
     key.push(b'\n');
     key.extend_from_slice(body);
-    (key, action, region)
-}
-
-/// A form field's value (AWS query protocol bodies), undecoded.
-fn form_value(body: &[u8], name: &str) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?;
-    text.split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-        .map(str::to_owned)
+    key
 }

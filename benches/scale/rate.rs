@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use multicloud_core::CloudProvider;
-use multicloud_sync::{DefaultSyncPolicy, SnapshotStore, SyncEngine};
+use multicloud_sync::SnapshotStore;
 use multicloud_tencent::TencentProviderBuilder;
 
 use crate::run::{check, measured, pages, Target, HOST};
@@ -35,11 +35,7 @@ pub(crate) fn run(
             .build()
             .unwrap_or_else(|e| panic!("tencent provider: {e}")),
     );
-    let engine = SyncEngine::builder(provider, Arc::new(DefaultSyncPolicy::default()))
-        .with_store(Arc::clone(store))
-        .with_diff_detail(multicloud_sync::DiffDetail::Counts)
-        .build()
-        .unwrap_or_else(|e| panic!("engine: {e}"));
+    let engine = crate::run::engine(provider, store);
     let phase = measured("tencent, documented rates", rt, targets, server, async {
         check(&engine.sync_now(HOST).await, t.hosts, true);
     });

@@ -600,3 +600,59 @@ async fn a_product_not_activated_answers_opt_in_required_after_the_permission_ch
         .await;
     assert_eq!(code(&r), "AccessDenied");
 }
+
+/// Every one of BCE's eleven BCC regions can be enabled and served (the scale bench uses
+/// them all): describeRegions lists each, and `bcc.fsh.baidubce.com` lists Shanghai's hosts.
+#[tokio::test]
+async fn all_eleven_bcc_regions_can_be_enabled_and_served() {
+    let mut profile = baidu::profile();
+    for r in &mut profile.regions {
+        r.opted_in = true;
+    }
+    let ids: Vec<String> = profile.regions.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids.len(), 11);
+    let mut gen = multicloud_testkit::HostGen::new(profile.clone(), 7);
+    let mut inventory = multicloud_testkit::Inventory::new(profile.regions.clone());
+    inventory.extend_hosts((0..3).map(|_| gen.next_host("fsh")));
+    let expected: Vec<String> = inventory
+        .hosts_in("fsh")
+        .iter()
+        .map(|h| h.id.clone())
+        .collect();
+    let cloud = SimCloud::builder(BaiduSim::new())
+        .inventory(inventory)
+        .clock(common::clock())
+        .start()
+        .await
+        .expect("simulator starts");
+    let bce = Bce { cloud };
+    let admin = bce.key("admin");
+    let r = bce
+        .call_as(
+            &admin,
+            "POST",
+            "bcc.baidubce.com",
+            "/v2/region/describeRegions",
+            "{}",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let listed: BTreeSet<String> = r.json()["regions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| x["regionId"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(listed, ids.into_iter().collect::<BTreeSet<_>>());
+    let (hosts, pages) = bce
+        .collect(
+            "bcc.fsh.baidubce.com",
+            "/v2/instance",
+            "instances",
+            "id",
+            1000,
+        )
+        .await;
+    assert_eq!((hosts, pages), (expected, 1));
+}

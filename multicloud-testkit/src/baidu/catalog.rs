@@ -11,7 +11,8 @@ use crate::keys::{KeyStatus, Permissions, SimKey};
 /// `(region id, name as DescribeRegions prints it, available to the demo account)`.
 ///
 /// BCE has no opt-in; regions marked unavailable stand for regions where the account cannot
-/// use BCC (DescribeRegions does not list them and their hosts do not resolve).
+/// use BCC (DescribeRegions does not list them and their hosts do not resolve). These are
+/// all eleven BCC regions (`bcc.{region}.baidubce.com`); an inventory may enable any of them.
 pub(crate) const REGIONS: &[(&str, &str, bool)] = &[
     ("bj", "华北-北京", true),
     ("gz", "华南-广州", true),
@@ -23,6 +24,7 @@ pub(crate) const REGIONS: &[(&str, &str, bool)] = &[
     ("nj", "华东-南京", true),
     ("yq", "华北-阳泉", false),
     ("sin", "新加坡", false),
+    ("fsh", "华东-上海", false),
 ];
 
 /// The demo account id (BCE account ids are 32 hex characters).
