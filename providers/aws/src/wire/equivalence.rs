@@ -250,3 +250,13 @@ fn odd_and_foreign_documents_are_declined_and_left_to_the_general_path() {
     assert!(streaming(deep(limit + 1).as_bytes()).is_none());
     assert!(oracle(deep(limit + 1).as_bytes()).is_err());
 }
+
+#[test]
+fn strings_are_escaped_as_serde_json_escapes_them() {
+    let every_ascii: String = (0u8..0x80).map(char::from).collect();
+    for text in [&every_ascii, "", "plain", "é 日本 😀 \u{2028}", "\"\\\"\\"] {
+        let mut out = String::new();
+        super::item::json_string(&mut out, text);
+        assert_eq!(out, serde_json::to_string(text).unwrap());
+    }
+}

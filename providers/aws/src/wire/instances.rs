@@ -27,14 +27,11 @@ use multicloud_core::RawRecord;
 use super::ec2::{
     Association, Attachment, Instance, InstanceState, Ipv6, NetworkInterface, Placement, PrivateIp,
 };
+use super::item::{append, Arena, ITEM, NONE};
 use super::Ec2Tag;
 
 /// The root element of a page.
 const ROOT: &str = "DescribeInstancesResponse";
-/// EC2's list member name.
-const ITEM: &str = "item";
-/// No node.
-const NONE: u32 = u32::MAX;
 
 /// The hosts (or whatever `map` makes of each instance) of one `DescribeInstances` body and
 /// its `nextToken` as sent, or `None` when the body must go through the general converter.
@@ -42,27 +39,25 @@ pub(crate) fn instances<H>(
     body: &[u8],
     mut map: impl FnMut(&Instance<'_>, RawRecord) -> H,
 ) -> Option<(Vec<H>, Option<String>)> {
+    // Checked once, so names and texts are cut from it as `str` without checking each.
+    let text = std::str::from_utf8(body).ok()?;
     let mut reader = Reader::from_reader(body);
     reader.config_mut().trim_text(true);
     let mut page = Page::default();
     let mut out = Vec::new();
     loop {
         match reader.read_event().ok()? {
-            Event::Start(start) => {
-                let name = local_name(body, &start)?;
-                page.open(name)?;
-            }
+            Event::Start(start) => page.open(local_name(text, &start)?)?,
             Event::Empty(start) => {
-                let name = local_name(body, &start)?;
-                page.open(name)?;
+                page.open(local_name(text, &start)?)?;
                 page.close(&mut map, &mut out)?;
             }
             Event::End(_) => page.close(&mut map, &mut out)?,
-            Event::Text(text) => page.text(text.unescape().ok()?),
-            Event::CData(data) => page.text(match data.into_inner() {
-                Cow::Borrowed(bytes) => String::from_utf8_lossy(bytes),
-                Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
-            }),
+            Event::Text(chunk) => {
+                let raw = slice_of(text, &chunk.into_inner())?;
+                page.text(quick_xml::escape::unescape(raw).ok()?);
+            }
+            Event::CData(data) => page.text(Cow::Borrowed(slice_of(text, &data.into_inner())?)),
             Event::Eof => break,
             _ => {}
         }
@@ -73,18 +68,20 @@ pub(crate) fn instances<H>(
     Some((out, page.token.map(Cow::into_owned)))
 }
 
-/// The local name of an element, borrowed from the body (the reader borrows every event
-/// from it); `None` if it is not UTF-8 (the general path then reads it lossily).
-fn local_name<'a>(body: &'a [u8], start: &quick_xml::events::BytesStart<'_>) -> Option<&'a str> {
-    let qname = start.name().into_inner();
-    // The event's bytes are a slice of `body`: find it there to borrow it for `'a`.
-    let offset = (qname.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
-    let qname = body.get(offset..offset + qname.len())?;
-    let local = match qname.iter().position(|&b| b == b':') {
+/// `part`, a slice of the body the reader borrowed, as a slice of the body's text (the
+/// reader borrows every event from the body; anything else is not the page's).
+fn slice_of<'a>(text: &'a str, part: &[u8]) -> Option<&'a str> {
+    let offset = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    text.get(offset..offset.checked_add(part.len())?)
+}
+
+/// The local name of an element (after the first `:`, as quick-xml reads it).
+fn local_name<'a>(text: &'a str, start: &quick_xml::events::BytesStart<'_>) -> Option<&'a str> {
+    let qname = slice_of(text, start.name().into_inner())?;
+    Some(match qname.find(':') {
         Some(colon) => &qname[colon + 1..],
         None => qname,
-    };
-    std::str::from_utf8(local).ok()
+    })
 }
 
 /// What an open element outside the items is to the page.
@@ -116,7 +113,7 @@ struct Page<'a> {
     arena: Arena<'a>,
     open_items: Vec<u32>,
     /// Reused buffers: the item's JSON text, and the writer's sorted keys.
-    json: Vec<u8>,
+    json: String,
     keys: Vec<(&'a str, u32)>,
 }
 
@@ -205,8 +202,8 @@ impl<'a> Page<'a> {
                 let arena = &self.arena;
                 let instance = view(arena, node)?;
                 self.json.clear();
-                arena.write(node, &mut self.json, &mut self.keys)?;
-                let text: Arc<str> = Arc::from(std::str::from_utf8(&self.json).ok()?);
+                arena.write(node, &mut self.json, &mut self.keys);
+                let text: Arc<str> = Arc::from(self.json.as_str());
                 out.push(map(&instance, RawRecord::from_json_unchecked(text)));
             }
             return Some(());
@@ -226,215 +223,6 @@ impl<'a> Page<'a> {
             Role::Reservation => self.instances_set_seen.then_some(()),
             Role::NextToken | Role::Skip => Some(()),
         }
-    }
-}
-
-fn append<'a>(text: &mut Cow<'a, str>, chunk: Cow<'a, str>) {
-    if text.is_empty() {
-        *text = chunk;
-    } else {
-        text.to_mut().push_str(&chunk);
-    }
-}
-
-/// One element of an item: its name, text, and children as a linked list of arena indices.
-struct Node<'a> {
-    name: &'a str,
-    text: Cow<'a, str>,
-    first: u32,
-    last: u32,
-    next: u32,
-    count: u32,
-    /// Whether every child has the first child's name.
-    same: bool,
-}
-
-/// The elements of one item, in document order; cleared, not freed, between items.
-#[derive(Default)]
-struct Arena<'a> {
-    nodes: Vec<Node<'a>>,
-}
-
-/// How the general converter reads an element (see [`super::xml`]).
-enum Kind<'n> {
-    Text(&'n str),
-    EmptyList,
-    List,
-    Object,
-}
-
-impl<'a> Arena<'a> {
-    fn clear(&mut self) {
-        self.nodes.clear();
-    }
-
-    fn push(&mut self, name: &'a str, parent: u32) -> u32 {
-        let id = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            name,
-            text: Cow::Borrowed(""),
-            first: NONE,
-            last: NONE,
-            next: NONE,
-            count: 0,
-            same: true,
-        });
-        if parent != NONE {
-            let first = self.nodes[parent as usize].first;
-            let last = self.nodes[parent as usize].last;
-            if first == NONE {
-                self.nodes[parent as usize].first = id;
-            } else {
-                self.nodes[last as usize].next = id;
-                if self.nodes[first as usize].name != name {
-                    self.nodes[parent as usize].same = false;
-                }
-            }
-            let p = &mut self.nodes[parent as usize];
-            p.last = id;
-            p.count += 1;
-        }
-        id
-    }
-
-    fn text(&mut self, node: u32, chunk: Cow<'a, str>) {
-        append(&mut self.nodes[node as usize].text, chunk);
-    }
-
-    fn node(&self, id: u32) -> &Node<'a> {
-        &self.nodes[id as usize]
-    }
-
-    fn children(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
-        let mut next = self.node(id).first;
-        std::iter::from_fn(move || {
-            let current = next;
-            (current != NONE).then(|| {
-                next = self.node(current).next;
-                current
-            })
-        })
-    }
-
-    fn kind(&self, id: u32) -> Kind<'_> {
-        let n = self.node(id);
-        if n.count == 0 {
-            // EC2 names every list `…Set`; an empty one is an empty list.
-            if n.text.is_empty() && n.name.ends_with("Set") {
-                return Kind::EmptyList;
-            }
-            return Kind::Text(&n.text);
-        }
-        if n.same && (n.count > 1 || self.node(n.first).name == ITEM) {
-            Kind::List
-        } else {
-            Kind::Object
-        }
-    }
-
-    /// Writes element `id` as serde_json writes its `Value`: compact, keys sorted, names
-    /// repeated among other names as one array. `keys` is scratch space shared by the levels.
-    fn write(&self, id: u32, out: &mut Vec<u8>, keys: &mut Vec<(&'a str, u32)>) -> Option<()> {
-        match self.kind(id) {
-            Kind::Text(text) => serde_json::to_writer(&mut *out, text).ok()?,
-            Kind::EmptyList => out.extend_from_slice(b"[]"),
-            Kind::List => {
-                out.push(b'[');
-                for (i, child) in self.children(id).enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    self.write(child, out, keys)?;
-                }
-                out.push(b']');
-            }
-            Kind::Object => {
-                let start = keys.len();
-                keys.extend(self.children(id).map(|c| (self.node(c).name, c)));
-                // Stable: a repeated name keeps its occurrences in document order.
-                keys[start..].sort_by(|a, b| a.0.cmp(b.0));
-                out.push(b'{');
-                let mut i = start;
-                while i < keys.len() {
-                    let name = keys[i].0;
-                    let run = keys[i..].iter().take_while(|k| k.0 == name).count();
-                    if i > start {
-                        out.push(b',');
-                    }
-                    serde_json::to_writer(&mut *out, name).ok()?;
-                    out.push(b':');
-                    if run > 1 {
-                        out.push(b'[');
-                    }
-                    for j in i..i + run {
-                        if j > i {
-                            out.push(b',');
-                        }
-                        self.write(keys[j].1, out, keys)?;
-                    }
-                    if run > 1 {
-                        out.push(b']');
-                    }
-                    i += run;
-                }
-                out.push(b'}');
-                keys.truncate(start);
-            }
-        }
-        Some(())
-    }
-
-    /// The children of object `id` named in `names`, each found at most once; `None` if
-    /// `id` is not an object or a name repeats (the general path would make it an array).
-    fn fields<const N: usize>(&self, id: u32, names: [&str; N]) -> Option<[Option<u32>; N]> {
-        if !matches!(self.kind(id), Kind::Object) {
-            return None;
-        }
-        let mut found = [None; N];
-        for child in self.children(id) {
-            let name = self.node(child).name;
-            if let Some(slot) = names.iter().position(|n| *n == name) {
-                if found[slot].replace(child).is_some() {
-                    return None;
-                }
-            }
-        }
-        Some(found)
-    }
-
-    /// An optional text field: `Some(None)` when absent, `None` when not text.
-    fn opt_str(&self, field: Option<u32>) -> Option<Option<&str>> {
-        match field.map(|id| self.kind(id)) {
-            None => Some(None),
-            Some(Kind::Text(text)) => Some(Some(text)),
-            Some(_) => None,
-        }
-    }
-
-    /// The members of a list field, read as [`super::list`] reads it: absent, empty or blank
-    /// is no member, a single object is one; `None` for non-blank text.
-    fn members(&self, field: Option<u32>) -> Option<Vec<u32>> {
-        let Some(id) = field else {
-            return Some(Vec::new());
-        };
-        match self.kind(id) {
-            Kind::EmptyList => Some(Vec::new()),
-            Kind::Text(text) => text.trim().is_empty().then(Vec::new),
-            Kind::List => Some(self.children(id).collect()),
-            Kind::Object => Some(vec![id]),
-        }
-    }
-
-    /// The members of a list field that are all objects, each read by `one`.
-    fn list<'n, T>(
-        &'n self,
-        field: Option<u32>,
-        one: impl Fn(&'n Self, u32) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        self.members(field)?
-            .into_iter()
-            .map(|id| one(self, id))
-            .collect()
     }
 }
 

@@ -7,6 +7,7 @@ mod equivalence;
 #[cfg(test)]
 pub(crate) mod golden;
 pub(crate) mod instances;
+mod item;
 pub(crate) mod query;
 pub(crate) mod s3;
 pub(crate) mod xml;
