@@ -78,7 +78,7 @@ fn slice_of<'a>(text: &'a str, part: &[u8]) -> Option<&'a str> {
 /// The local name of an element (after the first `:`, as quick-xml reads it).
 fn local_name<'a>(text: &'a str, start: &quick_xml::events::BytesStart<'_>) -> Option<&'a str> {
     let qname = slice_of(text, start.name().into_inner())?;
-    Some(match qname.find(':') {
+    Some(match qname.bytes().position(|b| b == b':') {
         Some(colon) => &qname[colon + 1..],
         None => qname,
     })
@@ -114,7 +114,7 @@ struct Page<'a> {
     open_items: Vec<u32>,
     /// Reused buffers: the item's JSON text, and the writer's sorted keys.
     json: String,
-    keys: Vec<(&'a str, u32)>,
+    keys: Vec<(u128, u32)>,
 }
 
 impl<'a> Page<'a> {

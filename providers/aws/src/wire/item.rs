@@ -25,6 +25,11 @@ pub(super) fn append<'a>(text: &mut Cow<'a, str>, chunk: Cow<'a, str>) {
 pub(super) fn json_string(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in text.as_bytes().iter().enumerate() {
         let escape = match b {
@@ -51,6 +56,15 @@ pub(super) fn json_string(out: &mut String, text: &str) {
     }
     out.push_str(&text[start..]);
     out.push('"');
+}
+
+/// The first 16 bytes of `name` as a big-endian number, zero-padded: ordered as the names
+/// are (XML names hold no NUL byte), equal only when those bytes are.
+fn prefix(name: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = name.len().min(16);
+    bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// One element of an item: its name, text, and children as a linked list of arena indices.
@@ -150,7 +164,7 @@ impl<'a> Arena<'a> {
 
     /// Writes element `id` as serde_json writes its `Value`: compact, keys sorted, names
     /// repeated among other names as one array. `keys` is scratch space shared by the levels.
-    pub(super) fn write(&self, id: u32, out: &mut String, keys: &mut Vec<(&'a str, u32)>) {
+    pub(super) fn write(&self, id: u32, out: &mut String, keys: &mut Vec<(u128, u32)>) {
         match self.kind(id) {
             Kind::Text(text) => json_string(out, text),
             Kind::EmptyList => out.push_str("[]"),
@@ -166,14 +180,22 @@ impl<'a> Arena<'a> {
             }
             Kind::Object => {
                 let start = keys.len();
-                keys.extend(self.children(id).map(|c| (self.node(c).name, c)));
-                // Stable: a repeated name keeps its occurrences in document order.
-                keys[start..].sort_by(|a, b| a.0.cmp(b.0));
+                keys.extend(self.children(id).map(|c| (prefix(self.node(c).name), c)));
+                // Byte order of the names (their first 16 bytes as one number, then the
+                // rest), a repeated name's occurrences in document order (arena order).
+                keys[start..].sort_unstable_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then_with(|| self.node(a.1).name.cmp(self.node(b.1).name))
+                        .then(a.1.cmp(&b.1))
+                });
                 out.push('{');
                 let mut i = start;
                 while i < keys.len() {
-                    let name = keys[i].0;
-                    let run = keys[i..].iter().take_while(|k| k.0 == name).count();
+                    let (key, name) = (keys[i].0, self.node(keys[i].1).name);
+                    let run = keys[i..]
+                        .iter()
+                        .take_while(|k| k.0 == key && self.node(k.1).name == name)
+                        .count();
                     if i > start {
                         out.push(',');
                     }
