@@ -260,3 +260,19 @@ fn strings_are_escaped_as_serde_json_escapes_them() {
         assert_eq!(out, serde_json::to_string(text).unwrap());
     }
 }
+
+#[test]
+fn the_escape_test_finds_every_byte_json_escapes_at_every_position() {
+    for len in 1..20 {
+        for at in 0..len {
+            for b in 0u8..0x80 {
+                let mut text = vec![b'a'; len];
+                text[at] = b;
+                let text = String::from_utf8(text).unwrap();
+                let mut out = String::new();
+                super::item::json_string(&mut out, &text);
+                assert_eq!(out, serde_json::to_string(&text).unwrap(), "{len} {at} {b}");
+            }
+        }
+    }
+}

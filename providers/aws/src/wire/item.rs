@@ -25,7 +25,7 @@ pub(super) fn append<'a>(text: &mut Cow<'a, str>, chunk: Cow<'a, str>) {
 pub(super) fn json_string(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !needs_escape(text.as_bytes()) {
         out.push_str(text);
         out.push('"');
         return;
@@ -56,6 +56,31 @@ pub(super) fn json_string(out: &mut String, text: &str) {
     }
     out.push_str(&text[start..]);
     out.push('"');
+}
+
+/// Whether `bytes` hold a quote, a backslash or a control character, eight bytes at a time
+/// (the word tests of "Bit Twiddling Hacks": nonzero exactly when some byte matches).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+        if control
+            || has_zero(x ^ (ONES * u64::from(b'"')))
+            || has_zero(x ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// The first 16 bytes of `name` as a big-endian number, zero-padded: ordered as the names
@@ -182,12 +207,21 @@ impl<'a> Arena<'a> {
                 let start = keys.len();
                 keys.extend(self.children(id).map(|c| (prefix(self.node(c).name), c)));
                 // Byte order of the names (their first 16 bytes as one number, then the
-                // rest), a repeated name's occurrences in document order (arena order).
-                keys[start..].sort_unstable_by(|a, b| {
-                    a.0.cmp(&b.0)
-                        .then_with(|| self.node(a.1).name.cmp(self.node(b.1).name))
-                        .then(a.1.cmp(&b.1))
-                });
+                // rest), a repeated name's occurrences in document order (arena order, the
+                // second number).
+                keys[start..].sort_unstable();
+                // Names sharing their first 16 bytes but not the rest (rare) are ordered by
+                // the rest.
+                let tied = |w: &[(u128, u32)]| {
+                    w[0].0 == w[1].0 && self.node(w[0].1).name != self.node(w[1].1).name
+                };
+                if keys[start..].windows(2).any(tied) {
+                    keys[start..].sort_unstable_by(|a, b| {
+                        a.0.cmp(&b.0)
+                            .then_with(|| self.node(a.1).name.cmp(self.node(b.1).name))
+                            .then(a.1.cmp(&b.1))
+                    });
+                }
                 out.push('{');
                 let mut i = start;
                 while i < keys.len() {
