@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use criterion::{Criterion, Throughput};
 use futures::TryStreamExt;
-use multicloud_core::{AccessKey, CloudProvider, Host, Region, Result};
+use multicloud_core::{AccessKey, Clock, CloudProvider, Host, Region, Result, SystemClock};
 use multicloud_testkit::{CloudSim, SimCloud, SimContext};
 use paired::{paired_ratio, plain};
 use quick_xml::events::Event;
@@ -140,7 +140,7 @@ fn capture(
         block_rules: cloud.block_rules(),
         keys: cloud.keys(),
         iam: cloud.iam(),
-        now: time::OffsetDateTime::now_utc(),
+        now: SystemClock.now(),
         faults: cloud.faults(),
         endpoint,
         region: recorded.region.as_deref(),
