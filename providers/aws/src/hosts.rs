@@ -269,6 +269,49 @@ mod tests {
     }
 
     #[test]
+    fn responses_the_streaming_parser_declines_read_exactly_as_before() {
+        let response = |body: &str| {
+            HttpResponse::new(
+                http::StatusCode::OK,
+                http::HeaderMap::new(),
+                body.to_owned(),
+            )
+        };
+        // An error document with HTTP 200 is that error, classified by its code.
+        let err = hosts_from_response(
+            &response(
+                "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no\
+                 </Message></Error></Errors><RequestID>req-9</RequestID></Response>",
+            ),
+            "eu-west-1",
+            "eu-west-1",
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), Some("UnauthorizedOperation"));
+        assert_eq!(err.kind(), multicloud_core::ErrorKind::PermissionDenied);
+        // Another answer, or a page the typed decode refuses, is a decode error.
+        for body in [
+            "<DescribeRegionsResponse><regionInfo/></DescribeRegionsResponse>",
+            "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>\
+             <instanceType>t3.nano</instanceType></item></instancesSet></item></reservationSet>\
+             </DescribeInstancesResponse>",
+        ] {
+            let err = hosts_from_response(&response(body), "eu-west-1", "eu-west-1").unwrap_err();
+            assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode, "{body}");
+        }
+        // A shape the streaming parser leaves to the general path (a repeated `tagSet`, which
+        // the `Value` path reads as a list of two empty tags) still lists, exactly as before.
+        let body = "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>\
+            <instanceId>i-1</instanceId><tagSet/><tagSet/></item></instancesSet></item>\
+            </reservationSet></DescribeInstancesResponse>";
+        assert!(instances::instances(body.as_bytes(), |_, raw| raw).is_none());
+        let (hosts, next) = hosts_from_response(&response(body), "r", "r").unwrap();
+        let (_, doc) = parse(body.as_bytes(), EC2_LISTS).unwrap();
+        assert_eq!(hosts[0].tags.get(""), Some(&String::new()));
+        assert_eq!((hosts, next), hosts_from_page(doc, "r").unwrap());
+    }
+
+    #[test]
     fn each_ec2_state_is_normalized() {
         for (s, want) in [
             ("pending", HostState::Pending),
