@@ -191,24 +191,38 @@ impl AwsClient {
         lists: XmlLists,
         idempotent: bool,
     ) -> Result<XmlDoc> {
+        let response = self
+            .query_response(endpoint, action, params, idempotent)
+            .await?;
+        let api = format!("{}:{action}", endpoint.service.action_prefix());
+        let expected = format!("{action}Response");
+        decode(&response, &api, &endpoint.signing_region, &expected, lists)
+    }
+
+    /// Sends a query-protocol call and returns its successful response undecoded (for a
+    /// caller with its own parser; [`decode`] reads anything that parser does not).
+    pub(crate) async fn query_response(
+        &self,
+        endpoint: &Endpoint,
+        action: &str,
+        params: &Params,
+        idempotent: bool,
+    ) -> Result<HttpResponse> {
         let service = endpoint.service;
         let body = Bytes::from(params.form_body(action, service.api_version()));
         let url = format!("{}/", endpoint.base_url);
         let api = format!("{}:{action}", service.action_prefix());
-        let response = self
-            .send(endpoint, api.clone(), idempotent, |_| {
-                let mut builder = Request::builder().method(Method::POST).uri(&url).header(
-                    CONTENT_TYPE,
-                    "application/x-www-form-urlencoded; charset=utf-8",
-                );
-                builder = with_host(builder, &url)?;
-                builder
-                    .body(body.clone())
-                    .map_err(|e| Error::config(format!("cannot build the {api} request: {e}")))
-            })
-            .await?;
-        let expected = format!("{action}Response");
-        decode(&response, &api, &endpoint.signing_region, &expected, lists)
+        self.send(endpoint, api.clone(), idempotent, |_| {
+            let mut builder = Request::builder().method(Method::POST).uri(&url).header(
+                CONTENT_TYPE,
+                "application/x-www-form-urlencoded; charset=utf-8",
+            );
+            builder = with_host(builder, &url)?;
+            builder
+                .body(body.clone())
+                .map_err(|e| Error::config(format!("cannot build the {api} request: {e}")))
+        })
+        .await
     }
 
     /// Sends a REST `GET` (S3): `path` is already percent-encoded, `query` pairs are encoded

@@ -5,11 +5,13 @@ use std::net::IpAddr;
 use futures::stream::BoxStream;
 use serde_json::Value;
 
-use multicloud_core::{paginate_capped, Host, HostState, Page, Result};
+use multicloud_core::transport::HttpResponse;
+use multicloud_core::{paginate_capped, Host, HostState, Page, RawRecord, Result};
 
-use crate::client::{AwsClient, Params};
+use crate::client::{self, AwsClient, Params};
 use crate::endpoints::Service;
 use crate::wire::ec2::{self, Instance};
+use crate::wire::instances;
 use crate::wire::xml::EC2_LISTS;
 use crate::wire::{decode, ec2_tags, non_empty, parse_time};
 
@@ -31,13 +33,36 @@ pub(crate) fn list(client: AwsClient, region: String) -> BoxStream<'static, Resu
                     client.page_size(PAGE_MIN, PAGE_MAX).to_string(),
                 )
                 .with_opt("NextToken", token);
-            let out = client
-                .query(&endpoint, "DescribeInstances", &params, EC2_LISTS)
+            let response = client
+                .query_response(&endpoint, "DescribeInstances", &params, true)
                 .await?;
-            let (hosts, next) = hosts_from_page(out.doc, &region)?;
+            let (hosts, next) = hosts_from_response(&response, &endpoint.signing_region, &region)?;
             Ok(Page::new(hosts, next))
         }
     })
+}
+
+/// The hosts of one successful `DescribeInstances` response and its continuation token:
+/// the streaming parser reads the documented page shape; anything else (an error document,
+/// an unusual shape) goes through the general converter, exactly as before.
+pub(crate) fn hosts_from_response(
+    response: &HttpResponse,
+    signing_region: &str,
+    region: &str,
+) -> Result<(Vec<Host>, Option<String>)> {
+    if let Some(page) =
+        instances::instances(&response.body, |i, raw| host_from_view(i, region, raw))
+    {
+        return Ok(page);
+    }
+    let out = client::decode(
+        response,
+        "ec2:DescribeInstances",
+        signing_region,
+        "DescribeInstancesResponse",
+        EC2_LISTS,
+    )?;
+    hosts_from_page(out.doc, region)
 }
 
 /// The hosts of one `DescribeInstances` document, and its continuation token.
@@ -52,16 +77,20 @@ pub(crate) fn hosts_from_page(doc: Value, region: &str) -> Result<(Vec<Host>, Op
 
 /// Maps one `instancesSet/item` to a [`Host`], keeping the item as [`Host::raw`].
 pub(crate) fn host_from_item(raw: Value, region: &str) -> Result<Host> {
-    // The typed view borrows its strings from `raw`: the host is built with a null `raw`,
-    // and `raw` moves in once the view is gone.
     let i: Instance<'_> = decode(&raw, "DescribeInstances instance")?;
+    let record = RawRecord::from(&raw);
+    Ok(host_from_view(&i, region, record))
+}
+
+/// Maps the typed view of an item to a [`Host`] whose raw record is `raw`.
+pub(crate) fn host_from_view(i: &Instance<'_>, region: &str, raw: RawRecord) -> Host {
     let tags = ec2_tags(&i.tag_set);
-    let (private_ips, public_ips) = addresses(&i);
+    let (private_ips, public_ips) = addresses(i);
     let state = i
         .instance_state
         .as_ref()
         .map_or_else(|| HostState::Other(String::new()), |s| state(s.name));
-    let host = Host::new(i.instance_id, region, state)
+    Host::new(i.instance_id, region, state)
         .with_name(tags.get("Name").filter(|n| !n.is_empty()).cloned())
         .with_instance_type(non_empty(i.instance_type))
         .with_zone(
@@ -71,11 +100,11 @@ pub(crate) fn host_from_item(raw: Value, region: &str) -> Result<Host> {
         )
         .with_private_ips(private_ips)
         .with_public_ips(public_ips)
-        .with_os(os(&i))
+        .with_os(os(i))
         .with_vpc_id(non_empty(i.vpc_id))
-        .with_created_at(created_at(&i))
-        .with_tags(tags);
-    Ok(host.with_raw(raw))
+        .with_created_at(created_at(i))
+        .with_tags(tags)
+        .with_raw(raw)
 }
 
 fn state(name: &str) -> HostState {
@@ -237,6 +266,49 @@ mod tests {
         let page = hosts_from_page(doc, "eu-west-1").unwrap();
         assert_eq!(page.0.len(), 6);
         check("describe_instances.hosts.json", &page);
+    }
+
+    #[test]
+    fn responses_the_streaming_parser_declines_read_exactly_as_before() {
+        let response = |body: &str| {
+            HttpResponse::new(
+                http::StatusCode::OK,
+                http::HeaderMap::new(),
+                body.to_owned(),
+            )
+        };
+        // An error document with HTTP 200 is that error, classified by its code.
+        let err = hosts_from_response(
+            &response(
+                "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no\
+                 </Message></Error></Errors><RequestID>req-9</RequestID></Response>",
+            ),
+            "eu-west-1",
+            "eu-west-1",
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), Some("UnauthorizedOperation"));
+        assert_eq!(err.kind(), multicloud_core::ErrorKind::PermissionDenied);
+        // Another answer, or a page the typed decode refuses, is a decode error.
+        for body in [
+            "<DescribeRegionsResponse><regionInfo/></DescribeRegionsResponse>",
+            "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>\
+             <instanceType>t3.nano</instanceType></item></instancesSet></item></reservationSet>\
+             </DescribeInstancesResponse>",
+        ] {
+            let err = hosts_from_response(&response(body), "eu-west-1", "eu-west-1").unwrap_err();
+            assert_eq!(err.kind(), multicloud_core::ErrorKind::Decode, "{body}");
+        }
+        // A shape the streaming parser leaves to the general path (a repeated `tagSet`, which
+        // the `Value` path reads as a list of two empty tags) still lists, exactly as before.
+        let body = "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>\
+            <instanceId>i-1</instanceId><tagSet/><tagSet/></item></instancesSet></item>\
+            </reservationSet></DescribeInstancesResponse>";
+        assert!(instances::instances(body.as_bytes(), |_, raw| raw).is_none());
+        let (hosts, next) = hosts_from_response(&response(body), "r", "r").unwrap();
+        let (_, doc) = parse(body.as_bytes(), EC2_LISTS).unwrap();
+        assert_eq!(hosts[0].tags.get(""), Some(&String::new()));
+        assert_eq!((hosts, next), hosts_from_page(doc, "r").unwrap());
     }
 
     #[test]

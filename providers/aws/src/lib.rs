@@ -109,3 +109,20 @@ use multicloud_core::ProviderKind;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Aws;
+
+/// Not part of the API (hidden, unstable): parses and maps one list-hosts page `body` of
+/// `region`, with the code the host listing runs on each response. The parsing bench
+/// (`benches/parsing.rs`) times it in process on a canned body: the parsers are private, and
+/// timing them through a local server would mix the HTTP round trip into the reading.
+#[doc(hidden)]
+pub fn __parse_hosts_page(
+    body: bytes::Bytes,
+    region: &str,
+) -> multicloud_core::Result<Vec<multicloud_core::Host>> {
+    let response = multicloud_core::transport::HttpResponse::new(
+        http::StatusCode::OK,
+        http::HeaderMap::new(),
+        body,
+    );
+    hosts::hosts_from_response(&response, region, region).map(|(hosts, _)| hosts)
+}

@@ -88,3 +88,24 @@ pub use signer::BceSigner;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Baidu;
+
+/// Not part of the API (hidden, unstable): parses and maps one list-hosts page `body` of
+/// `region`, with the code the host listing runs on each response. The parsing bench
+/// (`benches/parsing.rs`) times it in process on a canned body: the parsers are private, and
+/// timing them through a local server would mix the HTTP round trip into the reading.
+#[doc(hidden)]
+pub fn __parse_hosts_page(
+    body: bytes::Bytes,
+    region: &str,
+) -> multicloud_core::Result<Vec<multicloud_core::Host>> {
+    let page = wire::marker_page(
+        hosts::LISTING.api.name,
+        Some(region),
+        hosts::LISTING.items_key,
+        &body,
+    )?;
+    page.items
+        .into_iter()
+        .map(|raw| hosts::to_host(raw, region))
+        .collect()
+}

@@ -43,6 +43,13 @@ pub(crate) async fn page(
     })
 }
 
+/// The items of one `list-instances` response `body` of `region`, as [`page`] reads them
+/// (for the parsing bench; see the crate's `__parse_hosts_page`).
+pub(crate) fn page_from_body(body: &[u8], region: &str) -> Result<Vec<Value>> {
+    let page: EcsPage = crate::wire::return_obj(LIST_INSTANCES.action, Some(region), body)?;
+    required(LIST_INSTANCES.action, "results", Some(region), page.results)
+}
+
 /// Every host of `region`, page by page.
 pub(crate) fn list(client: Client, region: String) -> BoxStream<'static, Result<Item>> {
     let size = client.page_size(MAX_PAGE_SIZE);

@@ -86,3 +86,20 @@ pub use verify::{grant_advice, policy_scope, PolicyScope, CTIAM_VIEWER};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Ctyun;
+
+/// Not part of the API (hidden, unstable): parses and maps one list-hosts page `body` of
+/// `region`, with the code the host listing runs on each response. The parsing bench
+/// (`benches/parsing.rs`) times it in process on a canned body: the parsers are private, and
+/// timing them through a local server would mix the HTTP round trip into the reading.
+#[doc(hidden)]
+pub fn __parse_hosts_page(
+    body: bytes::Bytes,
+    region: &str,
+) -> multicloud_core::Result<Vec<multicloud_core::Host>> {
+    hosts::page_from_body(&body, region).map(|items| {
+        items
+            .into_iter()
+            .map(|raw| hosts::host(region, raw))
+            .collect()
+    })
+}

@@ -61,7 +61,7 @@ pub(crate) fn list(
                     &page_request(&project, &region, page, limit),
                 )
                 .await?;
-            let (hosts, count) = servers_page(&body, &region)?;
+            let (hosts, count) = servers_page(body, &region)?;
             if let Some(count) = count {
                 cap.check_total(count, u64::from(limit))?;
             }
@@ -91,13 +91,19 @@ pub(crate) fn list(
 
 /// The hosts of one `ListServersDetails` answer in `region`, and the total `count` it
 /// reports; an answer without its `servers` list is an error.
-pub(crate) fn servers_page(body: &Value, region: &str) -> Result<(Vec<Host>, Option<u64>)> {
-    let items = wire::list(body, "servers", ECS_LIST_SERVERS.name, Some(region))?;
+pub(crate) fn servers_page(mut body: Value, region: &str) -> Result<(Vec<Host>, Option<u64>)> {
+    wire::list(&body, "servers", ECS_LIST_SERVERS.name, Some(region))?;
+    let count = wire::number(&body, "count");
+    // Moved out, not cloned: each item becomes its host's raw record.
+    let items = match body.get_mut("servers").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
     let hosts = items
-        .iter()
-        .map(|item| to_host(item.clone(), region))
+        .into_iter()
+        .map(|item| to_host(item, region))
         .collect::<Result<Vec<_>>>()?;
-    Ok((hosts, wire::number(body, "count")))
+    Ok((hosts, count))
 }
 
 /// The normalized state of an ECS `status` (and `OS-EXT-STS:task_state`).

@@ -106,3 +106,16 @@ pub use verify::{custom_policy, policy_documents};
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Huawei;
+
+/// Not part of the API (hidden, unstable): parses and maps one list-hosts page `body` of
+/// `region`, with the code the host listing runs on each response. The parsing bench
+/// (`benches/parsing.rs`) times it in process on a canned body: the parsers are private, and
+/// timing them through a local server would mix the HTTP round trip into the reading.
+#[doc(hidden)]
+pub fn __parse_hosts_page(
+    body: bytes::Bytes,
+    region: &str,
+) -> multicloud_core::Result<Vec<multicloud_core::Host>> {
+    let value = client::parse_json(client::ECS_LIST_SERVERS, Some(region), &body)?;
+    hosts::servers_page(value, region).map(|(hosts, _)| hosts)
+}

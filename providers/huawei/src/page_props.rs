@@ -208,7 +208,7 @@ impl Shape {
         Ok(match self {
             Shape::Servers => {
                 let value = parse_json(ECS_LIST_SERVERS, Some("cn-north-4"), body)?;
-                let (hosts, _) = servers_page(&value, "cn-north-4")?;
+                let (hosts, _) = servers_page(value, "cn-north-4")?;
                 hosts.into_iter().map(|h| h.id).collect()
             }
             Shape::Rms => {

@@ -36,7 +36,7 @@ pub(crate) fn list(client: Client, region: String) -> BoxStream<'static, Result<
                     .call(CVM_DESCRIBE_INSTANCES, Some(&region), &params)
                     .await?;
                 wire::offset_page(
-                    &resp,
+                    resp,
                     CVM_DESCRIBE_INSTANCES.action,
                     Some(&region),
                     "InstanceSet",

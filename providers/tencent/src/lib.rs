@@ -95,3 +95,27 @@ pub use signer::Tc3Signer;
 
 /// The provider this crate implements.
 pub const PROVIDER: ProviderKind = ProviderKind::Tencent;
+
+/// Not part of the API (hidden, unstable): parses and maps one list-hosts page `body` of
+/// `region`, with the code the host listing runs on each response. The parsing bench
+/// (`benches/parsing.rs`) times it in process on a canned body: the parsers are private, and
+/// timing them through a local server would mix the HTTP round trip into the reading.
+#[doc(hidden)]
+pub fn __parse_hosts_page(
+    body: bytes::Bytes,
+    region: &str,
+) -> multicloud_core::Result<Vec<multicloud_core::Host>> {
+    let action = api::CVM_DESCRIBE_INSTANCES.action;
+    let response = wire::read_response(action, 200, &body)?;
+    let page = wire::offset_page(
+        response,
+        action,
+        Some(region),
+        "InstanceSet",
+        Some("TotalCount"),
+    )?;
+    page.items
+        .into_iter()
+        .map(|item| hosts::to_host(item, region))
+        .collect()
+}

@@ -192,13 +192,7 @@ impl Shape {
         let action = self.action();
         let resp = read_response(action, 200, body)?;
         let total = (!matches!(self, Shape::CamUsers)).then_some("TotalCount");
-        let page = offset_page(
-            &resp,
-            action,
-            Some("ap-guangzhou"),
-            self.list_field(),
-            total,
-        )?;
+        let page = offset_page(resp, action, Some("ap-guangzhou"), self.list_field(), total)?;
         page.items
             .into_iter()
             .map(|item| {

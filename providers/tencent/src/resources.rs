@@ -305,7 +305,7 @@ fn list_product(
                 };
                 let resp = client.call(p.api, Some(&region), &params).await?;
                 wire::offset_page(
-                    &resp,
+                    resp,
                     p.api.action,
                     Some(&region),
                     p.list_field,
@@ -332,7 +332,7 @@ pub(crate) fn to_resource(p: &Product, item: Value, region: &str) -> Result<Clou
 async fn cam_users(client: &Client) -> Result<Vec<CloudResource>> {
     // ListUsers has no paging: it returns every sub-user at once.
     let resp = client.call(api::CAM_LIST_USERS, None, &json!({})).await?;
-    let page = wire::offset_page(&resp, api::CAM_LIST_USERS.action, None, "Data", None)?;
+    let page = wire::offset_page(resp, api::CAM_LIST_USERS.action, None, "Data", None)?;
     page.items.into_iter().map(cam_user).collect()
 }
 

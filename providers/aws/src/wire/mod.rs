@@ -3,7 +3,11 @@
 
 pub(crate) mod ec2;
 #[cfg(test)]
+mod equivalence;
+#[cfg(test)]
 pub(crate) mod golden;
+pub(crate) mod instances;
+mod item;
 pub(crate) mod query;
 pub(crate) mod s3;
 pub(crate) mod xml;

@@ -66,7 +66,7 @@ fn search(
                     .call(api::CFW_DESCRIBE_BLOCK_IGNORE_LIST, Some(&region), &params)
                     .await?;
                 wire::offset_page_lenient(
-                    &resp,
+                    resp,
                     api::CFW_DESCRIBE_BLOCK_IGNORE_LIST.action,
                     "Data",
                     Some("Total"),

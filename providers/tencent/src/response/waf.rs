@@ -102,7 +102,7 @@ fn query(
                     request_id: resp.request_id.clone(),
                 };
                 wire::offset_page_lenient(
-                    &data,
+                    data,
                     api::WAF_DESCRIBE_IP_ACCESS_CONTROL.action,
                     "Res",
                     Some("TotalCount"),

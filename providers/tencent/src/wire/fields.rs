@@ -23,14 +23,16 @@ pub(crate) struct OffsetPage {
 /// Redis `InstanceSet`, CAM `ListUsers` `Data`) carries the API reference's "this field may
 /// return null" note, so none is exempt; a list that does would be read with its own rule.
 pub(crate) fn offset_page(
-    resp: &ApiResponse,
+    mut resp: ApiResponse,
     action: &str,
     region: Option<&str>,
     list_field: &str,
     total_field: Option<&str>,
 ) -> Result<OffsetPage> {
-    let items = match resp.body.get(list_field) {
-        Some(Value::Array(items)) => items.clone(),
+    let total = total_field.and_then(|f| as_u64(resp.body.get(f)?));
+    // Moved out, not cloned: each item becomes its record's raw JSON.
+    let items = match resp.body.get_mut(list_field).map(Value::take) {
+        Some(Value::Array(items)) => items,
         other => {
             let what = match other {
                 None => "is missing",
@@ -44,7 +46,6 @@ pub(crate) fn offset_page(
             ));
         }
     };
-    let total = total_field.and_then(|f| as_u64(resp.body.get(f)?));
     Ok(OffsetPage { items, total })
 }
 
@@ -53,7 +54,7 @@ pub(crate) fn offset_page(
 /// They list rules, not inventory (no removal is derived from them), and their lists have
 /// not yet been checked against the API reference's null notes.
 pub(crate) fn offset_page_lenient(
-    resp: &ApiResponse,
+    resp: ApiResponse,
     action: &str,
     list_field: &str,
     total_field: Option<&str>,
@@ -139,7 +140,7 @@ mod tests {
         )
         .unwrap();
         let page = offset_page(
-            &resp,
+            resp,
             "vpc:DescribeVpcs",
             Some("ap-guangzhou"),
             "VpcSet",
@@ -153,7 +154,7 @@ mod tests {
     fn instances(body: &str) -> Result<OffsetPage> {
         let resp = read_response("cvm:DescribeInstances", 200, body.as_bytes())?;
         offset_page(
-            &resp,
+            resp,
             "cvm:DescribeInstances",
             Some("ap-shanghai"),
             "InstanceSet",

@@ -1,0 +1,278 @@
+//! The streaming `DescribeInstances` parser ([`super::instances`]) against the general path it
+//! replaced, kept as the oracle: XML → `serde_json::Value` ([`super::xml`]) → the items
+//! ([`super::ec2::instances`]) → typed decode and `RawRecord` from the `Value`
+//! ([`crate::hosts::hosts_from_page`]). On every generated page the streaming parser either
+//! gives exactly the oracle's hosts, raw JSON text byte for byte, or declines (`None`), and
+//! it never declines a page of the documented shape.
+
+use proptest::prelude::*;
+
+use multicloud_core::Host;
+
+use super::instances::instances;
+use super::xml::{parse, EC2_LISTS};
+use crate::hosts::{host_from_view, hosts_from_page};
+
+/// The golden page's region.
+const REGION: &str = "eu-west-1";
+
+type Outcome = multicloud_core::Result<(Vec<Host>, Option<String>)>;
+
+fn oracle(body: &[u8]) -> Outcome {
+    let (root, doc) = parse(body, EC2_LISTS)?;
+    if root != "DescribeInstancesResponse" {
+        return Err(multicloud_core::Error::decode("another document"));
+    }
+    hosts_from_page(doc, REGION)
+}
+
+fn streaming(body: &[u8]) -> Option<(Vec<Host>, Option<String>)> {
+    instances(body, |i, raw| host_from_view(i, REGION, raw))
+}
+
+/// Asserts the two agree on `body`; returns whether the streaming parser read it.
+fn agree(body: &[u8]) -> bool {
+    let Some(fast) = streaming(body) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(body);
+    let slow = oracle(body).unwrap_or_else(|e| panic!("oracle refused what was read: {e}\n{text}"));
+    assert_eq!(fast.1, slow.1, "{text}");
+    assert_eq!(fast.0.len(), slow.0.len(), "{text}");
+    for (a, b) in fast.0.iter().zip(&slow.0) {
+        assert_eq!(a.raw.get(), b.raw.get(), "{text}");
+        assert_eq!(a, b, "{text}");
+    }
+    true
+}
+
+/// Text as EC2 may send it: escapes, non-ASCII, blanks, characters JSON escapes.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("  ".to_owned()),
+        Just("a &amp; b &lt;c&gt; &quot;q&quot; &apos;".to_owned()),
+        Just("tab&#9;nl&#10;cr&#13;bs\\ slash/ ctl&#1;".to_owned()),
+        Just("<![CDATA[<raw> & \"x\"]]>".to_owned()),
+        Just("pre<![CDATA[mid]]>post".to_owned()),
+        Just("éß 日本 😀".to_owned()),
+        Just("10.0.1.12".to_owned()),
+        Just("2600:1f18::1".to_owned()),
+        Just("2025-03-01T08:00:00.000Z".to_owned()),
+        Just("0".to_owned()),
+        "[a-zA-Z0-9 ._-]{0,12}",
+    ]
+}
+
+/// Element names: the typed view's fields and others, lists, EC2's member name.
+const NAMES: &[&str] = &[
+    "item",
+    "instanceId",
+    "instanceState",
+    "name",
+    "code",
+    "instanceType",
+    "placement",
+    "availabilityZone",
+    "privateIpAddress",
+    "ipAddress",
+    "ipv6Address",
+    "networkInterfaceSet",
+    "privateIpAddressesSet",
+    "ipv6AddressesSet",
+    "association",
+    "publicIp",
+    "attachment",
+    "attachTime",
+    "deviceIndex",
+    "platform",
+    "platformDetails",
+    "vpcId",
+    "launchTime",
+    "tagSet",
+    "key",
+    "value",
+    "groupSet",
+    "Zeta",
+    "a",
+    "ec2:prefixed",
+];
+
+/// One element: a name and either text or children (`<x/>` when both are empty).
+fn element() -> impl Strategy<Value = String> {
+    let leaf = (prop::sample::select(NAMES), text(), any::<bool>()).prop_map(|(n, t, empty)| {
+        if t.is_empty() && empty {
+            format!("<{n}/>")
+        } else {
+            format!("<{n}>{t}</{n}>")
+        }
+    });
+    leaf.prop_recursive(4, 40, 6, |inner| {
+        (
+            prop::sample::select(NAMES),
+            prop::collection::vec(inner, 0..6),
+        )
+            .prop_map(|(n, children)| format!("<{n}>{}</{n}>", children.concat()))
+    })
+}
+
+/// An instance: usually an id and the mapped fields in their documented shapes, plus random
+/// elements (which may repeat or reshape any of them).
+fn instance() -> impl Strategy<Value = String> {
+    (
+        "i-[0-9a-f]{4}",
+        prop::collection::vec(element(), 0..8),
+        prop::sample::select(&["running", "stopped", "shutting-down", "odd"][..]),
+        any::<bool>(),
+    )
+        .prop_map(|(id, extra, state, regular)| {
+            let mut out = format!("<item><instanceId>{id}</instanceId>");
+            if regular {
+                out.push_str(&format!(
+                    "<instanceState><code>16</code><name>{state}</name></instanceState>\
+                     <placement><availabilityZone>us-east-1a</availabilityZone></placement>\
+                     <networkInterfaceSet><item><privateIpAddress>10.0.0.1</privateIpAddress>\
+                     <attachment><attachTime>2024-12-24T10:00:00Z</attachTime><deviceIndex>0</deviceIndex></attachment>\
+                     <privateIpAddressesSet><item><privateIpAddress>10.0.0.2</privateIpAddress>\
+                     <association><publicIp>3.3.3.3</publicIp></association></item></privateIpAddressesSet>\
+                     <ipv6AddressesSet/></item></networkInterfaceSet>\
+                     <tagSet><item><key>Name</key><value>web &amp; {id}</value></item></tagSet>"
+                ));
+            }
+            out.push_str(&extra.concat());
+            out.push_str("</item>");
+            out
+        })
+}
+
+/// A page: reservations of instances, optional token and request id, around the items.
+fn page() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(prop::collection::vec(instance(), 0..4), 0..4),
+        prop::option::of(text()),
+        any::<bool>(),
+    )
+        .prop_map(|(reservations, token, request_id)| {
+            let mut out = String::from(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DescribeInstancesResponse \
+                 xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">",
+            );
+            if request_id {
+                out.push_str("<requestId>r-1</requestId>");
+            }
+            out.push_str("<reservationSet>");
+            for items in reservations {
+                out.push_str("<item><reservationId>r-0</reservationId><groupSet/><instancesSet>");
+                out.push_str(&items.concat());
+                out.push_str("</instancesSet></item>");
+            }
+            out.push_str("</reservationSet>");
+            if let Some(token) = token {
+                out.push_str(&format!("<nextToken>{token}</nextToken>"));
+            }
+            out.push_str("</DescribeInstancesResponse>");
+            out
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn streaming_pages_equal_the_value_path(body in page()) {
+        agree(body.as_bytes());
+    }
+
+    #[test]
+    fn pages_of_the_documented_shape_are_always_read(
+        items in prop::collection::vec("i-[0-9a-f]{6}", 0..20),
+        token in prop::option::of("[A-Za-z0-9=]{1,20}"),
+    ) {
+        let body = format!(
+            "<DescribeInstancesResponse><reservationSet><item><instancesSet>{}</instancesSet>\
+             </item></reservationSet>{}</DescribeInstancesResponse>",
+            items.iter().map(|id| format!(
+                "<item><instanceId>{id}</instanceId><instanceState><name>running</name>\
+                 </instanceState><tagSet/></item>"
+            )).collect::<String>(),
+            token.map(|t| format!("<nextToken>{t}</nextToken>")).unwrap_or_default(),
+        );
+        prop_assert!(agree(body.as_bytes()), "declined {body}");
+    }
+}
+
+#[test]
+fn the_pinned_page_is_read_by_the_streaming_parser() {
+    use crate::wire::golden::{check, fixture};
+    let body = fixture("describe_instances.xml");
+    assert!(agree(&body));
+    let page = streaming(&body).unwrap();
+    assert_eq!(page.0.len(), 6);
+    check("describe_instances.hosts.json", &page);
+}
+
+#[test]
+fn odd_and_foreign_documents_are_declined_and_left_to_the_general_path() {
+    for body in [
+        // Errors and other answers.
+        "<Response><Errors><Error><Code>AuthFailure</Code></Error></Errors></Response>",
+        "<DescribeRegionsResponse><regionInfo/></DescribeRegionsResponse>",
+        // Malformed, truncated, two roots.
+        "<DescribeInstancesResponse><reservationSet>",
+        "<DescribeInstancesResponse></reservationSet>",
+        "<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse><x/>",
+        // Shapes the general path refuses or reads unusually.
+        "<DescribeInstancesResponse></DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet>junk</reservationSet></DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet/><reservationSet/></DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet><item><x/></item></reservationSet></DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>i</item>\
+         </instancesSet></item></reservationSet></DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet><item><instancesSet><item><instanceId>a\
+         </instanceId><instanceId>b</instanceId></item></instancesSet></item></reservationSet>\
+         </DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet/><nextToken><a/></nextToken></DescribeInstancesResponse>",
+    ] {
+        assert!(streaming(body.as_bytes()).is_none(), "{body}");
+    }
+    // Nesting: the same limit as the general converter, counted from the root.
+    let deep = |n: usize| {
+        format!(
+            "<DescribeInstancesResponse><reservationSet><item><instancesSet><item>\
+             <instanceId>i</instanceId>{}x{}</item></instancesSet></item></reservationSet>\
+             </DescribeInstancesResponse>",
+            "<a>".repeat(n),
+            "</a>".repeat(n)
+        )
+    };
+    let limit = multicloud_core::nesting::MAX_DEPTH - 5;
+    assert!(agree(deep(limit).as_bytes()));
+    assert!(streaming(deep(limit + 1).as_bytes()).is_none());
+    assert!(oracle(deep(limit + 1).as_bytes()).is_err());
+}
+
+#[test]
+fn strings_are_escaped_as_serde_json_escapes_them() {
+    let every_ascii: String = (0u8..0x80).map(char::from).collect();
+    for text in [&every_ascii, "", "plain", "é 日本 😀 \u{2028}", "\"\\\"\\"] {
+        let mut out = String::new();
+        super::item::json_string(&mut out, text);
+        assert_eq!(out, serde_json::to_string(text).unwrap());
+    }
+}
+
+#[test]
+fn the_escape_test_finds_every_byte_json_escapes_at_every_position() {
+    for len in 1..20 {
+        for at in 0..len {
+            for b in 0u8..0x80 {
+                let mut text = vec![b'a'; len];
+                text[at] = b;
+                let text = String::from_utf8(text).unwrap();
+                let mut out = String::new();
+                super::item::json_string(&mut out, &text);
+                assert_eq!(out, serde_json::to_string(&text).unwrap(), "{len} {at} {b}");
+            }
+        }
+    }
+}
