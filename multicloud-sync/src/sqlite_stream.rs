@@ -92,11 +92,7 @@ impl SnapshotWriter for SqliteSnapshotWriter {
     async fn write(&mut self, items: Vec<Item>) -> Result<()> {
         // Serialized here, on the caller's task, so jobs serialize in parallel and the
         // connection is held for the inserts alone.
-        let rows = items
-            .iter()
-            .map(|item| Ok((to_json(&item.key())?, to_json(item)?)))
-            .collect::<std::result::Result<Vec<(String, String)>, StoreError>>()
-            .map_err(|e| e.into_error(self.store.file()))?;
+        let rows = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
         let (run, scope) = (self.run, Arc::clone(&self.scope));
         self.store
@@ -146,12 +142,48 @@ impl Drop for SqliteSnapshotWriter {
     }
 }
 
+/// A page's keys and items as JSON, in one buffer: a page waiting for the connection holds
+/// one allocation of about its encoded size, not two growable strings per item.
+struct EncodedPage {
+    text: String,
+    /// Where each row's key and item end in `text` (each starts where the previous ended).
+    ends: Vec<(usize, usize)>,
+}
+
+impl EncodedPage {
+    fn of(items: &[Item]) -> std::result::Result<Self, StoreError> {
+        let mut text = Vec::new();
+        let mut ends = Vec::with_capacity(items.len());
+        for item in items {
+            serde_json::to_writer(&mut text, &item.key()).map_err(StoreError::Json)?;
+            let key_end = text.len();
+            serde_json::to_writer(&mut text, item).map_err(StoreError::Json)?;
+            ends.push((key_end, text.len()));
+        }
+        text.shrink_to_fit();
+        // serde_json writes valid UTF-8 only.
+        let text = String::from_utf8(text)
+            .map_err(|e| StoreError::Corrupt(format!("encoded item is not UTF-8: {e}")))?;
+        Ok(EncodedPage { text, ends })
+    }
+
+    /// Each row's key and item JSON, in order.
+    fn rows(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(key_end, end)| {
+            let row = (&self.text[start..key_end], &self.text[key_end..end]);
+            start = end;
+            row
+        })
+    }
+}
+
 /// Stages one page: an item whose text equals its stored row's as its key alone.
 fn stage(
     c: &mut Connection,
     scope: &Scope,
     run: i64,
-    rows: &[(String, String)],
+    rows: &EncodedPage,
 ) -> std::result::Result<(), StoreError> {
     let Scope {
         provider: p,
@@ -168,7 +200,7 @@ fn stage(
         let mut insert = tx.prepare_cached(
             "INSERT OR REPLACE INTO temp.staged_items (run, item_key, item) VALUES (?1, ?2, ?3)",
         )?;
-        for (key, item) in rows {
+        for (key, item) in rows.rows() {
             let same: Option<bool> = stored
                 .query_row(params![p, a, region, kind, key, item], |r| r.get(0))
                 .optional()?;
