@@ -521,15 +521,7 @@ impl SnapshotRow {
             synced_at,
             rows,
         } = self;
-        tx.execute(
-            "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
-            params![p, a],
-        )?;
-        tx.execute(
-            "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![p, a, region, kind, synced_at],
-        )?;
-        crate::sqlite_stream::bump_generation(tx, (p, a, region, kind))?;
+        crate::sqlite_stream::record_write(tx, (p, a, region, kind), synced_at, diff)?;
         tx.execute(
             "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
             params![p, a, region, kind],
@@ -538,12 +530,6 @@ impl SnapshotRow {
             tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         for (key, item) in rows {
             insert.execute(params![p, a, region, kind, key, item])?;
-        }
-        if let Some(diff) = diff {
-            tx.execute(
-                "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![p, a, region, kind, synced_at, diff],
-            )?;
         }
         Ok(())
     }

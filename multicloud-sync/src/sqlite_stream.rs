@@ -42,6 +42,13 @@ struct Scope {
     kind: String,
 }
 
+impl Scope {
+    /// (provider, account, region, kind), as the tables key them.
+    fn keys(&self) -> (&str, &str, &str, &str) {
+        (&self.provider, &self.account, &self.region, &self.kind)
+    }
+}
+
 /// A snapshot being staged in an [`SqliteStore`]; made by its `begin_snapshot`.
 pub(crate) struct SqliteSnapshotWriter {
     store: SqliteStore,
@@ -185,12 +192,7 @@ fn stage(
     run: i64,
     rows: &EncodedPage,
 ) -> std::result::Result<(), StoreError> {
-    let Scope {
-        provider: p,
-        account: a,
-        region,
-        kind,
-    } = scope;
+    let (p, a, region, kind) = scope.keys();
     let tx = c.transaction()?;
     {
         let mut stored = tx.prepare_cached(
@@ -227,16 +229,35 @@ pub(crate) fn generation(
     .unwrap_or(0))
 }
 
-/// Marks the snapshot of `scope` as written once more; every snapshot write calls it.
-pub(crate) fn bump_generation(
+/// Records a snapshot write of `scope` taken at `synced_at`: the account, the snapshot's
+/// time, its generation bumped (what writers staged against an older one check), and the
+/// history row when the diff was not empty. Every snapshot write calls it.
+pub(crate) fn record_write(
     tx: &rusqlite::Transaction<'_>,
     (p, a, region, kind): (&str, &str, &str, &str),
+    synced_at: &str,
+    history: Option<String>,
 ) -> std::result::Result<(), StoreError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
+        params![p, a],
+    )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![p, a, region, kind, synced_at],
+    )?;
     tx.execute(
         "INSERT INTO snapshot_generations VALUES (?1, ?2, ?3, ?4, 1) \
          ON CONFLICT (provider, account, region, kind) DO UPDATE SET generation = generation + 1",
         params![p, a, region, kind],
     )?;
+    if let Some(history) = history {
+        tx.execute(
+            "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![p, a, region, kind, synced_at, history],
+        )?;
+    }
     Ok(())
 }
 
@@ -274,12 +295,7 @@ fn commit_run(
     synced_at: &str,
     detail: DiffDetail,
 ) -> std::result::Result<CommittedSnapshot, StoreError> {
-    let Scope {
-        provider: p,
-        account: a,
-        region,
-        kind,
-    } = scope;
+    let (p, a, region, kind) = scope.keys();
     // IMMEDIATE takes the write lock before the reads: a second writer of this snapshot
     // waits for this commit and then diffs against what it wrote.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -312,22 +328,7 @@ fn commit_run(
         params![run, p, a, region, kind],
     )?;
     tx.execute("DELETE FROM temp.staged_items WHERE run = ?1", [run])?;
-    tx.execute(
-        "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
-        params![p, a],
-    )?;
-    tx.execute(
-        "INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![p, a, region, kind, synced_at],
-    )?;
-    bump_generation(&tx, (p, a, region, kind))?;
-    if let Some(history) = history_json(&found)? {
-        tx.execute(
-            "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![p, a, region, kind, synced_at, history],
-        )?;
-    }
+    record_write(&tx, scope.keys(), synced_at, history_json(&found)?)?;
     tx.commit()?;
     let counts = DiffCounts::new(found.added.len(), found.removed.len(), found.changed.len());
     let diff = match detail {
@@ -347,12 +348,7 @@ fn find_changes(
     scope: &Scope,
     run: i64,
 ) -> std::result::Result<Found, StoreError> {
-    let Scope {
-        provider: p,
-        account: a,
-        region,
-        kind,
-    } = scope;
+    let (p, a, region, kind) = scope.keys();
     let mut found = Found::default();
     let candidates = tx
         .prepare(
