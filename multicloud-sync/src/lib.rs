@@ -129,7 +129,7 @@ pub use multicloud_core::{RegionSelection, SyncPolicy};
 pub use policy::{DefaultSyncPolicy, PolicyError};
 pub use report::{Degraded, JobOutcome, JobSuccess, SyncReport, SyncStats};
 pub use snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
-pub use sqlite::{SqliteStore, SQLITE_BUSY_TIMEOUT};
+pub use sqlite::{SqliteStore, SQLITE_BUSY_TIMEOUT, SQLITE_PAGE_SIZE};
 pub use writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
 #[cfg(feature = "postgres")]

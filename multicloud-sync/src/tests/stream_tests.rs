@@ -334,3 +334,33 @@ async fn the_memory_store_keeps_the_reported_diff_itself_in_its_history() {
         *success.diff
     );
 }
+
+#[tokio::test]
+async fn a_new_file_gets_large_pages_and_an_existing_file_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_size = |store: &SqliteStore| {
+        let store = store.clone();
+        async move {
+            store
+                .with_conn(|c| Ok(c.pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0))?))
+                .await
+                .unwrap()
+        }
+    };
+    let fresh = SqliteStore::open(dir.path().join("new.db")).await.unwrap();
+    assert_eq!(page_size(&fresh).await, crate::SQLITE_PAGE_SIZE);
+
+    // A file made with 4 KB pages (as earlier versions did) opens and syncs as before.
+    let old_path = dir.path().join("old.db");
+    rusqlite::Connection::open(&old_path)
+        .unwrap()
+        .execute_batch("PRAGMA page_size = 4096; CREATE TABLE keep (x);")
+        .unwrap();
+    let old = Arc::new(SqliteStore::open(&old_path).await.unwrap());
+    assert_eq!(page_size(&old).await, 4096);
+    let cloud = FakeCloud::new("prod");
+    cloud.seed(&["r1"], 5);
+    let engine = counts_engine(&cloud, old.clone());
+    let hosts: [&dyn multicloud_core::Feature; 1] = [&StandardFeature::Host];
+    assert_eq!(engine.sync_now(&hosts).await.totals().added, 5);
+}
