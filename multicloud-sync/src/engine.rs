@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::events::{EventStream, SyncEvent};
-use crate::inventory::{Inventory, GLOBAL_REGION};
+use crate::inventory::Inventory;
 use crate::item::AccountRef;
 use crate::job::{Job, Stop};
 use crate::regions;
@@ -329,11 +329,7 @@ impl SyncEngine {
     fn spawn_job(&self, job: Job, stop: &Arc<Stop>) -> JobTask {
         let engine = self.clone();
         let stop = Arc::clone(stop);
-        let region = job
-            .region
-            .as_ref()
-            .map_or(GLOBAL_REGION, |r: &Region| r.id.as_str())
-            .to_owned();
+        let region = job.region_id().to_owned();
         let kind = job.kind.id.to_owned();
         let task = async move { engine.run_job(job, &stop).await }.in_current_span();
         JobTask {
@@ -344,11 +340,7 @@ impl SyncEngine {
     }
 
     async fn run_job(&self, job: Job, stop: &Stop) -> JobOutcome {
-        let region = job
-            .region
-            .as_ref()
-            .map_or(GLOBAL_REGION, |r: &Region| r.id.as_str())
-            .to_owned();
+        let region = job.region_id().to_owned();
         let kind = job.kind.id.to_owned();
         let account = self.inner.account.clone();
         if let Some(refusal) = stop.refusal() {

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use crate::diff::Diff;
 use crate::engine::Inner;
 use crate::inventory::Snapshot;
+use crate::inventory::GLOBAL_REGION;
 use crate::report::{Degraded, JobSuccess, SyncStats};
 use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
@@ -25,6 +26,13 @@ pub(crate) struct Job {
 const STAGE_BATCH: usize = 1_000;
 
 impl Job {
+    /// The region's id, or [`GLOBAL_REGION`] for the global pseudo-region.
+    pub(crate) fn region_id(&self) -> &str {
+        self.region
+            .as_ref()
+            .map_or(GLOBAL_REGION, |r| r.id.as_str())
+    }
+
     /// Lists everything; only a listing that completed is diffed and stored. With a store
     /// that writes page by page, pages are staged as they arrive; otherwise the listing is
     /// collected and handed over whole.

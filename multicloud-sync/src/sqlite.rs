@@ -242,29 +242,6 @@ impl SnapshotStore for SqliteStore {
         Ok(plan.into_diff(snapshot))
     }
 
-    async fn replace_snapshot_owned(
-        &self,
-        account: &AccountRef,
-        region: &str,
-        kind: &str,
-        snapshot: Snapshot,
-    ) -> Result<Arc<Diff>> {
-        let (account, region, kind) = (account.clone(), region.to_owned(), kind.to_owned());
-        self.with_conn(move |c| {
-            // The rows are made here, one job at a time, so jobs waiting for the connection
-            // hold their items only, not their JSON too.
-            let row = SnapshotRow::new(&account, &region, &kind, &snapshot)?;
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut plan =
-                crate::sqlite_diff::plan(&tx, (&row.p, &row.a, &row.region, &row.kind), &row.rows)?;
-            row.write(&tx, plan.json.take())?;
-            tx.commit()?;
-            drop(row);
-            Ok(Arc::new(plan.into_diff_owned(snapshot)))
-        })
-        .await
-    }
-
     async fn begin_snapshot(
         &self,
         account: &AccountRef,

@@ -150,18 +150,7 @@ impl Plan {
     /// order); a copy shares its raw text with the snapshot's.
     pub(crate) fn into_diff(self, snapshot: &Snapshot) -> Diff {
         let items: Vec<(&ItemKey, &Item)> = snapshot.items.iter().collect();
-        self.into_diff_with(|i| items.get(i).map(|(k, v)| ((*k).clone(), (*v).clone())))
-    }
-
-    /// The diff, with the new items moved out of `snapshot`.
-    pub(crate) fn into_diff_owned(self, snapshot: Snapshot) -> Diff {
-        let mut items: Vec<Option<(ItemKey, Item)>> =
-            snapshot.items.into_iter().map(Some).collect();
-        // Each position is in the plan once, so every take finds its item.
-        self.into_diff_with(|i| items.get_mut(i).and_then(Option::take))
-    }
-
-    fn into_diff_with(self, mut take: impl FnMut(usize) -> Option<(ItemKey, Item)>) -> Diff {
+        let take = |i: usize| items.get(i).map(|(k, v)| ((*k).clone(), (*v).clone()));
         let added = self
             .added
             .iter()
