@@ -109,36 +109,80 @@ pub(crate) fn plan(
 
 /// The [`Diff`]'s JSON, as `serde_json` writes it, from the rows' texts.
 fn history_json(plan: &Plan, rows: &[(String, String)]) -> Result<Option<String>, StoreError> {
-    if plan.added.is_empty() && plan.changed.is_empty() && plan.removed.is_empty() {
+    let removed = plan
+        .removed
+        .iter()
+        .map(to_json)
+        .collect::<Result<Vec<_>, _>>()?;
+    let befores = plan
+        .changed
+        .iter()
+        .map(|(_, _, before)| to_json(before))
+        .collect::<Result<Vec<_>, _>>()?;
+    let changed: Vec<ChangedText<'_>> = plan
+        .changed
+        .iter()
+        .zip(&befores)
+        .map(|((i, fields, _), before)| ChangedText {
+            key: &rows[*i].0,
+            fields,
+            before,
+            after: &rows[*i].1,
+        })
+        .collect();
+    let added: Vec<&str> = plan.added.iter().map(|&i| rows[i].1.as_str()).collect();
+    let removed: Vec<&str> = removed.iter().map(String::as_str).collect();
+    diff_json(&added, &removed, &changed)
+}
+
+/// One changed item's texts, for [`diff_json`].
+pub(crate) struct ChangedText<'a> {
+    /// The key's JSON.
+    pub(crate) key: &'a str,
+    /// The fields that differ.
+    pub(crate) fields: &'a [&'static str],
+    /// The stored item's JSON.
+    pub(crate) before: &'a str,
+    /// The new item's JSON.
+    pub(crate) after: &'a str,
+}
+
+/// A [`Diff`]'s JSON, as `serde_json` writes it, assembled from item texts already at hand
+/// (no item is serialized again); `None` when nothing changed. Both SQLite write paths
+/// write their history rows with it.
+pub(crate) fn diff_json(
+    added: &[&str],
+    removed: &[&str],
+    changed: &[ChangedText<'_>],
+) -> Result<Option<String>, StoreError> {
+    if added.is_empty() && removed.is_empty() && changed.is_empty() {
         return Ok(None);
     }
+    let texts = |out: &mut String, list: &[&str]| {
+        for (n, text) in list.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(text);
+        }
+    };
     let mut out = String::from("{\"added\":[");
-    for (n, &i) in plan.added.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&rows[i].1);
-    }
+    texts(&mut out, added);
     out.push_str("],\"removed\":[");
-    for (n, item) in plan.removed.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&to_json(item)?);
-    }
+    texts(&mut out, removed);
     out.push_str("],\"changed\":[");
-    for (n, (i, fields, before)) in plan.changed.iter().enumerate() {
+    for (n, change) in changed.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
         out.push_str("{\"key\":");
-        out.push_str(&rows[*i].0);
+        out.push_str(change.key);
         out.push_str(",\"fields\":");
-        out.push_str(&to_json(fields)?);
+        out.push_str(&to_json(&change.fields)?);
         out.push_str(",\"before\":");
-        out.push_str(&to_json(before)?);
+        out.push_str(change.before);
         out.push_str(",\"after\":");
-        out.push_str(&rows[*i].1);
+        out.push_str(change.after);
         out.push('}');
     }
     out.push_str("]}");

@@ -22,7 +22,8 @@ use time::OffsetDateTime;
 use crate::diff::{changed_fields, Change, Diff};
 use crate::item::{AccountRef, Item, ItemKey};
 use crate::sqlite::SqliteStore;
-use crate::sqlite_util::{format_time, from_json, to_json, StoreError};
+use crate::sqlite_diff::{diff_json, ChangedText};
+use crate::sqlite_util::{format_time, from_json, StoreError};
 use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
 /// The staging table (`item` NULL: the same text as the stored row when staged): temporary, so it lives in this connection's own temp database (never
@@ -445,43 +446,21 @@ fn decode_stored<T: serde::de::DeserializeOwned>(text: &str, scope: &Scope) -> O
     }
 }
 
-/// The [`Diff`]'s JSON, as `serde_json` writes it, from the texts already at hand.
+/// The history row's JSON, from the texts already at hand.
 fn history_json(found: &Found) -> std::result::Result<Option<String>, StoreError> {
-    if found.added.is_empty() && found.removed.is_empty() && found.changed.is_empty() {
-        return Ok(None);
-    }
-    let texts = |out: &mut String, list: &mut dyn Iterator<Item = &str>| {
-        for (n, text) in list.enumerate() {
-            if n > 0 {
-                out.push(',');
-            }
-            out.push_str(text);
-        }
-    };
-    let mut out = String::from("{\"added\":[");
-    texts(&mut out, &mut found.added.iter().map(|(_, t)| t.as_str()));
-    out.push_str("],\"removed\":[");
-    texts(
-        &mut out,
-        &mut found.removed.iter().map(|(_, _, t)| t.as_str()),
-    );
-    out.push_str("],\"changed\":[");
-    for (n, change) in found.changed.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"key\":");
-        out.push_str(&change.key_json);
-        out.push_str(",\"fields\":");
-        out.push_str(&to_json(&change.fields)?);
-        out.push_str(",\"before\":");
-        out.push_str(&change.before_text);
-        out.push_str(",\"after\":");
-        out.push_str(&change.after_text);
-        out.push('}');
-    }
-    out.push_str("]}");
-    Ok(Some(out))
+    let added: Vec<&str> = found.added.iter().map(|(_, t)| t.as_str()).collect();
+    let removed: Vec<&str> = found.removed.iter().map(|(_, _, t)| t.as_str()).collect();
+    let changed: Vec<ChangedText<'_>> = found
+        .changed
+        .iter()
+        .map(|c| ChangedText {
+            key: &c.key_json,
+            fields: &c.fields,
+            before: &c.before_text,
+            after: &c.after_text,
+        })
+        .collect();
+    diff_json(&added, &removed, &changed)
 }
 
 impl Found {
