@@ -52,11 +52,15 @@ fn stored_rows(
     Ok(Some(rows))
 }
 
-/// A stored item, or `None` (logged) when it no longer decodes: such a row is treated as
+/// A stored value (item or key), or `None` (logged) when it no longer decodes: such a row is treated as
 /// absent, so at worst its item shows up as added again, never as a removal.
-fn decode_stored(text: &str, region: &str, kind: &str) -> Option<Item> {
-    match from_json::<Item>(text) {
-        Ok(item) => Some(item),
+pub(crate) fn decode_stored<T: serde::de::DeserializeOwned>(
+    text: &str,
+    region: &str,
+    kind: &str,
+) -> Option<T> {
+    match from_json::<T>(text) {
+        Ok(value) => Some(value),
         Err(e) => {
             tracing::warn!(region, kind, error = %e, "skipping a stored item that does not decode");
             None
@@ -82,7 +86,7 @@ pub(crate) fn plan(
         let before = match stored.remove(key) {
             // The same text is the same item: nothing to decode.
             Some(before) if before == *text => continue,
-            Some(before) => decode_stored(&before, region, kind),
+            Some(before) => decode_stored::<Item>(&before, region, kind),
             None => None,
         };
         match before {
@@ -98,7 +102,7 @@ pub(crate) fn plan(
     }
     let mut removed: Vec<(ItemKey, Item)> = stored
         .values()
-        .filter_map(|text| decode_stored(text, region, kind))
+        .filter_map(|text| decode_stored::<Item>(text, region, kind))
         .map(|item| (item.key(), item))
         .collect();
     removed.sort_by(|x, y| x.0.cmp(&y.0));

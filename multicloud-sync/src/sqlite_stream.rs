@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use crate::diff::{changed_fields, Change, Diff};
 use crate::item::{AccountRef, Item, ItemKey};
 use crate::sqlite::SqliteStore;
-use crate::sqlite_diff::{diff_json, ChangedText};
+use crate::sqlite_diff::{decode_stored, diff_json, ChangedText};
 use crate::sqlite_util::{format_time, from_json, StoreError};
 use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
@@ -389,8 +389,11 @@ fn find_changes(
     for (key_json, text) in removed {
         // A stored row that no longer decodes is dropped without being reported: at worst
         // an item goes unannounced, never a removal that did not happen.
-        let key = decode_stored::<ItemKey>(&key_json, scope);
-        if let (Some(key), Some(item)) = (key, decode_stored::<Item>(&text, scope)) {
+        let key = decode_stored::<ItemKey>(&key_json, &scope.region, &scope.kind);
+        if let (Some(key), Some(item)) = (
+            key,
+            decode_stored::<Item>(&text, &scope.region, &scope.kind),
+        ) {
             found.removed.push((key, item, text));
         }
     }
@@ -414,7 +417,8 @@ fn classify(
         stored,
     } = candidate;
     // A stored row that no longer decodes counts as absent: its item shows up as added.
-    let before = stored.and_then(|s| decode_stored::<Item>(&s, scope).map(|item| (item, s)));
+    let before = stored
+        .and_then(|s| decode_stored::<Item>(&s, &scope.region, &scope.kind).map(|item| (item, s)));
     let Some((before, before_text)) = before else {
         found.added.push((key, text));
         return Ok(());
@@ -433,17 +437,6 @@ fn classify(
         });
     }
     Ok(())
-}
-
-/// A stored value, or `None` (logged) when it no longer decodes.
-fn decode_stored<T: serde::de::DeserializeOwned>(text: &str, scope: &Scope) -> Option<T> {
-    match from_json::<T>(text) {
-        Ok(value) => Some(value),
-        Err(e) => {
-            tracing::warn!(region = %scope.region, kind = %scope.kind, error = %e, "skipping a stored item that does not decode");
-            None
-        }
-    }
 }
 
 /// The history row's JSON, from the texts already at hand.
