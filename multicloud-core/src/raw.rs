@@ -33,38 +33,50 @@ use serde_json::value::RawValue;
 ///
 /// It serializes as the JSON it holds (not as a string), so a stored item's JSON is the same
 /// as when `raw` was a `Value`; it deserializes only from JSON (`serde_json`).
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct RawRecord(Arc<str>);
+#[derive(Clone)]
+pub struct RawRecord(Text);
+
+/// The text, and whether it is known to be one JSON value.
+#[derive(Clone)]
+enum Text {
+    /// Checked when made (or written by serde_json itself): serialized as it is.
+    Checked(Arc<RawValue>),
+    /// Vouched for by its writer ([`RawRecord::from_json_unchecked`]): checked each time it
+    /// is serialized, so a writer's mistake can never make invalid JSON.
+    Unchecked(Arc<str>),
+}
 
 impl RawRecord {
     /// JSON `null`: no raw item.
     pub fn null() -> Self {
-        RawRecord(Arc::from("null"))
+        RawRecord(Text::Checked(Arc::from(RawValue::NULL.to_owned())))
     }
 
     /// The record of `text`, checked to be one JSON value; it is kept as given (write it
     /// compact).
     pub fn from_json(text: impl Into<String>) -> serde_json::Result<Self> {
-        let text = text.into();
-        serde_json::from_str::<&RawValue>(&text)?;
-        Ok(RawRecord(Arc::from(text)))
+        let raw = RawValue::from_string(text.into())?;
+        Ok(RawRecord(Text::Checked(Arc::from(raw))))
     }
 
     /// The record of `text` that its writer guarantees is one compact JSON value (the
-    /// providers' parsers write it so); not checked.
+    /// providers' parsers write it so); not checked here, but each time it is serialized.
     pub fn from_json_unchecked(text: impl Into<Arc<str>>) -> Self {
-        RawRecord(text.into())
+        RawRecord(Text::Unchecked(text.into()))
     }
 
     /// The JSON text.
     pub fn get(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Text::Checked(raw) => raw.get(),
+            Text::Unchecked(text) => text,
+        }
     }
 
     /// Decodes the JSON into `T` (a struct of the fields you need, or a
     /// [`serde_json::Value`]).
     pub fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
-        serde_json::from_str(&self.0)
+        serde_json::from_str(self.get())
     }
 
     /// The JSON as a [`serde_json::Value`] tree (`Null` if the text was not JSON, which
@@ -75,17 +87,31 @@ impl RawRecord {
 
     /// Whether this is JSON `null` (no raw item).
     pub fn is_null(&self) -> bool {
-        &*self.0 == "null"
+        self.get() == "null"
     }
 
     /// The length of the JSON text in bytes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.get().len()
     }
 
     /// Whether the text is empty (never, for a checked record).
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.get().is_empty()
+    }
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for RawRecord {}
+
+impl std::hash::Hash for RawRecord {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.get().hash(state);
     }
 }
 
@@ -103,10 +129,12 @@ impl From<serde_json::Value> for RawRecord {
 
 impl From<&serde_json::Value> for RawRecord {
     fn from(value: &serde_json::Value) -> Self {
-        // Writing a `Value` as JSON cannot fail: its keys are strings.
-        RawRecord(Arc::from(
-            serde_json::to_string(value).unwrap_or_else(|_| "null".into()),
-        ))
+        // serde_json writes it, so it is JSON without a second look; writing a `Value`
+        // cannot fail (its keys are strings).
+        match serde_json::value::to_raw_value(value) {
+            Ok(raw) => RawRecord(Text::Checked(Arc::from(raw))),
+            Err(_) => RawRecord::null(),
+        }
     }
 }
 
@@ -118,21 +146,26 @@ impl PartialEq<serde_json::Value> for RawRecord {
 
 impl fmt::Debug for RawRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.get())
     }
 }
 
 impl fmt::Display for RawRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.get())
     }
 }
 
 impl Serialize for RawRecord {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match serde_json::from_str::<&RawValue>(&self.0) {
-            Ok(raw) => raw.serialize(serializer),
-            Err(_) => serializer.serialize_unit(),
+        match &self.0 {
+            // Checked when made: written as it is, with no second parse per write (a
+            // store writes every item of every sync).
+            Text::Checked(raw) => raw.serialize(serializer),
+            Text::Unchecked(text) => match serde_json::from_str::<&RawValue>(text) {
+                Ok(raw) => raw.serialize(serializer),
+                Err(_) => serializer.serialize_unit(),
+            },
         }
     }
 }
@@ -140,7 +173,7 @@ impl Serialize for RawRecord {
 impl<'de> Deserialize<'de> for RawRecord {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        Ok(RawRecord(Arc::from(raw.get())))
+        Ok(RawRecord(Text::Checked(Arc::from(raw))))
     }
 }
 
@@ -174,6 +207,21 @@ mod tests {
         assert!(RawRecord::from_json("1 2").is_err());
         assert!(RawRecord::null().is_null());
         assert_eq!(RawRecord::default().to_value(), serde_json::Value::Null);
+    }
+
+    #[test]
+    fn an_unchecked_text_that_is_not_json_serializes_as_null_and_equal_texts_are_equal() {
+        let bad = RawRecord::from_json_unchecked("{\"a\":");
+        assert_eq!(serde_json::to_string(&bad).unwrap(), "null");
+        let good = RawRecord::from_json_unchecked("{\"a\":1}");
+        assert_eq!(serde_json::to_string(&good).unwrap(), "{\"a\":1}");
+        // Equality and hashing go by the text, however the record was made.
+        let checked = RawRecord::from_json("{\"a\":1}").unwrap();
+        assert_eq!(good, checked);
+        use std::hash::BuildHasher;
+        let state = std::collections::hash_map::RandomState::new();
+        assert_eq!(state.hash_one(&good), state.hash_one(&checked));
+        assert_eq!(serde_json::to_string(&checked).unwrap(), "{\"a\":1}");
     }
 
     #[test]

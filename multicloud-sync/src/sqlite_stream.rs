@@ -26,13 +26,25 @@ use crate::sqlite_diff::{decode_stored, diff_json, ChangedText};
 use crate::sqlite_util::{format_time, from_json, StoreError};
 use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
-/// The staging table (`item` NULL: the same text as the stored row when staged): temporary, so it lives in this connection's own temp database (never
-/// in the file's WAL) and vanishes with the connection, whatever a crash left in it.
-pub(crate) const STAGING: &str = "
-CREATE TEMP TABLE IF NOT EXISTS staged_items (
-    run INTEGER NOT NULL, item_key TEXT NOT NULL, item TEXT,
-    UNIQUE (run, item_key));
-";
+/// The staging table of writer `run` (`item` NULL: the same text as the stored row when
+/// staged). Temporary, so it lives in this connection's own temp database (never in the
+/// file's WAL) and vanishes with the connection, whatever a crash left in it. One table per
+/// writer, dropped when it commits or is abandoned: dropping frees its pages at once, where
+/// deleting its rows would copy each page to the temp journal first. Keyed by the item's
+/// key alone, without a rowid, so a staged row is written to one B-tree, not two.
+fn staging_table(run: i64) -> String {
+    format!("temp.staged_{run}")
+}
+
+/// Creates writer `run`'s staging table unless it exists.
+fn create_staging(c: &Connection, run: i64) -> std::result::Result<(), StoreError> {
+    c.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {} (item_key TEXT PRIMARY KEY NOT NULL, item TEXT) \
+         WITHOUT ROWID",
+        staging_table(run)
+    ))?;
+    Ok(())
+}
 
 /// Which snapshot a writer replaces.
 #[derive(Debug)]
@@ -58,6 +70,9 @@ pub(crate) struct SqliteSnapshotWriter {
     run: i64,
     /// The snapshot's generation when the writer began.
     generation: i64,
+    /// Whether the snapshot held items when the writer began: if not, pages are staged
+    /// without comparing each item (the generation check makes that safe at commit).
+    compare: bool,
     /// Set once committed; otherwise dropping the writer clears its staged rows.
     finished: bool,
 }
@@ -68,7 +83,7 @@ impl SqliteSnapshotWriter {
         account: &AccountRef,
         region: &str,
         kind: &str,
-        (run, generation): (i64, i64),
+        (run, generation, compare): (i64, i64, bool),
     ) -> Self {
         SqliteSnapshotWriter {
             store,
@@ -80,6 +95,7 @@ impl SqliteSnapshotWriter {
             }),
             run,
             generation,
+            compare,
             finished: false,
         }
     }
@@ -102,9 +118,9 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         // connection is held for the inserts alone.
         let rows = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
-        let (run, scope) = (self.run, Arc::clone(&self.scope));
+        let (run, compare, scope) = (self.run, self.compare, Arc::clone(&self.scope));
         self.store
-            .with_temp_tables(move |c| stage(c, &scope, run, &rows))
+            .with_temp_tables(move |c| stage(c, &scope, (run, compare), &rows))
             .await
     }
 
@@ -138,7 +154,7 @@ impl Drop for SqliteSnapshotWriter {
             runtime.spawn(async move {
                 let cleared = store
                     .with_temp_tables(move |c| {
-                        c.execute("DELETE FROM temp.staged_items WHERE run = ?1", [run])?;
+                        c.execute_batch(&format!("DROP TABLE IF EXISTS {}", staging_table(run)))?;
                         Ok(())
                     })
                     .await;
@@ -175,44 +191,75 @@ impl EncodedPage {
         Ok(EncodedPage { text, ends })
     }
 
-    /// Each row's key and item JSON, in order.
-    fn rows(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// Each row's key and item JSON, in key order: the lookups and inserts then walk the
+    /// B-trees (stored in key order) forwards instead of jumping between pages.
+    fn rows(&self) -> Vec<(&str, &str)> {
         let mut start = 0;
-        self.ends.iter().map(move |&(key_end, end)| {
-            let row = (&self.text[start..key_end], &self.text[key_end..end]);
-            start = end;
-            row
-        })
+        let mut rows: Vec<(&str, &str)> = self
+            .ends
+            .iter()
+            .map(|&(key_end, end)| {
+                let row = (&self.text[start..key_end], &self.text[key_end..end]);
+                start = end;
+                row
+            })
+            .collect();
+        rows.sort_unstable_by(|x, y| x.0.cmp(y.0));
+        rows
     }
 }
 
-/// Stages one page: an item whose text equals its stored row's as its key alone.
+/// Stages one page: an item whose text equals its stored row's as its key alone. With
+/// `compare` false (nothing was stored when the writer began; the commit checks that still
+/// holds) every item is staged whole without a lookup.
 fn stage(
     c: &mut Connection,
     scope: &Scope,
-    run: i64,
+    (run, compare): (i64, bool),
     rows: &EncodedPage,
 ) -> std::result::Result<(), StoreError> {
     let (p, a, region, kind) = scope.keys();
     let tx = c.transaction()?;
+    create_staging(&tx, run)?;
     {
         let mut stored = tx.prepare_cached(
             "SELECT item = ?6 FROM snapshot_items WHERE provider = ?1 AND account = ?2 \
              AND region = ?3 AND kind = ?4 AND item_key = ?5",
         )?;
-        let mut insert = tx.prepare_cached(
-            "INSERT OR REPLACE INTO temp.staged_items (run, item_key, item) VALUES (?1, ?2, ?3)",
-        )?;
+        let mut insert = tx.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO {} (item_key, item) VALUES (?1, ?2)",
+            staging_table(run)
+        ))?;
         for (key, item) in rows.rows() {
-            let same: Option<bool> = stored
-                .query_row(params![p, a, region, kind, key, item], |r| r.get(0))
-                .optional()?;
+            let same: Option<bool> = if compare {
+                stored
+                    .query_row(params![p, a, region, kind, key, item], |r| r.get(0))
+                    .optional()?
+            } else {
+                None
+            };
             let text = if same == Some(true) { None } else { Some(item) };
-            insert.execute(params![run, key, text])?;
+            insert.execute(params![key, text])?;
         }
     }
     tx.commit()?;
     Ok(())
+}
+
+/// What a writer of `scope` begins with: the snapshot's generation, and whether it holds
+/// any item (a writer of an empty snapshot stages without comparing).
+pub(crate) fn begin_state(
+    c: &Connection,
+    scope: (&str, &str, &str, &str),
+) -> std::result::Result<(i64, bool), StoreError> {
+    let (p, a, region, kind) = scope;
+    let stored = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM snapshot_items WHERE provider = ?1 AND account = ?2 \
+         AND region = ?3 AND kind = ?4)",
+        params![p, a, region, kind],
+        |r| r.get(0),
+    )?;
+    Ok((generation(c, scope)?, stored))
 }
 
 /// The generation of the snapshot of `scope` (0 when it was never written).
@@ -307,28 +354,30 @@ fn commit_run(
              listing was staged; nothing was stored, and the next round syncs it again"
         )));
     }
-    let items: i64 = tx.query_row(
-        "SELECT count(*) FROM temp.staged_items WHERE run = ?1",
-        [run],
-        |r| r.get(0),
-    )?;
-    let found = find_changes(&tx, scope, run)?;
+    // A listing that yielded nothing staged no page.
+    create_staging(&tx, run)?;
+    let staged = staging_table(run);
+    let items: i64 = tx.query_row(&format!("SELECT count(*) FROM {staged}"), [], |r| r.get(0))?;
+    let found = find_changes(&tx, scope, &staged)?;
     // Apply only the difference: rows that left, then rows new or with other text.
     tx.execute(
-        "DELETE FROM snapshot_items WHERE provider = ?2 AND account = ?3 AND region = ?4 \
-         AND kind = ?5 AND NOT EXISTS (SELECT 1 FROM temp.staged_items s \
-         WHERE s.run = ?1 AND s.item_key = snapshot_items.item_key)",
-        params![run, p, a, region, kind],
+        &format!(
+            "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 \
+             AND kind = ?4 AND NOT EXISTS (SELECT 1 FROM {staged} s \
+             WHERE s.item_key = snapshot_items.item_key)"
+        ),
+        params![p, a, region, kind],
     )?;
     tx.execute(
-        "INSERT INTO snapshot_items (provider, account, region, kind, item_key, item) \
-         SELECT ?2, ?3, ?4, ?5, item_key, item FROM temp.staged_items \
-         WHERE run = ?1 AND item IS NOT NULL \
-         ON CONFLICT (provider, account, region, kind, item_key) \
-         DO UPDATE SET item = excluded.item WHERE snapshot_items.item <> excluded.item",
-        params![run, p, a, region, kind],
+        &format!(
+            "INSERT INTO snapshot_items (provider, account, region, kind, item_key, item) \
+             SELECT ?1, ?2, ?3, ?4, item_key, item FROM {staged} WHERE item IS NOT NULL \
+             ON CONFLICT (provider, account, region, kind, item_key) \
+             DO UPDATE SET item = excluded.item WHERE snapshot_items.item <> excluded.item"
+        ),
+        params![p, a, region, kind],
     )?;
-    tx.execute("DELETE FROM temp.staged_items WHERE run = ?1", [run])?;
+    tx.execute_batch(&format!("DROP TABLE {staged}"))?;
     record_write(&tx, scope.keys(), synced_at, history_json(&found)?)?;
     tx.commit()?;
     let counts = DiffCounts::new(found.added.len(), found.removed.len(), found.changed.len());
@@ -347,18 +396,18 @@ fn commit_run(
 fn find_changes(
     tx: &rusqlite::Transaction<'_>,
     scope: &Scope,
-    run: i64,
+    staged: &str,
 ) -> std::result::Result<Found, StoreError> {
     let (p, a, region, kind) = scope.keys();
     let mut found = Found::default();
     let candidates = tx
-        .prepare(
-            "SELECT s.item_key, s.item, i.item FROM temp.staged_items s \
-             LEFT JOIN snapshot_items i ON i.provider = ?2 AND i.account = ?3 \
-             AND i.region = ?4 AND i.kind = ?5 AND i.item_key = s.item_key \
-             WHERE s.run = ?1 AND s.item IS NOT NULL AND (i.item IS NULL OR i.item <> s.item)",
-        )?
-        .query_map(params![run, p, a, region, kind], |r| {
+        .prepare(&format!(
+            "SELECT s.item_key, s.item, i.item FROM {staged} s \
+             LEFT JOIN snapshot_items i ON i.provider = ?1 AND i.account = ?2 \
+             AND i.region = ?3 AND i.kind = ?4 AND i.item_key = s.item_key \
+             WHERE s.item IS NOT NULL AND (i.item IS NULL OR i.item <> s.item)"
+        ))?
+        .query_map(params![p, a, region, kind], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<rusqlite::Result<Vec<(String, String, Option<String>)>>>()?;
@@ -376,15 +425,12 @@ fn find_changes(
         )?;
     }
     let removed = tx
-        .prepare(
+        .prepare(&format!(
             "SELECT i.item_key, i.item FROM snapshot_items i \
-             WHERE i.provider = ?2 AND i.account = ?3 AND i.region = ?4 AND i.kind = ?5 \
-             AND NOT EXISTS (SELECT 1 FROM temp.staged_items s \
-             WHERE s.run = ?1 AND s.item_key = i.item_key)",
-        )?
-        .query_map(params![run, p, a, region, kind], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+             WHERE i.provider = ?1 AND i.account = ?2 AND i.region = ?3 AND i.kind = ?4 \
+             AND NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.item_key = i.item_key)"
+        ))?
+        .query_map(params![p, a, region, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
     for (key_json, text) in removed {
         // A stored row that no longer decodes is dropped without being reported: at worst
@@ -483,8 +529,30 @@ impl Found {
     }
 }
 
-/// How many rows are staged, for any writer; for tests.
+/// How many rows are staged over every writer's table, of those with `condition` (SQL);
+/// for tests.
+#[cfg(test)]
+pub(crate) fn staged_rows_where(
+    c: &Connection,
+    condition: &str,
+) -> std::result::Result<i64, StoreError> {
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE 'staged\\_%' ESCAPE '\\'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rows = 0;
+    for table in tables {
+        rows += c.query_row(
+            &format!("SELECT count(*) FROM temp.{table} WHERE {condition}"),
+            [],
+            |r| r.get::<_, i64>(0),
+        )?;
+    }
+    Ok(rows)
+}
+
+/// How many rows are staged over every writer's table; for tests.
 #[cfg(test)]
 pub(crate) fn staged_rows(c: &Connection) -> std::result::Result<i64, StoreError> {
-    Ok(c.query_row("SELECT count(*) FROM temp.staged_items", [], |r| r.get(0))?)
+    staged_rows_where(c, "1")
 }

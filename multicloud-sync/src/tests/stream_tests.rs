@@ -12,7 +12,7 @@ use serde_json::json;
 use super::engine_tests::engine_with;
 use super::fake::{host, FakeCloud, T0};
 use super::store_suite::{account, snapshot, HOST};
-use crate::sqlite_stream::staged_rows;
+use crate::sqlite_stream::{staged_rows, staged_rows_where};
 use crate::{
     AccountRef, DefaultSyncPolicy, DiffDetail, Item, ItemKey, SnapshotStore, SqliteStore,
     SyncEngine,
@@ -266,6 +266,41 @@ async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
     assert!(third.commit(T0, DiffDetail::Counts).await.is_err());
 }
 
+/// Writers of a snapshot that held nothing stage without comparing each item; that is
+/// safe only because a commit still refuses a snapshot written since the writer began.
+#[tokio::test]
+async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation_check() {
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    let a = account(ProviderKind::Aws, "prod");
+    let mut first = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
+    let mut second = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
+    first
+        .write(vec![version(1, 0, 0), version(2, 0, 0)])
+        .await
+        .unwrap();
+    second.write(vec![version(1, 0, 0)]).await.unwrap();
+    let staged = store
+        .with_temp_tables(|c| staged_rows_where(c, "item IS NOT NULL"))
+        .await
+        .unwrap();
+    assert_eq!(staged, 3, "every item is staged whole");
+    let one = first.commit(T0, DiffDetail::Items).await.unwrap();
+    assert_eq!(one.counts.added, 2);
+    let err = second.commit(T0, DiffDetail::Items).await.unwrap_err();
+    assert!(
+        err.message().contains("replaced by another writer"),
+        "{err}"
+    );
+    assert_eq!(
+        store.snapshot(&a, "r1", HOST).await.unwrap().unwrap().len(),
+        2
+    );
+    // Committed or refused, neither writer leaves a staging table behind.
+    tokio::task::yield_now().await;
+    let left = store.with_temp_tables(|c| staged_rows(c)).await.unwrap();
+    assert_eq!(left, 0);
+}
+
 #[tokio::test]
 async fn unchanged_items_are_staged_as_keys_alone() {
     let store = SqliteStore::open_in_memory().await.unwrap();
@@ -281,13 +316,7 @@ async fn unchanged_items_are_staged_as_keys_alone() {
     new.push(version(11, 0, 0));
     writer.write(new).await.unwrap();
     let with_text = store
-        .with_temp_tables(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM temp.staged_items WHERE item IS NOT NULL",
-                [],
-                |r| r.get::<_, i64>(0),
-            )?)
-        })
+        .with_temp_tables(|c| staged_rows_where(c, "item IS NOT NULL"))
         .await
         .unwrap();
     assert_eq!(
