@@ -116,6 +116,10 @@ impl SqliteStore {
             // WAL lets readers work while a sync writes; NORMAL sync is durable enough with WAL.
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // A checkpoint every 4,096 WAL pages (64 MB of 16 KB pages) instead of 1,000: a
+            // large first sync pays a quarter of the checkpoints' syncs (`benches/store.rs`:
+            // about 10 % of its time).
+            conn.pragma_update(None, "wal_autocheckpoint", 4096)?;
             Ok(conn)
         })
         .await?;
