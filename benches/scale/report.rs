@@ -99,12 +99,17 @@ pub(crate) fn print(
             cpu_floor(p.cpu + p.server_cpu).as_secs_f64() * 1e3,
         );
     }
-    if let [raw, first, ..] = phases {
-        let own = first.cpu.saturating_sub(raw.cpu);
-        println!(
-            "  the engine's own CPU over the raw listing: {:.1} µs per host",
-            own.as_secs_f64() * 1e6 / total as f64
-        );
+    if let [raw, engine @ ..] = phases {
+        // Each engine phase at the raw listing's latency against that listing: what the
+        // engine and its store add per host.
+        for phase in engine.iter().filter(|p| p.latency == raw.latency) {
+            let own = phase.cpu.saturating_sub(raw.cpu);
+            println!(
+                "  the engine's own CPU over the raw listing, {}: {:.1} µs per host",
+                phase.name,
+                own.as_secs_f64() * 1e6 / total as f64
+            );
+        }
     }
     println!("  RSS now {:.1} MB", measure::mb(measure::rss()));
     requests_table(targets, phases);
