@@ -294,7 +294,11 @@ fn items_sharing_a_shape_are_written_as_items_of_their_own() {
         item("i-2", "privateIpAddress", ""),
         item("i-3", "privateIpAddressesSet", ""),
         item("i-4", "privateIpAddress", "<alpha>again</alpha>"),
-        item("i-5", "privateIpAddressesSet", "<privateIpAddress>10.0.0.9</privateIpAddress>"),
+        item(
+            "i-5",
+            "privateIpAddressesSet",
+            "<privateIpAddress>10.0.0.9</privateIpAddress>",
+        ),
         item("i-6", "privateIpAddress", ""),
     ];
     let body = format!(

@@ -228,6 +228,7 @@ impl<'a> Page<'a> {
         out: &mut Vec<H>,
     ) -> Option<()> {
         if let Some(node) = self.open_items.pop() {
+            self.arena.close(node);
             if self.open_items.is_empty() {
                 // The item is complete: `node` is its root.
                 let arena = &self.arena;

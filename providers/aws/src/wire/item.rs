@@ -136,6 +136,17 @@ pub(super) struct Node<'a> {
     count: u32,
     /// Whether every child has the first child's name.
     same: bool,
+    /// How the element reads, set when it closes ([`Arena::close`]).
+    reads: Reads,
+}
+
+/// [`Kind`] without the text.
+#[derive(Clone, Copy)]
+enum Reads {
+    Text,
+    EmptyList,
+    List,
+    Object,
 }
 
 /// The elements of one item, in document order; cleared, not freed, between items.
@@ -244,6 +255,7 @@ impl<'a> Arena<'a> {
             next: NONE,
             count: 0,
             same: true,
+            reads: Reads::Text,
         });
         if parent != NONE {
             let first = self.nodes[parent as usize].first;
@@ -289,20 +301,35 @@ impl<'a> Arena<'a> {
         })
     }
 
-    pub(super) fn kind(&self, id: u32) -> Kind<'_> {
+    /// Records how element `id`, now complete, reads.
+    pub(super) fn close(&mut self, id: u32) {
         let n = self.node(id);
-        if n.count == 0 {
+        let reads = if n.count == 0 {
             // EC2 names every list `…Set`; an empty one is an empty list.
             if n.text.is_empty() && n.name.ends_with("Set") {
-                return Kind::EmptyList;
+                Reads::EmptyList
+            } else {
+                Reads::Text
             }
-            return Kind::Text(&n.text);
-        }
-        let first = self.node(n.first);
-        if n.same && (n.count > 1 || same_name(first.name, first.key, ITEM, ITEM_KEY)) {
-            Kind::List
         } else {
-            Kind::Object
+            let first = self.node(n.first);
+            if n.same && (n.count > 1 || same_name(first.name, first.key, ITEM, ITEM_KEY)) {
+                Reads::List
+            } else {
+                Reads::Object
+            }
+        };
+        self.nodes[id as usize].reads = reads;
+    }
+
+    /// How complete element `id` reads.
+    pub(super) fn kind(&self, id: u32) -> Kind<'_> {
+        let n = self.node(id);
+        match n.reads {
+            Reads::Text => Kind::Text(&n.text),
+            Reads::EmptyList => Kind::EmptyList,
+            Reads::List => Kind::List,
+            Reads::Object => Kind::Object,
         }
     }
 
