@@ -276,3 +276,41 @@ fn the_escape_test_finds_every_byte_json_escapes_at_every_position() {
         }
     }
 }
+
+#[test]
+fn items_sharing_a_shape_are_written_as_items_of_their_own() {
+    // Items with the same nine children in the same order (the writer reuses their order),
+    // then the same keys with a long name that shares the first 16 bytes of another, a
+    // repeated name, other values in another order, and whitespace around every element.
+    let item = |id: &str, long: &str, extra: &str| {
+        format!(
+            "<item>\n  <vpcId>v-{id}</vpcId><instanceId>{id}</instanceId><zeta>z</zeta>\
+             <alpha>&lt;{id}&gt;</alpha><{long}>1</{long}><beta/><gamma>g</gamma>\
+             <delta>d</delta><instanceType>t3</instanceType>{extra}\n</item>\n"
+        )
+    };
+    let items = [
+        item("i-1", "privateIpAddress", ""),
+        item("i-2", "privateIpAddress", ""),
+        item("i-3", "privateIpAddressesSet", ""),
+        item("i-4", "privateIpAddress", "<alpha>again</alpha>"),
+        item(
+            "i-5",
+            "privateIpAddressesSet",
+            "<privateIpAddress>10.0.0.9</privateIpAddress>",
+        ),
+        item("i-6", "privateIpAddress", ""),
+    ];
+    let body = format!(
+        "<DescribeInstancesResponse>\n <reservationSet>\n  <item><instancesSet>\n{}\
+         </instancesSet></item>\n </reservationSet>\n</DescribeInstancesResponse>\n",
+        items.concat()
+    );
+    assert!(agree(body.as_bytes()), "declined {body}");
+    let (hosts, _) = streaming(body.as_bytes()).unwrap();
+    assert_eq!(
+        hosts[2].raw.get(),
+        r#"{"alpha":"<i-3>","beta":"","delta":"d","gamma":"g","instanceId":"i-3","instanceType":"t3","privateIpAddressesSet":"1","vpcId":"v-i-3","zeta":"z"}"#
+    );
+    assert_eq!(hosts[5].raw.get(), hosts[0].raw.get().replace("i-1", "i-6"));
+}

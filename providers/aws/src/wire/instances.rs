@@ -27,7 +27,7 @@ use multicloud_core::RawRecord;
 use super::ec2::{
     Association, Attachment, Instance, InstanceState, Ipv6, NetworkInterface, Placement, PrivateIp,
 };
-use super::item::{append, Arena, ITEM, NONE};
+use super::item::{append, key_at, Arena, Keys, ITEM, NONE};
 use super::Ec2Tag;
 
 /// The root element of a page.
@@ -41,23 +41,30 @@ pub(crate) fn instances<H>(
 ) -> Option<(Vec<H>, Option<String>)> {
     // Checked once, so names and texts are cut from it as `str` without checking each.
     let text = std::str::from_utf8(body).ok()?;
+    // Text is trimmed here, as `trim_text(true)` would trim it (a chunk of XML whitespace
+    // only is no text).
     let mut reader = Reader::from_reader(body);
-    reader.config_mut().trim_text(true);
     let mut page = Page::default();
     let mut out = Vec::new();
     loop {
-        match reader.read_event().ok()? {
-            Event::Start(start) => page.open(local_name(text, &start)?)?,
+        let Ok(event) = reader.read_event() else {
+            return None;
+        };
+        // Matched by reference: the event's parts are not moved.
+        match &event {
+            Event::Start(start) => page.open(local_name(text, start.name().into_inner())?)?,
             Event::Empty(start) => {
-                page.open(local_name(text, &start)?)?;
+                page.open(local_name(text, start.name().into_inner())?)?;
                 page.close(&mut map, &mut out)?;
             }
             Event::End(_) => page.close(&mut map, &mut out)?,
             Event::Text(chunk) => {
-                let raw = slice_of(text, &chunk.into_inner())?;
-                page.text(quick_xml::escape::unescape(raw).ok()?);
+                let raw = trim(slice_of(text, chunk)?);
+                if !raw.is_empty() {
+                    page.text(unescape(raw)?);
+                }
             }
-            Event::CData(data) => page.text(Cow::Borrowed(slice_of(text, &data.into_inner())?)),
+            Event::CData(data) => page.text(Cow::Borrowed(slice_of(text, data)?)),
             Event::Eof => break,
             _ => {}
         }
@@ -75,13 +82,37 @@ fn slice_of<'a>(text: &'a str, part: &[u8]) -> Option<&'a str> {
     text.get(offset..offset.checked_add(part.len())?)
 }
 
-/// The local name of an element (after the first `:`, as quick-xml reads it).
-fn local_name<'a>(text: &'a str, start: &quick_xml::events::BytesStart<'_>) -> Option<&'a str> {
-    let qname = slice_of(text, start.name().into_inner())?;
-    Some(match qname.bytes().position(|b| b == b':') {
+/// `text` without XML whitespace at either end.
+fn trim(text: &str) -> &str {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let bytes = text.as_bytes();
+    let Some(first) = bytes.iter().position(|b| !space(b)) else {
+        return "";
+    };
+    let last = bytes.iter().rposition(|b| !space(b)).unwrap_or(first);
+    // Both ends are next to ASCII bytes (or the text's ends): character boundaries.
+    text.get(first..=last).unwrap_or(text)
+}
+
+/// `raw` unescaped, borrowed when it holds no reference (most texts).
+fn unescape(raw: &str) -> Option<Cow<'_, str>> {
+    if raw.bytes().any(|b| b == b'&') {
+        quick_xml::escape::unescape(raw).ok()
+    } else {
+        Some(Cow::Borrowed(raw))
+    }
+}
+
+/// The local name of an element named `qname` (after the first `:`, as quick-xml reads
+/// it), and its key.
+fn local_name<'a>(text: &'a str, qname: &[u8]) -> Option<(&'a str, u128)> {
+    let local = match qname.iter().position(|&b| b == b':') {
         Some(colon) => &qname[colon + 1..],
         None => qname,
-    })
+    };
+    let name = slice_of(text, local)?;
+    let offset = name.as_ptr() as usize - text.as_ptr() as usize;
+    Some((name, key_at(text.as_bytes(), offset, name.len())))
 }
 
 /// What an open element outside the items is to the page.
@@ -114,7 +145,7 @@ struct Page<'a> {
     open_items: Vec<u32>,
     /// Reused buffers: the item's JSON text, and the writer's sorted keys.
     json: String,
-    keys: Vec<(u128, u32)>,
+    keys: Keys,
 }
 
 impl<'a> Page<'a> {
@@ -122,12 +153,12 @@ impl<'a> Page<'a> {
         self.roles.len() + self.open_items.len()
     }
 
-    fn open(&mut self, name: &'a str) -> Option<()> {
+    fn open(&mut self, (name, key): (&'a str, u128)) -> Option<()> {
         if self.depth() >= MAX_DEPTH {
             return None;
         }
         if let Some(&parent) = self.open_items.last() {
-            let node = self.arena.push(name, parent);
+            let node = self.arena.push(name, key, parent);
             self.open_items.push(node);
             return Some(());
         }
@@ -165,7 +196,7 @@ impl<'a> Page<'a> {
             Some(Role::InstancesSet) if name == ITEM => {
                 self.set_children = true;
                 self.arena.clear();
-                let node = self.arena.push(name, NONE);
+                let node = self.arena.push(name, key, NONE);
                 self.open_items.push(node);
                 return Some(());
             }
@@ -197,6 +228,7 @@ impl<'a> Page<'a> {
         out: &mut Vec<H>,
     ) -> Option<()> {
         if let Some(node) = self.open_items.pop() {
+            self.arena.close(node);
             if self.open_items.is_empty() {
                 // The item is complete: `node` is its root.
                 let arena = &self.arena;
@@ -229,28 +261,28 @@ impl<'a> Page<'a> {
 /// The typed view of item `id`, as the typed decode of its `Value` would give it.
 fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
     let [instance_id, state, instance_type, placement, private_ip, ip, ipv6, nics, platform, details, vpc, launch, tags] =
-        a.fields(
-            id,
-            [
-                "instanceId",
-                "instanceState",
-                "instanceType",
-                "placement",
-                "privateIpAddress",
-                "ipAddress",
-                "ipv6Address",
-                "networkInterfaceSet",
-                "platform",
-                "platformDetails",
-                "vpcId",
-                "launchTime",
-                "tagSet",
-            ],
-        )?;
+        a.fields(id, |name| {
+            Some(match name {
+                "instanceId" => 0,
+                "instanceState" => 1,
+                "instanceType" => 2,
+                "placement" => 3,
+                "privateIpAddress" => 4,
+                "ipAddress" => 5,
+                "ipv6Address" => 6,
+                "networkInterfaceSet" => 7,
+                "platform" => 8,
+                "platformDetails" => 9,
+                "vpcId" => 10,
+                "launchTime" => 11,
+                "tagSet" => 12,
+                _ => return None,
+            })
+        })?;
     let instance_state = match state {
         None => None,
         Some(s) => {
-            let [name] = a.fields(s, ["name"])?;
+            let [name] = a.fields(s, |n| (n == "name").then_some(0))?;
             Some(InstanceState {
                 name: a.opt_str(name)??,
             })
@@ -259,7 +291,7 @@ fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
     let placement = match placement {
         None => None,
         Some(p) => {
-            let [zone] = a.fields(p, ["availabilityZone"])?;
+            let [zone] = a.fields(p, |n| (n == "availabilityZone").then_some(0))?;
             Some(Placement {
                 availability_zone: a.opt_str(zone)?,
             })
@@ -279,7 +311,11 @@ fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
         vpc_id: a.opt_str(vpc)?,
         launch_time: a.opt_str(launch)?,
         tag_set: a.list(tags, |a, t| {
-            let [key, value] = a.fields(t, ["key", "value"])?;
+            let [key, value] = a.fields(t, |n| match n {
+                "key" => Some(0),
+                "value" => Some(1),
+                _ => None,
+            })?;
             Some(Ec2Tag {
                 key: a.opt_str(key)?.unwrap_or_default(),
                 value: a.opt_str(value)?.unwrap_or_default(),
@@ -289,20 +325,24 @@ fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
 }
 
 fn network_interface<'n>(a: &'n Arena<'_>, id: u32) -> Option<NetworkInterface<'n>> {
-    let [private_ip, private_ips, ipv6s, association, attachment] = a.fields(
-        id,
-        [
-            "privateIpAddress",
-            "privateIpAddressesSet",
-            "ipv6AddressesSet",
-            "association",
-            "attachment",
-        ],
-    )?;
+    let [private_ip, private_ips, ipv6s, association, attachment] = a.fields(id, |n| {
+        Some(match n {
+            "privateIpAddress" => 0,
+            "privateIpAddressesSet" => 1,
+            "ipv6AddressesSet" => 2,
+            "association" => 3,
+            "attachment" => 4,
+            _ => return None,
+        })
+    })?;
     let attachment = match attachment {
         None => None,
         Some(at) => {
-            let [time, index] = a.fields(at, ["attachTime", "deviceIndex"])?;
+            let [time, index] = a.fields(at, |n| match n {
+                "attachTime" => Some(0),
+                "deviceIndex" => Some(1),
+                _ => None,
+            })?;
             Some(Attachment {
                 attach_time: a.opt_str(time)?,
                 device_index: a.opt_str(index)?,
@@ -312,14 +352,18 @@ fn network_interface<'n>(a: &'n Arena<'_>, id: u32) -> Option<NetworkInterface<'
     Some(NetworkInterface {
         private_ip_address: a.opt_str(private_ip)?,
         private_ip_addresses_set: a.list(private_ips, |a, p| {
-            let [ip, association] = a.fields(p, ["privateIpAddress", "association"])?;
+            let [ip, association] = a.fields(p, |n| match n {
+                "privateIpAddress" => Some(0),
+                "association" => Some(1),
+                _ => None,
+            })?;
             Some(PrivateIp {
                 private_ip_address: a.opt_str(ip)?,
                 association: self::association(a, association)?,
             })
         })?,
         ipv6_addresses_set: a.list(ipv6s, |a, v| {
-            let [ip] = a.fields(v, ["ipv6Address"])?;
+            let [ip] = a.fields(v, |n| (n == "ipv6Address").then_some(0))?;
             Some(Ipv6 {
                 ipv6_address: a.opt_str(ip)?,
             })
@@ -334,7 +378,7 @@ fn association<'n>(a: &'n Arena<'_>, field: Option<u32>) -> Option<Option<Associ
     let Some(id) = field else {
         return Some(None);
     };
-    let [ip] = a.fields(id, ["publicIp"])?;
+    let [ip] = a.fields(id, |n| (n == "publicIp").then_some(0))?;
     Some(Some(Association {
         public_ip: a.opt_str(ip)?,
     }))

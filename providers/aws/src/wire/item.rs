@@ -8,6 +8,8 @@ use std::borrow::Cow;
 
 /// EC2's list member name.
 pub(super) const ITEM: &str = "item";
+/// [`key`] of [`ITEM`].
+const ITEM_KEY: u128 = key(ITEM);
 /// No node.
 pub(super) const NONE: u32 = u32::MAX;
 
@@ -59,42 +61,74 @@ pub(super) fn json_string(out: &mut String, text: &str) {
 }
 
 /// Whether `bytes` hold a quote, a backslash or a control character, eight bytes at a time
-/// (the word tests of "Bit Twiddling Hacks": nonzero exactly when some byte matches).
+/// (the word tests of "Bit Twiddling Hacks": nonzero exactly when some byte matches); the
+/// last word overlaps the one before it instead of leaving a tail, and a string shorter than
+/// a word is read byte by byte.
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
+    let word = |chunk: &[u8]| {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let x = u64::from_le_bytes(word);
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
-        if control
+        x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0
             || has_zero(x ^ (ONES * u64::from(b'"')))
             || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    };
+    let Some(tail) = bytes.len().checked_sub(8) else {
+        return bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    };
+    bytes.chunks_exact(8).any(word) || word(&bytes[tail..])
 }
 
 /// The first 16 bytes of `name` as a big-endian number, zero-padded: ordered as the names
-/// are (XML names hold no NUL byte), equal only when those bytes are.
-fn prefix(name: &str) -> u128 {
+/// are (XML names hold no NUL byte), equal only when those bytes are. Two names are equal
+/// exactly when their keys and lengths are and, past 16 bytes, their rests.
+pub(super) const fn key(name: &str) -> u128 {
+    let bytes = name.as_bytes();
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < 16 {
+        key <<= 8;
+        if i < bytes.len() {
+            key |= bytes[i] as u128;
+        }
+        i += 1;
+    }
+    key
+}
+
+/// [`key`] of the name at `body[start..start + len]`, read as one 16-byte load when the body
+/// goes on that far (a name is always followed by at least its tag's `>`).
+pub(super) fn key_at(body: &[u8], start: usize, len: usize) -> u128 {
+    let Some(window) = body.get(start..start.wrapping_add(16)) else {
+        return body
+            .get(start..start + len)
+            .and_then(|name| std::str::from_utf8(name).ok())
+            .map_or(0, key);
+    };
     let mut bytes = [0u8; 16];
-    let n = name.len().min(16);
-    bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
-    u128::from_be_bytes(bytes)
+    bytes.copy_from_slice(window);
+    let word = u128::from_be_bytes(bytes);
+    match len {
+        0 => 0,
+        1..=15 => word & (u128::MAX << (8 * (16 - len))),
+        _ => word,
+    }
+}
+
+/// Whether names `a` and `b`, with keys `ka` and `kb`, are equal.
+#[inline]
+fn same_name(a: &str, ka: u128, b: &str, kb: u128) -> bool {
+    ka == kb && a.len() == b.len() && (a.len() <= 16 || a == b)
 }
 
 /// One element of an item: its name, text, and children as a linked list of arena indices.
 pub(super) struct Node<'a> {
     name: &'a str,
+    /// [`key`] of `name`.
+    key: u128,
     text: Cow<'a, str>,
     first: u32,
     last: u32,
@@ -102,12 +136,98 @@ pub(super) struct Node<'a> {
     count: u32,
     /// Whether every child has the first child's name.
     same: bool,
+    /// How the element reads, set when it closes ([`Arena::close`]).
+    reads: Reads,
+}
+
+/// [`Kind`] without the text.
+#[derive(Clone, Copy)]
+enum Reads {
+    Text,
+    EmptyList,
+    List,
+    Object,
 }
 
 /// The elements of one item, in document order; cleared, not freed, between items.
 #[derive(Default)]
 pub(super) struct Arena<'a> {
     nodes: Vec<Node<'a>>,
+}
+
+/// The writer's scratch space: the keys of the objects being written (each level's after
+/// its parent's), and the orders of the object shapes seen so far.
+#[derive(Default)]
+pub(super) struct Keys {
+    keys: Vec<(u128, u32)>,
+    shapes: Vec<Shape>,
+}
+
+/// The children's keys of an object, in document order, all different, and the order they
+/// are written in (positions in the document order). An object whose children have the same
+/// keys in the same order (most objects of a page: the items share their shape) is written
+/// in this order without sorting: distinct keys alone decide the byte order of the names.
+struct Shape {
+    keys: Vec<u128>,
+    order: Vec<u32>,
+}
+
+impl Keys {
+    /// Objects with fewer children are sorted each time.
+    const SHAPE_MIN: usize = 8;
+    /// At most this many shapes are kept (per page).
+    const SHAPES: usize = 16;
+
+    /// Sorts `keys[start..]` (one object's children, in document order) as
+    /// [`Arena::write`] writes them, by a known shape when there is one.
+    fn sort<'n>(&mut self, start: usize, names: impl Fn(u32) -> &'n str) {
+        let n = self.keys.len() - start;
+        if n >= Self::SHAPE_MIN {
+            let found = self.shapes.iter().position(|s| {
+                s.keys.len() == n
+                    && s.keys
+                        .iter()
+                        .zip(&self.keys[start..])
+                        .all(|(a, b)| *a == b.0)
+            });
+            if let Some(shape) = found {
+                let end = self.keys.len();
+                for i in 0..n {
+                    let position = self.shapes[shape].order[i] as usize;
+                    self.keys.push(self.keys[start + position]);
+                }
+                self.keys.copy_within(end.., start);
+                self.keys.truncate(end);
+                return;
+            }
+        }
+        let keep = n >= Self::SHAPE_MIN && self.shapes.len() < Self::SHAPES;
+        let document: Vec<(u128, u32)> = if keep {
+            self.keys[start..].to_vec()
+        } else {
+            Vec::new()
+        };
+        let keys = &mut self.keys[start..];
+        // Byte order of the names (their first 16 bytes as one number, then the rest), a
+        // repeated name's occurrences in document order (arena order, the second number).
+        keys.sort_unstable();
+        let tied = keys.windows(2).any(|w| w[0].0 == w[1].0);
+        // Names sharing their first 16 bytes but not the rest (rare) are ordered by the rest.
+        if tied {
+            keys.sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| names(a.1).cmp(names(b.1)))
+                    .then(a.1.cmp(&b.1))
+            });
+        } else if keep {
+            let order = keys
+                .iter()
+                .map(|k| document.binary_search_by_key(&k.1, |d| d.1).unwrap_or(0) as u32)
+                .collect();
+            let keys = document.iter().map(|d| d.0).collect();
+            self.shapes.push(Shape { keys, order });
+        }
+    }
 }
 
 /// How the general converter reads an element (see [`super::xml`]).
@@ -123,16 +243,19 @@ impl<'a> Arena<'a> {
         self.nodes.clear();
     }
 
-    pub(super) fn push(&mut self, name: &'a str, parent: u32) -> u32 {
+    /// Adds element `name` (whose [`key`] is `key`) as the last child of `parent`.
+    pub(super) fn push(&mut self, name: &'a str, key: u128, parent: u32) -> u32 {
         let id = self.nodes.len() as u32;
         self.nodes.push(Node {
             name,
+            key,
             text: Cow::Borrowed(""),
             first: NONE,
             last: NONE,
             next: NONE,
             count: 0,
             same: true,
+            reads: Reads::Text,
         });
         if parent != NONE {
             let first = self.nodes[parent as usize].first;
@@ -141,7 +264,8 @@ impl<'a> Arena<'a> {
                 self.nodes[parent as usize].first = id;
             } else {
                 self.nodes[last as usize].next = id;
-                if self.nodes[first as usize].name != name {
+                let f = &self.nodes[first as usize];
+                if !same_name(f.name, f.key, name, key) {
                     self.nodes[parent as usize].same = false;
                 }
             }
@@ -160,6 +284,12 @@ impl<'a> Arena<'a> {
         &self.nodes[id as usize]
     }
 
+    /// Whether elements `a` and `b` have the same name.
+    fn same(&self, a: u32, b: u32) -> bool {
+        let (a, b) = (self.node(a), self.node(b));
+        same_name(a.name, a.key, b.name, b.key)
+    }
+
     pub(super) fn children(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
         let mut next = self.node(id).first;
         std::iter::from_fn(move || {
@@ -171,25 +301,41 @@ impl<'a> Arena<'a> {
         })
     }
 
-    pub(super) fn kind(&self, id: u32) -> Kind<'_> {
+    /// Records how element `id`, now complete, reads.
+    pub(super) fn close(&mut self, id: u32) {
         let n = self.node(id);
-        if n.count == 0 {
+        let reads = if n.count == 0 {
             // EC2 names every list `…Set`; an empty one is an empty list.
             if n.text.is_empty() && n.name.ends_with("Set") {
-                return Kind::EmptyList;
+                Reads::EmptyList
+            } else {
+                Reads::Text
             }
-            return Kind::Text(&n.text);
-        }
-        if n.same && (n.count > 1 || self.node(n.first).name == ITEM) {
-            Kind::List
         } else {
-            Kind::Object
+            let first = self.node(n.first);
+            if n.same && (n.count > 1 || same_name(first.name, first.key, ITEM, ITEM_KEY)) {
+                Reads::List
+            } else {
+                Reads::Object
+            }
+        };
+        self.nodes[id as usize].reads = reads;
+    }
+
+    /// How complete element `id` reads.
+    pub(super) fn kind(&self, id: u32) -> Kind<'_> {
+        let n = self.node(id);
+        match n.reads {
+            Reads::Text => Kind::Text(&n.text),
+            Reads::EmptyList => Kind::EmptyList,
+            Reads::List => Kind::List,
+            Reads::Object => Kind::Object,
         }
     }
 
     /// Writes element `id` as serde_json writes its `Value`: compact, keys sorted, names
     /// repeated among other names as one array. `keys` is scratch space shared by the levels.
-    pub(super) fn write(&self, id: u32, out: &mut String, keys: &mut Vec<(u128, u32)>) {
+    pub(super) fn write(&self, id: u32, out: &mut String, scratch: &mut Keys) {
         match self.kind(id) {
             Kind::Text(text) => json_string(out, text),
             Kind::EmptyList => out.push_str("[]"),
@@ -199,36 +345,24 @@ impl<'a> Arena<'a> {
                     if i > 0 {
                         out.push(',');
                     }
-                    self.write(child, out, keys);
+                    self.write(child, out, scratch);
                 }
                 out.push(']');
             }
             Kind::Object => {
-                let start = keys.len();
-                keys.extend(self.children(id).map(|c| (prefix(self.node(c).name), c)));
-                // Byte order of the names (their first 16 bytes as one number, then the
-                // rest), a repeated name's occurrences in document order (arena order, the
-                // second number).
-                keys[start..].sort_unstable();
-                // Names sharing their first 16 bytes but not the rest (rare) are ordered by
-                // the rest.
-                let tied = |w: &[(u128, u32)]| {
-                    w[0].0 == w[1].0 && self.node(w[0].1).name != self.node(w[1].1).name
-                };
-                if keys[start..].windows(2).any(tied) {
-                    keys[start..].sort_unstable_by(|a, b| {
-                        a.0.cmp(&b.0)
-                            .then_with(|| self.node(a.1).name.cmp(self.node(b.1).name))
-                            .then(a.1.cmp(&b.1))
-                    });
-                }
+                let start = scratch.keys.len();
+                scratch
+                    .keys
+                    .extend(self.children(id).map(|c| (self.node(c).key, c)));
+                scratch.sort(start, |c| self.node(c).name);
                 out.push('{');
                 let mut i = start;
-                while i < keys.len() {
-                    let (key, name) = (keys[i].0, self.node(keys[i].1).name);
-                    let run = keys[i..]
+                while i < scratch.keys.len() {
+                    let (key, first) = scratch.keys[i];
+                    let name = self.node(first).name;
+                    let run = 1 + scratch.keys[i + 1..]
                         .iter()
-                        .take_while(|k| k.0 == key && self.node(k.1).name == name)
+                        .take_while(|k| k.0 == key && self.same(first, k.1))
                         .count();
                     if i > start {
                         out.push(',');
@@ -242,7 +376,7 @@ impl<'a> Arena<'a> {
                         if j > i {
                             out.push(',');
                         }
-                        self.write(keys[j].1, out, keys);
+                        self.write(scratch.keys[j].1, out, scratch);
                     }
                     if run > 1 {
                         out.push(']');
@@ -250,26 +384,26 @@ impl<'a> Arena<'a> {
                     i += run;
                 }
                 out.push('}');
-                keys.truncate(start);
+                scratch.keys.truncate(start);
             }
         }
     }
 
-    /// The children of object `id` named in `names`, each found at most once; `None` if
-    /// `id` is not an object or a name repeats (the general path would make it an array).
+    /// The children of object `id` that `slot` places (the slot of a wanted name, `None` for
+    /// any other), each found at most once; `None` if `id` is not an object or a wanted name
+    /// repeats (the general path would make it an array).
     pub(super) fn fields<const N: usize>(
         &self,
         id: u32,
-        names: [&str; N],
+        slot: impl Fn(&str) -> Option<usize>,
     ) -> Option<[Option<u32>; N]> {
         if !matches!(self.kind(id), Kind::Object) {
             return None;
         }
         let mut found = [None; N];
         for child in self.children(id) {
-            let name = self.node(child).name;
-            if let Some(slot) = names.iter().position(|n| *n == name) {
-                if found[slot].replace(child).is_some() {
+            if let Some(slot) = slot(self.node(child).name) {
+                if found.get_mut(slot)?.replace(child).is_some() {
                     return None;
                 }
             }
@@ -286,29 +420,27 @@ impl<'a> Arena<'a> {
         }
     }
 
-    /// The members of a list field, read as [`super::list`] reads it: absent, empty or blank
-    /// is no member, a single object is one; `None` for non-blank text.
-    pub(super) fn members(&self, field: Option<u32>) -> Option<Vec<u32>> {
+    /// The members of a list field, read as [`super::list`] reads it (absent, empty or blank
+    /// is no member, a single object is one; `None` for non-blank text), each read by `one`.
+    pub(super) fn list<'n, T>(
+        &'n self,
+        field: Option<u32>,
+        one: impl Fn(&'n Self, u32) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let Some(id) = field else {
             return Some(Vec::new());
         };
         match self.kind(id) {
             Kind::EmptyList => Some(Vec::new()),
             Kind::Text(text) => text.trim().is_empty().then(Vec::new),
-            Kind::List => Some(self.children(id).collect()),
-            Kind::Object => Some(vec![id]),
+            Kind::List => {
+                let mut out = Vec::with_capacity(self.node(id).count as usize);
+                for child in self.children(id) {
+                    out.push(one(self, child)?);
+                }
+                Some(out)
+            }
+            Kind::Object => Some(vec![one(self, id)?]),
         }
-    }
-
-    /// The members of a list field that are all objects, each read by `one`.
-    pub(super) fn list<'n, T>(
-        &'n self,
-        field: Option<u32>,
-        one: impl Fn(&'n Self, u32) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        self.members(field)?
-            .into_iter()
-            .map(|id| one(self, id))
-            .collect()
     }
 }

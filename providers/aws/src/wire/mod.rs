@@ -157,9 +157,13 @@ pub(crate) struct QueryTag {
 
 /// EC2 tags as the shared [`Tags`] map.
 pub(crate) fn ec2_tags(tags: &[Ec2Tag<'_>]) -> Tags {
-    tags.iter()
-        .map(|t| (t.key.to_owned(), t.value.to_owned()))
-        .collect()
+    // Inserted one by one (a repeated key keeps its last value, as collecting would): no
+    // intermediate vector to sort.
+    let mut out = Tags::new();
+    for t in tags {
+        out.insert(t.key.to_owned(), t.value.to_owned());
+    }
+    out
 }
 
 /// Query-protocol tags as the shared [`Tags`] map.
