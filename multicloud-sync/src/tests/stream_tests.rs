@@ -14,8 +14,8 @@ use super::fake::{host, FakeCloud, T0};
 use super::store_suite::{account, snapshot, HOST};
 use crate::sqlite_stream::{staged_rows, staged_rows_where};
 use crate::{
-    AccountRef, DefaultSyncPolicy, DiffDetail, Item, ItemKey, SnapshotStore, SqliteStore,
-    SyncEngine,
+    AccountRef, DefaultSyncPolicy, DiffDetail, Item, ItemKey, SnapshotStore, SnapshotWriter,
+    SqliteStore, SyncEngine,
 };
 
 /// A host from a small pool of ids, in one of a few versions: `look` changes compared
@@ -226,6 +226,21 @@ async fn a_dropped_writer_leaves_the_snapshot_and_clears_what_it_staged() {
     assert!(store.diffs(&a, 10).await.unwrap().len() == 1);
 }
 
+/// Two writers of r1 begun together: the first stages h01 and h02, the second h01.
+async fn two_writers(
+    store: &SqliteStore,
+    a: &AccountRef,
+) -> (Box<dyn SnapshotWriter>, Box<dyn SnapshotWriter>) {
+    let mut first = store.begin_snapshot(a, "r1", HOST).await.unwrap().unwrap();
+    let mut second = store.begin_snapshot(a, "r1", HOST).await.unwrap().unwrap();
+    first
+        .write(vec![version(1, 0, 0), version(2, 0, 0)])
+        .await
+        .unwrap();
+    second.write(vec![version(1, 0, 0)]).await.unwrap();
+    (first, second)
+}
+
 #[tokio::test]
 async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
     let store = SqliteStore::open_in_memory().await.unwrap();
@@ -234,14 +249,8 @@ async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
         .replace_snapshot(&a, "r1", HOST, &snapshot(1, vec![version(1, 0, 0)]))
         .await
         .unwrap();
-    let mut first = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
-    let mut second = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
     // h01 unchanged: each writer stages it as "same as stored".
-    first
-        .write(vec![version(1, 0, 0), version(2, 0, 0)])
-        .await
-        .unwrap();
-    second.write(vec![version(1, 0, 0)]).await.unwrap();
+    let (first, second) = two_writers(&store, &a).await;
     let one = first.commit(T0, DiffDetail::Items).await.unwrap();
     assert_eq!(one.diff.added_keys(), [ItemKey::Host { id: "h02".into() }]);
 
@@ -272,13 +281,7 @@ async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
 async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation_check() {
     let store = SqliteStore::open_in_memory().await.unwrap();
     let a = account(ProviderKind::Aws, "prod");
-    let mut first = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
-    let mut second = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
-    first
-        .write(vec![version(1, 0, 0), version(2, 0, 0)])
-        .await
-        .unwrap();
-    second.write(vec![version(1, 0, 0)]).await.unwrap();
+    let (first, second) = two_writers(&store, &a).await;
     let staged = store
         .with_temp_tables(|c| staged_rows_where(c, "item IS NOT NULL"))
         .await
