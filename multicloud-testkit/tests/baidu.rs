@@ -70,6 +70,18 @@ impl Bce {
         send(req).await.expect("response")
     }
 
+    /// BCC's `describeRegions` with `body`, signed with `key`.
+    async fn describe_regions(&self, key: &AccessKey, body: &str) -> Resp {
+        self.call_as(
+            key,
+            "POST",
+            "bcc.baidubce.com",
+            "/v2/region/describeRegions",
+            body,
+        )
+        .await
+    }
+
     async fn get(&self, label: &str, host: &str, path: &str) -> Resp {
         self.call_as(&self.key(label), "GET", host, path, "").await
     }
@@ -123,15 +135,7 @@ fn code(r: &Resp) -> String {
 async fn describe_regions_and_iam_users() {
     let bce = Bce::start(2).await;
     let admin = bce.key("admin");
-    let r = bce
-        .call_as(
-            &admin,
-            "POST",
-            "bcc.baidubce.com",
-            "/v2/region/describeRegions",
-            "{}",
-        )
-        .await;
+    let r = bce.describe_regions(&admin, "{}").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.headers.contains_key("x-bce-request-id"));
     let regions = r.json()["regions"].as_array().cloned().unwrap_or_default();
@@ -147,25 +151,9 @@ async fn describe_regions_and_iam_users() {
     let gz = regions.iter().find(|x| x["regionId"] == "gz").unwrap();
     assert_eq!(gz["regionName"], "华南-广州");
     assert_eq!(gz["regionEndpoint"], "bcc.gz.baidubce.com");
-    let r = bce
-        .call_as(
-            &admin,
-            "POST",
-            "bcc.baidubce.com",
-            "/v2/region/describeRegions",
-            r#"{"region":"su"}"#,
-        )
-        .await;
+    let r = bce.describe_regions(&admin, r#"{"region":"su"}"#).await;
     assert_eq!(r.json()["regions"].as_array().map(Vec::len), Some(1));
-    let r = bce
-        .call_as(
-            &admin,
-            "POST",
-            "bcc.baidubce.com",
-            "/v2/region/describeRegions",
-            "{not json",
-        )
-        .await;
+    let r = bce.describe_regions(&admin, "{not json").await;
     assert_eq!((r.status, code(&r)), (400, "MalformedJSON".to_string()));
 
     let r = bce.get("admin", "iam.bj.baidubce.com", "/v1/user").await;
@@ -627,15 +615,7 @@ async fn all_eleven_bcc_regions_can_be_enabled_and_served() {
         .expect("simulator starts");
     let bce = Bce { cloud };
     let admin = bce.key("admin");
-    let r = bce
-        .call_as(
-            &admin,
-            "POST",
-            "bcc.baidubce.com",
-            "/v2/region/describeRegions",
-            "{}",
-        )
-        .await;
+    let r = bce.describe_regions(&admin, "{}").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let listed: BTreeSet<String> = r.json()["regions"]
         .as_array()
