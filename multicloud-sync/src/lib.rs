@@ -101,9 +101,11 @@ mod schedule;
 mod snapshot;
 mod sqlite;
 mod sqlite_audit;
+mod sqlite_commit;
 mod sqlite_diff;
 mod sqlite_migrate;
 mod sqlite_stream;
+mod sqlite_texts;
 mod sqlite_thread;
 mod sqlite_util;
 #[cfg(feature = "postgres")]

@@ -25,6 +25,7 @@ use crate::inventory::{Inventory, Snapshot};
 use crate::item::{AccountRef, Item};
 use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 use crate::sqlite_stream::SqliteSnapshotWriter;
+use crate::sqlite_texts::{delete_account_texts, read_history, HistoryJson, SnapshotRows};
 use crate::sqlite_thread::ConnThread;
 pub(crate) use crate::sqlite_util::{
     blocking, format_time, from_json, parse_time, to_json, StoreError,
@@ -33,8 +34,10 @@ use crate::writer::SnapshotWriter;
 
 // Tables, keyed by (provider, account name[, region, kind]) — never by AccessKey id.
 // `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
-// holds its items as JSON; `snapshot_generations` counts the writes of each snapshot
-// (`sqlite_stream.rs`); `diffs` is the timestamped history of non-empty diffs;
+// lists its items by key, each pointing at its JSON in `item_texts`, which the history
+// shares (`sqlite_texts.rs`); `snapshot_generations` counts the writes of each snapshot
+// (`sqlite_stream.rs`); `diffs` is the timestamped history of non-empty diffs (`refs`: items
+// as text ids);
 // `audit_checkpoint` the log objects audit intake consumed (`sqlite_audit.rs`).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -48,14 +51,16 @@ CREATE TABLE IF NOT EXISTS snapshots (
     provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
     synced_at TEXT NOT NULL,
     PRIMARY KEY (provider, account, region, kind));
+CREATE TABLE IF NOT EXISTS item_texts (
+    id INTEGER PRIMARY KEY, item TEXT NOT NULL, in_history INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshot_items (
     provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
-    item_key TEXT NOT NULL, item TEXT NOT NULL,
-    PRIMARY KEY (provider, account, region, kind, item_key));
+    item_key TEXT NOT NULL, text_id INTEGER NOT NULL,
+    PRIMARY KEY (provider, account, region, kind, item_key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS diffs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
-    synced_at TEXT NOT NULL, diff TEXT NOT NULL);
+    synced_at TEXT NOT NULL, diff TEXT NOT NULL, refs INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS diffs_by_account ON diffs (provider, account, id);
 CREATE TABLE IF NOT EXISTS audit_checkpoint (
     provider TEXT NOT NULL, account TEXT NOT NULL, source TEXT NOT NULL, entry TEXT NOT NULL,
@@ -212,7 +217,7 @@ impl SnapshotStore for SqliteStore {
         let diff_json = if diff.is_empty() {
             None
         } else {
-            Some(to_json(diff)?)
+            Some(HistoryJson::Whole(to_json(diff)?))
         };
         self.with_conn(move |c| {
             let tx = c.transaction()?;
@@ -237,12 +242,12 @@ impl SnapshotStore for SqliteStore {
                 // snapshot waits for the commit and then reads what this one wrote.
                 let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 // Compared as JSON text: only rows whose text changed are decoded.
-                let mut plan = crate::sqlite_diff::plan(
-                    &tx,
-                    (&row.p, &row.a, &row.region, &row.kind),
-                    &row.rows,
-                )?;
-                row.write(&tx, plan.json.take())?;
+                let scope = (&*row.p, &*row.a, &*row.region, &*row.kind);
+                let plan = crate::sqlite_diff::plan(&tx, scope, &row.rows)?;
+                let history = plan
+                    .changes(&row.rows)
+                    .apply(&SnapshotRows::new(&tx, scope))?;
+                crate::sqlite_stream::record_write(&tx, scope, &row.synced_at, history.json()?)?;
                 tx.commit()?;
                 Ok(plan)
             })
@@ -295,23 +300,24 @@ impl SnapshotStore for SqliteStore {
         let account = account.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_conn(move |c| {
-            let rows: Vec<(String, String, String, String)> = c
+            let rows: Vec<(String, String, String, String, bool)> = c
                 .prepare(
-                    "SELECT region, kind, synced_at, diff FROM diffs \
+                    "SELECT region, kind, synced_at, diff, refs FROM diffs \
                      WHERE provider = ?1 AND account = ?2 ORDER BY id DESC LIMIT ?3",
                 )?
                 .query_map(params![p, a, limit], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             rows.into_iter()
-                .map(|(region, kind, synced_at, diff)| {
+                .map(|(region, kind, synced_at, diff, refs)| {
+                    let diff = read_history(c, (&region, &kind), &diff, refs)?;
                     Ok(DiffRecord {
                         account: account.clone(),
                         region,
                         kind,
                         synced_at: parse_time(&synced_at)?,
-                        diff: from_json(&diff)?,
+                        diff,
                     })
                 })
                 .collect()
@@ -407,6 +413,7 @@ impl SnapshotStore for SqliteStore {
         let (p, a) = keys(account);
         self.with_conn(move |c| {
             let tx = c.transaction()?;
+            delete_account_texts(&tx, (&p, &a))?;
             for table in [
                 "snapshot_items",
                 "snapshots",
@@ -446,8 +453,8 @@ fn load_snapshot(
     };
     let items: Vec<String> = c
         .prepare(
-            "SELECT item FROM snapshot_items \
-             WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
+            "SELECT t.item FROM snapshot_items i JOIN item_texts t ON t.id = i.text_id \
+             WHERE i.provider = ?1 AND i.account = ?2 AND i.region = ?3 AND i.kind = ?4",
         )?
         .query_map(params![p, a, region, kind], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -503,7 +510,7 @@ impl SnapshotRow {
     fn write(
         &self,
         tx: &rusqlite::Transaction<'_>,
-        diff: Option<String>,
+        diff: Option<HistoryJson>,
     ) -> std::result::Result<(), StoreError> {
         let SnapshotRow {
             p,
@@ -513,15 +520,13 @@ impl SnapshotRow {
             synced_at,
             rows,
         } = self;
-        crate::sqlite_stream::record_write(tx, (p, a, region, kind), synced_at, diff)?;
-        tx.execute(
-            "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
-            params![p, a, region, kind],
-        )?;
-        let mut insert =
-            tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        let scope = (&**p, &**a, &**region, &**kind);
+        crate::sqlite_stream::record_write(tx, scope, synced_at, diff)?;
+        // The diff given is stored whole, so no history row names these texts.
+        let items = SnapshotRows::new(tx, scope);
+        items.clear()?;
         for (key, item) in rows {
-            insert.execute(params![p, a, region, kind, key, item])?;
+            items.add(key, item, false, None)?;
         }
         Ok(())
     }

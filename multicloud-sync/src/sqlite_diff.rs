@@ -1,55 +1,51 @@
-//! The SQLite store's diff: new rows compared with the stored ones as JSON text, so a
-//! resync decodes only the items whose text changed (and the removed ones), and the history
-//! row is written from texts already made instead of serializing every item again.
+//! The SQLite store's diff of a whole snapshot: new rows compared with the stored ones as
+//! JSON text, so a resync decodes only the items whose text changed (and the removed ones).
+//! `sqlite_texts.rs` writes what it finds.
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::diff::{changed_fields, Change, Diff};
 use crate::inventory::Snapshot;
 use crate::item::{Item, ItemKey};
-use crate::sqlite::{from_json, to_json, StoreError};
+use crate::sqlite::{from_json, StoreError};
+use crate::sqlite_texts::{Changes, StoredText};
 
 /// What changed, found inside the transaction: positions in the new snapshot's rows, and
-/// the stored items that left or changed (decoded).
+/// the stored texts they replace or that left.
 pub(crate) struct Plan {
-    /// Rows (by position) new to this snapshot.
-    added: Vec<usize>,
-    /// Rows whose compared fields changed: position, fields, the stored item.
-    changed: Vec<(usize, Vec<&'static str>, Item)>,
-    /// Stored items no longer listed, in key order.
-    removed: Vec<Item>,
-    /// The history row's JSON, when anything changed.
-    pub(crate) json: Option<String>,
+    /// Rows (by position) new to this snapshot, with the stored row of the same key whose
+    /// text no longer decodes, if any.
+    added: Vec<(usize, Option<StoredText>)>,
+    /// Rows whose compared fields changed: position, key, fields, the stored item and text.
+    changed: Vec<(usize, ItemKey, Vec<&'static str>, Item, StoredText)>,
+    /// Rows whose text changed in fields the diff does not compare (a raw record).
+    raw_only: Vec<(usize, StoredText)>,
+    /// Stored rows no longer listed: key JSON, text, and the item when it decodes.
+    removed: Vec<(String, StoredText, Option<Item>)>,
 }
 
-/// The stored rows of one snapshot, item JSON by key JSON; `None` when there is no snapshot.
+/// The stored rows of one snapshot: item JSON and text by key JSON.
 fn stored_rows(
     c: &Connection,
-    p: &str,
-    a: &str,
-    region: &str,
-    kind: &str,
-) -> Result<Option<HashMap<String, String>>, StoreError> {
-    let exists: Option<i64> = c
-        .query_row(
-            "SELECT 1 FROM snapshots WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
-            params![p, a, region, kind],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if exists.is_none() {
-        return Ok(None);
-    }
+    (p, a, region, kind): (&str, &str, &str, &str),
+) -> Result<HashMap<String, (String, StoredText)>, StoreError> {
     let rows = c
         .prepare(
-            "SELECT item_key, item FROM snapshot_items \
-             WHERE provider = ?1 AND account = ?2 AND region = ?3 AND kind = ?4",
+            "SELECT i.item_key, t.item, t.id, t.in_history FROM snapshot_items i \
+             JOIN item_texts t ON t.id = i.text_id \
+             WHERE i.provider = ?1 AND i.account = ?2 AND i.region = ?3 AND i.kind = ?4",
         )?
-        .query_map(params![p, a, region, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![p, a, region, kind], |r| {
+            let text = StoredText {
+                id: r.get(2)?,
+                in_history: r.get(3)?,
+            };
+            Ok((r.get(0)?, (r.get(1)?, text)))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Some(rows))
+    Ok(rows)
 }
 
 /// A stored value (item or key), or `None` (logged) when it no longer decodes: such a row is treated as
@@ -69,131 +65,82 @@ pub(crate) fn decode_stored<T: serde::de::DeserializeOwned>(
 }
 
 /// Compares `rows` (the new snapshot's `(key JSON, item JSON)`, in key order) with what is
-/// stored for (`p`, `a`, `region`, `kind`).
+/// stored for `scope`.
 pub(crate) fn plan(
     c: &Connection,
-    (p, a, region, kind): (&str, &str, &str, &str),
+    scope: (&str, &str, &str, &str),
     rows: &[(String, String)],
 ) -> Result<Plan, StoreError> {
-    let mut stored = stored_rows(c, p, a, region, kind)?.unwrap_or_default();
+    let (_, _, region, kind) = scope;
+    let mut stored = stored_rows(c, scope)?;
     let mut plan = Plan {
         added: Vec::new(),
         changed: Vec::new(),
+        raw_only: Vec::new(),
         removed: Vec::new(),
-        json: None,
     };
     for (i, (key, text)) in rows.iter().enumerate() {
-        let before = match stored.remove(key) {
-            // The same text is the same item: nothing to decode.
-            Some(before) if before == *text => continue,
-            Some(before) => decode_stored::<Item>(&before, region, kind),
-            None => None,
+        let Some((before, stored_text)) = stored.remove(key) else {
+            plan.added.push((i, None));
+            continue;
         };
-        match before {
-            None => plan.added.push(i),
-            Some(before) => {
-                let after: Item = from_json(text)?;
-                let fields = changed_fields(&before, &after);
-                if !fields.is_empty() {
-                    plan.changed.push((i, fields, before));
-                }
-            }
+        // The same text is the same item: nothing to decode.
+        if before == *text {
+            continue;
+        }
+        // A stored row that no longer decodes counts as absent: its item shows up as added.
+        let Some(before) = decode_stored::<Item>(&before, region, kind) else {
+            plan.added.push((i, Some(stored_text)));
+            continue;
+        };
+        let after: Item = from_json(text)?;
+        let fields = changed_fields(&before, &after);
+        if fields.is_empty() {
+            plan.raw_only.push((i, stored_text));
+        } else {
+            plan.changed
+                .push((i, after.key(), fields, before, stored_text));
         }
     }
-    let mut removed: Vec<(ItemKey, Item)> = stored
-        .values()
-        .filter_map(|text| decode_stored::<Item>(text, region, kind))
-        .map(|item| (item.key(), item))
+    let mut removed: Vec<(String, StoredText, Option<Item>)> = stored
+        .into_iter()
+        .map(|(key, (text, stored))| (key, stored, decode_stored::<Item>(&text, region, kind)))
         .collect();
-    removed.sort_by(|x, y| x.0.cmp(&y.0));
-    plan.removed = removed.into_iter().map(|(_, item)| item).collect();
-    plan.json = history_json(&plan, rows)?;
+    removed.sort_by_cached_key(|(_, _, item)| item.as_ref().map(Item::key));
+    plan.removed = removed;
     Ok(plan)
 }
 
-/// The [`Diff`]'s JSON, as `serde_json` writes it, from the rows' texts.
-fn history_json(plan: &Plan, rows: &[(String, String)]) -> Result<Option<String>, StoreError> {
-    let removed = plan
-        .removed
-        .iter()
-        .map(to_json)
-        .collect::<Result<Vec<_>, _>>()?;
-    let befores = plan
-        .changed
-        .iter()
-        .map(|(_, _, before)| to_json(before))
-        .collect::<Result<Vec<_>, _>>()?;
-    let changed: Vec<ChangedText<'_>> = plan
-        .changed
-        .iter()
-        .zip(&befores)
-        .map(|((i, fields, _), before)| ChangedText {
-            key: &rows[*i].0,
-            fields,
-            before,
-            after: &rows[*i].1,
-        })
-        .collect();
-    let added: Vec<&str> = plan.added.iter().map(|&i| rows[i].1.as_str()).collect();
-    let removed: Vec<&str> = removed.iter().map(String::as_str).collect();
-    diff_json(&added, &removed, &changed)
-}
-
-/// One changed item's texts, for [`diff_json`].
-pub(crate) struct ChangedText<'a> {
-    /// The key's JSON.
-    pub(crate) key: &'a str,
-    /// The fields that differ.
-    pub(crate) fields: &'a [&'static str],
-    /// The stored item's JSON.
-    pub(crate) before: &'a str,
-    /// The new item's JSON.
-    pub(crate) after: &'a str,
-}
-
-/// A [`Diff`]'s JSON, as `serde_json` writes it, assembled from item texts already at hand
-/// (no item is serialized again); `None` when nothing changed. Both SQLite write paths
-/// write their history rows with it.
-pub(crate) fn diff_json(
-    added: &[&str],
-    removed: &[&str],
-    changed: &[ChangedText<'_>],
-) -> Result<Option<String>, StoreError> {
-    if added.is_empty() && removed.is_empty() && changed.is_empty() {
-        return Ok(None);
-    }
-    let texts = |out: &mut String, list: &[&str]| {
-        for (n, text) in list.iter().enumerate() {
-            if n > 0 {
-                out.push(',');
-            }
-            out.push_str(text);
-        }
-    };
-    let mut out = String::from("{\"added\":[");
-    texts(&mut out, added);
-    out.push_str("],\"removed\":[");
-    texts(&mut out, removed);
-    out.push_str("],\"changed\":[");
-    for (n, change) in changed.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"key\":");
-        out.push_str(change.key);
-        out.push_str(",\"fields\":");
-        out.push_str(&to_json(&change.fields)?);
-        out.push_str(",\"before\":");
-        out.push_str(change.before);
-        out.push_str(",\"after\":");
-        out.push_str(change.after);
-        out.push('}');
-    }
-    out.push_str("]}");
-    Ok(Some(out))
-}
-
 impl Plan {
+    /// The rows to write, for [`Changes::apply`].
+    pub(crate) fn changes<'a>(&'a self, rows: &'a [(String, String)]) -> Changes<'a> {
+        let row = |i: usize| (rows[i].0.as_str(), rows[i].1.as_str());
+        Changes {
+            added: self
+                .added
+                .iter()
+                .map(|&(i, replacing)| (row(i).0, row(i).1, replacing))
+                .collect(),
+            changed: self
+                .changed
+                .iter()
+                .map(|(i, key, fields, _, before)| {
+                    (key.clone(), row(*i).0, fields.clone(), *before, row(*i).1)
+                })
+                .collect(),
+            raw_only: self
+                .raw_only
+                .iter()
+                .map(|&(i, before)| (row(i).0, row(i).1, before))
+                .collect(),
+            removed: self
+                .removed
+                .iter()
+                .map(|(key, stored, _)| (key.as_str(), *stored))
+                .collect(),
+        }
+    }
+
     /// The diff, with the new items copied from `snapshot` (whose items are in the rows'
     /// order); a copy shares its raw text with the snapshot's.
     pub(crate) fn into_diff(self, snapshot: &Snapshot) -> Diff {
@@ -202,12 +149,12 @@ impl Plan {
         let added = self
             .added
             .iter()
-            .filter_map(|&i| take(i).map(|(_, item)| item))
+            .filter_map(|&(i, _)| take(i).map(|(_, item)| item))
             .collect();
         let changed = self
             .changed
             .into_iter()
-            .filter_map(|(i, fields, before)| {
+            .filter_map(|(i, _, fields, before, _)| {
                 let (key, after) = take(i)?;
                 Some(Change {
                     key,
@@ -219,7 +166,11 @@ impl Plan {
             .collect();
         Diff {
             added,
-            removed: self.removed,
+            removed: self
+                .removed
+                .into_iter()
+                .filter_map(|(_, _, item)| item)
+                .collect(),
             changed,
         }
     }

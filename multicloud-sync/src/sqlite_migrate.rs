@@ -8,25 +8,32 @@
 //!   writer can tell that nobody replaced the snapshot it compared its pages with); an
 //!   older file gains the empty table in place, and a missing row reads as generation 0.
 //!   A build that reads only up to 3 refuses the file, since it would not bump them.
+//! - 5: item texts in `item_texts`, shared by the snapshot rows (`snapshot_items` now names
+//!   a text id, without a rowid) and history rows (`diffs.refs` = 1: items as text ids;
+//!   `sqlite_texts.rs`). An older file's items move to texts of their own in place; its
+//!   history rows keep their items whole (`refs` 0) and read as before.
 
 use multicloud_core::Item;
 use rusqlite::{params, Connection};
 
 use crate::sqlite::{from_json, StoreError};
+use crate::sqlite_texts::SnapshotRows;
 
 /// The schema this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 4;
+pub(crate) const SCHEMA_VERSION: i64 = 5;
 
 /// Creates the tables of a new file, upgrades an older one, and refuses a newer one.
 pub(crate) fn prepare(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     match version {
-        // Versions 2 and 3 differ only by tables the schema creates if missing.
-        0 | 2 | 3 | SCHEMA_VERSION => {
+        0 | SCHEMA_VERSION => {
             conn.execute_batch(schema)?;
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             Ok(())
         }
+        // Versions 2 to 4 differ only by tables the schema creates if missing, and all
+        // keep each item's text in its snapshot row.
+        2..=4 => from_v4(conn, schema),
         1 => from_v1(conn, schema),
         newer => Err(StoreError::Corrupt(format!(
             "the database has schema version {newer}, written by a newer multicloud; this \
@@ -42,7 +49,8 @@ fn from_v1(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
     tx.execute_batch(
         "ALTER TABLE snapshots RENAME TO snapshots_v1;
          ALTER TABLE snapshot_items RENAME TO snapshot_items_v1;
-         ALTER TABLE diffs RENAME COLUMN feature TO kind;",
+         ALTER TABLE diffs RENAME COLUMN feature TO kind;
+         ALTER TABLE diffs ADD COLUMN refs INTEGER NOT NULL DEFAULT 0;",
     )?;
     tx.execute_batch(schema)?;
     let rows: Vec<(String, String, String, String, String, String)> = tx
@@ -66,8 +74,6 @@ fn from_v1(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
     {
         let mut snapshot =
             tx.prepare("INSERT OR IGNORE INTO snapshots VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        let mut item =
-            tx.prepare("INSERT OR REPLACE INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         for (provider, account, region, synced_at, key, json) in &rows {
             let kind = match from_json::<Item>(json) {
                 Ok(decoded) => decoded.kind_id(),
@@ -77,7 +83,9 @@ fn from_v1(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
                 }
             };
             snapshot.execute(params![provider, account, region, kind, synced_at])?;
-            item.execute(params![provider, account, region, kind, key, json])?;
+            // Keys were unique per (region, feature), so per (region, kind) too.
+            SnapshotRows::new(&tx, (provider, account, region, &kind))
+                .add(key, json, false, None)?;
             moved += 1;
         }
     }
@@ -90,6 +98,33 @@ fn from_v1(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
     tracing::info!(
         items = moved,
         "snapshot store upgraded to per-kind snapshots"
+    );
+    Ok(())
+}
+
+/// Moves each item's text out of its snapshot row into `item_texts` (the text keeps the
+/// row's id), and marks the history rows as holding their items whole. All or nothing.
+fn from_v4(conn: &mut Connection, schema: &str) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "ALTER TABLE snapshot_items RENAME TO snapshot_items_v4;
+         ALTER TABLE diffs ADD COLUMN refs INTEGER NOT NULL DEFAULT 0;",
+    )?;
+    tx.execute_batch(schema)?;
+    let moved = tx.execute(
+        "INSERT INTO item_texts (id, item, in_history) SELECT rowid, item, 0 FROM snapshot_items_v4",
+        [],
+    )?;
+    tx.execute_batch(
+        "INSERT INTO snapshot_items (provider, account, region, kind, item_key, text_id)
+             SELECT provider, account, region, kind, item_key, rowid FROM snapshot_items_v4;
+         DROP TABLE snapshot_items_v4;",
+    )?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    tracing::info!(
+        items = moved,
+        "snapshot store upgraded to shared item texts"
     );
     Ok(())
 }
@@ -174,25 +209,57 @@ PRAGMA user_version = 1;
         prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
     }
 
+    /// The version 4 schema exactly as earlier builds created it (2 and 3 lack tables).
+    const V4: &str = "
+CREATE TABLE accounts (provider TEXT NOT NULL, account TEXT NOT NULL,
+    PRIMARY KEY (provider, account));
+CREATE TABLE regions (provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    origin TEXT NOT NULL, first_seen TEXT NOT NULL, PRIMARY KEY (provider, account, region));
+CREATE TABLE snapshots (provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+    kind TEXT NOT NULL, synced_at TEXT NOT NULL, PRIMARY KEY (provider, account, region, kind));
+CREATE TABLE snapshot_items (provider TEXT NOT NULL, account TEXT NOT NULL,
+    region TEXT NOT NULL, kind TEXT NOT NULL, item_key TEXT NOT NULL, item TEXT NOT NULL,
+    PRIMARY KEY (provider, account, region, kind, item_key));
+CREATE TABLE diffs (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL,
+    account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
+    synced_at TEXT NOT NULL, diff TEXT NOT NULL);
+CREATE INDEX diffs_by_account ON diffs (provider, account, id);
+CREATE TABLE audit_checkpoint (provider TEXT NOT NULL, account TEXT NOT NULL,
+    source TEXT NOT NULL, entry TEXT NOT NULL, consumed_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, account, source, entry));
+CREATE TABLE snapshot_generations (provider TEXT NOT NULL, account TEXT NOT NULL,
+    region TEXT NOT NULL, kind TEXT NOT NULL, generation INTEGER NOT NULL,
+    PRIMARY KEY (provider, account, region, kind));
+CREATE INDEX audit_checkpoint_by_age ON audit_checkpoint (provider, account, source, consumed_at);
+";
+
+    /// A file of `version`: the version 4 schema without the tables later versions added.
+    fn older_file(version: i64) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        let tables: String = V4
+            .split(';')
+            .filter(|stmt| version >= 4 || !stmt.contains("snapshot_generations"))
+            .filter(|stmt| version >= 3 || !stmt.contains("audit_checkpoint"))
+            .collect::<Vec<_>>()
+            .join(";");
+        conn.execute_batch(&tables).unwrap();
+        conn.pragma_update(None, "user_version", version).unwrap();
+        conn
+    }
+
+    fn count(conn: &Connection, table: &str) -> i64 {
+        conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
     #[test]
     fn a_version_2_file_gains_the_audit_checkpoint_table_and_keeps_its_data() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE accounts (provider TEXT NOT NULL, account TEXT NOT NULL, \
-             PRIMARY KEY (provider, account));
-             INSERT INTO accounts VALUES ('aws', 'prod');
-             PRAGMA user_version = 2;",
-        )
-        .unwrap();
+        let mut conn = older_file(2);
+        conn.execute_batch("INSERT INTO accounts VALUES ('aws', 'prod');")
+            .unwrap();
         prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
-        let accounts: i64 = conn
-            .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(accounts, 1);
-        let checkpoints: i64 = conn
-            .query_row("SELECT COUNT(*) FROM audit_checkpoint", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(checkpoints, 0);
+        assert_eq!(count(&conn, "accounts"), 1);
+        assert_eq!(count(&conn, "audit_checkpoint"), 0);
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
@@ -201,33 +268,65 @@ PRAGMA user_version = 1;
 
     #[test]
     fn a_version_3_file_gains_the_generations_table_and_keeps_its_data() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        let v3: String = crate::sqlite::SCHEMA_FOR_TESTS
-            .split(";")
-            .filter(|stmt| !stmt.contains("snapshot_generations"))
-            .collect::<Vec<_>>()
-            .join(";");
-        conn.execute_batch(&v3).unwrap();
+        let mut conn = older_file(3);
         conn.execute_batch(
-            "INSERT INTO snapshots VALUES ('aws', 'prod', 'us-east-1', 'host', 't');
-             PRAGMA user_version = 3;",
+            "INSERT INTO snapshots VALUES ('aws', 'prod', 'us-east-1', 'host', 't');",
         )
         .unwrap();
         prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
-        let snapshots: i64 = conn
-            .query_row("SELECT COUNT(*) FROM snapshots", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(snapshots, 1);
-        let generations: i64 = conn
-            .query_row("SELECT COUNT(*) FROM snapshot_generations", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(generations, 0, "a missing row reads as generation 0");
+        assert_eq!(count(&conn, "snapshots"), 1);
+        assert_eq!(
+            count(&conn, "snapshot_generations"),
+            0,
+            "a missing row reads as generation 0"
+        );
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_4_file_moves_its_item_texts_out_and_keeps_its_history_whole() {
+        let mut conn = older_file(4);
+        conn.execute_batch(
+            r#"INSERT INTO snapshots VALUES ('aws', 'prod', 'r1', 'host', 't');
+               INSERT INTO snapshot_items VALUES ('aws', 'prod', 'r1', 'host', '"k1"', '{"a":1}');
+               INSERT INTO snapshot_items VALUES ('aws', 'prod', 'r1', 'host', '"k2"', '{"b":2}');
+               INSERT INTO diffs (provider, account, region, kind, synced_at, diff)
+                   VALUES ('aws', 'prod', 'r1', 'host', 't', '{"added":[]}');"#,
+        )
+        .unwrap();
+        prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
+        let rows: Vec<(String, String, bool)> = conn
+            .prepare(
+                "SELECT i.item_key, t.item, t.in_history FROM snapshot_items i \
+                 JOIN item_texts t ON t.id = i.text_id ORDER BY i.item_key",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (r#""k1""#.to_owned(), r#"{"a":1}"#.to_owned(), false),
+                (r#""k2""#.to_owned(), r#"{"b":2}"#.to_owned(), false)
+            ]
+        );
+        assert_eq!(count(&conn, "item_texts"), 2);
+        let refs: i64 = conn
+            .query_row("SELECT refs FROM diffs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(refs, 0, "an older history row keeps its items whole");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        // Opening again is a no-op.
+        prepare(&mut conn, crate::sqlite::SCHEMA_FOR_TESTS).unwrap();
+        assert_eq!(count(&conn, "item_texts"), 2);
     }
 
     #[test]

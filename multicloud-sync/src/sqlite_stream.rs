@@ -1,6 +1,6 @@
 //! The SQLite store's page-by-page snapshot write: pages go into a temporary staging table
-//! as they arrive, and the commit diffs them against the stored snapshot in SQL, so neither
-//! the listing nor the stored snapshot is ever held in memory whole.
+//! as they arrive, and the commit (`sqlite_commit.rs`) diffs them against the stored snapshot
+//! in SQL, so neither the listing nor the stored snapshot is ever held in memory whole.
 //!
 //! Each staged item is first compared with its stored row: an item whose JSON text is
 //! unchanged is staged as its key alone, so a resync stages keys, not items. That
@@ -16,15 +16,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use multicloud_core::Result;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
-use crate::diff::{changed_fields, Change, Diff};
-use crate::item::{AccountRef, Item, ItemKey};
+use crate::item::{AccountRef, Item};
 use crate::sqlite::SqliteStore;
-use crate::sqlite_diff::{decode_stored, diff_json, ChangedText};
-use crate::sqlite_util::{format_time, from_json, StoreError};
-use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
+use crate::sqlite_commit::commit_run;
+use crate::sqlite_texts::HistoryJson;
+use crate::sqlite_util::{format_time, StoreError};
+use crate::writer::{CommittedSnapshot, DiffDetail, SnapshotWriter};
 
 /// The staging table of writer `run` (`item` NULL: the same text as the stored row when
 /// staged). Temporary, so it lives in this connection's own temp database (never in the
@@ -32,12 +32,12 @@ use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 /// writer, dropped when it commits or is abandoned: dropping frees its pages at once, where
 /// deleting its rows would copy each page to the temp journal first. Keyed by the item's
 /// key alone, without a rowid, so a staged row is written to one B-tree, not two.
-fn staging_table(run: i64) -> String {
+pub(crate) fn staging_table(run: i64) -> String {
     format!("temp.staged_{run}")
 }
 
 /// Creates writer `run`'s staging table unless it exists.
-fn create_staging(c: &Connection, run: i64) -> std::result::Result<(), StoreError> {
+pub(crate) fn create_staging(c: &Connection, run: i64) -> std::result::Result<(), StoreError> {
     c.execute_batch(&format!(
         "CREATE TABLE IF NOT EXISTS {} (item_key TEXT PRIMARY KEY NOT NULL, item TEXT) \
          WITHOUT ROWID",
@@ -130,10 +130,13 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         detail: DiffDetail,
     ) -> Result<CommittedSnapshot> {
         let synced_at = format_time(synced_at).map_err(|e| e.into_error(self.store.file()))?;
-        let (scope, run, generation) = (Arc::clone(&self.scope), self.run, self.generation);
+        let (scope, run) = (
+            Arc::clone(&self.scope),
+            (self.run, self.generation, self.compare),
+        );
         let committed = self
             .store
-            .with_conn(move |c| commit_run(c, &scope, (run, generation), &synced_at, detail))
+            .with_conn(move |c| commit_run(c, scope.keys(), run, &synced_at, detail))
             .await;
         // Committed or failed, the commit's transaction removed or rolled back as one:
         // a failed commit still leaves staged rows, which the drop below clears.
@@ -223,8 +226,9 @@ fn stage(
     create_staging(&tx, run)?;
     {
         let mut stored = tx.prepare_cached(
-            "SELECT item = ?6 FROM snapshot_items WHERE provider = ?1 AND account = ?2 \
-             AND region = ?3 AND kind = ?4 AND item_key = ?5",
+            "SELECT t.item = ?6 FROM snapshot_items i JOIN item_texts t ON t.id = i.text_id \
+             WHERE i.provider = ?1 AND i.account = ?2 AND i.region = ?3 AND i.kind = ?4 \
+             AND i.item_key = ?5",
         )?;
         let mut insert = tx.prepare_cached(&format!(
             "INSERT OR REPLACE INTO {} (item_key, item) VALUES (?1, ?2)",
@@ -284,7 +288,7 @@ pub(crate) fn record_write(
     tx: &rusqlite::Transaction<'_>,
     (p, a, region, kind): (&str, &str, &str, &str),
     synced_at: &str,
-    history: Option<String>,
+    history: Option<HistoryJson>,
 ) -> std::result::Result<(), StoreError> {
     tx.execute(
         "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
@@ -300,233 +304,17 @@ pub(crate) fn record_write(
         params![p, a, region, kind],
     )?;
     if let Some(history) = history {
+        let (diff, refs) = match history {
+            HistoryJson::Whole(diff) => (diff, false),
+            HistoryJson::Refs(diff) => (diff, true),
+        };
         tx.execute(
-            "INSERT INTO diffs (provider, account, region, kind, synced_at, diff) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![p, a, region, kind, synced_at, history],
+            "INSERT INTO diffs (provider, account, region, kind, synced_at, diff, refs) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![p, a, region, kind, synced_at, diff, refs],
         )?;
     }
     Ok(())
-}
-
-/// A staged row that is new, or whose text differs from the stored one.
-struct Candidate {
-    key: ItemKey,
-    key_json: String,
-    text: String,
-    stored: Option<String>,
-}
-
-/// A changed item: its stored and new versions, decoded and as text.
-struct Changed {
-    key: ItemKey,
-    key_json: String,
-    fields: Vec<&'static str>,
-    before: Item,
-    before_text: String,
-    after: Item,
-    after_text: String,
-}
-
-/// What the commit found, in key order.
-#[derive(Default)]
-struct Found {
-    added: Vec<(ItemKey, String)>,
-    removed: Vec<(ItemKey, Item, String)>,
-    changed: Vec<Changed>,
-}
-
-fn commit_run(
-    c: &mut Connection,
-    scope: &Scope,
-    (run, began_at): (i64, i64),
-    synced_at: &str,
-    detail: DiffDetail,
-) -> std::result::Result<CommittedSnapshot, StoreError> {
-    let (p, a, region, kind) = scope.keys();
-    // IMMEDIATE takes the write lock before the reads: a second writer of this snapshot
-    // waits for this commit and then diffs against what it wrote.
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let now = generation(&tx, (p, a, region, kind))?;
-    if now != began_at {
-        return Err(StoreError::Replaced(format!(
-            "the {kind} snapshot of {region} was replaced by another writer while this \
-             listing was staged; nothing was stored, and the next round syncs it again"
-        )));
-    }
-    // A listing that yielded nothing staged no page.
-    create_staging(&tx, run)?;
-    let staged = staging_table(run);
-    let items: i64 = tx.query_row(&format!("SELECT count(*) FROM {staged}"), [], |r| r.get(0))?;
-    let found = find_changes(&tx, scope, &staged)?;
-    // Apply only the difference: rows that left, then rows new or with other text.
-    tx.execute(
-        &format!(
-            "DELETE FROM snapshot_items WHERE provider = ?1 AND account = ?2 AND region = ?3 \
-             AND kind = ?4 AND NOT EXISTS (SELECT 1 FROM {staged} s \
-             WHERE s.item_key = snapshot_items.item_key)"
-        ),
-        params![p, a, region, kind],
-    )?;
-    tx.execute(
-        &format!(
-            "INSERT INTO snapshot_items (provider, account, region, kind, item_key, item) \
-             SELECT ?1, ?2, ?3, ?4, item_key, item FROM {staged} WHERE item IS NOT NULL \
-             ON CONFLICT (provider, account, region, kind, item_key) \
-             DO UPDATE SET item = excluded.item WHERE snapshot_items.item <> excluded.item"
-        ),
-        params![p, a, region, kind],
-    )?;
-    tx.execute_batch(&format!("DROP TABLE {staged}"))?;
-    record_write(&tx, scope.keys(), synced_at, history_json(&found)?)?;
-    tx.commit()?;
-    let counts = DiffCounts::new(found.added.len(), found.removed.len(), found.changed.len());
-    let diff = match detail {
-        DiffDetail::Counts => Diff::default(),
-        _ => found.into_diff()?,
-    };
-    Ok(CommittedSnapshot::new(
-        usize::try_from(items).unwrap_or(0),
-        counts,
-        diff,
-    ))
-}
-
-/// Reads the staged rows that are new or differ, and the stored rows no longer listed.
-fn find_changes(
-    tx: &rusqlite::Transaction<'_>,
-    scope: &Scope,
-    staged: &str,
-) -> std::result::Result<Found, StoreError> {
-    let (p, a, region, kind) = scope.keys();
-    let mut found = Found::default();
-    let candidates = tx
-        .prepare(&format!(
-            "SELECT s.item_key, s.item, i.item FROM {staged} s \
-             LEFT JOIN snapshot_items i ON i.provider = ?1 AND i.account = ?2 \
-             AND i.region = ?3 AND i.kind = ?4 AND i.item_key = s.item_key \
-             WHERE s.item IS NOT NULL AND (i.item IS NULL OR i.item <> s.item)"
-        ))?
-        .query_map(params![p, a, region, kind], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<Vec<(String, String, Option<String>)>>>()?;
-    for (key_json, text, stored) in candidates {
-        let key: ItemKey = from_json(&key_json)?;
-        classify(
-            Candidate {
-                key,
-                key_json,
-                text,
-                stored,
-            },
-            scope,
-            &mut found,
-        )?;
-    }
-    let removed = tx
-        .prepare(&format!(
-            "SELECT i.item_key, i.item FROM snapshot_items i \
-             WHERE i.provider = ?1 AND i.account = ?2 AND i.region = ?3 AND i.kind = ?4 \
-             AND NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.item_key = i.item_key)"
-        ))?
-        .query_map(params![p, a, region, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
-    for (key_json, text) in removed {
-        // A stored row that no longer decodes is dropped without being reported: at worst
-        // an item goes unannounced, never a removal that did not happen.
-        let key = decode_stored::<ItemKey>(&key_json, &scope.region, &scope.kind);
-        if let (Some(key), Some(item)) = (
-            key,
-            decode_stored::<Item>(&text, &scope.region, &scope.kind),
-        ) {
-            found.removed.push((key, item, text));
-        }
-    }
-    found.added.sort_by(|x, y| x.0.cmp(&y.0));
-    found.removed.sort_by(|x, y| x.0.cmp(&y.0));
-    found.changed.sort_by(|x, y| x.key.cmp(&y.key));
-    Ok(found)
-}
-
-/// Files one candidate as added, changed, or neither (its text differs in fields the diff
-/// does not compare, such as a host's raw record: stored anew, not reported).
-fn classify(
-    candidate: Candidate,
-    scope: &Scope,
-    found: &mut Found,
-) -> std::result::Result<(), StoreError> {
-    let Candidate {
-        key,
-        key_json,
-        text,
-        stored,
-    } = candidate;
-    // A stored row that no longer decodes counts as absent: its item shows up as added.
-    let before = stored
-        .and_then(|s| decode_stored::<Item>(&s, &scope.region, &scope.kind).map(|item| (item, s)));
-    let Some((before, before_text)) = before else {
-        found.added.push((key, text));
-        return Ok(());
-    };
-    let after: Item = from_json(&text)?;
-    let fields = changed_fields(&before, &after);
-    if !fields.is_empty() {
-        found.changed.push(Changed {
-            key,
-            key_json,
-            fields,
-            before,
-            before_text,
-            after,
-            after_text: text,
-        });
-    }
-    Ok(())
-}
-
-/// The history row's JSON, from the texts already at hand.
-fn history_json(found: &Found) -> std::result::Result<Option<String>, StoreError> {
-    let added: Vec<&str> = found.added.iter().map(|(_, t)| t.as_str()).collect();
-    let removed: Vec<&str> = found.removed.iter().map(|(_, _, t)| t.as_str()).collect();
-    let changed: Vec<ChangedText<'_>> = found
-        .changed
-        .iter()
-        .map(|c| ChangedText {
-            key: &c.key_json,
-            fields: &c.fields,
-            before: &c.before_text,
-            after: &c.after_text,
-        })
-        .collect();
-    diff_json(&added, &removed, &changed)
-}
-
-impl Found {
-    /// The diff with every item, decoded.
-    fn into_diff(self) -> std::result::Result<Diff, StoreError> {
-        let added = self
-            .added
-            .iter()
-            .map(|(_, text)| from_json::<Item>(text))
-            .collect::<std::result::Result<_, _>>()?;
-        let removed = self.removed.into_iter().map(|(_, item, _)| item).collect();
-        let changed = self
-            .changed
-            .into_iter()
-            .map(|c| Change {
-                key: c.key,
-                fields: c.fields.into_iter().map(str::to_owned).collect(),
-                before: c.before,
-                after: c.after,
-            })
-            .collect();
-        Ok(Diff {
-            added,
-            removed,
-            changed,
-        })
-    }
 }
 
 /// How many rows are staged over every writer's table, of those with `condition` (SQL);

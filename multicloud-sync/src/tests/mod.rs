@@ -8,3 +8,4 @@ mod schedule_tests;
 mod store_suite;
 mod store_tests;
 mod stream_tests;
+mod texts_tests;

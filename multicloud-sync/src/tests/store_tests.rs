@@ -77,6 +77,11 @@ fn write_raw(conn: &rusqlite::Connection, account: &AccountRef, region: &str, sn
     .unwrap();
     for (key, item) in &snap.items {
         conn.execute(
+            "INSERT INTO item_texts (item, in_history) VALUES (?1, 0)",
+            [to_json(item).unwrap()],
+        )
+        .unwrap();
+        conn.execute(
             "INSERT INTO snapshot_items VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             rusqlite::params![
                 p,
@@ -84,7 +89,7 @@ fn write_raw(conn: &rusqlite::Connection, account: &AccountRef, region: &str, sn
                 region,
                 HOST,
                 to_json(key).unwrap(),
-                to_json(item).unwrap()
+                conn.last_insert_rowid()
             ],
         )
         .unwrap();
@@ -203,7 +208,7 @@ async fn one_stored_row_that_no_longer_decodes_never_fails_the_inventory() {
         let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
         let changed = conn
             .execute(
-                "UPDATE snapshot_items SET item = ?1 WHERE item LIKE '%i-2%'",
+                "UPDATE item_texts SET item = ?1 WHERE item LIKE '%i-2%'",
                 [deep],
             )
             .unwrap();

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::engine_tests::engine_with;
 use super::fake::{host, FakeCloud, T0};
 use super::store_suite::{account, snapshot, HOST};
+use super::texts_tests::unnamed_and_missing_texts;
 use crate::sqlite_stream::{staged_rows, staged_rows_where};
 use crate::{
     AccountRef, DefaultSyncPolicy, DiffDetail, Item, ItemKey, SnapshotStore, SnapshotWriter,
@@ -61,9 +62,15 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     /// Staged in pages of any size, with keys repeated across pages, a commit stores and
-    /// reports exactly what replacing the snapshot whole does, history included.
+    /// reports exactly what replacing the snapshot whole does, history included, whether the
+    /// snapshot held items (a diff in SQL) or none (every row copied as new); and every item
+    /// text is named by a row, none missing.
     #[test]
-    fn paged_commits_equal_whole_replaces(old in hosts(), new in hosts(), page in 1usize..5) {
+    fn paged_commits_equal_whole_replaces(
+        old in prop_oneof![1 => Just(Vec::new()), 3 => hosts()],
+        new in hosts(),
+        page in 1usize..5,
+    ) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let a = account(ProviderKind::Aws, "prod");
@@ -84,6 +91,9 @@ proptest! {
             prop_assert_eq!(paged.diffs(&a, 10).await.unwrap(), whole.diffs(&a, 10).await.unwrap());
             let left = paged.with_temp_tables(|c| staged_rows(c)).await.unwrap();
             prop_assert_eq!(left, 0);
+            for store in [&whole, &paged] {
+                prop_assert_eq!(unnamed_and_missing_texts(store).await, (vec![], vec![]));
+            }
             Ok(())
         })?;
     }
