@@ -9,11 +9,19 @@
 //!
 //! Hosts are shaped like the AWS simulator's (about 1.4 KB of raw JSON each).
 //!
+//! Each side prints its wall time per host (and its ratio to `encode`) and its CPU time per
+//! host over all threads (the SQLite connection's thread included), each the least over the
+//! rounds; the CPU time is the steadier reading on a loaded machine (10 ms ticks).
+//!
 //! `cargo bench -p multicloud-benches --bench store` (settings: `STORE_HOSTS` per region,
 //! default 2,500; `STORE_REGIONS`, default 20; `STORE_ROUNDS`, default 3: the fastest round
 //! of each side is reported, since other tenants only ever add time).
 
 use std::time::{Duration, Instant};
+
+#[path = "scale/measure.rs"]
+#[allow(dead_code)]
+mod measure;
 
 use multicloud_core::{AccountName, Host, HostState, Item, ProviderKind, RawRecord};
 use multicloud_sync::{AccountRef, DiffDetail, MemoryStore, Snapshot, SnapshotStore, SqliteStore};
@@ -76,6 +84,30 @@ fn region(i: usize) -> String {
 /// The fastest of `rounds` runs of `f`, which is given the round number.
 fn fastest(rounds: usize, mut f: impl FnMut(usize) -> Duration) -> Duration {
     (0..rounds).map(&mut f).min().unwrap_or_default()
+}
+
+/// Wall and CPU time (all threads) of one side, keeping the least of each over its rounds:
+/// under load the CPU time moves far less than the wall time.
+#[derive(Clone, Copy)]
+struct Spent {
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Spent {
+    const NONE: Spent = Spent {
+        wall: Duration::MAX,
+        cpu: Duration::MAX,
+    };
+
+    /// Times `f`, keeping the least wall and CPU time seen so far.
+    fn keep_least<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let (started, cpu) = (Instant::now(), measure::cpu("self"));
+        let out = f();
+        self.wall = self.wall.min(started.elapsed());
+        self.cpu = self.cpu.min(measure::cpu("self").saturating_sub(cpu));
+        out
+    }
 }
 
 /// Stages `regions` (each a list of pages) at once, then commits them all.
@@ -142,15 +174,18 @@ fn main() {
         assert!(bytes > 0);
         started.elapsed()
     });
-    let mut rows: Vec<(String, f64)> =
-        vec![("encode key + item JSON".into(), per_host(encode, total))];
+    let mut rows: Vec<(String, f64, Option<f64>)> = vec![(
+        "encode key + item JSON".into(),
+        per_host(encode, total),
+        None,
+    )];
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     for (label, set, hosts) in [
         ("one job", one, per_region as f64),
         ("all regions at once", &world[..], total),
     ] {
-        let (mut first, mut resync) = (Duration::MAX, Duration::MAX);
+        let (mut first, mut resync) = (Spent::NONE, Spent::NONE);
         for round in 0..rounds {
             let path = dir
                 .path()
@@ -162,44 +197,34 @@ fn main() {
                 ProviderKind::Aws,
                 AccountName::new("bench").unwrap_or_else(|e| panic!("{e}")),
             );
-            let started = Instant::now();
-            rt.block_on(sqlite_round(&store, &account, set));
-            first = first.min(started.elapsed());
-            let started = Instant::now();
-            rt.block_on(sqlite_round(&store, &account, set));
-            resync = resync.min(started.elapsed());
+            first.keep_least(|| rt.block_on(sqlite_round(&store, &account, set)));
+            resync.keep_least(|| rt.block_on(sqlite_round(&store, &account, set)));
         }
-        rows.push((
-            format!("SQLite first sync, {label}"),
-            per_host(first, hosts),
-        ));
-        rows.push((
-            format!("SQLite unchanged resync, {label}"),
-            per_host(resync, hosts),
-        ));
+        for (side, spent) in [("first sync", first), ("unchanged resync", resync)] {
+            rows.push((
+                format!("SQLite {side}, {label}"),
+                per_host(spent.wall, hosts),
+                Some(per_host(spent.cpu, hosts)),
+            ));
+        }
     }
-    let (mut first, mut resync) = (Duration::MAX, Duration::MAX);
+    let (mut first, mut resync) = (Spent::NONE, Spent::NONE);
     for _ in 0..rounds {
         let store = MemoryStore::new();
         let account = AccountRef::new(
             ProviderKind::Aws,
             AccountName::new("bench").unwrap_or_else(|e| panic!("{e}")),
         );
-        let started = Instant::now();
-        rt.block_on(memory_round(&store, &account, &world));
-        first = first.min(started.elapsed());
-        let started = Instant::now();
-        rt.block_on(memory_round(&store, &account, &world));
-        resync = resync.min(started.elapsed());
+        first.keep_least(|| rt.block_on(memory_round(&store, &account, &world)));
+        resync.keep_least(|| rt.block_on(memory_round(&store, &account, &world)));
     }
-    rows.push((
-        "memory first sync, all regions".into(),
-        per_host(first, total),
-    ));
-    rows.push((
-        "memory unchanged resync, all regions".into(),
-        per_host(resync, total),
-    ));
+    for (side, spent) in [("first sync", first), ("unchanged resync", resync)] {
+        rows.push((
+            format!("memory {side}, all regions"),
+            per_host(spent.wall, total),
+            Some(per_host(spent.cpu, total)),
+        ));
+    }
 
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
@@ -210,8 +235,12 @@ fn main() {
             .join(" ")
     );
     let base = rows[0].1;
-    println!("  {:<44} {:>10} {:>10}", "side", "µs/host", "/encode");
-    for (label, us) in rows {
-        println!("  {label:<44} {us:>10.2} {:>9.2}x", us / base);
+    println!(
+        "  {:<44} {:>10} {:>10} {:>14}",
+        "side", "µs/host", "/encode", "CPU µs/host"
+    );
+    for (label, us, cpu) in rows {
+        let cpu = cpu.map_or_else(|| "-".to_owned(), |c| format!("{c:.2}"));
+        println!("  {label:<44} {us:>10.2} {:>9.2}x {cpu:>14}", us / base);
     }
 }
