@@ -19,7 +19,10 @@
 //! regions and the CTyun list 13 pools, so those clouds use at most that many),
 //! `SCALE_LATENCY_MS` (20), `SCALE_LATENCY_FACTOR` (2: the latency-bound phase's critical
 //! path over the wall time of the resync before it), `SCALE_CLOUDS` (`aws,tencent,huawei,baidu,ctyun`),
-//! `SCALE_STORE` (`sqlite` or `memory`), `SCALE_SERVER_THREADS` (2). The first four phases'
+//! `SCALE_STORE` (`sqlite` or `memory`), `SCALE_SERVER_THREADS` (2), `SCALE_PHASES` (`all`, or
+//! `engine`: the raw listing, the first sync and the resync only, e.g. to profile the
+//! engine), `SCALE_RESYNCS` (1; with `SCALE_PHASES=engine`, how many resyncs). The first
+//! four phases'
 //! transports have no rate limits, so latency (or CPU), not a quota, bounds the wall time.
 //!
 //! The server is this same binary run with `--serve` in a child process, so its memory (the
@@ -58,6 +61,8 @@ pub(crate) struct Settings {
     pub(crate) clouds: Vec<Cloud>,
     pub(crate) sqlite: bool,
     pub(crate) server_threads: usize,
+    /// Every phase (`SCALE_PHASES=all`), or the raw listing, first sync and resync only.
+    pub(crate) all_phases: bool,
 }
 
 pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -85,6 +90,11 @@ impl Settings {
             clouds,
             sqlite: store != "memory",
             server_threads: env_or::<usize>("SCALE_SERVER_THREADS", 2).max(1),
+            all_phases: match std::env::var("SCALE_PHASES").as_deref() {
+                Err(_) | Ok("all") => true,
+                Ok("engine") => false,
+                Ok(other) => panic!("SCALE_PHASES={other:?} is not `all` or `engine`"),
+            },
         }
     }
 

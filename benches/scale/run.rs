@@ -301,10 +301,29 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
         });
         phases.push(phase.at(settings.latency));
     }
+    if !settings.all_phases {
+        // `SCALE_PHASES=engine` with `SCALE_RESYNCS=n`: n - 1 more resyncs (a store that
+        // frees the previous listing only from the second resync on).
+        for _ in 1..crate::env_or::<usize>("SCALE_RESYNCS", 1) {
+            let phase = measured("engine resync again", &rt, &targets, &server, async {
+                let reports =
+                    futures::future::join_all(engines.iter().map(|e| e.sync_now(HOST))).await;
+                for (report, t) in reports.iter().zip(&targets) {
+                    check(report, t.hosts, false);
+                }
+            });
+            phases.push(phase.at(settings.latency));
+        }
+    }
     for (engine, t) in engines.iter().zip(&targets) {
         raw_text_per_host(engine, t.cloud.name(), &rt);
     }
     let db_size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    if !settings.all_phases {
+        // `SCALE_PHASES=engine`: the raw listing, the first sync and the resync only.
+        crate::report::print(settings, &targets, &phases, total, db_size);
+        return;
+    }
     // Phases: raw listing, first sync, resync; the latency-bound resync follows the last.
     let bound = crate::latency::run(
         &rt,

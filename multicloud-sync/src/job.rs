@@ -13,7 +13,7 @@ use crate::engine::Inner;
 use crate::inventory::Snapshot;
 use crate::inventory::GLOBAL_REGION;
 use crate::report::{Degraded, JobSuccess, SyncStats};
-use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
+use crate::writer::{CommittedSnapshot, DiffCounts, SnapshotWriter};
 
 /// One listing; `region: None` is the global pseudo-region.
 pub(crate) struct Job {
@@ -119,15 +119,16 @@ impl Job {
         // Read, diff and write in one step: a concurrent writer of this (region, kind) can
         // never make two diffs against the same previous snapshot. Handed over, so the
         // store can move the items into the diff and keep that diff in its history.
-        let diff = inner
+        let (counts, diff) = inner
             .store
-            .replace_snapshot_owned(&inner.account, region, self.kind.id, snapshot)
+            .replace_snapshot_detailed(
+                &inner.account,
+                region,
+                self.kind.id,
+                snapshot,
+                inner.diff_detail,
+            )
             .await?;
-        let counts = diff.counts();
-        let diff = match inner.diff_detail {
-            DiffDetail::Counts => Arc::new(Diff::default()),
-            _ => diff,
-        };
         Ok((len, counts, diff, degraded))
     }
 }

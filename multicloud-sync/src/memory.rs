@@ -12,6 +12,7 @@ use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
 use crate::item::AccountRef;
 use crate::snapshot::{DiffRecord, KnownRegion, SnapshotStore};
+use crate::writer::{DiffCounts, DiffDetail};
 
 /// How many diff records [`MemoryStore::new`] keeps per account.
 pub const DEFAULT_HISTORY_LIMIT: usize = 1000;
@@ -34,7 +35,48 @@ struct Recorded {
     region: String,
     kind: String,
     synced_at: OffsetDateTime,
-    diff: Arc<Diff>,
+    diff: History,
+}
+
+/// A recorded diff.
+#[derive(Debug)]
+enum History {
+    /// The diff, shared with the round that made it.
+    Diff(Arc<Diff>),
+    /// Every item of this snapshot added (a first listing): the snapshot's items, shared
+    /// with the store instead of copied into a diff nobody asked for.
+    Added(Arc<Snapshot>),
+}
+
+impl History {
+    /// The diff this entry records.
+    fn to_diff(&self) -> Diff {
+        match self {
+            History::Diff(diff) => Diff::clone(diff),
+            History::Added(snapshot) => Diff {
+                added: snapshot.items.values().cloned().collect(),
+                ..Diff::default()
+            },
+        }
+    }
+}
+
+/// What a replacement records: the diff made, or "every item added" without one.
+enum Outcome {
+    Diff(Diff),
+    Added,
+}
+
+impl Outcome {
+    /// The replacement of `previous` with `snapshot`; with `share_added`, a first listing
+    /// is [`Outcome::Added`] instead of a diff holding a copy of every item.
+    fn of(previous: Option<&Snapshot>, snapshot: &Snapshot, share_added: bool) -> Outcome {
+        if share_added && previous.is_none_or(Snapshot::is_empty) {
+            Outcome::Added
+        } else {
+            Outcome::Diff(diff_against(previous, snapshot))
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -88,31 +130,95 @@ impl MemoryStore {
             Arc::new(snapshot.clone()),
         );
         if !diff.is_empty() {
-            let diff = Arc::new(diff.clone());
-            self.record_locked(data, region, kind, snapshot.synced_at, &diff);
+            let diff = History::Diff(Arc::new(diff.clone()));
+            self.record_locked(data, region, kind, snapshot.synced_at, diff);
         }
     }
 
-    /// Appends `diff` to the account's history when it is not empty, within the cap.
+    /// Appends `diff` (never an empty one) to the account's history, within the cap.
     fn record_locked(
         &self,
         data: &mut AccountData,
         region: &str,
         kind: &str,
         synced_at: OffsetDateTime,
-        diff: &Arc<Diff>,
+        diff: History,
     ) {
-        if !diff.is_empty() && self.history_limit > 0 {
+        if self.history_limit > 0 {
             data.diffs.push_back(Recorded {
                 region: region.to_owned(),
                 kind: kind.to_owned(),
                 synced_at,
-                diff: Arc::clone(diff),
+                diff,
             });
             while data.diffs.len() > self.history_limit {
                 data.diffs.pop_front();
             }
         }
+    }
+}
+
+impl MemoryStore {
+    /// Replaces the snapshot of (`account`, `region`, `kind`) with `snapshot`, handed over:
+    /// the diff's counts, and the diff (`None` when the history shares the snapshot
+    /// instead: `share_added` and a first listing).
+    ///
+    /// Diffed outside the lock against a shared handle on the previous snapshot, then the
+    /// new one is moved in: no snapshot is copied, and other jobs wait only for the swap.
+    /// The swap checks that the previous snapshot is still the one diffed against; if
+    /// another writer came in between, the diff is made again under the lock. The replaced
+    /// snapshot is dropped after the lock is released.
+    fn replace_owned(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: Snapshot,
+        share_added: bool,
+    ) -> (DiffCounts, Option<Arc<Diff>>) {
+        let scope = (region.to_owned(), kind.to_owned());
+        let previous = self
+            .lock()
+            .get(account)
+            .and_then(|a| a.snapshots.get(&scope).cloned());
+        let outcome = Outcome::of(previous.as_deref(), &snapshot, share_added);
+        let mut accounts = self.lock();
+        let data = accounts.entry(account.clone()).or_default();
+        let current = data.snapshots.get(&scope);
+        let unchanged = match (&previous, current) {
+            (None, None) => true,
+            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+            _ => false,
+        };
+        let outcome = if unchanged {
+            outcome
+        } else {
+            Outcome::of(current.map(Arc::as_ref), &snapshot, share_added)
+        };
+        let synced_at = snapshot.synced_at;
+        let snapshot = Arc::new(snapshot);
+        let (counts, diff) = match outcome {
+            Outcome::Added => {
+                if !snapshot.is_empty() {
+                    let entry = History::Added(Arc::clone(&snapshot));
+                    self.record_locked(data, region, kind, synced_at, entry);
+                }
+                (DiffCounts::new(snapshot.len(), 0, 0), None)
+            }
+            Outcome::Diff(diff) => {
+                let diff = Arc::new(diff);
+                if !diff.is_empty() {
+                    let entry = History::Diff(Arc::clone(&diff));
+                    self.record_locked(data, region, kind, synced_at, entry);
+                }
+                (diff.counts(), Some(diff))
+            }
+        };
+        let replaced = data.snapshots.insert(scope, snapshot);
+        drop(accounts);
+        // Freed (unless the history holds it) without holding the lock.
+        drop((previous, replaced));
+        (counts, diff)
     }
 }
 
@@ -177,32 +283,26 @@ impl SnapshotStore for MemoryStore {
         kind: &str,
         snapshot: Snapshot,
     ) -> Result<Arc<Diff>> {
-        // Diffed outside the lock against a shared handle on the previous snapshot, then
-        // the new one is moved in: no snapshot is copied, and other jobs wait only for the
-        // swap. The swap checks that the previous snapshot is still the one diffed against;
-        // if another writer came in between, the diff is made again under the lock.
-        let scope = (region.to_owned(), kind.to_owned());
-        let previous = self
-            .lock()
-            .get(account)
-            .and_then(|a| a.snapshots.get(&scope).cloned());
-        let diff = diff_against(previous.as_deref(), &snapshot);
-        let mut accounts = self.lock();
-        let data = accounts.entry(account.clone()).or_default();
-        let current = data.snapshots.get(&scope);
-        let unchanged = match (&previous, current) {
-            (None, None) => true,
-            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
-            _ => false,
-        };
-        let diff = Arc::new(if unchanged {
-            diff
-        } else {
-            diff_against(current.map(Arc::as_ref), &snapshot)
-        });
-        self.record_locked(data, region, kind, snapshot.synced_at, &diff);
-        data.snapshots.insert(scope, Arc::new(snapshot));
-        Ok(diff)
+        let (_, diff) = self.replace_owned(account, region, kind, snapshot, false);
+        Ok(diff.unwrap_or_default())
+    }
+
+    async fn replace_snapshot_detailed(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: Snapshot,
+        detail: DiffDetail,
+    ) -> Result<(DiffCounts, Arc<Diff>)> {
+        // With counts only, a first listing's history entry shares the new snapshot: no
+        // item is copied.
+        let share = detail == DiffDetail::Counts;
+        let (counts, diff) = self.replace_owned(account, region, kind, snapshot, share);
+        Ok(match detail {
+            DiffDetail::Counts => (counts, Arc::new(Diff::default())),
+            _ => (counts, diff.unwrap_or_default()),
+        })
     }
 
     async fn inventory(&self, account: &AccountRef) -> Result<Inventory> {
@@ -230,7 +330,7 @@ impl SnapshotStore for MemoryStore {
                             r.region.clone(),
                             r.kind.clone(),
                             r.synced_at,
-                            Diff::clone(&r.diff),
+                            r.diff.to_diff(),
                         )
                     })
                     .collect()

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
 use crate::item::AccountRef;
-use crate::writer::SnapshotWriter;
+use crate::writer::{DiffCounts, DiffDetail, SnapshotWriter};
 
 /// One stored diff: what one successful sync of (region, kind) changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +160,34 @@ pub trait SnapshotStore: Send + Sync + fmt::Debug {
         self.replace_snapshot(account, region, kind, &snapshot)
             .await
             .map(Arc::new)
+    }
+
+    /// [`replace_snapshot_owned`](Self::replace_snapshot_owned) for a round that keeps
+    /// only `detail` of the diff: the diff's counts, and the diff itself with
+    /// [`DiffDetail::Items`] (empty with [`DiffDetail::Counts`]). The history keeps the
+    /// whole diff either way.
+    ///
+    /// This is what the engine calls when [`begin_snapshot`](Self::begin_snapshot) gives no
+    /// writer. The default calls `replace_snapshot_owned`; a store that can keep a diff
+    /// nobody asked for without copying its items overrides it
+    /// ([`MemoryStore`](crate::MemoryStore): a first listing's diff, every item added,
+    /// shares the stored snapshot).
+    async fn replace_snapshot_detailed(
+        &self,
+        account: &AccountRef,
+        region: &str,
+        kind: &str,
+        snapshot: Snapshot,
+        detail: DiffDetail,
+    ) -> Result<(DiffCounts, Arc<Diff>)> {
+        let diff = self
+            .replace_snapshot_owned(account, region, kind, snapshot)
+            .await?;
+        let counts = diff.counts();
+        Ok(match detail {
+            DiffDetail::Counts => (counts, Arc::new(Diff::default())),
+            _ => (counts, diff),
+        })
     }
 
     /// Starts a new snapshot of (`account`, `region`, `kind`) written page by page, when

@@ -11,8 +11,8 @@ use time::Duration as TimeDuration;
 use super::engine_tests::{drain, engine_with};
 use super::fake::{host, resource, FakeCloud, T0};
 use crate::{
-    AccountRef, DefaultSyncPolicy, Diff, Item, KnownRegion, MemoryStore, RegionOrigin, Snapshot,
-    SnapshotStore, SqliteStore, SyncEvent,
+    AccountRef, DefaultSyncPolicy, Diff, DiffCounts, DiffDetail, Item, KnownRegion, MemoryStore,
+    RegionOrigin, Snapshot, SnapshotStore, SqliteStore, SyncEvent,
 };
 
 pub(crate) const HOST: &str = "host";
@@ -240,6 +240,53 @@ pub(crate) async fn replace_conformance(store: &dyn SnapshotStore) {
     );
 }
 
+/// `replace_snapshot_detailed` stores what `replace_snapshot` stores and keeps the same
+/// history, whatever the detail: counts always, the diff only with `DiffDetail::Items`. A
+/// first listing's history entry still holds every item after its snapshot is replaced.
+pub(crate) async fn replace_detailed_conformance(store: &dyn SnapshotStore) {
+    for (name, detail) in [("items", DiffDetail::Items), ("counts", DiffDetail::Counts)] {
+        let prod = account(ProviderKind::Aws, name);
+        let replace = |snapshot: &Snapshot| {
+            store.replace_snapshot_detailed(&prod, "r1", HOST, snapshot.clone(), detail)
+        };
+        // An empty listing first: nothing recorded; the next listing adds everything.
+        let (counts, diff) = replace(&snapshot(0, vec![])).await.unwrap();
+        assert_eq!((counts, diff.is_empty()), (DiffCounts::new(0, 0, 0), true));
+        let first = snapshot(1, vec![host("r1", "a").into(), host("r1", "b").into()]);
+        let d1 = Diff::between(&Default::default(), &first.items);
+        let mut changed = host("r1", "b");
+        changed.name = Some("renamed".into());
+        let second = snapshot(2, vec![changed.into(), host("r1", "c").into()]);
+        let d2 = Diff::between(&first.items, &second.items);
+        let expected = [
+            (&first, DiffCounts::new(2, 0, 0), d1.clone()),
+            (&second, DiffCounts::new(1, 1, 1), d2.clone()),
+            (&second, DiffCounts::new(0, 0, 0), Diff::default()),
+        ];
+        for (listing, want_counts, want_diff) in expected {
+            let (counts, diff) = replace(listing).await.unwrap();
+            assert_eq!(counts, want_counts, "{name}");
+            let want = match detail {
+                DiffDetail::Counts => Diff::default(),
+                _ => want_diff,
+            };
+            assert_eq!(*diff, want, "{name}");
+            assert_eq!(
+                store.snapshot(&prod, "r1", HOST).await.unwrap().as_ref(),
+                Some(listing),
+                "{name}"
+            );
+        }
+        let history = store.diffs(&prod, 10).await.unwrap();
+        assert_eq!(
+            history.iter().map(|r| r.diff.clone()).collect::<Vec<_>>(),
+            [d2, d1],
+            "{name}"
+        );
+        assert_eq!(history[1].synced_at, first.synced_at, "{name}");
+    }
+}
+
 /// Two handles (two processes) replacing one snapshot at once: whichever goes second sees
 /// the other's write, so exactly one of them reports the other's item removed.
 pub(crate) async fn two_writers_never_diff_against_the_same_previous_snapshot(backend: &Backend) {
@@ -367,6 +414,14 @@ macro_rules! store_suite {
                     return;
                 };
                 replace_conformance(backend.open().await.as_ref()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn replace_snapshot_detailed_conforms() {
+                let Some(backend) = $backend(concat!(stringify!($store), "_detailed")).await else {
+                    return;
+                };
+                replace_detailed_conformance(backend.open().await.as_ref()).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

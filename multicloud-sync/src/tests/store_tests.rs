@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
-use multicloud_core::ProviderKind;
+use multicloud_core::{ManualClock, ProviderKind, StandardFeature};
 use time::Duration as TimeDuration;
 
 use super::engine_tests::engine_with;
 use super::fake::{host, FakeCloud, T0};
 use super::store_suite::{account, snapshot, HOST};
 use crate::{
-    AccountRef, DefaultSyncPolicy, Diff, ItemKey, MemoryStore, Snapshot, SnapshotStore, SqliteStore,
+    AccountRef, DefaultSyncPolicy, Diff, DiffDetail, Item, ItemKey, MemoryStore, Snapshot,
+    SnapshotStore, SqliteStore, SyncEngine,
 };
 
 #[tokio::test]
@@ -30,6 +31,69 @@ async fn memory_history_is_capped() {
     let history = store.diffs(&a, 10).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].synced_at, T0 + TimeDuration::minutes(4));
+}
+
+/// With counts only, the memory store's first listing is recorded without a copy of its
+/// items: the history still gives every added host, before and after the snapshot it
+/// shares is replaced, and the rounds report the same counts as with every item.
+#[tokio::test]
+async fn memory_counts_rounds_keep_the_whole_history() {
+    let hosts: [&dyn multicloud_core::Feature; 1] = [&StandardFeature::Host];
+    let mut histories = Vec::new();
+    for detail in [DiffDetail::Items, DiffDetail::Counts] {
+        let cloud = FakeCloud::new("prod");
+        cloud.seed(&["r1", "r2"], 30);
+        let engine = SyncEngine::builder(cloud.arc(), Arc::new(DefaultSyncPolicy::default()))
+            .with_store(Arc::new(MemoryStore::new()))
+            .with_clock(Arc::new(ManualClock::new(T0)))
+            .with_diff_detail(detail)
+            .build()
+            .unwrap();
+        let first = engine.sync_now(&hosts).await;
+        assert_eq!((first.totals().items, first.totals().added), (60, 30 * 2));
+        assert_eq!(
+            first.diff("r1", HOST).unwrap().added.len(),
+            if detail == DiffDetail::Items { 30 } else { 0 }
+        );
+        let added = engine.diffs(10).await.unwrap();
+        assert_eq!(added.len(), 2);
+        let r2: Vec<Item> = cloud.world().hosts["r2"]
+            .iter()
+            .cloned()
+            .map(Item::from)
+            .collect();
+        let want: Vec<Item> = Snapshot::new(T0, r2).items.into_values().collect();
+        // The two regions run at once: either may be recorded last.
+        let r2_diff = added.iter().find(|r| r.region == "r2").unwrap();
+        assert_eq!(r2_diff.diff.added, want, "every host of r2, in key order");
+        {
+            let mut world = cloud.world();
+            let r1 = world.hosts.get_mut("r1").unwrap();
+            r1[0].name = Some("renamed".into());
+            r1.remove(1);
+        }
+        let changed = engine.sync_now(&hosts).await;
+        let totals = changed.totals();
+        assert_eq!((totals.added, totals.removed, totals.changed), (0, 1, 1));
+        assert_eq!(engine.sync_now(&hosts).await.totals().items, 59);
+        let history = engine.diffs(10).await.unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(
+            history[1..],
+            added[..],
+            "the first diffs outlive their snapshots"
+        );
+        histories.push(
+            history
+                .into_iter()
+                .map(|r| (r.region, r.diff))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(
+        histories[0], histories[1],
+        "the same history whatever the detail"
+    );
 }
 
 #[tokio::test]
