@@ -23,6 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use crate::diff::Diff;
 use crate::inventory::{Inventory, Snapshot};
 use crate::item::{AccountRef, Item};
+use crate::memory::DEFAULT_HISTORY_LIMIT;
 use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 use crate::sqlite_stream::SqliteSnapshotWriter;
 use crate::sqlite_texts::{delete_account_texts, read_history, HistoryJson, SnapshotRows};
@@ -99,6 +100,8 @@ pub struct SqliteStore {
     file: Arc<str>,
     /// The last staging run handed to a snapshot writer.
     runs: Arc<AtomicI64>,
+    /// How many history rows each account keeps ([`with_history_limit`](Self::with_history_limit)).
+    history_limit: usize,
 }
 
 /// The page size of a database file [`SqliteStore::open`] creates (bytes).
@@ -162,7 +165,34 @@ impl SqliteStore {
             conn: Arc::new(thread),
             file,
             runs: Arc::new(AtomicI64::new(0)),
+            history_limit: DEFAULT_HISTORY_LIMIT,
         })
+    }
+
+    /// Keeps the newest `limit` diff records per account (default
+    /// [`DEFAULT_HISTORY_LIMIT`], as [`MemoryStore`](crate::MemoryStore) keeps), so a file
+    /// synced on a schedule does not grow without end. Older records, and the item texts
+    /// only they name, are deleted in batches: once an account has more than `limit +
+    /// limit / 4` records, it is cut back to `limit` by the write that added the last one.
+    /// `usize::MAX` keeps every record.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = multicloud_sync::SqliteStore::open_in_memory().await?.with_history_limit(100);
+    /// assert_eq!(store.history_limit(), 100);
+    /// # Ok::<(), multicloud_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn with_history_limit(mut self, limit: usize) -> Self {
+        self.history_limit = limit;
+        self
+    }
+
+    /// How many diff records per account this store keeps (at least; see
+    /// [`with_history_limit`](Self::with_history_limit)).
+    pub fn history_limit(&self) -> usize {
+        self.history_limit
     }
 
     /// The database file, as named in errors.
@@ -219,9 +249,10 @@ impl SnapshotStore for SqliteStore {
         } else {
             Some(HistoryJson::Whole(to_json(diff)?))
         };
+        let limit = self.history_limit;
         self.with_conn(move |c| {
             let tx = c.transaction()?;
-            row.write(&tx, diff_json)?;
+            row.write(&tx, diff_json, limit)?;
             tx.commit()?;
             Ok(())
         })
@@ -236,6 +267,7 @@ impl SnapshotStore for SqliteStore {
         snapshot: &Snapshot,
     ) -> Result<Diff> {
         let row = SnapshotRow::new(account, region, kind, snapshot)?;
+        let limit = self.history_limit;
         let plan = self
             .with_conn(move |c| {
                 // IMMEDIATE takes the write lock before the read: a second writer of this
@@ -247,7 +279,8 @@ impl SnapshotStore for SqliteStore {
                 let history = plan
                     .changes(&row.rows)
                     .apply(&SnapshotRows::new(&tx, scope))?;
-                crate::sqlite_stream::record_write(&tx, scope, &row.synced_at, history.json()?)?;
+                let json = history.json()?;
+                crate::sqlite_stream::record_write(&tx, scope, &row.synced_at, json, limit)?;
                 tx.commit()?;
                 Ok(plan)
             })
@@ -511,6 +544,7 @@ impl SnapshotRow {
         &self,
         tx: &rusqlite::Transaction<'_>,
         diff: Option<HistoryJson>,
+        history_limit: usize,
     ) -> std::result::Result<(), StoreError> {
         let SnapshotRow {
             p,
@@ -521,7 +555,7 @@ impl SnapshotRow {
             rows,
         } = self;
         let scope = (&**p, &**a, &**region, &**kind);
-        crate::sqlite_stream::record_write(tx, scope, synced_at, diff)?;
+        crate::sqlite_stream::record_write(tx, scope, synced_at, diff, history_limit)?;
         // The diff given is stored whole, so no history row names these texts.
         let items = SnapshotRows::new(tx, scope);
         items.clear()?;

@@ -53,7 +53,7 @@ pub(crate) fn commit_run(
     c: &mut rusqlite::Connection,
     scope: Scope<'_>,
     (run, began_at, compared): (i64, i64, bool),
-    synced_at: &str,
+    (synced_at, history_limit): (&str, usize),
     detail: DiffDetail,
 ) -> Result<CommittedSnapshot, StoreError> {
     let (_, _, region, kind) = scope;
@@ -84,7 +84,7 @@ pub(crate) fn commit_run(
         commit_first(&tx, scope, &staged, detail)?
     };
     tx.execute_batch(&format!("DROP TABLE {staged}"))?;
-    record_write(&tx, scope, synced_at, history.json()?)?;
+    record_write(&tx, scope, synced_at, history.json()?, history_limit)?;
     tx.commit()?;
     Ok(CommittedSnapshot::new(
         usize::try_from(items).unwrap_or(0),

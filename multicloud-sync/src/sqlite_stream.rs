@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use crate::item::{AccountRef, Item};
 use crate::sqlite::SqliteStore;
 use crate::sqlite_commit::commit_run;
-use crate::sqlite_texts::HistoryJson;
+use crate::sqlite_texts::{prune_history, HistoryJson};
 use crate::sqlite_util::{format_time, StoreError};
 use crate::writer::{CommittedSnapshot, DiffDetail, SnapshotWriter};
 
@@ -134,9 +134,12 @@ impl SnapshotWriter for SqliteSnapshotWriter {
             Arc::clone(&self.scope),
             (self.run, self.generation, self.compare),
         );
+        let history_limit = self.store.history_limit();
         let committed = self
             .store
-            .with_conn(move |c| commit_run(c, scope.keys(), run, &synced_at, detail))
+            .with_conn(move |c| {
+                commit_run(c, scope.keys(), run, (&synced_at, history_limit), detail)
+            })
             .await;
         // Committed or failed, the commit's transaction removed or rolled back as one:
         // a failed commit still leaves staged rows, which the drop below clears.
@@ -289,6 +292,7 @@ pub(crate) fn record_write(
     (p, a, region, kind): (&str, &str, &str, &str),
     synced_at: &str,
     history: Option<HistoryJson>,
+    history_limit: usize,
 ) -> std::result::Result<(), StoreError> {
     tx.execute(
         "INSERT OR IGNORE INTO accounts VALUES (?1, ?2)",
@@ -313,6 +317,7 @@ pub(crate) fn record_write(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![p, a, region, kind, synced_at, diff, refs],
         )?;
+        prune_history(tx, (p, a), history_limit)?;
     }
     Ok(())
 }

@@ -224,6 +224,81 @@ impl Changes<'_> {
     }
 }
 
+/// Every text id named by the history rows in CTE `refs` (their `diff` column), as one
+/// `SELECT` of a column of ids (repeats possible).
+const NAMED_IDS: &str = "
+    SELECT j.value FROM refs, json_each(refs.diff, '$.added') j
+    UNION ALL SELECT j.value FROM refs, json_each(refs.diff, '$.removed') j
+    UNION ALL SELECT json_extract(j.value, '$.before') FROM refs, json_each(refs.diff, '$.changed') j
+    UNION ALL SELECT json_extract(j.value, '$.after') FROM refs, json_each(refs.diff, '$.changed') j";
+
+/// Keeps the newest `limit` history rows of account (`p`, `a`), deleting older ones once
+/// there are more than `limit + limit / 4` (so most writes pay only for one index probe,
+/// and a prune is paid once per `limit / 4` writes), with the texts that only they named.
+///
+/// A text a pruned row named is kept when a newer row of its snapshot names it too; when
+/// its snapshot still lists it, it is that row's alone again (`in_history` 0), so it goes
+/// when the snapshot lets it go. Rows only ever name texts of their own snapshot, so only
+/// the pruned rows' snapshots are read.
+pub(crate) fn prune_history(
+    tx: &Transaction<'_>,
+    (p, a): (&str, &str),
+    limit: usize,
+) -> Result<(), StoreError> {
+    let nth_newest = |n: usize| -> Result<Option<i64>, StoreError> {
+        let offset = i64::try_from(n).unwrap_or(i64::MAX);
+        Ok(tx
+            .prepare_cached(
+                "SELECT id FROM diffs WHERE provider = ?1 AND account = ?2 \
+                 ORDER BY id DESC LIMIT 1 OFFSET ?3",
+            )?
+            .query_row(params![p, a, offset], |r| r.get::<_, i64>(0))
+            .optional()?)
+    };
+    if nth_newest(limit.saturating_add(limit / 4))?.is_none() {
+        return Ok(());
+    }
+    let Some(newest_pruned) = nth_newest(limit)? else {
+        return Ok(());
+    };
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS pruned_texts (id INTEGER PRIMARY KEY);
+         DELETE FROM temp.pruned_texts;",
+    )?;
+    let pruned = "SELECT diff FROM diffs WHERE provider = ?1 AND account = ?2 AND id <= ?3 \
+                  AND refs = 1";
+    tx.execute(
+        &format!("WITH refs AS ({pruned}) INSERT OR IGNORE INTO temp.pruned_texts {NAMED_IDS}"),
+        params![p, a, newest_pruned],
+    )?;
+    // Still named by a newer row of one of the pruned rows' snapshots: kept as is.
+    let kept = "SELECT diff FROM diffs WHERE provider = ?1 AND account = ?2 AND id > ?3 \
+                AND refs = 1 AND (region, kind) IN (SELECT region, kind FROM diffs \
+                WHERE provider = ?1 AND account = ?2 AND id <= ?3)";
+    tx.execute(
+        &format!("WITH refs AS ({kept}) DELETE FROM temp.pruned_texts WHERE id IN ({NAMED_IDS})"),
+        params![p, a, newest_pruned],
+    )?;
+    // Still listed by a pruned row's snapshot: that snapshot's alone again.
+    tx.execute(
+        "UPDATE item_texts SET in_history = 0 WHERE id IN (SELECT id FROM temp.pruned_texts) \
+         AND id IN (SELECT text_id FROM snapshot_items WHERE provider = ?1 AND account = ?2 \
+         AND (region, kind) IN (SELECT region, kind FROM diffs WHERE provider = ?1 \
+         AND account = ?2 AND id <= ?3))",
+        params![p, a, newest_pruned],
+    )?;
+    tx.execute(
+        "DELETE FROM item_texts WHERE in_history = 1 AND id IN (SELECT id FROM temp.pruned_texts)",
+        [],
+    )?;
+    tx.execute(
+        "DELETE FROM diffs WHERE provider = ?1 AND account = ?2 AND id <= ?3",
+        params![p, a, newest_pruned],
+    )?;
+    tx.execute("DELETE FROM temp.pruned_texts", [])?;
+    Ok(())
+}
+
 /// Deletes every text an account's snapshots or history rows refer to (before those rows
 /// are deleted).
 pub(crate) fn delete_account_texts(
@@ -236,14 +311,10 @@ pub(crate) fn delete_account_texts(
         params![p, a],
     )?;
     tx.execute(
-        "WITH refs AS (SELECT diff FROM diffs WHERE provider = ?1 AND account = ?2 AND refs = 1)
-         DELETE FROM item_texts WHERE id IN (
-             SELECT j.value FROM refs, json_each(refs.diff, '$.added') j
-             UNION ALL SELECT j.value FROM refs, json_each(refs.diff, '$.removed') j
-             UNION ALL SELECT json_extract(j.value, '$.before')
-                 FROM refs, json_each(refs.diff, '$.changed') j
-             UNION ALL SELECT json_extract(j.value, '$.after')
-                 FROM refs, json_each(refs.diff, '$.changed') j)",
+        &format!(
+            "WITH refs AS (SELECT diff FROM diffs WHERE provider = ?1 AND account = ?2 \
+             AND refs = 1) DELETE FROM item_texts WHERE id IN ({NAMED_IDS})"
+        ),
         params![p, a],
     )?;
     Ok(())

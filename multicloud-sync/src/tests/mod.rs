@@ -4,6 +4,7 @@ mod engine_tests;
 mod fake;
 #[cfg(feature = "postgres")]
 mod postgres_tests;
+mod prune_tests;
 mod schedule_tests;
 mod store_suite;
 mod store_tests;
