@@ -94,6 +94,8 @@ mod policy;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
+mod postgres_history;
+#[cfg(feature = "postgres")]
 mod postgres_schema;
 mod regions;
 mod report;

@@ -34,6 +34,8 @@ pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub struct PostgresSnapshotStore {
     pub(crate) pool: PgPool,
     pub(crate) target: Target,
+    /// How many history rows each account keeps (`postgres_history.rs`).
+    pub(crate) history_limit: usize,
 }
 
 impl fmt::Debug for PostgresSnapshotStore {
@@ -71,7 +73,11 @@ impl PostgresSnapshotStore {
             .await
             .map_err(|e| db_error(&target, "connect", e))?;
         migrate(&pool, &target).await?;
-        Ok(PostgresSnapshotStore { pool, target })
+        Ok(PostgresSnapshotStore {
+            pool,
+            target,
+            history_limit: crate::DEFAULT_HISTORY_LIMIT,
+        })
     }
 
     /// The database as `host:port/database` (no credentials).
@@ -155,8 +161,8 @@ async fn write_snapshot(
     account: &AccountRef,
     region: &str,
     kind: &str,
-    snapshot: &Snapshot,
-    diff: &Diff,
+    (snapshot, diff): (&Snapshot, &Diff),
+    history_limit: usize,
 ) -> Result<()> {
     let (p, a) = (account.provider.as_str(), account.account.as_str());
     let mut keys = Vec::with_capacity(snapshot.items.len());
@@ -218,6 +224,7 @@ async fn write_snapshot(
             .bind(diff_json)
             .execute(&mut **tx)
             .await?;
+            crate::postgres_history::prune_history(tx, (p, a), history_limit).await?;
             let record = DiffRecord::new(
                 account.clone(),
                 region,
@@ -267,7 +274,15 @@ impl SnapshotStore for PostgresSnapshotStore {
         lock_scope(&mut tx, keys(account), region, kind)
             .await
             .map_err(self.err("lock a snapshot"))?;
-        write_snapshot(&mut tx, account, region, kind, snapshot, diff).await?;
+        write_snapshot(
+            &mut tx,
+            account,
+            region,
+            kind,
+            (snapshot, diff),
+            self.history_limit,
+        )
+        .await?;
         tx.commit().await.map_err(self.err("commit a snapshot"))
     }
 
@@ -289,7 +304,15 @@ impl SnapshotStore for PostgresSnapshotStore {
             .map(|s| s.items)
             .unwrap_or_default();
         let diff = Diff::between(&previous, &snapshot.items);
-        write_snapshot(&mut tx, account, region, kind, snapshot, &diff).await?;
+        write_snapshot(
+            &mut tx,
+            account,
+            region,
+            kind,
+            (snapshot, &diff),
+            self.history_limit,
+        )
+        .await?;
         tx.commit().await.map_err(self.err("commit a snapshot"))?;
         Ok(diff)
     }

@@ -188,3 +188,44 @@ async fn one_stored_row_that_no_longer_decodes_never_fails_the_inventory() {
     let ids: Vec<&str> = inventory.hosts().map(|h| h.id.as_str()).collect();
     assert_eq!(ids, ["i-1"]);
 }
+
+/// The history keeps the newest records, cut back in batches, per account; the outbox
+/// keeps every event.
+#[tokio::test]
+async fn the_history_keeps_the_newest_records_of_each_account() {
+    let Some(url) = fresh_database("history_limit").await else {
+        return;
+    };
+    let store = PostgresSnapshotStore::connect(&url)
+        .await
+        .unwrap()
+        .with_history_limit(4);
+    assert_eq!(store.history_limit(), 4);
+    let (prod, dev) = (
+        account(ProviderKind::Aws, "prod"),
+        account(ProviderKind::Aws, "dev"),
+    );
+    let listing = |at: i64| snapshot(at, vec![host("r1", &format!("h{at}")).into()]);
+    store
+        .replace_snapshot(&dev, "r1", HOST, &listing(0))
+        .await
+        .unwrap();
+    let mut kept = Vec::new();
+    for at in 1..=8 {
+        store
+            .replace_snapshot(&prod, "r1", HOST, &listing(at))
+            .await
+            .unwrap();
+        kept.push(store.diffs(&prod, 100).await.unwrap().len());
+    }
+    // At most limit + limit / 4 = 5; the sixth record cuts it back to 4.
+    assert_eq!(kept, [1, 2, 3, 4, 5, 4, 5, 4]);
+    let newest = store.diffs(&prod, 100).await.unwrap();
+    let added: Vec<i64> = newest
+        .iter()
+        .map(|r| (r.synced_at - snapshot(0, vec![]).synced_at).whole_minutes())
+        .collect();
+    assert_eq!(added, [8, 7, 6, 5]);
+    assert_eq!(store.diffs(&dev, 100).await.unwrap().len(), 1);
+    assert_eq!(store.outbox(0, 100).await.unwrap().len(), 9);
+}
