@@ -2,7 +2,8 @@
 //! Huawei Cloud, Baidu AI Cloud, CTyun; up to 20 real regions each) with the SQLite store,
 //! against a canned multi-threaded server with injected latency.
 //!
-//! `cargo bench -p multicloud-benches --bench scale`
+//! `cargo bench -p multicloud-benches --bench scale` (add `--features mimalloc` to allocate
+//! with mimalloc instead of the system allocator; the report names the one used)
 //!
 //! It prints, per phase (a raw listing without the engine, the engine's first sync, a resync
 //! with nothing changed, and the same resync at a latency long enough that latency, not CPU,
@@ -22,8 +23,8 @@
 //! `SCALE_STORE` (`sqlite` or `memory`), `SCALE_SERVER_THREADS` (2), `SCALE_PHASES` (`all`, or
 //! `engine`: the raw listing, the first sync and the resync only, e.g. to profile the
 //! engine), `SCALE_RESYNCS` (1; with `SCALE_PHASES=engine`, how many resyncs). The first
-//! four phases'
-//! transports have no rate limits, so latency (or CPU), not a quota, bounds the wall time.
+//! four phases' transports have no rate limits, so latency (or CPU), not a quota, bounds the
+//! wall time.
 //!
 //! The server is this same binary run with `--serve` in a child process, so its memory (the
 //! world and the cached pages) never counts in the peak RSS measured here.
@@ -103,6 +104,20 @@ impl Settings {
         world::hosts_per_region(self.hosts, self.clouds.len())[index]
     }
 }
+
+/// With `--features mimalloc` the bench (a service syncing 100,000 hosts) allocates with
+/// mimalloc: glibc's malloc fragments over the rounds of a large sync and slows each round
+/// (docs/benchmarks.md); a service chooses its allocator, the library does not.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The allocator this build uses, as the report names it.
+pub(crate) const ALLOCATOR_NAME: &str = if cfg!(feature = "mimalloc") {
+    "mimalloc"
+} else {
+    "the system allocator"
+};
 
 fn main() {
     let settings = Settings::from_env();

@@ -38,8 +38,8 @@ pub(crate) fn print(
             .trim()
     );
     println!(
-        "scale: {total} hosts ({}), {} ms per request, {} store (SQLite file {:.1} MB); \
-         longest chain {} requests ({}), critical path {:.0} ms",
+        "scale: {total} hosts ({}), {} ms per request, {} store (SQLite file {:.1} MB), \
+         {}; longest chain {} requests ({}), critical path {:.0} ms",
         targets
             .iter()
             .map(|t| format!(
@@ -53,6 +53,7 @@ pub(crate) fn print(
         settings.latency.as_millis(),
         if settings.sqlite { "SQLite" } else { "memory" },
         measure::mb(db),
+        crate::ALLOCATOR_NAME,
         max_chain(targets),
         targets
             .iter()
