@@ -496,3 +496,31 @@ fn items_repeating_markup_are_replayed_and_others_tokenized() {
     let bad = body.replace("i-2</instanceId>", "i-2&bogus;</instanceId>");
     assert!(streaming(bad.as_bytes()).is_none());
 }
+
+#[test]
+fn an_item_is_matched_against_every_skeleton_sharing_the_tags_it_matched() {
+    let page = |items: &[&str]| {
+        let items: String = (items.iter().enumerate())
+            .map(|(n, rest)| format!("<item><instanceId>i-{n}</instanceId><a>x</a>{rest}</item>"))
+            .collect();
+        format!(
+            "<DescribeInstancesResponse><reservationSet><item><instancesSet>{items}\
+             </instancesSet></item></reservationSet></DescribeInstancesResponse>"
+        )
+    };
+    // Three skeletons sharing their first tags; items failing them all at the same tag
+    // (tokenized, kept as a fourth), or matching the first or the last after the others.
+    let body = page(&[
+        "<b/>",
+        "<c>1</c>",
+        "<d/><e/>",
+        "<f/>",
+        "<b/>",
+        "<d/><e/>",
+        "<d/>",
+        "<c>2</c><g/>",
+    ]);
+    assert!(agree(body.as_bytes()), "declined {body}");
+    // The last two: no skeleton ends after `<d/>`; `<c>` matches and `<g/>` is tokenized.
+    assert_eq!(super::instances::replayed(body.as_bytes()), Some(3));
+}

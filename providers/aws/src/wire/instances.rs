@@ -121,7 +121,7 @@ fn read<H>(
                 page.close(&mut map, &mut out)?;
                 match depth {
                     0 => {}
-                    1 => skeletons.finish(),
+                    1 => skeletons.finish(body),
                     _ => skeletons.record(body, end, position(&reader, body)?, Tag::Close, CLOSE),
                 }
                 if out.len() == 1 && !page.reserved {
@@ -153,7 +153,7 @@ fn read<H>(
 }
 
 /// Reserves room in `out`, holding the first item, for as many items as the rest of the
-/// body would hold if they were the size of the first (at most [`MAX_RESULTS`]): the
+/// body would hold if they were the size of the first (at most `MAX_RESULTS`): the
 /// vector is not grown (and copied) ten times over a page of 1,000. An estimate too large
 /// is given back at the end.
 fn reserve<H>(out: &mut Vec<H>, page: &Page<'_>, body: usize, first_end: usize) {

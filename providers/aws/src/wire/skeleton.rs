@@ -32,6 +32,11 @@ pub(super) struct Op<'a> {
 #[derive(Default)]
 pub(super) struct Skeletons<'a> {
     kept: Vec<Vec<Op<'a>>>,
+    /// For each two skeletons `i` and `j`, how many of their first tags are the same
+    /// (`shared[i][j]`): an item that matched the first `n` tags of `i` and not the next
+    /// can match `j` only if `shared[i][j] == n` (fewer: `j` lacks a tag the item has; more:
+    /// `j` has the next tag of `i`, which the item has not).
+    shared: Vec<Vec<usize>>,
     /// The one that matched last, tried first.
     last: usize,
     /// The tags of the item being read by the tokenizer, `None` when it is not kept.
@@ -41,7 +46,7 @@ pub(super) struct Skeletons<'a> {
 }
 
 impl<'a> Skeletons<'a> {
-    /// At most this many skeletons are kept (per page).
+    /// At most this many skeletons are kept (per page; [`Self::find`] notes them in a `u32`).
     const MAX: usize = 16;
 
     /// Starts recording the tags of an item the tokenizer reads.
@@ -90,27 +95,48 @@ impl<'a> Skeletons<'a> {
         self.recording = None;
     }
 
-    /// Keeps the recording of the item just read, if it is one and there is room.
-    pub(super) fn finish(&mut self) {
+    /// Keeps the recording of the item just read from `body`, if it is one and there is
+    /// room.
+    pub(super) fn finish(&mut self, body: &[u8]) {
         if let Some(ops) = self.recording.take() {
             if !ops.is_empty() && self.kept.len() < Self::MAX {
+                let shared: Vec<usize> = (self.kept.iter())
+                    .map(|other| shared(body, other, &ops))
+                    .chain([ops.len()])
+                    .collect();
+                for (row, &n) in self.shared.iter_mut().zip(&shared) {
+                    row.push(n);
+                }
+                self.shared.push(shared);
                 self.kept.push(ops);
             }
         }
     }
 
     /// The skeleton that the item whose content starts at `body[at..]` matches, with where
-    /// each of its tags starts ([`Self::starts`]).
+    /// each of its tags starts ([`Self::starts`]). The one that matched last is tried first;
+    /// when a skeleton fails at a tag, only those sharing the tags before it, and not that
+    /// one, are tried, from that tag on (a tag is never the start of another: both end at
+    /// their first `>` outside quotes).
     pub(super) fn find(&mut self, body: &[u8], at: usize) -> Option<usize> {
-        let found = std::iter::once(self.last)
-            .chain(0..self.kept.len())
-            .find(|&i| {
-                self.kept
-                    .get(i)
-                    .is_some_and(|ops| matches(body, at, ops, &mut self.starts))
-            })?;
-        self.last = found;
-        Some(found)
+        let mut current = self.last.min(self.kept.len().checked_sub(1)?);
+        let (mut at, mut done) = (at, 0);
+        // The skeletons tried, one bit each (at most 16).
+        let mut tried = 0u32;
+        self.starts.clear();
+        loop {
+            tried |= 1 << current;
+            let ops = &self.kept[current][done..];
+            match matches(body, &mut at, ops, &mut self.starts) {
+                None => {
+                    self.last = current;
+                    return Some(current);
+                }
+                Some(matched) => done += matched,
+            }
+            let shared = &self.shared[current];
+            current = (0..self.kept.len()).find(|&j| tried & 1 << j == 0 && shared[j] == done)?;
+        }
     }
 
     /// The tags of skeleton `i`.
@@ -124,29 +150,101 @@ impl<'a> Skeletons<'a> {
     }
 }
 
-/// Whether `body[at..]` is the tags of `ops`, each after a text without `<` (possibly
-/// none); notes in `starts` where each tag starts.
-fn matches(body: &[u8], mut at: usize, ops: &[Op<'_>], starts: &mut Vec<usize>) -> bool {
-    starts.clear();
-    for op in ops {
-        if body.get(at) != Some(&b'<') {
-            let Some(text) = body
-                .get(at..)
-                .and_then(|rest| rest.iter().position(|&b| b == b'<'))
-            else {
-                return false;
-            };
-            at += text;
+/// Matches the tags of `ops` from `body[*at..]`, each after a text without `<` (possibly
+/// none), noting in `starts` where each tag starts and moving `at` past it: `None` when all
+/// match, else how many did.
+fn matches(body: &[u8], at: &mut usize, ops: &[Op<'_>], starts: &mut Vec<usize>) -> Option<usize> {
+    for (i, op) in ops.iter().enumerate() {
+        let mut start = *at;
+        if body.get(start) != Some(&b'<') {
+            match body.get(start..).and_then(markup) {
+                Some(text) => start += text,
+                None => return Some(i),
+            }
         }
-        let end = at + op.len;
-        if body.get(at..end) != body.get(op.at..op.at + op.len) {
-            return false;
+        let end = start + op.len;
+        match (body.get(start..end), body.get(op.at..op.at + op.len)) {
+            (Some(item), Some(tag)) if same(item, tag) => {}
+            _ => return Some(i),
         }
-        starts.push(at);
-        at = end;
+        starts.push(start);
+        *at = end;
     }
-    true
+    None
+}
+
+/// Where the first `<` of `bytes` is, eight bytes at a time with the word test of
+/// [`super::item::has_byte`]: its lowest flagged byte is the first match (bytes above it
+/// may be flagged wrongly).
+fn markup(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let mut words = bytes.chunks_exact(8);
+    for (i, chunk) in words.by_ref().enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'<'));
+        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        if found != 0 {
+            return Some(8 * i + found.trailing_zeros() as usize / 8);
+        }
+    }
+    let rest = words.remainder();
+    let at = bytes.len() - rest.len();
+    rest.iter().position(|&b| b == b'<').map(|i| at + i)
+}
+
+/// How many of the first tags of `a` and `b` (skeletons of `body`) are the same.
+fn shared(body: &[u8], a: &[Op<'_>], b: &[Op<'_>]) -> usize {
+    let bytes = |op: &Op<'_>| body.get(op.at..op.at + op.len);
+    a.iter()
+        .zip(b)
+        .take_while(|(x, y)| bytes(x) == bytes(y))
+        .count()
+}
+
+/// Whether `a` and `b`, of the same length (a tag, a few dozen bytes), are equal: eight
+/// bytes at a time, the last word overlapping the one before it.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(s);
+        u64::from_ne_bytes(w)
+    };
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len().checked_sub(8) {
+        None => a == b,
+        Some(tail) => {
+            a.chunks_exact(8)
+                .zip(b.chunks_exact(8))
+                .all(|(x, y)| word(x) == word(y))
+                && word(&a[tail..]) == word(&b[tail..])
+        }
+    }
 }
 
 /// The name and key an `Op` of a closing tag carries (none: the element is known).
 pub(super) const CLOSE: (&str, u128) = ("", key(""));
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markup_is_found_at_every_position() {
+        for len in 0..24 {
+            for at in 0..=len {
+                // Bytes the word test may flag wrongly above a match: `<` + 1 and 0x80.
+                for filler in [b'a', b'=', 0x80] {
+                    let mut bytes = vec![filler; len];
+                    if at < len {
+                        bytes[at] = b'<';
+                        bytes[(at + 1)..].fill(b'=');
+                    }
+                    let want = bytes.iter().position(|&b| b == b'<');
+                    assert_eq!(super::markup(&bytes), want, "{len} {at} {filler}");
+                }
+            }
+        }
+    }
+}
