@@ -49,8 +49,11 @@ impl<'a> Skeletons<'a> {
     /// At most this many skeletons are kept (per page; [`Self::find`] notes them in a `u32`).
     const MAX: usize = 16;
 
-    /// Starts recording the tags of an item the tokenizer reads.
+    /// Starts recording the tags of an item the tokenizer reads (unless no more are kept).
     pub(super) fn begin(&mut self) {
+        if self.kept.len() >= Self::MAX {
+            return;
+        }
         let mut ops = self.recording.take().unwrap_or_default();
         ops.clear();
         self.recording = Some(ops);
@@ -211,16 +214,24 @@ fn same(a: &[u8], b: &[u8]) -> bool {
         w.copy_from_slice(s);
         u64::from_ne_bytes(w)
     };
-    if a.len() != b.len() {
+    // Shorter tags (`<key>`, `</item>`): their first and last four bytes.
+    let half = |s: &[u8]| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(s);
+        u32::from_ne_bytes(w)
+    };
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    match a.len().checked_sub(8) {
-        None => a == b,
-        Some(tail) => {
+    match n {
+        0..4 => a == b,
+        4..8 => half(&a[..4]) == half(&b[..4]) && half(&a[n - 4..]) == half(&b[n - 4..]),
+        _ => {
             a.chunks_exact(8)
                 .zip(b.chunks_exact(8))
                 .all(|(x, y)| word(x) == word(y))
-                && word(&a[tail..]) == word(&b[tail..])
+                && word(&a[n - 8..]) == word(&b[n - 8..])
         }
     }
 }
@@ -230,6 +241,20 @@ pub(super) const CLOSE: (&str, u128) = ("", key(""));
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tags_are_equal_exactly_when_their_bytes_are() {
+        for len in 0..20 {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
+            assert!(super::same(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] = b'<';
+                assert!(!super::same(&a, &b), "{len} {at}");
+            }
+            assert!(!super::same(&a, &[a.as_slice(), b">"].concat()));
+        }
+    }
+
     #[test]
     fn markup_is_found_at_every_position() {
         for len in 0..24 {
