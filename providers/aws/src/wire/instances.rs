@@ -16,6 +16,7 @@
 //! page, or the error, exactly as before.
 
 use std::borrow::Cow;
+use std::io::BufRead;
 use std::sync::Arc;
 
 use quick_xml::events::Event;
@@ -27,7 +28,9 @@ use multicloud_core::RawRecord;
 use super::ec2::{
     Association, Attachment, Instance, InstanceState, Ipv6, NetworkInterface, Placement, PrivateIp,
 };
-use super::item::{append, key_at, Arena, Keys, ITEM, NONE};
+use super::item::{append, has_byte, key, key_at, named, Arena, Keys, ITEM, NONE};
+use super::skeleton::{Op, Skeletons, Tag, CLOSE};
+use super::template::Templates;
 use super::Ec2Tag;
 
 /// The root element of a page.
@@ -37,42 +40,134 @@ const ROOT: &str = "DescribeInstancesResponse";
 /// its `nextToken` as sent, or `None` when the body must go through the general converter.
 pub(crate) fn instances<H>(
     body: &[u8],
-    mut map: impl FnMut(&Instance<'_>, RawRecord) -> H,
+    map: impl FnMut(&Instance<'_>, RawRecord) -> H,
 ) -> Option<(Vec<H>, Option<String>)> {
+    read(body, map, true).map(|(hosts, token, _)| (hosts, token))
+}
+
+/// [`instances`] with every item tokenized (none replayed from a skeleton).
+#[cfg(test)]
+pub(crate) fn tokenized<H>(
+    body: &[u8],
+    map: impl FnMut(&Instance<'_>, RawRecord) -> H,
+) -> Option<(Vec<H>, Option<String>)> {
+    read(body, map, false).map(|(hosts, token, _)| (hosts, token))
+}
+
+/// How many items of `body` [`instances`] replays from a skeleton ([`super::skeleton`]).
+#[cfg(test)]
+pub(crate) fn replayed(body: &[u8]) -> Option<usize> {
+    read(body, |_, _| (), true).map(|(_, _, replayed)| replayed)
+}
+
+/// [`instances`], replaying items from skeletons when `replay` is set; with the number of
+/// items replayed.
+fn read<H>(
+    body: &[u8],
+    mut map: impl FnMut(&Instance<'_>, RawRecord) -> H,
+    replay: bool,
+) -> Option<(Vec<H>, Option<String>, usize)> {
     // Checked once, so names and texts are cut from it as `str` without checking each.
     let text = std::str::from_utf8(body).ok()?;
     // Text is trimmed here, as `trim_text(true)` would trim it (a chunk of XML whitespace
     // only is no text).
     let mut reader = Reader::from_reader(body);
     let mut page = Page::default();
+    let mut skeletons = Skeletons::default();
     let mut out = Vec::new();
+    let mut replayed = 0;
     loop {
         let Ok(event) = reader.read_event() else {
             return None;
         };
         // Matched by reference: the event's parts are not moved.
         match &event {
-            Event::Start(start) => page.open(local_name(text, start.name().into_inner())?)?,
-            Event::Empty(start) => {
-                page.open(local_name(text, start.name().into_inner())?)?;
-                page.close(&mut map, &mut out)?;
+            Event::Start(start) => {
+                let inner = !page.open_items.is_empty();
+                let name = local_name(text, start.name().into_inner())?;
+                page.open(name)?;
+                let at = position(&reader, body)?;
+                if inner {
+                    skeletons.record(body, start, at, Tag::Open, name);
+                } else if page.open_items.len() == 1 {
+                    // An item starts: replayed from a skeleton it matches, else tokenized
+                    // (and recorded).
+                    if page.first_item == 0 {
+                        page.first_item = at;
+                    }
+                    match skeletons.find(body, at).filter(|_| replay) {
+                        Some(i) => {
+                            replayed += 1;
+                            let ops = skeletons.ops(i);
+                            let end =
+                                page.replay(text, at, ops, skeletons.starts(), &mut map, &mut out)?;
+                            reader.stream().consume(end - at);
+                        }
+                        None => skeletons.begin(),
+                    }
+                }
             }
-            Event::End(_) => page.close(&mut map, &mut out)?,
+            Event::Empty(start) => {
+                let inner = !page.open_items.is_empty();
+                let name = local_name(text, start.name().into_inner())?;
+                page.open(name)?;
+                page.close(&mut map, &mut out)?;
+                if inner {
+                    skeletons.record(body, start, position(&reader, body)?, Tag::Empty, name);
+                }
+            }
+            Event::End(end) => {
+                let depth = page.open_items.len();
+                page.close(&mut map, &mut out)?;
+                match depth {
+                    0 => {}
+                    1 => skeletons.finish(body),
+                    _ => skeletons.record(body, end, position(&reader, body)?, Tag::Close, CLOSE),
+                }
+                if out.len() == 1 && !page.reserved {
+                    page.reserved = true;
+                    reserve(&mut out, &page, body.len(), position(&reader, body)?);
+                }
+            }
             Event::Text(chunk) => {
                 let raw = trim(slice_of(text, chunk)?);
                 if !raw.is_empty() {
                     page.text(unescape(raw)?);
                 }
             }
-            Event::CData(data) => page.text(Cow::Borrowed(slice_of(text, data)?)),
+            Event::CData(data) => {
+                skeletons.abandon();
+                page.text(Cow::Borrowed(slice_of(text, data)?));
+            }
             Event::Eof => break,
-            _ => {}
+            _ => skeletons.abandon(),
         }
     }
     if !page.roles.is_empty() || !page.root_closed {
         return None;
     }
-    Some((out, page.token.map(Cow::into_owned)))
+    if out.capacity() > out.len() + out.len() / 4 {
+        out.shrink_to_fit();
+    }
+    Some((out, page.token.map(Cow::into_owned), replayed))
+}
+
+/// Reserves room in `out`, holding the first item, for as many items as the rest of the
+/// body would hold if they were the size of the first (at most `MAX_RESULTS`): the
+/// vector is not grown (and copied) ten times over a page of 1,000. An estimate too large
+/// is given back at the end.
+fn reserve<H>(out: &mut Vec<H>, page: &Page<'_>, body: usize, first_end: usize) {
+    /// `DescribeInstances`' largest `MaxResults`.
+    const MAX_RESULTS: usize = 1000;
+    let first = first_end.saturating_sub(page.first_item).max(1);
+    let more = body.saturating_sub(first_end) / first;
+    out.reserve(more.min(MAX_RESULTS));
+}
+
+/// Where `reader` is in `body`.
+fn position(reader: &Reader<&[u8]>, body: &[u8]) -> Option<usize> {
+    let at = (reader.get_ref().as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    (at <= body.len()).then_some(at)
 }
 
 /// `part`, a slice of the body the reader borrowed, as a slice of the body's text (the
@@ -96,7 +191,7 @@ fn trim(text: &str) -> &str {
 
 /// `raw` unescaped, borrowed when it holds no reference (most texts).
 fn unescape(raw: &str) -> Option<Cow<'_, str>> {
-    if raw.bytes().any(|b| b == b'&') {
+    if has_byte(raw.as_bytes(), b'&') {
         quick_xml::escape::unescape(raw).ok()
     } else {
         Some(Cow::Borrowed(raw))
@@ -106,9 +201,12 @@ fn unescape(raw: &str) -> Option<Cow<'_, str>> {
 /// The local name of an element named `qname` (after the first `:`, as quick-xml reads
 /// it), and its key.
 fn local_name<'a>(text: &'a str, qname: &[u8]) -> Option<(&'a str, u128)> {
-    let local = match qname.iter().position(|&b| b == b':') {
-        Some(colon) => &qname[colon + 1..],
-        None => qname,
+    let local = match has_byte(qname, b':') {
+        true => qname
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(qname, |colon| &qname[colon + 1..]),
+        false => qname,
     };
     let name = slice_of(text, local)?;
     let offset = name.as_ptr() as usize - text.as_ptr() as usize;
@@ -146,6 +244,10 @@ struct Page<'a> {
     /// Reused buffers: the item's JSON text, and the writer's sorted keys.
     json: String,
     keys: Keys,
+    templates: Templates<'a>,
+    /// Where the first item starts in the body, and whether room for the rest is reserved.
+    first_item: usize,
+    reserved: bool,
 }
 
 impl<'a> Page<'a> {
@@ -222,6 +324,38 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// Replays the events of an item whose content, from `text[at..]`, matched the tags
+    /// `ops`, each starting at `starts`: each text before a tag, then the tag. Returns
+    /// where the last tag ends.
+    fn replay<H>(
+        &mut self,
+        text: &'a str,
+        mut at: usize,
+        ops: &[Op<'a>],
+        starts: &[usize],
+        map: &mut impl FnMut(&Instance<'_>, RawRecord) -> H,
+        out: &mut Vec<H>,
+    ) -> Option<usize> {
+        for (op, &start) in ops.iter().zip(starts) {
+            if start > at {
+                let raw = trim(text.get(at..start)?);
+                if !raw.is_empty() {
+                    self.text(unescape(raw)?);
+                }
+            }
+            match op.tag {
+                Tag::Open => self.open((op.name, op.key))?,
+                Tag::Close => self.close(map, out)?,
+                Tag::Empty => {
+                    self.open((op.name, op.key))?;
+                    self.close(map, out)?;
+                }
+            }
+            at = start + op.len;
+        }
+        Some(at)
+    }
+
     fn close<H>(
         &mut self,
         map: &mut impl FnMut(&Instance<'_>, RawRecord) -> H,
@@ -234,7 +368,7 @@ impl<'a> Page<'a> {
                 let arena = &self.arena;
                 let instance = view(arena, node)?;
                 self.json.clear();
-                arena.write(node, &mut self.json, &mut self.keys);
+                self.templates.write(arena, &mut self.json, &mut self.keys);
                 let text: Arc<str> = Arc::from(self.json.as_str());
                 out.push(map(&instance, RawRecord::from_json_unchecked(text)));
             }
@@ -258,31 +392,28 @@ impl<'a> Page<'a> {
     }
 }
 
+/// The slot of element `node` among the wanted names (`Some(i)` for the `i`th), its name
+/// compared by [`key`] (no string compare for names of 16 bytes or fewer).
+macro_rules! slot {
+    ($node:expr; $($name:literal),+ $(,)?) => {{
+        let node = $node;
+        let names: &[(&str, u128)] = &[$(($name, const { key($name) })),+];
+        names.iter().position(|&(name, key)| named(node, name, key))
+    }};
+}
+
 /// The typed view of item `id`, as the typed decode of its `Value` would give it.
 fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
     let [instance_id, state, instance_type, placement, private_ip, ip, ipv6, nics, platform, details, vpc, launch, tags] =
-        a.fields(id, |name| {
-            Some(match name {
-                "instanceId" => 0,
-                "instanceState" => 1,
-                "instanceType" => 2,
-                "placement" => 3,
-                "privateIpAddress" => 4,
-                "ipAddress" => 5,
-                "ipv6Address" => 6,
-                "networkInterfaceSet" => 7,
-                "platform" => 8,
-                "platformDetails" => 9,
-                "vpcId" => 10,
-                "launchTime" => 11,
-                "tagSet" => 12,
-                _ => return None,
-            })
+        a.fields(id, |n| {
+            slot!(n; "instanceId", "instanceState", "instanceType", "placement",
+                "privateIpAddress", "ipAddress", "ipv6Address", "networkInterfaceSet", "platform",
+                "platformDetails", "vpcId", "launchTime", "tagSet")
         })?;
     let instance_state = match state {
         None => None,
         Some(s) => {
-            let [name] = a.fields(s, |n| (n == "name").then_some(0))?;
+            let [name] = a.fields(s, |n| slot!(n; "name"))?;
             Some(InstanceState {
                 name: a.opt_str(name)??,
             })
@@ -291,7 +422,7 @@ fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
     let placement = match placement {
         None => None,
         Some(p) => {
-            let [zone] = a.fields(p, |n| (n == "availabilityZone").then_some(0))?;
+            let [zone] = a.fields(p, |n| slot!(n; "availabilityZone"))?;
             Some(Placement {
                 availability_zone: a.opt_str(zone)?,
             })
@@ -311,11 +442,7 @@ fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
         vpc_id: a.opt_str(vpc)?,
         launch_time: a.opt_str(launch)?,
         tag_set: a.list(tags, |a, t| {
-            let [key, value] = a.fields(t, |n| match n {
-                "key" => Some(0),
-                "value" => Some(1),
-                _ => None,
-            })?;
+            let [key, value] = a.fields(t, |n| slot!(n; "key", "value"))?;
             Some(Ec2Tag {
                 key: a.opt_str(key)?.unwrap_or_default(),
                 value: a.opt_str(value)?.unwrap_or_default(),
@@ -326,23 +453,13 @@ fn view<'n>(a: &'n Arena<'_>, id: u32) -> Option<Instance<'n>> {
 
 fn network_interface<'n>(a: &'n Arena<'_>, id: u32) -> Option<NetworkInterface<'n>> {
     let [private_ip, private_ips, ipv6s, association, attachment] = a.fields(id, |n| {
-        Some(match n {
-            "privateIpAddress" => 0,
-            "privateIpAddressesSet" => 1,
-            "ipv6AddressesSet" => 2,
-            "association" => 3,
-            "attachment" => 4,
-            _ => return None,
-        })
+        slot!(n; "privateIpAddress", "privateIpAddressesSet", "ipv6AddressesSet",
+            "association", "attachment")
     })?;
     let attachment = match attachment {
         None => None,
         Some(at) => {
-            let [time, index] = a.fields(at, |n| match n {
-                "attachTime" => Some(0),
-                "deviceIndex" => Some(1),
-                _ => None,
-            })?;
+            let [time, index] = a.fields(at, |n| slot!(n; "attachTime", "deviceIndex"))?;
             Some(Attachment {
                 attach_time: a.opt_str(time)?,
                 device_index: a.opt_str(index)?,
@@ -352,18 +469,14 @@ fn network_interface<'n>(a: &'n Arena<'_>, id: u32) -> Option<NetworkInterface<'
     Some(NetworkInterface {
         private_ip_address: a.opt_str(private_ip)?,
         private_ip_addresses_set: a.list(private_ips, |a, p| {
-            let [ip, association] = a.fields(p, |n| match n {
-                "privateIpAddress" => Some(0),
-                "association" => Some(1),
-                _ => None,
-            })?;
+            let [ip, association] = a.fields(p, |n| slot!(n; "privateIpAddress", "association"))?;
             Some(PrivateIp {
                 private_ip_address: a.opt_str(ip)?,
                 association: self::association(a, association)?,
             })
         })?,
         ipv6_addresses_set: a.list(ipv6s, |a, v| {
-            let [ip] = a.fields(v, |n| (n == "ipv6Address").then_some(0))?;
+            let [ip] = a.fields(v, |n| slot!(n; "ipv6Address"))?;
             Some(Ipv6 {
                 ipv6_address: a.opt_str(ip)?,
             })
@@ -378,7 +491,7 @@ fn association<'n>(a: &'n Arena<'_>, field: Option<u32>) -> Option<Option<Associ
     let Some(id) = field else {
         return Some(None);
     };
-    let [ip] = a.fields(id, |n| (n == "publicIp").then_some(0))?;
+    let [ip] = a.fields(id, |n| slot!(n; "publicIp"))?;
     Some(Some(Association {
         public_ip: a.opt_str(ip)?,
     }))

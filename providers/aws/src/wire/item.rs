@@ -14,6 +14,7 @@ const ITEM_KEY: u128 = key(ITEM);
 pub(super) const NONE: u32 = u32::MAX;
 
 /// Appends a chunk of an element's text (most elements have one chunk, borrowed).
+#[inline]
 pub(super) fn append<'a>(text: &mut Cow<'a, str>, chunk: Cow<'a, str>) {
     if text.is_empty() {
         *text = chunk;
@@ -118,6 +119,28 @@ pub(super) fn key_at(body: &[u8], start: usize, len: usize) -> u128 {
     }
 }
 
+/// Whether `bytes` hold `byte`, eight bytes at a time as [`needs_escape`] reads them.
+pub(super) fn has_byte(bytes: &[u8], byte: u8) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let word = |chunk: &[u8]| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x & HIGH != 0
+    };
+    let Some(tail) = bytes.len().checked_sub(8) else {
+        return bytes.contains(&byte);
+    };
+    bytes.chunks_exact(8).any(word) || word(&bytes[tail..])
+}
+
+/// Whether element `node` is named `name`, whose [`key`] is `key` (a constant).
+#[inline]
+pub(super) fn named(node: &Node<'_>, name: &str, key: u128) -> bool {
+    same_name(node.name, node.key, name, key)
+}
+
 /// Whether names `a` and `b`, with keys `ka` and `kb`, are equal.
 #[inline]
 fn same_name(a: &str, ka: u128, b: &str, kb: u128) -> bool {
@@ -126,23 +149,23 @@ fn same_name(a: &str, ka: u128, b: &str, kb: u128) -> bool {
 
 /// One element of an item: its name, text, and children as a linked list of arena indices.
 pub(super) struct Node<'a> {
-    name: &'a str,
+    pub(super) name: &'a str,
     /// [`key`] of `name`.
-    key: u128,
-    text: Cow<'a, str>,
-    first: u32,
+    pub(super) key: u128,
+    pub(super) text: Cow<'a, str>,
+    pub(super) first: u32,
     last: u32,
-    next: u32,
+    pub(super) next: u32,
     count: u32,
     /// Whether every child has the first child's name.
     same: bool,
     /// How the element reads, set when it closes ([`Arena::close`]).
-    reads: Reads,
+    pub(super) reads: Reads,
 }
 
 /// [`Kind`] without the text.
-#[derive(Clone, Copy)]
-enum Reads {
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reads {
     Text,
     EmptyList,
     List,
@@ -244,6 +267,7 @@ impl<'a> Arena<'a> {
     }
 
     /// Adds element `name` (whose [`key`] is `key`) as the last child of `parent`.
+    #[inline]
     pub(super) fn push(&mut self, name: &'a str, key: u128, parent: u32) -> u32 {
         let id = self.nodes.len() as u32;
         self.nodes.push(Node {
@@ -276,8 +300,14 @@ impl<'a> Arena<'a> {
         id
     }
 
+    #[inline]
     pub(super) fn text(&mut self, node: u32, chunk: Cow<'a, str>) {
         append(&mut self.nodes[node as usize].text, chunk);
+    }
+
+    /// The elements, in document order.
+    pub(super) fn nodes(&self) -> &[Node<'a>] {
+        &self.nodes
     }
 
     pub(super) fn node(&self, id: u32) -> &Node<'a> {
@@ -335,9 +365,23 @@ impl<'a> Arena<'a> {
 
     /// Writes element `id` as serde_json writes its `Value`: compact, keys sorted, names
     /// repeated among other names as one array. `keys` is scratch space shared by the levels.
-    pub(super) fn write(&self, id: u32, out: &mut String, scratch: &mut Keys) {
+    /// Each text written is noted in `spans` when given: where it starts and ends in `out`,
+    /// and its element.
+    pub(super) fn write(
+        &self,
+        id: u32,
+        out: &mut String,
+        scratch: &mut Keys,
+        mut spans: Option<&mut Vec<(usize, usize, u32)>>,
+    ) {
         match self.kind(id) {
-            Kind::Text(text) => json_string(out, text),
+            Kind::Text(text) => {
+                let start = out.len();
+                json_string(out, text);
+                if let Some(spans) = spans {
+                    spans.push((start, out.len(), id));
+                }
+            }
             Kind::EmptyList => out.push_str("[]"),
             Kind::List => {
                 out.push('[');
@@ -345,7 +389,7 @@ impl<'a> Arena<'a> {
                     if i > 0 {
                         out.push(',');
                     }
-                    self.write(child, out, scratch);
+                    self.write(child, out, scratch, spans.as_deref_mut());
                 }
                 out.push(']');
             }
@@ -376,7 +420,7 @@ impl<'a> Arena<'a> {
                         if j > i {
                             out.push(',');
                         }
-                        self.write(scratch.keys[j].1, out, scratch);
+                        self.write(scratch.keys[j].1, out, scratch, spans.as_deref_mut());
                     }
                     if run > 1 {
                         out.push(']');
@@ -395,14 +439,14 @@ impl<'a> Arena<'a> {
     pub(super) fn fields<const N: usize>(
         &self,
         id: u32,
-        slot: impl Fn(&str) -> Option<usize>,
+        slot: impl Fn(&Node<'a>) -> Option<usize>,
     ) -> Option<[Option<u32>; N]> {
         if !matches!(self.kind(id), Kind::Object) {
             return None;
         }
         let mut found = [None; N];
         for child in self.children(id) {
-            if let Some(slot) = slot(self.node(child).name) {
+            if let Some(slot) = slot(self.node(child)) {
                 if found.get_mut(slot)?.replace(child).is_some() {
                     return None;
                 }
