@@ -12,9 +12,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use multicloud_core::{CloudProvider, Error, ProviderKind, Result};
 
-pub use multicloud_sync::worker::{SyncWorker, SyncWorkerBuilder, DEFAULT_WORKER_CONCURRENCY};
+pub use multicloud_sync::worker::{
+    SyncWorker, SyncWorkerBuilder, DEFAULT_HISTORY_RETENTION, DEFAULT_WORKER_CONCURRENCY,
+};
 pub use multicloud_sync::{
-    OutboxEvent, PostgresSnapshotStore, ProviderFactory, WorkerAccount, WorkerRun,
+    OutboxEvent, PostgresSnapshotStore, ProviderFactory, PrunedWorkerHistory, WorkerAccount,
+    WorkerRun,
 };
 
 /// Builds providers with the key in the process environment and the account's

@@ -191,6 +191,14 @@ async fn three_worker_processes_sync_50_accounts_once_each_though_one_is_killed_
         store.put_worker_account(&row).await.unwrap();
     }
 
+    // A run finished 30 days ago: the workers delete it (retention 7 days by default).
+    psql(
+        &url,
+        "INSERT INTO multicloud.worker_runs (provider, account, feature, slot, worker, attempts, \
+         started_at, finished_at) VALUES ('aws', 'acct-ancient', 'host', 0, 'w0', 1, \
+         now() - interval '30 days', now() - interval '30 days')",
+    );
+
     let dir = tempfile::tempdir().unwrap();
     let env = fast("3");
     let mut workers: Vec<Worker> = ["w1", "w2", "w3"]
@@ -248,6 +256,11 @@ async fn three_worker_processes_sync_50_accounts_once_each_though_one_is_killed_
     drop(workers);
 
     let runs = store.worker_runs().await.unwrap();
+    assert!(
+        runs.iter()
+            .all(|r| r.account.account.as_str() != "acct-ancient"),
+        "the month-old run was deleted"
+    );
     let by_account: BTreeMap<&AccountRef, Vec<&WorkerRun>> =
         runs.iter().fold(BTreeMap::new(), |mut map, r| {
             map.entry(&r.account).or_default().push(r);

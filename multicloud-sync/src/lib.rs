@@ -141,6 +141,8 @@ pub use outbox::OutboxEvent;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresSnapshotStore, DEFAULT_POOL_SIZE};
 #[cfg(feature = "postgres")]
-pub use worker::{SyncWorker, SyncWorkerBuilder, DEFAULT_WORKER_CONCURRENCY};
+pub use worker::{
+    SyncWorker, SyncWorkerBuilder, DEFAULT_HISTORY_RETENTION, DEFAULT_WORKER_CONCURRENCY,
+};
 #[cfg(feature = "postgres")]
-pub use worker_accounts::{ProviderFactory, WorkerAccount, WorkerRun};
+pub use worker_accounts::{ProviderFactory, PrunedWorkerHistory, WorkerAccount, WorkerRun};

@@ -118,6 +118,18 @@ impl PostgresSnapshotStore {
         tx.commit().await.map_err(self.err("record a key status"))
     }
 
+    /// Deletes the outbox events with an id up to `through` (those a consumer has handled);
+    /// how many. The outbox keeps every event until asked: with one consumer, call this
+    /// with the last id it handled; with several, with the lowest of theirs.
+    pub async fn trim_outbox(&self, through: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM multicloud.outbox WHERE id <= $1")
+            .bind(through)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("trim the outbox"))?
+            .rows_affected())
+    }
+
     /// Up to `limit` outbox events with an id above `after`, oldest first. Start with
     /// `after = 0` and pass the last id seen: ids commit in order, so nothing is skipped.
     pub async fn outbox(&self, after: i64, limit: usize) -> Result<Vec<OutboxEvent>> {

@@ -37,6 +37,12 @@ use crate::worker_job::{handle, schedule_due, Shared, SyncJob, QUEUE};
 /// Defaults of [`SyncWorkerBuilder`]: how many accounts one worker syncs at once.
 pub const DEFAULT_WORKER_CONCURRENCY: usize = 4;
 
+/// Defaults of [`SyncWorkerBuilder`]: how long finished runs and ended jobs are kept.
+pub const DEFAULT_HISTORY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How often a worker deletes the runs and jobs older than its retention.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// A sync worker process's loop; see the [module docs](self) for what it guarantees.
 pub struct SyncWorker {
     url: String,
@@ -46,6 +52,7 @@ pub struct SyncWorker {
     missed_heartbeats: usize,
     schedule_every: Duration,
     backoff: (Duration, Duration),
+    history_retention: Duration,
 }
 
 impl fmt::Debug for SyncWorker {
@@ -97,6 +104,7 @@ impl SyncWorker {
                 missed_heartbeats: 3,
                 schedule_every: Duration::from_secs(10),
                 backoff: (Duration::from_secs(1), Duration::from_secs(60)),
+                history_retention: DEFAULT_HISTORY_RETENTION,
             },
             features: INVENTORY_FEATURES.to_vec(),
         }
@@ -176,8 +184,13 @@ impl SyncWorker {
         let run = worker.run_until(shutdown.map(Ok::<(), std::io::Error>));
         let schedule = async {
             let mut sink = PostgresStorage::<SyncJob>::new(&store.pool).with_config(config);
+            let mut pruned_at: Option<tokio::time::Instant> = None;
             loop {
                 schedule_due(&shared, &mut sink).await?;
+                if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                    pruned_at = Some(tokio::time::Instant::now());
+                    self.prune(&store).await;
+                }
                 tokio::time::sleep(self.schedule_every).await;
             }
         };
@@ -186,6 +199,26 @@ impl SyncWorker {
                 Error::new(ErrorKind::Transient, format!("job queue {database}: the worker stopped: {e}"))
             }),
             result = schedule => result,
+        }
+    }
+}
+
+impl SyncWorker {
+    /// Deletes the runs and jobs older than the retention. Housekeeping: a failure is
+    /// logged and tried again next time, never ending the session.
+    async fn prune(&self, store: &PostgresSnapshotStore) {
+        match store.prune_worker_history(self.history_retention).await {
+            Ok(pruned) => tracing::debug!(
+                worker = %self.shared.name,
+                runs = pruned.runs,
+                jobs = pruned.jobs,
+                "old runs and jobs deleted"
+            ),
+            Err(error) => tracing::warn!(
+                worker = %self.shared.name,
+                error = %error.report(),
+                "deleting old runs and jobs failed; trying again later"
+            ),
         }
     }
 }
@@ -215,6 +248,15 @@ impl SyncWorkerBuilder {
     /// (1 s, doubling up to 60 s, by default).
     pub fn with_backoff(mut self, first: Duration, max: Duration) -> Self {
         self.worker.backoff = (first, max.max(first));
+        self
+    }
+
+    /// How long finished runs and the queue's ended jobs are kept
+    /// ([`DEFAULT_HISTORY_RETENTION`], 7 days, by default); the worker deletes older ones
+    /// about hourly ([`PostgresSnapshotStore::prune_worker_history`]). Keep it at least the
+    /// longest interval a policy sets.
+    pub fn with_history_retention(mut self, retention: Duration) -> Self {
+        self.worker.history_retention = retention;
         self
     }
 

@@ -185,6 +185,55 @@ impl PostgresSnapshotStore {
     }
 }
 
+/// What [`PostgresSnapshotStore::prune_worker_history`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PrunedWorkerHistory {
+    /// Finished runs ([`WorkerRun`]s).
+    pub runs: u64,
+    /// Jobs of the workers' queue that ended (done, killed, or failed for the last time).
+    pub jobs: u64,
+}
+
+impl PostgresSnapshotStore {
+    /// Deletes the finished runs and the ended jobs of the workers' queue that ended more
+    /// than `older_than` ago (by the database's clock), so a database that workers sync
+    /// every few minutes does not grow without end; running runs and pending jobs are never
+    /// touched. [`SyncWorker`](crate::SyncWorker)s call it about hourly with their
+    /// [`with_history_retention`](crate::SyncWorkerBuilder::with_history_retention).
+    ///
+    /// Keep `older_than` at least the longest interval a policy sets: a run and a job of
+    /// the current interval are what keep it from being queued and run again.
+    pub async fn prune_worker_history(
+        &self,
+        older_than: std::time::Duration,
+    ) -> Result<PrunedWorkerHistory> {
+        let seconds = older_than.as_secs_f64();
+        let runs = sqlx::query(
+            "DELETE FROM multicloud.worker_runs \
+             WHERE finished_at < now() - make_interval(secs => $1)",
+        )
+        .bind(seconds)
+        .execute(&self.pool)
+        .await
+        .map_err(self.err("prune worker runs"))?
+        .rows_affected();
+        // The states apalis itself treats as ended (its `vacuum` query).
+        let jobs = sqlx::query(
+            "DELETE FROM apalis.jobs WHERE job_type = $1 \
+             AND done_at < now() - make_interval(secs => $2) \
+             AND (status IN ('Done', 'Killed') OR (status = 'Failed' AND attempts >= max_attempts))",
+        )
+        .bind(crate::worker_job::QUEUE)
+        .bind(seconds)
+        .execute(&self.pool)
+        .await
+        .map_err(self.err("prune the job queue"))?
+        .rows_affected();
+        Ok(PrunedWorkerHistory { runs, jobs })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use multicloud_core::{AccountName, ErrorKind, ProviderKind};

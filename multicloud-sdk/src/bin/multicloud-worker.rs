@@ -10,6 +10,7 @@
 //! | `MULTICLOUD_WORKER_HEARTBEAT_MS`, `MULTICLOUD_WORKER_MISSED_HEARTBEATS` | a worker silent for their product is dead, its jobs run elsewhere | 10000, 3 |
 //! | `MULTICLOUD_WORKER_SCHEDULE_MS` | how often due jobs are queued | 10000 |
 //! | `MULTICLOUD_WORKER_BACKOFF_MS`, `MULTICLOUD_WORKER_MAX_BACKOFF_MS` | waits after a database failure | 1000, 60000 |
+//! | `MULTICLOUD_WORKER_RETENTION_HOURS` | finished runs and ended queue jobs older than this are deleted (keep it at least the longest policy interval) | 168 |
 //!
 //! Keys come from each cloud's standard variables (`AWS_ACCESS_KEY_ID`, …), endpoints from
 //! the accounts' `endpoint_url` setting ([`EnvProviderFactory`]). Stops on SIGINT or SIGTERM;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use multicloud_sdk::worker::{EnvProviderFactory, SyncWorker};
+use multicloud_sdk::worker::{EnvProviderFactory, SyncWorker, DEFAULT_HISTORY_RETENTION};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -42,9 +43,14 @@ fn main() -> ExitCode {
             number("MULTICLOUD_WORKER_SCHEDULE_MS", 10_000)?,
             number("MULTICLOUD_WORKER_BACKOFF_MS", 1_000)?,
             number("MULTICLOUD_WORKER_MAX_BACKOFF_MS", 60_000)?,
+            number(
+                "MULTICLOUD_WORKER_RETENTION_HOURS",
+                DEFAULT_HISTORY_RETENTION.as_secs() / 3600,
+            )?,
         ))
     })();
-    let (concurrency, heartbeat, missed, schedule, backoff, max_backoff) = match settings {
+    let (concurrency, heartbeat, missed, schedule, backoff, max_backoff, retention) = match settings
+    {
         Ok(values) => values,
         Err(message) => {
             eprintln!("multicloud-worker: {message}");
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
         .with_heartbeat(ms(heartbeat), usize::try_from(missed).unwrap_or(usize::MAX))
         .with_schedule_every(ms(schedule))
         .with_backoff(ms(backoff), ms(max_backoff))
+        .with_history_retention(Duration::from_secs(retention.saturating_mul(3600)))
         .build();
     runtime.block_on(worker.run(stop_signal()));
     ExitCode::SUCCESS

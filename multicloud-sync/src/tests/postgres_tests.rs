@@ -164,6 +164,12 @@ async fn the_outbox_has_each_diff_once_in_order_with_failures() {
     );
     // Reading on from the last id seen.
     assert_eq!(store.outbox(events[1].id, 100).await.unwrap().len(), 1);
+    // Trimmed through the second event: the third is left, and reads the same.
+    assert_eq!(store.trim_outbox(events[1].id).await.unwrap(), 2);
+    let left = store.outbox(0, 100).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].id, events[2].id);
+    assert_eq!(store.trim_outbox(events[1].id).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -228,4 +234,117 @@ async fn the_history_keeps_the_newest_records_of_each_account() {
     assert_eq!(added, [8, 7, 6, 5]);
     assert_eq!(store.diffs(&dev, 100).await.unwrap().len(), 1);
     assert_eq!(store.outbox(0, 100).await.unwrap().len(), 9);
+}
+
+/// Finished runs and ended jobs older than the retention go; running runs, pending jobs,
+/// recent ones and other queues' jobs stay.
+#[tokio::test]
+async fn old_worker_runs_and_ended_jobs_are_pruned() {
+    let Some(url) = fresh_database("prune_workers").await else {
+        return;
+    };
+    let store = PostgresSnapshotStore::connect(&url).await.unwrap();
+    apalis_postgres::PostgresStorage::setup(&store.pool)
+        .await
+        .unwrap();
+    let day = "interval '1 day'";
+    let runs = [
+        ("old", format!("now() - 8 * {day}")),
+        ("recent", format!("now() - {day}")),
+        ("running", "NULL".to_owned()),
+    ];
+    for (feature, finished) in &runs {
+        let sql = format!(
+            "INSERT INTO multicloud.worker_runs (provider, account, feature, slot, worker, \
+             attempts, started_at, finished_at) \
+             VALUES ('aws', 'prod', '{feature}', 1, 'w', 1, now() - 9 * {day}, {finished})"
+        );
+        store.pool.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
+    }
+    let jobs = [
+        (
+            "done-old",
+            "multicloud-sync",
+            "Done",
+            1,
+            "now() - 8 * interval '1 day'",
+        ),
+        (
+            "killed-old",
+            "multicloud-sync",
+            "Killed",
+            1,
+            "now() - 8 * interval '1 day'",
+        ),
+        (
+            "failed-last-old",
+            "multicloud-sync",
+            "Failed",
+            25,
+            "now() - 8 * interval '1 day'",
+        ),
+        (
+            "failed-retrying-old",
+            "multicloud-sync",
+            "Failed",
+            2,
+            "now() - 8 * interval '1 day'",
+        ),
+        ("pending", "multicloud-sync", "Pending", 0, "NULL"),
+        (
+            "done-recent",
+            "multicloud-sync",
+            "Done",
+            1,
+            "now() - interval '1 day'",
+        ),
+        (
+            "other-queue-old",
+            "someone-else",
+            "Done",
+            1,
+            "now() - 8 * interval '1 day'",
+        ),
+    ];
+    for (id, queue, status, attempts, done) in jobs {
+        let sql = format!(
+            "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, done_at) \
+             VALUES ('\\x00', '{id}', '{queue}', '{status}', {attempts}, 25, {done})"
+        );
+        store.pool.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
+    }
+
+    let pruned = store
+        .prune_worker_history(std::time::Duration::from_secs(7 * 24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!((pruned.runs, pruned.jobs), (1, 3));
+    let left: Vec<String> = store
+        .worker_runs()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.feature)
+        .collect();
+    assert_eq!(left, ["recent", "running"]);
+    let mut jobs: Vec<String> = sqlx::query_scalar("SELECT id FROM apalis.jobs ORDER BY id")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    jobs.sort();
+    assert_eq!(
+        jobs,
+        [
+            "done-recent",
+            "failed-retrying-old",
+            "other-queue-old",
+            "pending"
+        ]
+    );
+    // Nothing more to delete.
+    let again = store
+        .prune_worker_history(std::time::Duration::from_secs(7 * 24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!((again.runs, again.jobs), (0, 0));
 }
