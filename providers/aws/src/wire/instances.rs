@@ -28,7 +28,7 @@ use multicloud_core::RawRecord;
 use super::ec2::{
     Association, Attachment, Instance, InstanceState, Ipv6, NetworkInterface, Placement, PrivateIp,
 };
-use super::item::{append, has_byte, key, key_at, named, Arena, Keys, ITEM, NONE};
+use super::item::{append, key, key_at, named, Arena, Keys, ITEM, NONE};
 use super::skeleton::{Op, Skeletons, Tag, CLOSE};
 use super::template::Templates;
 use super::Ec2Tag;
@@ -191,7 +191,7 @@ fn trim(text: &str) -> &str {
 
 /// `raw` unescaped, borrowed when it holds no reference (most texts).
 fn unescape(raw: &str) -> Option<Cow<'_, str>> {
-    if has_byte(raw.as_bytes(), b'&') {
+    if memchr::memchr(b'&', raw.as_bytes()).is_some() {
         quick_xml::escape::unescape(raw).ok()
     } else {
         Some(Cow::Borrowed(raw))
@@ -201,13 +201,7 @@ fn unescape(raw: &str) -> Option<Cow<'_, str>> {
 /// The local name of an element named `qname` (after the first `:`, as quick-xml reads
 /// it), and its key.
 fn local_name<'a>(text: &'a str, qname: &[u8]) -> Option<(&'a str, u128)> {
-    let local = match has_byte(qname, b':') {
-        true => qname
-            .iter()
-            .position(|&b| b == b':')
-            .map_or(qname, |colon| &qname[colon + 1..]),
-        false => qname,
-    };
+    let local = memchr::memchr(b':', qname).map_or(qname, |colon| &qname[colon + 1..]);
     let name = slice_of(text, local)?;
     let offset = name.as_ptr() as usize - text.as_ptr() as usize;
     Some((name, key_at(text.as_bytes(), offset, name.len())))

@@ -119,22 +119,6 @@ pub(super) fn key_at(body: &[u8], start: usize, len: usize) -> u128 {
     }
 }
 
-/// Whether `bytes` hold `byte`, eight bytes at a time as [`needs_escape`] reads them.
-pub(super) fn has_byte(bytes: &[u8], byte: u8) -> bool {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let word = |chunk: &[u8]| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(byte));
-        x.wrapping_sub(ONES) & !x & HIGH != 0
-    };
-    let Some(tail) = bytes.len().checked_sub(8) else {
-        return bytes.contains(&byte);
-    };
-    bytes.chunks_exact(8).any(word) || word(&bytes[tail..])
-}
-
 /// Whether element `node` is named `name`, whose [`key`] is `key` (a constant).
 #[inline]
 pub(super) fn named(node: &Node<'_>, name: &str, key: u128) -> bool {

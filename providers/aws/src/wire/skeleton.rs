@@ -160,41 +160,23 @@ fn matches(body: &[u8], at: &mut usize, ops: &[Op<'_>], starts: &mut Vec<usize>)
     for (i, op) in ops.iter().enumerate() {
         let mut start = *at;
         if body.get(start) != Some(&b'<') {
-            match body.get(start..).and_then(markup) {
+            match body
+                .get(start..)
+                .and_then(|rest| memchr::memchr(b'<', rest))
+            {
                 Some(text) => start += text,
                 None => return Some(i),
             }
         }
         let end = start + op.len;
         match (body.get(start..end), body.get(op.at..op.at + op.len)) {
-            (Some(item), Some(tag)) if same(item, tag) => {}
+            (Some(item), Some(tag)) if item == tag => {}
             _ => return Some(i),
         }
         starts.push(start);
         *at = end;
     }
     None
-}
-
-/// Where the first `<` of `bytes` is, eight bytes at a time with the word test of
-/// [`super::item::has_byte`]: its lowest flagged byte is the first match (bytes above it
-/// may be flagged wrongly).
-fn markup(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let mut words = bytes.chunks_exact(8);
-    for (i, chunk) in words.by_ref().enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'<'));
-        let found = x.wrapping_sub(ONES) & !x & HIGH;
-        if found != 0 {
-            return Some(8 * i + found.trailing_zeros() as usize / 8);
-        }
-    }
-    let rest = words.remainder();
-    let at = bytes.len() - rest.len();
-    rest.iter().position(|&b| b == b'<').map(|i| at + i)
 }
 
 /// How many of the first tags of `a` and `b` (skeletons of `body`) are the same.
@@ -206,70 +188,5 @@ fn shared(body: &[u8], a: &[Op<'_>], b: &[Op<'_>]) -> usize {
         .count()
 }
 
-/// Whether `a` and `b`, of the same length (a tag, a few dozen bytes), are equal: eight
-/// bytes at a time, the last word overlapping the one before it.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let word = |s: &[u8]| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(s);
-        u64::from_ne_bytes(w)
-    };
-    // Shorter tags (`<key>`, `</item>`): their first and last four bytes.
-    let half = |s: &[u8]| {
-        let mut w = [0u8; 4];
-        w.copy_from_slice(s);
-        u32::from_ne_bytes(w)
-    };
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    match n {
-        0..4 => a == b,
-        4..8 => half(&a[..4]) == half(&b[..4]) && half(&a[n - 4..]) == half(&b[n - 4..]),
-        _ => {
-            a.chunks_exact(8)
-                .zip(b.chunks_exact(8))
-                .all(|(x, y)| word(x) == word(y))
-                && word(&a[n - 8..]) == word(&b[n - 8..])
-        }
-    }
-}
-
 /// The name and key an `Op` of a closing tag carries (none: the element is known).
 pub(super) const CLOSE: (&str, u128) = ("", key(""));
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tags_are_equal_exactly_when_their_bytes_are() {
-        for len in 0..20 {
-            let a: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
-            assert!(super::same(&a, &a.clone()));
-            for at in 0..len {
-                let mut b = a.clone();
-                b[at] = b'<';
-                assert!(!super::same(&a, &b), "{len} {at}");
-            }
-            assert!(!super::same(&a, &[a.as_slice(), b">"].concat()));
-        }
-    }
-
-    #[test]
-    fn markup_is_found_at_every_position() {
-        for len in 0..24 {
-            for at in 0..=len {
-                // Bytes the word test may flag wrongly above a match: `<` + 1 and 0x80.
-                for filler in [b'a', b'=', 0x80] {
-                    let mut bytes = vec![filler; len];
-                    if at < len {
-                        bytes[at] = b'<';
-                        bytes[(at + 1)..].fill(b'=');
-                    }
-                    let want = bytes.iter().position(|&b| b == b'<');
-                    assert_eq!(super::markup(&bytes), want, "{len} {at} {filler}");
-                }
-            }
-        }
-    }
-}
