@@ -292,7 +292,19 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
         .iter()
         .map(|t| engine(Arc::clone(&t.provider), &store))
         .collect();
-    for (name, first) in [("engine first sync", true), ("engine resync", false)] {
+    // `SCALE_PHASES=engine` with `SCALE_RESYNCS=n`: n - 1 more resyncs (a store that frees
+    // the previous listing only from the second resync on, an allocator over rounds).
+    let more_resyncs = match settings.all_phases {
+        true => 0,
+        false => crate::env_or::<usize>("SCALE_RESYNCS", 1).saturating_sub(1),
+    };
+    let rounds = [("engine first sync", true), ("engine resync", false)]
+        .into_iter()
+        .chain(std::iter::repeat_n(
+            ("engine resync again", false),
+            more_resyncs,
+        ));
+    for (name, first) in rounds {
         let phase = measured(name, &rt, &targets, &server, async {
             let reports = futures::future::join_all(engines.iter().map(|e| e.sync_now(HOST))).await;
             for (report, t) in reports.iter().zip(&targets) {
@@ -300,20 +312,6 @@ pub(crate) fn run(settings: &Settings, ports: &[u16], server_pid: u32) {
             }
         });
         phases.push(phase.at(settings.latency));
-    }
-    if !settings.all_phases {
-        // `SCALE_PHASES=engine` with `SCALE_RESYNCS=n`: n - 1 more resyncs (a store that
-        // frees the previous listing only from the second resync on).
-        for _ in 1..crate::env_or::<usize>("SCALE_RESYNCS", 1) {
-            let phase = measured("engine resync again", &rt, &targets, &server, async {
-                let reports =
-                    futures::future::join_all(engines.iter().map(|e| e.sync_now(HOST))).await;
-                for (report, t) in reports.iter().zip(&targets) {
-                    check(report, t.hosts, false);
-                }
-            });
-            phases.push(phase.at(settings.latency));
-        }
     }
     for (engine, t) in engines.iter().zip(&targets) {
         raw_text_per_host(engine, t.cloud.name(), &rt);
