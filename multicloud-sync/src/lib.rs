@@ -106,6 +106,7 @@ mod sqlite_audit;
 mod sqlite_commit;
 mod sqlite_diff;
 mod sqlite_migrate;
+mod sqlite_pending;
 mod sqlite_stream;
 mod sqlite_texts;
 mod sqlite_thread;
@@ -134,6 +135,7 @@ pub use policy::{DefaultSyncPolicy, PolicyError};
 pub use report::{Degraded, JobOutcome, JobSuccess, SyncReport, SyncStats};
 pub use snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
 pub use sqlite::{SqliteStore, SQLITE_BUSY_TIMEOUT, SQLITE_PAGE_SIZE};
+pub use sqlite_pending::PENDING_TEXT_TTL;
 pub use writer::{CommittedSnapshot, DiffCounts, DiffDetail, SnapshotWriter};
 
 #[cfg(feature = "postgres")]

@@ -25,6 +25,7 @@ use crate::inventory::{Inventory, Snapshot};
 use crate::item::{AccountRef, Item};
 use crate::memory::DEFAULT_HISTORY_LIMIT;
 use crate::snapshot::{DiffRecord, KnownRegion, RegionOrigin, SnapshotStore};
+use crate::sqlite_pending::PENDING_TEXT_TTL;
 use crate::sqlite_stream::SqliteSnapshotWriter;
 use crate::sqlite_texts::{delete_account_texts, read_history, HistoryJson, SnapshotRows};
 use crate::sqlite_thread::ConnThread;
@@ -54,6 +55,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
     PRIMARY KEY (provider, account, region, kind));
 CREATE TABLE IF NOT EXISTS item_texts (
     id INTEGER PRIMARY KEY, item TEXT NOT NULL, in_history INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_texts (
+    first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, staged_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshot_items (
     provider TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
     item_key TEXT NOT NULL, text_id INTEGER NOT NULL,
@@ -146,6 +149,14 @@ impl SqliteStore {
             conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
             let mut conn = conn;
             crate::sqlite_migrate::prepare(&mut conn, SCHEMA)?;
+            // Texts a crashed first sync wrote and never committed (`sqlite_pending.rs`).
+            let swept = crate::sqlite_pending::sweep(&mut conn, PENDING_TEXT_TTL)?;
+            if swept > 0 {
+                tracing::info!(
+                    ranges = swept,
+                    "deleted item texts of first syncs that never committed"
+                );
+            }
             // The staging tables' temp database: the file's page size (rows are 1-2 KB),
             // and one journal file kept between transactions instead of one created and
             // deleted by each (a stage or commit paid for both in the kernel).

@@ -2,16 +2,18 @@
 //! the staged rows against the stored snapshot in SQL and writes only the difference.
 //!
 //! A writer that began on an empty snapshot (its generation unchanged since, so the snapshot
-//! is still empty) takes a shorter way: every staged row is new, so their texts and rows are
-//! copied by two `INSERT … SELECT`s and nothing is read back unless the caller wants the
-//! items. Otherwise only rows whose text differs are read back (and decoded only to name the
-//! changed fields), and a resync that changed nothing writes no row.
+//! is still empty) takes a shorter way: its pages already wrote their texts to `item_texts`
+//! (`sqlite_pending.rs`), so one `INSERT … SELECT` points the snapshot's rows at them and
+//! nothing is read back unless the caller wants the items. Otherwise only rows whose text
+//! differs are read back (and decoded only to name the changed fields), and a resync that
+//! changed nothing writes no row.
 
 use rusqlite::{params, TransactionBehavior};
 
 use crate::diff::{changed_fields, Change, Diff};
 use crate::item::{Item, ItemKey};
 use crate::sqlite_diff::decode_stored;
+use crate::sqlite_pending::release;
 use crate::sqlite_stream::{create_staging, generation, record_write, staging_table};
 use crate::sqlite_texts::{Changes, HistoryRefs, Scope, SnapshotRows, StoredText};
 use crate::sqlite_util::{from_json, StoreError};
@@ -48,11 +50,12 @@ struct Found {
 }
 
 /// Commits writer `run` of `scope`, which began at generation `began_at` and found the
-/// snapshot empty then unless `compared`.
+/// snapshot empty then unless `compared` (and then wrote the text ranges starting at
+/// `pending`).
 pub(crate) fn commit_run(
     c: &mut rusqlite::Connection,
     scope: Scope<'_>,
-    (run, began_at, compared): (i64, i64, bool),
+    ((run, began_at, compared), pending): ((i64, i64, bool), &[i64]),
     (synced_at, history_limit): (&str, usize),
     detail: DiffDetail,
 ) -> Result<CommittedSnapshot, StoreError> {
@@ -81,7 +84,7 @@ pub(crate) fn commit_run(
         };
         (history, counts, diff)
     } else {
-        commit_first(&tx, scope, &staged, detail)?
+        commit_texts(&tx, scope, &staged, (pending, detail))?
     };
     tx.execute_batch(&format!("DROP TABLE {staged}"))?;
     record_write(&tx, scope, synced_at, history.json()?, history_limit)?;
@@ -93,58 +96,44 @@ pub(crate) fn commit_run(
     ))
 }
 
-/// Stores every staged row of a snapshot that is empty: each text gets the next free id,
-/// in key order, and the rows point at them.
-fn commit_first(
+/// Stores the snapshot of a writer that began on an empty one: each staged row points at
+/// the text its page already wrote to `item_texts` (`sqlite_pending.rs`), and the history
+/// names them all as added; `pending` are the first ids of the writer's text ranges.
+fn commit_texts(
     tx: &rusqlite::Transaction<'_>,
     (p, a, region, kind): Scope<'_>,
     staged: &str,
-    detail: DiffDetail,
+    (pending, detail): (&[i64], DiffDetail),
 ) -> Result<(HistoryRefs, DiffCounts, Diff), StoreError> {
-    let base: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM item_texts", [], |r| {
-        r.get(0)
-    })?;
-    // A table without AUTOINCREMENT gives each row one more than the largest id: the texts
-    // get base + 1, base + 2, … in key order (read in the staging table's key order, with
-    // no sort). Checked below, since it holds only below the largest possible id.
+    release(tx, pending)?;
     let added = tx.execute(
         &format!(
-            "INSERT INTO item_texts (item, in_history) SELECT item, 1 FROM {staged} \
-             ORDER BY item_key"
-        ),
-        [],
-    )?;
-    let last = base + i64::try_from(added).unwrap_or(i64::MAX);
-    if added > 0 && tx.last_insert_rowid() != last {
-        return Err(StoreError::Corrupt(format!(
-            "item texts did not get consecutive ids after {base}; the file's ids are exhausted"
-        )));
-    }
-    // The window numbers keys alone (it buffers the columns it reads, so not the texts).
-    tx.execute(
-        &format!(
             "INSERT INTO snapshot_items (provider, account, region, kind, item_key, text_id) \
-             SELECT ?1, ?2, ?3, ?4, item_key, ?5 + row_number() OVER (ORDER BY item_key) \
-             FROM {staged}"
+             SELECT ?1, ?2, ?3, ?4, item_key, text_id FROM {staged}"
         ),
-        params![p, a, region, kind, base],
+        params![p, a, region, kind],
     )?;
     let history = HistoryRefs {
-        added: (base + 1..=last).collect(),
+        added: tx
+            .prepare(&format!("SELECT text_id FROM {staged}"))?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
         ..HistoryRefs::default()
     };
     let diff = match detail {
         DiffDetail::Counts => Diff::default(),
         _ => {
+            // In the staging table's key order.
             let texts: Vec<String> = tx
-                .prepare(&format!("SELECT item FROM {staged}"))?
+                .prepare(&format!(
+                    "SELECT t.item FROM {staged} s JOIN item_texts t ON t.id = s.text_id"
+                ))?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut added = texts
+            let added = texts
                 .iter()
                 .map(|text| from_json::<Item>(text))
                 .collect::<Result<Vec<_>, _>>()?;
-            added.sort_by_cached_key(Item::key);
             Diff {
                 added,
                 ..Diff::default()

@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 use crate::item::{AccountRef, Item};
 use crate::sqlite::SqliteStore;
 use crate::sqlite_commit::commit_run;
+use crate::sqlite_pending::{discard, stage_texts};
 use crate::sqlite_texts::{prune_history, HistoryJson};
 use crate::sqlite_util::{format_time, StoreError};
 use crate::writer::{CommittedSnapshot, DiffDetail, SnapshotWriter};
@@ -39,8 +40,8 @@ pub(crate) fn staging_table(run: i64) -> String {
 /// Creates writer `run`'s staging table unless it exists.
 pub(crate) fn create_staging(c: &Connection, run: i64) -> std::result::Result<(), StoreError> {
     c.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {} (item_key TEXT PRIMARY KEY NOT NULL, item TEXT) \
-         WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS {} (item_key TEXT PRIMARY KEY NOT NULL, item TEXT, \
+         text_id INTEGER) WITHOUT ROWID",
         staging_table(run)
     ))?;
     Ok(())
@@ -70,9 +71,13 @@ pub(crate) struct SqliteSnapshotWriter {
     run: i64,
     /// The snapshot's generation when the writer began.
     generation: i64,
-    /// Whether the snapshot held items when the writer began: if not, pages are staged
-    /// without comparing each item (the generation check makes that safe at commit).
+    /// Whether the snapshot held items when the writer began: if not, nothing is compared
+    /// (the generation check makes that safe at commit) and each page's texts go straight
+    /// to `item_texts` (`sqlite_pending.rs`).
     compare: bool,
+    /// The first ids of the ranges of texts this writer wrote to `item_texts` (without
+    /// `compare`), which its commit makes the snapshot's and its drop otherwise deletes.
+    pending: Vec<i64>,
     /// Set once committed; otherwise dropping the writer clears its staged rows.
     finished: bool,
 }
@@ -96,6 +101,7 @@ impl SqliteSnapshotWriter {
             run,
             generation,
             compare,
+            pending: Vec::new(),
             finished: false,
         }
     }
@@ -118,10 +124,28 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         // connection is held for the inserts alone.
         let rows = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
-        let (run, compare, scope) = (self.run, self.compare, Arc::clone(&self.scope));
-        self.store
-            .with_temp_tables(move |c| stage(c, &scope, (run, compare), &rows))
-            .await
+        let (run, scope) = (self.run, Arc::clone(&self.scope));
+        // The page comes back to be freed here, on the thread that allocated it: freed on
+        // the connection's thread, each page locked this thread's allocator arena.
+        let page = if self.compare {
+            self.store
+                .with_temp_tables(move |c| stage(c, &scope, run, &rows).map(|()| rows))
+                .await?
+        } else {
+            // The texts go to the file: this takes its write lock.
+            let (first, rows) = self
+                .store
+                .with_conn(move |c| {
+                    create_staging(c, run)?;
+                    let first = stage_texts(c, &staging_table(run), &rows.rows())?;
+                    Ok((first, rows))
+                })
+                .await?;
+            self.pending.extend(first);
+            rows
+        };
+        drop(page);
+        Ok(())
     }
 
     async fn commit(
@@ -135,10 +159,17 @@ impl SnapshotWriter for SqliteSnapshotWriter {
             (self.run, self.generation, self.compare),
         );
         let history_limit = self.store.history_limit();
+        let pending = self.pending.clone();
         let committed = self
             .store
             .with_conn(move |c| {
-                commit_run(c, scope.keys(), run, (&synced_at, history_limit), detail)
+                commit_run(
+                    c,
+                    scope.keys(),
+                    (run, &pending),
+                    (&synced_at, history_limit),
+                    detail,
+                )
             })
             .await;
         // Committed or failed, the commit's transaction removed or rolled back as one:
@@ -155,15 +186,26 @@ impl Drop for SqliteSnapshotWriter {
         }
         // An abandoned listing: clear its staged rows in the background (best effort; the
         // table is temporary, so they go with the connection in any case).
+        // Texts it wrote to the file go too (else the next open of the file after
+        // `PENDING_TEXT_TTL` sweeps them).
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (store, run) = (self.store.clone(), self.run);
+            let pending = std::mem::take(&mut self.pending);
             runtime.spawn(async move {
-                let cleared = store
-                    .with_temp_tables(move |c| {
-                        c.execute_batch(&format!("DROP TABLE IF EXISTS {}", staging_table(run)))?;
-                        Ok(())
-                    })
-                    .await;
+                let clear = move |c: &mut Connection| {
+                    c.execute_batch(&format!("DROP TABLE IF EXISTS {}", staging_table(run)))?;
+                    Ok(())
+                };
+                let cleared = if pending.is_empty() {
+                    store.with_temp_tables(clear).await
+                } else {
+                    store
+                        .with_conn(move |c| {
+                            discard(c, &pending)?;
+                            clear(c)
+                        })
+                        .await
+                };
                 if let Err(e) = cleared {
                     tracing::debug!(run, error = %e, "could not clear an abandoned snapshot's staged rows");
                 }
@@ -215,13 +257,12 @@ impl EncodedPage {
     }
 }
 
-/// Stages one page: an item whose text equals its stored row's as its key alone. With
-/// `compare` false (nothing was stored when the writer began; the commit checks that still
-/// holds) every item is staged whole without a lookup.
+/// Stages one page of a writer that compares: an item whose text equals its stored row's
+/// as its key alone, any other item whole.
 fn stage(
     c: &mut Connection,
     scope: &Scope,
-    (run, compare): (i64, bool),
+    run: i64,
     rows: &EncodedPage,
 ) -> std::result::Result<(), StoreError> {
     let (p, a, region, kind) = scope.keys();
@@ -238,13 +279,9 @@ fn stage(
             staging_table(run)
         ))?;
         for (key, item) in rows.rows() {
-            let same: Option<bool> = if compare {
-                stored
-                    .query_row(params![p, a, region, kind, key, item], |r| r.get(0))
-                    .optional()?
-            } else {
-                None
-            };
+            let same: Option<bool> = stored
+                .query_row(params![p, a, region, kind, key, item], |r| r.get(0))
+                .optional()?;
             let text = if same == Some(true) { None } else { Some(item) };
             insert.execute(params![key, text])?;
         }

@@ -2,6 +2,7 @@
 
 mod engine_tests;
 mod fake;
+mod pending_tests;
 #[cfg(feature = "postgres")]
 mod postgres_tests;
 mod prune_tests;

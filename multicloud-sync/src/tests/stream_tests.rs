@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::engine_tests::engine_with;
 use super::fake::{host, FakeCloud, T0};
+use super::pending_tests::texts_and_pending;
 use super::store_suite::{account, snapshot, HOST};
 use super::texts_tests::unnamed_and_missing_texts;
 use crate::sqlite_stream::{staged_rows, staged_rows_where};
@@ -285,18 +286,27 @@ async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
     assert!(third.commit(T0, DiffDetail::Counts).await.is_err());
 }
 
-/// Writers of a snapshot that held nothing stage without comparing each item; that is
-/// safe only because a commit still refuses a snapshot written since the writer began.
+/// Writers of a snapshot that held nothing stage without comparing each item (their texts
+/// go straight to the file); that is safe only because a commit still refuses a snapshot
+/// written since the writer began, and the refused writer's texts are deleted.
 #[tokio::test]
 async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation_check() {
     let store = SqliteStore::open_in_memory().await.unwrap();
     let a = account(ProviderKind::Aws, "prod");
     let (first, second) = two_writers(&store, &a).await;
-    let staged = store
-        .with_temp_tables(|c| staged_rows_where(c, "item IS NOT NULL"))
-        .await
-        .unwrap();
-    assert_eq!(staged, 3, "every item is staged whole");
+    let staged =
+        |condition: &'static str| store.with_temp_tables(move |c| staged_rows_where(c, condition));
+    assert_eq!(
+        staged("text_id IS NOT NULL").await.unwrap(),
+        3,
+        "every item has its text"
+    );
+    assert_eq!(
+        staged("item IS NOT NULL").await.unwrap(),
+        0,
+        "no text is staged"
+    );
+    assert_eq!(texts_and_pending(&store).await, (3, 2));
     let one = first.commit(T0, DiffDetail::Items).await.unwrap();
     assert_eq!(one.counts.added, 2);
     let err = second.commit(T0, DiffDetail::Items).await.unwrap_err();
@@ -308,10 +318,12 @@ async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation
         store.snapshot(&a, "r1", HOST).await.unwrap().unwrap().len(),
         2
     );
-    // Committed or refused, neither writer leaves a staging table behind.
+    // Committed or refused, neither writer leaves a staging table or a text behind.
     tokio::task::yield_now().await;
     let left = store.with_temp_tables(|c| staged_rows(c)).await.unwrap();
     assert_eq!(left, 0);
+    assert_eq!(texts_and_pending(&store).await, (2, 0));
+    assert_eq!(unnamed_and_missing_texts(&store).await, (vec![], vec![]));
 }
 
 #[tokio::test]
