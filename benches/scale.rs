@@ -5,9 +5,10 @@
 //! `cargo bench -p multicloud-benches --bench scale` (add `--features mimalloc` to allocate
 //! with mimalloc instead of the system allocator; the report names the one used)
 //!
-//! It prints, per phase (a raw listing without the engine, the engine's first sync, a resync
-//! with nothing changed, and the same resync at a latency long enough that latency, not CPU,
-//! bounds it): wall time against the critical path (the longest chain of sequential
+//! It prints, per phase (the raw listing without the engine, once in one task and once
+//! spread over the runtime's workers as the engine's jobs are; the engine's first sync; a
+//! resync with nothing changed; and the same resync at a latency long enough that latency,
+//! not CPU, bounds it): wall time against the critical path (the longest chain of sequential
 //! requests of any cloud: its region listing's calls, then the most pages of one region,
 //! each one latency) and against the CPU floor (bench and server CPU over the cores), peak
 //! RSS of this process, hosts/s, this process's CPU per host, the canned server's CPU (so it
@@ -21,9 +22,12 @@
 //! `SCALE_LATENCY_MS` (20), `SCALE_LATENCY_FACTOR` (2: the latency-bound phase's critical
 //! path over the wall time of the resync before it), `SCALE_CLOUDS` (`aws,tencent,huawei,baidu,ctyun`),
 //! `SCALE_STORE` (`sqlite` or `memory`), `SCALE_SERVER_THREADS` (2), `SCALE_PHASES` (`all`, or
-//! `engine`: the raw listing, the first sync and the resync only, e.g. to profile the
-//! engine), `SCALE_RESYNCS` (1; with `SCALE_PHASES=engine`, how many resyncs). The first
-//! four phases' transports have no rate limits, so latency (or CPU), not a quota, bounds the
+//! `engine`: the raw listings, the first sync and the resync only, e.g. to profile the
+//! engine), `SCALE_RESYNCS` (1; with `SCALE_PHASES=engine`, how many resyncs),
+//! `SCALE_ROUNDS` (3: rounds of the raw listings, a first sync into a new store and the
+//! resync; each phase is reported from its round of least CPU, since another tenant of the
+//! machine only ever adds time, with the highest peak RSS of any round and its CPU range). The first
+//! five phases' transports have no rate limits, so latency (or CPU), not a quota, bounds the
 //! wall time.
 //!
 //! The server is this same binary run with `--serve` in a child process, so its memory (the
@@ -62,7 +66,7 @@ pub(crate) struct Settings {
     pub(crate) clouds: Vec<Cloud>,
     pub(crate) sqlite: bool,
     pub(crate) server_threads: usize,
-    /// Every phase (`SCALE_PHASES=all`), or the raw listing, first sync and resync only.
+    /// Every phase (`SCALE_PHASES=all`), or the raw listings, first sync and resync only.
     pub(crate) all_phases: bool,
 }
 

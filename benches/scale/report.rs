@@ -24,10 +24,35 @@ pub(crate) fn cpu_floor(cpu: Duration) -> Duration {
     cpu / cores as u32
 }
 
+/// Merges one round's `round` into `best`: each phase keeps the round of least CPU, with
+/// the highest peak RSS of any round; `spread` holds each phase's least and most CPU.
+pub(crate) fn keep_least_cpu(
+    best: &mut Vec<Phase>,
+    spread: &mut Vec<(Duration, Duration)>,
+    round: Vec<Phase>,
+) {
+    if best.is_empty() {
+        spread.extend(round.iter().map(|p| (p.cpu, p.cpu)));
+        *best = round;
+        return;
+    }
+    for ((kept, (least, most)), phase) in best.iter_mut().zip(spread.iter_mut()).zip(round) {
+        *least = (*least).min(phase.cpu);
+        *most = (*most).max(phase.cpu);
+        let peak = kept.peak.max(phase.peak);
+        if phase.cpu < kept.cpu {
+            *kept = phase;
+        }
+        kept.peak = peak;
+    }
+}
+
+/// Prints the phases (each with its least and most CPU over the rounds), the engine's own
+/// CPU over each raw listing, and the requests.
 pub(crate) fn print(
     settings: &Settings,
     targets: &[Target],
-    phases: &[Phase],
+    (phases, spread): (&[Phase], &[(Duration, Duration)]),
     total: usize,
     db: u64,
 ) {
@@ -92,23 +117,31 @@ pub(crate) fn print(
             p.misses,
         );
     }
-    for p in phases {
+    let per_host = |d: Duration| d.as_secs_f64() * 1e6 / total as f64;
+    for (p, (least, most)) in phases.iter().zip(spread) {
         println!(
-            "  {}: critical path {:.0} ms, CPU floor (bench + server CPU / cores) {:.0} ms",
+            "  {}: critical path {:.0} ms, CPU floor (bench + server CPU / cores) {:.0} ms; \
+             CPU {:.1}–{:.1} µs/host over the rounds",
             p.name,
             critical_path(targets, p.latency).as_secs_f64() * 1e3,
             cpu_floor(p.cpu + p.server_cpu).as_secs_f64() * 1e3,
+            per_host(*least),
+            per_host(*most),
         );
     }
-    if let [raw, engine @ ..] = phases {
-        // Each engine phase at the raw listing's latency against that listing: what the
-        // engine and its store add per host.
+    // Each engine phase at a raw listing's latency against that listing: what the engine
+    // and its store add per host.
+    let (raw, engine): (Vec<&Phase>, Vec<&Phase>) = phases
+        .iter()
+        .partition(|p| p.name.starts_with("raw listing"));
+    for raw in raw {
         for phase in engine.iter().filter(|p| p.latency == raw.latency) {
             let own = phase.cpu.saturating_sub(raw.cpu);
             println!(
-                "  the engine's own CPU over the raw listing, {}: {:.1} µs per host",
+                "  the engine's own CPU over the {}, {}: {:.1} µs per host",
+                raw.name,
                 phase.name,
-                own.as_secs_f64() * 1e6 / total as f64
+                per_host(own)
             );
         }
     }

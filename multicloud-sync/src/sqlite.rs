@@ -37,10 +37,11 @@ use crate::writer::SnapshotWriter;
 // Tables, keyed by (provider, account name[, region, kind]) — never by AccessKey id.
 // `snapshots` marks that a complete listing exists (even an empty one); `snapshot_items`
 // lists its items by key, each pointing at its JSON in `item_texts`, which the history
-// shares (`sqlite_texts.rs`); `snapshot_generations` counts the writes of each snapshot
-// (`sqlite_stream.rs`); `diffs` is the timestamped history of non-empty diffs (`refs`: items
-// as text ids);
-// `audit_checkpoint` the log objects audit intake consumed (`sqlite_audit.rs`).
+// shares (`sqlite_texts.rs`); `pending_texts` holds the id ranges of texts a first sync
+// wrote and has not committed yet (`sqlite_pending.rs`); `snapshot_generations` counts the
+// writes of each snapshot (`sqlite_stream.rs`); `diffs` is the timestamped history of
+// non-empty diffs (`refs`: items as text ids); `audit_checkpoint` the log objects audit
+// intake consumed (`sqlite_audit.rs`).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
     provider TEXT NOT NULL, account TEXT NOT NULL,

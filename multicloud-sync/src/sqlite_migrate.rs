@@ -11,7 +11,10 @@
 //! - 5: item texts in `item_texts`, shared by the snapshot rows (`snapshot_items` now names
 //!   a text id, without a rowid) and history rows (`diffs.refs` = 1: items as text ids;
 //!   `sqlite_texts.rs`). An older file's items move to texts of their own in place; its
-//!   history rows keep their items whole (`refs` 0) and read as before.
+//!   history rows keep their items whole (`refs` 0) and read as before. `pending_texts`
+//!   (the id ranges of texts a first sync wrote and has not committed yet) was added to
+//!   version 5 as a table created if missing: a build without it never writes such texts,
+//!   and leaves those of another build alone.
 
 use multicloud_core::Item;
 use rusqlite::{params, Connection};

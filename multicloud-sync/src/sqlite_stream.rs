@@ -2,6 +2,10 @@
 //! as they arrive, and the commit (`sqlite_commit.rs`) diffs them against the stored snapshot
 //! in SQL, so neither the listing nor the stored snapshot is ever held in memory whole.
 //!
+//! A writer of a snapshot that held nothing (a first sync) has nothing to compare: each
+//! page's texts go straight to `item_texts` and only (key, text id) is staged
+//! (`sqlite_pending.rs`), so its pages take the file's write lock for a moment each.
+//!
 //! Each staged item is first compared with its stored row: an item whose JSON text is
 //! unchanged is staged as its key alone, so a resync stages keys, not items. That
 //! comparison is only valid against the snapshot as it was, so every snapshot write bumps
@@ -78,6 +82,9 @@ pub(crate) struct SqliteSnapshotWriter {
     /// The first ids of the ranges of texts this writer wrote to `item_texts` (without
     /// `compare`), which its commit makes the snapshot's and its drop otherwise deletes.
     pending: Vec<i64>,
+    /// Whether a page created the staging table (each page checking costs a statement
+    /// parse; the commit creates it when no page did).
+    staging: bool,
     /// Set once committed; otherwise dropping the writer clears its staged rows.
     finished: bool,
 }
@@ -102,6 +109,7 @@ impl SqliteSnapshotWriter {
             generation,
             compare,
             pending: Vec::new(),
+            staging: false,
             finished: false,
         }
     }
@@ -124,19 +132,21 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         // connection is held for the inserts alone.
         let rows = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
-        let (run, scope) = (self.run, Arc::clone(&self.scope));
+        let (run, scope, create) = (self.run, Arc::clone(&self.scope), !self.staging);
         // The page comes back to be freed here, on the thread that allocated it: freed on
         // the connection's thread, each page locked this thread's allocator arena.
         let page = if self.compare {
             self.store
-                .with_temp_tables(move |c| stage(c, &scope, run, &rows).map(|()| rows))
+                .with_temp_tables(move |c| stage(c, &scope, (run, create), &rows).map(|()| rows))
                 .await?
         } else {
             // The texts go to the file: this takes its write lock.
             let (first, rows) = self
                 .store
                 .with_conn(move |c| {
-                    create_staging(c, run)?;
+                    if create {
+                        create_staging(c, run)?;
+                    }
                     let first = stage_texts(c, &staging_table(run), &rows.rows())?;
                     Ok((first, rows))
                 })
@@ -144,6 +154,7 @@ impl SnapshotWriter for SqliteSnapshotWriter {
             self.pending.extend(first);
             rows
         };
+        self.staging = true;
         drop(page);
         Ok(())
     }
@@ -258,16 +269,19 @@ impl EncodedPage {
 }
 
 /// Stages one page of a writer that compares: an item whose text equals its stored row's
-/// as its key alone, any other item whole.
+/// as its key alone, any other item whole (`create`: the writer's first page creates the
+/// staging table).
 fn stage(
     c: &mut Connection,
     scope: &Scope,
-    run: i64,
+    (run, create): (i64, bool),
     rows: &EncodedPage,
 ) -> std::result::Result<(), StoreError> {
     let (p, a, region, kind) = scope.keys();
     let tx = c.transaction()?;
-    create_staging(&tx, run)?;
+    if create {
+        create_staging(&tx, run)?;
+    }
     {
         let mut stored = tx.prepare_cached(
             "SELECT t.item = ?6 FROM snapshot_items i JOIN item_texts t ON t.id = i.text_id \
