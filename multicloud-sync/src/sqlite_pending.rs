@@ -24,7 +24,10 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 use crate::sqlite_util::StoreError;
 
-/// How old a pending range must be for [`sweep`] to treat it as a crashed writer's.
+/// How long the texts a first sync wrote into an [`SqliteStore`](crate::SqliteStore) file
+/// may stay uncommitted: a process that crashed mid-listing leaves them behind, and the
+/// next [`open`](crate::SqliteStore::open) of the file after this long deletes them (a
+/// younger range may be another process's listing still going on).
 pub const PENDING_TEXT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Writes one page's texts to `item_texts` and stages each row's (key, text id) in
