@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::sqlite_util::StoreError;
+use crate::sqlite_util::{JsonText, StoreError};
 
 /// How long the texts a first sync wrote into an [`SqliteStore`](crate::SqliteStore) file
 /// may stay uncommitted: a process that crashed mid-listing leaves them behind, and the
@@ -36,7 +36,7 @@ pub const PENDING_TEXT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 pub(crate) fn stage_texts(
     c: &mut Connection,
     staged: &str,
-    rows: &[(&str, &str)],
+    rows: &[(JsonText<'_>, JsonText<'_>)],
 ) -> Result<Option<i64>, StoreError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut range: Option<(i64, i64)> = None;
@@ -60,15 +60,15 @@ pub(crate) fn stage_texts(
                 }
             };
             if stage.execute(params![key, id])? == 0 {
-                replace_staged(&tx, staged, key, id)?;
+                replace_staged(&tx, staged, *key, id)?;
             }
         }
     }
     if let Some((first, last)) = range {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO pending_texts (first_id, last_id, staged_at) VALUES (?1, ?2, unixepoch())",
-            params![first, last],
-        )?;
+        )?
+        .execute(params![first, last])?;
     }
     tx.commit()?;
     Ok(range.map(|(first, _)| first))
@@ -79,7 +79,7 @@ pub(crate) fn stage_texts(
 fn replace_staged(
     tx: &Transaction<'_>,
     staged: &str,
-    key: &str,
+    key: JsonText<'_>,
     id: i64,
 ) -> Result<(), StoreError> {
     let earlier: i64 = tx.query_row(

@@ -28,7 +28,7 @@ use crate::sqlite::SqliteStore;
 use crate::sqlite_commit::commit_run;
 use crate::sqlite_pending::{discard, stage_texts};
 use crate::sqlite_texts::{prune_history, HistoryJson};
-use crate::sqlite_util::{format_time, StoreError};
+use crate::sqlite_util::{format_time, JsonText, StoreError};
 use crate::writer::{CommittedSnapshot, DiffDetail, SnapshotWriter};
 
 /// The staging table of writer `run` (`item` NULL: the same text as the stored row when
@@ -240,7 +240,8 @@ fn raw_len(item: &Item) -> usize {
 /// A page's keys and items as JSON, in one buffer: a page waiting for the connection holds
 /// one allocation of about its encoded size, not two growable strings per item.
 struct EncodedPage {
-    text: String,
+    /// serde_json's output, so UTF-8: bound as SQL text without checking it again.
+    text: Vec<u8>,
     /// Where each row's key and item end in `text` (each starts where the previous ended).
     ends: Vec<(usize, usize)>,
 }
@@ -266,26 +267,27 @@ impl EncodedPage {
         if text.capacity() > text.len() + text.len() / 4 {
             text.shrink_to_fit();
         }
-        // serde_json writes valid UTF-8 only.
-        let text = String::from_utf8(text)
-            .map_err(|e| StoreError::Corrupt(format!("encoded item is not UTF-8: {e}")))?;
         Ok(EncodedPage { text, ends })
     }
 
     /// Each row's key and item JSON, in key order: the lookups and inserts then walk the
     /// B-trees (stored in key order) forwards instead of jumping between pages.
-    fn rows(&self) -> Vec<(&str, &str)> {
+    fn rows(&self) -> Vec<(JsonText<'_>, JsonText<'_>)> {
         let mut start = 0;
-        let mut rows: Vec<(&str, &str)> = self
+        let mut rows: Vec<(JsonText<'_>, JsonText<'_>)> = self
             .ends
             .iter()
             .map(|&(key_end, end)| {
-                let row = (&self.text[start..key_end], &self.text[key_end..end]);
+                let row = (
+                    JsonText(&self.text[start..key_end]),
+                    JsonText(&self.text[key_end..end]),
+                );
                 start = end;
                 row
             })
             .collect();
-        rows.sort_unstable_by(|x, y| x.0.cmp(y.0));
+        // Byte order is the order of the texts as SQLite compares them (BINARY collation).
+        rows.sort_unstable_by(|x, y| x.0 .0.cmp(y.0 .0));
         rows
     }
 }

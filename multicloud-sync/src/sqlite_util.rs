@@ -119,3 +119,16 @@ where
         .with_source(join)),
     }
 }
+
+/// JSON that serde_json wrote (so UTF-8), bound as SQL text as it is: `&str` would have to
+/// be checked again first, byte by byte, for every item of every page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonText<'a>(pub(crate) &'a [u8]);
+
+impl rusqlite::ToSql for JsonText<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(
+            rusqlite::types::ValueRef::Text(self.0),
+        ))
+    }
+}
