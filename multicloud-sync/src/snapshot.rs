@@ -195,8 +195,9 @@ pub trait SnapshotStore: Send + Sync + fmt::Debug {
     ///
     /// `None` (the default) means it cannot: the engine then collects the listing and calls
     /// [`replace_snapshot_owned`](Self::replace_snapshot_owned).
-    /// [`SqliteStore`](crate::SqliteStore) stages the pages in a temporary table and diffs
-    /// them in SQL at [`commit`](SnapshotWriter::commit).
+    /// [`SqliteStore`](crate::SqliteStore) stages the pages in a temporary table (a first
+    /// sync's texts go straight to the file) and diffs them in SQL at
+    /// [`commit`](SnapshotWriter::commit).
     async fn begin_snapshot(
         &self,
         account: &AccountRef,

@@ -310,7 +310,11 @@ impl SnapshotStore for SqliteStore {
         let (p, a) = keys(account);
         let scope = (region.to_owned(), kind.to_owned());
         let (generation, stored) = self
-            .with_conn(move |c| crate::sqlite_stream::begin_state(c, (&p, &a, &scope.0, &scope.1)))
+            .with_conn(move |c| {
+                let state = crate::sqlite_stream::begin_state(c, (&p, &a, &scope.0, &scope.1))?;
+                crate::sqlite_stream::create_staging(c, run)?;
+                Ok(state)
+            })
             .await?;
         Ok(Some(Box::new(SqliteSnapshotWriter::new(
             self.clone(),

@@ -14,7 +14,7 @@ use crate::diff::{changed_fields, Change, Diff};
 use crate::item::{Item, ItemKey};
 use crate::sqlite_diff::decode_stored;
 use crate::sqlite_pending::release;
-use crate::sqlite_stream::{create_staging, generation, record_write, staging_table};
+use crate::sqlite_stream::{generation, record_write, staging_table};
 use crate::sqlite_texts::{Changes, HistoryRefs, Scope, SnapshotRows, StoredText};
 use crate::sqlite_util::{from_json, StoreError};
 use crate::writer::{CommittedSnapshot, DiffCounts, DiffDetail};
@@ -70,8 +70,6 @@ pub(crate) fn commit_run(
              listing was staged; nothing was stored, and the next round syncs it again"
         )));
     }
-    // A listing that yielded nothing staged no page.
-    create_staging(&tx, run)?;
     let staged = staging_table(run);
     let items: i64 = tx.query_row(&format!("SELECT count(*) FROM {staged}"), [], |r| r.get(0))?;
     let (history, counts, diff) = if compared {

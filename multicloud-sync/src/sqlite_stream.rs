@@ -41,7 +41,7 @@ pub(crate) fn staging_table(run: i64) -> String {
     format!("temp.staged_{run}")
 }
 
-/// Creates writer `run`'s staging table unless it exists.
+/// Creates writer `run`'s staging table (once, when the writer begins).
 pub(crate) fn create_staging(c: &Connection, run: i64) -> std::result::Result<(), StoreError> {
     c.execute_batch(&format!(
         "CREATE TABLE IF NOT EXISTS {} (item_key TEXT PRIMARY KEY NOT NULL, item TEXT, \
@@ -82,9 +82,6 @@ pub(crate) struct SqliteSnapshotWriter {
     /// The first ids of the ranges of texts this writer wrote to `item_texts` (without
     /// `compare`), which its commit makes the snapshot's and its drop otherwise deletes.
     pending: Vec<i64>,
-    /// Whether a page created the staging table (each page checking costs a statement
-    /// parse; the commit creates it when no page did).
-    staging: bool,
     /// Set once committed; otherwise dropping the writer clears its staged rows.
     finished: bool,
 }
@@ -109,7 +106,6 @@ impl SqliteSnapshotWriter {
             generation,
             compare,
             pending: Vec::new(),
-            staging: false,
             finished: false,
         }
     }
@@ -132,21 +128,18 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         // connection is held for the inserts alone.
         let rows = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
-        let (run, scope, create) = (self.run, Arc::clone(&self.scope), !self.staging);
+        let (run, scope) = (self.run, Arc::clone(&self.scope));
         // The page comes back to be freed here, on the thread that allocated it: freed on
         // the connection's thread, each page locked this thread's allocator arena.
         let page = if self.compare {
             self.store
-                .with_temp_tables(move |c| stage(c, &scope, (run, create), &rows).map(|()| rows))
+                .with_temp_tables(move |c| stage(c, &scope, run, &rows).map(|()| rows))
                 .await?
         } else {
             // The texts go to the file: this takes its write lock.
             let (first, rows) = self
                 .store
                 .with_conn(move |c| {
-                    if create {
-                        create_staging(c, run)?;
-                    }
                     let first = stage_texts(c, &staging_table(run), &rows.rows())?;
                     Ok((first, rows))
                 })
@@ -154,7 +147,6 @@ impl SnapshotWriter for SqliteSnapshotWriter {
             self.pending.extend(first);
             rows
         };
-        self.staging = true;
         drop(page);
         Ok(())
     }
@@ -293,19 +285,15 @@ impl EncodedPage {
 }
 
 /// Stages one page of a writer that compares: an item whose text equals its stored row's
-/// as its key alone, any other item whole (`create`: the writer's first page creates the
-/// staging table).
+/// as its key alone, any other item whole.
 fn stage(
     c: &mut Connection,
     scope: &Scope,
-    (run, create): (i64, bool),
+    run: i64,
     rows: &EncodedPage,
 ) -> std::result::Result<(), StoreError> {
     let (p, a, region, kind) = scope.keys();
     let tx = c.transaction()?;
-    if create {
-        create_staging(&tx, run)?;
-    }
     {
         let mut stored = tx.prepare_cached(
             "SELECT t.item = ?6 FROM snapshot_items i JOIN item_texts t ON t.id = i.text_id \
