@@ -106,6 +106,9 @@ pub struct SqliteStore {
     runs: Arc<AtomicI64>,
     /// How many history rows each account keeps ([`with_history_limit`](Self::with_history_limit)).
     history_limit: usize,
+    /// How many encoded bytes a snapshot writer holds before it writes them
+    /// ([`WRITE_BATCH_BYTES`](crate::sqlite_stream::WRITE_BATCH_BYTES); tests lower it).
+    write_batch_bytes: usize,
 }
 
 /// The page size of a database file [`SqliteStore::open`] creates (bytes).
@@ -178,6 +181,7 @@ impl SqliteStore {
             file,
             runs: Arc::new(AtomicI64::new(0)),
             history_limit: DEFAULT_HISTORY_LIMIT,
+            write_batch_bytes: crate::sqlite_stream::WRITE_BATCH_BYTES,
         })
     }
 
@@ -205,6 +209,19 @@ impl SqliteStore {
     /// [`with_history_limit`](Self::with_history_limit)).
     pub fn history_limit(&self) -> usize {
         self.history_limit
+    }
+
+    /// How many encoded bytes a snapshot writer holds before it writes them.
+    pub(crate) fn write_batch_bytes(&self) -> usize {
+        self.write_batch_bytes
+    }
+
+    /// This store, with snapshot writers that write each page as it comes (tests that look
+    /// at the file between pages).
+    #[cfg(test)]
+    pub(crate) fn writing_each_page(mut self) -> Self {
+        self.write_batch_bytes = 0;
+        self
     }
 
     /// The database file, as named in errors.

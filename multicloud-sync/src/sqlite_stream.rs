@@ -1,6 +1,7 @@
 //! The SQLite store's page-by-page snapshot write: pages go into a temporary staging table
-//! as they arrive, and the commit (`sqlite_commit.rs`) diffs them against the stored snapshot
-//! in SQL, so neither the listing nor the stored snapshot is ever held in memory whole.
+//! as they arrive (small pages a few together, [`WRITE_BATCH_BYTES`]), and the commit
+//! (`sqlite_commit.rs`) diffs them against the stored snapshot in SQL, so neither the
+//! listing nor the stored snapshot is ever held in memory whole.
 //!
 //! A writer of a snapshot that held nothing (a first sync) has nothing to compare: each
 //! page's texts go straight to `item_texts` and only (key, text id) is staged
@@ -82,6 +83,11 @@ pub(crate) struct SqliteSnapshotWriter {
     /// The first ids of the ranges of texts this writer wrote to `item_texts` (without
     /// `compare`), which its commit makes the snapshot's and its drop otherwise deletes.
     pending: Vec<i64>,
+    /// Pages encoded but not yet written: fewer than the store's
+    /// [`WRITE_BATCH_BYTES`] together.
+    held: Vec<EncodedPage>,
+    /// The encoded bytes of `held`.
+    held_bytes: usize,
     /// Set once committed; otherwise dropping the writer clears its staged rows.
     finished: bool,
 }
@@ -106,8 +112,44 @@ impl SqliteSnapshotWriter {
             generation,
             compare,
             pending: Vec::new(),
+            held: Vec::new(),
+            held_bytes: 0,
             finished: false,
         }
+    }
+
+    /// Writes the held pages in one transaction. Small provider pages (CTyun's 50 hosts,
+    /// Tencent's 100) are written a few hundred KB at a time: each write transaction
+    /// rewrites its last, part-filled B-tree pages and pays a commit, and 50-host
+    /// transactions made a first sync 1.4x the cost of 1,000-host ones (`benches/store.rs`,
+    /// `STORE_PAGE=50`).
+    async fn flush(&mut self) -> Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let pages = std::mem::take(&mut self.held);
+        self.held_bytes = 0;
+        let (run, scope) = (self.run, Arc::clone(&self.scope));
+        // The pages come back to be freed here, on the thread that allocated them: freed
+        // on the connection's thread, each page locked this thread's allocator arena.
+        let pages = if self.compare {
+            self.store
+                .with_temp_tables(move |c| stage(c, &scope, run, &pages).map(|()| pages))
+                .await?
+        } else {
+            // The texts go to the file: this takes its write lock.
+            let (first, pages) = self
+                .store
+                .with_conn(move |c| {
+                    let first = stage_texts(c, &staging_table(run), &rows(&pages))?;
+                    Ok((first, pages))
+                })
+                .await?;
+            self.pending.extend(first);
+            pages
+        };
+        drop(pages);
+        Ok(())
     }
 }
 
@@ -126,28 +168,13 @@ impl SnapshotWriter for SqliteSnapshotWriter {
     async fn write(&mut self, items: Vec<Item>) -> Result<()> {
         // Serialized here, on the caller's task, so jobs serialize in parallel and the
         // connection is held for the inserts alone.
-        let rows = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
+        let page = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
-        let (run, scope) = (self.run, Arc::clone(&self.scope));
-        // The page comes back to be freed here, on the thread that allocated it: freed on
-        // the connection's thread, each page locked this thread's allocator arena.
-        let page = if self.compare {
-            self.store
-                .with_temp_tables(move |c| stage(c, &scope, run, &rows).map(|()| rows))
-                .await?
-        } else {
-            // The texts go to the file: this takes its write lock.
-            let (first, rows) = self
-                .store
-                .with_conn(move |c| {
-                    let first = stage_texts(c, &staging_table(run), &rows.rows())?;
-                    Ok((first, rows))
-                })
-                .await?;
-            self.pending.extend(first);
-            rows
-        };
-        drop(page);
+        self.held_bytes += page.text.len();
+        self.held.push(page);
+        if self.held_bytes >= self.store.write_batch_bytes() {
+            self.flush().await?;
+        }
         Ok(())
     }
 
@@ -157,6 +184,7 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         detail: DiffDetail,
     ) -> Result<CommittedSnapshot> {
         let synced_at = format_time(synced_at).map_err(|e| e.into_error(self.store.file()))?;
+        self.flush().await?;
         let (scope, run) = (
             Arc::clone(&self.scope),
             (self.run, self.generation, self.compare),
@@ -217,6 +245,12 @@ impl Drop for SqliteSnapshotWriter {
     }
 }
 
+/// How many encoded bytes a writer holds before it writes them (about 170 hosts of 1.5 KB):
+/// past a few hundred KB per transaction a first sync costs no less per host
+/// (`benches/store.rs`, `STORE_PAGE=200` as 1,000), and a job never holds more than this
+/// beyond the page in hand, whatever the account's size.
+pub(crate) const WRITE_BATCH_BYTES: usize = 256 * 1024;
+
 /// About the bytes an item's JSON takes besides its raw record: its key, and the
 /// normalized fields.
 const ITEM_FIELDS_ESTIMATE: usize = 512;
@@ -262,35 +296,38 @@ impl EncodedPage {
         Ok(EncodedPage { text, ends })
     }
 
-    /// Each row's key and item JSON, in key order: the lookups and inserts then walk the
-    /// B-trees (stored in key order) forwards instead of jumping between pages.
-    fn rows(&self) -> Vec<(JsonText<'_>, JsonText<'_>)> {
+    /// Each row's key and item JSON, as listed.
+    fn rows(&self) -> impl Iterator<Item = (JsonText<'_>, JsonText<'_>)> {
         let mut start = 0;
-        let mut rows: Vec<(JsonText<'_>, JsonText<'_>)> = self
-            .ends
-            .iter()
-            .map(|&(key_end, end)| {
-                let row = (
-                    JsonText(&self.text[start..key_end]),
-                    JsonText(&self.text[key_end..end]),
-                );
-                start = end;
-                row
-            })
-            .collect();
-        // Byte order is the order of the texts as SQLite compares them (BINARY collation).
-        rows.sort_unstable_by(|x, y| x.0 .0.cmp(y.0 .0));
-        rows
+        self.ends.iter().map(move |&(key_end, end)| {
+            let row = (
+                JsonText(&self.text[start..key_end]),
+                JsonText(&self.text[key_end..end]),
+            );
+            start = end;
+            row
+        })
     }
 }
 
-/// Stages one page of a writer that compares: an item whose text equals its stored row's
+/// The rows of `pages` in key order: the lookups and inserts then walk the B-trees (stored
+/// in key order) forwards instead of jumping between pages. The sort is stable, so a key
+/// listed twice keeps its rows in listing order and the last one written wins.
+fn rows(pages: &[EncodedPage]) -> Vec<(JsonText<'_>, JsonText<'_>)> {
+    let mut rows: Vec<(JsonText<'_>, JsonText<'_>)> =
+        pages.iter().flat_map(EncodedPage::rows).collect();
+    // Byte order is the order of the texts as SQLite compares them (BINARY collation).
+    rows.sort_by(|x, y| x.0 .0.cmp(y.0 .0));
+    rows
+}
+
+/// Stages held pages of a writer that compares: an item whose text equals its stored row's
 /// as its key alone, any other item whole.
 fn stage(
     c: &mut Connection,
     scope: &Scope,
     run: i64,
-    rows: &EncodedPage,
+    pages: &[EncodedPage],
 ) -> std::result::Result<(), StoreError> {
     let (p, a, region, kind) = scope.keys();
     let tx = c.transaction()?;
@@ -304,7 +341,7 @@ fn stage(
             "INSERT OR REPLACE INTO {} (item_key, item) VALUES (?1, ?2)",
             staging_table(run)
         ))?;
-        for (key, item) in rows.rows() {
+        for (key, item) in rows(pages) {
             let same: Option<bool> = stored
                 .query_row(params![p, a, region, kind, key, item], |r| r.get(0))
                 .optional()?;

@@ -2,6 +2,7 @@
 
 mod engine_tests;
 mod fake;
+mod held_tests;
 mod pending_tests;
 #[cfg(feature = "postgres")]
 mod postgres_tests;

@@ -50,7 +50,10 @@ async fn age_pending(store: &SqliteStore, age: Duration) {
 
 #[tokio::test]
 async fn a_first_sync_writes_each_text_once_and_its_commit_names_them_all() {
-    let store = SqliteStore::open_in_memory().await.unwrap();
+    let store = SqliteStore::open_in_memory()
+        .await
+        .unwrap()
+        .writing_each_page();
     let a = account(ProviderKind::Aws, "prod");
     let mut writer = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
     writer
@@ -99,7 +102,10 @@ async fn an_item_listed_twice_keeps_its_last_text_and_no_other() {
 
 #[tokio::test]
 async fn a_dropped_first_sync_deletes_the_texts_it_wrote() {
-    let store = SqliteStore::open_in_memory().await.unwrap();
+    let store = SqliteStore::open_in_memory()
+        .await
+        .unwrap()
+        .writing_each_page();
     let a = account(ProviderKind::Aws, "prod");
     let mut kept = store.begin_snapshot(&a, "r0", HOST).await.unwrap().unwrap();
     kept.write(vec![item("h9", 0)]).await.unwrap();
@@ -138,7 +144,7 @@ async fn texts_a_crashed_writer_left_are_swept_by_a_later_open() {
     let path = dir.path().join("inventory.db");
     let a = account(ProviderKind::Aws, "prod");
     {
-        let store = SqliteStore::open(&path).await.unwrap();
+        let store = SqliteStore::open(&path).await.unwrap().writing_each_page();
         store
             .replace_snapshot(
                 &a,
@@ -176,7 +182,10 @@ async fn texts_a_crashed_writer_left_are_swept_by_a_later_open() {
 /// than snapshot rows naming texts that are gone.
 #[tokio::test]
 async fn a_writer_whose_texts_were_swept_stores_nothing() {
-    let store = SqliteStore::open_in_memory().await.unwrap();
+    let store = SqliteStore::open_in_memory()
+        .await
+        .unwrap()
+        .writing_each_page();
     let a = account(ProviderKind::Aws, "prod");
     let mut writer = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
     writer.write(vec![item("h1", 0)]).await.unwrap();

@@ -62,7 +62,8 @@ fn hosts() -> impl Strategy<Value = Vec<Item>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Staged in pages of any size, with keys repeated across pages, a commit stores and
+    /// Staged in pages of any size (held or written as they come), with keys repeated
+    /// across pages, a commit stores and
     /// reports exactly what replacing the snapshot whole does, history included, whether the
     /// snapshot held items (a diff in SQL) or none (every row copied as new); and every item
     /// text is named by a row, none missing.
@@ -71,12 +72,15 @@ proptest! {
         old in prop_oneof![1 => Just(Vec::new()), 3 => hosts()],
         new in hosts(),
         page in 1usize..5,
+        each_page in any::<bool>(),
     ) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let a = account(ProviderKind::Aws, "prod");
             let whole = SqliteStore::open_in_memory().await.unwrap();
             let paged = SqliteStore::open_in_memory().await.unwrap();
+            // Pages held and written together at commit, or each written as it comes.
+            let paged = if each_page { paged.writing_each_page() } else { paged };
             for store in [&whole, &paged] {
                 store.replace_snapshot(&a, "r1", HOST, &snapshot(1, old.clone())).await.unwrap();
             }
@@ -211,7 +215,10 @@ async fn a_resync_writes_only_the_rows_that_changed() {
 
 #[tokio::test]
 async fn a_dropped_writer_leaves_the_snapshot_and_clears_what_it_staged() {
-    let store = SqliteStore::open_in_memory().await.unwrap();
+    let store = SqliteStore::open_in_memory()
+        .await
+        .unwrap()
+        .writing_each_page();
     let a = account(ProviderKind::Aws, "prod");
     let kept = snapshot(1, vec![version(1, 0, 0)]);
     store.replace_snapshot(&a, "r1", HOST, &kept).await.unwrap();
@@ -291,7 +298,10 @@ async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
 /// written since the writer began, and the refused writer's texts are deleted.
 #[tokio::test]
 async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation_check() {
-    let store = SqliteStore::open_in_memory().await.unwrap();
+    let store = SqliteStore::open_in_memory()
+        .await
+        .unwrap()
+        .writing_each_page();
     let a = account(ProviderKind::Aws, "prod");
     let (first, second) = two_writers(&store, &a).await;
     let staged =
@@ -328,7 +338,10 @@ async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation
 
 #[tokio::test]
 async fn unchanged_items_are_staged_as_keys_alone() {
-    let store = SqliteStore::open_in_memory().await.unwrap();
+    let store = SqliteStore::open_in_memory()
+        .await
+        .unwrap()
+        .writing_each_page();
     let a = account(ProviderKind::Aws, "prod");
     let old: Vec<Item> = (0..10).map(|i| version(i, 0, 0)).collect();
     store
