@@ -24,7 +24,7 @@
 //! `SCALE_STORE` (`sqlite` or `memory`), `SCALE_SERVER_THREADS` (2), `SCALE_PHASES` (`all`, or
 //! `engine`: the raw listings, the first sync and the resync only, e.g. to profile the
 //! engine), `SCALE_RESYNCS` (1; with `SCALE_PHASES=engine`, how many resyncs),
-//! `SCALE_ROUNDS` (3: rounds of the raw listings, a first sync into a new store and the
+//! `SCALE_ROUNDS` (5: rounds of the raw listings, a first sync into a new store and the
 //! resync; each phase is reported from its round of least CPU, since another tenant of the
 //! machine only ever adds time, with the highest peak RSS of any round and its CPU range). The first
 //! five phases' transports have no rate limits, so latency (or CPU), not a quota, bounds the

@@ -63,7 +63,7 @@ pub(crate) fn print(
             .trim()
     );
     println!(
-        "scale: {total} hosts ({}), {} ms per request, {} store (SQLite file {:.1} MB), \
+        "scale: {total} hosts ({}), {} ms per request, {} store (SQLite database {:.1} MB), \
          {}; longest chain {} requests ({}), critical path {:.0} ms",
         targets
             .iter()
