@@ -216,11 +216,15 @@ impl SqliteStore {
         self.write_batch_bytes
     }
 
-    /// This store, with snapshot writers that write each page as it comes (tests that look
-    /// at the file between pages).
+    /// This store, with snapshot writers that write each page as it comes if `each_page`
+    /// (tests that look at the file between pages), or hold small pages as by default.
     #[cfg(test)]
-    pub(crate) fn writing_each_page(mut self) -> Self {
-        self.write_batch_bytes = 0;
+    pub(crate) fn writing_each_page(mut self, each_page: bool) -> Self {
+        self.write_batch_bytes = if each_page {
+            0
+        } else {
+            crate::sqlite_stream::WRITE_BATCH_BYTES
+        };
         self
     }
 

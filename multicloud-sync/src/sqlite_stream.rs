@@ -86,8 +86,6 @@ pub(crate) struct SqliteSnapshotWriter {
     /// Pages encoded but not yet written: fewer than the store's
     /// [`WRITE_BATCH_BYTES`] together.
     held: Vec<EncodedPage>,
-    /// The encoded bytes of `held`.
-    held_bytes: usize,
     /// Set once committed; otherwise dropping the writer clears its staged rows.
     finished: bool,
 }
@@ -113,7 +111,6 @@ impl SqliteSnapshotWriter {
             compare,
             pending: Vec::new(),
             held: Vec::new(),
-            held_bytes: 0,
             finished: false,
         }
     }
@@ -128,7 +125,6 @@ impl SqliteSnapshotWriter {
             return Ok(());
         }
         let pages = std::mem::take(&mut self.held);
-        self.held_bytes = 0;
         let (run, scope) = (self.run, Arc::clone(&self.scope));
         // The pages come back to be freed here, on the thread that allocated them: freed
         // on the connection's thread, each page locked this thread's allocator arena.
@@ -170,9 +166,9 @@ impl SnapshotWriter for SqliteSnapshotWriter {
         // connection is held for the inserts alone.
         let page = EncodedPage::of(&items).map_err(|e| e.into_error(self.store.file()))?;
         drop(items);
-        self.held_bytes += page.text.len();
         self.held.push(page);
-        if self.held_bytes >= self.store.write_batch_bytes() {
+        let held_bytes: usize = self.held.iter().map(|p| p.text.len()).sum();
+        if held_bytes >= self.store.write_batch_bytes() {
             self.flush().await?;
         }
         Ok(())

@@ -73,12 +73,10 @@ async fn a_dropped_writer_with_held_pages_leaves_nothing() {
 #[tokio::test]
 async fn a_key_listed_twice_on_a_long_page_keeps_its_last_item() {
     for each_page in [false, true] {
-        let store = SqliteStore::open_in_memory().await.unwrap();
-        let store = if each_page {
-            store.writing_each_page()
-        } else {
-            store
-        };
+        let store = SqliteStore::open_in_memory()
+            .await
+            .unwrap()
+            .writing_each_page(each_page);
         let a = account(ProviderKind::Aws, "prod");
         let page = |revision: u32| -> Vec<Item> {
             let mut page = vec![padded("h00", revision, 10)];

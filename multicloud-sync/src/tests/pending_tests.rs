@@ -27,6 +27,14 @@ pub(crate) async fn texts_and_pending(store: &SqliteStore) -> (i64, i64) {
         .unwrap()
 }
 
+/// An in-memory store whose snapshot writers write each page as it comes.
+pub(crate) async fn each_page_store() -> SqliteStore {
+    SqliteStore::open_in_memory()
+        .await
+        .unwrap()
+        .writing_each_page(true)
+}
+
 fn item(id: &str, revision: u32) -> Item {
     host("r1", id)
         .with_raw(json!({ "InstanceId": id, "Revision": revision }))
@@ -50,10 +58,7 @@ async fn age_pending(store: &SqliteStore, age: Duration) {
 
 #[tokio::test]
 async fn a_first_sync_writes_each_text_once_and_its_commit_names_them_all() {
-    let store = SqliteStore::open_in_memory()
-        .await
-        .unwrap()
-        .writing_each_page();
+    let store = each_page_store().await;
     let a = account(ProviderKind::Aws, "prod");
     let mut writer = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
     writer
@@ -102,10 +107,7 @@ async fn an_item_listed_twice_keeps_its_last_text_and_no_other() {
 
 #[tokio::test]
 async fn a_dropped_first_sync_deletes_the_texts_it_wrote() {
-    let store = SqliteStore::open_in_memory()
-        .await
-        .unwrap()
-        .writing_each_page();
+    let store = each_page_store().await;
     let a = account(ProviderKind::Aws, "prod");
     let mut kept = store.begin_snapshot(&a, "r0", HOST).await.unwrap().unwrap();
     kept.write(vec![item("h9", 0)]).await.unwrap();
@@ -144,7 +146,10 @@ async fn texts_a_crashed_writer_left_are_swept_by_a_later_open() {
     let path = dir.path().join("inventory.db");
     let a = account(ProviderKind::Aws, "prod");
     {
-        let store = SqliteStore::open(&path).await.unwrap().writing_each_page();
+        let store = SqliteStore::open(&path)
+            .await
+            .unwrap()
+            .writing_each_page(true);
         store
             .replace_snapshot(
                 &a,
@@ -182,10 +187,7 @@ async fn texts_a_crashed_writer_left_are_swept_by_a_later_open() {
 /// than snapshot rows naming texts that are gone.
 #[tokio::test]
 async fn a_writer_whose_texts_were_swept_stores_nothing() {
-    let store = SqliteStore::open_in_memory()
-        .await
-        .unwrap()
-        .writing_each_page();
+    let store = each_page_store().await;
     let a = account(ProviderKind::Aws, "prod");
     let mut writer = store.begin_snapshot(&a, "r1", HOST).await.unwrap().unwrap();
     writer.write(vec![item("h1", 0)]).await.unwrap();

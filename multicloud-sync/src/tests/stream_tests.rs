@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::engine_tests::engine_with;
 use super::fake::{host, FakeCloud, T0};
-use super::pending_tests::texts_and_pending;
+use super::pending_tests::{each_page_store, texts_and_pending};
 use super::store_suite::{account, snapshot, HOST};
 use super::texts_tests::unnamed_and_missing_texts;
 use crate::sqlite_stream::{staged_rows, staged_rows_where};
@@ -78,9 +78,8 @@ proptest! {
         rt.block_on(async {
             let a = account(ProviderKind::Aws, "prod");
             let whole = SqliteStore::open_in_memory().await.unwrap();
-            let paged = SqliteStore::open_in_memory().await.unwrap();
             // Pages held and written together at commit, or each written as it comes.
-            let paged = if each_page { paged.writing_each_page() } else { paged };
+            let paged = SqliteStore::open_in_memory().await.unwrap().writing_each_page(each_page);
             for store in [&whole, &paged] {
                 store.replace_snapshot(&a, "r1", HOST, &snapshot(1, old.clone())).await.unwrap();
             }
@@ -215,10 +214,7 @@ async fn a_resync_writes_only_the_rows_that_changed() {
 
 #[tokio::test]
 async fn a_dropped_writer_leaves_the_snapshot_and_clears_what_it_staged() {
-    let store = SqliteStore::open_in_memory()
-        .await
-        .unwrap()
-        .writing_each_page();
+    let store = each_page_store().await;
     let a = account(ProviderKind::Aws, "prod");
     let kept = snapshot(1, vec![version(1, 0, 0)]);
     store.replace_snapshot(&a, "r1", HOST, &kept).await.unwrap();
@@ -298,10 +294,7 @@ async fn a_writer_whose_snapshot_was_replaced_meanwhile_stores_nothing() {
 /// written since the writer began, and the refused writer's texts are deleted.
 #[tokio::test]
 async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation_check() {
-    let store = SqliteStore::open_in_memory()
-        .await
-        .unwrap()
-        .writing_each_page();
+    let store = each_page_store().await;
     let a = account(ProviderKind::Aws, "prod");
     let (first, second) = two_writers(&store, &a).await;
     let staged =
@@ -338,10 +331,7 @@ async fn writers_of_an_empty_snapshot_skip_the_comparison_but_not_the_generation
 
 #[tokio::test]
 async fn unchanged_items_are_staged_as_keys_alone() {
-    let store = SqliteStore::open_in_memory()
-        .await
-        .unwrap()
-        .writing_each_page();
+    let store = each_page_store().await;
     let a = account(ProviderKind::Aws, "prod");
     let old: Vec<Item> = (0..10).map(|i| version(i, 0, 0)).collect();
     store
